@@ -1,0 +1,69 @@
+"""Shared bench helpers: a database (DATABASE_URL or the embedded server) and generated folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / ".out"
+
+
+def database_url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from gtsd_tui.db.embedded import ensure_server
+
+    return ensure_server(OUT / ".gtsd", fast=True).url("postgres")
+
+
+def fresh_database(admin_url: str, prefix: str) -> str:
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    info = psycopg.conninfo.conninfo_to_dict(admin_url)
+    return f"postgresql://{info.get('user', 'postgres')}@{info.get('host')}:{info.get('port')}/{name}"
+
+
+def generate_folder(dest: Path, count: int, statements: int = 3, start_when: int = 1_700_000_000_000) -> Path:
+    """A v0 folder of ``count`` migrations with snapshots, each creating a table and an index."""
+    (dest / "meta").mkdir(parents=True, exist_ok=True)
+    entries = []
+    prev = "00000000-0000-0000-0000-000000000000"
+    for i in range(count):
+        tag = f"{i:04d}_gen_{i}"
+        parts = [f'CREATE TABLE IF NOT EXISTS "t{i}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"v" integer\n);\n']
+        for j in range(1, statements):
+            parts.append(f'\nCREATE INDEX IF NOT EXISTS "t{i}_i{j}" ON "t{i}" USING btree ("v");')
+        (dest / f"{tag}.sql").write_text("--> statement-breakpoint".join(parts))
+        sid = str(uuid.UUID(int=i + 1))
+        snap = {"id": sid, "prevId": prev, "version": "7", "dialect": "postgresql", "tables": {}, "enums": {},
+                "schemas": {}, "sequences": {}, "roles": {}, "policies": {}, "views": {},
+                "_meta": {"columns": {}, "schemas": {}, "tables": {}}}
+        (dest / "meta" / f"{i:04d}_snapshot.json").write_text(json.dumps(snap, indent=2))
+        prev = sid
+        entries.append({"idx": i, "version": "7", "when": start_when + i * 1000, "tag": tag, "breakpoints": True})
+    journal = {"version": "7", "dialect": "postgresql", "entries": entries}
+    (dest / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
+    return dest
+
+
+def timed(cmd: list[str], **kw: object) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    return time.perf_counter() - t0, r
+
+
+def gtsd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gtsd_tui", *args]
+
+
+def report(name: str, value: float, baseline_name: str, baseline: float, target: str) -> None:
+    ratio = value / baseline if baseline else float("inf")
+    print(f"{name}: {value:.3f}s  {baseline_name}: {baseline:.3f}s  ratio {ratio:.2f}x  (target: {target})")

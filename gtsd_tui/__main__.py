@@ -1,0 +1,3 @@
+from gtsd_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Command line: ``gtsd-tui [SUBCOMMAND] [options]``; no subcommand opens the console.
+
+Exit codes (every subcommand): 0 fine; 1 the command found problems; 2 usage or input
+error; 3 database error; 4 migration lock not acquired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from gtsd_tui import __version__
+from gtsd_tui.config import load_settings
+from gtsd_tui.errors import EXIT_USAGE, GtsdError
+
+COMMANDS = ("status",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, exit 2
+        self.exit(EXIT_USAGE, f"gtsd-tui: error: {message} (see --help)\n")
+
+
+def common_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("project")
+    g.add_argument("--database-url", metavar="URL", help="PostgreSQL URL (else DATABASE_URL, .env, embedded)")
+    g.add_argument("--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./migrations)")
+    g.add_argument("--migrations-schema", metavar="NAME", help="tracking table schema (default drizzle)")
+    g.add_argument("--migrations-table", metavar="NAME", help="tracking table (default __drizzle_migrations)")
+    g.add_argument("--env", metavar="NAME", help="read .env.NAME instead of .env")
+    g.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = _Parser(
+        prog="gtsd-tui",
+        description="Console and CLI for Drizzle-style PostgreSQL migrations.",
+        epilog="Exit codes: 0 ok, 1 problems found, 2 usage/input error, 3 database error, 4 lock not acquired.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"gtsd-tui {__version__}")
+    parser.add_argument("--read-only", action="store_true", help="console without apply/renumber/reset")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"gtsd_tui.commands.{name}").add_parser(sub, common)
+    return parser
+
+
+def _project(args: argparse.Namespace) -> Any:
+    from gtsd_tui.services.project import Project
+
+    settings = load_settings(
+        database_url=args.database_url,
+        migrations=args.migrations,
+        schema=args.migrations_schema,
+        table=args.migrations_table,
+        env_name=args.env,
+    )
+    return Project(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
+    try:
+        project = _project(args)
+        if args.command is None:
+            from gtsd_tui.tui.launch import run_console
+
+            return run_console(project, read_only=args.read_only)
+        module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
+        return int(module.run(args, project))
+    except GtsdError as exc:
+        return _fail(str(exc), exc.exit_code, as_json)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130, as_json)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line unless GTSD_DEBUG asks for the traceback
+        if os.environ.get("GTSD_DEBUG"):
+            traceback.print_exc()
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
+
+
+def _fail(message: str, code: int, as_json: bool) -> int:
+    print(f"gtsd-tui: {message}", file=sys.stderr)
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
+    return code

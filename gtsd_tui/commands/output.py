@@ -1,0 +1,55 @@
+"""Printing helpers: JSON, tables, colour only on a TTY and never with NO_COLOR."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from typing import Any
+
+from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+
+_COLORS = {APPLIED: "32", PENDING: "33", MODIFIED: "35", OUT_OF_ORDER: "31", "error": "31", "warning": "33"}
+
+
+def use_color(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, key: str, stream: Any = None) -> str:
+    code = _COLORS.get(key)
+    return f"\x1b[{code}m{text}\x1b[0m" if code and use_color(stream) else text
+
+
+def print_json(obj: Any) -> None:
+    """Indented for a person at a terminal; one compact line (C encoder, fast) for a pipe."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
+
+
+def fmt_ms(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    try:
+        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return str(ms)
+
+
+def state_cell(st: MigrationStatus) -> str:
+    return f"{st.glyph} {st.label}"
+
+
+def table(rows: list[list[str]], headers: list[str], colors: list[str] | None = None) -> str:
+    widths = [len(h) for h in headers]
+    for r in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for i, r in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(r, widths, strict=True)]
+        if colors and colors[i]:
+            cells[1] = paint(cells[1], colors[i])
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

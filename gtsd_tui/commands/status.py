@@ -1,0 +1,96 @@
+"""``gtsd-tui status``: every migration with exactly one state, and rows that match none."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gtsd_tui import __version__
+from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
+from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.status import APPLIED, StatusReport
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from gtsd_tui.services.project import Project
+
+JSON_FORMAT_VERSION = 1
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("status", parents=[common], help="show every migration's state against the database")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything is not applied")
+
+
+def status_json(project: Project, report: StatusReport) -> dict[str, Any]:
+    return {
+        "version": JSON_FORMAT_VERSION,
+        "tool_version": __version__,
+        "migrations_dir": str(project.folder_path),
+        "database": project.database_json(True),
+        "migrations": [
+            {
+                "tag": s.migration.tag,
+                "idx": s.migration.idx,
+                "file": s.migration.file,
+                "when": s.migration.when,
+                "hash": s.migration.hash,
+                "state": s.state,
+                "restamped": s.restamped,
+                "created_at": s.row.created_at if s.row else None,
+                "notes": s.notes,
+            }
+            for s in report.items
+        ],
+        "unknown_rows": [{"id": r.id, "hash": r.hash, "created_at": r.created_at} for r in report.unknown_rows],
+        "warnings": report.warnings,
+    }
+
+
+def input_errors(folder: Folder) -> list[str]:
+    """Problems that make drizzle-orm unable to use the folder as it is (exit 2), one line each."""
+    errors: list[str] = []
+    if folder.journal and folder.journal.conflicted:
+        errors.append(
+            f"{folder.journal_path}:{folder.journal.conflict_lines[0]}: git conflict markers "
+            "(drizzle-orm cannot parse it); showing both sides; fix with `gtsd-tui renumber`"
+        )
+    for m in folder.migrations:
+        if m.digest and m.digest.utf8_error_at is not None:
+            errors.append(
+                f"{folder.path / (m.file or '')}: not valid UTF-8 at byte {m.digest.utf8_error_at} "
+                "(drizzle-orm would run it with U+FFFD in place of the bad bytes)"
+            )
+    return errors
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    folder = project.load_folder()
+    report = project.status(folder)
+    errors = input_errors(folder)
+    if args.json:
+        out = status_json(project, report)
+        out["errors"] = errors
+        print_json(out)
+    else:
+        rows, colors = [], []
+        for s in report.items:
+            h = s.migration.hash[:12] if s.migration.hash else "-"
+            rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
+            colors.append(s.state)
+        print(f"{project.folder_path}  ->  {project.masked_url}  ({project.settings.table_label})")
+        print(table(rows, ["TAG", "STATE", "APPLIED AT", "HASH"], colors) if rows else "(no migrations)")
+        for r in report.unknown_rows:
+            print(f"! unknown row id={r.id} created_at={r.created_at} hash={r.hash[:12]}: matches no migration")
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        counts: dict[str, int] = {}
+        for s in report.items:
+            counts[s.state] = counts.get(s.state, 0) + 1
+        print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
+    for e in errors:
+        print(f"gtsd-tui: {e}", file=sys.stderr)
+    if errors:
+        return EXIT_USAGE
+    if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows):
+        return EXIT_PROBLEMS
+    return EXIT_OK

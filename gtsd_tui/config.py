@@ -1,0 +1,213 @@
+"""Settings from flags, then the environment, then ``.env`` (or ``.env.NAME``), then defaults."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from gtsd_tui.errors import InputError
+
+DEFAULT_SCHEMA = "drizzle"
+DEFAULT_TABLE = "__drizzle_migrations"
+FOLDER_CANDIDATES = ("migrations", "apps/api/src/db/migrations")
+DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
+
+
+@dataclass
+class Settings:
+    cwd: Path
+    database_url: str | None  # None: use the embedded server
+    database_source: str  # "flag", "environment", ".env", "embedded"
+    migrations_dir: Path
+    migrations_source: str
+    schema: str = DEFAULT_SCHEMA
+    table: str = DEFAULT_TABLE
+    env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
+
+    @property
+    def table_label(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines; ``export``, comments, single/double quotes; no interpolation."""
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", key):
+            continue
+        value = value.strip()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            end = value.find(quote, 1)
+            value = value[1:end] if end > 0 else value[1:]
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        else:
+            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
+        out[key] = value
+    return out
+
+
+def read_drizzle_config(cwd: Path) -> dict[str, str]:
+    """``out``, ``migrations.table`` and ``migrations.schema`` from a drizzle.config file, if any."""
+    for name in DRIZZLE_CONFIGS:
+        path = cwd / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text("utf-8", "replace")
+        except OSError:
+            return {}
+        text = re.sub(r"//[^\n]*", "", text)
+        found: dict[str, str] = {}
+        m = re.search(r"\bout\s*:\s*['\"`]([^'\"`]+)['\"`]", text)
+        if m:
+            found["out"] = m.group(1)
+        block = re.search(r"\bmigrations\s*:\s*\{([^}]*)\}", text)
+        if block:
+            for key in ("table", "schema"):
+                km = re.search(rf"\b{key}\s*:\s*['\"`]([^'\"`]+)['\"`]", block.group(1))
+                if km:
+                    found[key] = km.group(1)
+        return found
+    return {}
+
+
+def load_settings(
+    *,
+    cwd: Path | None = None,
+    database_url: str | None = None,
+    migrations: str | None = None,
+    schema: str | None = None,
+    table: str | None = None,
+    env_name: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    cwd = (cwd or Path.cwd()).resolve()
+    environ = dict(os.environ if environ is None else environ)
+    dotenv_name = f".env.{env_name}" if env_name else ".env"
+    dotenv_path = cwd / dotenv_name
+    dotenv: dict[str, str] = {}
+    if dotenv_path.is_file():
+        try:
+            dotenv = parse_dotenv(dotenv_path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{dotenv_path}: cannot read: {exc}") from None
+    elif env_name:
+        raise InputError(f"{dotenv_path}: not found (--env {env_name})")
+    merged = {**dotenv, **environ}
+
+    def pick(flag: str | None, key: str) -> tuple[str | None, str]:
+        if flag:
+            return flag, "flag"
+        if environ.get(key):
+            return environ[key], "environment"
+        if dotenv.get(key):
+            return dotenv[key], dotenv_name
+        return None, ""
+
+    url, url_source = pick(database_url, "DATABASE_URL")
+    drizzle_cfg = read_drizzle_config(cwd)
+    folder, folder_source = pick(migrations, "GTSD_MIGRATIONS_DIR")
+    if folder is None and drizzle_cfg.get("out"):
+        folder, folder_source = drizzle_cfg["out"], "drizzle.config"
+    if folder is None:
+        for cand in FOLDER_CANDIDATES:
+            if (cwd / cand).is_dir():
+                folder, folder_source = cand, "default"
+                break
+    if folder is None:
+        folder, folder_source = FOLDER_CANDIDATES[0], "default"
+    schema_v, _ = pick(schema, "GTSD_MIGRATIONS_SCHEMA")
+    table_v, _ = pick(table, "GTSD_MIGRATIONS_TABLE")
+    return Settings(
+        cwd=cwd,
+        database_url=url,
+        database_source=url_source or "embedded",
+        migrations_dir=(cwd / folder).resolve() if not Path(folder).is_absolute() else Path(folder),
+        migrations_source=folder_source,
+        schema=schema_v or drizzle_cfg.get("schema") or DEFAULT_SCHEMA,
+        table=table_v or drizzle_cfg.get("table") or DEFAULT_TABLE,
+        env=merged,
+    )
+
+
+_SECRET_KEYS = ("password", "pass", "passwd", "pwd", "sslpassword")
+
+
+def mask_url(url: str | None) -> str:
+    """The URL with any password replaced by ``***`` (URL userinfo, query and key=value forms)."""
+    if not url:
+        return ""
+    masked = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
+    masked = re.sub(r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)[^&#]*", r"\1***", masked, flags=re.IGNORECASE)
+    masked = re.sub(
+        r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)",
+        r"\1***",
+        masked,
+        flags=re.IGNORECASE,
+    )
+    return masked
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str  # "" for the default unix socket
+    port: str
+    dbname: str
+    user: str
+    sslmode: str
+
+
+def parse_target(url: str) -> Target:
+    """Host, port, database and sslmode of a URL or key=value DSN, without any network access."""
+    if "://" in url:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        host = unquote(parts.hostname or "") if parts.hostname else ""
+        if "host" in query:
+            host = query["host"]
+        try:
+            port = str(parts.port or query.get("port", "5432"))
+        except ValueError:
+            raise InputError(f"{mask_url(url)}: invalid port") from None
+        dbname = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
+        user = unquote(parts.username or "") or query.get("user", "")
+        return Target(host, port, dbname, user, query.get("sslmode", ""))
+    kv = dict(re.findall(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", url))
+    kv = {k: v.strip("'") for k, v in kv.items()}
+    return Target(
+        kv.get("host", ""),
+        kv.get("port", "5432"),
+        kv.get("dbname", ""),
+        kv.get("user", ""),
+        kv.get("sslmode", ""),
+    )
+
+
+def is_local_host(host: str) -> bool:
+    """A unix socket, ``localhost``, 127.0.0.0/8 or ::1."""
+    if not host or host.startswith("/") or host.startswith("@"):
+        return True
+    hosts = [h.strip() for h in host.split(",")]
+    return all(_local_one(h) for h in hosts)
+
+
+def _local_one(host: str) -> bool:
+    if not host or host.startswith("/") or host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

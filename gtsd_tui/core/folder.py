@@ -1,0 +1,240 @@
+"""The migrations folder as drizzle-orm and drizzle-kit see it, with nothing dropped silently.
+
+v0 layout: ``NNNN_tag.sql`` + ``meta/_journal.json`` + ``meta/NNNN_snapshot.json``.
+v1 layout: ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` (+ ``snapshot.json``), no journal.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gtsd_tui.core.hashing import FileDigest, digest_file
+from gtsd_tui.core.journal import Journal, parse_journal
+from gtsd_tui.core.merge_markers import marker_lines
+from gtsd_tui.core.snapshots import Snapshot, parse_snapshot
+from gtsd_tui.errors import InputError
+
+MIGRATION_FILE = re.compile(r"^(\d+)_(.+)\.sql$")
+V1_DIR = re.compile(r"^(\d{14})_(.+)$")
+WORK_DIR = ".gtsd-renumber"  # renumber's intent log and temporary files (ignored here)
+
+# Reads the two sides of a conflicted file from git's index (stages 2 and 3), when mid-merge.
+SideReader = Callable[[Path], "tuple[bytes, bytes] | None"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    tag: str
+    file: str | None  # path relative to the folder; None when the journal lists a missing file
+    idx: int | None
+    when: int | None
+    in_journal: bool
+    position: int  # order in which drizzle-orm would run it (journal order; then orphans)
+    digest: FileDigest | None = None
+    side: str | None = None  # "ours" / "theirs" for an entry of a conflicted journal
+
+    @property
+    def hash(self) -> str | None:
+        return self.digest.hash if self.digest else None
+
+    @property
+    def prefix(self) -> str:
+        return self.tag.split("_", 1)[0]
+
+    @property
+    def suffix(self) -> str:
+        parts = self.tag.split("_", 1)
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def number(self) -> int | None:
+        return int(self.prefix) if self.prefix.isdigit() else None
+
+
+@dataclass
+class Folder:
+    path: Path
+    layout: str  # "v0" or "v1"
+    migrations: list[Migration]
+    journal: Journal | None = None
+    loaded_snapshots: list[Snapshot] | None = None  # read on first use (status does not need them)
+    other_files: list[str] = field(default_factory=list)  # .sql files that are not migrations
+    file_markers: dict[str, list[int]] = field(default_factory=dict)  # .sql files with git markers
+    side_reader: SideReader | None = field(default=None, repr=False)
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        if self.loaded_snapshots is None:
+            self.loaded_snapshots = _load_snapshots(self.path / "meta", self.side_reader)
+        return self.loaded_snapshots
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path / "meta" / "_journal.json"
+
+    def file_path(self, migration: Migration) -> Path:
+        if migration.file is None:
+            raise InputError(f"{self.path / (migration.tag + '.sql')}: file missing")
+        return self.path / migration.file
+
+    def read_bytes(self, migration: Migration) -> bytes:
+        return self.file_path(migration).read_bytes()
+
+    def by_tag(self, tag: str) -> Migration | None:
+        for m in self.migrations:
+            if m.tag == tag:
+                return m
+        return None
+
+    @property
+    def journal_migrations(self) -> list[Migration]:
+        return [m for m in self.migrations if m.in_journal]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+
+
+def _conflict_text(path: Path, side_reader: SideReader | None) -> str:
+    """File text; mid-merge, rebuilt from git's index stages as a marker block."""
+    text = _read_text(path)
+    if side_reader is not None and "<<<<<<<" in text:
+        sides = side_reader(path)
+        if sides is not None:
+            ours, theirs = (s.decode("utf-8", "replace") for s in sides)
+            return f"<<<<<<< ours\n{ours}\n=======\n{theirs}\n>>>>>>> theirs\n"
+    return text
+
+
+def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allow_empty: bool = False) -> Folder:
+    """Read a migrations folder. Raises InputError naming the path on anything unreadable."""
+    root = Path(path)
+    if not root.exists():
+        raise InputError(f"{root}: migrations folder not found (use --migrations DIR)")
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory")
+    with os.scandir(root) as it:
+        entries = {e.name: e.is_file() for e in it}
+    names = sorted(entries)
+    journal_path = root / "meta" / "_journal.json"
+    if not journal_path.exists() and any(V1_DIR.match(n) and (root / n / "migration.sql").is_file() for n in names):
+        return _load_v1(root, names)
+    sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and entries[n]]
+    sql_set = set(sql_names)
+    journal: Journal | None = None
+    if journal_path.exists():
+        journal = parse_journal(_conflict_text(journal_path, side_reader), str(journal_path))
+    elif not allow_empty:
+        what = "no meta/_journal.json" + (f" ({len(sql_names)} .sql files without a journal)" if sql_names else "")
+        raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")
+    migrations: list[Migration] = []
+    listed: set[str] = set()
+    for position, entry in enumerate(journal.entries if journal else []):
+        fname = entry.tag + ".sql"
+        listed.add(fname)
+        present = fname in sql_set
+        migrations.append(
+            Migration(
+                tag=entry.tag,
+                file=fname if present else None,
+                idx=entry.idx,
+                when=entry.when,
+                in_journal=True,
+                position=position,
+                digest=digest_file(str(root / fname)) if present else None,
+                side=entry.side,
+            )
+        )
+    other: list[str] = []
+    for fname in sql_names:
+        if fname in listed:
+            continue
+        if MIGRATION_FILE.match(fname):
+            migrations.append(
+                Migration(
+                    tag=fname[:-4],
+                    file=fname,
+                    idx=None,
+                    when=None,
+                    in_journal=False,
+                    position=len(migrations),
+                    digest=digest_file(str(root / fname)),
+                )
+            )
+        else:
+            other.append(fname)
+    folder = Folder(root, "v0", migrations, journal, other_files=other, side_reader=side_reader)
+    folder.file_markers = _sql_markers(folder)
+    return folder
+
+
+def _load_snapshots(meta: Path, side_reader: SideReader | None) -> list[Snapshot]:
+    if not meta.is_dir():
+        return []
+    out: list[Snapshot] = []
+    for name in sorted(os.listdir(meta)):
+        if name.startswith(("_", ".")) or not name.endswith(".json"):
+            continue
+        out.extend(parse_snapshot(name, _conflict_text(meta / name, side_reader)))
+    return out
+
+
+def _sql_markers(folder: Folder) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for m in folder.migrations:
+        if m.file is None or m.digest is None or not m.digest.maybe_markers:
+            continue
+        lines = marker_lines((folder.path / m.file).read_bytes().decode("utf-8", "replace"))
+        if lines:
+            found[m.file] = lines
+    return found
+
+
+def v1_when(name: str) -> int | None:
+    """``Date.UTC(name[0:14])`` in ms, as the v1 migrator computes created_at."""
+    m = V1_DIR.match(name)
+    if not m:
+        return None
+    s = m.group(1)
+    try:
+        secs = calendar.timegm((int(s[0:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]), int(s[10:12]), int(s[12:14])))
+    except (ValueError, OverflowError):
+        return None
+    return secs * 1000
+
+
+def _load_v1(root: Path, names: list[str]) -> Folder:
+    # The v1 migrator sorts with localeCompare (ICU); lower-case-first is the close approximation.
+    dirs = [n for n in names if (root / n / "migration.sql").is_file()]
+    dirs.sort(key=lambda n: (n.casefold(), n))
+    migrations = [
+        Migration(
+            tag=d,
+            file=f"{d}/migration.sql",
+            idx=None,
+            when=v1_when(d),
+            in_journal=True,
+            position=i,
+            digest=digest_file(str(root / d / "migration.sql")),
+        )
+        for i, d in enumerate(dirs)
+    ]
+    snaps: list[Snapshot] = []
+    for d in dirs:
+        snap = root / d / "snapshot.json"
+        if snap.is_file():
+            snaps.extend(parse_snapshot(f"{d}/snapshot.json", _read_text(snap)))
+    other = [n for n in names if n.endswith(".sql")]
+    return Folder(root, "v1", migrations, None, snaps, other)

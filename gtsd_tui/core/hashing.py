@@ -1,0 +1,88 @@
+"""Hashing and statement splitting exactly as drizzle-orm does it (spec section 2.2).
+
+drizzle-orm reads a file with ``readFileSync(path).toString()`` (UTF-8, invalid bytes become
+U+FFFD, a BOM is kept), hashes ``sha256`` of that string encoded as UTF-8 and splits it on the
+literal ``--> statement-breakpoint``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+BREAKPOINT = "--> statement-breakpoint"
+BOM = b"\xef\xbb\xbf"
+
+
+def drizzle_text(raw: bytes) -> str:
+    """The string drizzle-orm sees for these bytes."""
+    return raw.decode("utf-8", "replace")
+
+
+def drizzle_hash(raw: bytes) -> str:
+    """``sha256`` hex of the file as drizzle-orm computes it (equal to sha256(raw) for valid UTF-8)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return hashlib.sha256(drizzle_text(raw).encode("utf-8")).hexdigest()
+    return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    hash: str
+    size: int
+    utf8_error_at: int | None  # byte offset of the first invalid UTF-8 sequence, if any
+    has_bom: bool
+    maybe_markers: bool = False  # holds "<<<<<<<": look closer for git conflict markers
+
+
+def digest_bytes(raw: bytes) -> FileDigest:
+    try:
+        raw.decode("utf-8")
+        error_at = None
+        value = hashlib.sha256(raw).hexdigest()
+    except UnicodeDecodeError as exc:
+        error_at = exc.start
+        value = hashlib.sha256(drizzle_text(raw).encode("utf-8")).hexdigest()
+    return FileDigest(value, len(raw), error_at, raw.startswith(BOM), b"<<<<<<<" in raw)
+
+
+def digest_file(path: str) -> FileDigest:
+    """Digest of a file on disk."""
+    with open(path, "rb") as fh:
+        return digest_bytes(fh.read())
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of a migration as drizzle-orm sends it, with its place in the file text."""
+
+    index: int
+    text: str
+    offset: int  # character offset of the chunk's first character in the file text
+    line: int  # 1-based line of that character
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text.strip()
+
+
+def split_chunks(text: str) -> list[Chunk]:
+    """Split like ``query.split('--> statement-breakpoint')``, keeping offsets and lines."""
+    chunks: list[Chunk] = []
+    offset = 0
+    line = 1
+    for index, piece in enumerate(text.split(BREAKPOINT)):
+        chunks.append(Chunk(index, piece, offset, line))
+        line += piece.count("\n") + BREAKPOINT.count("\n")
+        offset += len(piece) + len(BREAKPOINT)
+    return chunks
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in ``text``."""
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1

@@ -1,0 +1,91 @@
+"""``meta/<prefix>_snapshot.json`` files: the id / prevId chain drizzle-kit checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from gtsd_tui.core.merge_markers import marker_lines, split_sides
+
+ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str  # file name inside meta/, e.g. "0004_snapshot.json"
+    prefix: str  # "0004"
+    id: str | None
+    prev_id: str | None
+    data: dict[str, Any] | None  # None when unreadable
+    side: str | None = None  # "ours" / "theirs" for a conflicted file
+    error: str | None = None
+    conflict_lines: tuple[int, ...] = ()
+
+
+def snapshot_prefix(name: str) -> str:
+    return name[: -len("_snapshot.json")] if name.endswith("_snapshot.json") else name.rsplit(".", 1)[0]
+
+
+def parse_snapshot(name: str, text: str) -> list[Snapshot]:
+    """One snapshot, or two (ours and theirs) when the file holds git conflict markers."""
+    prefix = snapshot_prefix(name)
+    markers = marker_lines(text)
+    if markers:
+        sides = split_sides(text)
+        if sides is None:
+            return [Snapshot(name, prefix, None, None, None, None, "unbalanced conflict markers", tuple(markers))]
+        return [
+            _one(name, prefix, sides.ours, "ours", tuple(markers)),
+            _one(name, prefix, sides.theirs, "theirs", tuple(markers)),
+        ]
+    return [_one(name, prefix, text, None, ())]
+
+
+def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Snapshot(name, prefix, None, None, None, side, f"invalid JSON at line {exc.lineno}", markers)
+    if not isinstance(data, dict):
+        return Snapshot(name, prefix, None, None, None, side, "not a JSON object", markers)
+    sid, prev = data.get("id"), data.get("prevId")
+    return Snapshot(
+        name,
+        prefix,
+        sid if isinstance(sid, str) else None,
+        prev if isinstance(prev, str) else None,
+        data,
+        side,
+        None,
+        markers,
+    )
+
+
+def relinked(data: dict[str, Any], prev_id: str) -> dict[str, Any]:
+    """The same snapshot with another ``prevId``; key order kept."""
+    return {k: (prev_id if k == "prevId" else v) for k, v in data.items()}
+
+
+def custom_snapshot(previous: dict[str, Any] | None) -> dict[str, Any]:
+    """What ``drizzle-kit generate --custom`` writes: the previous body, a new id, prevId = previous id."""
+    new_id = str(uuid.uuid4())
+    if previous is None:
+        return {
+            "id": new_id,
+            "prevId": ORIGIN_UUID,
+            "version": "7",
+            "dialect": "postgresql",
+            "tables": {},
+            "enums": {},
+            "schemas": {},
+            "sequences": {},
+            "roles": {},
+            "policies": {},
+            "views": {},
+            "_meta": {"columns": {}, "schemas": {}, "tables": {}},
+        }
+    out: dict[str, Any] = {"id": new_id, "prevId": previous.get("id", ORIGIN_UUID)}
+    out.update({k: v for k, v in previous.items() if k not in ("id", "prevId")})
+    return out

@@ -1,0 +1,1 @@
+"""Database access: psycopg only (no textual)."""

@@ -1,0 +1,69 @@
+"""Small git helpers: index stages of a conflicted file, files on a base ref, renames."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+
+def _git(cwd: Path, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, timeout=30)
+
+
+def work_tree(path: Path) -> Path | None:
+    try:
+        out = _git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def index_sides(path: Path) -> tuple[bytes, bytes] | None:
+    """Stages 2 (ours) and 3 (theirs) of a conflicted file, when the repository is mid-merge."""
+    top = work_tree(path.parent)
+    if top is None:
+        return None
+    rel = str(path.resolve().relative_to(top.resolve()))
+    stages = _git(top, "ls-files", "-u", "--", rel)
+    if stages.returncode != 0 or not stages.stdout.strip():
+        return None
+    found = {line.split()[2] for line in stages.stdout.splitlines() if len(line.split()) >= 3}
+    if not {"2", "3"} <= found:
+        return None
+    ours = _git(top, "show", f":2:{rel}", text=False)
+    theirs = _git(top, "show", f":3:{rel}", text=False)
+    if ours.returncode or theirs.returncode:
+        return None
+    return ours.stdout, theirs.stdout
+
+
+def tracked(top: Path, paths: list[Path]) -> set[Path]:
+    if not paths:
+        return set()
+    rels = [str(p.resolve().relative_to(top.resolve())) for p in paths]
+    out = _git(top, "ls-files", "--", *rels)
+    return {(top / line).resolve() for line in out.stdout.splitlines() if line}
+
+
+def record_renames(top: Path, renames: list[tuple[Path, Path]], written: list[Path]) -> None:
+    """Tell the index about renames already done on disk (what ``git mv`` does) and written files."""
+    olds = tracked(top, [old for old, _ in renames])
+    gone = [str(old.resolve().relative_to(top.resolve())) for old, _ in renames if old.resolve() in olds]
+    added = [new for old, new in renames if old.resolve() in olds] + written
+    if gone:
+        _git(top, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *gone)
+    rel_added = [str(p.resolve().relative_to(top.resolve())) for p in added if p.exists()]
+    if rel_added:
+        _git(top, "add", "--", *rel_added)
+
+
+def base_tags(top: Path, ref: str, folder: Path) -> set[str]:
+    """Tags of the ``.sql`` migrations present in ``folder`` on ``ref``."""
+    rel = str(folder.resolve().relative_to(top.resolve()))
+    out = _git(top, "ls-tree", "--name-only", f"{ref}:{rel}")
+    if out.returncode != 0:
+        from gtsd_tui.errors import InputError
+
+        raise InputError(f"--base {ref}: {out.stderr.strip().splitlines()[0] if out.stderr.strip() else 'unknown'}")
+    return {n[:-4] for n in out.stdout.splitlines() if n.endswith(".sql")}

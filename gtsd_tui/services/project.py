@@ -1,0 +1,95 @@
+"""A project: settings, the resolved database URL (embedded if none), the folder and its status."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gtsd_tui.config import Settings, mask_url
+from gtsd_tui.core.folder import Folder, load_folder
+from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
+from gtsd_tui.errors import DatabaseError, GtsdError
+from gtsd_tui.services.gitutil import index_sides
+
+Notify = Callable[[str], None]
+
+
+def stderr_notify(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass
+class Project:
+    settings: Settings
+    url: str | None = None
+    embedded: bool = False
+    notify: Notify = stderr_notify
+    _folder: Folder | None = field(default=None, repr=False)
+
+    @property
+    def masked_url(self) -> str:
+        return mask_url(self.url) if self.url else "(embedded, not started)"
+
+    @property
+    def folder_path(self) -> Path:
+        return self.settings.migrations_dir
+
+    def resolve_url(self) -> str:
+        """The database URL; starts (or reuses) the embedded server when none is configured."""
+        if self.url:
+            return self.url
+        if self.settings.database_url:
+            self.url = self.settings.database_url
+            return self.url
+        from gtsd_tui.db.embedded import ensure_server
+
+        base = self.settings.cwd / ".gtsd"
+        server = ensure_server(base)
+        self.url, self.embedded = server.url(), True
+        verb = "started" if server.started else "reusing"
+        self.notify(f"no DATABASE_URL configured: {verb} embedded PostgreSQL in {base} ({self.url})")
+        return self.url
+
+    def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
+        if self._folder is None or refresh:
+            from gtsd_tui.services.renumber_log import recover
+
+            recover(self.folder_path, self.notify)
+            self._folder = load_folder(self.folder_path, side_reader=index_sides, allow_empty=allow_empty)
+        return self._folder
+
+    def connect(self, **kwargs: Any) -> Any:
+        from gtsd_tui.db.connect import connect
+
+        return connect(self.resolve_url(), **kwargs)
+
+    def read_rows(self) -> list[HistoryRow]:
+        from gtsd_tui.db.history import read_rows
+
+        with self.connect() as conn:
+            return read_rows(conn, self.settings.schema, self.settings.table)
+
+    def status(self, folder: Folder | None = None) -> StatusReport:
+        folder = folder or self.load_folder()
+        return compute_status(folder, self.read_rows())
+
+    def try_rows(self) -> tuple[list[HistoryRow] | None, str | None]:
+        """Rows, or None and the reason when the database cannot be read (offline-first commands)."""
+        try:
+            return self.read_rows(), None
+        except (DatabaseError, GtsdError) as exc:
+            return None, str(exc)
+
+    def database_json(self, connected: bool, error: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "url": self.masked_url,
+            "connected": connected,
+            "table": self.settings.table_label,
+            "embedded": self.embedded,
+        }
+        if error:
+            out["error"] = error
+        return out

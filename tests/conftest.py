@@ -1,0 +1,107 @@
+"""Shared fixtures: a real PostgreSQL for the session, a fresh database per test, sample folders.
+
+The server comes from pgserver's binaries (``gtsd_tui.db.embedded``), started once per session
+under a temporary folder. Set ``GTSD_TEST_DATABASE_URL`` to use an external server instead: each
+test then gets its own database created there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "migrations"
+
+
+def _with_db(url: str, dbname: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = dbname
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items()})
+
+
+def _url_with_db(url: str, dbname: str) -> str:
+    """A postgresql:// URL (node drivers need one) pointing at ``dbname``."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    user = info.get("user", "postgres")
+    pw = f":{info['password']}" if info.get("password") else ""
+    return f"postgresql://{user}{pw}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{dbname}"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Admin URL of the session's server (maintenance database)."""
+    external = os.environ.get("GTSD_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    from gtsd_tui.db.embedded import ensure_server, stop_server
+
+    base = tmp_path_factory.mktemp("pg") / ".gtsd"
+    server = ensure_server(base, fast=True, dbname="gtsd_test")
+    _password_role(server.url("postgres"), server.data_dir)
+    yield server.url("postgres")
+    stop_server(base)
+
+
+PW_ROLE, PW_SECRET = "gtsd_pw", "s3cret-Pw"
+
+
+def _password_role(url: str, data_dir: Path) -> None:
+    """A role that must log in with a password over TCP (for the wrong-password tests)."""
+    hba = data_dir / "pg_hba.conf"
+    hba.write_text(f"host all {PW_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(PW_ROLE), sql.Literal(PW_SECRET))
+        )
+        conn.execute("SELECT pg_reload_conf()")
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database for this test; dropped afterwards."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield _url_with_db(pg_server, name)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A private copy of the sample migrations folder."""
+    dest = tmp_path / "migrations"
+    shutil.copytree(SAMPLE, dest)
+    return dest
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m gtsd_tui`` as a real process, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "gtsd_tui", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli

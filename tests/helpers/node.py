@@ -1,0 +1,82 @@
+"""The real drizzle-orm / drizzle-kit from npm, installed once into a cache folder."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PACKAGES = ["drizzle-orm@0.45.4", "drizzle-kit@0.31.11", "postgres@3.4.9"]
+RUNNER = Path(__file__).with_name("drizzle_runner.mjs")
+
+
+def node_dir() -> Path:
+    return Path(os.environ.get("GTSD_NODE_DIR", Path.home() / ".cache" / "gtsd-tui" / "node"))
+
+
+def ensure_node_packages() -> Path:
+    """Install the npm packages (once; .ci/run pre-installs them). Skips where node is missing."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip("node/npm not on PATH: the drizzle interop tests need the real npm packages")
+    base = node_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = base / ".installed"
+    with open(base / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text() != " ".join(PACKAGES):
+            (base / "package.json").write_text('{"name":"gtsd-interop","private":true,"type":"module"}\n')
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
+                cwd=base,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            stamp.write_text(" ".join(PACKAGES))
+    shutil.copy(RUNNER, base / RUNNER.name)
+    return base
+
+
+def drizzle_migrate(
+    url: str, folder: Path, table: str | None = None, schema: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = ensure_node_packages()
+    args = ["node", RUNNER.name, "migrate", str(folder.resolve())] + [a for a in (table, schema) if a]
+    return subprocess.run(
+        args, cwd=base, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, timeout=120
+    )
+
+
+def drizzle_rows(url: str, table: str = "__drizzle_migrations", schema: str = "drizzle") -> list[dict]:
+    base = ensure_node_packages()
+    out = subprocess.run(
+        ["node", RUNNER.name, "rows", table, schema],
+        cwd=base,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def drizzle_kit_check(folder: Path) -> subprocess.CompletedProcess[str]:
+    """``drizzle-kit check`` run from the folder's parent with a relative --out (spec appendix)."""
+    base = ensure_node_packages()
+    kit = base / "node_modules" / ".bin" / "drizzle-kit"
+    link = folder.parent / "node_modules"
+    if not link.exists():
+        link.symlink_to(base / "node_modules")
+    return subprocess.run(
+        [str(kit), "check", "--dialect", "postgresql", "--out", f"./{folder.name}"],
+        cwd=folder.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
