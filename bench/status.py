@@ -29,8 +29,9 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_table(conn, "drizzle", "__drizzle_migrations")
         with conn.cursor() as cur:
-            cur.executemany(insert_row_sql("drizzle", "__drizzle_migrations"),
-                            [(m.hash, m.when) for m in model.migrations[:4000]])
+            cur.executemany(
+                insert_row_sql("drizzle", "__drizzle_migrations"), [(m.hash, m.when) for m in model.migrations[:4000]]
+            )
     files = sorted(str(p) for p in folder.glob("*.sql"))
     timed(["sha256sum", *files])  # warm the page cache for both
     best_sha = min(timed(["sha256sum", *files])[0] for _ in range(3))
@@ -42,8 +43,7 @@ def main() -> None:
     data = json.loads(r.stdout)
     states = {s: sum(1 for m in data["migrations"] if m["state"] == s) for s in ("applied", "pending")}
     assert states == {"applied": 4000, "pending": 1000}, states
-    report("gtsd-tui status --json (5000 files, 4000 applied)", min(runs), "sha256sum", best_sha,
-           "< 1.5 s and < 10x")
+    report("gtsd-tui status --json (5000 files, 4000 applied)", min(runs), "sha256sum", best_sha, "< 1.5 s and < 10x")
 
 
 if __name__ == "__main__":

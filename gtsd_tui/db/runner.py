@@ -1,0 +1,195 @@
+"""Apply an ApplyPlan: the rows drizzle-orm writes, under a lock, with errors located in the file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+
+from gtsd_tui.core.errorpos import Location, ServerError, locate
+from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.hashing import Chunk
+from gtsd_tui.core.plan import ALL, ApplyPlan, Step
+from gtsd_tui.core.status import HistoryRow
+from gtsd_tui.db import lock
+from gtsd_tui.db.connect import connect
+from gtsd_tui.db.history import ensure_table, insert_row_sql, read_rows
+from gtsd_tui.errors import DatabaseError
+
+
+class Events(Protocol):
+    def lock_wait(self, holders: list[lock.Holder], remaining: float) -> None: ...
+    def plan_ready(self, plan: ApplyPlan) -> None: ...
+    def step_started(self, step: Step, index: int, total: int) -> None: ...
+    def step_done(self, step: Step, seconds: float) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class MigrationFailed(DatabaseError):
+    """A statement failed; nothing of this migration remains (per-file) or of the batch (all)."""
+
+    def __init__(self, *, step: Step, chunk: Chunk, error: ServerError, location: Location | None, path: str) -> None:
+        self.step, self.chunk, self.error, self.location, self.path = step, chunk, error, location, path
+        self.rolled_back: list[str] = []
+        where = f"{path}:{location.line}:{location.column}" if location else path
+        state = f"{error.sqlstate}: " if error.sqlstate else ""
+        super().__init__(f"{where}: {state}{error.message}")
+
+    def details(self) -> list[str]:
+        out = []
+        if self.location and self.location.excerpt:
+            out.append(self.location.excerpt)
+        if self.error.detail:
+            out.append(f"DETAIL: {self.error.detail}")
+        if self.error.hint:
+            out.append(f"HINT: {self.error.hint}")
+        if self.error.context:
+            out.append(f"CONTEXT: {self.error.context}")
+        if self.rolled_back:
+            out.append("rolled back: " + ", ".join(self.rolled_back))
+        return out
+
+
+@dataclass
+class RunOptions:
+    schema: str
+    table: str
+    lock_timeout: float = 10.0  # PostgreSQL lock_timeout for the migration's statements (0 = none)
+    statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
+    wait_timeout: float = 60.0  # how long to wait for another migrator's lock
+    xact_lock: bool = False  # transaction-scoped lock per migration (PgBouncer transaction pooling)
+
+
+@dataclass
+class RunResult:
+    plan: ApplyPlan
+    applied: list[tuple[str, float]] = field(default_factory=list)
+
+
+def _server_error(exc: psycopg.Error) -> ServerError:
+    d = exc.diag
+
+    def num(v: Any) -> int | None:
+        try:
+            return int(v) if v not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    message = d.message_primary or str(exc).strip().splitlines()[0]
+    return ServerError(
+        d.sqlstate,
+        message,
+        d.message_detail,
+        d.message_hint,
+        num(d.statement_position),
+        num(d.internal_position),
+        d.internal_query,
+        d.context,
+    )
+
+
+def _session_settings(conn: psycopg.Connection[Any], opts: RunOptions) -> None:
+    for name, seconds in (("lock_timeout", opts.lock_timeout), ("statement_timeout", opts.statement_timeout)):
+        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(f"{int(seconds * 1000)}ms")))
+
+
+def run(
+    url: str,
+    folder: Folder,
+    make_plan: Callable[[list[HistoryRow]], ApplyPlan],
+    opts: RunOptions,
+    events: Events,
+) -> RunResult:
+    """Lock, re-read the table, plan, apply. Raises PlanRefused, MigrationFailed, LockTimeout."""
+    conn = connect(url, prepare_threshold=None)
+    key = lock.lock_key(opts.schema, opts.table)
+    try:
+        _session_settings(conn, opts)
+        if not opts.xact_lock:
+            lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
+        try:
+            ensure_table(conn, opts.schema, opts.table)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"creating {opts.schema}.{opts.table}: {str(exc).strip().splitlines()[0]}") from None
+        plan = make_plan(read_rows(conn, opts.schema, opts.table))
+        events.plan_ready(plan)
+        result = RunResult(plan)
+        if plan.tx_mode == ALL and plan.steps:
+            _run_all(conn, folder, plan, opts, events, result)
+        else:
+            for i, step in enumerate(plan.steps):
+                events.step_started(step, i, len(plan.steps))
+                t0 = time.perf_counter()
+                if step.transactional:
+                    with conn.transaction():
+                        if opts.xact_lock and not _xact_lock_and_recheck(conn, key, step, opts, events):
+                            continue
+                        _execute(conn, folder, step, opts)
+                else:
+                    _execute(conn, folder, step, opts)
+                took = time.perf_counter() - t0
+                result.applied.append((step.migration.tag, took))
+                events.step_done(step, took)
+        return result
+    finally:
+        try:
+            if not opts.xact_lock and not conn.closed:
+                lock.release(conn, key)
+        except psycopg.Error:
+            pass
+        conn.close()
+
+
+def _xact_lock_and_recheck(
+    conn: psycopg.Connection[Any], key: int, step: Step, opts: RunOptions, events: Events
+) -> bool:
+    """PgBouncer mode: lock inside this migration's transaction, then make sure nobody applied it."""
+    lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)
+    h, when = step.row
+    ident = sql.SQL("{}.{}").format(sql.Identifier(opts.schema), sql.Identifier(opts.table))
+    done = conn.execute(sql.SQL("SELECT 1 FROM {} WHERE hash = %s AND created_at = %s").format(ident), (h, when))
+    if done.fetchone():
+        events.note(f"{step.migration.tag}: applied meanwhile by another migrator; skipped")
+        return False
+    return True
+
+
+def _run_all(
+    conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events, result: RunResult
+) -> None:
+    done: list[tuple[Step, float]] = []
+    try:
+        with conn.transaction():
+            for i, step in enumerate(plan.steps):
+                events.step_started(step, i, len(plan.steps))
+                t0 = time.perf_counter()
+                _execute(conn, folder, step, opts)
+                done.append((step, time.perf_counter() - t0))
+    except MigrationFailed as exc:
+        exc.rolled_back = [s.migration.tag for s, _ in done]
+        raise
+    for step, took in done:
+        result.applied.append((step.migration.tag, took))
+        events.step_done(step, took)
+
+
+def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
+    """Every chunk verbatim (simple protocol, no parameters), then drizzle's row."""
+    for chunk in step.chunks:
+        try:
+            conn.execute(chunk.text)
+        except psycopg.Error as exc:
+            err = _server_error(exc)
+            raise MigrationFailed(
+                step=step,
+                chunk=chunk,
+                error=err,
+                location=locate(step.text, chunk, err),
+                path=str(folder.path / (step.migration.file or "")),
+            ) from None
+    h, when = step.row
+    conn.execute(insert_row_sql(opts.schema, opts.table), (h, when))

@@ -1,0 +1,142 @@
+"""migrate against the real drizzle-orm migrator, eight at once, and killed mid-migration."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.helpers.folders import make_folder
+from tests.helpers.node import drizzle_migrate, drizzle_rows
+from tests.test_interop_status import first_n
+from tests.test_migrate import rows, tables
+
+pytestmark = pytest.mark.pg
+
+
+def _fresh(pg_server: str, name: str) -> str:
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.mark.node
+def test_rows_identical_to_drizzle_and_drizzle_then_inserts_nothing(
+    cli, sample: Path, pg_url: str, pg_server: str
+) -> None:
+    r = cli("migrate", "--migrations", str(sample), "--database-url", pg_url)
+    assert r.returncode == 0, r.stderr
+    ours = drizzle_rows(pg_url)
+    d = drizzle_migrate(pg_url, sample)
+    assert d.returncode == 0, d.stderr
+    assert drizzle_rows(pg_url) == ours  # drizzle-orm sees nothing to do
+    other = _fresh(pg_server, "drizzle_ref_" + pg_url.rsplit("/", 1)[1])
+    try:
+        assert drizzle_migrate(other, sample).returncode == 0
+        assert drizzle_rows(other) == ours  # same ids, hashes and created_at, byte for byte
+        assert len(ours) == 4
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{other.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@pytest.mark.node
+def test_after_drizzle_applied_part_we_apply_exactly_the_rest(cli, sample: Path, pg_url: str, tmp_path: Path) -> None:
+    assert drizzle_migrate(pg_url, first_n(sample, 2, tmp_path / "two")).returncode == 0
+    r = cli("migrate", "--migrations", str(sample), "--database-url", pg_url)
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[1] for line in r.stdout.splitlines() if line.startswith("✓")] == [
+        "0002_partners",
+        "0003_today_checklist",
+    ]
+    assert len(rows(pg_url)) == 4
+
+
+def test_eight_concurrent_migrators_apply_each_migration_once(sample: Path, pg_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    cmd = [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(sample), "--database-url", pg_url]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [e for _, e in results]
+    got = rows(pg_url)
+    assert len(got) == 4 and len({h for _, h, _ in got}) == 4
+    assert sum(out.count("✓") for out, _ in results) == 4
+
+
+def test_sigkill_mid_migration_leaves_nothing_and_next_run_finishes(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("first", "CREATE TABLE first_one (id int);"),
+            (
+                "slow",
+                "CREATE TABLE slow_one (id int);\n--> statement-breakpoint\nINSERT INTO slow_one VALUES (1);\n"
+                "--> statement-breakpoint\nSELECT pg_sleep(2);",
+            ),
+        ],
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(folder), "--database-url", pg_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 30
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        while time.time() < deadline:
+            busy = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if busy:
+                break
+            time.sleep(0.02)
+        assert busy, "the slow migration never started"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        time.sleep(0.3)
+        assert tables(pg_url) == {"first_one"}
+        assert len(rows(pg_url)) == 1
+    r = cli("migrate", "--migrations", str(folder), "--database-url", pg_url)
+    assert r.returncode == 0, r.stderr
+    assert tables(pg_url) == {"first_one", "slow_one"} and len(rows(pg_url)) == 2
+
+
+def test_lock_timeout_exits_4_naming_the_holder(cli, sample: Path, pg_url: str) -> None:
+    from gtsd_tui.db.lock import lock_key
+
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SET application_name = 'other-migrator'")
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("drizzle", "__drizzle_migrations"),))
+        r = cli("migrate", "--migrations", str(sample), "--database-url", pg_url, "--wait", "1")
+    assert r.returncode == 4
+    assert "other-migrator" in r.stderr and "not acquired in 1s" in r.stderr
+    assert tables(pg_url) == set()
+
+
+def test_lock_key_differs_per_tracking_table(cli, sample: Path, pg_url: str) -> None:
+    from gtsd_tui.db.lock import lock_key
+
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("drizzle", "__drizzle_migrations"),))
+        r = cli(
+            "migrate",
+            "--migrations",
+            str(sample),
+            "--database-url",
+            pg_url,
+            "--migrations-table",
+            "other_proj",
+            "--wait",
+            "1",
+        )
+    assert r.returncode == 0, r.stderr
