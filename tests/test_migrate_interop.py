@@ -140,3 +140,35 @@ def test_lock_key_differs_per_tracking_table(cli, sample: Path, pg_url: str) -> 
             "1",
         )
     assert r.returncode == 0, r.stderr
+
+
+def test_ctrl_c_cancels_the_running_statement_and_rolls_back(tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("slow", "CREATE TABLE slow_two (id int);\n--> statement-breakpoint\nSELECT pg_sleep(60);"),
+        ],
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(folder), "--database-url", pg_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        deadline = time.time() + 30
+        while (
+            time.time() < deadline
+            and not conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()"
+            ).fetchone()
+        ):
+            time.sleep(0.02)
+    t0 = time.time()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert time.time() - t0 < 10
+    assert proc.returncode == 3 and "57014" in err and "cancel" in err.lower(), err
+    assert tables(pg_url) == set() and rows(pg_url) == []

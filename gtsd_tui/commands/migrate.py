@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.plan import ALL, PER_FILE, ApplyPlan, Step, build_plan
 from gtsd_tui.core.status import compute_status
 from gtsd_tui.db.lock import Holder, lock_key
-from gtsd_tui.db.runner import MigrationFailed, RunOptions
+from gtsd_tui.db.runner import Canceller, MigrationFailed, RunOptions, RunResult
 from gtsd_tui.db.runner import run as apply_plan
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
@@ -135,6 +137,33 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print(f"-- not applied (after --to): {tag}")
 
 
+def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
+    """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
+    canceller = Canceller()
+    box: dict[str, Any] = {}
+    done = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
+
+    def target() -> None:
+        try:
+            box["result"] = work(canceller)
+        except BaseException as exc:  # handed to the main thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="gtsd-apply", daemon=True).start()
+    while not done.is_set():
+        try:
+            done.wait(0.2)
+        except KeyboardInterrupt:
+            print("\ncancelling: the running migration is rolled back...", file=sys.stderr)
+            canceller.cancel()
+    if "error" in box:
+        raise box["error"]
+    result: RunResult = box["result"]
+    return result
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     folder = project.load_folder()
 
@@ -181,7 +210,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     )
     events = CliEvents(args.json)
     try:
-        result = apply_plan(url, folder, make_plan, opts, events)
+        result = _in_thread(lambda c: apply_plan(url, folder, make_plan, opts, events, c))
     except MigrationFailed as exc:
         for line in exc.details():
             print(line, file=sys.stderr)

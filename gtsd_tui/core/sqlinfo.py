@@ -88,7 +88,14 @@ class ChunkInfo:
     syntax: SyntaxProblem | None
 
 
+# Every statement refused in a transaction block needs one of these words: without them, no parse.
+_NON_TX_WORDS = re.compile(r"concurrently|vacuum|database|system|tablespace|subscription", re.IGNORECASE)
+
+
 def analyse_chunk(text: str) -> ChunkInfo:
+    """Non-transactional statements of a chunk (parsed only when a keyword could introduce one)."""
+    if not _NON_TX_WORDS.search(text):
+        return ChunkInfo(1, (), None)
     parsed = parse(text)
     if isinstance(parsed, SyntaxProblem):
         return ChunkInfo(0, (), parsed)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 
 from gtsd_tui.core.errorpos import Location, ServerError, locate
 from gtsd_tui.core.folder import Folder
@@ -64,6 +64,30 @@ class RunOptions:
     xact_lock: bool = False  # transaction-scoped lock per migration (PgBouncer transaction pooling)
 
 
+class Canceller:
+    """Cancel a running apply from another thread (Ctrl-C in the CLI, a key in the console)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def attach(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def cancel(self) -> None:
+        self.requested = True
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            try:
+                conn.cancel_safe(timeout=5)
+            except (psycopg.Error, AttributeError):
+                pass
+
+
+class Cancelled(DatabaseError):
+    exit_code = 130
+
+
 @dataclass
 class RunResult:
     plan: ApplyPlan
@@ -103,18 +127,18 @@ def run(
     make_plan: Callable[[list[HistoryRow]], ApplyPlan],
     opts: RunOptions,
     events: Events,
+    canceller: Canceller | None = None,
 ) -> RunResult:
     """Lock, re-read the table, plan, apply. Raises PlanRefused, MigrationFailed, LockTimeout."""
     conn = connect(url, prepare_threshold=None)
+    canceller = canceller or Canceller()
+    canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
     try:
         _session_settings(conn, opts)
         if not opts.xact_lock:
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
-        try:
-            ensure_table(conn, opts.schema, opts.table)
-        except psycopg.Error as exc:
-            raise DatabaseError(f"creating {opts.schema}.{opts.table}: {str(exc).strip().splitlines()[0]}") from None
+        _ensure_table(conn, opts)
         plan = make_plan(read_rows(conn, opts.schema, opts.table))
         events.plan_ready(plan)
         result = RunResult(plan)
@@ -122,8 +146,15 @@ def run(
             _run_all(conn, folder, plan, opts, events, result)
         else:
             for i, step in enumerate(plan.steps):
+                if canceller.requested:
+                    raise Cancelled(
+                        f"cancelled before {step.migration.tag}; applied so far: "
+                        + (", ".join(t for t, _ in result.applied) or "none")
+                    )
                 events.step_started(step, i, len(plan.steps))
                 t0 = time.perf_counter()
+                if opts.xact_lock and not step.transactional:
+                    events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
                 if step.transactional:
                     with conn.transaction():
                         if opts.xact_lock and not _xact_lock_and_recheck(conn, key, step, opts, events):
@@ -142,6 +173,19 @@ def run(
         except psycopg.Error:
             pass
         conn.close()
+
+
+def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions) -> None:
+    """drizzle-orm's schema and table; a concurrent creator (no session lock via a pooler) is retried."""
+    for attempt in range(3):
+        try:
+            ensure_table(conn, opts.schema, opts.table)
+            return
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateSchema):
+            if attempt == 2:
+                raise
+        except psycopg.Error as exc:
+            raise DatabaseError(f"creating {opts.schema}.{opts.table}: {str(exc).strip().splitlines()[0]}") from None
 
 
 def _xact_lock_and_recheck(
@@ -165,6 +209,10 @@ def _run_all(
     try:
         with conn.transaction():
             for i, step in enumerate(plan.steps):
+                if opts.xact_lock and not _xact_lock_and_recheck(
+                    conn, lock.lock_key(opts.schema, opts.table), step, opts, events
+                ):
+                    continue
                 events.step_started(step, i, len(plan.steps))
                 t0 = time.perf_counter()
                 _execute(conn, folder, step, opts)
@@ -177,13 +225,50 @@ def _run_all(
         events.step_done(step, took)
 
 
+_FIELDS = {
+    "sqlstate": pq.DiagnosticField.SQLSTATE,
+    "message": pq.DiagnosticField.MESSAGE_PRIMARY,
+    "detail": pq.DiagnosticField.MESSAGE_DETAIL,
+    "hint": pq.DiagnosticField.MESSAGE_HINT,
+    "statement_position": pq.DiagnosticField.STATEMENT_POSITION,
+    "internal_position": pq.DiagnosticField.INTERNAL_POSITION,
+    "internal_query": pq.DiagnosticField.INTERNAL_QUERY,
+    "context": pq.DiagnosticField.CONTEXT,
+}
+
+
+def _exec_simple(conn: psycopg.Connection[Any], text: str) -> ServerError | None:
+    """One chunk through libpq's PQexec: the simple query protocol, as drizzle-orm sends it, with
+    none of the per-call cursor machinery (this is the hot loop of an apply)."""
+    res = conn.pgconn.exec_(text.encode("utf-8"))
+    if res.status != pq.ExecStatus.FATAL_ERROR:
+        return None
+    f = {
+        k: (v.decode("utf-8", "replace") if (v := res.error_field(code)) is not None else None)
+        for k, code in _FIELDS.items()
+    }
+
+    def num(v: str | None) -> int | None:
+        return int(v) if v and v.isdigit() else None
+
+    message = f["message"] or (res.error_message.decode("utf-8", "replace").strip() or "error")
+    return ServerError(
+        f["sqlstate"],
+        message,
+        f["detail"],
+        f["hint"],
+        num(f["statement_position"]),
+        num(f["internal_position"]),
+        f["internal_query"],
+        f["context"],
+    )
+
+
 def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
     """Every chunk verbatim (simple protocol, no parameters), then drizzle's row."""
     for chunk in step.chunks:
-        try:
-            conn.execute(chunk.text)
-        except psycopg.Error as exc:
-            err = _server_error(exc)
+        err = _exec_simple(conn, chunk.text)
+        if err is not None:
             raise MigrationFailed(
                 step=step,
                 chunk=chunk,
