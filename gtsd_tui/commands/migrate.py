@@ -6,16 +6,18 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import paint, print_json
-from gtsd_tui.core.plan import ALL, PER_FILE, ApplyPlan, Step, build_plan
-from gtsd_tui.core.status import compute_status
-from gtsd_tui.db.lock import Holder, lock_key
-from gtsd_tui.db.runner import Canceller, MigrationFailed, RunOptions, RunResult
-from gtsd_tui.db.runner import run as apply_plan
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
+    from gtsd_tui.core.plan import ApplyPlan, Step
+    from gtsd_tui.db.lock import Holder
+    from gtsd_tui.db.runner import Canceller, RunResult
+
+PER_FILE, ALL = "per-file", "all"
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -111,6 +113,8 @@ def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
 
 
 def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
+    from gtsd_tui.db.lock import lock_key
+
     s = project.settings
     key = lock_key(s.schema, s.table)
     lock_desc = "transaction lock per migration" if xact_lock else "session advisory lock"
@@ -139,6 +143,8 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
 
 def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
     """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
+    from gtsd_tui.db.runner import Canceller
+
     canceller = Canceller()
     box: dict[str, Any] = {}
     done = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
@@ -165,6 +171,11 @@ def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.core.plan import build_plan
+    from gtsd_tui.core.status import compute_status
+    from gtsd_tui.db.runner import MigrationFailed, RunOptions
+    from gtsd_tui.db.runner import run as apply_plan
+
     folder = project.load_folder()
 
     def make_plan(rows: list[Any]) -> ApplyPlan:

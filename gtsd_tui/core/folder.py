@@ -136,6 +136,8 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
     journal: Journal | None = None
     if journal_path.exists():
         journal = parse_journal(_conflict_text(journal_path, side_reader), str(journal_path))
+        if journal.conflicted:  # report the markers where the user sees them, not in the rebuilt text
+            journal.conflict_lines = marker_lines(_read_text(journal_path)) or journal.conflict_lines
     elif not allow_empty:
         what = "no meta/_journal.json" + (f" ({len(sql_names)} .sql files without a journal)" if sql_names else "")
         raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")

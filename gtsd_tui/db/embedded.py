@@ -232,6 +232,12 @@ def ensure_server(base: Path, *, fast: bool = False, dbname: str = DEFAULT_DB) -
     return server
 
 
+def running_url(base: Path, dbname: str = DEFAULT_DB) -> str | None:
+    """URL of the embedded server if it is already running; never starts one."""
+    live = _running(base.resolve() / "pgdata")
+    return f"postgresql://postgres@127.0.0.1:{live[0]}/{dbname}" if live else None
+
+
 def _ensure_database(server: EmbeddedServer, dbname: str) -> None:
     import psycopg
     from psycopg import sql

@@ -67,3 +67,24 @@ def base_tags(top: Path, ref: str, folder: Path) -> set[str]:
 
         raise InputError(f"--base {ref}: {out.stderr.strip().splitlines()[0] if out.stderr.strip() else 'unknown'}")
     return {n[:-4] for n in out.stdout.splitlines() if n.endswith(".sql")}
+
+
+def merged_tree_folder(top: Path, ref: str, folder: Path, dest: Path) -> Path | None:
+    """The folder as it would be after merging ``ref`` into HEAD (``git merge-tree``), extracted to dest.
+
+    Conflicted files come out with their conflict markers, which the folder model reads as both sides.
+    """
+    import io
+    import tarfile
+
+    rel = str(folder.resolve().relative_to(top.resolve()))
+    merged = _git(top, "merge-tree", "--write-tree", "--no-messages", ref, "HEAD")
+    if merged.returncode not in (0, 1) or not merged.stdout.strip():
+        return None
+    tree = merged.stdout.split()[0]
+    archive = _git(top, "archive", "--format=tar", tree, rel, text=False)
+    if archive.returncode != 0:
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / rel

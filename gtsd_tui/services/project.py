@@ -76,8 +76,18 @@ class Project:
         folder = folder or self.load_folder()
         return compute_status(folder, self.read_rows())
 
-    def try_rows(self) -> tuple[list[HistoryRow] | None, str | None]:
-        """Rows, or None and the reason when the database cannot be read (offline-first commands)."""
+    def try_rows(self, *, start_embedded: bool = True) -> tuple[list[HistoryRow] | None, str | None]:
+        """Rows, or None and the reason when the database cannot be read (offline-first commands).
+
+        Without ``start_embedded``, an embedded server is used only if it is already running.
+        """
+        if not start_embedded and not self.url and not self.settings.database_url:
+            from gtsd_tui.db.embedded import running_url
+
+            self.url = running_url(self.settings.cwd / ".gtsd")
+            if self.url is None:
+                return None, "no database configured (embedded server not running)"
+            self.embedded = True
         try:
             return self.read_rows(), None
         except (DatabaseError, GtsdError) as exc:

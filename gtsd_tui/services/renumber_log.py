@@ -66,6 +66,7 @@ def commit(
         shutil.rmtree(work)
     (work / "new").mkdir(parents=True)
     (work / "backup").mkdir()
+    (work / ".gitignore").write_text("*\n")  # git ignores the whole work area, this file included
     for rel, data in writes.items():
         dest = work / "new" / rel
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,74 @@
+"""``gtsd-tui check``: what is wrong with the folder (offline), and with the database when reachable."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from gtsd_tui.commands.output import paint, print_json
+from gtsd_tui.core.conflicts import CheckReport, Finding, check_database, check_folder
+from gtsd_tui.core.folder import load_folder
+from gtsd_tui.core.status import compute_status
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services import gitutil
+from gtsd_tui.services.project import Project
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("check", parents=[common], help="find merge conflicts and inconsistencies (offline first)")
+    p.add_argument("--base", metavar="REF", help="git ref the branch merges into: label migrations, check the merge")
+    p.add_argument("--offline", action="store_true", help="do not look at the database")
+
+
+def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckReport, str | None]:
+    folder = project.load_folder()
+    report = CheckReport(check_folder(folder))
+    db_note: str | None = "offline"
+    if not offline:
+        rows, db_note = project.try_rows(start_embedded=False)
+        if rows is not None:
+            report.findings += check_database(compute_status(folder, rows))
+    if base:
+        top = gitutil.work_tree(folder.path)
+        if top is None:
+            raise InputError(f"--base {base}: {folder.path} is not in a git work tree")
+        on_base = gitutil.base_tags(top, base, folder.path)
+        report.base_labels = {m.tag: ("base" if m.tag in on_base else "branch") for m in folder.migrations}
+        with tempfile.TemporaryDirectory() as tmp:
+            merged = gitutil.merged_tree_folder(top, base, folder.path, Path(tmp))
+            if merged is not None and merged.is_dir():
+                seen = {(f.code, f.files) for f in report.findings}
+                for f in check_folder(load_folder(merged, allow_empty=True)):
+                    if (f.code, f.files) not in seen:
+                        report.findings.append(
+                            Finding(f.code, f.severity, f.files, f"after merging {base}: {f.message}", f.fix)
+                        )
+    return report, db_note
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    report, db_note = run_check(project, args.base, args.offline)
+    if args.json:
+        print_json(
+            {
+                "findings": [f.to_json() for f in report.findings],
+                "errors": len(report.errors),
+                "database": db_note or "checked",
+                "base": report.base_labels or None,
+            }
+        )
+    else:
+        for f in report.findings:
+            fix = f" (fix: {f.fix})" if f.fix else ""
+            print(f"{paint(f.severity, f.severity)} {f.code}: {', '.join(f.files)}: {f.message}{fix}")
+        if report.base_labels:
+            for tag, label in report.base_labels.items():
+                print(f"  {label:6} {tag}")
+        if db_note and db_note != "offline":
+            print(f"database not checked: {db_note}", file=sys.stderr)
+        if not report.findings:
+            print("no problems found")
+    return EXIT_PROBLEMS if report.errors else EXIT_OK

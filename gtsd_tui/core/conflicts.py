@@ -1,0 +1,255 @@
+"""``check``: findings about a migrations folder (offline) and, when given, the database status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, StatusReport
+
+ERROR = "error"
+WARNING = "warning"
+RENUMBER = "gtsd-tui renumber"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    files: tuple[str, ...]
+    message: str
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "files": list(self.files),
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    base_labels: dict[str, str] = field(default_factory=dict)  # tag -> "base" / "branch"
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+
+def check_folder(folder: Folder) -> list[Finding]:
+    out: list[Finding] = []
+    meta = "meta/"
+    if folder.journal and folder.journal.conflicted:
+        line = folder.journal.conflict_lines[0]
+        out.append(
+            Finding(
+                "merge-markers",
+                ERROR,
+                (f"{meta}_journal.json",),
+                f"git conflict markers in the journal (line {line}); drizzle-orm cannot parse it",
+                RENUMBER,
+            )
+        )
+    marked = sorted({s.name for s in folder.snapshots if s.conflict_lines})
+    for name in marked:
+        out.append(Finding("merge-markers", ERROR, (meta + name,), "git conflict markers in the snapshot", RENUMBER))
+    for fname, lines in sorted(folder.file_markers.items()):
+        out.append(
+            Finding(
+                "merge-markers",
+                ERROR,
+                (fname,),
+                f"git conflict markers in SQL (line {lines[0]}); resolve the SQL by hand",
+            )
+        )
+    by_prefix: dict[str, list[str]] = defaultdict(list)
+    for m in folder.migrations:
+        if m.prefix.isdigit():
+            by_prefix[m.prefix].append(m.file or f"{m.tag}.sql")
+    for prefix, files in sorted(by_prefix.items()):
+        if len(files) > 1:
+            out.append(
+                Finding("duplicate-prefix", ERROR, tuple(files), f"{len(files)} migrations numbered {prefix}", RENUMBER)
+            )
+    for m in folder.migrations:
+        if not m.in_journal:
+            out.append(
+                Finding(
+                    "not-in-journal",
+                    ERROR,
+                    (m.file or "",),
+                    "not in meta/_journal.json: drizzle-orm never runs it",
+                    RENUMBER,
+                )
+            )
+        elif m.file is None:
+            out.append(
+                Finding(
+                    "missing-file",
+                    ERROR,
+                    (f"{m.tag}.sql",),
+                    f"the journal lists {m.tag} but {m.tag}.sql does not exist",
+                    "restore the file, or remove the entry (drizzle-orm throws before migrating)",
+                )
+            )
+        if m.digest and m.digest.utf8_error_at is not None:
+            out.append(
+                Finding(
+                    "not-utf8",
+                    ERROR,
+                    (m.file or "",),
+                    f"not valid UTF-8 at byte {m.digest.utf8_error_at}",
+                    "save the file as UTF-8",
+                )
+            )
+        if m.digest and m.digest.has_bom:
+            out.append(
+                Finding(
+                    "bom",
+                    WARNING,
+                    (m.file or "",),
+                    "starts with a UTF-8 BOM, which PostgreSQL rejects",
+                    "save the file without BOM",
+                )
+            )
+    out += _journal_order(folder)
+    if folder.layout == "v0":
+        out += _snapshots(folder)
+    return out
+
+
+def _journal_order(folder: Folder) -> list[Finding]:
+    out: list[Finding] = []
+    entries = folder.journal.entries if folder.journal else []
+    seen_idx: dict[int, str] = {}
+    prev_idx: int | None = None
+    prev_when: tuple[int, str] | None = None
+    for e in entries:
+        if e.idx in seen_idx:
+            out.append(
+                Finding(
+                    "journal-idx", ERROR, (f"{e.tag}.sql",), f"idx {e.idx} is used by {seen_idx[e.idx]} too", RENUMBER
+                )
+            )
+        elif prev_idx is not None and e.idx < prev_idx:
+            out.append(
+                Finding("journal-idx", ERROR, (f"{e.tag}.sql",), f"idx {e.idx} comes after idx {prev_idx}", RENUMBER)
+            )
+        elif prev_idx is not None and e.idx > prev_idx + 1:
+            out.append(
+                Finding(
+                    "journal-idx",
+                    WARNING,
+                    (f"{e.tag}.sql",),
+                    f"idx jumps from {prev_idx} to {e.idx} (a dropped migration?)",
+                )
+            )
+        prefix = e.tag.split("_", 1)[0]
+        if prefix.isdigit() and len(prefix) <= 5 and int(prefix) != e.idx:
+            out.append(
+                Finding(
+                    "journal-idx",
+                    WARNING,
+                    (f"{e.tag}.sql",),
+                    f"idx {e.idx} differs from the tag's number {prefix}; drizzle-kit numbers the next "
+                    "migration from idx",
+                    RENUMBER,
+                )
+            )
+        seen_idx.setdefault(e.idx, e.tag)
+        prev_idx = e.idx if prev_idx is None else max(prev_idx, e.idx)
+        if prev_when is not None and e.when <= prev_when[0]:
+            out.append(
+                Finding(
+                    "when-order",
+                    ERROR,
+                    (f"{e.tag}.sql",),
+                    f"when {e.when} is not above {prev_when[1]}'s {prev_when[0]}: once that one is "
+                    "applied, drizzle-orm skips this one silently",
+                    RENUMBER,
+                )
+            )
+        if prev_when is None or e.when > prev_when[0]:
+            prev_when = (e.when, e.tag)
+    return out
+
+
+def _snapshots(folder: Folder) -> list[Finding]:
+    out: list[Finding] = []
+    by_prev: dict[str, list[str]] = defaultdict(list)
+    for s in folder.snapshots:
+        if s.prev_id is not None:
+            label = s.name + (f" ({s.side})" if s.side else "")
+            by_prev[s.prev_id].append(label)
+        elif s.error and not s.conflict_lines:
+            out.append(Finding("snapshot-invalid", ERROR, ("meta/" + s.name,), s.error))
+    for prev, names in by_prev.items():
+        if len(names) > 1:
+            out.append(
+                Finding(
+                    "snapshot-fork",
+                    ERROR,
+                    tuple("meta/" + n.split(" ")[0] for n in names),
+                    f"{', '.join(names)} share prevId {prev[:8]}...: drizzle-kit check calls this a collision",
+                    RENUMBER,
+                )
+            )
+    prefixes = {s.prefix for s in folder.snapshots}
+    for m in folder.journal_migrations:
+        if m.prefix not in prefixes:
+            out.append(
+                Finding(
+                    "snapshot-missing",
+                    WARNING,
+                    (f"meta/{m.prefix}_snapshot.json",),
+                    f"{m.tag} has no snapshot: drizzle-kit drop throws and drizzle-kit up refuses",
+                    RENUMBER,
+                )
+            )
+    return out
+
+
+def check_database(report: StatusReport) -> list[Finding]:
+    out: list[Finding] = []
+    for s in report.in_state(OUT_OF_ORDER):
+        out.append(
+            Finding(
+                "out-of-order",
+                ERROR,
+                (s.migration.file or "",),
+                f"not applied, and its when {s.migration.when} is at or below the newest created_at "
+                f"{report.mark}: drizzle-orm skips it silently",
+                RENUMBER,
+            )
+        )
+    for s in report.in_state(MODIFIED):
+        out.append(
+            Finding(
+                "modified",
+                ERROR,
+                (s.migration.file or "",),
+                "edited after it was applied: the database ran another version of this file",
+                "restore the applied version (git) and put the change in a new migration",
+            )
+        )
+    for r in report.unknown_rows:
+        out.append(
+            Finding(
+                "unknown-row",
+                WARNING,
+                (),
+                f"row id {r.id} (created_at {r.created_at}, hash {r.hash[:12]}) matches no migration in the folder",
+            )
+        )
+    for s in report.items:
+        if s.restamped:
+            out.append(Finding("re-stamped", WARNING, (s.migration.file or "",), s.notes[-1]))
+    return out

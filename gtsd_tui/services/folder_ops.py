@@ -1,0 +1,122 @@
+"""Folder-changing operations shared by the CLI and the console: renumber and new."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
+from gtsd_tui.core.renumber import RenumberPlan, plan_renumber
+from gtsd_tui.core.snapshots import custom_snapshot
+from gtsd_tui.core.status import APPLIED, MODIFIED
+from gtsd_tui.errors import InputError
+from gtsd_tui.services import gitutil, renumber_log
+from gtsd_tui.services.project import Project
+
+
+@dataclass
+class RenumberContext:
+    plan: RenumberPlan
+    pinned_by: str  # "database", "base", "database and base", "journal order"
+    db_note: str | None
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def prepare_renumber(
+    project: Project, *, base: str | None = None, force: bool = False, use_db: bool = True
+) -> RenumberContext:
+    folder = project.load_folder(refresh=True)
+    pinned: set[str] | None = None
+    sources = []
+    mark: int | None = None
+    note = None
+    if use_db:
+        rows, note = project.try_rows()
+        if rows is not None:
+            from gtsd_tui.core.status import compute_status
+
+            report = compute_status(folder, rows)
+            pinned = {s.migration.tag for s in report.items if s.state in (APPLIED, MODIFIED)}
+            mark = report.mark
+            sources.append("database")
+    if base:
+        top = gitutil.work_tree(folder.path)
+        if top is None:
+            raise InputError(f"--base {base}: {folder.path} is not in a git work tree")
+        pinned = (pinned or set()) | gitutil.base_tags(top, base, folder.path)
+        sources.append("base")
+    plan = plan_renumber(folder, pinned=pinned, db_mark=mark, now_ms=now_ms(), force=force)
+    return RenumberContext(plan, " and ".join(sources) or "journal order", note)
+
+
+def apply_renumber(project: Project, plan: RenumberPlan) -> None:
+    folder = project.folder_path
+    top = gitutil.work_tree(folder)
+    after = None
+    if top is not None:
+
+        def after(renames: list[Any], written: list[Any]) -> None:
+            gitutil.record_renames(top, renames, written)
+
+    renumber_log.commit(folder, moves=plan.sql_moves, writes=plan.writes, deletes=plan.deletes, after=after)
+    project.load_folder(refresh=True)
+
+
+_NAME = re.compile(r"[^a-z0-9_]+")
+
+
+@dataclass
+class NewMigration:
+    tag: str
+    file: str
+    when: int
+    snapshot: str
+
+
+def create_migration(project: Project, name: str, description: str | None = None) -> NewMigration:
+    """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it."""
+    folder = project.load_folder(allow_empty=True, refresh=True)
+    _refuse_inconsistent(folder)
+    suffix = _NAME.sub("_", name.strip().lower()).strip("_")
+    if not suffix:
+        raise InputError(f"{name!r}: a migration name needs letters or digits")
+    numbers = [m.number for m in folder.migrations if m.number is not None]
+    number = max(numbers) + 1 if numbers else 0
+    width = max([4] + [len(m.prefix) for m in folder.migrations if m.prefix.isdigit()])
+    tag = f"{number:0{width}d}_{suffix}"
+    whens = [m.when for m in folder.migrations if m.when is not None]
+    when = max([now_ms()] + [w + 1 for w in whens])
+    created = dt.datetime.fromtimestamp(when / 1000, dt.UTC).strftime("%Y-%m-%d")
+    sql = f"-- Migration: {tag}\n-- Created: {created}\n-- Description: {description or suffix.replace('_', ' ')}\n\n"
+    journal = folder.journal or Journal([])
+    entry = JournalEntry(number, when, tag)
+    new_journal = Journal([*journal.entries, entry], journal.version, journal.dialect, [], journal.extra)
+    snaps = sorted((s for s in folder.snapshots if s.data is not None), key=lambda s: s.name)
+    snapshot = custom_snapshot(snaps[-1].data if snaps else None)
+    snap_name = f"meta/{tag.split('_', 1)[0]}_snapshot.json"
+    writes = {
+        f"{tag}.sql": sql.encode(),
+        "meta/_journal.json": new_journal.dumps().encode(),
+        snap_name: dumps_json(snapshot).encode(),
+    }
+    (folder.path / "meta").mkdir(parents=True, exist_ok=True)
+    renumber_log.commit(folder.path, moves=[], writes=writes, deletes=[], after=None)
+    project.load_folder(refresh=True)
+    return NewMigration(tag, f"{tag}.sql", when, snap_name)
+
+
+def _refuse_inconsistent(folder: Folder) -> None:
+    if folder.journal and folder.journal.conflicted:
+        raise InputError(
+            f"{folder.journal_path}:{folder.journal.conflict_lines[0]}: git conflict markers; "
+            "run `gtsd-tui renumber` first"
+        )
+    if folder.layout != "v0":
+        raise InputError(f"{folder.path}: `new` writes the journal layout; this folder uses drizzle v1 folders")
