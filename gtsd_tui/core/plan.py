@@ -95,11 +95,11 @@ def build_plan(
         raise PlanRefused(
             f"{folder.path}: journal lists {', '.join(missing)} but the .sql file is missing", exit_code=EXIT_USAGE
         )
-    steps = [_step(folder, s.migration, tx_mode) if read else Step(s.migration, "", [], True) for s in todo]
+    steps = [step_for(folder, s.migration, tx_mode) if read else Step(s.migration, "", [], True) for s in todo]
     return ApplyPlan(steps, tx_mode, warnings, skipped)
 
 
-def _step(folder: Folder, m: Migration, tx_mode: str) -> Step:
+def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:
     raw = folder.read_bytes(m)
     path = folder.path / (m.file or "")
     if m.digest and m.digest.utf8_error_at is not None:

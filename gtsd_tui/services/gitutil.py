@@ -88,3 +88,17 @@ def merged_tree_folder(top: Path, ref: str, folder: Path, dest: Path) -> Path | 
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(dest, filter="data")
     return dest / rel
+
+
+def find_version(path: Path, want_hash: str, hasher: Any, limit: int = 300) -> tuple[str, bytes] | None:
+    """(commit, bytes) of the newest version of ``path`` in git history whose drizzle hash is ``want_hash``."""
+    top = work_tree(path.parent)
+    if top is None:
+        return None
+    rel = str(path.resolve().relative_to(top.resolve()))
+    log = _git(top, "log", f"-{limit}", "--format=%H", "--all", "--", rel)
+    for commit in log.stdout.split():
+        blob = _git(top, "show", f"{commit}:{rel}", text=False)
+        if blob.returncode == 0 and hasher(blob.stdout) == want_hash:
+            return commit, blob.stdout
+    return None

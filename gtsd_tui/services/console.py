@@ -1,0 +1,184 @@
+"""What the console needs, as blocking calls its workers make: the TUI itself does no I/O."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gtsd_tui.core.conflicts import Finding, check_database, check_folder
+from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.hashing import split_chunks
+from gtsd_tui.core.status import StatusReport, compute_status
+from gtsd_tui.errors import GtsdError
+from gtsd_tui.services.project import Project
+
+
+@dataclass
+class DbState:
+    connected: bool
+    url: str
+    version: str | None = None
+    error: str | None = None
+    checked_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class ConsoleState:
+    """One refresh: the folder, its status against the database, and check's findings."""
+
+    folder: Folder | None
+    report: StatusReport | None  # None when the folder could not be read
+    findings: list[Finding]
+    db: DbState
+    folder_error: str | None = None
+
+
+@dataclass
+class Preview:
+    """A migration file for the preview: its lines (not widgets), chunk starts and plan notes."""
+
+    tag: str
+    path: str
+    lines: list[str]
+    chunk_lines: list[int]  # 1-based lines where a chunk starts
+    notes: list[str]
+    marks: dict[int, str] = field(default_factory=dict)  # line -> lint mark (when lint exists)
+
+
+class ConsoleBackend:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def refresh(self) -> ConsoleState:
+        url = self.project.masked_url
+        try:
+            folder = self.project.load_folder(refresh=True)
+        except GtsdError as exc:
+            return ConsoleState(None, None, [], DbState(False, url, error=None), folder_error=str(exc))
+        findings = check_folder(folder)
+        db = self.db_state()
+        rows = None
+        if db.connected:
+            rows, err = self.project.try_rows()
+            if rows is None:
+                db = DbState(False, self.project.masked_url, error=err)
+        report = compute_status(folder, rows or [])
+        if rows is not None:
+            findings += check_database(report)
+        return ConsoleState(folder, report, findings, db)
+
+    def db_state(self) -> DbState:
+        try:
+            self.project.resolve_url()
+            with self.project.connect(connect_timeout=3) as conn:
+                version = conn.execute("SHOW server_version").fetchone()
+            return DbState(True, self.project.masked_url, version=str(version[0]) if version else None)
+        except GtsdError as exc:
+            return DbState(False, self.project.masked_url, error=str(exc))
+
+    def preview(self, folder: Folder, tag: str, read_only_plan: bool = False) -> Preview:
+        m = folder.by_tag(tag)
+        if m is None or m.file is None:
+            return Preview(tag, "", [f"-- {tag}: file missing"], [], [])
+        path = folder.file_path(m)
+        text = path.read_bytes().decode("utf-8", "replace")
+        lines = text.split("\n")
+        chunks = split_chunks(text) if len(text) < (8 << 20) else []
+        notes = self._plan_notes(folder, m, text) if len(text) < (8 << 20) else ["large file: plan notes skipped"]
+        return Preview(tag, str(path), lines, [c.line for c in chunks], notes)
+
+    def file_view(self, state: ConsoleState, tag: str) -> tuple[str, list[str]]:
+        """Title and lines for ``enter``: the file, or for a modified one the diff from its applied version."""
+        import difflib
+
+        from gtsd_tui.core.hashing import drizzle_hash
+        from gtsd_tui.core.status import MODIFIED
+        from gtsd_tui.services.gitutil import find_version
+
+        assert state.folder is not None
+        preview = self.preview(state.folder, tag)
+        item = next((s for s in (state.report.items if state.report else []) if s.migration.tag == tag), None)
+        if item is None or item.state != MODIFIED or item.row is None:
+            return f"{tag}  ({preview.path})", preview.lines
+        found = find_version(state.folder.file_path(item.migration), item.row.hash, drizzle_hash)
+        if found is None:
+            note = f"-- applied version (hash {item.row.hash[:12]}) not found in git history; current file:"
+            return f"{tag}  (modified)", [note, *preview.lines]
+        commit, old = found
+        diff = difflib.unified_diff(
+            old.decode("utf-8", "replace").split("\n"),
+            preview.lines,
+            f"applied ({commit[:10]})",
+            "current file",
+            lineterm="",
+        )
+        return f"{tag}  (modified: applied version from {commit[:10]} vs file)", list(diff)
+
+    def _plan_notes(self, folder: Folder, m: Any, text: str) -> list[str]:
+        from gtsd_tui.core.plan import PlanRefused, step_for
+
+        chunks = len(split_chunks(text))
+        try:
+            step = step_for(folder, m, "per-file")
+        except PlanRefused as exc:
+            return [f"refused: {exc}"]
+        mode = (
+            "one transaction with its row"
+            if step.transactional
+            else "autocommit: " + ", ".join(r for r, _ in step.non_tx)
+        )
+        return [f"{chunks} chunk(s); {mode}; session advisory lock on {self.project.settings.table_label}"]
+
+    def apply(self, to_tag: str | None, events: Any, canceller: Any) -> Any:
+        from gtsd_tui.core.plan import build_plan
+        from gtsd_tui.db.runner import RunOptions, run
+
+        folder = self.project.load_folder(refresh=True)
+
+        def make_plan(rows: list[Any]) -> Any:
+            return build_plan(folder, compute_status(folder, rows), to_tag=to_tag)
+
+        s = self.project.settings
+        return run(self.project.resolve_url(), folder, make_plan, RunOptions(s.schema, s.table), events, canceller)
+
+    def plan_text(self, to_tag: str | None) -> str:
+        """The plan the confirm dialog shows, from the current rows (read-only)."""
+        from gtsd_tui.core.plan import build_plan
+
+        folder = self.project.load_folder()
+        plan = build_plan(folder, compute_status(folder, self.project.read_rows()), to_tag=to_tag, read=False)
+        if not plan.steps:
+            return "nothing to apply"
+        lines = [f"apply {len(plan.steps)} migration(s), each in its own transaction with its row:"]
+        lines += [f"  • {s.migration.tag}" for s in plan.steps]
+        return "\n".join(lines)
+
+    def stats(self, indexes: bool = False) -> Any:
+        """One poll of live statistics (the collector keeps its own connection between polls)."""
+        from gtsd_tui.db.stats import StatsCollector
+
+        if getattr(self, "_collector", None) is None:
+            self._collector = StatsCollector(self.project.resolve_url())
+        return self._collector.poll(indexes=indexes)
+
+    def close(self) -> None:
+        collector = getattr(self, "_collector", None)
+        if collector is not None:
+            collector.close()
+
+    def renumber_plan(self) -> Any:
+        from gtsd_tui.services.folder_ops import prepare_renumber
+
+        return prepare_renumber(self.project)
+
+    def apply_renumber(self, plan: Any) -> None:
+        from gtsd_tui.services.folder_ops import apply_renumber
+
+        apply_renumber(self.project, plan)
+
+
+def new_canceller() -> Any:
+    from gtsd_tui.db.runner import Canceller
+
+    return Canceller()

@@ -1,0 +1,90 @@
+"""Fill the panes' tables from a ConsoleState. Keyed rows; the cursor stays on its row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+
+STATE_STYLE = {APPLIED: "green", MODIFIED: "magenta", PENDING: "yellow", OUT_OF_ORDER: "red"}
+SEVERITY_GLYPH = {"error": ("✗ error", "red"), "warning": ("! warn", "yellow")}
+
+
+def when_text(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    try:
+        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return str(ms)
+
+
+def state_cell(s: MigrationStatus) -> Text:
+    return Text(f"{s.glyph} {s.label}", style=STATE_STYLE.get(s.state, ""))
+
+
+def fill(table: DataTable, rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+    """Replace the rows, keeping the cursor on the same key when it is still there."""
+    rows = list(rows)
+    current = None
+    if table.row_count and table.cursor_row < table.row_count:
+        try:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - an empty or changing table has no key under the cursor
+            current = None
+    keys = [k for k, _ in rows]
+    existing = [str(r.value) for r in table.rows]
+    if existing == keys:
+        for key, cells in rows:
+            for col, value in zip(table.columns, cells, strict=False):
+                table.update_cell(key, col, value)
+        return
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if current in keys:
+        table.move_cursor(row=keys.index(current), animate=False)
+
+
+def matches(needle: str, *fields: str) -> bool:
+    needle = needle.strip().lower()
+    return not needle or any(needle in f.lower() for f in fields)
+
+
+def history_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
+    return [
+        (
+            s.migration.tag,
+            (
+                s.migration.tag,
+                state_cell(s),
+                when_text(s.row.created_at if s.row else None),
+                (s.migration.hash or "-")[:12],
+            ),
+        )
+        for s in items
+        if s.state in (APPLIED, MODIFIED) and matches(needle, s.migration.tag)
+    ]
+
+
+def pending_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
+    return [
+        (s.migration.tag, (s.migration.tag, state_cell(s)))
+        for s in items
+        if s.state not in (APPLIED, MODIFIED) and matches(needle, s.migration.tag, s.state)
+    ]
+
+
+def finding_rows(findings: list[Any], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
+    out = []
+    for i, f in enumerate(findings):
+        if not matches(needle, f.code, f.message, *f.files):
+            continue
+        label, style = SEVERITY_GLYPH.get(f.severity, (f.severity, ""))
+        out.append((f"f{i}", (Text(label, style=style), f.code, ", ".join(f.files), f.message)))
+    return out

@@ -1,0 +1,62 @@
+"""Confirm dialog for destructive actions: Cancel focused, ``y``/``n``/``esc``, optional typed confirmation."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", id="confirm.yes"),
+        Binding("n,escape", "cancel", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, title: str, body: str, *, action_label: str = "Apply", type_to_confirm: str | None = None):
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.body = body
+        self.action_label = action_label
+        self.type_to_confirm = type_to_confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="danger"):
+            yield Label(self.title_text, id="dialog-title")
+            with VerticalScroll(id="dialog-body"):
+                yield Static(self.body, markup=False)
+            if self.type_to_confirm:
+                yield Label(f"Type {self.type_to_confirm!r} to confirm:")
+                yield Input(id="typed")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel \\[n]", id="cancel", variant="default")
+                yield Button(f"{self.action_label} \\[y]", id="ok", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def _typed_ok(self) -> bool:
+        if not self.type_to_confirm:
+            return True
+        return self.query_one("#typed", Input).value == self.type_to_confirm
+
+    def action_confirm(self) -> None:
+        if self.type_to_confirm and not self._typed_ok():
+            self.notify(f"type {self.type_to_confirm!r} first", severity="warning")
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.action_confirm()
+        else:
+            self.dismiss(False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # typing "y" into the confirmation box must not confirm
+        return not (action == "confirm" and isinstance(self.focused, Input))

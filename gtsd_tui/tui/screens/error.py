@@ -1,0 +1,33 @@
+"""A failed migration: where (file:line:column), SQLSTATE, message, detail and hint."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class ErrorScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="error.close")]
+
+    def __init__(self, title: str, where: str, lines: list[str]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.where, self.lines = title, where, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="error"):
+            yield Label(f"✗ {self.title_text}", id="dialog-title")
+            yield Static(self.where, id="error-where", markup=False)
+            yield Static("\n".join(self.lines), id="error-body", markup=False)
+            yield Button("Close \\[esc]", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)

@@ -1,0 +1,36 @@
+"""Help: every key, from the bindings themselves (so rebinding shows here too)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+HELP = """\
+Panes: 1 History · 2 Pending · 3 Conflicts · 4 Connections (tab / shift+tab cycle)
+History   enter: show the file (the diff for a modified one)
+Pending   a: apply up to the highlighted · A: apply all · the preview shows the plan notes
+Conflicts n: renumber (shows the plan first)
+Connections  space: pause · + / -: refresh interval
+Everywhere  /: filter · r: refresh · ctrl+p: commands · ?: help · q: quit
+States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file  + not-in-journal"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("gtsd-tui — keys", id="dialog-title")
+            yield Static(HELP, markup=False)
+            with VerticalScroll(id="dialog-body"):
+                yield Static("\n".join(f"{k:>14}  {d}" for k, d in self.keys), id="help-keys", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,105 @@
+"""The Connections pane: live statistics polled in a worker; the next poll starts after the last."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from textual import work
+from textual.widgets import DataTable, Static
+
+from gtsd_tui.tui import messages as msg
+from gtsd_tui.tui.render import fill, matches
+
+SPARK = "▁▂▃▄▅▆▇█"
+INTERVALS = (0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+def sparkline(values: list[float]) -> str:
+    if not values:
+        return ""
+    top = max(values) or 1.0
+    return "".join(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1)))] for v in values)
+
+
+class StatsView:
+    """Mixed into the App."""
+
+    def init_stats(self) -> None:
+        self.stats_interval = 2.0
+        self.stats_paused = False
+        self.stats_history: dict[str, deque[float]] = {
+            k: deque(maxlen=90) for k in ("total", "active", "waiting", "tps")
+        }
+        self.last_stats: Any = None
+
+    def schedule_stats(self, delay: float | None = None) -> None:
+        app: Any = self
+        app.set_timer(self.stats_interval if delay is None else delay, self._stats_due)
+
+    def _stats_due(self) -> None:
+        app: Any = self
+        if self.stats_paused or len(app.screen_stack) > 1 or app.state is None or not app.state.db.connected:
+            self.schedule_stats()  # paused, a dialog is open, or no database: look again later
+            return
+        self.poll_stats()
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def poll_stats(self) -> None:
+        app: Any = self
+        try:
+            app.post_message(msg.StatsUpdated(app.backend.stats()))
+        except Exception as exc:  # noqa: BLE001 - a lost connection is a state, not a crash
+            app.post_message(msg.StatsUpdated(None, str(exc)))
+
+    def on_stats_updated(self, event: msg.StatsUpdated) -> None:
+        app: Any = self
+        if app.live:
+            self.schedule_stats()
+        summary = app.query_one("#stats-summary", Static)
+        if event.stats is None:
+            summary.update(f"[red]stats unavailable:[/] {event.error}")
+            return
+        s = self.last_stats = event.stats
+        for key in ("total", "active", "waiting"):
+            self.stats_history[key].append(float(getattr(s, key)))
+        if s.tps is not None:
+            self.stats_history["tps"].append(s.tps)
+        h = self.stats_history
+        lines = [
+            f"total {s.total}/{s.max_connections} ({s.usage_percent:.0f}%)  {sparkline(list(h['total']))}",
+            f"active {s.active}  {sparkline(list(h['active']))}   idle {s.idle}   idle in tx {s.idle_in_tx}",
+            f"waiting {s.waiting}  {sparkline(list(h['waiting']))}   tps "
+            f"{'-' if s.tps is None else f'{s.tps:.1f}'}  {sparkline(list(h['tps']))}",
+        ]
+        for b in s.blocked:
+            rel = f" on {b['relation']}" if b.get("relation") else ""
+            lines.append(
+                f"[red]⛔ pid {b['pid']} waits for {b.get('mode') or b.get('wait_event')}{rel}, "
+                f"blocked by {b['blocked_by']}[/]"
+            )
+        lines += [f"[yellow]! {n}[/]" for n in s.notices]
+        state = "paused" if self.stats_paused else f"every {self.stats_interval:g}s"
+        lines.append(f"[dim]{state} · space pause · +/- interval[/]")
+        summary.update("\n".join(lines))
+        needle = app.filters.get("connections", "")
+        rows = [
+            (
+                f"{g['database']}|{g['application']}|{g['state']}",
+                (g["database"], g["application"] or "-", g["state"], str(g["count"])),
+            )
+            for g in s.groups
+            if matches(needle, g["database"], g["application"], g["state"])
+        ]
+        fill(app.query_one("#connections-table", DataTable), rows)
+
+    def action_toggle_stats(self) -> None:
+        self.stats_paused = not self.stats_paused
+        app: Any = self
+        app.notify("live stats paused" if self.stats_paused else "live stats resumed")
+
+    def action_stats_interval(self, step: int) -> None:
+        idx = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.stats_interval))
+        self.stats_interval = INTERVALS[max(0, min(len(INTERVALS) - 1, idx + step))]
+        app: Any = self
+        app.notify(f"stats every {self.stats_interval:g}s")

@@ -1,0 +1,86 @@
+"""SQL preview that renders only the visible lines (Textual's line API), highlighted by pygments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.syntax import Syntax
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+BLOCK = 64  # lines highlighted together (multi-line comments and strings come out right within a block)
+GUTTER = Style(dim=True)
+CHUNK = Style(bold=True)
+MARK = Style(bold=True, reverse=True)
+CURRENT = Style(reverse=True)
+
+
+class SqlPreview(ScrollView, can_focus=True):
+    """Holds the file as a list of lines; highlights and renders a block only when it is on screen."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+        self.marks: dict[int, str] = {}
+        self.chunk_lines: set[int] = set()
+        self.error_line: int | None = None
+        self._blocks: dict[int, list[Any]] = {}
+        self._digits = 4
+
+    def show(
+        self,
+        lines: list[str],
+        *,
+        marks: dict[int, str] | None = None,
+        chunk_lines: list[int] | None = None,
+        error_line: int | None = None,
+    ) -> None:
+        self.lines = lines
+        self.marks = marks or {}
+        self.chunk_lines = set(chunk_lines or [])
+        self.error_line = error_line
+        self._blocks.clear()
+        self._digits = max(4, len(str(len(lines))))
+        sample = lines if len(lines) < 20000 else lines[:20000]
+        width = max((len(line) for line in sample), default=0) + self._digits + 4
+        self.virtual_size = Size(width, len(lines))
+        if error_line is not None:
+            self.scroll_to(y=max(0, error_line - 4), animate=False)
+        else:
+            self.scroll_home(animate=False)
+        self.refresh()
+
+    def _block(self, start: int) -> list[Any]:
+        cached = self._blocks.get(start)
+        if cached is not None:
+            return cached
+        code = "\n".join(self.lines[start : start + BLOCK])
+        text = Syntax(code, "sql", theme="ansi_dark").highlight(code)
+        text.rstrip()
+        block = list(text.split("\n", allow_blank=True))
+        if len(self._blocks) > 256:
+            self._blocks.clear()
+        self._blocks[start] = block
+        return block
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        if index >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        start = index - index % BLOCK
+        block = self._block(start)
+        text = block[index - start] if index - start < len(block) else None
+        number = index + 1
+        mark = self.marks.get(number, "")
+        sign = "!" if mark else ("›" if number in self.chunk_lines else " ")
+        gutter_style = MARK if mark else (CURRENT if number == self.error_line else GUTTER)
+        segments = [Segment(f"{number:>{self._digits}} {sign} ", gutter_style)]
+        if text is not None:
+            segments += list(text.render(self.app.console, end=""))
+        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.apply_style(self.rich_style)

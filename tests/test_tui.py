@@ -1,0 +1,157 @@
+"""Pilot tests of the console against a real PostgreSQL and real folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from gtsd_tui.config import load_settings
+from gtsd_tui.services.console import ConsoleBackend
+from gtsd_tui.services.project import Project
+from gtsd_tui.tui.app import GtsdApp
+from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.error import ErrorScreen
+from gtsd_tui.tui.widgets.sql_preview import SqlPreview
+from tests.helpers.folders import make_folder
+from tests.helpers.git import merged_repo
+
+pytestmark = pytest.mark.pg
+
+
+def make_app(folder: Path, url: str, **kw) -> GtsdApp:
+    project = Project(load_settings(cwd=folder.parent, database_url=url, migrations=str(folder), environ={}))
+    return GtsdApp(ConsoleBackend(project), **kw)
+
+
+def keys(app: GtsdApp, table: str) -> list[str]:
+    return [str(k.value) for k in app.query_one(table, DataTable).rows]
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+async def test_keys_move_focus_and_filter_narrows(sample: Path, pg_url: str) -> None:
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
+        for key, pane in (("1", "history"), ("3", "conflicts"), ("4", "connections"), ("2", "pending")):
+            await pilot.press(key)
+            assert app._active_pane() == pane
+        await pilot.press("tab")
+        assert app._active_pane() != "pending" or isinstance(app.focused, SqlPreview)
+        await pilot.press("2", "slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"onb")
+        assert keys(app, "#pending-table") == ["0001_onboarding"]
+        await pilot.press("escape")
+        assert len(keys(app, "#pending-table")) == 4
+
+
+async def test_apply_moves_migrations_from_pending_to_history(sample: Path, pg_url: str) -> None:
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
+        await pilot.press("2", "down")  # highlight 0001_onboarding
+        await wait_for(pilot, lambda: app.preview_tag == "0001_onboarding")
+        assert any("onboarding_responses" in line for line in app.query_one(SqlPreview).lines)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.focused is not None and app.screen.focused.id == "cancel"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: keys(app, "#history-table") == ["0000_initial_schema", "0001_onboarding"])
+        assert keys(app, "#pending-table") == ["0002_partners", "0003_today_checklist"]
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")  # cancel: nothing more applied
+        await pilot.pause(0.3)
+        assert keys(app, "#pending-table") == ["0002_partners", "0003_today_checklist"]
+
+
+async def test_failing_migration_shows_its_location(tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m", [("bad", "CREATE TABLE a (id int);\n--> statement-breakpoint\nSELECT * FROM\n  no_such_table;")]
+    )
+    app = make_app(folder, pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 1)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        assert app.screen.where == f"{folder / '0000_bad.sql'}:4:3"
+        assert any("42P01" in line for line in app.screen.lines)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.query_one(SqlPreview).error_line == 4)
+
+
+async def test_renumber_clears_the_conflicts(sample: Path, tmp_path: Path, pg_url: str) -> None:
+    repo = merged_repo(tmp_path, sample, 1_800_000_000_000, 1_800_000_100_000)
+    app = make_app(repo / "migrations", pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#conflicts-table")) > 0)
+        await pilot.press("3", "n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: keys(app, "#conflicts-table") == [])
+        assert "0005_b_badges" in keys(app, "#pending-table")
+
+
+async def test_read_only_hides_destructive_actions(sample: Path, pg_url: str) -> None:
+    app = make_app(sample, pg_url, read_only=True)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
+        await pilot.press("2", "A")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.check_action("apply_all", ()) is False
+
+
+async def test_lost_database_is_a_state_not_a_crash(sample: Path) -> None:
+    app = make_app(sample, "postgresql://app:hunter2@127.0.0.1:1/gtsd")
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        assert not app.state.db.connected and "127.0.0.1:1" in app.state.db.url and "hunter2" not in app.state.db.url
+        assert len(keys(app, "#pending-table")) == 4  # the folder-based panes keep working
+
+
+async def test_large_file_preview_keeps_lines_out_of_widgets(tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(tmp_path / "m", [("big", "SELECT 1;\n" * 300_000)])
+    app = make_app(folder, pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(app.query_one(SqlPreview).lines) > 299_000)
+        preview = app.query_one(SqlPreview)
+        assert preview.virtual_size.height == len(preview.lines)
+        assert len(preview._blocks) <= 2  # only what is on screen was highlighted
+        shutil.rmtree(folder)
+
+
+async def test_enter_on_a_modified_migration_shows_the_diff(sample: Path, tmp_path: Path, pg_url: str, cli) -> None:
+    from gtsd_tui.tui.screens.text_view import TextScreen
+    from tests.helpers.git import git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copytree(sample, repo / "migrations")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    assert cli("migrate", "--migrations", str(repo / "migrations"), "--database-url", pg_url).returncode == 0
+    path = repo / "migrations" / "0002_partners.sql"
+    path.write_text(path.read_text().replace('"status" text', '"status" varchar(20)'))
+    app = make_app(repo / "migrations", pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4)
+        await pilot.press("1", "down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
+        lines = app.screen.lines
+        assert "modified" in app.screen.title_text
+        assert any(line.startswith('-\t"status" text') for line in lines)
+        assert any(line.startswith('+\t"status" varchar(20)') for line in lines)
