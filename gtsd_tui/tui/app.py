@@ -23,6 +23,7 @@ from gtsd_tui.tui.widgets.panes import PANES, ConflictsPane, ConnectionsPane, Hi
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
 NARROW = 100
+
 RETRY_SECONDS = 10
 
 
@@ -62,6 +63,16 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self.ready_hook = os.environ.get("GTSD_TUI_EXIT_WHEN_READY")
         self.init_stats()
 
+    def main(self, selector: str, expect_type: Any = None) -> Any:
+        """A widget of the main screen, also while a dialog is on top (``query_one`` looks at the top screen)."""
+        base = self.screen_stack[0]
+        return base.query_one(selector, expect_type) if expect_type else base.query_one(selector)
+
+    @property
+    def alive(self) -> bool:
+        """False once the app is closing: late worker messages have nothing left to update."""
+        return bool(self.screen_stack) and not self._exit and not self._closing
+
     def compose(self) -> ComposeResult:
         yield Static("gtsd-tui", id="header")
         yield Static("", id="tabs")
@@ -73,7 +84,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#header", Static).update(f"gtsd-tui  {self.backend.project.folder_path}  connecting…")
+        self.main("#header", Static).update(f"gtsd-tui  {self.backend.project.folder_path}  connecting…")
         self._layout_for(self.size.width)
         self.action_focus_pane("pending")
         self.load_state()
@@ -87,10 +98,13 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.screen.set_class(width < NARROW, "narrow")
+        if self.screen_stack:
+            self.screen_stack[0].set_class(width < NARROW, "narrow")
         self._update_tabs()
 
     def _active_pane(self) -> str:
+        if not self.alive:
+            return "pending"
         node: Any = self.focused
         while node is not None:
             if isinstance(node, Pane):
@@ -99,18 +113,22 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         return "pending"
 
     def _update_tabs(self) -> None:
+        if not self.alive:
+            return
         active = self._active_pane()
         for name in PANES:
-            self.query_one(f"#pane-{name}").set_class(name == active, "active")
+            self.main(f"#pane-{name}").set_class(name == active, "active")
         labels = [f"[{'reverse' if n == active else 'dim'}] {i + 1} {n.title()} [/]" for i, n in enumerate(PANES)]
-        self.query_one("#tabs", Static).update(" ".join(labels))
+        self.main("#tabs", Static).update(" ".join(labels))
 
     def on_descendant_focus(self, event: Any) -> None:
+        if not self.alive:
+            return
         self._update_tabs()
         self.refresh_bindings()
 
     def action_focus_pane(self, name: str) -> None:
-        pane = self.query_one(f"#pane-{name}", Pane)
+        pane = self.main(f"#pane-{name}", Pane)
         pane.set_class(True, "active")
         target = pane.query(DataTable).first() if pane.query(DataTable) else pane
         target.focus()
@@ -148,10 +166,12 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
             retry = f" · retry in {self.retry_in}s" if self.live else ""
             db = f"[red]○ disconnected[/] {st.db.error or ''}{retry}"
         mode = "  [b]read-only[/]" if self.read_only else ""
-        self.query_one("#header", Static).update(f"[b]gtsd-tui[/]  {folder}  {st.db.url}  {db}{mode}")
+        self.main("#header", Static).update(f"[b]gtsd-tui[/]  {folder}  {st.db.url}  {db}{mode}")
 
     @on(msg.StateLoaded)
     def _state_loaded(self, event: msg.StateLoaded) -> None:
+        if not self.alive:
+            return
         self.state = event.state
         if not self.state.db.connected and self.retry_in <= 0:
             self.retry_in = RETRY_SECONDS
@@ -166,15 +186,13 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         if st is None:
             return
         items = st.report.items if st.report else []
-        fill(self.query_one("#history-table", DataTable), history_rows(items, self.filters.get("history", "")))
-        fill(self.query_one("#pending-table", DataTable), pending_rows(items, self.filters.get("pending", "")))
-        fill(
-            self.query_one("#conflicts-table", DataTable), finding_rows(st.findings, self.filters.get("conflicts", ""))
-        )
+        fill(self.main("#history-table", DataTable), history_rows(items, self.filters.get("history", "")))
+        fill(self.main("#pending-table", DataTable), pending_rows(items, self.filters.get("pending", "")))
+        fill(self.main("#conflicts-table", DataTable), finding_rows(st.findings, self.filters.get("conflicts", "")))
         note = st.folder_error or ("" if st.db.connected else "database unreachable: showing the folder only")
-        self.query_one("#history-note", Static).update(note if st.folder_error or not st.db.connected else "")
+        self.main("#history-note", Static).update(note if st.folder_error or not st.db.connected else "")
         errors = sum(1 for f in st.findings if f.severity == "error")
-        self.query_one("#conflicts-note", Static).update(
+        self.main("#conflicts-note", Static).update(
             "no problems found" if not st.findings else f"{errors} error(s); n on a fixable one renumbers"
         )
         self._preview_highlighted()
@@ -186,7 +204,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self._preview_highlighted()
 
     def _highlighted_tag(self, table_id: str) -> str | None:
-        table = self.query_one(table_id, DataTable)
+        table = self.main(table_id, DataTable)
         if not table.row_count:
             return None
         try:
@@ -198,8 +216,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         tag = self._highlighted_tag("#pending-table")
         if tag is None and self.preview_tag is not None:
             self.preview_tag = None
-            self.query_one("#preview", SqlPreview).show([])
-            self.query_one("#plan-notes", Static).update("nothing pending")
+            self.main("#preview", SqlPreview).show([])
+            self.main("#plan-notes", Static).update("nothing pending")
         if tag and tag != self.preview_tag and self.state and self.state.folder:
             self.preview_tag = tag
             self.load_preview(tag)
@@ -212,11 +230,13 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     @on(msg.PreviewLoaded)
     def _preview_loaded(self, event: msg.PreviewLoaded) -> None:
+        if not self.alive:
+            return
         p = event.preview
-        self.query_one("#preview", SqlPreview).show(
+        self.main("#preview", SqlPreview).show(
             p.lines, marks=p.marks, chunk_lines=p.chunk_lines, error_line=getattr(p, "error_line", None)
         )
-        self.query_one("#plan-notes", Static).update("\n".join(p.notes))
+        self.main("#plan-notes", Static).update("\n".join(p.notes))
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -261,7 +281,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     def action_filter(self) -> None:
         pane = self._active_pane()
-        box = self.query_one(f"#{pane}-filter", Input)
+        box = self.main(f"#{pane}-filter", Input)
         box.add_class("shown")
         box.focus()
 
@@ -277,7 +297,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     def action_clear_filter(self) -> None:
         pane = self._active_pane()
-        box = self.query_one(f"#{pane}-filter", Input)
+        box = self.main(f"#{pane}-filter", Input)
         box.value = ""
         box.remove_class("shown")
         self.action_focus_pane(pane)

@@ -88,13 +88,17 @@ class ApplyActions:
 
     def on_apply_progressed(self, event: msg.ApplyProgressed) -> None:
         app: Any = self
-        app.query_one("#apply-log", Static).update(event.text)
+        if not app.alive:
+            return
+        app.main("#apply-log", Static).update(event.text)
 
     def on_apply_finished(self, event: msg.ApplyFinished) -> None:
         app: Any = self
+        if not app.alive:
+            return
         self.applying = False
         self.canceller = None
-        log = app.query_one("#apply-log", Static)
+        log = app.main("#apply-log", Static)
         if event.error is None:
             log.update(f"✓ applied {len(event.applied)} migration(s)" if event.applied else "nothing to apply")
         else:
@@ -153,6 +157,8 @@ class ApplyActions:
 
     def on_renumber_done(self, event: msg.RenumberDone) -> None:
         app: Any = self
+        if not app.alive:
+            return
         if event.error:
             app.push_screen(ErrorScreen("Renumber failed", "", [event.error]))
         else:

@@ -54,9 +54,11 @@ class StatsView:
 
     def on_stats_updated(self, event: msg.StatsUpdated) -> None:
         app: Any = self
+        if not app.alive:
+            return
         if app.live:
             self.schedule_stats()
-        summary = app.query_one("#stats-summary", Static)
+        summary = app.main("#stats-summary", Static)
         if event.stats is None:
             summary.update(f"[red]stats unavailable:[/] {event.error}")
             return
@@ -91,7 +93,7 @@ class StatsView:
             for g in s.groups
             if matches(needle, g["database"], g["application"], g["state"])
         ]
-        fill(app.query_one("#connections-table", DataTable), rows)
+        fill(app.main("#connections-table", DataTable), rows)
 
     def action_toggle_stats(self) -> None:
         self.stats_paused = not self.stats_paused
