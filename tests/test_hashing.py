@@ -64,3 +64,21 @@ def test_chunk_offsets_point_into_the_text(parts: list[str]) -> None:
     for chunk in split_chunks(text):
         assert text[chunk.offset : chunk.offset + len(chunk.text)] == chunk.text
         assert line_col(text, chunk.offset)[0] == chunk.line
+
+
+@given(st.binary(max_size=60))
+def test_windowed_utf8_check_finds_the_same_offset(raw: bytes) -> None:
+    import gtsd_tui.core.hashing as h
+
+    try:
+        raw.decode("utf-8")
+        expected = None
+    except UnicodeDecodeError as exc:
+        expected = exc.start
+    saved = h._WINDOW
+    h._WINDOW = 7  # force the windowed path on small inputs
+    try:
+        assert h._utf8_error(raw) == expected
+        assert h._has_markers(raw + b"<<<<<<<") and h._has_markers(raw) == (b"<<<<<<<" in raw)
+    finally:
+        h._WINDOW = saved

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from gtsd_tui.config import load_settings
 from gtsd_tui.services.console import ConsoleBackend
@@ -14,6 +14,7 @@ from gtsd_tui.services.project import Project
 from gtsd_tui.tui.app import GtsdApp
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
+from gtsd_tui.tui.widgets.rows import RowTable
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 from tests.helpers.folders import make_folder
 from tests.helpers.git import merged_repo
@@ -27,7 +28,7 @@ def make_app(folder: Path, url: str, **kw) -> GtsdApp:
 
 
 def keys(app: GtsdApp, table: str) -> list[str]:
-    return [str(k.value) for k in app.query_one(table, DataTable).rows]
+    return list(app.query_one(table, RowTable).keys)
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:

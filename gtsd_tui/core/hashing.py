@@ -7,6 +7,7 @@ literal ``--> statement-breakpoint``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 
@@ -37,15 +38,41 @@ class FileDigest:
     maybe_markers: bool = False  # holds "<<<<<<<": look closer for git conflict markers
 
 
+_WINDOW = 4 << 20
+
+
+def _utf8_error(raw: bytes) -> int | None:
+    """Offset of the first invalid UTF-8 byte, checked in 4 MB windows (no long GIL hold on big files)."""
+    if len(raw) <= _WINDOW:
+        try:
+            raw.decode("utf-8")
+            return None
+        except UnicodeDecodeError as exc:
+            return exc.start
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(raw)
+    for start in range(0, len(raw), _WINDOW):
+        try:
+            decoder.decode(view[start : start + _WINDOW], final=start + _WINDOW >= len(raw))
+        except UnicodeDecodeError:
+            try:  # exact offset: decode from a little before this window
+                raw[max(0, start - 4) :].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return max(0, start - 4) + exc.start
+    return None
+
+
+def _has_markers(raw: bytes) -> bool:
+    return any(raw.find(b"<<<<<<<", i, i + _WINDOW + 7) >= 0 for i in range(0, max(len(raw), 1), _WINDOW))
+
+
 def digest_bytes(raw: bytes) -> FileDigest:
-    try:
-        raw.decode("utf-8")
-        error_at = None
+    error_at = _utf8_error(raw)
+    if error_at is None:
         value = hashlib.sha256(raw).hexdigest()
-    except UnicodeDecodeError as exc:
-        error_at = exc.start
+    else:
         value = hashlib.sha256(drizzle_text(raw).encode("utf-8")).hexdigest()
-    return FileDigest(value, len(raw), error_at, raw.startswith(BOM), b"<<<<<<<" in raw)
+    return FileDigest(value, len(raw), error_at, raw.startswith(BOM), _has_markers(raw))
 
 
 def digest_file(path: str) -> FileDigest:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
 def run_console(project: Any, *, read_only: bool = False) -> int:
     from gtsd_tui.services.console import ConsoleBackend
-    from gtsd_tui.tui.app import GtsdApp
 
     project.notify = lambda message: None  # the header shows the database; no stray lines under the UI
-    app = GtsdApp(ConsoleBackend(project), read_only=read_only)
-    app.run()
+    backend = ConsoleBackend(project)
+    backend.prefetch(wait=True)  # the first refresh runs before Textual is imported (see prefetch)
+
+    from gtsd_tui.tui.app import GtsdApp
+
+    app = GtsdApp(backend, read_only=read_only)
+    app.run(headless=bool(os.environ.get("GTSD_TUI_HEADLESS")))  # headless: benchmarks and smoke tests
     return 0

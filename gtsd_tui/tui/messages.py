@@ -44,3 +44,9 @@ class RenumberDone(Message):
         super().__init__()
         self.summary = summary
         self.error = error
+
+
+class FindingsLoaded(Message):
+    def __init__(self, findings: Any) -> None:
+        super().__init__()
+        self.findings = findings

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+from gtsd_tui.tui.widgets.rows import RowTable
 
 STATE_STYLE = {APPLIED: "green", MODIFIED: "magenta", PENDING: "yellow", OUT_OF_ORDER: "red"}
 SEVERITY_GLYPH = {"error": ("✗ error", "red"), "warning": ("! warn", "yellow")}
@@ -28,27 +28,9 @@ def state_cell(s: MigrationStatus) -> Text:
     return Text(f"{s.glyph} {s.label}", style=STATE_STYLE.get(s.state, ""))
 
 
-def fill(table: DataTable, rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+def fill(table: RowTable, rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
     """Replace the rows, keeping the cursor on the same key when it is still there."""
-    rows = list(rows)
-    current = None
-    if table.row_count and table.cursor_row < table.row_count:
-        try:
-            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - an empty or changing table has no key under the cursor
-            current = None
-    keys = [k for k, _ in rows]
-    existing = [str(r.value) for r in table.rows]
-    if existing == keys:
-        for key, cells in rows:
-            for col, value in zip(table.columns, cells, strict=False):
-                table.update_cell(key, col, value)
-        return
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if current in keys:
-        table.move_cursor(row=keys.index(current), animate=False)
+    table.set_rows(list(rows))
 
 
 def matches(needle: str, *fields: str) -> bool:

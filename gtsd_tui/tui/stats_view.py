@@ -6,10 +6,11 @@ from collections import deque
 from typing import Any
 
 from textual import work
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.render import fill, matches
+from gtsd_tui.tui.widgets.rows import RowTable
 
 SPARK = "▁▂▃▄▅▆▇█"
 INTERVALS = (0.5, 1.0, 2.0, 3.0, 5.0)
@@ -93,7 +94,7 @@ class StatsView:
             for g in s.groups
             if matches(needle, g["database"], g["application"], g["state"])
         ]
-        fill(app.main("#connections-table", DataTable), rows)
+        fill(app.main("#connections-table", RowTable), rows)
 
     def action_toggle_stats(self) -> None:
         self.stats_paused = not self.stats_paused

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,7 +16,7 @@ from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 class TextScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "close", "Close", id="text.close")]
 
-    def __init__(self, title: str, lines: list[str]) -> None:
+    def __init__(self, title: str, lines: Sequence[str]) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text, self.lines = title, lines
 

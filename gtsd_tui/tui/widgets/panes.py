@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
+from gtsd_tui.tui.widgets.rows import RowTable
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
 PANES = ("history", "pending", "conflicts", "connections")
@@ -24,10 +25,8 @@ class Pane(Vertical):
         return self.query_one(Input)
 
 
-def table(id: str, *columns: str) -> DataTable:
-    t: DataTable = DataTable(id=id, cursor_type="row", zebra_stripes=False)
-    t.add_columns(*columns)
-    return t
+def table(id: str, *columns: str) -> RowTable:
+    return RowTable(*columns, id=id)
 
 
 class HistoryPane(Pane):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.segment import Segment
@@ -23,7 +24,7 @@ class SqlPreview(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.lines: list[str] = []
+        self.lines: Sequence[str] = []
         self.marks: dict[int, str] = {}
         self.chunk_lines: set[int] = set()
         self.error_line: int | None = None
@@ -32,7 +33,7 @@ class SqlPreview(ScrollView, can_focus=True):
 
     def show(
         self,
-        lines: list[str],
+        lines: Sequence[str],
         *,
         marks: dict[int, str] | None = None,
         chunk_lines: list[int] | None = None,
@@ -44,7 +45,7 @@ class SqlPreview(ScrollView, can_focus=True):
         self.error_line = error_line
         self._blocks.clear()
         self._digits = max(4, len(str(len(lines))))
-        sample = lines if len(lines) < 20000 else lines[:20000]
+        sample = lines if len(lines) < 20000 else lines[:2000]
         width = max((len(line) for line in sample), default=0) + self._digits + 4
         self.virtual_size = Size(width, len(lines))
         if error_line is not None:
