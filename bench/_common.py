@@ -26,6 +26,9 @@ def fresh_database(admin_url: str, prefix: str) -> str:
 
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        old = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "\\_%",)).fetchall()
+        for (dbname,) in old:  # earlier runs' databases: stats views cost grows with their number
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     info = psycopg.conninfo.conninfo_to_dict(admin_url)
     return f"postgresql://{info.get('user', 'postgres')}@{info.get('host')}:{info.get('port')}/{name}"

@@ -42,3 +42,23 @@ def connect(
 def server_label(url: str) -> str:
     t = parse_target(url)
     return f"{t.host or 'local socket'}:{t.port}/{t.dbname}"
+
+
+def open_pool(url: str, *, max_size: int = 4) -> Any:
+    """A small autocommit pool for the console's reads; connection errors surface as DatabaseError."""
+    from psycopg_pool import ConnectionPool
+
+    try:
+        with psycopg.connect(url, connect_timeout=3, application_name=APP_NAME):
+            pass  # fail fast, with the server's own message, before the pool starts retrying in the background
+    except psycopg.Error as exc:
+        raise DatabaseError(describe_error(url, exc)) from None
+    return ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        timeout=5,
+        open=True,
+        name="gtsd-console",
+        kwargs={"autocommit": True, "application_name": APP_NAME, "connect_timeout": 3},
+    )

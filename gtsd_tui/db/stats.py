@@ -17,41 +17,48 @@ import psycopg
 from gtsd_tui.db.connect import connect
 
 POLL_SQL = """
-WITH a AS (
-  SELECT * FROM pg_stat_activity WHERE pid <> pg_backend_pid()
-), c AS (
-  SELECT * FROM a WHERE backend_type = 'client backend'
+WITH c AS MATERIALIZED (
+  SELECT pid, datname, application_name, state, wait_event_type, wait_event, xact_start, state_change,
+         query_start, query
+    FROM pg_stat_activity
+   WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+), n AS (
+  SELECT count(*) AS total,
+         count(*) FILTER (WHERE state = 'active') AS active,
+         count(*) FILTER (WHERE state = 'idle') AS idle,
+         count(*) FILTER (WHERE state LIKE 'idle in transaction%%') AS idle_in_tx,
+         count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting,
+         extract(epoch FROM max(clock_timestamp() - xact_start))::float8 AS longest_tx_s,
+         extract(epoch FROM max(clock_timestamp() - state_change)
+                 FILTER (WHERE state LIKE 'idle in transaction%%'))::float8 AS longest_idle_tx_s
+    FROM c
 ), d AS (
   SELECT sum(xact_commit + xact_rollback)::bigint AS xacts, sum(blks_hit)::bigint AS hit,
          sum(blks_read)::bigint AS rd FROM pg_stat_database
 )
 SELECT json_build_object(
-  'total', (SELECT count(*) FROM c),
-  'active', (SELECT count(*) FROM c WHERE state = 'active'),
-  'idle', (SELECT count(*) FROM c WHERE state = 'idle'),
-  'idle_in_tx', (SELECT count(*) FROM c WHERE state LIKE 'idle in transaction%%'),
-  'waiting', (SELECT count(*) FROM c WHERE wait_event_type = 'Lock'),
+  'total', n.total, 'active', n.active, 'idle', n.idle, 'idle_in_tx', n.idle_in_tx, 'waiting', n.waiting,
+  'longest_tx_s', n.longest_tx_s, 'longest_idle_tx_s', n.longest_idle_tx_s,
   'max_connections', current_setting('max_connections')::int,
   'reserved', current_setting('superuser_reserved_connections')::int,
   'groups', (SELECT coalesce(json_agg(g), '[]') FROM (
       SELECT coalesce(datname, '') AS database, coalesce(application_name, '') AS application,
              coalesce(state, 'unknown') AS state, count(*) AS count
         FROM c GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3) g),
+  -- only a session waiting on a lock can be blocked: pg_blocking_pids() is called for those alone
   'blocked', (SELECT coalesce(json_agg(b), '[]') FROM (
-      SELECT c.pid, pg_blocking_pids(c.pid) AS blocked_by, c.wait_event_type, c.wait_event,
-             extract(epoch FROM clock_timestamp() - c.query_start)::float8 AS waiting_s,
-             left(c.query, 200) AS query, l.mode, l.locktype, l.relation::regclass::text AS relation
-        FROM c LEFT JOIN LATERAL (
-             SELECT mode, locktype, relation FROM pg_locks WHERE pid = c.pid AND NOT granted LIMIT 1) l ON true
-       WHERE cardinality(pg_blocking_pids(c.pid)) > 0) b),
-  'longest_tx_s', (SELECT extract(epoch FROM max(clock_timestamp() - xact_start))::float8 FROM c),
-  'longest_idle_tx_s', (SELECT extract(epoch FROM max(clock_timestamp() - state_change))::float8
-                          FROM c WHERE state LIKE 'idle in transaction%%'),
-  'xacts', (SELECT xacts FROM d), 'blks_hit', (SELECT hit FROM d), 'blks_read', (SELECT rd FROM d),
+      SELECT w.pid, w.blocked_by, w.wait_event_type, w.wait_event,
+             extract(epoch FROM clock_timestamp() - w.query_start)::float8 AS waiting_s,
+             left(w.query, 200) AS query, l.mode, l.locktype, l.relation::regclass::text AS relation
+        FROM (SELECT c.*, pg_blocking_pids(c.pid) AS blocked_by FROM c WHERE c.wait_event_type = 'Lock') w
+        LEFT JOIN LATERAL (
+             SELECT mode, locktype, relation FROM pg_locks WHERE pid = w.pid AND NOT granted LIMIT 1) l ON true
+       WHERE cardinality(w.blocked_by) > 0) b),
+  'xacts', d.xacts, 'blks_hit', d.hit, 'blks_read', d.rd,
   'epoch', extract(epoch FROM clock_timestamp())::float8,
   'can_see_all', (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
                  OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
-)
+) FROM n, d
 """
 
 INDEX_SQL = """

@@ -98,13 +98,24 @@ class ConsoleBackend:
         from gtsd_tui.db.history import read_rows
 
         try:
-            self.project.resolve_url()
-            with self.project.connect(connect_timeout=3) as conn:
+            with self._pool().connection() as conn:
                 version = conn.execute("SHOW server_version").fetchone()
                 rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
             return DbState(True, self.project.masked_url, version=str(version[0]) if version else None), rows
         except GtsdError as exc:
             return DbState(False, self.project.masked_url, error=str(exc)), None
+        except Exception as exc:  # pool timeout / connection errors: a state, never a crash
+            from gtsd_tui.db.connect import describe_error
+
+            return DbState(False, self.project.masked_url, error=describe_error(self.project.url or "", exc)), None
+
+    def _pool(self) -> Any:
+        """The console's own small pool (psycopg_pool); its statistics show in the Connections pane."""
+        if getattr(self, "_pool_obj", None) is None:
+            from gtsd_tui.db.connect import open_pool
+
+            self._pool_obj = open_pool(self.project.resolve_url())
+        return self._pool_obj
 
     def preview(self, folder: Folder, tag: str, read_only_plan: bool = False) -> Preview:
         m = folder.by_tag(tag)
@@ -191,12 +202,21 @@ class ConsoleBackend:
 
         if getattr(self, "_collector", None) is None:
             self._collector = StatsCollector(self.project.resolve_url())
-        return self._collector.poll(indexes=indexes)
+        stats = self._collector.poll(indexes=indexes)
+        pool = getattr(self, "_pool_obj", None)
+        if pool is not None:
+            raw = pool.get_stats()
+            keys = ("pool_size", "pool_available", "pool_max", "requests_waiting", "requests_num", "connections_errors")
+            stats.pool = {k: int(raw.get(k, 0)) for k in keys}
+        return stats
 
     def close(self) -> None:
         collector = getattr(self, "_collector", None)
         if collector is not None:
             collector.close()
+        pool = getattr(self, "_pool_obj", None)
+        if pool is not None:
+            pool.close()
 
     def renumber_plan(self) -> Any:
         from gtsd_tui.services.folder_ops import prepare_renumber

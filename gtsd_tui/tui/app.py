@@ -50,6 +50,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         Binding("space", "toggle_stats", "Pause stats", id="stats.pause"),
         Binding("plus", "stats_interval(1)", "Slower", id="stats.slower", show=False),
         Binding("minus", "stats_interval(-1)", "Faster", id="stats.faster", show=False),
+        Binding("i", "instances", "Instances", id="stats.instances"),
+        Binding("x", "toggle_indexes", "Indexes", id="stats.indexes"),
     ]
 
     def __init__(self, backend: Any, *, read_only: bool = False, live: bool = True) -> None:
@@ -170,6 +172,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
             retry = f" · retry in {self.retry_in}s" if self.live else ""
             db = f"[red]○ disconnected[/] {st.db.error or ''}{retry}"
         mode = "  [b]read-only[/]" if self.read_only else ""
+        if self.backend.project.embedded:
+            mode += "  [dim](embedded server in .gtsd/)[/]"
         self.main("#header", Static).update(f"[b]gtsd-tui[/]  {folder}  {st.db.url}  {db}{mode}")
 
     @on(msg.StateLoaded)
@@ -266,7 +270,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
             return True if self.state and any(f.fix and "renumber" in f.fix for f in self.state.findings) else None
         if action == "open":
             return pane in ("history", "pending")
-        if action in ("toggle_stats", "stats_interval"):
+        if action in ("toggle_stats", "stats_interval", "instances", "toggle_indexes"):
             return pane == "connections"
         return True
 

@@ -8,6 +8,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Static
 
+from gtsd_tui.core.advisor import Advice, read_pool_max
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.render import fill, matches
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -33,6 +34,8 @@ class StatsView:
             k: deque(maxlen=90) for k in ("total", "active", "waiting", "tps")
         }
         self.last_stats: Any = None
+        self.instances = 1
+        self.show_indexes = False
 
     def schedule_stats(self, delay: float | None = None) -> None:
         app: Any = self
@@ -49,7 +52,7 @@ class StatsView:
     def poll_stats(self) -> None:
         app: Any = self
         try:
-            app.post_message(msg.StatsUpdated(app.backend.stats()))
+            app.post_message(msg.StatsUpdated(app.backend.stats(indexes=self.show_indexes)))
         except Exception as exc:  # noqa: BLE001 - a lost connection is a state, not a crash
             app.post_message(msg.StatsUpdated(None, str(exc)))
 
@@ -59,6 +62,10 @@ class StatsView:
             return
         if app.live:
             self.schedule_stats()
+        self._render_stats(event)
+
+    def _render_stats(self, event: msg.StatsUpdated) -> None:
+        app: Any = self
         summary = app.main("#stats-summary", Static)
         if event.stats is None:
             summary.update(f"[red]stats unavailable:[/] {event.error}")
@@ -81,9 +88,20 @@ class StatsView:
                 f"[red]⛔ pid {b['pid']} waits for {b.get('mode') or b.get('wait_event')}{rel}, "
                 f"blocked by {b['blocked_by']}[/]"
             )
+        if s.pool:
+            p = s.pool
+            lines.append(
+                f"our pool {p['pool_size']}/{p['pool_max']} available {p['pool_available']} "
+                f"waiting {p['requests_waiting']} errors {p['connections_errors']}"
+            )
         lines += [f"[yellow]! {n}[/]" for n in s.notices]
+        advice = Advice(s.max_connections, s.reserved, self.instances, read_pool_max(app.backend.project.settings.cwd))
+        lines += [f"[{'red' if line.startswith('warning') else 'dim'}]{line}[/]" for line in advice.lines()]
+        for ix in (s.indexes or [])[:8]:
+            unused = " [yellow]unused[/]" if not ix["idx_scan"] else ""
+            lines.append(f"idx {ix['indexrelname']} scans {ix['idx_scan']} {ix['bytes'] // 1024} kB{unused}")
         state = "paused" if self.stats_paused else f"every {self.stats_interval:g}s"
-        lines.append(f"[dim]{state} · space pause · +/- interval[/]")
+        lines.append(f"[dim]{state} · space pause · +/- interval · i instances ({self.instances}) · x indexes[/]")
         summary.update("\n".join(lines))
         needle = app.filters.get("connections", "")
         rows = [
@@ -100,6 +118,18 @@ class StatsView:
         self.stats_paused = not self.stats_paused
         app: Any = self
         app.notify("live stats paused" if self.stats_paused else "live stats resumed")
+
+    def action_instances(self) -> None:
+        self.instances = self.instances % 16 + 1
+        app: Any = self
+        app.notify(f"pool advice for {self.instances} app instance(s)")
+        if self.last_stats is not None:
+            self._render_stats(msg.StatsUpdated(self.last_stats))
+
+    def action_toggle_indexes(self) -> None:
+        self.show_indexes = not self.show_indexes
+        app: Any = self
+        app.notify("index usage shown from the next poll" if self.show_indexes else "index usage hidden")
 
     def action_stats_interval(self, step: int) -> None:
         idx = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.stats_interval))

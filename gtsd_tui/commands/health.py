@@ -1,0 +1,29 @@
+"""``gtsd-tui health``: the guide's health JSON; exit 0 when healthy, 3 when not."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from typing import Any
+
+from gtsd_tui.errors import EXIT_DATABASE, EXIT_OK, GtsdError
+from gtsd_tui.services.project import Project
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    sub.add_parser("health", parents=[common], help='print {"status", "database", "timestamp"}; exit 3 if down')
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        with project.connect(connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        out = {"status": "ok", "database": "connected", "timestamp": now}
+        code = EXIT_OK
+    except GtsdError as exc:
+        out = {"status": "error", "database": "disconnected", "timestamp": now, "error": str(exc)}
+        code = EXIT_DATABASE
+    print(json.dumps(out))
+    return code
