@@ -19,7 +19,7 @@ from gtsd_tui import __version__
 from gtsd_tui.config import load_settings
 from gtsd_tui.errors import EXIT_USAGE, GtsdError
 
-COMMANDS = ("status", "migrate", "check", "renumber", "new", "stats", "health")
+COMMANDS = ("status", "migrate", "check", "renumber", "new", "stats", "health", "lint")
 
 
 class _Parser(argparse.ArgumentParser):

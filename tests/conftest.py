@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,11 +47,23 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from gtsd_tui.db.embedded import ensure_server, stop_server
 
-    base = tmp_path_factory.mktemp("pg") / ".gtsd"
+    # Not under pytest's basetemp: every pytest run resets /tmp/pytest-of-<user> to 0700, which would
+    # cut the server's (unprivileged) user off from its data while another test run is going on.
+    top = Path(tempfile.mkdtemp(prefix="gtsd-test-pg-"))
+    base = top / ".gtsd"
     server = ensure_server(base, fast=True, dbname="gtsd_test")
     _password_role(server.url("postgres"), server.data_dir)
     yield server.url("postgres")
     stop_server(base)
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture
+def outside_tmp() -> Iterator[Path]:
+    """A working folder outside pytest's basetemp, for tests that start an embedded server in it."""
+    top = Path(tempfile.mkdtemp(prefix="gtsd-test-"))
+    yield top
+    shutil.rmtree(top, ignore_errors=True)
 
 
 PW_ROLE, PW_SECRET = "gtsd_pw", "s3cret-Pw"

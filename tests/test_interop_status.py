@@ -45,7 +45,8 @@ def test_sample_folder_applies_with_real_drizzle(sample: Path, pg_url: str) -> N
     assert r.returncode == 0, r.stderr
 
 
-def test_status_with_nothing_configured_uses_the_embedded_server(cli, tmp_path: Path) -> None:
+def test_status_with_nothing_configured_uses_the_embedded_server(cli, outside_tmp: Path) -> None:
+    tmp_path = outside_tmp
     from gtsd_tui.db.embedded import stop_server
 
     shutil.copytree(Path(__file__).resolve().parent.parent / "migrations", tmp_path / "migrations")

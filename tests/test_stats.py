@@ -97,7 +97,8 @@ def test_health(cli, pg_url: str, tmp_path: Path) -> None:
     assert ok.returncode == 0 and json.loads(ok.stdout)["database"] == "connected"
 
 
-def test_health_against_a_stopped_server(cli, tmp_path: Path) -> None:
+def test_health_against_a_stopped_server(cli, outside_tmp: Path) -> None:
+    tmp_path = outside_tmp
     from gtsd_tui.db.embedded import ensure_server, stop_server
 
     server = ensure_server(tmp_path / ".gtsd", fast=True)

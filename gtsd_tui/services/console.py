@@ -128,7 +128,13 @@ class ConsoleBackend:
             return Preview(tag, str(path), LazyLines(raw), [], [f"{mb:.1f} MB: chunk marks and plan notes skipped"])
         text = raw.decode("utf-8", "replace")
         chunks = split_chunks(text)
-        return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], self._plan_notes(folder, m, text))
+        from gtsd_tui.core.lint import hand_written_tags, line_marks, lint_text
+
+        found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
+        notes = self._plan_notes(folder, m, text)
+        notes += [f"! {f.line}:{f.column} {f.rule}: {f.message}" for f in found[:5]]
+        notes += [f"… {len(found) - 5} more lint finding(s)"] if len(found) > 5 else []
+        return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, line_marks(found))
 
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]:
         """Title and lines for ``enter``: the file, or for a modified one the diff from its applied version."""

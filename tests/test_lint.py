@@ -1,0 +1,130 @@
+"""Each lint rule fires on a minimal example and stays silent on its safe form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gtsd_tui.core.lint import RULES, lint_text
+
+CASES = {
+    "syntax-error": ("SELECT 1;\nSELEC 2;", "SELECT 1;\nSELECT 2;"),
+    "create-table-if-not-exists": ("CREATE TABLE t (id int);", "CREATE TABLE IF NOT EXISTS t (id int);"),
+    "create-index-if-not-exists": (
+        "CREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX i ON t (id);",
+        "CREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX IF NOT EXISTS i ON t (id);",
+    ),
+    "create-type-guarded": (
+        "CREATE TYPE mood AS ENUM ('a');",
+        "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN null; END $$;",
+    ),
+    "add-column-if-not-exists": ("ALTER TABLE t ADD COLUMN c int;", "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;"),
+    "drop-if-exists": ("DROP INDEX i;", "DROP INDEX IF EXISTS i;"),
+    "not-null-column-without-default": (
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int NOT NULL;",
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int NOT NULL DEFAULT 0;",
+    ),
+    "set-not-null": (
+        "ALTER TABLE t ALTER COLUMN c SET NOT NULL;",
+        "ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID;",
+    ),
+    "drop-column": ("ALTER TABLE t DROP COLUMN IF EXISTS c;", "ALTER TABLE t ALTER COLUMN c DROP DEFAULT;"),
+    "drop-table": ("DROP TABLE IF EXISTS t;", "DROP VIEW IF EXISTS v;"),
+    "rename": ("ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;"),
+    "change-column-type": (
+        "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS c_big bigint;",
+    ),
+    "index-not-concurrently": (
+        "CREATE INDEX IF NOT EXISTS i ON t (c);",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (c);",
+    ),
+    "constraint-not-valid": (
+        "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id);",
+        "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id) NOT VALID;",
+    ),
+    "volatile-default": (
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS r float DEFAULT random();",
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS r timestamptz DEFAULT now();",
+    ),
+    "transaction-control": (
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;",
+        "CREATE TABLE IF NOT EXISTS t (id int);",
+    ),
+    "concurrently-mixed": (
+        "CREATE TABLE IF NOT EXISTS t (id int);\n--> statement-breakpoint\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (id);",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (id);",
+    ),
+}
+
+
+def rules(text: str, hand_written: bool = False) -> set[str]:
+    return {f.rule for f in lint_text("m.sql", text, hand_written=hand_written)}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_fires_and_its_safe_form_is_silent(rule: str) -> None:
+    bad, good = CASES[rule]
+    assert rule in rules(bad)
+    assert rule not in rules(good)
+
+
+def test_every_rule_has_a_case() -> None:
+    assert set(RULES) - set(CASES) == {"missing-header"}
+
+
+def test_missing_header_only_for_hand_written() -> None:
+    body = "SELECT 1;"
+    assert "missing-header" in rules(body, hand_written=True)
+    assert "missing-header" not in rules(body, hand_written=False)
+    header = "-- Migration: 0004_x\n-- Created: 2026-11-24\n-- Description: x\nSELECT 1;"
+    assert "missing-header" not in rules(header, hand_written=True)
+
+
+def test_ignore_comment_silences_one_finding() -> None:
+    text = "-- gtsd-lint: ignore drop-table\nDROP TABLE IF EXISTS t;\nDROP TABLE IF EXISTS u;"
+    found = lint_text("m.sql", text)
+    assert [(f.rule, f.line) for f in found if f.rule == "drop-table"] == [("drop-table", 3)]
+
+
+def test_positions_point_at_the_statement() -> None:
+    text = "CREATE TABLE IF NOT EXISTS t (id int);\n--> statement-breakpoint\n\n  ALTER TABLE t RENAME TO u;"
+    (f,) = lint_text("m.sql", text)
+    assert (f.rule, f.line, f.column) == ("rename", 4, 3)
+    (s,) = lint_text("m.sql", "SELECT 1;\n\nSELECT * FROM t WHERE;")
+    assert (s.rule, s.line) == ("syntax-error", 3)
+
+
+def test_cli_on_the_sample_lists_only_the_deliberate_findings(cli, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    r = cli(
+        "lint",
+        "--format",
+        "json",
+        "--migrations",
+        str(root / "migrations"),
+        "--database-url",
+        "postgresql://x@127.0.0.1:1/x",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    found = {(Path(f["file"]).name, f["rule"]) for f in json.loads(r.stdout)["findings"]}
+    assert found == {  # drizzle-kit's generated files are not idempotent; the hand-written one is clean
+        ("0000_initial_schema.sql", "create-table-if-not-exists"),
+        ("0000_initial_schema.sql", "create-index-if-not-exists"),
+        ("0001_onboarding.sql", "create-table-if-not-exists"),
+        ("0001_onboarding.sql", "add-column-if-not-exists"),
+        ("0002_partners.sql", "create-table-if-not-exists"),
+        ("0002_partners.sql", "create-index-if-not-exists"),
+    }
+
+
+def test_cli_exit_code_and_github_format(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sql"
+    bad.write_text("BEGIN;\nSELECT 1;\nCOMMIT;")
+    r = cli("lint", str(bad), "--format", "github", "--migrations", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 1
+    assert f"::error file={bad},line=1,col=1,title=transaction-control::" in r.stdout
