@@ -13,11 +13,15 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / ".out"
 
 
-def database_url() -> str:
+def database_url(durable: bool = False) -> str:
+    """DATABASE_URL, else an embedded server: fsync off by default; ``durable`` gives the settings of the
+    app's own embedded default (fsync on, synchronous_commit off)."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
     from gtsd_tui.db.embedded import ensure_server
 
+    if durable:
+        return ensure_server(OUT / ".gtsd-durable").url("postgres")
     return ensure_server(OUT / ".gtsd", fast=True).url("postgres")
 
 

@@ -19,7 +19,21 @@ from gtsd_tui import __version__
 from gtsd_tui.config import load_settings
 from gtsd_tui.errors import EXIT_USAGE, GtsdError
 
-COMMANDS = ("status", "migrate", "check", "renumber", "new", "stats", "health", "lint")
+COMMANDS = (
+    "status",
+    "migrate",
+    "check",
+    "renumber",
+    "new",
+    "stats",
+    "health",
+    "lint",
+    "reset",
+    "backup",
+    "restore",
+    "forget",
+    "revert",
+)
 
 
 class _Parser(argparse.ArgumentParser):

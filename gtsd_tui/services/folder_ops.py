@@ -80,7 +80,7 @@ class NewMigration:
     snapshot: str
 
 
-def create_migration(project: Project, name: str, description: str | None = None) -> NewMigration:
+def create_migration(project: Project, name: str, description: str | None = None, body: str = "") -> NewMigration:
     """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it."""
     folder = project.load_folder(allow_empty=True, refresh=True)
     _refuse_inconsistent(folder)
@@ -94,7 +94,8 @@ def create_migration(project: Project, name: str, description: str | None = None
     whens = [m.when for m in folder.migrations if m.when is not None]
     when = max([now_ms()] + [w + 1 for w in whens])
     created = dt.datetime.fromtimestamp(when / 1000, dt.UTC).strftime("%Y-%m-%d")
-    sql = f"-- Migration: {tag}\n-- Created: {created}\n-- Description: {description or suffix.replace('_', ' ')}\n\n"
+    what = description or suffix.replace("_", " ")
+    sql = f"-- Migration: {tag}\n-- Created: {created}\n-- Description: {what}\n\n{body}"
     journal = folder.journal or Journal([])
     entry = JournalEntry(number, when, tag)
     new_journal = Journal([*journal.entries, entry], journal.version, journal.dialect, [], journal.extra)

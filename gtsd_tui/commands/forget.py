@@ -1,0 +1,51 @@
+"""``gtsd-tui forget TAG``: delete a migration's row (development only), by hash and created_at."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services.project import Project
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("forget", parents=[common], help="remove a migration's row so it runs again (local only)")
+    p.add_argument("tag")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.add_argument("--allow-db", action="append", metavar="NAME", help="allow this non-local database name")
+    p.add_argument("--force", action="store_true", help="allow a URL with sslmode=require")
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.services.local_guard import require_local
+
+    if project.settings.database_url:
+        require_local(project.settings.database_url, allow=args.allow_db, force=args.force, what="forget")
+    folder = project.load_folder()
+    m = folder.by_tag(args.tag)
+    if m is None or m.hash is None or m.when is None:
+        raise InputError(f"{args.tag}: no such migration with a file in {folder.path}")
+    from psycopg import sql
+
+    from gtsd_tui.db.history import table_ident
+
+    s = project.settings
+    where = sql.SQL("WHERE hash = %s AND created_at = %s")
+    with project.connect() as conn:
+        ident = table_ident(s.schema, s.table)
+        count = conn.execute(sql.SQL("SELECT count(*) FROM {} ").format(ident) + where, (m.hash, m.when)).fetchone()
+        n = int(count[0]) if count else 0
+        if n == 0:
+            print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
+            return EXIT_PROBLEMS
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("gtsd-tui: not forgotten: pass --yes (no terminal to ask)", file=sys.stderr)
+                return EXIT_PROBLEMS
+            if input(f"delete {n} row(s) of {args.tag} from {s.table_label}? [y/N] ").strip().lower() != "y":
+                return EXIT_OK
+        conn.execute(sql.SQL("DELETE FROM {} ").format(ident) + where, (m.hash, m.when))
+    print(f"forgot {args.tag} ({n} row(s)); the next migrate runs it again")
+    return EXIT_OK

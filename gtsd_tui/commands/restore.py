@@ -1,0 +1,32 @@
+"""``gtsd-tui restore FILE``: run a backup with psql in one transaction, stopping at the first error."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from gtsd_tui.commands.backup import tool
+from gtsd_tui.config import mask_url
+from gtsd_tui.errors import EXIT_OK, DatabaseError, InputError
+from gtsd_tui.services.project import Project
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("restore", parents=[common], help="restore a backup made by gtsd-tui backup")
+    p.add_argument("file")
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    url = project.resolve_url()
+    cmd = [tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path), url]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["failed"])[-1].replace(url, mask_url(url))
+        raise DatabaseError(f"restore of {path} into {mask_url(url)}: {last}")
+    print(f"restored {path} into {mask_url(url)}")
+    return EXIT_OK
