@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,32 @@ def test_new_creates_a_migration_drizzle_runs(cli, sample: Path, pg_url: str) ->
     assert len(drizzle_rows(pg_url)) == 5
     with __import__("psycopg").connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('public.streaks') IS NOT NULL").fetchone() == (True,)
+
+
+def test_check_base_labels_and_checks_the_merge_with_a_moved_base(cli, sample: Path, tmp_path: Path) -> None:
+    from tests.helpers.git import add_migration
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copytree(sample, repo / "migrations")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    git(repo, "checkout", "-qb", "feature")
+    add_migration(repo / "migrations", "feature_x", "SELECT 1;", A_WHEN)
+    git(repo, "commit", "-qam", "feature", "--allow-empty")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "feature files")
+    r = cli("check", "--json", "--offline", "--base", "main", "--migrations", str(repo / "migrations"))
+    data = json.loads(r.stdout)
+    assert r.returncode == 0, r.stdout
+    assert data["base"]["0003_today_checklist"] == "base" and data["base"]["0004_feature_x"] == "branch"
+    git(repo, "checkout", "-q", "main")  # meanwhile the base gets its own 0004
+    add_migration(repo / "migrations", "main_y", "SELECT 2;", B_WHEN)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "main moved")
+    git(repo, "checkout", "-q", "feature")
+    r = cli("check", "--json", "--offline", "--base", "main", "--migrations", str(repo / "migrations"))
+    assert r.returncode == 1
+    merged = [f for f in json.loads(r.stdout)["findings"] if f["message"].startswith("after merging main")]
+    assert {"merge-markers", "duplicate-prefix"} <= {f["code"] for f in merged}

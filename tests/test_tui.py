@@ -156,3 +156,44 @@ async def test_enter_on_a_modified_migration_shows_the_diff(sample: Path, tmp_pa
         assert "modified" in app.screen.title_text
         assert any(line.startswith('-\t"status" text') for line in lines)
         assert any(line.startswith('+\t"status" varchar(20)') for line in lines)
+
+
+async def test_reset_key_asks_first_and_resets(sample: Path, pg_url: str, cli) -> None:
+    assert cli("migrate", "--migrations", str(sample), "--database-url", pg_url).returncode == 0
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (email, name, password_hash) VALUES ('a@x.invalid', 'A', 'h')")
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.type_to_confirm is None  # a local server: no typed confirmation
+        await pilot.press("y")
+
+        def emptied() -> bool:
+            try:
+                with psycopg.connect(pg_url) as conn:
+                    return conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
+            except psycopg.Error:
+                return False  # the database is being recreated
+
+        await wait_for(pilot, emptied, timeout=20)
+        await wait_for(pilot, lambda: not app.applying)
+        await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4)
+
+
+async def test_reset_of_a_remote_server_needs_the_typed_name(sample: Path) -> None:
+    app = make_app(sample, "postgresql://app:pw@db.example.invalid:5432/gtsd_prod", live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.type_to_confirm == "gtsd_prod"
+        await pilot.press("y")  # not typed yet: nothing happens
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ConfirmScreen)

@@ -53,6 +53,9 @@ class Preview:
 class ConsoleBackend:
     def __init__(self, project: Project) -> None:
         self.project = project
+        self._collector: Any = None  # stats: its own connection
+        self._pool_obj: Any = None  # status reads: a small psycopg_pool
+        self._prefetched: Any = None
 
     def prefetch(self, wait: bool = False) -> None:
         """Do the first refresh before the console starts.
@@ -65,11 +68,11 @@ class ConsoleBackend:
 
         future: concurrent.futures.Future[ConsoleState] = concurrent.futures.Future()
         future.set_result(self._refresh())
-        self._prefetched: Any = future
+        self._prefetched = future
 
     def refresh(self) -> ConsoleState:
         """The folder and its status (fast); ``findings`` fills in check's findings afterwards."""
-        pending = getattr(self, "_prefetched", None)
+        pending = self._prefetched
         if pending is not None:
             self._prefetched = None
             result: ConsoleState = pending.result()
@@ -111,7 +114,7 @@ class ConsoleBackend:
 
     def _pool(self) -> Any:
         """The console's own small pool (psycopg_pool); its statistics show in the Connections pane."""
-        if getattr(self, "_pool_obj", None) is None:
+        if self._pool_obj is None:
             from gtsd_tui.db.connect import open_pool
 
             self._pool_obj = open_pool(self.project.resolve_url())
@@ -206,10 +209,10 @@ class ConsoleBackend:
         """One poll of live statistics (the collector keeps its own connection between polls)."""
         from gtsd_tui.db.stats import StatsCollector
 
-        if getattr(self, "_collector", None) is None:
+        if self._collector is None:
             self._collector = StatsCollector(self.project.resolve_url())
         stats = self._collector.poll(indexes=indexes)
-        pool = getattr(self, "_pool_obj", None)
+        pool = self._pool_obj
         if pool is not None:
             raw = pool.get_stats()
             keys = ("pool_size", "pool_available", "pool_max", "requests_waiting", "requests_num", "connections_errors")
@@ -217,12 +220,27 @@ class ConsoleBackend:
         return stats
 
     def close(self) -> None:
-        collector = getattr(self, "_collector", None)
+        collector = self._collector
         if collector is not None:
             collector.close()
-        pool = getattr(self, "_pool_obj", None)
+        pool = self._pool_obj
         if pool is not None:
             pool.close()
+
+    def reset_target(self) -> tuple[str, bool]:
+        """(database name, is it on a local server) for the reset dialog; decided from the URL alone."""
+        from gtsd_tui.config import is_local_host, parse_target
+
+        t = parse_target(self.project.resolve_url())
+        return t.dbname, is_local_host(t.host)
+
+    def reset(self) -> dict[str, float]:
+        from gtsd_tui.services.reset import reset_database
+
+        self.close()  # our own pool and stats connection would keep the database busy
+        self._pool_obj = None
+        self._collector = None
+        return reset_database(self.project, self.project.resolve_url(), None)
 
     def renumber_plan(self) -> Any:
         from gtsd_tui.services.folder_ops import prepare_renumber

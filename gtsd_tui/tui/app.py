@@ -42,6 +42,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         Binding("a", "apply_to", "Apply to here", id="apply.to"),
         Binding("A", "apply_all", "Apply all", id="apply.all"),
         Binding("n", "renumber", "Renumber", id="renumber"),
+        Binding("R", "reset", "Reset DB", id="reset"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
@@ -268,6 +269,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
             if self.read_only or pane != "conflicts":
                 return False
             return True if self.state and any(f.fix and "renumber" in f.fix for f in self.state.findings) else None
+        if action == "reset":
+            return False if self.read_only else (None if self.applying else True)
         if action == "open":
             return pane in ("history", "pending")
         if action in ("toggle_stats", "stats_interval", "instances", "toggle_indexes"):

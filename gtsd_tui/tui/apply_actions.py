@@ -164,3 +164,38 @@ class ApplyActions:
         else:
             app.notify(event.summary)
         app.load_state()
+
+    def action_reset(self) -> None:
+        self.confirm_reset()
+
+    @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
+    def confirm_reset(self) -> None:
+        app: Any = self
+        name, local = self.backend.reset_target()
+        body = (
+            f"Drop database {name!r}, create it again and apply every migration.\n"
+            "A later reset with unchanged migrations clones a saved template."
+        )
+        if not local:
+            body += "\n\nThis is NOT a local server."
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.run_reset()
+
+        screen = ConfirmScreen(
+            "Reset the database?", body, action_label="Reset", type_to_confirm=None if local else name
+        )
+        app.call_from_thread(app.push_screen, screen, answer)
+
+    @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
+    def run_reset(self) -> None:
+        self.applying = True
+        try:
+            timings = self.backend.reset()
+            summary = "reset: " + "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
+            self.post_message(msg.RenumberDone(summary))  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(msg.RenumberDone("", f"reset failed: {exc}"))  # type: ignore[attr-defined]
+        finally:
+            self.applying = False

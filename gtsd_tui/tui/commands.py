@@ -11,6 +11,7 @@ ACTIONS = [
     ("Apply all pending migrations", "apply_all"),
     ("Apply up to the highlighted migration", "apply_to"),
     ("Renumber conflicting migrations", "renumber"),
+    ("Reset the database (drop, recreate, migrate)", "reset"),
     ("Refresh", "refresh"),
     ("Filter the focused list", "filter"),
     ("Show help", "help"),

@@ -14,7 +14,7 @@ History   enter: show the file (the diff for a modified one)
 Pending   a: apply up to the highlighted · A: apply all · the preview shows the plan notes
 Conflicts n: renumber (shows the plan first)
 Connections  space: pause · + / -: refresh interval
-Everywhere  /: filter · r: refresh · ctrl+p: commands · ?: help · q: quit
+Everywhere  /: filter · r: refresh · R: reset the database · ctrl+p: commands · ?: help · q: quit
 States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file  + not-in-journal"""
 
 
