@@ -51,10 +51,33 @@ def test_reset_applies_everything_then_clones_the_template(cli, sample: Path, pg
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('public.leftover')").fetchone() == (None,)
     second = cli("reset", "--yes", "--migrations", str(sample), "--database-url", pg_url)
-    assert second.returncode == 0 and "clone template" in second.stdout and "migrate" not in second.stdout
-    (sample / "0003_today_checklist.sql").write_text((sample / "0003_today_checklist.sql").read_text() + "\n")
+    assert second.returncode == 0 and "migrate" not in second.stdout
+    assert "clone template" in second.stdout or "swap in prepared copy" in second.stdout
+    wait_for_spare(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (email, name, password_hash) VALUES ('a@x.invalid', 'A', 'h')")
     third = cli("reset", "--yes", "--migrations", str(sample), "--database-url", pg_url)
-    assert "migrate (4)" in third.stdout  # a changed migration invalidates the template
+    assert "swap in prepared copy" in third.stdout, third.stdout
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (4,)
+    (sample / "0003_today_checklist.sql").write_text((sample / "0003_today_checklist.sql").read_text() + "\n")
+    fourth = cli("reset", "--yes", "--migrations", str(sample), "--database-url", pg_url)
+    assert "migrate (4)" in fourth.stdout  # a changed migration invalidates the template and the copy
+
+
+def wait_for_spare(url: str, timeout: float = 20) -> None:
+    import time
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with psycopg.connect(admin) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name + "__gtsd_spare",)).fetchone():
+                return
+        time.sleep(0.1)
+    raise AssertionError("the prepared copy never appeared")
 
 
 def test_backup_reset_restore_gives_the_rows_back(cli, sample: Path, pg_url: str, tmp_path: Path) -> None:

@@ -85,3 +85,54 @@ def run_sql_file(url: str, text: str) -> None:
                 conn.execute(text)
         except psycopg.Error as exc:
             raise DatabaseError(f"seed: {str(exc).strip().splitlines()[0]}") from None
+
+
+SPARE_SUFFIX = "__gtsd_spare"
+TRASH_SUFFIX = "__gtsd_trash"
+SPARE_PREFIX = "gtsd-tui spare "
+
+
+def spare_fingerprint(conn: psycopg.Connection[Any], spare: str) -> str | None:
+    row = conn.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (spare,)
+    ).fetchone()
+    if row is None or not row[0] or not str(row[0]).startswith(SPARE_PREFIX):
+        return None
+    return str(row[0])[len(SPARE_PREFIX) :]
+
+
+def swap_in_spare(conn: psycopg.Connection[Any], name: str, spare: str) -> str:
+    """Put the prepared spare in place of ``name`` with two renames; returns the trash name to drop later."""
+    trash = f"{name}{TRASH_SUFFIX}_{conn.info.backend_pid}"[:63]
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+    )
+    try:
+        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(name), sql.Identifier(trash)))
+        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(spare), sql.Identifier(name)))
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS NULL").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(f"swapping in the prepared database: {str(exc).strip().splitlines()[0]}") from None
+    return trash
+
+
+def prepare_spare(admin: str, name: str, fingerprint: str) -> None:
+    """Drop old trash and clone the template into a spare for the next reset (run in the background)."""
+    template, spare = (name + TEMPLATE_SUFFIX)[:63], (name + SPARE_SUFFIX)[:63]
+    with connect(admin) as conn:
+        trash = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (name.replace("_", "\\_") + TRASH_SUFFIX.replace("_", "\\_") + "%",),
+        ).fetchall()
+        for (old,) in trash:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old)))
+        if template_fingerprint(conn, template) != fingerprint:
+            return
+        if spare_fingerprint(conn, spare) == fingerprint:
+            return
+        recreate(conn, spare, template=template)
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(spare), sql.Literal(SPARE_PREFIX + fingerprint)
+            )
+        )

@@ -34,6 +34,9 @@ def reset_database(project: Project, url: str, seed: str | None, *, use_template
             timings["drop schemas"] = time.perf_counter() - t0
             print(f"no CREATEDB privilege: dropped schemas {', '.join(dropped) or '(none)'} instead")
             _migrate(project, timings)
+        elif use_template and admin.spare_fingerprint(conn, (name + admin.SPARE_SUFFIX)[:63]) == wanted:
+            admin.swap_in_spare(conn, name, (name + admin.SPARE_SUFFIX)[:63])
+            timings["swap in prepared copy"] = time.perf_counter() - t0
         elif use_template and admin.template_fingerprint(conn, template) == wanted:
             admin.recreate(conn, name, template=template)
             timings["clone template"] = time.perf_counter() - t0
@@ -45,6 +48,8 @@ def reset_database(project: Project, url: str, seed: str | None, *, use_template
                 t1 = time.perf_counter()
                 admin.save_template(conn, name, template, wanted)
                 timings["save template"] = time.perf_counter() - t1
+    if use_template:
+        spawn_spare(url, name, wanted)
     if seed:
         t2 = time.perf_counter()
         admin.run_sql_file(url, seed)
@@ -78,3 +83,22 @@ def _migrate(project: Project, timings: dict[str, float]) -> None:
         Quiet(),
     )
     timings[f"migrate ({len(result.applied)})"] = time.perf_counter() - t
+
+
+def spawn_spare(url: str, name: str, fingerprint: str) -> None:
+    """Prepare the next reset's copy of the template in a detached process (the URL goes through the
+    environment, never the command line, where ``ps`` would show its password)."""
+    import os
+    import subprocess
+
+    from gtsd_tui.db.admin import admin_url
+
+    env = {**os.environ, "GTSD_SPARE_ADMIN_URL": admin_url(url), "GTSD_SPARE_DB": name, "GTSD_SPARE_FP": fingerprint}
+    subprocess.Popen(
+        [sys.executable, "-m", "gtsd_tui.services.spare"],
+        env=env,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -1,0 +1,20 @@
+"""Background job started by reset: drop old trash, prepare the next reset's copy of the template."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> int:
+    from gtsd_tui.db.admin import prepare_spare
+
+    try:
+        prepare_spare(os.environ["GTSD_SPARE_ADMIN_URL"], os.environ["GTSD_SPARE_DB"], os.environ["GTSD_SPARE_FP"])
+    except Exception:  # noqa: BLE001 - best effort: without a spare the next reset clones the template
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
