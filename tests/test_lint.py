@@ -128,3 +128,29 @@ def test_cli_exit_code_and_github_format(cli, tmp_path: Path) -> None:
     r = cli("lint", str(bad), "--format", "github", "--migrations", str(tmp_path), cwd=tmp_path)
     assert r.returncode == 1
     assert f"::error file={bad},line=1,col=1,title=transaction-control::" in r.stdout
+
+
+def test_a_breakpoint_inside_a_literal_is_split_as_drizzle_does() -> None:
+    # drizzle-orm splits on the marker even inside a string: each half is a syntax error for PostgreSQL
+    assert "syntax-error" in rules("SELECT '--> statement-breakpoint' AS x;")
+    assert rules("SELECT 1;\n--> statement-breakpoint\nSELECT 2;") == set()
+
+
+def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
+    from gtsd_tui.services.lint_runner import lint_paths
+
+    items = []
+    for i in range(6):
+        p = tmp_path / f"{i:04d}_m.sql"
+        p.write_text(f"CREATE TABLE t{i} (id int);\n--> statement-breakpoint\nDROP TABLE t{i};\n" * 50)
+        items.append((p, False))
+    serial = lint_paths(items, workers=1)
+    import gtsd_tui.services.lint_runner as runner
+
+    saved = runner.PARALLEL_BYTES
+    runner.PARALLEL_BYTES = 0
+    try:
+        assert lint_paths(items, workers=2) == serial
+    finally:
+        runner.PARALLEL_BYTES = saved
+    assert len(serial) == 6 * 50 * 4

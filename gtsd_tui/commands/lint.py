@@ -50,17 +50,10 @@ def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.core.lint import lint_text
+    from gtsd_tui.services.lint_runner import lint_paths
 
     fmt = args.format or ("json" if args.json else "text")
-    findings = []
-    for path, hand in targets(args, project):
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
-        findings += lint_text(str(path), text, hand_written=hand)
+    findings = lint_paths(targets(args, project))
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         sys.stdout.write(json.dumps({"findings": [f.to_json() for f in findings], "errors": errors}) + "\n")

@@ -3,6 +3,7 @@ rewrite hazards. Each finding has a rule id, severity, file:line:column, message
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -152,8 +153,13 @@ class _Linter:
             spans = parser.split(self.text, only_slices=True)
         except parser.ParseError:
             return None
-        if any(BREAKPOINT in self.text[sp] for sp in spans):
-            return None
+        starts = [sp.start for sp in spans]
+        at = self.text.find(BREAKPOINT)
+        while at >= 0:  # is this marker inside a statement? (spans are sorted and disjoint)
+            i = bisect.bisect_right(starts, at) - 1
+            if i >= 0 and at < spans[i].stop:
+                return None
+            at = self.text.find(BREAKPOINT, at + len(BREAKPOINT))
         return list(spans)
 
     def trees(self, text: str, spans: list[slice]) -> None:
