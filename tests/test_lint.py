@@ -153,4 +153,4 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
         assert lint_paths(items, workers=2) == serial
     finally:
         runner.PARALLEL_BYTES = saved
-    assert len(serial) == 6 * 50 * 4
+    assert len(serial) == 6 * 50 * 3  # create-table-if-not-exists, drop-if-exists, drop-table
