@@ -152,12 +152,13 @@ def mask_url(url: str | None) -> str:
         return ""
     masked = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
     masked = re.sub(r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)[^&#]*", r"\1***", masked, flags=re.IGNORECASE)
-    masked = re.sub(
-        r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)",
-        r"\1***",
-        masked,
-        flags=re.IGNORECASE,
-    )
+    if "://" not in masked:  # key=value connection strings
+        masked = re.sub(
+            r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)",
+            r"\1***",
+            masked,
+            flags=re.IGNORECASE,
+        )
     return masked
 
 
