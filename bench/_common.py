@@ -10,6 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
+from gtsd_tui.core.snapshots import empty_snapshot
+
 OUT = Path(__file__).resolve().parent / ".out"
 
 
@@ -50,20 +52,7 @@ def generate_folder(dest: Path, count: int, statements: int = 3, start_when: int
             parts.append(f'\nCREATE INDEX IF NOT EXISTS "t{i}_i{j}" ON "t{i}" USING btree ("v");')
         (dest / f"{tag}.sql").write_text("--> statement-breakpoint".join(parts))
         sid = str(uuid.UUID(int=i + 1))
-        snap = {
-            "id": sid,
-            "prevId": prev,
-            "version": "7",
-            "dialect": "postgresql",
-            "tables": {},
-            "enums": {},
-            "schemas": {},
-            "sequences": {},
-            "roles": {},
-            "policies": {},
-            "views": {},
-            "_meta": {"columns": {}, "schemas": {}, "tables": {}},
-        }
+        snap = empty_snapshot(sid, prev)
         (dest / "meta" / f"{i:04d}_snapshot.json").write_text(json.dumps(snap, indent=2))
         prev = sid
         entries.append({"idx": i, "version": "7", "when": start_when + i * 1000, "tag": tag, "breakpoints": True})

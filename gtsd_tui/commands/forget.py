@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
+from gtsd_tui.commands.output import confirmed
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -40,12 +40,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         if n == 0:
             print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
             return EXIT_PROBLEMS
-        if not args.yes:
-            if not sys.stdin.isatty():
-                print("gtsd-tui: not forgotten: pass --yes (no terminal to ask)", file=sys.stderr)
-                return EXIT_PROBLEMS
-            if input(f"delete {n} row(s) of {args.tag} from {s.table_label}? [y/N] ").strip().lower() != "y":
-                return EXIT_OK
+        ok = confirmed(args.yes, f"delete {n} row(s) of {args.tag} from {s.table_label}?", "not forgotten")
+        if not ok:
+            return EXIT_PROBLEMS if ok is None else EXIT_OK
         conn.execute(sql.SQL("DELETE FROM {} ").format(ident) + where, (m.hash, m.when))
     print(f"forgot {args.tag} ({n} row(s)); the next migrate runs it again")
     return EXIT_OK

@@ -53,3 +53,13 @@ def table(rows: list[list[str]], headers: list[str], colors: list[str] | None = 
             cells[1] = paint(cells[1], colors[i])
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def confirmed(assume_yes: bool, question: str, refusal: str) -> bool | None:
+    """True to go on; False when the user said no; None (after printing ``refusal``) without a terminal."""
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        print(f"gtsd-tui: {refusal}: pass --yes (no terminal to ask)", file=sys.stderr)
+        return None
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from gtsd_tui.commands.output import print_json
+from gtsd_tui.commands.output import confirmed, print_json
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
 from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
 from gtsd_tui.services.project import Project
@@ -53,13 +52,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"  delete {rel}")
     if args.dry_run:
         return EXIT_OK
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print("gtsd-tui: not applied: pass --yes (no terminal to ask)", file=sys.stderr)
-            return EXIT_PROBLEMS
-        if input("apply this plan? [y/N] ").strip().lower() not in ("y", "yes"):
+    ok = confirmed(args.yes, "apply this plan?", "not applied")
+    if not ok:
+        if ok is False:
             print("cancelled; nothing changed")
-            return EXIT_OK
+        return EXIT_PROBLEMS if ok is None else EXIT_OK
     apply_renumber(project, plan)
     if args.json:
         print_json({"noop": False, "applied": True, "changes": [vars(c) for c in plan.changes]})

@@ -4,10 +4,10 @@ with unchanged migrations clone a template database instead (sub-second)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from gtsd_tui.commands.output import confirmed
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -37,14 +37,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.db.admin import dbname_of
 
     name = dbname_of(url)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print("gtsd-tui: not reset: pass --yes (no terminal to ask)", file=sys.stderr)
-            return EXIT_PROBLEMS
-        if input(f"drop and recreate database {name!r} at {project.masked_url}? [y/N] ").strip().lower() != "y":
-            return EXIT_OK
-        if not args.backup and input("back it up first? [y/N] ").strip().lower() == "y":
-            args.backup = True
+    ok = confirmed(args.yes, f"drop and recreate database {name!r} at {project.masked_url}?", "not reset")
+    if not ok:
+        return EXIT_PROBLEMS if ok is None else EXIT_OK
+    if not args.yes and not args.backup and confirmed(False, "back it up first?", "no backup"):
+        args.backup = True
     if args.backup:
         from gtsd_tui.commands.backup import dump
 

@@ -68,24 +68,29 @@ def relinked(data: dict[str, Any], prev_id: str) -> dict[str, Any]:
     return {k: (prev_id if k == "prevId" else v) for k, v in data.items()}
 
 
+def empty_snapshot(sid: str, prev_id: str) -> dict[str, Any]:
+    """A drizzle-kit v7 PostgreSQL snapshot of an empty schema, keys in drizzle-kit's order."""
+    return {
+        "id": sid,
+        "prevId": prev_id,
+        "version": "7",
+        "dialect": "postgresql",
+        "tables": {},
+        "enums": {},
+        "schemas": {},
+        "sequences": {},
+        "roles": {},
+        "policies": {},
+        "views": {},
+        "_meta": {"columns": {}, "schemas": {}, "tables": {}},
+    }
+
+
 def custom_snapshot(previous: dict[str, Any] | None) -> dict[str, Any]:
     """What ``drizzle-kit generate --custom`` writes: the previous body, a new id, prevId = previous id."""
     new_id = str(uuid.uuid4())
     if previous is None:
-        return {
-            "id": new_id,
-            "prevId": ORIGIN_UUID,
-            "version": "7",
-            "dialect": "postgresql",
-            "tables": {},
-            "enums": {},
-            "schemas": {},
-            "sequences": {},
-            "roles": {},
-            "policies": {},
-            "views": {},
-            "_meta": {"columns": {}, "schemas": {}, "tables": {}},
-        }
+        return empty_snapshot(new_id, ORIGIN_UUID)
     out: dict[str, Any] = {"id": new_id, "prevId": previous.get("id", ORIGIN_UUID)}
     out.update({k: v for k, v in previous.items() if k not in ("id", "prevId")})
     return out

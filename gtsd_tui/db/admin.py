@@ -30,13 +30,18 @@ def can_create_databases(conn: psycopg.Connection[Any]) -> bool:
     return bool(row and row[0])
 
 
-def template_fingerprint(conn: psycopg.Connection[Any], template: str) -> str | None:
+def _label(conn: psycopg.Connection[Any], dbname: str, prefix: str) -> str | None:
+    """The fingerprint in a database's comment ``<prefix><fingerprint>``, if it has one."""
     row = conn.execute(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (template,)
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (dbname,)
     ).fetchone()
-    if row is None or not row[0] or not str(row[0]).startswith(COMMENT_PREFIX):
+    if row is None or not row[0] or not str(row[0]).startswith(prefix):
         return None
-    return str(row[0])[len(COMMENT_PREFIX) :]
+    return str(row[0])[len(prefix) :]
+
+
+def template_fingerprint(conn: psycopg.Connection[Any], template: str) -> str | None:
+    return _label(conn, template, COMMENT_PREFIX)
 
 
 def recreate(conn: psycopg.Connection[Any], name: str, template: str | None = None) -> None:
@@ -93,12 +98,7 @@ SPARE_PREFIX = "gtsd-tui spare "
 
 
 def spare_fingerprint(conn: psycopg.Connection[Any], spare: str) -> str | None:
-    row = conn.execute(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (spare,)
-    ).fetchone()
-    if row is None or not row[0] or not str(row[0]).startswith(SPARE_PREFIX):
-        return None
-    return str(row[0])[len(SPARE_PREFIX) :]
+    return _label(conn, spare, SPARE_PREFIX)
 
 
 def swap_in_spare(conn: psycopg.Connection[Any], name: str, spare: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
 
+from gtsd_tui.commands.output import fmt_ms
 from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
 from gtsd_tui.tui.widgets.rows import RowTable
 
@@ -16,12 +16,7 @@ SEVERITY_GLYPH = {"error": ("✗ error", "red"), "warning": ("! warn", "yellow")
 
 
 def when_text(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    try:
-        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return str(ms)
+    return fmt_ms(ms)[:16]
 
 
 def state_cell(s: MigrationStatus) -> Text:

@@ -6,24 +6,13 @@ import json
 import uuid
 from pathlib import Path
 
+from gtsd_tui.core.snapshots import empty_snapshot
+
 ORIGIN = "00000000-0000-0000-0000-000000000000"
 
 
 def snapshot(sid: str, prev: str) -> dict:
-    return {
-        "id": sid,
-        "prevId": prev,
-        "version": "7",
-        "dialect": "postgresql",
-        "tables": {},
-        "enums": {},
-        "schemas": {},
-        "sequences": {},
-        "roles": {},
-        "policies": {},
-        "views": {},
-        "_meta": {"columns": {}, "schemas": {}, "tables": {}},
-    }
+    return empty_snapshot(sid, prev)
 
 
 def make_folder(
