@@ -68,3 +68,10 @@ def ensure_table(conn: psycopg.Connection[Any], schema: str, table: str) -> None
 
 def insert_row_sql(schema: str, table: str) -> sql.Composed:
     return sql.SQL('insert into {} ("hash", "created_at") values(%s, %s)').format(table_ident(schema, table))
+
+
+def insert_row_literal(schema: str, table: str, hash_: str, when: int) -> sql.Composed:
+    """The same row with the values inlined (for the simple protocol): ``created_at`` stores the same bigint."""
+    return sql.SQL('insert into {} ("hash", "created_at") values({}, {})').format(
+        table_ident(schema, table), sql.Literal(hash_), sql.Literal(int(when))
+    )

@@ -17,7 +17,7 @@ from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.db import lock
 from gtsd_tui.db.connect import connect
-from gtsd_tui.db.history import ensure_table, insert_row_sql, read_rows
+from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
 from gtsd_tui.errors import DatabaseError
 
 
@@ -155,9 +155,11 @@ def run(
                 t0 = time.perf_counter()
                 if opts.xact_lock and not step.transactional:
                     events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
-                if step.transactional:
+                if step.transactional and not opts.xact_lock:
+                    _execute_in_transaction(conn, folder, step, opts)
+                elif step.transactional:
                     with conn.transaction():
-                        if opts.xact_lock and not _xact_lock_and_recheck(conn, key, step, opts, events):
+                        if not _xact_lock_and_recheck(conn, key, step, opts, events):
                             continue
                         _execute(conn, folder, step, opts)
                 else:
@@ -262,6 +264,40 @@ def _exec_simple(conn: psycopg.Connection[Any], text: str) -> ServerError | None
         f["internal_query"],
         f["context"],
     )
+
+
+def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
+    """One migration and its row in one transaction, in N + 2 round trips: BEGIN, the chunks, then the
+    insert and COMMIT sent together (if the insert fails, COMMIT is never reached and we roll back)."""
+    _exec_ok(conn, "BEGIN")
+    try:
+        _chunks(conn, folder, step)
+        h, when = step.row
+        insert = insert_row_literal(opts.schema, opts.table, h, when).as_string(conn)
+        _exec_ok(conn, insert + "; COMMIT")
+    except BaseException:
+        if conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            conn.pgconn.exec_(b"ROLLBACK")
+        raise
+
+
+def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:
+    err = _exec_simple(conn, query)
+    if err is not None:
+        raise DatabaseError(f"{query.split(';')[0][:60]}: {err.sqlstate}: {err.message}")
+
+
+def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step) -> None:
+    for chunk in step.chunks:
+        err = _exec_simple(conn, chunk.text)
+        if err is not None:
+            raise MigrationFailed(
+                step=step,
+                chunk=chunk,
+                error=err,
+                location=locate(step.text, chunk, err),
+                path=str(folder.path / (step.migration.file or "")),
+            ) from None
 
 
 def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
