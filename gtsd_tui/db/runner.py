@@ -301,16 +301,7 @@ def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step) -> None:
 
 
 def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
-    """Every chunk verbatim (simple protocol, no parameters), then drizzle's row."""
-    for chunk in step.chunks:
-        err = _exec_simple(conn, chunk.text)
-        if err is not None:
-            raise MigrationFailed(
-                step=step,
-                chunk=chunk,
-                error=err,
-                location=locate(step.text, chunk, err),
-                path=str(folder.path / (step.migration.file or "")),
-            ) from None
+    """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction)."""
+    _chunks(conn, folder, step)
     h, when = step.row
     conn.execute(insert_row_sql(opts.schema, opts.table), (h, when))
