@@ -41,25 +41,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"gtsd-tui: error: {message} (see --help)\n")
 
 
-def common_options() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
+def common_options(*, for_subcommand: bool = False) -> argparse.ArgumentParser:
+    """The project options, accepted before and after the subcommand. On subcommands their defaults
+    are suppressed, so ``gtsd-tui --database-url X status`` keeps X."""
+    p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if for_subcommand else None)
     g = p.add_argument_group("project")
     g.add_argument("--database-url", metavar="URL", help="PostgreSQL URL (else DATABASE_URL, .env, embedded)")
     g.add_argument("--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./migrations)")
     g.add_argument("--migrations-schema", metavar="NAME", help="tracking table schema (default drizzle)")
     g.add_argument("--migrations-table", metavar="NAME", help="tracking table (default __drizzle_migrations)")
     g.add_argument("--env", metavar="NAME", help="read .env.NAME instead of .env")
-    g.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    g.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable output on stdout",
+        default=argparse.SUPPRESS if for_subcommand else False,
+    )
     return p
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = common_options()
+    common = common_options(for_subcommand=True)
     parser = _Parser(
         prog="gtsd-tui",
         description="Console and CLI for Drizzle-style PostgreSQL migrations.",
         epilog="Exit codes: 0 ok, 1 problems found, 2 usage/input error, 3 database error, 4 lock not acquired.",
-        parents=[common],
+        parents=[common_options()],
     )
     parser.add_argument("--version", action="version", version=f"gtsd-tui {__version__}")
     parser.add_argument("--read-only", action="store_true", help="console without apply/renumber/reset")

@@ -81,3 +81,9 @@ def test_wrong_password(cli, sample: Path, pg_url: str) -> None:
 def test_usage_error_is_exit_2(cli) -> None:
     r = cli("status", "--no-such-flag")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_project_options_work_before_the_subcommand(cli, sample: Path) -> None:
+    url = f"postgresql://app:hunter2@127.0.0.1:{_closed_port()}/gtsd"
+    r = cli("--database-url", url, "--migrations", str(sample), "status")
+    assert r.returncode == 3 and "app:***@127.0.0.1" in _one_line(r.stderr)
