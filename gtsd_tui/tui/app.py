@@ -20,7 +20,7 @@ from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.help import HelpScreen
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.stats_view import StatsView
-from gtsd_tui.tui.widgets.panes import PANES, ConflictsPane, ConnectionsPane, HistoryPane, Pane, PendingPane
+from gtsd_tui.tui.widgets.panes import PANES, Pane
 from gtsd_tui.tui.widgets.rows import RowTable
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
@@ -82,10 +82,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         yield Static("gtsd-tui", id="header")
         yield Static("", id="tabs")
         with Static(id="grid"):
-            yield HistoryPane()
-            yield PendingPane()
-            yield ConflictsPane()
-            yield ConnectionsPane()
+            for name in PANES:
+                yield Pane(name)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -225,6 +223,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     @on(RowTable.Highlighted, "#pending-table")
     def _pending_highlighted(self, event: RowTable.Highlighted) -> None:
+        if not self.alive:
+            return
         self._preview_highlighted()
 
     def _highlighted_tag(self, table_id: str) -> str | None:
