@@ -52,13 +52,11 @@ def _utf8_error(raw: bytes) -> int | None:
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     view = memoryview(raw)
     for start in range(0, len(raw), _WINDOW):
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous window
         try:
             decoder.decode(view[start : start + _WINDOW], final=start + _WINDOW >= len(raw))
-        except UnicodeDecodeError:
-            try:  # exact offset: decode from a little before this window
-                raw[max(0, start - 4) :].decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return max(0, start - 4) + exc.start
+        except UnicodeDecodeError as exc:  # exc.start counts from the pending bytes
+            return start - pending + exc.start
     return None
 
 
