@@ -128,5 +128,17 @@ async def test_connections_pane_shows_a_new_session(sample: Path, pg_url: str) -
                 await wait_for(pilot, lambda prev=last: app.last_stats is not prev)
                 last = app.last_stats
                 polls += 1
-                seen = any("brand-new-session" in key for key in app.query_one("#connections-table", RowTable).keys)
+                seen = "brand-new-session" in app.query_one("#applications-table", RowTable).keys
             assert seen, "the new session did not show within two refreshes"
+
+
+def test_breakdown_by_database_and_application() -> None:
+    from gtsd_tui.tui.stats_view import breakdown
+
+    groups = [
+        {"database": "gtsd", "application": "api", "state": "active", "count": 2},
+        {"database": "gtsd", "application": "api", "state": "idle in transaction", "count": 1},
+        {"database": "other", "application": "psql", "state": "idle", "count": 4},
+    ]
+    assert breakdown(groups, "database", "") == [("other", ("other", "4", "0", "0")), ("gtsd", ("gtsd", "3", "2", "1"))]
+    assert breakdown(groups, "application", "ap") == [("api", ("api", "3", "2", "1"))]

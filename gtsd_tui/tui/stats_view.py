@@ -24,6 +24,21 @@ def sparkline(values: list[float]) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1)))] for v in values)
 
 
+def breakdown(groups: list[dict[str, Any]], field: str, needle: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Sessions per database or per application: total, active, idle in transaction (keyed rows)."""
+    totals: dict[str, list[int]] = {}
+    for g in groups:
+        key = g[field] or "-"
+        if not matches(needle, key):
+            continue
+        row = totals.setdefault(key, [0, 0, 0])
+        row[0] += g["count"]
+        row[1] += g["count"] if g["state"] == "active" else 0
+        row[2] += g["count"] if str(g["state"]).startswith("idle in transaction") else 0
+    ordered = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [(key, (key, *(str(n) for n in counts))) for key, counts in ordered]
+
+
 class StatsView:
     """Mixed into the App."""
 
@@ -104,15 +119,8 @@ class StatsView:
         lines.append(f"[dim]{state} · space pause · +/- interval · i instances ({self.instances}) · x indexes[/]")
         summary.update("\n".join(lines))
         needle = app.filters.get("connections", "")
-        rows = [
-            (
-                f"{g['database']}|{g['application']}|{g['state']}",
-                (g["database"], g["application"] or "-", g["state"], str(g["count"])),
-            )
-            for g in s.groups
-            if matches(needle, g["database"], g["application"], g["state"])
-        ]
-        fill(app.main("#connections-table", RowTable), rows)
+        for field, table in (("database", "#databases-table"), ("application", "#applications-table")):
+            fill(app.main(table, RowTable), breakdown(s.groups, field, needle))
 
     def action_toggle_stats(self) -> None:
         self.stats_paused = not self.stats_paused

@@ -45,7 +45,11 @@ def _conflicts() -> list[Widget]:
 def _connections() -> list[Widget]:
     return [
         Static("waiting for the first poll…", id="stats-summary"),
-        RowTable("Database", "Application", "State", "Count", id="connections-table"),
+        Horizontal(
+            RowTable("Database", "Sessions", "Active", "In tx", id="databases-table"),
+            RowTable("Application", "Sessions", "Active", "In tx", id="applications-table"),
+            id="connections-body",
+        ),
     ]
 
 
