@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 
 from tests.helpers.folders import make_folder
 from tests.helpers.node import drizzle_migrate, drizzle_rows
+from tests.helpers.procs import spawn_migrate, wait_for_query
 from tests.test_interop_status import first_n
 from tests.test_migrate import rows, tables
 
@@ -60,11 +58,7 @@ def test_after_drizzle_applied_part_we_apply_exactly_the_rest(cli, sample: Path,
 
 
 def test_eight_concurrent_migrators_apply_each_migration_once(sample: Path, pg_url: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    cmd = [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(sample), "--database-url", pg_url]
-    procs = [
-        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)
-    ]
+    procs = [spawn_migrate(sample, pg_url) for _ in range(8)]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, [e for _, e in results]
     got = rows(pg_url)
@@ -84,28 +78,13 @@ def test_sigkill_mid_migration_leaves_nothing_and_next_run_finishes(cli, tmp_pat
             ),
         ],
     )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(folder), "--database-url", pg_url],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 30
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        while time.time() < deadline:
-            busy = conn.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()"
-            ).fetchone()
-            if busy:
-                break
-            time.sleep(0.02)
-        assert busy, "the slow migration never started"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        time.sleep(0.3)
-        assert tables(pg_url) == {"first_one"}
-        assert len(rows(pg_url)) == 1
+    proc = spawn_migrate(folder, pg_url)
+    wait_for_query(pg_url, "pg_sleep(2)")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    time.sleep(0.3)
+    assert tables(pg_url) == {"first_one"}
+    assert len(rows(pg_url)) == 1
     r = cli("migrate", "--migrations", str(folder), "--database-url", pg_url)
     assert r.returncode == 0, r.stderr
     assert tables(pg_url) == {"first_one", "slow_one"} and len(rows(pg_url)) == 2
@@ -149,23 +128,8 @@ def test_ctrl_c_cancels_the_running_statement_and_rolls_back(tmp_path: Path, pg_
             ("slow", "CREATE TABLE slow_two (id int);\n--> statement-breakpoint\nSELECT pg_sleep(60);"),
         ],
     )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(folder), "--database-url", pg_url],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        deadline = time.time() + 30
-        while (
-            time.time() < deadline
-            and not conn.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()"
-            ).fetchone()
-        ):
-            time.sleep(0.02)
+    proc = spawn_migrate(folder, pg_url)
+    wait_for_query(pg_url, "pg_sleep(60)")
     t0 = time.time()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)

@@ -7,13 +7,13 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.procs import spawn_migrate
 from tests.test_migrate import rows
 
 pytestmark = pytest.mark.pg
@@ -75,11 +75,7 @@ def test_detects_transaction_pooling_and_applies_once(sample: Path, bouncer_url:
 
     assert transaction_pooling(bouncer_url) is True
     assert transaction_pooling(pg_url) is False
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    cmd = [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(sample), "--database-url", bouncer_url]
-    procs = [
-        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)
-    ]
+    procs = [spawn_migrate(sample, bouncer_url) for _ in range(4)]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, [e for _, e in results]
     assert all("PgBouncer transaction pooling detected" in err for _, err in results)

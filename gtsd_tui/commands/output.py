@@ -63,3 +63,9 @@ def confirmed(assume_yes: bool, question: str, refusal: str) -> bool | None:
         print(f"gtsd-tui: {refusal}: pass --yes (no terminal to ask)", file=sys.stderr)
         return None
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def blocked_text(b: dict[str, Any]) -> str:
+    """One blocked session from ``stats``: who waits for which lock, on what, blocked by whom."""
+    rel = f" on {b['relation']}" if b.get("relation") else ""
+    return f"pid {b['pid']} waits for {b.get('mode') or b.get('wait_event')}{rel}, blocked by {b['blocked_by']}"

@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from gtsd_tui.commands.output import print_json
+from gtsd_tui.commands.output import blocked_text, print_json
 from gtsd_tui.core.advisor import Advice, read_pool_max
 from gtsd_tui.errors import EXIT_OK, DatabaseError
 from gtsd_tui.services.project import Project
@@ -38,12 +38,7 @@ def render(stats: Any, advice: Advice) -> str:
         f"tps {tps}  cache hit {hit}  longest transaction {_secs(stats.longest_tx_s)}  "
         f"longest idle in transaction {_secs(stats.longest_idle_tx_s)}",
     ]
-    for b in stats.blocked:
-        rel = f" on {b['relation']}" if b.get("relation") else ""
-        lines.append(
-            f"blocked: pid {b['pid']} waits for {b.get('mode') or b.get('wait_event')}{rel}, "
-            f"blocked by {b['blocked_by']} ({_secs(b.get('waiting_s'))})"
-        )
+    lines += [f"blocked: {blocked_text(b)} ({_secs(b.get('waiting_s'))})" for b in stats.blocked]
     lines.append("by database / application / state:")
     lines += [
         f"  {g['database'] or '-':20} {g['application'] or '-':24} {g['state']:28} {g['count']}" for g in stats.groups

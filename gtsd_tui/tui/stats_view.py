@@ -8,6 +8,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Static
 
+from gtsd_tui.commands.output import blocked_text
 from gtsd_tui.core.advisor import Advice, read_pool_max
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.render import fill, matches
@@ -97,12 +98,7 @@ class StatsView:
             f"waiting {s.waiting}  {sparkline(list(h['waiting']))}   tps "
             f"{'-' if s.tps is None else f'{s.tps:.1f}'}  {sparkline(list(h['tps']))}",
         ]
-        for b in s.blocked:
-            rel = f" on {b['relation']}" if b.get("relation") else ""
-            lines.append(
-                f"[red]⛔ pid {b['pid']} waits for {b.get('mode') or b.get('wait_event')}{rel}, "
-                f"blocked by {b['blocked_by']}[/]"
-            )
+        lines += [f"[red]⛔ {blocked_text(b)}[/]" for b in s.blocked]
         if s.pool:
             p = s.pool
             lines.append(
