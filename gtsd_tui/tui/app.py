@@ -75,8 +75,11 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     @property
     def alive(self) -> bool:
-        """False once the app is closing: late worker messages have nothing left to update."""
-        return bool(self.screen_stack) and not self._exit and not self._closing
+        """False once the app is closing (late worker messages and timers have nothing left to update),
+        also while the main screen's widgets are being torn down."""
+        if not self.screen_stack or self._exit or self._closing:
+            return False
+        return bool(self.screen_stack[0].query("#grid"))
 
     def compose(self) -> ComposeResult:
         yield Static("gtsd-tui", id="header")
@@ -149,6 +152,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self.load_state()
 
     def _tick(self) -> None:
+        if not self.alive:
+            return
         if self.state is not None and not self.state.db.connected and not self.applying:
             self.retry_in -= 1
             if self.retry_in <= 0:
