@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gtsd_tui.core.lint import RULES, lint_text
 
@@ -154,3 +156,46 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
     finally:
         runner.PARALLEL_BYTES = saved
     assert len(serial) == 6 * 50 * 3  # create-table-if-not-exists, drop-if-exists, drop-table
+
+
+PIECES = [text for pair in CASES.values() for text in pair] + [
+    "INSERT INTO t (a) VALUES (1), (2);",
+    "-- gtsd-lint: ignore drop-table\nDROP TABLE IF EXISTS t;",
+    "/* block */ ALTER TABLE t ALTER COLUMN c TYPE text;",
+    "SELECT 'x --> statement-breakpoint y';",
+]
+
+
+def _both_strategies(text: str) -> tuple[list, list]:
+    import gtsd_tui.core.lint as lint
+
+    one_pass = lint_text("m.sql", text, hand_written=True)
+    saved = lint.ONE_PASS_MAX
+    lint.ONE_PASS_MAX = -1  # force the scan-first path: split, then trees for the statements rules read
+    try:
+        return one_pass, lint_text("m.sql", text, hand_written=True)
+    finally:
+        lint.ONE_PASS_MAX = saved
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=8),
+    st.lists(st.sampled_from(["\n--> statement-breakpoint\n", "\n", "\n\n-- note\n", " "]), min_size=8, max_size=8),
+)
+def test_one_pass_and_scan_first_find_the_same(pieces: list[str], seps: list[str]) -> None:
+    text = "".join(p + s for p, s in zip(pieces, seps, strict=False))
+    one_pass, scan_first = _both_strategies(text)
+    assert one_pass == scan_first
+
+
+def test_one_pass_positions_on_a_generated_file() -> None:
+    text = "\n--> statement-breakpoint\n".join(
+        f"CREATE TABLE t{i} (id int);\nINSERT INTO t{i} VALUES (1);\nALTER TABLE u{i} RENAME TO v{i};"
+        for i in range(30)
+    )
+    one_pass, scan_first = _both_strategies(text)
+    assert one_pass == scan_first
+    renames = [f for f in one_pass if f.rule == "rename"]
+    assert [(f.line, f.column) for f in renames[:2]] == [(3, 1), (7, 1)]
+    assert len([f for f in one_pass if f.rule == "create-table-if-not-exists"]) == 30

@@ -3,12 +3,14 @@ rewrite hazards. Each finding has a rule id, severity, file:line:column, message
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.lint_tree import AlterTableCmd, IndexStmt, Stmt
 
 ERROR, WARNING = "error", "warning"
 IGNORE = re.compile(r"--\s*gtsd-lint:\s*ignore\s+([\w\-, ]+)")
@@ -79,15 +81,14 @@ _RULE_WORDS = {
 
 
 def _name(rv: Any) -> str:
-    return str((rv or {}).get("relname", ""))
+    return str(rv.relname) if rv is not None else ""
 
 
 _FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*([A-Za-z_]+)", re.DOTALL)
-
-
-def _first_word(text: str, start: int = 0) -> str:
-    m = _FIRST_WORD.match(text, start)
-    return m.group(1).lower() if m else ""
+# Up to this size an ASCII file is parsed to trees in one pass; bigger files (data loads, mostly)
+# are scanned first so that only the statements a rule may read get a tree.
+ONE_PASS_MAX = 1 << 20
+_SEPARATOR = "\n;\n"  # joins statements for one parser call; the newline ends a trailing -- comment
 
 
 class _Linter:
@@ -97,25 +98,29 @@ class _Linter:
         self.new_tables: set[str] = set()
         self.statements = 0
         self.concurrent_at: list[int] = []
-        self._lines: list[str] | None = None
+        self._cursor = (0, 1)  # (offset, line): findings mostly come in file order
 
     def add(self, rule: str, offset: int, message: str) -> None:
-        line = self.text.count("\n", 0, offset) + 1
-        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        if line > 1:
-            if self._lines is None:
-                self._lines = self.text.split("\n")
-            m = IGNORE.search(self._lines[line - 2])
+        text = self.text
+        at, line = self._cursor if offset >= self._cursor[0] else (0, 1)
+        line += text.count("\n", at, offset)
+        self._cursor = (offset, line)
+        start = text.rfind("\n", 0, offset) + 1
+        if start > 0:  # the line before may silence this rule
+            previous = text[text.rfind("\n", 0, start - 1) + 1 : start - 1]
+            m = IGNORE.search(previous) if "gtsd-lint" in previous else None
             if m and rule in {r.strip() for r in m.group(1).split(",")}:
                 return
         severity, safe = RULES[rule]
-        self.found.append(LintFinding(rule, severity, self.path, line, col, message, safe))
+        self.found.append(LintFinding(rule, severity, self.path, line, offset - start + 1, message, safe))
 
     def run(self) -> list[LintFinding]:
         from pglast import parser
 
         if self.hand_written and not all(h in self.text[:2000] for h in HEADER):
             self.add("missing-header", 0, "hand-written migration without the guide's header")
+        if len(self.text) <= ONE_PASS_MAX and self.text.isascii() and self.one_pass():
+            return self.finish()
         spans = self.whole_file_spans()
         if spans is None:  # parse chunk by chunk, exactly as drizzle-orm sends them
             spans = []
@@ -130,9 +135,13 @@ class _Linter:
                     continue
                 spans += [slice(sp.start + chunk.offset, sp.stop + chunk.offset) for sp in part]
         self.statements = len(spans)
-        wanted = [sp for sp in spans if _first_word(self.text, sp.start) in _RULE_WORDS]
+        text, match = self.text, _FIRST_WORD.match
+        wanted = [sp for sp in spans if (m := match(text, sp.start)) and m.group(1).lower() in _RULE_WORDS]
         if wanted:
-            self.trees(self.text, wanted)
+            self.trees(wanted)
+        return self.finish()
+
+    def finish(self) -> list[LintFinding]:
         if self.concurrent_at and self.statements > 1:
             self.add(
                 "concurrently-mixed",
@@ -140,6 +149,26 @@ class _Linter:
                 "CONCURRENTLY cannot run in a transaction; mixed with other statements this migration fails",
             )
         return self.found
+
+    def one_pass(self) -> bool:
+        """Trees of the whole file from one parser call; False (nothing recorded) when the file does
+        not parse or a statement spans a breakpoint. Byte offsets are character offsets: ASCII only."""
+        from pglast import parser
+
+        from gtsd_tui.core.lint_tree import located
+
+        text = self.text
+        try:
+            raws = located(parser.parse_sql_json(text))
+        except parser.ParseError:
+            return False
+        spans = [(r.stmt_location, r.stmt_location + r.stmt_len if r.stmt_len else len(text)) for r in raws]
+        if BREAKPOINT in text and any(text.find(BREAKPOINT, a, b) >= 0 for a, b in spans):
+            return False
+        self.statements = len(raws)
+        for raw, (start, _) in zip(raws, spans, strict=True):
+            self.statement(raw.stmt, start)
+        return True
 
     def whole_file_spans(self) -> list[slice] | None:
         """Statements of the whole file in one parser call (the breakpoint marker is a SQL comment).
@@ -153,94 +182,99 @@ class _Linter:
             spans = parser.split(self.text, only_slices=True)
         except parser.ParseError:
             return None
-        starts = [sp.start for sp in spans]
-        at = self.text.find(BREAKPOINT)
-        while at >= 0:  # is this marker inside a statement? (spans are sorted and disjoint)
-            i = bisect.bisect_right(starts, at) - 1
-            if i >= 0 and at < spans[i].stop:
-                return None
-            at = self.text.find(BREAKPOINT, at + len(BREAKPOINT))
+        find = self.text.find
+        if BREAKPOINT in self.text and any(find(BREAKPOINT, sp.start, sp.stop) >= 0 for sp in spans):
+            return None
         return list(spans)
 
-    def trees(self, text: str, spans: list[slice]) -> None:
+    def trees(self, spans: list[slice]) -> None:
         """Parse the statements that may break a rule, all in one call, and check their trees."""
-        import json
-
         from pglast import parser
 
-        joined = ";\n".join(text[sp] for sp in spans)
-        stmts = json.loads(parser.parse_sql_json(joined)).get("stmts", [])
-        for sp, raw in zip(spans, stmts, strict=False):
-            ((kind, node),) = raw["stmt"].items()
-            self.statement(kind, node, _skip_ws(text, sp.start))
+        from gtsd_tui.core.lint_tree import statements
 
-    def statement(self, kind: str, node: dict[str, Any], at: int) -> None:
-        g = node.get
-        if kind == "CreateStmt":
-            if not g("if_not_exists"):
-                self.add("create-table-if-not-exists", at, f"CREATE TABLE {_name(g('relation'))} is not idempotent")
-            self.new_tables.add(_name(g("relation")))
-        elif kind == "IndexStmt":
-            table = _name(g("relation"))
-            if not g("if_not_exists"):
-                self.add("create-index-if-not-exists", at, f"CREATE INDEX {g('idxname', '')} is not idempotent")
-            if g("concurrent"):
-                self.concurrent_at.append(at)
-            elif table not in self.new_tables:
-                self.add(
-                    "index-not-concurrently",
-                    at,
-                    f"CREATE INDEX on existing table {table} blocks writes while it builds",
-                )
-        elif kind in ("CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt", "CreateRangeStmt"):
-            self.add("create-type-guarded", at, "CREATE TYPE fails if the type exists (no IF NOT EXISTS)")
-        elif kind == "DropStmt":
-            if not g("missing_ok"):
+        text = self.text
+        stmts = statements(parser.parse_sql_json(_SEPARATOR.join(text[sp] for sp in spans)))
+        if len(stmts) != len(spans):  # cannot happen for spans the parser cut, but never misplace a finding
+            stmts = [statements(parser.parse_sql_json(text[sp]))[0] for sp in spans]
+        for sp, stmt in zip(spans, stmts, strict=True):
+            self.statement(stmt, sp.start)
+
+    def statement(self, s: Stmt, start: int) -> None:
+        text = self.text
+        if s.create is not None:
+            table = _name(s.create.relation)
+            if not s.create.if_not_exists:
+                self.add("create-table-if-not-exists", _skip_ws(text, start), f"CREATE TABLE {table} is not idempotent")
+            self.new_tables.add(table)
+        elif s.index is not None:
+            self.index(s.index, _skip_ws(text, start))
+        elif s.alter is not None:
+            table = _name(s.alter.relation)
+            for node in s.alter.cmds:
+                if node.cmd is not None:
+                    self.alter(node.cmd, table, start)
+        elif s.drop is not None:
+            at = _skip_ws(text, start)
+            if not s.drop.missing_ok:
                 self.add("drop-if-exists", at, "DROP without IF EXISTS fails when the object is gone")
-            if g("removeType") == "OBJECT_TABLE":
+            if s.drop.remove_type == "OBJECT_TABLE":
                 self.add("drop-table", at, "dropping a table loses its data and breaks running code")
-            if g("concurrent"):
+            if s.drop.concurrent:
                 self.concurrent_at.append(at)
-        elif kind == "RenameStmt":
-            self.add("rename", at, "renaming breaks every running query that uses the old name")
-        elif kind == "TransactionStmt":
-            self.add("transaction-control", at, "BEGIN/COMMIT inside a migration breaks its transaction")
-        elif kind == "AlterTableStmt":
-            for cmd in g("cmds") or ():
-                self.alter(cmd.get("AlterTableCmd", {}), _name(g("relation")), at)
+        elif s.rename is not None:
+            self.add("rename", _skip_ws(text, start), "renaming breaks every running query that uses the old name")
+        elif s.transaction is not None:
+            self.add(
+                "transaction-control", _skip_ws(text, start), "BEGIN/COMMIT inside a migration breaks its transaction"
+            )
+        elif s.creates_type:
+            self.add(
+                "create-type-guarded", _skip_ws(text, start), "CREATE TYPE fails if the type exists (no IF NOT EXISTS)"
+            )
 
-    def alter(self, cmd: dict[str, Any], table: str, at: int) -> None:
-        sub = cmd.get("subtype")
-        existing = table not in self.new_tables
-        definition = cmd.get("def") or {}
+    def index(self, idx: IndexStmt, at: int) -> None:
+        table = _name(idx.relation)
+        if not idx.if_not_exists:
+            self.add("create-index-if-not-exists", at, f"CREATE INDEX {idx.idxname} is not idempotent")
+        if idx.concurrent:
+            self.concurrent_at.append(at)
+        elif table not in self.new_tables:
+            self.add(
+                "index-not-concurrently", at, f"CREATE INDEX on existing table {table} blocks writes while it builds"
+            )
+
+    def alter(self, cmd: AlterTableCmd, table: str, start: int) -> None:
+        sub, existing = cmd.subtype, table not in self.new_tables
+        definition = cmd.definition
+        at = _skip_ws(self.text, start)
         if sub == "AT_AddColumn":
-            if not cmd.get("missing_ok"):
+            if not cmd.missing_ok:
                 self.add("add-column-if-not-exists", at, f"ADD COLUMN on {table} is not idempotent")
-            cons = [c.get("Constraint", {}) for c in definition.get("ColumnDef", {}).get("constraints") or []]
-            kinds = {c.get("contype") for c in cons}
-            default = next((c.get("raw_expr") for c in cons if c.get("contype") == "CONSTR_DEFAULT"), None)
-            if "CONSTR_NOTNULL" in kinds and default is None and existing:
+            cons = [n.constraint for n in (definition.column.constraints if definition and definition.column else ())]
+            kinds = {c.contype for c in cons if c is not None}
+            default = next((c.raw_expr for c in cons if c is not None and c.contype == "CONSTR_DEFAULT"), None)
+            if "CONSTR_NOTNULL" in kinds and "CONSTR_DEFAULT" not in kinds and existing:
                 self.add(
                     "not-null-column-without-default",
                     at,
                     f"NOT NULL column without DEFAULT on {table} fails as soon as the table has rows",
                 )
-            if existing and default and "FuncCall" in default:
-                names = default["FuncCall"].get("funcname") or [{}]
-                fname = names[-1].get("String", {}).get("sval", "")
+            if existing and default is not None and default.func_call is not None:
+                fname = default.func_call.name
                 if fname in VOLATILE:
                     self.add("volatile-default", at, f"DEFAULT {fname}() rewrites {table} under an exclusive lock")
         elif sub == "AT_SetNotNull" and existing:
             self.add("set-not-null", at, f"SET NOT NULL scans {table} under an ACCESS EXCLUSIVE lock")
         elif sub == "AT_DropColumn":
-            if not cmd.get("missing_ok"):
+            if not cmd.missing_ok:
                 self.add("drop-if-exists", at, "DROP COLUMN without IF EXISTS fails when the column is gone")
-            self.add("drop-column", at, f"dropping {table}.{cmd.get('name')} breaks code still using it")
+            self.add("drop-column", at, f"dropping {table}.{cmd.name} breaks code still using it")
         elif sub == "AT_AlterColumnType" and existing:
-            self.add("change-column-type", at, f"changing the type of {table}.{cmd.get('name')} rewrites the table")
-        elif sub == "AT_AddConstraint" and existing:
-            c = definition.get("Constraint", {})
-            if c.get("contype") in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not c.get("skip_validation"):
+            self.add("change-column-type", at, f"changing the type of {table}.{cmd.name} rewrites the table")
+        elif sub == "AT_AddConstraint" and existing and definition is not None and definition.constraint is not None:
+            c = definition.constraint
+            if c.contype in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not c.skip_validation:
                 self.add("constraint-not-valid", at, f"validating the constraint scans {table} under lock")
 
 
