@@ -144,9 +144,15 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     @work(thread=True, exclusive=True, group="state", exit_on_error=False)
     def load_state(self) -> None:
-        state = self.backend.refresh()
-        self.post_message(msg.StateLoaded(state))
-        self.post_message(msg.FindingsLoaded(self.backend.findings(state)))
+        self.post_message(msg.StateLoaded(self.backend.refresh()))
+
+    @work(thread=True, exclusive=True, group="findings", exit_on_error=False)
+    def load_findings(self) -> None:
+        """check's findings, started once the state is painted: computed beside the first paint,
+        they held the GIL against it. (No arguments: Textual puts repr() of a worker's arguments in
+        its description, and the repr of a 5,000-migration state took 0.18 s.)"""
+        state = self.state
+        self.post_message(msg.FindingsLoaded(self.backend.findings(state), state))
 
     def action_refresh(self) -> None:
         self.load_state()
@@ -190,6 +196,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self._render_header()
         self._render_tables()
         self.refresh_bindings()
+        self.call_after_refresh(self.load_findings)
         if self.ready_hook:
             self.call_after_refresh(self._signal_ready)
 
@@ -202,8 +209,8 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     @on(msg.FindingsLoaded)
     def _findings_loaded(self, event: msg.FindingsLoaded) -> None:
-        if not self.alive or self.state is None:
-            return
+        if not self.alive or self.state is None or event.state is not self.state:
+            return  # a newer state is shown; its own findings follow
         self.state.findings = event.findings
         self._render_tables()
         self.refresh_bindings()

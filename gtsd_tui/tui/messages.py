@@ -47,6 +47,7 @@ class RenumberDone(Message):
 
 
 class FindingsLoaded(Message):
-    def __init__(self, findings: Any) -> None:
+    def __init__(self, findings: Any, state: Any) -> None:
         super().__init__()
         self.findings = findings
+        self.state = state  # the state they were computed for
