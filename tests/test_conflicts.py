@@ -189,3 +189,22 @@ def test_check_base_labels_and_checks_the_merge_with_a_moved_base(cli, sample: P
     assert r.returncode == 1
     merged = [f for f in json.loads(r.stdout)["findings"] if f["message"].startswith("after merging main")]
     assert {"merge-markers", "duplicate-prefix"} <= {f["code"] for f in merged}
+
+
+def test_check_names_unreadable_snapshots(cli, sample: Path, tmp_path: Path) -> None:
+    folder = sample  # a copy of migrations/
+    meta = folder / "meta"
+    (meta / "0001_snapshot.json").write_text('{\n  "id": "x",\n  "prevId": \n}\n')
+    (meta / "0002_snapshot.json").write_text("[1, 2]")
+    good = json.loads((meta / "0003_snapshot.json").read_text())
+    r = cli("check", "--json", "--offline", "--migrations", str(folder))
+    assert r.returncode == 1, r.stderr
+    found = {
+        tuple(f["files"]): f["message"] for f in json.loads(r.stdout)["findings"] if f["code"] == "snapshot-invalid"
+    }
+    assert found == {
+        ("meta/0001_snapshot.json",): "invalid JSON at line 4",
+        ("meta/0002_snapshot.json",): "not a JSON object",
+    }
+    snap = next(s for s in load_folder(folder).snapshots if s.name == "0003_snapshot.json")
+    assert (snap.id, snap.prev_id, snap.data) == (good["id"], good["prevId"], good)

@@ -96,9 +96,10 @@ class Folder:
         return [m for m in self.migrations if m.in_journal]
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path | str) -> str:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     try:
@@ -107,11 +108,11 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
 
 
-def _conflict_text(path: Path, side_reader: SideReader | None) -> str:
+def _conflict_text(path: Path | str, side_reader: SideReader | None) -> str:
     """File text; mid-merge, rebuilt from git's index stages as a marker block."""
     text = _read_text(path)
     if side_reader is not None and "<<<<<<<" in text:
-        sides = side_reader(path)
+        sides = side_reader(Path(path))
         if sides is not None:
             ours, theirs = (s.decode("utf-8", "replace") for s in sides)
             return f"<<<<<<< ours\n{ours}\n=======\n{theirs}\n>>>>>>> theirs\n"
@@ -143,6 +144,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")
     migrations: list[Migration] = []
     listed: set[str] = set()
+    base = str(root)
     for position, entry in enumerate(journal.entries if journal else []):
         fname = entry.tag + ".sql"
         listed.add(fname)
@@ -155,7 +157,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
                 when=entry.when,
                 in_journal=True,
                 position=position,
-                digest=digest_file(str(root / fname)) if present else None,
+                digest=digest_file(os.path.join(base, fname)) if present else None,
                 side=entry.side,
             )
         )
@@ -172,7 +174,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
                     when=None,
                     in_journal=False,
                     position=len(migrations),
-                    digest=digest_file(str(root / fname)),
+                    digest=digest_file(os.path.join(base, fname)),
                 )
             )
         else:
@@ -186,10 +188,11 @@ def _load_snapshots(meta: Path, side_reader: SideReader | None) -> list[Snapshot
     if not meta.is_dir():
         return []
     out: list[Snapshot] = []
+    base = str(meta)
     for name in sorted(os.listdir(meta)):
         if name.startswith(("_", ".")) or not name.endswith(".json"):
             continue
-        out.extend(parse_snapshot(name, _conflict_text(meta / name, side_reader)))
+        out.extend(parse_snapshot(name, _conflict_text(os.path.join(base, name), side_reader)))
     return out
 
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 
 from gtsd_tui.core.merge_markers import marker_lines, split_sides
 
 ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@cache
+def _head_type() -> Any:
+    import msgspec
+
+    class Head(msgspec.Struct):
+        id: Any = None
+        prevId: Any = None  # noqa: N815 - drizzle-kit's key
+
+    return Head
 
 
 @dataclass(frozen=True)
@@ -18,10 +30,18 @@ class Snapshot:
     prefix: str  # "0004"
     id: str | None
     prev_id: str | None
-    data: dict[str, Any] | None  # None when unreadable
+    text: str | None = field(default=None, repr=False, compare=False)  # the JSON; None when unreadable
     side: str | None = None  # "ours" / "theirs" for a conflicted file
     error: str | None = None
     conflict_lines: tuple[int, ...] = ()
+
+    @cached_property
+    def data(self) -> dict[str, Any] | None:
+        """The whole snapshot, decoded on first use (check and status read only id and prevId)."""
+        if self.text is None:
+            return None
+        data: dict[str, Any] = json.loads(self.text)
+        return data
 
 
 def snapshot_prefix(name: str) -> str:
@@ -44,6 +64,27 @@ def parse_snapshot(name: str, text: str) -> list[Snapshot]:
 
 
 def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
+    import msgspec
+
+    try:  # ids only: the rest of the file (the whole schema) is checked for syntax but not built
+        head = msgspec.json.decode(text, type=_head_type())
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return _one_slow(name, prefix, text, side, markers)
+    sid, prev = head.id, head.prevId
+    return Snapshot(
+        name,
+        prefix,
+        sid if isinstance(sid, str) else None,
+        prev if isinstance(prev, str) else None,
+        text,
+        side,
+        None,
+        markers,
+    )
+
+
+def _one_slow(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
+    """The json module's reading, for its messages (line numbers) on a file msgspec refused."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -56,7 +97,7 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
         prefix,
         sid if isinstance(sid, str) else None,
         prev if isinstance(prev, str) else None,
-        data,
+        text,
         side,
         None,
         markers,
