@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, database_url, fresh_database, generate_folder, gtsd, report, timed  # noqa: E402
+from _common import OUT, cold_and_warm, database_url, fresh_database, generate_folder, gtsd, report, settle, timed  # noqa: E402
 
 
 def main() -> None:
@@ -35,15 +35,20 @@ def main() -> None:
     files = sorted(str(p) for p in folder.glob("*.sql"))
     timed(["sha256sum", *files])  # warm the page cache for both
     best_sha = min(timed(["sha256sum", *files])[0] for _ in range(3))
-    runs = []
-    for _ in range(3):
-        t, r = timed(gtsd("status", "--json", "--migrations", str(folder), "--database-url", url))
+    settle(folder)
+
+    def run(env: dict[str, str]) -> float:
+        t, r = timed(gtsd("status", "--json", "--migrations", str(folder), "--database-url", url), env)
         assert r.returncode == 0, r.stderr
-        runs.append(t)
-    data = json.loads(r.stdout)
-    states = {s: sum(1 for m in data["migrations"] if m["state"] == s) for s in ("applied", "pending")}
-    assert states == {"applied": 4000, "pending": 1000}, states
-    report("gtsd-tui status --json (5000 files, 4000 applied)", min(runs), "sha256sum", best_sha, "< 1.5 s and < 10x")
+        data = json.loads(r.stdout)
+        states = {s: sum(1 for m in data["migrations"] if m["state"] == s) for s in ("applied", "pending")}
+        assert states == {"applied": 4000, "pending": 1000}, states
+        return t
+
+    cold, warm = cold_and_warm(run)
+    name = "gtsd-tui status --json (5000 files, 4000 applied)"
+    report(f"{name}, every file hashed", cold, "sha256sum", best_sha, "< 1.5 s and < 10x")
+    report(f"{name}, digest cache warm", warm, "sha256sum", best_sha, "< 1.5 s and < 10x")
 
 
 if __name__ == "__main__":

@@ -16,25 +16,26 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, database_url, fresh_database, generate_folder, gtsd, timed  # noqa: E402
+from _common import OUT, cold_and_warm, database_url, fresh_database, generate_folder, gtsd, settle, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def first_screen(folder: Path, url: str) -> float:
-    """Seconds from spawning the process to the app's ready hook (first screen with data painted)."""
+def first_screen(folder: Path, url: str) -> tuple[float, float]:
+    """Seconds from spawning the process to the app's ready hook (first screen with data painted):
+    best of 3 with every file hashed, and best of 3 with the digest cache warm."""
     ready = OUT / "ready.txt"
     env = {**os.environ, "GTSD_TUI_EXIT_WHEN_READY": "1", "GTSD_TUI_HEADLESS": "1", "GTSD_TUI_READY_FILE": str(ready)}
-    best = None
-    for _ in range(3):
+    settle(folder)
+
+    def run(extra: dict[str, str]) -> float:
         ready.unlink(missing_ok=True)
         t0 = time.time()
-        _, r = timed(gtsd("--migrations", str(folder), "--database-url", url), env=env)
+        _, r = timed(gtsd("--migrations", str(folder), "--database-url", url), extra, env=env)
         assert r.returncode == 0, r.stderr
-        t = float(ready.read_text()) - t0
-        best = t if best is None else min(best, t)
-    assert best is not None
-    return best
+        return float(ready.read_text()) - t0
+
+    return cold_and_warm(run)
 
 
 async def preview_and_stalls(url: str) -> tuple[float, float]:
@@ -99,8 +100,12 @@ def main() -> None:
     many = first_screen(folder, fresh_database(admin, "bench_tui_5000"))
     preview_s, worst = asyncio.run(preview_and_stalls(fresh_database(admin, "bench_tui_apply")))
     print(f"python -c 'import textual': {t_import:.3f}s (baseline)")
-    print(f"first screen with data, sample folder: {sample:.3f}s  ({sample / t_import:.1f}x baseline)")
-    print(f"first screen with data, 5000 migrations: {many:.3f}s  ({many / t_import:.1f}x baseline; target < 1 s)")
+    for name, (cold, warm) in (("sample folder", sample), ("5000 migrations", many)):
+        target = "; target < 1 s" if name.startswith("5000") else ""
+        print(
+            f"first screen with data, {name}: {cold:.3f}s every file hashed ({cold / t_import:.1f}x baseline{target}), "
+            f"{warm:.3f}s digest cache warm ({warm / t_import:.1f}x)"
+        )
     print(f"50 MB file in the preview: {preview_s:.3f}s  ({preview_s / t_import:.2f}x baseline; target < 0.3 s)")
     print(f"longest event-loop stall during apply + stats: {worst * 1000:.0f} ms (target < 100 ms)")
 

@@ -38,6 +38,12 @@ def _url_with_db(url: str, dbname: str) -> str:
     return f"postgresql://{user}{pw}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{dbname}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _digest_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The digest cache of this run, not the user's (~/.cache); CLI subprocesses inherit it."""
+    os.environ["GTSD_CACHE_DIR"] = str(tmp_path_factory.mktemp("gtsd-cache"))
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Admin URL of the session's server (maintenance database)."""

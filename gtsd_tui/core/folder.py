@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gtsd_tui.core.digest_cache import DigestCache
 from gtsd_tui.core.hashing import FileDigest, digest_file
 from gtsd_tui.core.journal import Journal, parse_journal
 from gtsd_tui.core.merge_markers import marker_lines
@@ -127,7 +128,8 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
     if not root.is_dir():
         raise InputError(f"{root}: not a directory")
     with os.scandir(root) as it:
-        entries = {e.name: e.is_file() for e in it}
+        dir_entries = {e.name: e for e in it}
+    entries = {name: e.is_file() for name, e in dir_entries.items()}
     names = sorted(entries)
     journal_path = root / "meta" / "_journal.json"
     if not journal_path.exists() and any(V1_DIR.match(n) and (root / n / "migration.sql").is_file() for n in names):
@@ -145,6 +147,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
     migrations: list[Migration] = []
     listed: set[str] = set()
     base = str(root)
+    cache = DigestCache(base)
     for position, entry in enumerate(journal.entries if journal else []):
         fname = entry.tag + ".sql"
         listed.add(fname)
@@ -157,7 +160,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
                 when=entry.when,
                 in_journal=True,
                 position=position,
-                digest=digest_file(os.path.join(base, fname)) if present else None,
+                digest=cache.digest(dir_entries[fname]) if present else None,
                 side=entry.side,
             )
         )
@@ -174,11 +177,12 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
                     when=None,
                     in_journal=False,
                     position=len(migrations),
-                    digest=digest_file(os.path.join(base, fname)),
+                    digest=cache.digest(dir_entries[fname]),
                 )
             )
         else:
             other.append(fname)
+    cache.save()
     folder = Folder(root, "v0", migrations, journal, other_files=other, side_reader=side_reader)
     folder.file_markers = _sql_markers(folder)
     return folder

@@ -63,6 +63,9 @@ def dumps_json(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False)
 
 
+_KNOWN = frozenset({"idx", "version", "when", "tag", "breakpoints"})
+
+
 def _entry(raw: Any, where: str, side: str | None) -> JournalEntry:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: journal entry is not an object")
@@ -73,8 +76,7 @@ def _entry(raw: Any, where: str, side: str | None) -> JournalEntry:
         raise InputError(f"{where}: journal entry {tag!r} has no integer 'when'")
     if not isinstance(idx, int) or isinstance(idx, bool):
         raise InputError(f"{where}: journal entry {tag!r} has no integer 'idx'")
-    known = {"idx", "version", "when", "tag", "breakpoints"}
-    extra = tuple((k, v) for k, v in raw.items() if k not in known)
+    extra = () if raw.keys() <= _KNOWN else tuple((k, v) for k, v in raw.items() if k not in _KNOWN)
     return JournalEntry(
         idx=idx,
         when=when,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.hashing import Chunk, drizzle_text, split_chunks
+from gtsd_tui.core.hashing import Chunk, digest_bytes, drizzle_text, split_chunks
 from gtsd_tui.core.sqlinfo import analyse_chunk
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, PENDING, StatusReport
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
@@ -102,6 +102,8 @@ def build_plan(
 def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:
     raw = folder.read_bytes(m)
     path = folder.path / (m.file or "")
+    if m.digest is not None and digest_bytes(raw).hash != m.digest.hash:  # the row must name these bytes
+        raise PlanRefused(f"{path}: changed on disk while the plan was being made; run the command again")
     if m.digest and m.digest.utf8_error_at is not None:
         raise PlanRefused(f"{path}: not valid UTF-8 at byte {m.digest.utf8_error_at}", exit_code=EXIT_USAGE)
     if m.digest and m.digest.has_bom:
