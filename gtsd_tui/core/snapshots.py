@@ -68,9 +68,12 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
 
     try:  # ids only: the rest of the file (the whole schema) is checked for syntax but not built
         head = msgspec.json.decode(text, type=_head_type())
+        sid, prev = head.id, head.prevId
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return _one_slow(name, prefix, text, side, markers)
-    sid, prev = head.id, head.prevId
+        ids = _ids_slow(text)
+        if isinstance(ids, str):
+            return Snapshot(name, prefix, None, None, None, side, ids, markers)
+        sid, prev = ids
     return Snapshot(
         name,
         prefix,
@@ -83,25 +86,15 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
     )
 
 
-def _one_slow(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
-    """The json module's reading, for its messages (line numbers) on a file msgspec refused."""
+def _ids_slow(text: str) -> tuple[Any, Any] | str:
+    """The json module's reading of a file msgspec refused: its ids, or the error (with its line)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return Snapshot(name, prefix, None, None, None, side, f"invalid JSON at line {exc.lineno}", markers)
+        return f"invalid JSON at line {exc.lineno}"
     if not isinstance(data, dict):
-        return Snapshot(name, prefix, None, None, None, side, "not a JSON object", markers)
-    sid, prev = data.get("id"), data.get("prevId")
-    return Snapshot(
-        name,
-        prefix,
-        sid if isinstance(sid, str) else None,
-        prev if isinstance(prev, str) else None,
-        text,
-        side,
-        None,
-        markers,
-    )
+        return "not a JSON object"
+    return data.get("id"), data.get("prevId")
 
 
 def relinked(data: dict[str, Any], prev_id: str) -> dict[str, Any]:
