@@ -35,14 +35,13 @@ def cache_dir() -> Path:
 
 
 class DigestCache:
-    """Digests for the files of one folder; ``save`` writes back what changed."""
+    """Digests for the files of one folder; ``save`` writes them back when they differ from the file."""
 
     def __init__(self, folder: str) -> None:
         self.now_ns = time.time_ns()
         self.path: Path | None = None
         self.old: dict[str, Any] = {}
         self.new: dict[str, Any] = {}
-        self.changed = False
         if os.environ.get("GTSD_NO_DIGEST_CACHE"):
             return
         key = hashlib.sha256(os.path.realpath(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
@@ -67,14 +66,13 @@ class DigestCache:
             self.new[name] = hit
             return FileDigest(*hit[1])
         digest = digest_file(entry.path)
-        self.changed = True
         if digest.size == st.st_size and max(st.st_mtime_ns, st.st_ctime_ns) < self.now_ns - RACY_NS:
             fields = (digest.hash, digest.size, digest.utf8_error_at, digest.has_bom, digest.maybe_markers)
             self.new[name] = (key, fields)
         return digest
 
     def save(self) -> None:
-        if self.path is None or not (self.changed or self.new.keys() != self.old.keys()):
+        if self.path is None or self.new == self.old:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

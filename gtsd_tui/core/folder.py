@@ -129,12 +129,11 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         raise InputError(f"{root}: not a directory")
     with os.scandir(root) as it:
         dir_entries = {e.name: e for e in it}
-    entries = {name: e.is_file() for name, e in dir_entries.items()}
-    names = sorted(entries)
+    names = sorted(dir_entries)
     journal_path = root / "meta" / "_journal.json"
     if not journal_path.exists() and any(V1_DIR.match(n) and (root / n / "migration.sql").is_file() for n in names):
         return _load_v1(root, names)
-    sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and entries[n]]
+    sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and dir_entries[n].is_file()]
     sql_set = set(sql_names)
     journal: Journal | None = None
     if journal_path.exists():
@@ -146,8 +145,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")
     migrations: list[Migration] = []
     listed: set[str] = set()
-    base = str(root)
-    cache = DigestCache(base)
+    cache = DigestCache(str(root))
     for position, entry in enumerate(journal.entries if journal else []):
         fname = entry.tag + ".sql"
         listed.add(fname)

@@ -4,6 +4,7 @@ rewrite hazards. Each finding has a rule id, severity, file:line:column, message
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -119,9 +120,12 @@ class _Linter:
 
         if self.hand_written and not all(h in self.text[:2000] for h in HEADER):
             self.add("missing-header", 0, "hand-written migration without the guide's header")
-        if len(self.text) <= ONE_PASS_MAX and self.text.isascii() and self.one_pass():
-            return self.finish()
-        spans = self.whole_file_spans()
+        if len(self.text) <= ONE_PASS_MAX and self.text.isascii():
+            if self.one_pass():
+                return self.finish()
+            spans = None  # the same parser refused the whole file, or a statement crosses a breakpoint
+        else:
+            spans = self.whole_file_spans()
         if spans is None:  # parse chunk by chunk, exactly as drizzle-orm sends them
             spans = []
             for chunk in split_chunks(self.text):
@@ -162,12 +166,12 @@ class _Linter:
             raws = located(parser.parse_sql_json(text))
         except parser.ParseError:
             return False
-        spans = [(r.stmt_location, r.stmt_location + r.stmt_len if r.stmt_len else len(text)) for r in raws]
-        if BREAKPOINT in text and any(text.find(BREAKPOINT, a, b) >= 0 for a, b in spans):
+        spans = [slice(r.stmt_location, r.stmt_location + r.stmt_len if r.stmt_len else len(text)) for r in raws]
+        if _crosses_breakpoint(text, spans):
             return False
         self.statements = len(raws)
-        for raw, (start, _) in zip(raws, spans, strict=True):
-            self.statement(raw.stmt, start)
+        for raw, sp in zip(raws, spans, strict=True):
+            self.statement(raw.stmt, sp.start)
         return True
 
     def whole_file_spans(self) -> list[slice] | None:
@@ -182,10 +186,7 @@ class _Linter:
             spans = parser.split(self.text, only_slices=True)
         except parser.ParseError:
             return None
-        find = self.text.find
-        if BREAKPOINT in self.text and any(find(BREAKPOINT, sp.start, sp.stop) >= 0 for sp in spans):
-            return None
-        return list(spans)
+        return None if _crosses_breakpoint(self.text, spans) else list(spans)
 
     def trees(self, spans: list[slice]) -> None:
         """Parse the statements that may break a rule, all in one call, and check their trees."""
@@ -276,6 +277,11 @@ class _Linter:
             c = definition.constraint
             if c.contype in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not c.skip_validation:
                 self.add("constraint-not-valid", at, f"validating the constraint scans {table} under lock")
+
+
+def _crosses_breakpoint(text: str, spans: Sequence[slice]) -> bool:
+    """Does a statement span a breakpoint marker? drizzle-orm would cut it there."""
+    return BREAKPOINT in text and any(text.find(BREAKPOINT, sp.start, sp.stop) >= 0 for sp in spans)
 
 
 def _skip_ws(text: str, start: int) -> int:

@@ -102,11 +102,12 @@ def build_plan(
 def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:
     raw = folder.read_bytes(m)
     path = folder.path / (m.file or "")
-    if m.digest is not None and digest_bytes(raw).hash != m.digest.hash:  # the row must name these bytes
+    digest = digest_bytes(raw)
+    if m.digest is not None and digest.hash != m.digest.hash:  # the row must name these bytes
         raise PlanRefused(f"{path}: changed on disk while the plan was being made; run the command again")
-    if m.digest and m.digest.utf8_error_at is not None:
-        raise PlanRefused(f"{path}: not valid UTF-8 at byte {m.digest.utf8_error_at}", exit_code=EXIT_USAGE)
-    if m.digest and m.digest.has_bom:
+    if digest.utf8_error_at is not None:
+        raise PlanRefused(f"{path}: not valid UTF-8 at byte {digest.utf8_error_at}", exit_code=EXIT_USAGE)
+    if digest.has_bom:
         raise PlanRefused(
             f"{path}:1:1: starts with a UTF-8 BOM, which PostgreSQL rejects; save it without BOM", exit_code=EXIT_USAGE
         )
