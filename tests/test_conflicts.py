@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -163,14 +162,9 @@ def test_new_creates_a_migration_drizzle_runs(cli, sample: Path, pg_url: str) ->
 
 
 def test_check_base_labels_and_checks_the_merge_with_a_moved_base(cli, sample: Path, tmp_path: Path) -> None:
-    from tests.helpers.git import add_migration
+    from tests.helpers.git import add_migration, base_repo
 
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    shutil.copytree(sample, repo / "migrations")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    repo = base_repo(tmp_path, sample)
     git(repo, "checkout", "-qb", "feature")
     add_migration(repo / "migrations", "feature_x", "SELECT 1;", A_WHEN)
     git(repo, "commit", "-qam", "feature", "--allow-empty")

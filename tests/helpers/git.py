@@ -48,16 +48,22 @@ def add_migration(folder: Path, suffix: str, sql: str, when: int) -> str:
     return tag
 
 
-def merged_repo(tmp: Path, sample: Path, a_when: int, b_when: int) -> Path:
-    """main with the sample folder; branches a and b each add a 0004; a merges b, leaving conflicts."""
+def base_repo(tmp: Path, sample: Path) -> Path:
+    """A git repo at ``tmp/repo`` whose first commit, on main, holds the sample as ``migrations/``."""
+    import shutil
+
     repo = tmp / "repo"
     repo.mkdir()
     git(repo, "init", "-q")
-    import shutil
-
     shutil.copytree(sample, repo / "migrations")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def merged_repo(tmp: Path, sample: Path, a_when: int, b_when: int) -> Path:
+    """main with the sample folder; branches a and b each add a 0004; a merges b, leaving conflicts."""
+    repo = base_repo(tmp, sample)
     git(repo, "checkout", "-qb", "a")
     add_migration(repo / "migrations", "a_streaks", 'CREATE TABLE IF NOT EXISTS "streaks" ("id" serial);', a_when)
     git(repo, "add", ".")
