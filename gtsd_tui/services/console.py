@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.conflicts import Finding, check_database, check_folder
 from gtsd_tui.core.folder import Folder
@@ -14,6 +14,10 @@ from gtsd_tui.core.lines import LazyLines
 from gtsd_tui.core.status import StatusReport, compute_status
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:
+    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.services.apply import ApplyResult, Listener
 
 LARGE = 4 << 20
 
@@ -181,24 +185,17 @@ class ConsoleBackend:
         )
         return [f"{chunks} chunk(s); {mode}; session advisory lock on {self.project.settings.table_label}"]
 
-    def apply(self, to_tag: str | None, events: Any, canceller: Any) -> Any:
-        from gtsd_tui.core.plan import build_plan
-        from gtsd_tui.db.runner import RunOptions, run
+    def apply(self, to_tag: str | None, listen: Listener, canceller: Canceller) -> ApplyResult:
+        """Through the one apply use case (PgBouncer detection, lock, typed events)."""
+        from gtsd_tui.services.apply import ApplyRequest, apply
 
-        folder = self.project.load_folder(refresh=True)
-
-        def make_plan(rows: list[Any]) -> Any:
-            return build_plan(folder, compute_status(folder, rows), to_tag=to_tag)
-
-        s = self.project.settings
-        return run(self.project.resolve_url(), folder, make_plan, RunOptions(s.schema, s.table), events, canceller)
+        return apply(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
 
     def plan_text(self, to_tag: str | None) -> str:
         """The plan the confirm dialog shows, from the current rows (read-only)."""
-        from gtsd_tui.core.plan import build_plan
+        from gtsd_tui.services.apply import ApplyRequest, plan_only
 
-        folder = self.project.load_folder()
-        plan = build_plan(folder, compute_status(folder, self.project.read_rows()), to_tag=to_tag, read=False)
+        plan = plan_only(self.project, ApplyRequest(to_tag=to_tag), read=False)
         if not plan.steps:
             return "nothing to apply"
         lines = [f"apply {len(plan.steps)} migration(s), each in its own transaction with its row:"]

@@ -62,6 +62,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self.live = live  # False in snapshot tests: no timers, no polling
         self.state: Any = None
         self.applying = False
+        self.apply_log_lines: list[str] = []
         self.retry_in = 0
         self.preview_tag: str | None = None
         self.filters: dict[str, str] = {}
