@@ -95,6 +95,6 @@ async def test_console_applies_through_transaction_pooling(sample: Path, bouncer
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4, timeout=30)
-        assert any("PgBouncer transaction pooling detected" in line for line in app.apply_log_lines)
+        assert any("PgBouncer transaction pooling detected" in line for line in app.pending.log_lines)
     got = rows(pg_url)
     assert len(got) == 4 and len({h for _, h, _ in got}) == 4

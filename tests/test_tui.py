@@ -28,7 +28,7 @@ def make_app(folder: Path, url: str, **kw) -> GtsdApp:
 
 
 def keys(app: GtsdApp, table: str) -> list[str]:
-    return list(app.query_one(table, RowTable).keys)
+    return list(app.screen_stack[0].query_one(table, RowTable).keys)
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
@@ -45,9 +45,9 @@ async def test_keys_move_focus_and_filter_narrows(sample: Path, pg_url: str) -> 
         await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
         for key, pane in (("1", "history"), ("3", "conflicts"), ("4", "connections"), ("2", "pending")):
             await pilot.press(key)
-            assert app._active_pane() == pane
+            assert app.active_pane() == pane
         await pilot.press("tab")
-        assert app._active_pane() != "pending" or isinstance(app.focused, SqlPreview)
+        assert app.active_pane() != "pending" or isinstance(app.focused, SqlPreview)
         await pilot.press("2", "slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"onb")
@@ -61,8 +61,8 @@ async def test_apply_moves_migrations_from_pending_to_history(sample: Path, pg_u
     async with app.run_test(size=(120, 34)) as pilot:
         await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
         await pilot.press("2", "down")  # highlight 0001_onboarding
-        await wait_for(pilot, lambda: app.preview_tag == "0001_onboarding")
-        assert any("onboarding_responses" in line for line in app.query_one(SqlPreview).lines)
+        await wait_for(pilot, lambda: app.pending.preview_tag == "0001_onboarding")
+        assert any("onboarding_responses" in line for line in app.screen_stack[0].query_one(SqlPreview).lines)
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.focused is not None and app.screen.focused.id == "cancel"
@@ -90,7 +90,7 @@ async def test_failing_migration_shows_its_location(tmp_path: Path, pg_url: str)
         assert app.screen.where == f"{folder / '0000_bad.sql'}:4:3"
         assert any("42P01" in line for line in app.screen.lines)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.query_one(SqlPreview).error_line == 4)
+        await wait_for(pilot, lambda: app.screen_stack[0].query_one(SqlPreview).error_line == 4)
 
 
 async def test_renumber_clears_the_conflicts(sample: Path, tmp_path: Path, pg_url: str) -> None:
@@ -127,8 +127,8 @@ async def test_large_file_preview_keeps_lines_out_of_widgets(tmp_path: Path, pg_
     folder = make_folder(tmp_path / "m", [("big", "SELECT 1;\n" * 300_000)])
     app = make_app(folder, pg_url)
     async with app.run_test(size=(120, 34)) as pilot:
-        await wait_for(pilot, lambda: len(app.query_one(SqlPreview).lines) > 299_000)
-        preview = app.query_one(SqlPreview)
+        await wait_for(pilot, lambda: len(app.screen_stack[0].query_one(SqlPreview).lines) > 299_000)
+        preview = app.screen_stack[0].query_one(SqlPreview)
         assert preview.virtual_size.height == len(preview.lines)
         assert len(preview._blocks) <= 2  # only what is on screen was highlighted
         shutil.rmtree(folder)
@@ -171,6 +171,8 @@ async def test_reset_key_asks_first_and_resets(sample: Path, pg_url: str, cli) -
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.type_to_confirm is None  # a local server: no typed confirmation
         await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("n")  # reset without a backup
 
         def emptied() -> bool:
             try:
@@ -180,7 +182,7 @@ async def test_reset_key_asks_first_and_resets(sample: Path, pg_url: str, cli) -
                 return False  # the database is being recreated
 
         await wait_for(pilot, emptied, timeout=20)
-        await wait_for(pilot, lambda: not app.applying)
+        await wait_for(pilot, lambda: not app.busy)
         await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4)
 
 
@@ -197,3 +199,37 @@ async def test_reset_of_a_remote_server_needs_the_typed_name(sample: Path) -> No
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_sleeping_session_is_found_with_slash_and_cancelled(sample: Path, pg_url: str) -> None:
+    import threading
+
+    import psycopg
+
+    from tests.helpers.procs import wait_for_query
+
+    outcome: list[str] = []
+
+    def sleeper() -> None:
+        with psycopg.connect(pg_url, autocommit=True, application_name="sleeper") as conn:
+            try:
+                conn.execute("SELECT pg_sleep(120)")
+                outcome.append("finished")
+            except psycopg.errors.QueryCanceled:
+                outcome.append("cancelled")
+
+    thread = threading.Thread(target=sleeper, daemon=True)
+    thread.start()
+    wait_for_query(pg_url, "pg_sleep(120)")
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await pilot.press("4", "slash", *"pg_sleep", "enter")
+        await wait_for(pilot, lambda: len(keys(app, "#sessions-table")) == 1, timeout=15)
+        session = app.connections.selected_session()
+        assert session is not None and session.application == "sleeper"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert str(session.pid) in app.screen.title_text and "pg_sleep(120)" in app.screen.body
+        await pilot.press("y")
+        thread.join(10)
+    assert outcome == ["cancelled"]

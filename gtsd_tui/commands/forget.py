@@ -27,22 +27,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
     m = folder.by_tag(args.tag)
     if m is None or m.hash is None or m.when is None:
         raise InputError(f"{args.tag}: no such migration with a file in {folder.path}")
-    from psycopg import sql
+    from gtsd_tui.services.rows import count_rows, delete_rows
 
-    from gtsd_tui.db.history import table_ident
-
-    s = project.settings
-    where = sql.SQL("WHERE hash = %s AND created_at = %s")
-    with project.connect() as conn:
-        ident = table_ident(s.schema, s.table)
-        count = conn.execute(sql.SQL("SELECT count(*) FROM {} ").format(ident) + where, (m.hash, m.when)).fetchone()
-        n = int(count[0]) if count else 0
-        if n == 0:
-            print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
-            return EXIT_PROBLEMS
-        ok = confirmed(args.yes, f"delete {n} row(s) of {args.tag} from {s.table_label}?", "not forgotten")
-        if not ok:
-            return EXIT_PROBLEMS if ok is None else EXIT_OK
-        conn.execute(sql.SQL("DELETE FROM {} ").format(ident) + where, (m.hash, m.when))
+    n = count_rows(project, m.hash, m.when)
+    if n == 0:
+        print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
+        return EXIT_PROBLEMS
+    ok = confirmed(args.yes, f"delete {n} row(s) of {args.tag} from {project.settings.table_label}?", "not forgotten")
+    if not ok:
+        return EXIT_PROBLEMS if ok is None else EXIT_OK
+    delete_rows(project, m.hash, m.when)
     print(f"forgot {args.tag} ({n} row(s)); the next migrate runs it again")
     return EXIT_OK

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import paint, print_json
-from gtsd_tui.errors import EXIT_OK
+from gtsd_tui.errors import EXIT_OK, GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
@@ -111,12 +111,10 @@ def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
 
 
 def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
-    from gtsd_tui.db.lock import lock_key
+    from gtsd_tui.services.apply import lock_description
 
     s = project.settings
-    key = lock_key(s.schema, s.table)
-    lock_desc = "transaction lock per migration" if xact_lock else "session advisory lock"
-    print(f"-- plan: {len(plan.steps)} migration(s), --tx {plan.tx_mode}, {lock_desc} {key} on {s.table_label}")
+    print(f"-- plan: {len(plan.steps)} migration(s), --tx {plan.tx_mode}, {lock_description(project, xact_lock)}")
     ident = f'"{s.schema.replace(chr(34), chr(34) * 2)}"."{s.table.replace(chr(34), chr(34) * 2)}"'
     if plan.tx_mode == ALL and plan.steps:
         print("BEGIN;")
@@ -141,9 +139,9 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
 
 def _in_thread(work: Callable[[Canceller], ApplyResult]) -> ApplyResult:
     """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
-    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.services.apply import new_canceller
 
-    canceller = Canceller()
+    canceller = new_canceller()
     box: dict[str, Any] = {}
     done = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
 
@@ -169,7 +167,6 @@ def _in_thread(work: Callable[[Canceller], ApplyResult]) -> ApplyResult:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.db.runner import MigrationFailed
     from gtsd_tui.services import apply as svc
 
     request = svc.ApplyRequest(
@@ -202,8 +199,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
         return EXIT_OK
     try:
         result = _in_thread(lambda c: svc.apply(project, request, events, c))
-    except MigrationFailed as exc:
+    except GtsdError as exc:
         failure = svc.failure_of(exc)
+        if failure.tag is None:  # not a statement of a migration: the one-line message says it all
+            raise
         for line in failure.details():
             print(line, file=sys.stderr)
         if args.json:

@@ -67,5 +67,6 @@ def confirmed(assume_yes: bool, question: str, refusal: str) -> bool | None:
 
 def blocked_text(b: dict[str, Any]) -> str:
     """One blocked session from ``stats``: who waits for which lock, on what, blocked by whom."""
-    rel = f" on {b['relation']}" if b.get("relation") else ""
-    return f"pid {b['pid']} waits for {b.get('mode') or b.get('wait_event')}{rel}, blocked by {b['blocked_by']}"
+    from gtsd_tui.services.stats_text import blocked_line
+
+    return blocked_line(b)

@@ -34,16 +34,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{args.seed}: cannot read: {exc}") from None
     url = project.resolve_url()
-    from gtsd_tui.db.admin import dbname_of
+    from gtsd_tui.services.reset import target_name
 
-    name = dbname_of(url)
+    name = target_name(url)
     ok = confirmed(args.yes, f"drop and recreate database {name!r} at {project.masked_url}?", "not reset")
     if not ok:
         return EXIT_PROBLEMS if ok is None else EXIT_OK
     if not args.yes and not args.backup and confirmed(False, "back it up first?", "no backup"):
         args.backup = True
     if args.backup:
-        from gtsd_tui.commands.backup import dump
+        from gtsd_tui.services.backup import dump
 
         print(f"backup: {dump(url, None)}")
     from gtsd_tui.services.reset import reset_database

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from gtsd_tui.commands.backup import tool
 from gtsd_tui.config import mask_url
 from gtsd_tui.errors import EXIT_OK, DatabaseError, InputError
+from gtsd_tui.services.backup import tool
 from gtsd_tui.services.project import Project
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gtsd_tui.commands.output import blocked_text, print_json
 from gtsd_tui.core.advisor import Advice, read_pool_max
-from gtsd_tui.errors import EXIT_OK, DatabaseError
+from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 
 
@@ -59,14 +59,14 @@ def _secs(v: float | None) -> str:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.db.stats import StatsCollector
+    from gtsd_tui.services.live import open_collector, poll
 
-    collector = StatsCollector(project.resolve_url())
+    collector = open_collector(project.resolve_url())
     try:
-        stats = collector.poll(indexes=args.indexes)
+        stats = poll(collector, indexes=args.indexes)
         if not args.watch:  # a second sample one interval later gives the rates
             time.sleep(min(args.interval, 1.0))
-            stats = collector.poll(indexes=args.indexes)
+            stats = poll(collector, indexes=args.indexes)
         while True:
             advice = advice_for(stats, project, args.instances, args.pool_max)
             if args.json:
@@ -76,16 +76,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
             if not args.watch:
                 return EXIT_OK
             time.sleep(args.interval)
-            stats = collector.poll(indexes=args.indexes)
+            stats = poll(collector, indexes=args.indexes)
     except KeyboardInterrupt:
         return EXIT_OK
-    except Exception as exc:
-        if isinstance(exc, DatabaseError):
-            raise
-        import psycopg
-
-        if isinstance(exc, psycopg.Error):
-            raise DatabaseError(f"stats: {str(exc).strip().splitlines()[0]}") from None
-        raise
     finally:
         collector.close()

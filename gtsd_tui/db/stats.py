@@ -9,12 +9,14 @@ off for the session with one notice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import psycopg
 
+from gtsd_tui.core.activity import Session
 from gtsd_tui.db.connect import connect
+from gtsd_tui.db.sessions import read_sessions, signal_backend
 
 POLL_SQL = """
 WITH c AS MATERIALIZED (
@@ -87,6 +89,7 @@ class Stats:
     notices: list[str] = field(default_factory=list)
     indexes: list[dict[str, Any]] | None = None
     pool: dict[str, int] | None = None
+    sessions: list[Session] = field(default_factory=list)
 
     @property
     def usable(self) -> int:
@@ -98,6 +101,9 @@ class Stats:
 
     def to_json(self) -> dict[str, Any]:
         out = dict(self.__dict__)
+        sessions = out.pop("sessions")
+        if sessions:
+            out["sessions"] = [asdict(x) for x in sessions]
         out["usage_percent"] = round(self.usage_percent, 1)
         out["usable"] = self.usable
         return out
@@ -120,12 +126,15 @@ class StatsCollector:
             self._conn.execute(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
         return self._conn
 
+    def signal(self, pid: int, *, terminate: bool) -> bool:
+        return signal_backend(self._connection(), pid, terminate=terminate)
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
-    def poll(self, *, indexes: bool = False) -> Stats:
+    def poll(self, *, indexes: bool = False, sessions: bool = False) -> Stats:
         conn = self._connection()
         try:
             raw = conn.execute(POLL_SQL).fetchone()
@@ -163,6 +172,8 @@ class StatsCollector:
                 "this role lacks pg_read_all_stats / pg_monitor: other roles' sessions show no "
                 "state or query, so counts by state cover your own sessions only"
             )
+        if sessions:
+            stats.sessions = read_sessions(conn)
         if indexes:
             stats.indexes = self._optional("indexes", INDEX_SQL, stats)
         return stats

@@ -245,6 +245,21 @@ def uses_xact_lock(url: str, request: ApplyRequest, listen: Listener = ignore) -
     return found
 
 
+def new_canceller() -> Canceller:
+    from gtsd_tui.db.runner import Canceller
+
+    return Canceller()
+
+
+def lock_description(project: Project, xact_lock: bool) -> str:
+    """How the plan is locked, for ``--dry-run``: the lock's kind, key and table."""
+    from gtsd_tui.db.lock import lock_key
+
+    s = project.settings
+    kind = "transaction lock per migration" if xact_lock else "session advisory lock"
+    return f"{kind} {lock_key(s.schema, s.table)} on {s.table_label}"
+
+
 def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> ApplyPlan:
     """The plan an apply would run now (rows read without the lock): ``--dry-run`` and confirm dialogs."""
     folder = project.load_folder(refresh=True)

@@ -1,25 +1,38 @@
-"""What the console needs, as blocking calls its workers make: the TUI itself does no I/O."""
+"""What the console needs, as blocking calls its workers make: the TUI itself does no I/O.
+
+:class:`ConsoleService` is the interface (tests give the console a fake); :class:`ConsoleBackend` is the
+real one over a project, a small pool and a stats collector.
+"""
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from gtsd_tui.core.activity import Session
 from gtsd_tui.core.conflicts import Finding, check_database, check_folder
-from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.hashing import split_chunks
 from gtsd_tui.core.lines import LazyLines
-from gtsd_tui.core.status import StatusReport, compute_status
+from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+    from gtsd_tui.core.renumber import RenumberPlan
     from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.db.stats import StatsCollector
     from gtsd_tui.services.apply import ApplyResult, Listener
+    from gtsd_tui.services.folder_ops import RenumberContext
 
 LARGE = 4 << 20
+Signature = tuple[tuple[str, int, int], ...]
 
 
 @dataclass
@@ -44,44 +57,166 @@ class ConsoleState:
 
 @dataclass
 class Preview:
-    """A migration file for the preview: its lines (not widgets), chunk starts and plan notes."""
+    """A migration file for the preview: its lines (not widgets), chunk starts, plan notes, lint findings."""
 
     tag: str
     path: str
     lines: Sequence[str]
     chunk_lines: list[int]  # 1-based lines where a chunk starts
     notes: list[str]
-    marks: dict[int, str] = field(default_factory=dict)  # line -> lint mark (when lint exists)
+    marks: dict[int, str] = field(default_factory=dict)  # line -> severity ("error" / "warning")
+    findings: list[tuple[int, str, str]] = field(default_factory=list)  # (line, severity, "rule: message")
+    error_line: int | None = None
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """One poll for the Connections pane (the server's counts, our pool, the sessions, the pool advice)."""
+
+    total: int
+    max_connections: int
+    active: int
+    idle: int
+    idle_in_tx: int
+    waiting: int
+    tps: float | None
+    longest_tx_s: float | None
+    longest_idle_tx_s: float | None
+    blocked_wait_s: float | None
+    blocked: tuple[str, ...]
+    sessions: tuple[Session, ...]
+    pool: str | None
+    notices: tuple[str, ...]
+    advice: tuple[str, ...]
+
+    @property
+    def usage_percent(self) -> float:
+        return 100.0 * self.total / self.max_connections if self.max_connections else 0.0
+
+
+@dataclass(frozen=True)
+class Info:
+    folder: str  # relative to the working directory where possible
+    url: str
+    embedded: bool
+
+
+class ConsoleService(Protocol):
+    def info(self) -> Info: ...
+    def refresh(self) -> ConsoleState: ...
+    def findings(self, state: ConsoleState) -> list[Finding]: ...
+    def preview(self, folder: Folder, tag: str) -> Preview: ...
+    def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]: ...
+    def plan_text(self, to_tag: str | None) -> str: ...
+    def apply(self, to_tag: str | None, listen: Listener) -> ApplyResult: ...
+    def cancel_apply(self) -> None: ...
+    def stats(self, *, indexes: bool, instances: int) -> LiveStats: ...
+    def signal(self, pid: int, *, terminate: bool) -> bool: ...
+    def watch_signature(self) -> Signature: ...
+    def reset_target(self) -> tuple[str, bool]: ...
+    def backup(self) -> str: ...
+    def reset(self, progress: Callable[[str], None]) -> dict[str, float]: ...
+    def create(self, name: str) -> str: ...
+    def renumber_plan(self) -> RenumberContext: ...
+    def apply_renumber(self, plan: RenumberPlan) -> None: ...
+    def close(self) -> None: ...
+
+
+def folder_signature(folder: Path) -> Signature:
+    """(name, size, mtime) of the folder's entries, ``meta/`` and git's HEAD and index: a change to any
+    of them (an editor save, ``gtsd-tui new``, ``git merge``/``checkout``) changes the signature."""
+    out: list[tuple[str, int, int]] = []
+    for d in (folder, folder / "meta"):
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        continue
+                    out.append((e.path, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(d), -1, -1))
+    top = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
+    if top is not None:
+        for name in ("HEAD", "index"):
+            try:
+                st = (top / ".git" / name).stat()
+                out.append((name, st.st_size, st.st_mtime_ns))
+            except OSError:
+                pass
+    return tuple(sorted(out))
+
+
+def preview_of(project: Project, folder: Folder, tag: str) -> Preview:
+    """The file, its chunk starts, plan notes and lint findings. A file deleted since the folder was read
+    raises OSError naming it (the console shows that, never the previous file)."""
+    m = folder.by_tag(tag)
+    if m is None or m.file is None:
+        return Preview(tag, "", [f"-- {tag}: file missing"], [], [])
+    path = folder.file_path(m)
+    raw = path.read_bytes()
+    if len(raw) > LARGE:  # lines decoded only when they scroll into view
+        mb = len(raw) / 1e6
+        return Preview(tag, str(path), LazyLines(raw), [], [f"{mb:.1f} MB: chunk marks and plan notes skipped"])
+    text = raw.decode("utf-8", "replace")
+    chunks = split_chunks(text)
+    from gtsd_tui.core.lint import hand_written_tags, lint_text
+
+    found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
+    notes = _plan_notes(project, folder, m, text)
+    listed = [(f.line, f.severity, f"{f.rule}: {f.message}") for f in found]
+    marks: dict[int, str] = {}
+    for f in found:  # an error on a line outranks a warning there
+        if f.severity == "error" or f.line not in marks:
+            marks[f.line] = f.severity
+    return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, marks, listed)
+
+
+def _plan_notes(project: Project, folder: Folder, m: Migration, text: str) -> list[str]:
+    from gtsd_tui.core.plan import PlanRefused, step_for
+
+    chunks = len(split_chunks(text))
+    try:
+        step = step_for(folder, m, "per-file")
+    except PlanRefused as exc:
+        return [f"refused: {exc}"]
+    mode = (
+        "one transaction with its row" if step.transactional else "autocommit: " + ", ".join(r for r, _ in step.non_tx)
+    )
+    return [f"{chunks} chunk(s); {mode}; advisory lock on {project.settings.table_label}"]
 
 
 class ConsoleBackend:
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._collector: Any = None  # stats: its own connection
-        self._pool_obj: Any = None  # status reads: a small psycopg_pool
-        self._prefetched: Any = None
+        self._collector: StatsCollector | None = None  # stats: its own connection
+        self._pool_obj: ConnectionPool | None = None  # status reads: a small psycopg_pool
+        self._prefetched: ConsoleState | None = None
+        self._pool_max: tuple[float, int | None] | None = None  # (mtime, max) of connection.ts
+        self._canceller: Canceller | None = None
 
-    def prefetch(self, wait: bool = False) -> None:
+    def info(self) -> Info:
+        folder = self.project.folder_path
+        try:
+            folder = folder.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        return Info(str(folder), self.project.masked_url, self.project.embedded)
+
+    def prefetch(self) -> None:
         """Do the first refresh before the console starts.
 
         Measured: run in a thread beside Textual's start-up, the thousands of short system calls
         of a large folder each wait for the GIL behind the main thread (a convoy), so the same work
         took 4x longer than running it first, alone, then starting Textual.
         """
-        import concurrent.futures
-
-        future: concurrent.futures.Future[ConsoleState] = concurrent.futures.Future()
-        future.set_result(self._refresh())
-        self._prefetched = future
+        self._prefetched = self._refresh()
 
     def refresh(self) -> ConsoleState:
         """The folder and its status (fast); ``findings`` fills in check's findings afterwards."""
-        pending = self._prefetched
-        if pending is not None:
-            self._prefetched = None
-            result: ConsoleState = pending.result()
-            return result
-        return self._refresh()
+        pending, self._prefetched = self._prefetched, None
+        return pending if pending is not None else self._refresh()
 
     def _refresh(self) -> ConsoleState:
         url = self.project.masked_url
@@ -100,7 +235,7 @@ class ConsoleBackend:
             found += check_database(state.report)
         return found
 
-    def db_state(self) -> tuple[DbState, list[Any] | None]:
+    def db_state(self) -> tuple[DbState, list[HistoryRow] | None]:
         """Server version and the tracking table's rows, over one connection."""
         from gtsd_tui.db.history import read_rows
 
@@ -116,7 +251,7 @@ class ConsoleBackend:
 
             return DbState(False, self.project.masked_url, error=describe_error(self.project.url or "", exc)), None
 
-    def _pool(self) -> Any:
+    def _pool(self) -> ConnectionPool:
         """The console's own small pool (psycopg_pool); its statistics show in the Connections pane."""
         if self._pool_obj is None:
             from gtsd_tui.db.connect import open_pool
@@ -124,24 +259,8 @@ class ConsoleBackend:
             self._pool_obj = open_pool(self.project.resolve_url())
         return self._pool_obj
 
-    def preview(self, folder: Folder, tag: str, read_only_plan: bool = False) -> Preview:
-        m = folder.by_tag(tag)
-        if m is None or m.file is None:
-            return Preview(tag, "", [f"-- {tag}: file missing"], [], [])
-        path = folder.file_path(m)
-        raw = path.read_bytes()
-        if len(raw) > LARGE:  # lines decoded only when they scroll into view
-            mb = len(raw) / 1e6
-            return Preview(tag, str(path), LazyLines(raw), [], [f"{mb:.1f} MB: chunk marks and plan notes skipped"])
-        text = raw.decode("utf-8", "replace")
-        chunks = split_chunks(text)
-        from gtsd_tui.core.lint import hand_written_tags, line_marks, lint_text
-
-        found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
-        notes = self._plan_notes(folder, m, text)
-        notes += [f"! {f.line}:{f.column} {f.rule}: {f.message}" for f in found[:5]]
-        notes += [f"… {len(found) - 5} more lint finding(s)"] if len(found) > 5 else []
-        return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, line_marks(found))
+    def preview(self, folder: Folder, tag: str) -> Preview:
+        return preview_of(self.project, folder, tag)
 
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]:
         """Title and lines for ``enter``: the file, or for a modified one the diff from its applied version."""
@@ -151,7 +270,8 @@ class ConsoleBackend:
         from gtsd_tui.core.status import MODIFIED
         from gtsd_tui.services.gitutil import find_version
 
-        assert state.folder is not None
+        if state.folder is None:
+            return tag, [state.folder_error or "the folder could not be read"]
         preview = self.preview(state.folder, tag)
         item = next((s for s in (state.report.items if state.report else []) if s.migration.tag == tag), None)
         if item is None or item.state != MODIFIED or item.row is None:
@@ -163,33 +283,34 @@ class ConsoleBackend:
         commit, old = found
         diff = difflib.unified_diff(
             old.decode("utf-8", "replace").split("\n"),
-            preview.lines,
+            list(preview.lines),
             f"applied ({commit[:10]})",
             "current file",
             lineterm="",
         )
         return f"{tag}  (modified: applied version from {commit[:10]} vs file)", list(diff)
 
-    def _plan_notes(self, folder: Folder, m: Any, text: str) -> list[str]:
-        from gtsd_tui.core.plan import PlanRefused, step_for
+    def apply(self, to_tag: str | None, listen: Listener) -> ApplyResult:
+        """Through the one apply use case (PgBouncer detection, lock, typed events); cancel_apply stops it."""
+        from gtsd_tui.services.apply import ApplyRequest, apply, new_canceller
 
-        chunks = len(split_chunks(text))
+        self._canceller = new_canceller()
         try:
-            step = step_for(folder, m, "per-file")
-        except PlanRefused as exc:
-            return [f"refused: {exc}"]
-        mode = (
-            "one transaction with its row"
-            if step.transactional
-            else "autocommit: " + ", ".join(r for r, _ in step.non_tx)
-        )
-        return [f"{chunks} chunk(s); {mode}; session advisory lock on {self.project.settings.table_label}"]
+            return apply(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
+        finally:
+            self._canceller = None
 
-    def apply(self, to_tag: str | None, listen: Listener, canceller: Canceller) -> ApplyResult:
-        """Through the one apply use case (PgBouncer detection, lock, typed events)."""
-        from gtsd_tui.services.apply import ApplyRequest, apply
+    def cancel_apply(self) -> None:
+        canceller = self._canceller
+        if canceller is not None:
+            canceller.cancel()
 
-        return apply(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
+    def create(self, name: str) -> str:
+        """``gtsd-tui new NAME`` from the console; the file's name relative to the folder."""
+        from gtsd_tui.services.folder_ops import create_migration
+
+        made = create_migration(self.project, name, None)
+        return str(made.file)
 
     def plan_text(self, to_tag: str | None) -> str:
         """The plan the confirm dialog shows, from the current rows (read-only)."""
@@ -202,25 +323,71 @@ class ConsoleBackend:
         lines += [f"  • {s.migration.tag}" for s in plan.steps]
         return "\n".join(lines)
 
-    def stats(self, indexes: bool = False) -> Any:
-        """One poll of live statistics (the collector keeps its own connection between polls)."""
-        from gtsd_tui.db.stats import StatsCollector
-
+    def _collector_(self) -> StatsCollector:
         if self._collector is None:
-            self._collector = StatsCollector(self.project.resolve_url())
-        stats = self._collector.poll(indexes=indexes)
-        pool = self._pool_obj
-        if pool is not None:
-            raw = pool.get_stats()
-            keys = ("pool_size", "pool_available", "pool_max", "requests_waiting", "requests_num", "connections_errors")
-            stats.pool = {k: int(raw.get(k, 0)) for k in keys}
-        return stats
+            from gtsd_tui.services.live import open_collector
+
+            self._collector = open_collector(self.project.resolve_url())
+        return self._collector
+
+    def stats(self, *, indexes: bool, instances: int) -> LiveStats:
+        """One poll of live statistics (the collector keeps its own connection between polls)."""
+        from gtsd_tui.core.advisor import Advice
+        from gtsd_tui.services.live import poll
+
+        s = poll(self._collector_(), indexes=indexes, sessions=True)
+        pool = None
+        if self._pool_obj is not None:
+            p = self._pool_obj.get_stats()
+            pool = (
+                f"our pool {p.get('pool_size', 0)}/{p.get('pool_max', 0)} available {p.get('pool_available', 0)} "
+                f"waiting {p.get('requests_waiting', 0)} errors {p.get('connections_errors', 0)}"
+            )
+        from gtsd_tui.services.stats_text import blocked_line, index_lines
+
+        advice = Advice(s.max_connections, s.reserved, instances, self._read_pool_max())
+        waits = [float(b["waiting_s"]) for b in s.blocked if b.get("waiting_s") is not None]
+        return LiveStats(
+            s.total,
+            s.max_connections,
+            s.active,
+            s.idle,
+            s.idle_in_tx,
+            s.waiting,
+            s.tps,
+            s.longest_tx_s,
+            s.longest_idle_tx_s,
+            max(waits) if waits else None,
+            tuple(blocked_line(b) for b in s.blocked),
+            tuple(s.sessions),
+            pool,
+            tuple(s.notices) + tuple(index_lines(s.indexes or [])),
+            tuple(advice.lines()),
+        )
+
+    def _read_pool_max(self) -> int | None:
+        """The app's pool max from connection.ts, re-read only when the file changes (in the stats worker)."""
+        from gtsd_tui.core.advisor import CONNECTION_TS, read_pool_max
+
+        try:
+            mtime = (self.project.settings.cwd / CONNECTION_TS).stat().st_mtime
+        except OSError:
+            mtime = -1.0
+        if self._pool_max is None or self._pool_max[0] != mtime:
+            self._pool_max = (mtime, read_pool_max(self.project.settings.cwd))
+        return self._pool_max[1]
+
+    def signal(self, pid: int, *, terminate: bool) -> bool:
+        return self._collector_().signal(pid, terminate=terminate)
+
+    def watch_signature(self) -> Signature:
+        return folder_signature(self.project.folder_path)
 
     def close(self) -> None:
-        collector = self._collector
+        collector, pool = self._collector, self._pool_obj
+        self._collector = self._pool_obj = None
         if collector is not None:
             collector.close()
-        pool = self._pool_obj
         if pool is not None:
             pool.close()
 
@@ -231,26 +398,23 @@ class ConsoleBackend:
         t = parse_target(self.project.resolve_url())
         return t.dbname, is_local_host(t.host)
 
-    def reset(self) -> dict[str, float]:
+    def backup(self) -> str:
+        from gtsd_tui.services.backup import dump
+
+        return str(dump(self.project.resolve_url(), None, self.project.settings.cwd))
+
+    def reset(self, progress: Callable[[str], None]) -> dict[str, float]:
         from gtsd_tui.services.reset import reset_database
 
         self.close()  # our own pool and stats connection would keep the database busy
-        self._pool_obj = None
-        self._collector = None
-        return reset_database(self.project, self.project.resolve_url(), None)
+        return reset_database(self.project, self.project.resolve_url(), None, progress=progress)
 
-    def renumber_plan(self) -> Any:
+    def renumber_plan(self) -> RenumberContext:
         from gtsd_tui.services.folder_ops import prepare_renumber
 
         return prepare_renumber(self.project)
 
-    def apply_renumber(self, plan: Any) -> None:
+    def apply_renumber(self, plan: RenumberPlan) -> None:
         from gtsd_tui.services.folder_ops import apply_renumber
 
         apply_renumber(self.project, plan)
-
-
-def new_canceller() -> Any:
-    from gtsd_tui.db.runner import Canceller
-
-    return Canceller()

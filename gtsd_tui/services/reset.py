@@ -16,6 +16,13 @@ def _quiet(message: str) -> None:
     """Reset steps heard by nobody (the CLI prints only the timings)."""
 
 
+def target_name(url: str) -> str:
+    """The database a reset drops and recreates."""
+    from gtsd_tui.db.admin import dbname_of
+
+    return dbname_of(url)
+
+
 def fingerprint(project: Project) -> str:
     folder = project.load_folder()
     h = hashlib.sha256(f"{project.settings.schema}.{project.settings.table}".encode())

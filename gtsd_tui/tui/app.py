@@ -1,358 +1,274 @@
-"""The console: History, Pending, Conflicts and Connections panes over one project."""
+"""The console app: keys, which of them apply, the workers. The panes render themselves, the main screen
+dispatches what the workers report, and tui/flows.py holds the dialogs between a key and its job."""
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from functools import partial
 
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import on
+from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from gtsd_tui.tui import messages as msg
-from gtsd_tui.tui.apply_actions import ApplyActions
+from gtsd_tui.services.console import ConsoleService, ConsoleState
+from gtsd_tui.tui import flows, jobs
 from gtsd_tui.tui.commands import ConsoleCommands
-from gtsd_tui.tui.render import fill, finding_rows, history_rows, pending_rows
-from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.help import HelpScreen
-from gtsd_tui.tui.screens.text_view import TextScreen
-from gtsd_tui.tui.stats_view import StatsView
-from gtsd_tui.tui.widgets.panes import PANES, Pane
-from gtsd_tui.tui.widgets.rows import RowTable
-from gtsd_tui.tui.widgets.sql_preview import SqlPreview
+from gtsd_tui.tui.screens.main import MainScreen
+from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
+from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
+from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
+from gtsd_tui.tui.widgets.history_pane import HistoryPane
+from gtsd_tui.tui.widgets.pane import PANES, Pane
+from gtsd_tui.tui.widgets.pending_pane import PendingPane
 
 NARROW = 100
+PANE_ACTIONS = {
+    "apply_to": ("pending",),
+    "apply_all": ("pending",),
+    "open": ("history", "pending"),
+    "renumber": ("conflicts",),
+    "reset": ("history", "pending"),
+}
+DESTRUCTIVE = {"apply_to", "apply_all", "renumber", "reset", "new"}
 
-RETRY_SECONDS = 10
 
-
-class GtsdApp(ApplyActions, StatsView, App[None]):
+class GtsdApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "gtsd-tui"
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
-    BINDINGS = [
-        Binding("1", "focus_pane('history')", "History", id="pane.history", show=False),
-        Binding("2", "focus_pane('pending')", "Pending", id="pane.pending", show=False),
-        Binding("3", "focus_pane('conflicts')", "Conflicts", id="pane.conflicts", show=False),
-        Binding("4", "focus_pane('connections')", "Connections", id="pane.connections", show=False),
-        Binding("enter", "open", "Open", id="open"),
-        Binding("a", "apply_to", "Apply to here", id="apply.to"),
-        Binding("A", "apply_all", "Apply all", id="apply.all"),
-        Binding("n", "renumber", "Renumber", id="renumber"),
-        Binding("R", "reset", "Reset DB", id="reset"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("question_mark,f1", "help", "Help", id="help"),
+    COMMANDS = {ConsoleCommands}
+    BINDINGS = [  # the footer shows the app's keys in this order: quit and help first, so 80 columns keep them
         Binding("q", "quit_console", "Quit", id="quit"),
-        Binding("space", "toggle_stats", "Pause stats", id="stats.pause"),
-        Binding("plus", "stats_interval(1)", "Slower", id="stats.slower", show=False),
-        Binding("minus", "stats_interval(-1)", "Faster", id="stats.faster", show=False),
-        Binding("i", "instances", "Instances", id="stats.instances"),
-        Binding("x", "toggle_indexes", "Indexes", id="stats.indexes"),
+        Binding("ctrl+c", "quit_console", "Quit", id="quit.ctrl_c", show=False, priority=True),
+        Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
+        Binding("a", "apply_to", "Apply to", id="apply.to"),
+        Binding("A", "apply_all", "Apply all", id="apply.all"),
+        Binding("enter", "open", "Open", id="open"),
+        Binding("n", "renumber", "Renumber", id="renumber"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("R", "reset", "Reset DB", id="reset"),
+        Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
+        *[
+            Binding(str(i + 1), f"focus_pane('{n}')", n.title(), id=f"pane.{n}", show=False)
+            for i, n in enumerate(PANES)
+        ],
     ]
 
-    def __init__(self, backend: Any, *, read_only: bool = False, live: bool = True) -> None:
+    def __init__(self, service: ConsoleService, *, read_only: bool = False, live: bool = True) -> None:
         super().__init__()
-        self.backend = backend
+        self.service = service
+        self.info = service.info()
         self.read_only = read_only
-        self.live = live  # False in snapshot tests: no timers, no polling
-        self.state: Any = None
-        self.applying = False
-        self.apply_log_lines: list[str] = []
+        self.live = live  # False in snapshot tests: no timers, no polling, no watching
+        self.state: ConsoleState | None = None
+        self.busy = ""  # what runs now: "applying", "resetting", "backing up"
         self.retry_in = 0
-        self.preview_tag: str | None = None
-        self.filters: dict[str, str] = {}
-        self.ready_hook = os.environ.get("GTSD_TUI_EXIT_WHEN_READY")  # benchmarks: exit at the first data
-        self.init_stats()
+        self.epoch = 0  # our own refreshes, for the folder watcher
 
-    def main(self, selector: str, expect_type: Any = None) -> Any:
-        """A widget of the main screen, also while a dialog is on top (``query_one`` looks at the top screen)."""
-        base = self.screen_stack[0]
-        return base.query_one(selector, expect_type) if expect_type else base.query_one(selector)
+    # ---- the main screen and its panes --------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(self)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
 
     @property
     def alive(self) -> bool:
-        """False once the app is closing (late worker messages and timers have nothing left to update),
-        also while the main screen's widgets are being torn down."""
-        if not self.screen_stack or self._exit or self._closing:
-            return False
-        return bool(self.screen_stack[0].query("#grid"))
+        """False while the app closes: late timers and worker events have nothing left to update."""
+        return bool(self.screen_stack) and bool(self.screen_stack[0].query(HistoryPane))
 
-    def compose(self) -> ComposeResult:
-        yield Static("gtsd-tui", id="header")
-        yield Static("", id="tabs")
-        with Static(id="grid"):
-            for name in PANES:
-                yield Pane(name)
-        yield Footer()
+    @property
+    def history(self) -> HistoryPane:
+        return self.main_screen.query_one(HistoryPane)
 
-    def on_mount(self) -> None:
-        self.main("#header", Static).update(f"gtsd-tui  {self.backend.project.folder_path}  connecting…")
+    @property
+    def pending(self) -> PendingPane:
+        return self.main_screen.query_one(PendingPane)
+
+    @property
+    def conflicts(self) -> ConflictsPane:
+        return self.main_screen.query_one(ConflictsPane)
+
+    @property
+    def connections(self) -> ConnectionsPane:
+        return self.main_screen.query_one(ConnectionsPane)
+
+    def pane(self, name: str) -> Pane:
+        return self.main_screen.query_one(f"#pane-{name}", Pane)
+
+    def start(self) -> None:
+        """Once the main screen is composed: focus, first load, timers and the folder watcher."""
         self._layout_for(self.size.width)
         self.action_focus_pane("pending")
-        self.load_state()
+        self.render_header()
+        flows.reload(self)
         if self.live:
             self.set_interval(1.0, self._tick)
-            self.schedule_stats(1.0)  # after the first screen: its import and connection are not on that path
+            self.set_timer(1.0, self._stats_due)  # after the first screen: not on its path
+            self.run_worker(self._watch, name="watch", group="watch", thread=True, exit_on_error=False)
 
-    # ---- layout -------------------------------------------------------------------------------
+    # ---- workers: each posts one typed message to the main screen -------------------------------
 
-    def on_resize(self, event: Any) -> None:
-        self._layout_for(event.size.width)
+    def run_job(self, group: str, job: Callable[[], Message], *, exclusive: bool = True) -> None:
+        screen = self.main_screen
+
+        def work() -> None:
+            screen.post_message(job())  # dropped if the screen has gone
+
+        self.run_worker(work, name=group, group=group, thread=True, exclusive=exclusive, exit_on_error=False)
+
+    def post_to_screen(self, message: Message) -> object:
+        """For jobs that report progress (thread-safe, like every post_message)."""
+        return self.main_screen.post_message(message) if self.screen_stack else False
+
+    def _watch(self) -> None:
+        worker = get_current_worker()
+        jobs.watch(self.service, self.post_to_screen, lambda: worker.is_cancelled, lambda: self.epoch)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Every unexpected worker error shows here, and what the worker left half-done is reset."""
+        if event.state == WorkerState.ERROR and self.alive:
+            flows.worker_failed(self, event.worker.group, event.worker.error)
+
+    def schedule_stats(self, delay: float | None = None) -> None:
+        if self.live and self.alive:
+            self.set_timer(self.connections.interval if delay is None else delay, self._stats_due)
+
+    def _stats_due(self) -> None:
+        if not self.alive:
+            return
+        c = self.connections
+        if c.paused or len(self.screen_stack) > 1 or self.state is None or not self.state.db.connected:
+            self.schedule_stats()  # paused, a dialog is open, or no database: look again later
+            return
+        self.run_job("stats", partial(jobs.poll_stats, self.service, c.show_indexes, c.instances))
+
+    def _tick(self) -> None:
+        if self.alive and self.state is not None and not self.state.db.connected and not self.busy:
+            self.retry_in -= 1
+            if self.retry_in <= 0:
+                self.retry_in = flows.RETRY_SECONDS
+                flows.reload(self)
+            self.render_header()
+
+    def render_header(self) -> None:
+        retry = self.retry_in if self.live else 0
+        header = self.main_screen.query_one(HeaderBar)
+        header.show(self.info, self.state, retry_in=retry, read_only=self.read_only, busy=self.busy)
+
+    # ---- layout and focus ---------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        if self.alive:
+            self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        if self.screen_stack:
-            self.screen_stack[0].set_class(width < NARROW, "narrow")
+        self.main_screen.set_class(width < NARROW, "narrow")
         self._update_tabs()
 
-    def _active_pane(self) -> str:
-        if not self.alive:
-            return "pending"
-        node: Any = self.focused
+    def active_pane(self) -> str:
+        node: Widget | None = self.main_screen.focused if self.screen_stack else None
         while node is not None:
             if isinstance(node, Pane):
-                return node.pane_name
-            node = node.parent
+                return node.NAME
+            parent = node.parent
+            node = parent if isinstance(parent, Widget) else None
         return "pending"
 
     def _update_tabs(self) -> None:
-        if not self.alive:
-            return
-        active = self._active_pane()
+        active = self.active_pane()
         for name in PANES:
-            self.main(f"#pane-{name}").set_class(name == active, "active")
-        labels = [f"[{'reverse' if n == active else 'dim'}] {i + 1} {n.title()} [/]" for i, n in enumerate(PANES)]
-        self.main("#tabs", Static).update(" ".join(labels))
+            self.pane(name).set_class(name == active, "active")
+        self.main_screen.query_one(TabStrip).show(PANES, active)
 
-    def on_descendant_focus(self, event: Any) -> None:
-        if not self.alive:
-            return
-        self._update_tabs()
-        self.refresh_bindings()
+    def on_descendant_focus(self) -> None:
+        if self.alive:
+            self._update_tabs()
+            self.refresh_bindings()
 
     def action_focus_pane(self, name: str) -> None:
-        pane = self.main(f"#pane-{name}", Pane)
+        pane = self.pane(name)
         pane.set_class(True, "active")
-        target = pane.query(RowTable).first() if pane.query(RowTable) else pane
-        target.focus()
+        pane.focus_main()
         self._update_tabs()
 
-    # ---- loading ------------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="state", exit_on_error=False)
-    def load_state(self) -> None:
-        self.post_message(msg.StateLoaded(self.backend.refresh()))
-
-    @work(thread=True, exclusive=True, group="findings", exit_on_error=False)
-    def load_findings(self) -> None:
-        """check's findings, started once the state is painted: computed beside the first paint,
-        they held the GIL against it. (No arguments: Textual puts repr() of a worker's arguments in
-        its description, and the repr of a 5,000-migration state took 0.18 s.)"""
-        state = self.state
-        self.post_message(msg.FindingsLoaded(self.backend.findings(state), state))
-
-    def action_refresh(self) -> None:
-        self.load_state()
-
-    def _tick(self) -> None:
-        if not self.alive:
-            return
-        if self.state is not None and not self.state.db.connected and not self.applying:
-            self.retry_in -= 1
-            if self.retry_in <= 0:
-                self.retry_in = RETRY_SECONDS
-                self.load_state()
-            self._render_header()
-
-    def _render_header(self) -> None:
-        st = self.state
-        folder = self.backend.project.folder_path
-        try:
-            folder = folder.relative_to(Path.cwd())
-        except ValueError:
-            pass
-        if st is None:
-            return
-        if st.db.connected:
-            db = f"[green]● connected[/] PostgreSQL {st.db.version}"
-        else:
-            retry = f" · retry in {self.retry_in}s" if self.live else ""
-            db = f"[red]○ disconnected[/] {st.db.error or ''}{retry}"
-        mode = "  [b]read-only[/]" if self.read_only else ""
-        if self.backend.project.embedded:
-            mode += "  [dim](embedded server in .gtsd/)[/]"
-        self.main("#header", Static).update(f"[b]gtsd-tui[/]  {folder}  {st.db.url}  {db}{mode}")
-
-    @on(msg.StateLoaded)
-    def _state_loaded(self, event: msg.StateLoaded) -> None:
-        if not self.alive:
-            return
-        self.state = event.state
-        if not self.state.db.connected and self.retry_in <= 0:
-            self.retry_in = RETRY_SECONDS
-        self._render_header()
-        self._render_tables()
-        self.refresh_bindings()
-        self.call_after_refresh(self.load_findings)
-        if self.ready_hook:
-            self.call_after_refresh(self._signal_ready)
-
-    def _signal_ready(self) -> None:
-        """The first screen with data is painted: tell a benchmark when (``GTSD_TUI_READY_FILE``) and exit."""
-        out = os.environ.get("GTSD_TUI_READY_FILE")
-        if out:
-            Path(out).write_text(repr(time.time()))
-        self.exit()
-
-    @on(msg.FindingsLoaded)
-    def _findings_loaded(self, event: msg.FindingsLoaded) -> None:
-        if not self.alive or self.state is None or event.state is not self.state:
-            return  # a newer state is shown; its own findings follow
-        self.state.findings = event.findings
-        self._render_tables()
-        self.refresh_bindings()
-
-    def _render_tables(self) -> None:
-        st = self.state
-        if st is None:
-            return
-        items = st.report.items if st.report else []
-        fill(self.main("#history-table", RowTable), history_rows(items, self.filters.get("history", "")))
-        fill(self.main("#pending-table", RowTable), pending_rows(items, self.filters.get("pending", "")))
-        fill(self.main("#conflicts-table", RowTable), finding_rows(st.findings, self.filters.get("conflicts", "")))
-        note = st.folder_error or ("" if st.db.connected else "database unreachable: showing the folder only")
-        self.main("#history-note", Static).update(note if st.folder_error or not st.db.connected else "")
-        errors = sum(1 for f in st.findings if f.severity == "error")
-        self.main("#conflicts-note", Static).update(
-            "no problems found" if not st.findings else f"{errors} error(s); n on a fixable one renumbers"
-        )
-        self._preview_highlighted()
-
-    # ---- pending preview ----------------------------------------------------------------------
-
-    @on(RowTable.Highlighted, "#pending-table")
-    def _pending_highlighted(self, event: RowTable.Highlighted) -> None:
-        if not self.alive:
-            return
-        self._preview_highlighted()
-
-    def _highlighted_tag(self, table_id: str) -> str | None:
-        table: RowTable = self.main(table_id, RowTable)
-        return table.cursor_key
-
-    def _preview_highlighted(self) -> None:
-        tag = self._highlighted_tag("#pending-table")
-        if tag is None and self.preview_tag is not None:
-            self.preview_tag = None
-            self.main("#preview", SqlPreview).show([])
-            self.main("#plan-notes", Static).update("nothing pending")
-        if tag and tag != self.preview_tag and self.state and self.state.folder:
-            self.preview_tag = tag
-            self.load_preview(tag)
-
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def load_preview(self, tag: str, error_line: int | None = None) -> None:
-        preview = self.backend.preview(self.state.folder, tag)
-        preview.error_line = error_line
-        self.post_message(msg.PreviewLoaded(preview))
-
-    @on(msg.PreviewLoaded)
-    def _preview_loaded(self, event: msg.PreviewLoaded) -> None:
-        if not self.alive:
-            return
-        p = event.preview
-        self.main("#preview", SqlPreview).show(
-            p.lines, marks=p.marks, chunk_lines=p.chunk_lines, error_line=getattr(p, "error_line", None)
-        )
-        self.main("#plan-notes", Static).update("\n".join(p.notes))
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only keys that apply here are shown; a shown key that cannot run now says why when pressed."""
+        if action in DESTRUCTIVE and self.read_only:
+            return False
+        panes = PANE_ACTIONS.get(action)
+        if panes is not None and (not self.alive or self.active_pane() not in panes):
+            return False
+        if action == "renumber":
+            return self.conflicts.fixable
+        return True
 
     # ---- actions ------------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        pane = self._active_pane()
-        if action in ("apply_to", "apply_all"):
-            if self.read_only or pane != "pending":
-                return False
-            return None if self.applying or not self._has_pending() else True
-        if action == "renumber":
-            if self.read_only or pane != "conflicts":
-                return False
-            return True if self.state and any(f.fix and "renumber" in f.fix for f in self.state.findings) else None
-        if action == "reset":
-            return False if self.read_only else (None if self.applying else True)
-        if action == "open":
-            return pane in ("history", "pending")
-        if action in ("toggle_stats", "stats_interval", "instances", "toggle_indexes"):
-            return pane == "connections"
-        return True
+    def action_refresh(self) -> None:
+        self.notify("refreshing…", timeout=1.5)
+        flows.reload(self)
 
-    def _has_pending(self) -> bool:
-        return bool(self.state and self.state.report and self.state.report.pending)
+    def action_apply_to(self) -> None:
+        flows.ask_apply(self, self.pending.highlighted, whole=False)
+
+    def action_apply_all(self) -> None:
+        flows.ask_apply(self, None, whole=True)
 
     def action_open(self) -> None:
-        pane = self._active_pane()
-        tag = self._highlighted_tag(f"#{pane}-table")
-        if tag is None or not self.state or not self.state.folder:
-            return
-        self.open_file(tag)
+        tag = self.pane(self.active_pane()).main_table.cursor_key
+        if tag is not None and self.state is not None and not tag.startswith("row:"):
+            self.run_job("open", partial(jobs.open_file, self.service, self.state, tag), exclusive=False)
 
-    @on(RowTable.Selected, "#history-table, #pending-table")
-    def _row_selected(self, event: RowTable.Selected) -> None:
-        self.action_open()  # the table takes enter for itself and tells us through this event
+    def action_renumber(self) -> None:
+        self.run_job("renumber", partial(jobs.plan_renumber, self.service))
 
-    @work(thread=True, group="open", exit_on_error=False)
-    def open_file(self, tag: str) -> None:
-        title, lines = self.backend.file_view(self.state, tag)
-        self.call_from_thread(self.push_screen, TextScreen(title, lines))
+    def action_reset(self) -> None:
+        if self.busy:
+            self.notify(f"{self.busy}: wait until it finishes", severity="warning")
+        else:
+            self.run_job("reset", partial(jobs.reset_target, self.service))
+
+    def action_new(self) -> None:
+        flows.ask_new(self)
+
+    def action_backup(self) -> None:
+        self.run_job("backup", partial(jobs.backup, self.service, False))
+
+    def action_check(self) -> None:
+        self.action_focus_pane("conflicts")
+        self.action_refresh()
+
+    def action_lint(self) -> None:
+        self.action_focus_pane("pending")
+        self.pending.query_one("#findings-table").focus()
 
     def action_help(self) -> None:
-        keys = [(a.binding.key, a.binding.description) for a in self.active_bindings.values()]
+        keys = [(b.binding.key_display or b.binding.key, b.binding.description) for b in self.active_bindings.values()]
         self.push_screen(HelpScreen(sorted(set(keys))))
 
     def action_filter(self) -> None:
-        pane = self._active_pane()
-        box = self.main(f"#{pane}-filter", Input)
-        box.add_class("shown")
-        box.focus()
-
-    @on(Input.Changed, ".filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        name = (event.input.id or "").removesuffix("-filter")
-        self.filters[name] = event.value
-        self._render_tables()
-
-    @on(Input.Submitted, ".filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.action_focus_pane((event.input.id or "").removesuffix("-filter"))
+        self.pane(self.active_pane()).open_filter()
 
     def action_clear_filter(self) -> None:
-        pane = self._active_pane()
-        box = self.main(f"#{pane}-filter", Input)
-        box.value = ""
-        box.remove_class("shown")
-        self.action_focus_pane(pane)
+        self.pane(self.active_pane()).clear_filter()
+
+    def action_palette(self, action: str) -> None:
+        flows.palette(self, action)
 
     def action_quit_console(self) -> None:
-        if not self.applying:
-            self.exit()
-            return
-
-        def answer(ok: bool | None) -> None:
-            if ok:
-                self.exit()
-
-        self.push_screen(
-            ConfirmScreen(
-                "Quit while applying?",
-                "A migration is running: quitting cancels it and rolls it back.",
-                action_label="Quit",
-            ),
-            answer,
-        )
+        flows.quit_console(self)
 
     def on_unmount(self) -> None:
-        self.backend.close()
+        self.service.close()

@@ -1,39 +1,52 @@
-"""Command palette: every console action by name."""
+"""Command palette: every console action by its human name, with its key, once each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from textual.command import Hit, Hits, Provider
 
 ACTIONS = [
-    ("Apply all pending migrations", "apply_all"),
-    ("Apply up to the highlighted migration", "apply_to"),
-    ("Renumber conflicting migrations", "renumber"),
-    ("Reset the database (drop, recreate, migrate)", "reset"),
-    ("Refresh", "refresh"),
-    ("Filter the focused list", "filter"),
-    ("Show help", "help"),
-    ("Pause / resume live stats", "toggle_stats"),
-    ("Go to History", "focus_pane('history')"),
-    ("Go to Pending", "focus_pane('pending')"),
-    ("Go to Conflicts", "focus_pane('conflicts')"),
-    ("Go to Connections", "focus_pane('connections')"),
-    ("Quit", "quit_console"),
+    ("Apply all pending migrations", "apply_all", "A"),
+    ("Apply up to the highlighted migration", "apply_to", "a"),
+    ("Lint: the highlighted migration's findings", "lint", ""),
+    ("Check the folder (conflicts pane)", "check", ""),
+    ("New migration (gtsd-tui new)", "new", ""),
+    ("Back up the database (pg_dump)", "backup", ""),
+    ("Renumber conflicting migrations", "renumber", "n"),
+    ("Reset the database (drop, recreate, migrate)", "reset", "R"),
+    ("Refresh", "refresh", "r"),
+    ("Filter the focused list", "filter", "/"),
+    ("Show keys and help", "help", "?"),
+    ("Go to History", "pane:history", "1"),
+    ("Go to Pending", "pane:pending", "2"),
+    ("Go to Conflicts", "pane:conflicts", "3"),
+    ("Go to Connections", "pane:connections", "4"),
+    ("Quit", "quit_console", "q"),
 ]
+
+
+def _help(key: str) -> str:
+    return f"key: {key}" if key else "palette only"
 
 
 class ConsoleCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        app: Any = self.app
-        for label, action in ACTIONS:
+        for label, action, key in ACTIONS:
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(app.run_action, action), help=action)
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(self.app.run_action, f"palette({action!r})"),
+                    help=_help(key),
+                )
 
     async def discover(self) -> Hits:
-        app: Any = self.app
-        for label, action in ACTIONS:
-            yield Hit(1.0, label, partial(app.run_action, action), help=action)
+        for label, action, key in ACTIONS:
+            yield Hit(1.0, label, self._run(action), help=_help(key))
+
+    def _run(self, action: str) -> Callable[[], object]:
+        return partial(self.app.run_action, f"palette({action!r})")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+
+from gtsd_tui.services.project import Project
 
 
-def run_console(project: Any, *, read_only: bool = False) -> int:
+def _quiet(message: str) -> None:
+    """The header shows the database; no stray lines under the UI."""
+
+
+def run_console(project: Project, *, read_only: bool = False) -> int:
     from gtsd_tui.services.console import ConsoleBackend
 
-    project.notify = lambda message: None  # the header shows the database; no stray lines under the UI
+    project.notify = _quiet
     backend = ConsoleBackend(project)
-    backend.prefetch(wait=True)  # the first refresh runs before Textual is imported (see prefetch)
+    backend.prefetch()  # the first refresh runs before Textual is imported (see prefetch)
 
     from gtsd_tui.tui.app import GtsdApp
 

@@ -1,53 +1,120 @@
-"""Messages the workers post; named as past-tense events."""
+"""Messages the workers post (past-tense events, typed payloads); handlers on the main thread act on them."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from textual.message import Message
 
+from gtsd_tui.core.conflicts import Finding
+from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
+from gtsd_tui.services.console import ConsoleState, LiveStats, Preview
+from gtsd_tui.services.folder_ops import RenumberContext
 
+
+@dataclass
 class StateLoaded(Message):
-    def __init__(self, state: Any) -> None:
-        super().__init__()
-        self.state = state
+    state: ConsoleState
 
 
-class PreviewLoaded(Message):
-    def __init__(self, preview: Any) -> None:
-        super().__init__()
-        self.preview = preview
-
-
-class ApplyProgressed(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class ApplyFinished(Message):
-    def __init__(self, applied: list[str], error: Any | None) -> None:
-        super().__init__()
-        self.applied = applied
-        self.error = error
-
-
-class StatsUpdated(Message):
-    def __init__(self, stats: Any, error: str | None = None) -> None:
-        super().__init__()
-        self.stats = stats
-        self.error = error
-
-
-class RenumberDone(Message):
-    def __init__(self, summary: str, error: str | None = None) -> None:
-        super().__init__()
-        self.summary = summary
-        self.error = error
-
-
+@dataclass
 class FindingsLoaded(Message):
-    def __init__(self, findings: Any, state: Any) -> None:
-        super().__init__()
-        self.findings = findings
-        self.state = state  # the state they were computed for
+    findings: list[Finding]
+    state: ConsoleState  # the state they were computed for
+
+
+@dataclass
+class PreviewLoaded(Message):
+    preview: Preview
+
+
+@dataclass
+class FileOpened(Message):
+    title: str
+    lines: Sequence[str]
+
+
+@dataclass
+class PlanShown(Message):
+    """The plan an apply would run, for the confirm dialog (``error``: it cannot run; nothing was run)."""
+
+    to_tag: str | None
+    body: str | None
+    error: str | None = None
+
+
+@dataclass
+class ApplyProgressed(Message):
+    event: ApplyEvent
+
+
+@dataclass
+class ApplyFinished(Message):
+    applied: list[str]
+    failure: ApplyFailure | None
+
+
+@dataclass
+class StatsUpdated(Message):
+    stats: LiveStats | None
+    error: str | None = None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatsUpdated)  # a stalled UI never replays stale polls
+
+
+@dataclass
+class SignalSent(Message):
+    pid: int
+    terminate: bool
+    delivered: bool
+
+
+@dataclass
+class RenumberPlanned(Message):
+    context: RenumberContext
+
+
+@dataclass
+class RenumberDone(Message):
+    summary: str
+    error: str | None = None
+
+
+@dataclass
+class ResetTargetKnown(Message):
+    name: str
+    local: bool
+
+
+@dataclass
+class ResetProgressed(Message):
+    text: str
+
+
+@dataclass
+class ResetFinished(Message):
+    timings: dict[str, float] | None
+    error: str | None = None
+
+
+@dataclass
+class BackupFinished(Message):
+    path: str | None
+    error: str | None = None
+    then_reset: bool = False
+
+
+@dataclass
+class MigrationCreated(Message):
+    file: str
+    error: str | None = None
+
+
+@dataclass
+class FolderChanged(Message):
+    """The migrations folder (or git's HEAD/index) changed on disk."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FolderChanged)

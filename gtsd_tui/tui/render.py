@@ -1,67 +1,36 @@
-"""Fill the panes' tables from a ConsoleState. Keyed rows; the cursor stays on its row."""
+"""Cells shared by the panes: state words with glyphs, times, the filter match. Keyed rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import datetime as dt
 
 from rich.text import Text
 
-from gtsd_tui.commands.output import fmt_ms
+from gtsd_tui.core.activity import matches
 from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
-from gtsd_tui.tui.widgets.rows import RowTable
+from gtsd_tui.tui.widgets.rows import Cell
 
+Row = tuple[str, tuple[Cell, ...]]
 STATE_STYLE = {APPLIED: "green", MODIFIED: "magenta", PENDING: "yellow", OUT_OF_ORDER: "red"}
 SEVERITY_GLYPH = {"error": ("✗ error", "red"), "warning": ("! warn", "yellow")}
+UNKNOWN = Text("? unknown", style="dim")
+
+__all__ = ["Row", "matches", "state_cell", "when_text", "severity_cell", "UNKNOWN"]
 
 
 def when_text(ms: int | None) -> str:
-    return fmt_ms(ms)[:16]
+    if ms is None:
+        return "-"
+    try:
+        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return str(ms)
 
 
 def state_cell(s: MigrationStatus) -> Text:
     return Text(f"{s.glyph} {s.label}", style=STATE_STYLE.get(s.state, ""))
 
 
-def fill(table: RowTable, rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
-    """Replace the rows, keeping the cursor on the same key when it is still there."""
-    table.set_rows(list(rows))
-
-
-def matches(needle: str, *fields: str) -> bool:
-    needle = needle.strip().lower()
-    return not needle or any(needle in f.lower() for f in fields)
-
-
-def history_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
-    return [
-        (
-            s.migration.tag,
-            (
-                s.migration.tag,
-                state_cell(s),
-                when_text(s.row.created_at if s.row else None),
-                (s.migration.hash or "-")[:12],
-            ),
-        )
-        for s in items
-        if s.state in (APPLIED, MODIFIED) and matches(needle, s.migration.tag)
-    ]
-
-
-def pending_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
-    return [
-        (s.migration.tag, (s.migration.tag, state_cell(s)))
-        for s in items
-        if s.state not in (APPLIED, MODIFIED) and matches(needle, s.migration.tag, s.state)
-    ]
-
-
-def finding_rows(findings: list[Any], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
-    out = []
-    for i, f in enumerate(findings):
-        if not matches(needle, f.code, f.message, *f.files):
-            continue
-        label, style = SEVERITY_GLYPH.get(f.severity, (f.severity, ""))
-        out.append((f"f{i}", (Text(label, style=style), f.code, ", ".join(f.files), f.message)))
-    return out
+def severity_cell(severity: str) -> Text:
+    label, style = SEVERITY_GLYPH.get(severity, (severity, ""))
+    return Text(label, style=style)

@@ -9,14 +9,29 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool | None]):
+    """Dismissed with True (y), False (n / Cancel) or, with ``escape_aborts``, None on escape (a question
+    whose "no" still goes ahead, like "back up first?", must have a way out)."""
+
     BINDINGS = [
         Binding("y", "confirm", "Yes", id="confirm.yes"),
-        Binding("n,escape", "cancel", "No", id="confirm.no"),
+        Binding("n", "cancel", "No", id="confirm.no"),
+        Binding("escape", "escape", "Close", id="confirm.escape"),
     ]
 
-    def __init__(self, title: str, body: str, *, action_label: str = "Apply", type_to_confirm: str | None = None):
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        *,
+        action_label: str = "Apply",
+        type_to_confirm: str | None = None,
+        cancel_label: str = "Cancel",
+        escape_aborts: bool = False,
+    ) -> None:
         super().__init__(classes="dialog-screen")
+        self.cancel_label = cancel_label
+        self.escape_aborts = escape_aborts
         self.title_text = title
         self.body = body
         self.action_label = action_label
@@ -31,7 +46,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Label(f"Type {self.type_to_confirm!r} to confirm:")
                 yield Input(id="typed")
             with Horizontal(id="dialog-buttons"):
-                yield Button("Cancel \\[n]", id="cancel", variant="default")
+                yield Button(f"{self.cancel_label} \\[n]", id="cancel", variant="default")
                 yield Button(f"{self.action_label} \\[y]", id="ok", variant="error")
 
     def on_mount(self) -> None:
@@ -50,6 +65,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def action_escape(self) -> None:
+        self.dismiss(None if self.escape_aborts else False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":

@@ -6,12 +6,11 @@ once per update from plain strings and draws a row only when it is on screen.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -130,6 +129,13 @@ class RowTable(ScrollView, can_focus=True):
         elif row >= top + visible:
             self.scroll_to(y=row - visible + 1, animate=False)
 
+    def select_key(self, key: str) -> bool:
+        """Move the cursor to ``key``'s row (scrolled into view); False when there is no such row."""
+        if key not in self.keys:
+            return False
+        self._move_to(self.keys.index(key))
+        return True
+
     def action_move(self, step: int) -> None:
         self._move_to(self.cursor + step)
 
@@ -140,7 +146,7 @@ class RowTable(ScrollView, can_focus=True):
         if self.cursor_key is not None:
             self.post_message(self.Selected(self, self.cursor_key))
 
-    def on_click(self, event: Any) -> None:
+    def on_click(self, event: Click) -> None:
         row = event.y + self.scroll_offset.y - 1
         if 0 <= row < len(self.keys):
             self._move_to(row)

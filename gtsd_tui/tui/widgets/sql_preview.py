@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
+from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -15,7 +15,9 @@ from textual.strip import Strip
 BLOCK = 64  # lines highlighted together (multi-line comments and strings come out right within a block)
 GUTTER = Style(dim=True)
 CHUNK = Style(bold=True)
-MARK = Style(bold=True, reverse=True)
+ERROR_MARK = Style(bold=True, color="red", reverse=True)
+WARNING_MARK = Style(bold=True, color="yellow")
+SIGNS = {"error": "✗", "warning": "!"}  # the glyph tells error from warning without colour
 CURRENT = Style(reverse=True)
 
 
@@ -28,7 +30,7 @@ class SqlPreview(ScrollView, can_focus=True):
         self.marks: dict[int, str] = {}
         self.chunk_lines: set[int] = set()
         self.error_line: int | None = None
-        self._blocks: dict[int, list[Any]] = {}
+        self._blocks: dict[int, list[Text]] = {}
         self._digits = 4
 
     def show(
@@ -48,13 +50,13 @@ class SqlPreview(ScrollView, can_focus=True):
         sample = lines if len(lines) < 20000 else lines[:2000]
         width = max((len(line) for line in sample), default=0) + self._digits + 4
         self.virtual_size = Size(width, len(lines))
-        if error_line is not None:
-            self.scroll_to(y=max(0, error_line - 4), animate=False)
+        if error_line is not None:  # once the new size is laid out, or the scroll is clamped to the old one
+            self.call_after_refresh(self.scroll_to, y=max(0, error_line - 4), animate=False)
         else:
             self.scroll_home(animate=False)
         self.refresh()
 
-    def _block(self, start: int) -> list[Any]:
+    def _block(self, start: int) -> list[Text]:
         cached = self._blocks.get(start)
         if cached is not None:
             return cached
@@ -78,8 +80,13 @@ class SqlPreview(ScrollView, can_focus=True):
         text = block[index - start] if index - start < len(block) else None
         number = index + 1
         mark = self.marks.get(number, "")
-        sign = "!" if mark else ("›" if number in self.chunk_lines else " ")
-        gutter_style = MARK if mark else (CURRENT if number == self.error_line else GUTTER)
+        sign = SIGNS.get(mark, "!") if mark else ("›" if number in self.chunk_lines else " ")
+        if number == self.error_line:
+            gutter_style = CURRENT
+        elif mark:
+            gutter_style = ERROR_MARK if mark == "error" else WARNING_MARK
+        else:
+            gutter_style = GUTTER
         segments = [Segment(f"{number:>{self._digits}} {sign} ", gutter_style)]
         if text is not None:
             segments += list(text.render(self.app.console, end=""))

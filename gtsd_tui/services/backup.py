@@ -1,0 +1,36 @@
+"""pg_dump to the guide's ``backup_YYYYMMDD_HHMMSS.sql``: for ``backup``, ``reset`` and the console."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+from gtsd_tui.config import mask_url
+from gtsd_tui.errors import DatabaseError, GtsdError
+
+
+def tool(name: str) -> str:
+    """pg_dump / psql from the embedded server's binaries, else PATH."""
+    from gtsd_tui.db.embedded import find_bindir
+
+    bindir = find_bindir()
+    if bindir and (bindir / name).exists():
+        return str(bindir / name)
+    found = shutil.which(name)
+    if not found:
+        raise GtsdError(f"{name} not found (install the PostgreSQL client, or pgserver)")
+    return found
+
+
+def dump(url: str, file: str | None, directory: Path | None = None) -> Path:
+    name = file or dt.datetime.now().strftime("backup_%Y%m%d_%H%M%S.sql")
+    path = Path(name) if directory is None else directory / name
+    cmd = [tool("pg_dump"), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", url]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        path.unlink(missing_ok=True)
+        last = (r.stderr.strip().splitlines() or ["failed"])[-1].replace(url, mask_url(url))
+        raise DatabaseError(f"pg_dump of {mask_url(url)}: {last}")
+    return path

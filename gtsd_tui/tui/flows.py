@@ -1,0 +1,312 @@
+"""What the console does when a key asks for a change: confirm, run the job, present the result.
+
+Plain functions over the app (no mixin): the app's actions and message handlers call them on the main
+thread; the work itself runs in ``jobs`` through ``app.run_job``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from gtsd_tui.services.apply import LockWaiting, Note, PlanReady, PoolerDetected, StepDone, StepStarted
+from gtsd_tui.tui import jobs
+from gtsd_tui.tui import messages as msg
+from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.error import ErrorScreen
+from gtsd_tui.tui.screens.prompt import PromptScreen
+from gtsd_tui.tui.screens.text_view import TextScreen
+from gtsd_tui.tui.widgets.conflicts_pane import finding_detail
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.activity import Session
+    from gtsd_tui.core.conflicts import Finding
+    from gtsd_tui.services.console import ConsoleState
+    from gtsd_tui.tui.app import GtsdApp
+
+
+RETRY_SECONDS = 10
+
+
+def reload(app: GtsdApp) -> None:
+    app.run_job("state", partial(jobs.load_state, app.service))
+
+
+def set_busy(app: GtsdApp, what: str) -> None:
+    app.busy = what
+    app.render_header()
+    app.refresh_bindings()
+
+
+# ---- apply ----------------------------------------------------------------------------------------
+
+
+def state_loaded(app: GtsdApp, state: ConsoleState) -> None:
+    app.state = state
+    app.epoch += 1
+    if not state.db.connected and app.retry_in <= 0:
+        app.retry_in = RETRY_SECONDS
+    app.render_header()
+    app.history.show(state)
+    app.pending.show(state)
+    app.refresh_bindings()
+    app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
+
+
+def load_preview(app: GtsdApp, tag: str, error_line: int | None) -> None:
+    if app.state is not None and app.state.folder is not None:
+        folder = app.state.folder
+        app.run_job("preview", partial(jobs.load_preview, app.service, folder, tag, error_line))
+
+
+def ask_apply(app: GtsdApp, to_tag: str | None, *, whole: bool) -> None:
+    if app.busy:
+        app.notify(f"{app.busy}: wait until it finishes", severity="warning")
+        return
+    st = app.state
+    if st is None:
+        app.notify("still loading the folder", severity="warning")
+        return
+    if not st.db.connected:
+        app.notify("no database: nothing can be applied until it is back", severity="warning")
+        return
+    if st.report is None or not st.report.pending or (to_tag is None and not whole):
+        app.notify("nothing pending: every migration of the folder is applied", severity="warning")
+        return
+    app.run_job("plan", partial(jobs.show_plan, app.service, to_tag))
+
+
+def confirm_apply(app: GtsdApp, event: msg.PlanShown) -> None:
+    if event.error is not None:
+        app.push_screen(ErrorScreen("Cannot apply", "nothing was run", [event.error]))
+        return
+    if event.body is None or event.body == "nothing to apply":
+        app.notify("nothing to apply", severity="warning")
+        return
+    to_tag = event.to_tag
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            set_busy(app, "applying")
+            app.pending.write_log("starting…", fresh=True)
+            app.run_job("apply", partial(jobs.apply, app.service, to_tag, app.post_to_screen))
+
+    title = "Apply all pending migrations?" if to_tag is None else f"Apply up to {to_tag}?"
+    app.push_screen(ConfirmScreen(title, event.body), answer)
+
+
+def progressed(app: GtsdApp, event: msg.ApplyProgressed) -> None:
+    e = event.event
+    if isinstance(e, LockWaiting):
+        text = f"waiting for the migration lock held by {e.who} ({e.remaining:.0f}s left)"
+    elif isinstance(e, PlanReady):
+        text = f"applying {len(e.tags)} migration(s)…"
+    elif isinstance(e, StepStarted):
+        text = f"[{e.index + 1}/{e.total}] {e.tag}…"
+    elif isinstance(e, StepDone):
+        text = f"✓ {e.tag} {e.seconds * 1000:.0f} ms"
+    elif isinstance(e, PoolerDetected | Note):
+        text = e.message
+    app.pending.write_log(text)
+
+
+def finished(app: GtsdApp, event: msg.ApplyFinished) -> None:
+    set_busy(app, "")
+    failure = event.failure
+    if failure is None:
+        n = len(event.applied)
+        app.pending.write_log(f"✓ applied {n} migration(s)" if n else "nothing to apply")
+    else:
+        app.pending.write_log(f"✗ {failure.message}")
+        app.pending.fail(failure.tag, failure.where or failure.message)
+        head = [f"SQLSTATE {failure.sqlstate}", failure.server_message or ""] if failure.sqlstate else []
+        app.push_screen(ErrorScreen(failure.title, failure.where, head + failure.details() or [failure.message]))
+        if failure.tag is not None:
+            app.pending.focus_failure(failure.tag, failure.line)
+    reload(app)
+
+
+# ---- sessions -------------------------------------------------------------------------------------
+
+
+def ask_signal(app: GtsdApp, session: Session, terminate: bool) -> None:
+    pid = session.pid
+    what = "Terminate the session" if terminate else "Cancel the running query"
+    body = f"pid {pid} · {session.database} · {session.application or 'no application_name'} · {session.state}\n\n"
+    body += session.query or "(no query text)"
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.run_job("signal", partial(jobs.signal, app.service, pid, terminate), exclusive=False)
+
+    label = "Terminate" if terminate else "Cancel query"
+    app.push_screen(ConfirmScreen(f"{what} of pid {pid}?", body, action_label=label), answer)
+
+
+def signalled(app: GtsdApp, event: msg.SignalSent) -> None:
+    verb = "terminated" if event.terminate else "cancelled its query"
+    if event.delivered:
+        app.notify(f"pid {event.pid}: {verb}")
+    else:
+        app.notify(f"pid {event.pid}: not signalled (gone, or not allowed)", severity="warning")
+    app.schedule_stats(0.2)
+
+
+# ---- renumber, reset, backup, new -----------------------------------------------------------------
+
+
+def planned_renumber(app: GtsdApp, event: msg.RenumberPlanned) -> None:
+    plan = event.context.plan
+    if plan.noop:
+        app.notify("nothing to renumber: the folder is consistent")
+        return
+    body = [f"kept in place ({event.context.pinned_by}): {len(plan.kept)}"] + [
+        f"  {c.describe()}" for c in plan.changes
+    ]
+    body += [f"  write {w}" for w in sorted(plan.writes)] + [f"  delete {d}" for d in plan.deletes]
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.run_job("renumber", partial(jobs.renumber, app.service, plan))
+
+    app.push_screen(ConfirmScreen("Renumber migrations?", "\n".join(body), action_label="Renumber"), answer)
+
+
+def renumbered(app: GtsdApp, event: msg.RenumberDone) -> None:
+    if event.error:
+        app.push_screen(ErrorScreen("Renumber failed", "", [event.error]))
+    else:
+        app.notify(event.summary)
+    reload(app)
+
+
+def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
+    body = (
+        f"Drop database {event.name!r}, create it again and apply every migration.\n"
+        "A later reset with unchanged migrations clones a saved template."
+    )
+    if not event.local:
+        body += "\n\nThis is NOT a local server."
+
+    def backup_answer(yes: bool | None) -> None:
+        if yes is None:
+            app.notify("reset cancelled")
+        elif yes:
+            set_busy(app, "backing up")
+            app.pending.write_log("backup: running pg_dump…", fresh=True)
+            app.run_job("backup", partial(jobs.backup, app.service, True))
+        else:
+            start_reset(app)
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            question = ConfirmScreen(
+                "Back up first?",
+                f"pg_dump {event.name!r} to backup_YYYYMMDD_HHMMSS.sql in the project folder before dropping it.",
+                action_label="Back up, then reset",
+                cancel_label="Reset without backup",
+                escape_aborts=True,
+            )
+            app.push_screen(question, backup_answer)
+
+    typed = None if event.local else event.name
+    app.push_screen(ConfirmScreen("Reset the database?", body, action_label="Reset", type_to_confirm=typed), answer)
+
+
+def start_reset(app: GtsdApp, *, fresh: bool = True) -> None:
+    set_busy(app, "resetting")
+    app.pending.write_log("reset: starting…", fresh=fresh)
+    app.run_job("reset", partial(jobs.reset, app.service, app.post_to_screen))
+
+
+def backed_up(app: GtsdApp, event: msg.BackupFinished) -> None:
+    set_busy(app, "")
+    if event.error is not None:
+        title = "Backup failed: the database was not reset" if event.then_reset else "Backup failed"
+        app.push_screen(ErrorScreen(title, "", [event.error]))
+        return
+    app.notify(f"backup written to {event.path}")
+    app.pending.write_log(f"backup: {event.path}")
+    if event.then_reset:
+        start_reset(app, fresh=False)
+
+
+def reset_finished(app: GtsdApp, event: msg.ResetFinished) -> None:
+    set_busy(app, "")
+    if event.timings is None:
+        app.pending.write_log(f"✗ reset failed: {event.error}")
+        app.push_screen(ErrorScreen("Reset failed", "", [event.error or "unknown error"]))
+    else:
+        summary = "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in event.timings.items())
+        app.pending.write_log(f"✓ reset: {summary}")
+        app.notify(f"reset: {summary}")
+    reload(app)
+
+
+def ask_new(app: GtsdApp) -> None:
+    def answer(name: str | None) -> None:
+        if name:
+            app.run_job("new", partial(jobs.create, app.service, name))
+
+    app.push_screen(PromptScreen("New migration", "short name, e.g. add_user_streaks"), answer)
+
+
+def created(app: GtsdApp, event: msg.MigrationCreated) -> None:
+    if event.error:
+        app.push_screen(ErrorScreen("New migration failed", "", [event.error]))
+    else:
+        app.notify(f"created {event.file}")
+    reload(app)
+
+
+def open_finding(app: GtsdApp, finding: Finding) -> None:
+    app.push_screen(TextScreen(f"{finding.code}: {finding.severity}", finding_detail(finding)))
+
+
+def worker_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None:
+    """An unexpected worker error: shown, and what that worker left half-done reset."""
+    error = f"{type(exc).__name__}: {exc}"
+    if group == "preview":  # e.g. the file was deleted after the folder was read: name it, drop the old SQL
+        app.pending.preview_failed(str(exc))
+        app.notify(str(exc), title="Preview failed", severity="error")
+        return
+    if group == "stats":
+        app.connections.show_error(error)
+        app.schedule_stats()
+        return
+    if group in ("apply", "reset", "backup"):
+        app.pending.write_log(f"✗ {group} stopped: {error}")
+        set_busy(app, "")
+        reload(app)
+    title = {"reset": "Reset failed", "apply": "Apply failed"}.get(group, f"Unexpected error ({group})")
+    app.push_screen(ErrorScreen(title, "", [error]))
+
+
+def quit_console(app: GtsdApp) -> None:
+    if not app.busy:
+        app.exit()
+        return
+
+    def answer(ok: bool | None) -> None:
+        if ok:
+            app.service.cancel_apply()
+            app.exit()
+
+    body = f"{app.busy.capitalize()} now: quitting cancels it (the running migration is rolled back)."
+    app.push_screen(ConfirmScreen(f"Quit while {app.busy}?", body, action_label="Quit"), answer)
+
+
+def palette(app: GtsdApp, action: str) -> None:
+    """A palette entry: go to the pane the action belongs to, then run it as its key would."""
+    from gtsd_tui.tui.app import PANE_ACTIONS
+
+    if action.startswith("pane:"):
+        app.action_focus_pane(action.removeprefix("pane:"))
+        return
+    panes = PANE_ACTIONS.get(action)
+    if panes and app.active_pane() not in panes:
+        app.action_focus_pane(panes[0])
+    if app.check_action(action, ()) is False:
+        app.notify(f"{action.replace('_', ' ')}: not available here (read-only, or nothing to fix)", severity="warning")
+        return
+    getattr(app, f"action_{action}")()

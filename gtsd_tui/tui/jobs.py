@@ -1,0 +1,131 @@
+"""The console's blocking work: each job runs in a worker thread and returns the one message it posts.
+
+Expected failures (a refused plan, a lost database, a failed statement) come back as typed messages;
+anything else raises, and the app's single ``Worker.StateChanged`` handler shows it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.message import Message
+
+from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.renumber import RenumberPlan
+from gtsd_tui.errors import GtsdError
+from gtsd_tui.services.apply import ApplyEvent, failure_of
+from gtsd_tui.services.console import ConsoleService, ConsoleState
+from gtsd_tui.tui import messages as msg
+
+Post = Callable[[Message], object]
+
+
+def load_state(service: ConsoleService) -> msg.StateLoaded:
+    return msg.StateLoaded(service.refresh())
+
+
+def load_findings(service: ConsoleService, state: ConsoleState) -> msg.FindingsLoaded:
+    return msg.FindingsLoaded(service.findings(state), state)
+
+
+def load_preview(service: ConsoleService, folder: Folder, tag: str, error_line: int | None) -> msg.PreviewLoaded:
+    preview = service.preview(folder, tag)  # OSError (file deleted) reaches the worker-error handler
+    preview.error_line = error_line
+    return msg.PreviewLoaded(preview)
+
+
+def open_file(service: ConsoleService, state: ConsoleState, tag: str) -> msg.FileOpened:
+    title, lines = service.file_view(state, tag)
+    return msg.FileOpened(title, lines)
+
+
+def show_plan(service: ConsoleService, to_tag: str | None) -> msg.PlanShown:
+    try:
+        return msg.PlanShown(to_tag, service.plan_text(to_tag))
+    except GtsdError as exc:
+        return msg.PlanShown(to_tag, None, str(exc))
+
+
+def apply(service: ConsoleService, to_tag: str | None, post: Post) -> msg.ApplyFinished:
+    def listen(event: ApplyEvent) -> None:
+        post(msg.ApplyProgressed(event))
+
+    try:
+        result = service.apply(to_tag, listen)
+    except GtsdError as exc:
+        return msg.ApplyFinished([], failure_of(exc))
+    return msg.ApplyFinished(result.applied_tags, None)
+
+
+def poll_stats(service: ConsoleService, indexes: bool, instances: int) -> msg.StatsUpdated:
+    try:
+        return msg.StatsUpdated(service.stats(indexes=indexes, instances=instances))
+    except GtsdError as exc:  # a lost connection is a state, not a crash
+        return msg.StatsUpdated(None, str(exc))
+
+
+def signal(service: ConsoleService, pid: int, terminate: bool) -> msg.SignalSent:
+    return msg.SignalSent(pid, terminate, service.signal(pid, terminate=terminate))
+
+
+def plan_renumber(service: ConsoleService) -> msg.RenumberPlanned | msg.RenumberDone:
+    try:
+        return msg.RenumberPlanned(service.renumber_plan())
+    except GtsdError as exc:
+        return msg.RenumberDone("", f"nothing changed: {exc}")
+
+
+def renumber(service: ConsoleService, plan: RenumberPlan) -> msg.RenumberDone:
+    try:
+        service.apply_renumber(plan)
+    except GtsdError as exc:
+        return msg.RenumberDone("", str(exc))
+    return msg.RenumberDone(f"renumbered {len(plan.changes)} migration(s)")
+
+
+def reset_target(service: ConsoleService) -> msg.ResetTargetKnown:
+    name, local = service.reset_target()
+    return msg.ResetTargetKnown(name, local)
+
+
+def backup(service: ConsoleService, then_reset: bool) -> msg.BackupFinished:
+    try:
+        return msg.BackupFinished(service.backup(), None, then_reset)
+    except GtsdError as exc:
+        return msg.BackupFinished(None, str(exc), then_reset)
+
+
+def reset(service: ConsoleService, post: Post) -> msg.ResetFinished:
+    def progress(text: str) -> None:
+        post(msg.ResetProgressed(text))
+
+    try:
+        return msg.ResetFinished(service.reset(progress))
+    except GtsdError as exc:
+        return msg.ResetFinished(None, str(exc))
+
+
+def create(service: ConsoleService, name: str) -> msg.MigrationCreated:
+    try:
+        return msg.MigrationCreated(service.create(name))
+    except GtsdError as exc:
+        return msg.MigrationCreated("", str(exc))
+
+
+def watch(service: ConsoleService, post: Post, cancelled: Callable[[], bool], epoch: Callable[[], int]) -> None:
+    """Poll the folder's signature every 0.3 s; post FolderChanged once a change has settled (one quiet
+    poll: an editor's save or a ``git merge`` is seen once, not once per file). Our own refreshes move
+    ``epoch``, and the baseline is taken again then (reading git's index may touch it)."""
+    last, seen_epoch, changed = service.watch_signature(), epoch(), False
+    while not cancelled():
+        time.sleep(0.3)
+        now = service.watch_signature()
+        if epoch() != seen_epoch and not changed:
+            last, seen_epoch = now, epoch()
+            continue
+        if now != last:
+            last, changed = now, True
+        elif changed:
+            changed = False
+            post(msg.FolderChanged())

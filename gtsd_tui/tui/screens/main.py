@@ -1,0 +1,152 @@
+"""The main screen: the four panes, and the dispatch of what the workers report to the flows and panes.
+
+Workers post their results here (not to the app): once the screen is gone, late results are dropped
+with it, so no handler runs against widgets that no longer exist.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from gtsd_tui.tui import flows
+from gtsd_tui.tui import messages as msg
+from gtsd_tui.tui.screens.text_view import TextScreen
+from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
+from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
+from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
+from gtsd_tui.tui.widgets.history_pane import HistoryPane
+from gtsd_tui.tui.widgets.pending_pane import PendingPane
+from gtsd_tui.tui.widgets.rows import RowTable
+
+if TYPE_CHECKING:
+    from gtsd_tui.tui.app import GtsdApp
+
+
+class MainScreen(Screen[None]):
+    def __init__(self, app: GtsdApp) -> None:
+        super().__init__(id="main")
+        self.console = app
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar()
+        yield TabStrip()
+        with Grid(id="grid"):
+            yield HistoryPane()
+            yield PendingPane()
+            yield ConflictsPane()
+            yield ConnectionsPane()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.console.start()
+
+    @on(msg.StateLoaded)
+    def _state_loaded(self, event: msg.StateLoaded) -> None:
+        flows.state_loaded(self.console, event.state)
+        if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
+            self.call_after_refresh(self._signal_ready)
+
+    def _signal_ready(self) -> None:
+        """The first screen with data is painted: tell a benchmark when (``GTSD_TUI_READY_FILE``) and exit."""
+        out = os.environ.get("GTSD_TUI_READY_FILE")
+        if out:
+            Path(out).write_text(repr(time.time()))
+        self.console.exit()
+
+    @on(msg.FindingsLoaded)
+    def _findings_loaded(self, event: msg.FindingsLoaded) -> None:
+        if event.state is self.console.state:  # else a newer state is shown; its own findings follow
+            event.state.findings = event.findings
+            self.query_one(ConflictsPane).show(event.findings)
+            self.console.refresh_bindings()
+
+    @on(msg.FolderChanged)
+    def _folder_changed(self) -> None:
+        if not self.console.busy:
+            flows.reload(self.console)
+
+    @on(PendingPane.PreviewWanted)
+    def _preview_wanted(self, event: PendingPane.PreviewWanted) -> None:
+        flows.load_preview(self.console, event.tag, event.error_line)
+
+    @on(msg.PreviewLoaded)
+    def _preview_loaded(self, event: msg.PreviewLoaded) -> None:
+        self.query_one(PendingPane).show_preview(event.preview)
+
+    @on(RowTable.Selected, "#history-table, #pending-table")
+    def _row_selected(self) -> None:
+        self.console.action_open()  # enter: the table takes the key and says so with Selected
+
+    @on(msg.FileOpened)
+    def _file_opened(self, event: msg.FileOpened) -> None:
+        self.console.push_screen(TextScreen(event.title, event.lines))
+
+    @on(ConflictsPane.Opened)
+    def _finding_opened(self, event: ConflictsPane.Opened) -> None:
+        flows.open_finding(self.console, event.finding)
+
+    @on(msg.StatsUpdated)
+    def _stats_updated(self, event: msg.StatsUpdated) -> None:
+        self.console.schedule_stats()
+        pane = self.query_one(ConnectionsPane)
+        if event.stats is None:
+            pane.show_error(event.error or "no statistics")
+        else:
+            pane.show(event.stats)
+
+    @on(ConnectionsPane.SignalWanted)
+    def _signal_wanted(self, event: ConnectionsPane.SignalWanted) -> None:
+        flows.ask_signal(self.console, event.session, event.terminate)
+
+    @on(msg.SignalSent)
+    def _signal_sent(self, event: msg.SignalSent) -> None:
+        flows.signalled(self.console, event)
+
+    @on(msg.PlanShown)
+    def _plan_shown(self, event: msg.PlanShown) -> None:
+        flows.confirm_apply(self.console, event)
+
+    @on(msg.ApplyProgressed)
+    def _apply_progressed(self, event: msg.ApplyProgressed) -> None:
+        flows.progressed(self.console, event)
+
+    @on(msg.ApplyFinished)
+    def _apply_finished(self, event: msg.ApplyFinished) -> None:
+        flows.finished(self.console, event)
+
+    @on(msg.RenumberPlanned)
+    def _renumber_planned(self, event: msg.RenumberPlanned) -> None:
+        flows.planned_renumber(self.console, event)
+
+    @on(msg.RenumberDone)
+    def _renumber_done(self, event: msg.RenumberDone) -> None:
+        flows.renumbered(self.console, event)
+
+    @on(msg.ResetTargetKnown)
+    def _reset_target(self, event: msg.ResetTargetKnown) -> None:
+        flows.confirm_reset(self.console, event)
+
+    @on(msg.ResetProgressed)
+    def _reset_progressed(self, event: msg.ResetProgressed) -> None:
+        self.query_one(PendingPane).write_log(f"reset: {event.text}")
+
+    @on(msg.ResetFinished)
+    def _reset_finished(self, event: msg.ResetFinished) -> None:
+        flows.reset_finished(self.console, event)
+
+    @on(msg.BackupFinished)
+    def _backup_finished(self, event: msg.BackupFinished) -> None:
+        flows.backed_up(self.console, event)
+
+    @on(msg.MigrationCreated)
+    def _created(self, event: msg.MigrationCreated) -> None:
+        flows.created(self.console, event)

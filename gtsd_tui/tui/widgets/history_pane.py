@@ -1,0 +1,71 @@
+"""History: applied (and modified) migrations, and rows the folder does not know."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from gtsd_tui.core.status import APPLIED, MODIFIED, MigrationStatus, StatusReport
+from gtsd_tui.services.console import ConsoleState
+from gtsd_tui.tui.render import Row, matches, state_cell, when_text
+from gtsd_tui.tui.widgets.pane import Pane
+from gtsd_tui.tui.widgets.rows import RowTable
+
+UNKNOWN_ROW = Text("? unknown row", style="red")
+
+
+def history_rows(report: StatusReport, needle: str) -> list[Row]:
+    """Applied and modified migrations, then the table's rows no migration of the folder matches."""
+    items: list[MigrationStatus] = [s for s in report.items if s.state in (APPLIED, MODIFIED)]
+    rows: list[Row] = [
+        (
+            s.migration.tag,
+            (
+                state_cell(s),
+                s.migration.tag,
+                when_text(s.row.created_at if s.row else s.migration.when),
+                (s.migration.hash or "-")[:12],
+            ),
+        )
+        for s in items
+        if matches(needle, s.migration.tag, s.state)
+    ]
+    for r in report.unknown_rows:
+        label = r.name or f"row id {r.id}"
+        if matches(needle, label, "unknown"):
+            rows.append((f"row:{r.id}", (UNKNOWN_ROW, label, when_text(r.created_at), r.hash[:12])))
+    return rows
+
+
+class HistoryPane(Pane):
+    NAME = "history"
+    HINT = "filter tags…"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: ConsoleState | None = None
+
+    def body(self) -> ComposeResult:
+        # the time is the migration's own `when` (journal) / the row's created_at: what drizzle stores;
+        # the tracking table has no applied-at column, so the label says what it is
+        yield RowTable("State", "Tag", "When (created)", "Hash", id="history-table")
+        yield Static("", id="history-note", classes="note")
+
+    def show(self, state: ConsoleState) -> None:
+        self.state = state
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        st = self.state
+        if st is None:
+            return
+        table = self.query_one("#history-table", RowTable)
+        note = self.query_one("#history-note", Static)
+        if st.report is None or not st.db.connected:
+            table.set_rows([])
+            note.update(st.folder_error or "database unreachable: which migrations are applied is unknown")
+            return
+        table.set_rows(history_rows(st.report, self.needle))
+        unknown = len(st.report.unknown_rows)
+        note.update(f"{unknown} row(s) in the table match no migration of the folder" if unknown else "")

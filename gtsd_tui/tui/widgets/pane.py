@@ -1,0 +1,66 @@
+"""The pane: a titled, focusable container with a hidden filter input (``/``) and its own body.
+
+Each pane is a subclass that owns its state and renders itself (``show(...)``); the app only tells it
+what arrived. The filter narrows the pane's own list.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from gtsd_tui.tui.widgets.rows import RowTable
+
+PANES = ("history", "pending", "conflicts", "connections")
+TITLES = {"history": "History", "pending": "Pending", "conflicts": "Conflicts", "connections": "Connections"}
+
+
+class Pane(Vertical):
+    NAME = "pane"
+    HINT = "filter…"
+
+    def __init__(self) -> None:
+        super().__init__(id=f"pane-{self.NAME}", classes="pane")
+        self.needle = ""
+        self.border_title = f"{PANES.index(self.NAME) + 1} {TITLES[self.NAME]}"
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=self.HINT, id=f"{self.NAME}-filter", classes="filter")
+        yield from self.body()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def render_rows(self) -> None:
+        """Draw the pane's list again (after its data or its filter changed)."""
+
+    @property
+    def main_table(self) -> RowTable:
+        return self.query(RowTable).first()
+
+    def focus_main(self) -> None:
+        self.main_table.focus()
+
+    def open_filter(self) -> None:
+        box = self.query_one(Input)
+        box.add_class("shown")
+        box.focus()
+
+    def clear_filter(self) -> None:
+        box = self.query_one(Input)
+        box.value = ""
+        box.remove_class("shown")
+        self.focus_main()
+
+    @on(Input.Changed, ".filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.needle = event.value
+        self.render_rows()
+
+    @on(Input.Submitted, ".filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_main()

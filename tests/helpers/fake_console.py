@@ -1,0 +1,156 @@
+"""A console service without a database: the real folder code over a real folder on disk, the
+tracking table as a list of applied tags, canned statistics. Pilot and snapshot tests use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gtsd_tui.config import load_settings
+from gtsd_tui.core.activity import Session
+from gtsd_tui.core.conflicts import Finding, check_folder
+from gtsd_tui.core.folder import Folder, load_folder
+from gtsd_tui.core.renumber import RenumberPlan
+from gtsd_tui.core.status import HistoryRow, compute_status
+from gtsd_tui.errors import DatabaseError, GtsdError
+from gtsd_tui.services.apply import ApplyResult, Listener, PlanReady, StepDone, StepStarted
+from gtsd_tui.services.console import (
+    ConsoleState,
+    DbState,
+    Info,
+    LiveStats,
+    Preview,
+    Signature,
+    folder_signature,
+    preview_of,
+)
+from gtsd_tui.services.folder_ops import RenumberContext
+from gtsd_tui.services.project import Project
+
+URL = "postgresql://app:***@db.test:5432/app"
+SLEEPER = Session(4242, "app", "psql", "active", "Timeout:PgSleep", 12.5, "SELECT pg_sleep(600)")
+BLOCKED = Session(4343, "app", "worker", "active", "Lock:relation", 3.0, "ALTER TABLE users ADD x int", (4242,))
+IDLE = Session(4444, "app", "api", "idle in transaction", "Client:ClientRead", 40.0, "UPDATE orders SET x = 1")
+
+
+class FakeConsole:
+    def __init__(self, folder: Path, *, applied: Sequence[str] = (), connected: bool = True) -> None:
+        self.folder_path = folder
+        self.applied = list(applied)
+        self.connected = connected
+        self.project = Project(load_settings(cwd=folder.parent, migrations=str(folder), environ={}))
+        self.sessions = [SLEEPER, BLOCKED, IDLE]
+        self.signals: list[tuple[int, bool]] = []
+        self.polls = 0
+        self.reset_error: BaseException | None = None
+        self.apply_error: GtsdError | None = None
+
+    def _rows(self, folder: Folder) -> list[HistoryRow]:
+        by_tag = {m.tag: m for m in folder.migrations}
+        rows = []
+        for i, tag in enumerate(self.applied):
+            m = by_tag[tag]
+            assert m.hash is not None
+            rows.append(HistoryRow(i + 1, m.hash, m.when))
+        return rows
+
+    def info(self) -> Info:
+        return Info("migrations", URL, False)
+
+    def refresh(self) -> ConsoleState:
+        try:
+            folder = load_folder(self.folder_path)
+        except GtsdError as exc:
+            return ConsoleState(None, None, [], DbState(False, URL), folder_error=str(exc))
+        if not self.connected:
+            db = DbState(False, URL, error="cannot connect to db.test:5432/app: connection refused")
+            return ConsoleState(folder, compute_status(folder, []), [], db)
+        return ConsoleState(folder, compute_status(folder, self._rows(folder)), [], DbState(True, URL, "17.2"))
+
+    def findings(self, state: ConsoleState) -> list[Finding]:
+        return check_folder(state.folder) if state.folder else []
+
+    def preview(self, folder: Folder, tag: str) -> Preview:
+        return preview_of(self.project, folder, tag)
+
+    def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]:
+        assert state.folder is not None
+        p = self.preview(state.folder, tag)
+        return tag, p.lines
+
+    def plan_text(self, to_tag: str | None) -> str:
+        return "apply the pending migrations"
+
+    def apply(self, to_tag: str | None, listen: Listener) -> ApplyResult:
+        if self.apply_error is not None:
+            raise self.apply_error
+        folder = load_folder(self.folder_path)
+        todo = [m.tag for m in folder.migrations if m.tag not in self.applied]
+        listen(PlanReady(tuple(todo), (), "per-file"))
+        for i, tag in enumerate(todo):
+            listen(StepStarted(tag, i, len(todo)))
+            self.applied.append(tag)
+            listen(StepDone(tag, 0.001, True))
+        return ApplyResult(tuple((t, 0.001) for t in todo), "per-file", (), (), False)
+
+    def cancel_apply(self) -> None:
+        pass
+
+    def stats(self, *, indexes: bool, instances: int) -> LiveStats:
+        if not self.connected:
+            raise DatabaseError("stats: connection refused")
+        self.polls += 1
+        n = self.polls
+        return LiveStats(
+            total=12 + n % 5,
+            max_connections=100,
+            active=2 + n % 3,
+            idle=8,
+            idle_in_tx=1,
+            waiting=1,
+            tps=float(10 + n % 7),
+            longest_tx_s=40.0,
+            longest_idle_tx_s=40.0,
+            blocked_wait_s=3.0,
+            blocked=("pid 4343 waits for AccessExclusiveLock on users, blocked by [4242]",),
+            sessions=tuple(self.sessions),
+            pool="our pool 1/4 available 1 waiting 0 errors 0",
+            notices=(),
+            advice=(
+                "usable connections: 100 - 3 reserved = 97",
+                f"max per instance = 97 / {instances} instance(s) = {97 // instances}",
+            ),
+        )
+
+    def signal(self, pid: int, *, terminate: bool) -> bool:
+        self.signals.append((pid, terminate))
+        self.sessions = [s for s in self.sessions if s.pid != pid]
+        return True
+
+    def watch_signature(self) -> Signature:
+        return folder_signature(self.folder_path)
+
+    def reset_target(self) -> tuple[str, bool]:
+        return "app", True
+
+    def backup(self) -> str:
+        return "backup_test.sql"
+
+    def reset(self, progress: Callable[[str], None]) -> dict[str, float]:
+        progress("recreating app")
+        if self.reset_error is not None:
+            raise self.reset_error
+        self.applied = []
+        return {"recreate": 0.01, "total": 0.02}
+
+    def create(self, name: str) -> str:
+        raise GtsdError("not in the fake")
+
+    def renumber_plan(self) -> RenumberContext:
+        raise GtsdError("not in the fake")
+
+    def apply_renumber(self, plan: RenumberPlan) -> None:
+        raise GtsdError("not in the fake")
+
+    def close(self) -> None:
+        pass

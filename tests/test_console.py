@@ -1,0 +1,257 @@
+"""Pilot tests of the console over a fake service (no database): keys, messages, failures, watching."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gtsd_tui.errors import DatabaseError
+from gtsd_tui.tui.app import GtsdApp
+from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.error import ErrorScreen
+from gtsd_tui.tui.screens.text_view import TextScreen
+from gtsd_tui.tui.widgets.rows import RowTable
+from gtsd_tui.tui.widgets.sql_preview import SqlPreview
+from tests.helpers.fake_console import FakeConsole
+
+ROOT = Path(__file__).resolve().parent.parent
+TAGS = ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    dst = tmp_path / "migrations"
+    shutil.copytree(ROOT / "migrations", dst)
+    return dst
+
+
+def keys(app: GtsdApp, table: str) -> list[str]:
+    return list(app.screen_stack[0].query_one(table, RowTable).keys)
+
+
+async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def footer_text(app: GtsdApp) -> str:
+    from textual.widgets._footer import FooterKey
+
+    return " ".join(f"{k.key_display} {k.description}" for k in app.screen.query(FooterKey) if k.region.width > 0)
+
+
+async def test_preview_of_a_deleted_file_names_it_and_drops_the_old_sql(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.pending.preview_tag == TAGS[0] and app.pending.preview_error is None)
+        await wait_for(pilot, lambda: any("users" in line for line in app.screen.query_one(SqlPreview).lines))
+        (folder / f"{TAGS[1]}.sql").unlink()
+        await pilot.press("2", "down")
+        await wait_for(pilot, lambda: app.pending.preview_error is not None)
+        assert f"{TAGS[1]}.sql" in app.pending.preview_error
+        shown = list(app.screen.query_one(SqlPreview).lines)
+        assert any(f"{TAGS[1]}.sql" in line for line in shown)
+        assert not any("CREATE TABLE" in line for line in shown)  # never the previous file's SQL
+
+
+async def test_apply_with_nothing_pending_says_why(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, applied=TAGS), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: keys(app, "#history-table") == TAGS)
+        await pilot.press("2", "A")
+        await wait_for(pilot, lambda: any("nothing pending" in n.message for n in app._notifications))
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_an_editor_save_updates_the_preview_without_refresh(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=True)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.pending.preview_tag == TAGS[0])
+        code = "import sys; open(sys.argv[1], 'a').write('\\n-- edited elsewhere\\n')"
+        subprocess.run([sys.executable, "-c", code, str(folder / f"{TAGS[0]}.sql")], check=True)
+        preview = app.screen.query_one(SqlPreview)
+        await wait_for(pilot, lambda: any("edited elsewhere" in line for line in preview.lines), 2.0)
+
+
+async def test_a_new_migration_appears_in_pending_within_two_seconds(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, applied=TAGS), live=True)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: keys(app, "#history-table") == TAGS)
+        env = {"PATH": "/usr/bin:/bin", "GTSD_CACHE_DIR": str(folder.parent / "cache")}
+        subprocess.run(
+            [sys.executable, "-m", "gtsd_tui", "new", "add_streaks", "--migrations", str(folder)],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=folder.parent,
+        )
+        await wait_for(pilot, lambda: keys(app, "#pending-table") == ["0004_add_streaks"], 2.0)
+
+
+@pytest.mark.parametrize("pane", ["1", "2", "3", "4"])
+async def test_footer_at_80x24_keeps_quit_and_help(folder: Path, pane: str) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press(pane)
+        await wait_for(pilot, lambda: "q Quit" in footer_text(app) and "? Help" in footer_text(app))
+
+
+async def test_only_keys_that_apply_are_shown(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: "c Cancel" in footer_text(app))
+        assert "Apply" not in footer_text(app)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "A Apply all" in footer_text(app))
+        text = footer_text(app)
+        assert "Cancel" not in text and "Renumber" not in text
+
+
+async def test_ctrl_c_quits_like_q(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+    assert app.return_code == 0 and not app.is_running
+
+
+@pytest.mark.parametrize("error", [DatabaseError("drop database: permission denied"), RuntimeError("boom")])
+async def test_failed_reset_is_titled_as_reset(folder: Path, error: BaseException) -> None:
+    fake = FakeConsole(folder)
+    fake.reset_error = error
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("1", "R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("n")  # no backup
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        assert app.screen.title_text == "Reset failed"
+        assert str(error) in " ".join(app.screen.lines)
+        assert app.busy == ""
+        assert any("reset" in line for line in app.pending.log_lines)
+
+
+async def test_reset_offers_a_backup_first_and_shows_progress(folder: Path) -> None:
+    fake = FakeConsole(folder, applied=TAGS)
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("1", "R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("✓ reset" in line for line in app.pending.log_lines))
+        log = app.pending.log_lines
+        assert any("backup_test.sql" in line for line in log) and any("recreating app" in line for line in log)
+        assert fake.applied == []
+
+
+async def test_lost_database_shows_countdown_and_unknown_states(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, connected=False), live=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.pause(1.2)
+        header = str(app.screen.query_one("#header").render())
+        assert "disconnected" in header and "retry in" in header
+        cells = app.screen.query_one("#pending-table", RowTable).cells
+        assert cells and all("unknown" in str(c[0]) for c in cells)
+        assert keys(app, "#history-table") == []
+
+
+async def test_conflict_rows_open_a_detail_view(tmp_path: Path) -> None:
+    from tests.helpers.git import merged_repo
+
+    repo = merged_repo(tmp_path, ROOT / "migrations", 1_800_000_000_000, 1_800_000_100_000)
+    app = GtsdApp(FakeConsole(repo / "migrations"), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: bool(app.conflicts.findings))
+        first = app.conflicts.findings[0]
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
+        text = "\n".join(app.screen.lines)
+        assert first.message.split("\n")[0] in text and "files:" in text
+        assert all(name in text for name in first.files)
+
+
+async def test_session_is_found_with_slash_and_cancelled_after_confirmation(folder: Path) -> None:
+    fake = FakeConsole(folder)
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        app.connections.show(fake.stats(indexes=False, instances=1))
+        await pilot.press("4", "slash", *"pg_sleep", "enter")
+        await wait_for(pilot, lambda: keys(app, "#sessions-table") == ["4242"])
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "4242" in app.screen.title_text and "pg_sleep(600)" in app.screen.body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: fake.signals == [(4242, False)])
+
+
+async def test_blocked_sessions_come_first_naming_their_blocker(folder: Path) -> None:
+    fake = FakeConsole(folder)
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        app.connections.show(fake.stats(indexes=False, instances=1))
+        await pilot.pause(0.05)
+        table = app.screen.query_one("#sessions-table", RowTable)
+        assert table.keys[0] == "4343"
+        assert "← 4242" in str(table.cells[0][4])
+
+
+async def test_a_failed_apply_focuses_the_failing_migration(tmp_path: Path) -> None:
+    """Against the fake: the failure carries the file and line; the pane highlights it and scrolls."""
+    from gtsd_tui.core.errorpos import Location, ServerError
+    from gtsd_tui.core.hashing import Chunk
+    from gtsd_tui.core.plan import Step
+    from gtsd_tui.db.runner import MigrationFailed
+    from tests.helpers.folders import make_folder
+
+    body = "\n".join(f"SELECT {i};" for i in range(60)) + "\nSELECT * FROM nope;"
+    folder = make_folder(tmp_path / "m", [("a", "SELECT 1;"), ("b", body)])
+    fake = FakeConsole(folder)
+    from gtsd_tui.core.folder import load_folder
+
+    m = load_folder(folder).migrations[1]
+    step = Step(m, body, [Chunk(0, body, 0, 1)], True)
+    err = ServerError("42P01", 'relation "nope" does not exist', None, None, 15, None, None, "SQL function x")
+    fake.apply_error = MigrationFailed(
+        step=step, chunk=step.chunks[0], error=err, location=Location(61, 15, 0, "  61 | SELECT * FROM nope;"), path="b"
+    )
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 2)
+        await pilot.press("2", "A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        assert "CONTEXT: SQL function x" in app.screen.lines
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.query_one(SqlPreview).error_line == 61)
+        assert app.pending.highlighted == m.tag
+        await wait_for(pilot, lambda: app.screen.query_one(SqlPreview).scroll_offset.y > 40)
+        assert app.pending.last_error is not None
+        fake.apply_error = None
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.pending.last_error is None)  # the file applied: its error is gone
