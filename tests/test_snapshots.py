@@ -1,4 +1,5 @@
-"""Snapshot tests: fixed size, the repository's sample folder, an unreachable database, no timers."""
+"""Snapshot tests over the fake console service: fixed sizes, the repository's sample folder, canned
+statistics, no timers. Each pane at 80×24 (one pane shown) and 120×34 (all four)."""
 
 from __future__ import annotations
 
@@ -6,50 +7,107 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.config import load_settings
-from gtsd_tui.services.console import ConsoleBackend
-from gtsd_tui.services.project import Project
 from gtsd_tui.tui.app import GtsdApp
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
+from tests.helpers.fake_console import FakeConsole
 
 ROOT = Path(__file__).resolve().parent.parent
-OFFLINE = "postgresql://app:secret@127.0.0.1:1/gtsd"
+APPLIED = ["0000_initial_schema", "0001_onboarding"]
+SIZES = {"80x24": (80, 24), "120x34": (120, 34)}
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> GtsdApp:
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeConsole:
     monkeypatch.chdir(ROOT)
-    project = Project(load_settings(cwd=ROOT, database_url=OFFLINE, migrations="migrations", environ={}))
-    return GtsdApp(ConsoleBackend(project), live=False)
+    return FakeConsole(ROOT / "migrations", applied=APPLIED)
 
 
-async def _loaded(pilot) -> None:
+def make(fake: FakeConsole) -> GtsdApp:
+    return GtsdApp(fake, live=False)
+
+
+async def _loaded(pilot, polls: int = 3) -> None:
+    app: GtsdApp = pilot.app
     for _ in range(200):
-        if pilot.app.state is not None and pilot.app.preview_tag is not None:
+        if app.state is not None and app.pending.preview_tag is not None and app.state.findings is not None:
             break
         await pilot.pause(0.05)
-    await pilot.pause(0.2)
+    fake = app.service
+    for _ in range(polls):
+        app.connections.show(fake.stats(indexes=False, instances=1))
+    await pilot.pause(0.3)
 
 
-def test_main_screen(snap_compare, app: GtsdApp) -> None:
-    assert snap_compare(app, terminal_size=(120, 34), run_before=_loaded)
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("pane", ["history", "pending", "conflicts", "connections"])
+def test_pane(snap_compare, fake: FakeConsole, pane: str, size: str) -> None:
+    async def before(pilot) -> None:
+        await _loaded(pilot)
+        pilot.app.action_focus_pane(pane)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make(fake), terminal_size=SIZES[size], run_before=before)
 
 
-def test_narrow_layout(snap_compare, app: GtsdApp) -> None:
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_loaded)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_connections_after_300_polls(snap_compare, fake: FakeConsole, size: str) -> None:
+    """The graphs keep to the pane's width: 300 polls later the layout is the one of the first polls."""
+
+    async def before(pilot) -> None:
+        await _loaded(pilot, polls=300)
+        pilot.app.action_focus_pane("connections")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make(fake), terminal_size=SIZES[size], run_before=before)
 
 
-def test_help_screen(snap_compare, app: GtsdApp) -> None:
+async def test_300_polls_leave_the_connections_layout_unchanged(fake: FakeConsole) -> None:
+    app = make(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, polls=3)
+        app.action_focus_pane("connections")
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#sessions-table")
+        summary = app.screen.query_one("#stats-summary")
+        before = (summary.region, table.region)
+        for _ in range(300):
+            app.connections.show(fake.stats(indexes=False, instances=1))
+        await pilot.pause(0.2)
+        assert (summary.region, table.region) == before
+        lines = str(summary.render()).split("\n")
+        assert all(len(line) <= summary.region.width for line in lines)
+
+
+def test_paused_connections(snap_compare, fake: FakeConsole) -> None:
+    async def before(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("4", "space")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make(fake), terminal_size=(80, 24), run_before=before)
+
+
+def test_lost_database(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    app = GtsdApp(FakeConsole(ROOT / "migrations", connected=False), live=False)
+
+    async def before(pilot) -> None:
+        await _loaded(pilot, polls=0)
+
+    assert snap_compare(app, terminal_size=(120, 34), run_before=before)
+
+
+def test_help_screen(snap_compare, fake: FakeConsole) -> None:
     async def before(pilot) -> None:
         await _loaded(pilot)
         await pilot.press("question_mark")
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=(120, 34), run_before=before)
+    assert snap_compare(make(fake), terminal_size=(120, 34), run_before=before)
 
 
-def test_confirm_dialog(snap_compare, app: GtsdApp) -> None:
+def test_confirm_dialog(snap_compare, fake: FakeConsole) -> None:
     async def before(pilot) -> None:
         await _loaded(pilot)
         body = (
@@ -59,10 +117,10 @@ def test_confirm_dialog(snap_compare, app: GtsdApp) -> None:
         pilot.app.push_screen(ConfirmScreen("Apply all pending migrations?", body))
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=(120, 34), run_before=before)
+    assert snap_compare(make(fake), terminal_size=(120, 34), run_before=before)
 
 
-def test_error_dialog(snap_compare, app: GtsdApp) -> None:
+def test_error_dialog(snap_compare, fake: FakeConsole) -> None:
     async def before(pilot) -> None:
         await _loaded(pilot)
         pilot.app.push_screen(
@@ -74,9 +132,10 @@ def test_error_dialog(snap_compare, app: GtsdApp) -> None:
                     'relation "no_such_table" does not exist',
                     "    4 |   no_such_table;",
                     "          ^",
+                    "CONTEXT: SQL statement in PL/pgSQL function",
                 ],
             )
         )
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=(120, 34), run_before=before)
+    assert snap_compare(make(fake), terminal_size=(120, 34), run_before=before)

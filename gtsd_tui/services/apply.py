@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
     from gtsd_tui.core.plan import ApplyPlan, Step
     from gtsd_tui.core.status import HistoryRow
     from gtsd_tui.db.lock import Holder
-    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.db.runner import Canceller as Canceller  # re-exported: commands name it through services
 
 PER_FILE, ALL = "per-file", "all"
 

@@ -6,7 +6,6 @@ real one over a project, a small pool and a stats collector.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,11 +14,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from gtsd_tui.core.activity import Session
 from gtsd_tui.core.conflicts import Finding, check_database, check_folder
-from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.hashing import split_chunks
-from gtsd_tui.core.lines import LazyLines
+from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import GtsdError
+from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
@@ -30,9 +28,6 @@ if TYPE_CHECKING:
     from gtsd_tui.db.stats import StatsCollector
     from gtsd_tui.services.apply import ApplyResult, Listener
     from gtsd_tui.services.folder_ops import RenumberContext
-
-LARGE = 4 << 20
-Signature = tuple[tuple[str, int, int], ...]
 
 
 @dataclass
@@ -53,20 +48,6 @@ class ConsoleState:
     findings: list[Finding]
     db: DbState
     folder_error: str | None = None
-
-
-@dataclass
-class Preview:
-    """A migration file for the preview: its lines (not widgets), chunk starts, plan notes, lint findings."""
-
-    tag: str
-    path: str
-    lines: Sequence[str]
-    chunk_lines: list[int]  # 1-based lines where a chunk starts
-    notes: list[str]
-    marks: dict[int, str] = field(default_factory=dict)  # line -> severity ("error" / "warning")
-    findings: list[tuple[int, str, str]] = field(default_factory=list)  # (line, severity, "rule: message")
-    error_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,71 +103,6 @@ class ConsoleService(Protocol):
     def close(self) -> None: ...
 
 
-def folder_signature(folder: Path) -> Signature:
-    """(name, size, mtime) of the folder's entries, ``meta/`` and git's HEAD and index: a change to any
-    of them (an editor save, ``gtsd-tui new``, ``git merge``/``checkout``) changes the signature."""
-    out: list[tuple[str, int, int]] = []
-    for d in (folder, folder / "meta"):
-        try:
-            with os.scandir(d) as it:
-                for e in it:
-                    try:
-                        st = e.stat()
-                    except OSError:
-                        continue
-                    out.append((e.path, st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append((str(d), -1, -1))
-    top = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
-    if top is not None:
-        for name in ("HEAD", "index"):
-            try:
-                st = (top / ".git" / name).stat()
-                out.append((name, st.st_size, st.st_mtime_ns))
-            except OSError:
-                pass
-    return tuple(sorted(out))
-
-
-def preview_of(project: Project, folder: Folder, tag: str) -> Preview:
-    """The file, its chunk starts, plan notes and lint findings. A file deleted since the folder was read
-    raises OSError naming it (the console shows that, never the previous file)."""
-    m = folder.by_tag(tag)
-    if m is None or m.file is None:
-        return Preview(tag, "", [f"-- {tag}: file missing"], [], [])
-    path = folder.file_path(m)
-    raw = path.read_bytes()
-    if len(raw) > LARGE:  # lines decoded only when they scroll into view
-        mb = len(raw) / 1e6
-        return Preview(tag, str(path), LazyLines(raw), [], [f"{mb:.1f} MB: chunk marks and plan notes skipped"])
-    text = raw.decode("utf-8", "replace")
-    chunks = split_chunks(text)
-    from gtsd_tui.core.lint import hand_written_tags, lint_text
-
-    found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
-    notes = _plan_notes(project, folder, m, text)
-    listed = [(f.line, f.severity, f"{f.rule}: {f.message}") for f in found]
-    marks: dict[int, str] = {}
-    for f in found:  # an error on a line outranks a warning there
-        if f.severity == "error" or f.line not in marks:
-            marks[f.line] = f.severity
-    return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, marks, listed)
-
-
-def _plan_notes(project: Project, folder: Folder, m: Migration, text: str) -> list[str]:
-    from gtsd_tui.core.plan import PlanRefused, step_for
-
-    chunks = len(split_chunks(text))
-    try:
-        step = step_for(folder, m, "per-file")
-    except PlanRefused as exc:
-        return [f"refused: {exc}"]
-    mode = (
-        "one transaction with its row" if step.transactional else "autocommit: " + ", ".join(r for r, _ in step.non_tx)
-    )
-    return [f"{chunks} chunk(s); {mode}; advisory lock on {project.settings.table_label}"]
-
-
 class ConsoleBackend:
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -225,7 +141,22 @@ class ConsoleBackend:
         except GtsdError as exc:
             return ConsoleState(None, None, [], DbState(False, url, error=None), folder_error=str(exc))
         db, rows = self.db_state()
+        if not db.connected and self._follow_embedded():  # the embedded server restarted on another port
+            db, rows = self.db_state()
         return ConsoleState(folder, compute_status(folder, rows or []), [], db)
+
+    def _follow_embedded(self) -> bool:
+        """An embedded server that was stopped and started again listens on a new port: use it."""
+        if not self.project.embedded:
+            return False
+        from gtsd_tui.db.embedded import running_url
+
+        url = running_url(self.project.settings.cwd / ".gtsd")
+        if url is None or url == self.project.url:
+            return False
+        self.close()
+        self.project.url = url
+        return True
 
     def findings(self, state: ConsoleState) -> list[Finding]:
         if state.folder is None or state.report is None:

@@ -9,7 +9,8 @@ from textual.message import Message
 
 from gtsd_tui.core.conflicts import Finding
 from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
-from gtsd_tui.services.console import ConsoleState, LiveStats, Preview
+from gtsd_tui.services.console import ConsoleState, LiveStats
+from gtsd_tui.services.files import Preview
 from gtsd_tui.services.folder_ops import RenumberContext
 
 

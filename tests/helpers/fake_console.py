@@ -14,16 +14,8 @@ from gtsd_tui.core.renumber import RenumberPlan
 from gtsd_tui.core.status import HistoryRow, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
 from gtsd_tui.services.apply import ApplyResult, Listener, PlanReady, StepDone, StepStarted
-from gtsd_tui.services.console import (
-    ConsoleState,
-    DbState,
-    Info,
-    LiveStats,
-    Preview,
-    Signature,
-    folder_signature,
-    preview_of,
-)
+from gtsd_tui.services.console import ConsoleState, DbState, Info, LiveStats
+from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.folder_ops import RenumberContext
 from gtsd_tui.services.project import Project
 

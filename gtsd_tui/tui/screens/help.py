@@ -9,13 +9,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 HELP = """\
-Panes: 1 History · 2 Pending · 3 Conflicts · 4 Connections (tab / shift+tab cycle)
-History   enter: show the file (the diff for a modified one)
-Pending   a: apply up to the highlighted · A: apply all · the preview shows the plan notes
-Conflicts n: renumber (shows the plan first)
-Connections  space: pause · + / -: refresh interval
-Everywhere  /: filter · r: refresh · R: reset the database · ctrl+p: commands · ?: help · q: quit
-States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file  + not-in-journal"""
+Panes: 1 History · 2 Pending · 3 Conflicts · 4 Connections (tab / shift+tab, or click the tabs)
+History   enter: the file (the diff for a modified one) · R: reset the database (offers a backup)
+Pending   a: apply up to the highlighted · A: apply all · enter: the file · findings under the preview
+Conflicts enter: a finding in full (files, suggested fix) · n: renumber (shows the plan first)
+Connections  c: cancel the query · K: terminate the session (both ask first) · s: sort · space: pause
+             + / -: refresh interval · i: app instances for the pool advice · x: index usage
+Everywhere  /: filter · esc: clear it · r: refresh · ctrl+p: commands · ?: help · q or ctrl+c: quit
+The folder is watched: a save, `gtsd-tui new` or `git merge` shows within a second.
+States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file  + not-in-journal  ? unknown"""
 
 
 class HelpScreen(ModalScreen[None]):

@@ -100,6 +100,9 @@ class MainScreen(Screen[None]):
         pane = self.query_one(ConnectionsPane)
         if event.stats is None:
             pane.show_error(event.error or "no statistics")
+            state = self.console.state
+            if state is not None and state.db.connected:  # the server may be gone: the header must say so
+                flows.reload(self.console)
         else:
             pane.show(event.stats)
 

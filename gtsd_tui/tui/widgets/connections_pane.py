@@ -88,8 +88,10 @@ class ConnectionsPane(Pane):
         self.render_rows()
 
     def show_error(self, error: str) -> None:
-        self.error = error
+        """No statistics: the error, and no sessions (a stale list would be taken for a live one)."""
+        self.error, self.stats = error, None
         self._render_summary()
+        self.render_rows()
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
@@ -135,11 +137,9 @@ class ConnectionsPane(Pane):
         self._render_status()
 
     def _render_status(self) -> None:
-        state = "[b reverse] PAUSED [/] space resumes" if self.paused else f"every {self.interval:g}s"
+        state = "[b reverse] PAUSED [/] space resumes" if self.paused else f"every {self.interval:g}s (+/-)"
         shown = f"{len(self.shown)} session(s)" + (f" matching {self.needle!r}" if self.needle else "")
-        self.query_one("#stats-status", Static).update(
-            f"{state} · {shown} · sort: {self.sort} · +/- interval · i instances ({self.instances}) · x indexes"
-        )
+        self.query_one("#stats-status", Static).update(f"{state} · {shown} · sort: {self.sort}")
 
     def _graph(self, label: str, key: str, width: int) -> str:
         head = fit(label, LABEL).ljust(LABEL)

@@ -27,7 +27,7 @@ class HeaderBar(Static):
             out.append(f"  [{busy}]", style="bold yellow")
         if read_only:
             out.append("  read-only", style="bold")
-        out.append(f"  {info.folder}  {info.url}")
+        out.append(f"  {info.folder}  {state.db.url if state is not None else info.url}")
         if info.embedded:
             out.append("  (embedded server in .gtsd/)", style="dim")
         if state is not None and not state.db.connected and state.db.error:

@@ -11,7 +11,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from gtsd_tui.core.status import APPLIED, MODIFIED, MigrationStatus
-from gtsd_tui.services.console import ConsoleState, Preview
+from gtsd_tui.services.console import ConsoleState
+from gtsd_tui.services.files import Preview
 from gtsd_tui.tui.render import UNKNOWN, Row, matches, severity_cell, state_cell
 from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -86,6 +87,7 @@ class PendingPane(Pane):
             self.query_one(SqlPreview).show([])
             self.query_one("#plan-notes", Static).update("nothing pending" if not self.needle else "no match")
             self.query_one("#findings-table", RowTable).set_rows([])
+            self.set_class(False, "has-findings")
 
     @on(RowTable.Highlighted, "#pending-table")
     def _highlighted(self, event: RowTable.Highlighted) -> None:

@@ -1,0 +1,95 @@
+"""The console's file work, done in its workers: a migration's preview and the folder's signature."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gtsd_tui.core.folder import Folder, Migration
+from gtsd_tui.core.hashing import split_chunks
+from gtsd_tui.core.lines import LazyLines
+from gtsd_tui.services.project import Project
+
+LARGE = 4 << 20
+Signature = tuple[tuple[str, int, int], ...]
+
+
+@dataclass
+class Preview:
+    """A migration file for the preview: its lines (not widgets), chunk starts, plan notes, lint findings."""
+
+    tag: str
+    path: str
+    lines: Sequence[str]
+    chunk_lines: list[int]  # 1-based lines where a chunk starts
+    notes: list[str]
+    marks: dict[int, str] = field(default_factory=dict)  # line -> severity ("error" / "warning")
+    findings: list[tuple[int, str, str]] = field(default_factory=list)  # (line, severity, "rule: message")
+    error_line: int | None = None
+
+
+def folder_signature(folder: Path) -> Signature:
+    """(name, size, mtime) of the folder's entries, ``meta/`` and git's HEAD and index: a change to any
+    of them (an editor save, ``gtsd-tui new``, ``git merge``/``checkout``) changes the signature."""
+    out: list[tuple[str, int, int]] = []
+    for d in (folder, folder / "meta"):
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        continue
+                    out.append((e.path, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(d), -1, -1))
+    top = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
+    if top is not None:
+        for name in ("HEAD", "index"):
+            try:
+                st = (top / ".git" / name).stat()
+                out.append((name, st.st_size, st.st_mtime_ns))
+            except OSError:
+                pass
+    return tuple(sorted(out))
+
+
+def preview_of(project: Project, folder: Folder, tag: str) -> Preview:
+    """The file, its chunk starts, plan notes and lint findings. A file deleted since the folder was read
+    raises OSError naming it (the console shows that, never the previous file)."""
+    m = folder.by_tag(tag)
+    if m is None or m.file is None:
+        return Preview(tag, "", [f"-- {tag}: file missing"], [], [])
+    path = folder.file_path(m)
+    raw = path.read_bytes()
+    if len(raw) > LARGE:  # lines decoded only when they scroll into view
+        mb = len(raw) / 1e6
+        return Preview(tag, str(path), LazyLines(raw), [], [f"{mb:.1f} MB: chunk marks and plan notes skipped"])
+    text = raw.decode("utf-8", "replace")
+    chunks = split_chunks(text)
+    from gtsd_tui.core.lint import hand_written_tags, lint_text
+
+    found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
+    notes = _plan_notes(project, folder, m, text)
+    listed = [(f.line, f.severity, f"{f.rule}: {f.message}") for f in found]
+    marks: dict[int, str] = {}
+    for f in found:  # an error on a line outranks a warning there
+        if f.severity == "error" or f.line not in marks:
+            marks[f.line] = f.severity
+    return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, marks, listed)
+
+
+def _plan_notes(project: Project, folder: Folder, m: Migration, text: str) -> list[str]:
+    from gtsd_tui.core.plan import PlanRefused, step_for
+
+    chunks = len(split_chunks(text))
+    try:
+        step = step_for(folder, m, "per-file")
+    except PlanRefused as exc:
+        return [f"refused: {exc}"]
+    mode = (
+        "one transaction with its row" if step.transactional else "autocommit: " + ", ".join(r for r, _ in step.non_tx)
+    )
+    return [f"{chunks} chunk(s); {mode}; advisory lock on {project.settings.table_label}"]
