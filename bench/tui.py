@@ -56,19 +56,18 @@ async def preview_and_stalls(url: str) -> tuple[float, float]:
     project = Project(load_settings(cwd=folder.parent, database_url=url, migrations=str(folder), environ={}))
     app = GtsdApp(ConsoleBackend(project))
     async with app.run_test(size=(120, 34)) as pilot:
-        while app.state is None or app.preview_tag is None:
+        while app.state is None or app.pending.preview_tag is None:
             await pilot.pause(0.05)
         await pilot.pause(1.0)  # let the start-up work (findings, first preview, first stats poll) finish
-        preview = app.query_one(SqlPreview)
+        preview = app.main_screen.query_one(SqlPreview)
         t0 = time.perf_counter()
-        app.preview_tag = "0299_gen_299"
-        app.load_preview("0299_gen_299")
+        app.pending.table.select_key("0299_gen_299")  # the pane asks for the preview of the highlighted row
         while len(preview.lines) < 1000:
             await asyncio.sleep(0.001)
         await pilot.pause()
         preview_s = time.perf_counter() - t0
         # stalls: stats every 0.5 s while the 300 migrations apply
-        app.stats_interval = 0.5
+        app.connections.interval = 0.5
         worst = 0.0
         await pilot.press("2", "A")
         while not isinstance(app.screen, ConfirmScreen):
@@ -80,11 +79,11 @@ async def preview_and_stalls(url: str) -> tuple[float, float]:
             await asyncio.sleep(0.005)
             now = time.perf_counter()
             if now - last > worst and os.environ.get("GTSD_BENCH_DEBUG"):
-                print(f"stall {1000 * (now - last):.0f} ms at {app.main('#apply-log').render()}", file=sys.stderr)
+                print(f"stall {1000 * (now - last):.0f} ms at {app.pending.log_lines[-1:]}", file=sys.stderr)
             worst = max(worst, now - last)
             last = now
-            started = started or app.applying
-            if started and not app.applying:
+            started = started or bool(app.busy)
+            if started and not app.busy:
                 break
     return preview_s, worst
 

@@ -233,3 +233,29 @@ async def test_a_sleeping_session_is_found_with_slash_and_cancelled(sample: Path
         await pilot.press("y")
         thread.join(10)
     assert outcome == ["cancelled"]
+
+
+async def test_an_apply_waiting_on_a_lock_names_the_blocking_session(sample: Path, pg_url: str, cli) -> None:
+    import psycopg
+
+    assert (
+        cli("migrate", "--migrations", str(sample), "--database-url", pg_url, "--to", "0001_onboarding").returncode == 0
+    )
+    holder = psycopg.connect(pg_url, application_name="holder")
+    holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")  # 0002 references users: its DDL must wait
+    app = make_app(sample, pg_url)
+    try:
+        async with app.run_test(size=(120, 34)) as pilot:
+            await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 2)
+            app.connections.interval = 0.5
+            await pilot.press("2", "A")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            holder_pid = holder.info.backend_pid
+            await wait_for(
+                pilot, lambda: any(f"pid {holder_pid} (holder" in line for line in app.pending.log_lines), timeout=9
+            )
+            holder.rollback()
+            await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4, timeout=20)
+    finally:
+        holder.close()

@@ -18,10 +18,12 @@ from gtsd_tui.tui.screens.prompt import PromptScreen
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.conflicts_pane import finding_detail
 
+APP_NAME = "gtsd-tui"  # the application_name of our own connections (the apply's among them)
+
 if TYPE_CHECKING:
     from gtsd_tui.core.activity import Session
     from gtsd_tui.core.conflicts import Finding
-    from gtsd_tui.services.console import ConsoleState
+    from gtsd_tui.services.console import ConsoleState, LiveStats
     from gtsd_tui.tui.app import GtsdApp
 
 
@@ -108,6 +110,18 @@ def progressed(app: GtsdApp, event: msg.ApplyProgressed) -> None:
     elif isinstance(e, PoolerDetected | Note):
         text = e.message
     app.pending.write_log(text)
+
+
+def name_blockers(app: GtsdApp, stats: LiveStats) -> None:
+    """While an apply waits on a lock, the Pending pane names the session holding it (from the poll)."""
+    by_pid = {s.pid: s for s in stats.sessions}
+    for s in stats.sessions:
+        if s.application == APP_NAME and s.blocked:
+            who = [by_pid[p] for p in s.blocked_by if p in by_pid]
+            names = "; ".join(
+                f"pid {b.pid} ({b.application or 'no name'}, {b.state}: {b.short_query(40)})" for b in who
+            )
+            app.pending.write_log(f"waiting for {s.wait or 'a lock'} held by {names or s.blocked_by}")
 
 
 def finished(app: GtsdApp, event: msg.ApplyFinished) -> None:

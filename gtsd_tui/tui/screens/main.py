@@ -105,6 +105,8 @@ class MainScreen(Screen[None]):
                 flows.reload(self.console)
         else:
             pane.show(event.stats)
+            if self.console.busy == "applying":
+                flows.name_blockers(self.console, event.stats)
 
     @on(ConnectionsPane.SignalWanted)
     def _signal_wanted(self, event: ConnectionsPane.SignalWanted) -> None:
