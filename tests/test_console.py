@@ -255,3 +255,29 @@ async def test_a_failed_apply_focuses_the_failing_migration(tmp_path: Path) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.pending.last_error is None)  # the file applied: its error is gone
+
+
+async def test_tabs_are_clickable_on_a_narrow_terminal(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        assert app.active_pane() == "pending"
+        tabs = app.screen.query_one("#tabs")
+        text = str(tabs.render())
+        await pilot.click("#tabs", offset=(text.index("Connections") + 2, 0))
+        await wait_for(pilot, lambda: app.active_pane() == "connections")
+
+
+async def test_the_palette_names_each_action_once_with_its_key(folder: Path) -> None:
+    from gtsd_tui.tui.commands import ACTIONS
+
+    labels = [label for label, _, _ in ACTIONS]
+    assert len(labels) == len(set(labels))
+    assert {"lint", "check", "new", "backup"} <= {action for _, action, _ in ACTIONS}
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("1")
+        app.action_palette("apply_all")  # from another pane: goes to Pending, then runs as A would
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.active_pane() == "pending"

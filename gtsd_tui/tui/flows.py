@@ -311,16 +311,19 @@ def quit_console(app: GtsdApp) -> None:
 
 
 def palette(app: GtsdApp, action: str) -> None:
-    """A palette entry: go to the pane the action belongs to, then run it as its key would."""
-    from gtsd_tui.tui.app import PANE_ACTIONS
+    """A palette entry: go to the pane the action belongs to, then run it as its key would there."""
+    from gtsd_tui.tui.app import DESTRUCTIVE, PANE_ACTIONS
 
     if action.startswith("pane:"):
         app.action_focus_pane(action.removeprefix("pane:"))
         return
+    if action in DESTRUCTIVE and app.read_only:
+        app.notify(f"{action.replace('_', ' ')}: not in --read-only", severity="warning")
+        return
+    if action == "renumber" and not app.conflicts.fixable:
+        app.notify("renumber: no finding it fixes", severity="warning")
+        return
     panes = PANE_ACTIONS.get(action)
     if panes and app.active_pane() not in panes:
         app.action_focus_pane(panes[0])
-    if app.check_action(action, ()) is False:
-        app.notify(f"{action.replace('_', ' ')}: not available here (read-only, or nothing to fix)", severity="warning")
-        return
-    getattr(app, f"action_{action}")()
+    app.call_after_refresh(getattr(app, f"action_{action}"))  # once the focus has moved
