@@ -115,7 +115,6 @@ class GtsdApp(App[None]):
         if self.live:
             self.set_interval(1.0, self._tick)
             self.set_timer(1.0, self._stats_due)  # after the first screen: not on its path
-            self.run_worker(self._watch, name="watch", group="watch", thread=True, exit_on_error=False)
 
     # ---- workers: each posts one typed message to the main screen -------------------------------
 
@@ -130,6 +129,14 @@ class GtsdApp(App[None]):
     def post_to_screen(self, message: Message) -> object:
         """For jobs that report progress (thread-safe, like every post_message)."""
         return self.main_screen.post_message(message) if self.screen_stack else False
+
+    def watch_folder(self) -> None:
+        """Started after the first screen with data (its first scan would compete with that paint)."""
+        if self.live and not self.workers_in("watch"):
+            self.run_worker(self._watch, name="watch", group="watch", thread=True, exit_on_error=False)
+
+    def workers_in(self, group: str) -> bool:
+        return any(w.group == group and not w.is_finished for w in self.workers)
 
     def _watch(self) -> None:
         worker = get_current_worker()

@@ -53,6 +53,7 @@ def state_loaded(app: GtsdApp, state: ConsoleState) -> None:
     app.pending.show(state)
     app.refresh_bindings()
     app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
+    app.call_after_refresh(app.watch_folder)
 
 
 def load_preview(app: GtsdApp, tag: str, error_line: int | None) -> None:
