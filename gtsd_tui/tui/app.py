@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gtsd_tui.services.console import ConsoleService, ConsoleState
+from gtsd_tui.services.files import Signature
 from gtsd_tui.tui import flows, jobs
 from gtsd_tui.tui.commands import ConsoleCommands
 from gtsd_tui.tui.screens.help import HelpScreen
@@ -69,7 +70,7 @@ class GtsdApp(App[None]):
         self.state: ConsoleState | None = None
         self.busy = ""  # what runs now: "applying", "resetting", "backing up"
         self.retry_in = 0
-        self.epoch = 0  # our own refreshes, for the folder watcher
+        self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
 
     # ---- the main screen and its panes --------------------------------------------------------
 
@@ -140,7 +141,7 @@ class GtsdApp(App[None]):
 
     def _watch(self) -> None:
         worker = get_current_worker()
-        jobs.watch(self.service, self.post_to_screen, lambda: worker.is_cancelled, lambda: self.epoch)
+        jobs.watch(self.service, self.post_to_screen, lambda: worker.is_cancelled, lambda: self.seen)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

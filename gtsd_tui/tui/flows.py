@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gtsd_tui.core.activity import Session
     from gtsd_tui.core.conflicts import Finding
     from gtsd_tui.services.console import ConsoleState, LiveStats
+    from gtsd_tui.services.files import Signature
     from gtsd_tui.tui.app import GtsdApp
 
 
@@ -43,9 +44,9 @@ def set_busy(app: GtsdApp, what: str) -> None:
 # ---- apply ----------------------------------------------------------------------------------------
 
 
-def state_loaded(app: GtsdApp, state: ConsoleState) -> None:
+def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> None:
     app.state = state
-    app.epoch += 1
+    app.seen = (app.seen[0] + 1, signature)
     if not state.db.connected and app.retry_in <= 0:
         app.retry_in = RETRY_SECONDS
     app.render_header()

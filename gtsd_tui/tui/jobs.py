@@ -16,13 +16,16 @@ from gtsd_tui.core.renumber import RenumberPlan
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.services.apply import ApplyEvent, failure_of
 from gtsd_tui.services.console import ConsoleService, ConsoleState
+from gtsd_tui.services.files import Signature
 from gtsd_tui.tui import messages as msg
 
 Post = Callable[[Message], object]
+Seen = tuple[int, Signature]
 
 
 def load_state(service: ConsoleService) -> msg.StateLoaded:
-    return msg.StateLoaded(service.refresh())
+    signature = service.watch_signature()  # before reading: a change made during the read is seen later
+    return msg.StateLoaded(service.refresh(), signature)
 
 
 def load_findings(service: ConsoleService, state: ConsoleState) -> msg.FindingsLoaded:
@@ -113,17 +116,18 @@ def create(service: ConsoleService, name: str) -> msg.MigrationCreated:
         return msg.MigrationCreated("", str(exc))
 
 
-def watch(service: ConsoleService, post: Post, cancelled: Callable[[], bool], epoch: Callable[[], int]) -> None:
+def watch(service: ConsoleService, post: Post, cancelled: Callable[[], bool], seen: Callable[[], Seen]) -> None:
     """Poll the folder's signature every 0.3 s; post FolderChanged once a change has settled (one quiet
-    poll: an editor's save or a ``git merge`` is seen once, not once per file). Our own refreshes move
-    ``epoch``, and the baseline is taken again then (reading git's index may touch it)."""
-    last, seen_epoch, changed = service.watch_signature(), epoch(), False
+    poll: an editor's save or a ``git merge`` is seen once, not once per file). ``seen`` gives the
+    signature the shown state was read with (and a counter of our own refreshes): a change is measured
+    against what is on screen, never against what happened to be on disk when the watcher started."""
+    epoch, last = seen()
+    changed = False
     while not cancelled():
         time.sleep(0.3)
         now = service.watch_signature()
-        if epoch() != seen_epoch and not changed:
-            last, seen_epoch = now, epoch()
-            continue
+        if seen()[0] != epoch and not changed:  # we refreshed meanwhile: compare with what it read
+            epoch, last = seen()
         if now != last:
             last, changed = now, True
         elif changed:

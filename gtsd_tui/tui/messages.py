@@ -10,13 +10,14 @@ from textual.message import Message
 from gtsd_tui.core.conflicts import Finding
 from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
 from gtsd_tui.services.console import ConsoleState, LiveStats
-from gtsd_tui.services.files import Preview
+from gtsd_tui.services.files import Preview, Signature
 from gtsd_tui.services.folder_ops import RenumberContext
 
 
 @dataclass
 class StateLoaded(Message):
     state: ConsoleState
+    signature: Signature  # the folder's, taken just before it was read (for the watcher)
 
 
 @dataclass

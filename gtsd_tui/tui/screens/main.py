@@ -51,7 +51,7 @@ class MainScreen(Screen[None]):
 
     @on(msg.StateLoaded)
     def _state_loaded(self, event: msg.StateLoaded) -> None:
-        flows.state_loaded(self.console, event.state)
+        flows.state_loaded(self.console, event.state, event.signature)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
 
