@@ -281,3 +281,15 @@ async def test_the_palette_names_each_action_once_with_its_key(folder: Path) -> 
         app.action_palette("apply_all")  # from another pane: goes to Pending, then runs as A would
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.active_pane() == "pending"
+
+
+async def test_unknown_rows_appear_in_history(folder: Path) -> None:
+    from gtsd_tui.core.status import HistoryRow
+
+    fake = FakeConsole(folder, applied=TAGS[:2])
+    fake.unknown_rows = [HistoryRow(99, "f" * 64, 1_700_000_000_000)]
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: keys(app, "#history-table") == [*TAGS[:2], "row:99"])
+        cells = app.screen.query_one("#history-table", RowTable).cells[-1]
+        assert "unknown row" in str(cells[0]) and cells[3] == "f" * 12

@@ -111,34 +111,21 @@ def test_health_against_a_stopped_server(cli, outside_tmp: Path) -> None:
 
 
 async def test_connections_pane_shows_a_new_session(sample: Path, pg_url: str) -> None:
-    from gtsd_tui.tui.widgets.rows import RowTable
     from tests.test_tui import make_app, wait_for
 
     app = make_app(sample, pg_url)
     async with app.run_test(size=(120, 34)) as pilot:
-        app.stats_interval = 0.5
-        await wait_for(pilot, lambda: app.last_stats is not None)
-        before = app.last_stats
+        app.connections.interval = 0.5
+        await wait_for(pilot, lambda: app.connections.stats is not None)
+        before = app.connections.stats
         with psycopg.connect(pg_url, autocommit=True, application_name="brand-new-session") as other:
             other.execute("SELECT 1")
             polls = 0
             seen = False
             last = before
             while polls < 2 and not seen:
-                await wait_for(pilot, lambda prev=last: app.last_stats is not prev)
-                last = app.last_stats
+                await wait_for(pilot, lambda prev=last: app.connections.stats is not prev)
+                last = app.connections.stats
                 polls += 1
-                seen = "brand-new-session" in app.query_one("#applications-table", RowTable).keys
+                seen = any(s.application == "brand-new-session" for s in app.connections.shown)
             assert seen, "the new session did not show within two refreshes"
-
-
-def test_breakdown_by_database_and_application() -> None:
-    from gtsd_tui.tui.stats_view import breakdown
-
-    groups = [
-        {"database": "gtsd", "application": "api", "state": "active", "count": 2},
-        {"database": "gtsd", "application": "api", "state": "idle in transaction", "count": 1},
-        {"database": "other", "application": "psql", "state": "idle", "count": 4},
-    ]
-    assert breakdown(groups, "database", "") == [("other", ("other", "4", "0", "0")), ("gtsd", ("gtsd", "3", "2", "1"))]
-    assert breakdown(groups, "application", "ap") == [("api", ("api", "3", "2", "1"))]

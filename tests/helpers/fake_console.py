@@ -36,6 +36,7 @@ class FakeConsole:
         self.polls = 0
         self.reset_error: BaseException | None = None
         self.apply_error: GtsdError | None = None
+        self.unknown_rows: list[HistoryRow] = []  # rows of the table no migration of the folder matches
 
     def _rows(self, folder: Folder) -> list[HistoryRow]:
         by_tag = {m.tag: m for m in folder.migrations}
@@ -44,7 +45,7 @@ class FakeConsole:
             m = by_tag[tag]
             assert m.hash is not None
             rows.append(HistoryRow(i + 1, m.hash, m.when))
-        return rows
+        return rows + self.unknown_rows
 
     def info(self) -> Info:
         return Info("migrations", URL, False)
