@@ -20,6 +20,8 @@ def _head_type() -> Any:
     class Head(msgspec.Struct):
         id: Any = None
         prevId: Any = None  # noqa: N815 - drizzle-kit's key
+        version: Any = None
+        dialect: Any = None
 
     return Head
 
@@ -34,6 +36,8 @@ class Snapshot:
     side: str | None = None  # "ours" / "theirs" for a conflicted file
     error: str | None = None
     conflict_lines: tuple[int, ...] = ()
+    version: str | None = None
+    dialect: str | None = None
 
     @cached_property
     def data(self) -> dict[str, Any] | None:
@@ -68,12 +72,12 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
 
     try:  # ids only: the rest of the file (the whole schema) is checked for syntax but not built
         head = msgspec.json.decode(text, type=_head_type())
-        sid, prev = head.id, head.prevId
+        sid, prev, version, dialect = head.id, head.prevId, head.version, head.dialect
     except (msgspec.DecodeError, msgspec.ValidationError):
         ids = _ids_slow(text)
         if isinstance(ids, str):
             return Snapshot(name, prefix, None, None, None, side, ids, markers)
-        sid, prev = ids
+        sid, prev, version, dialect = ids
     return Snapshot(
         name,
         prefix,
@@ -83,10 +87,12 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
         side,
         None,
         markers,
+        None if version is None else str(version),
+        dialect if isinstance(dialect, str) else None,
     )
 
 
-def _ids_slow(text: str) -> tuple[Any, Any] | str:
+def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
     """The json module's reading of a file msgspec refused: its ids, or the error (with its line)."""
     try:
         data = json.loads(text)
@@ -94,7 +100,7 @@ def _ids_slow(text: str) -> tuple[Any, Any] | str:
         return f"invalid JSON at line {exc.lineno}"
     if not isinstance(data, dict):
         return "not a JSON object"
-    return data.get("id"), data.get("prevId")
+    return data.get("id"), data.get("prevId"), data.get("version"), data.get("dialect")
 
 
 def relinked(data: dict[str, Any], prev_id: str) -> dict[str, Any]:
