@@ -144,7 +144,8 @@ def _place(
     if prev_out is None:
         return data
     base = _base(snap, placed, by_id)
-    if pristine and base is not None and base.id == prev_id:
+    if pristine and (base is None and snap.prev_id not in (None, ORIGIN_UUID) or base is not None and base.id == prev_id):
+        # it follows the previous snapshot (a dangling prevId is taken to mean the same): no merge
         return data if snap.prev_id == prev_id else relinked(data, prev_id)
     problem = version_problem(data) or version_problem(prev_out)
     if problem:
