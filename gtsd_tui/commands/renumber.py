@@ -19,7 +19,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan only")
     p.add_argument("--yes", action="store_true", help="apply without asking")
     p.add_argument("--base", metavar="REF", help="never move migrations present on this git ref")
-    p.add_argument("--force", action="store_true", help="also move applied / base migrations, and merge clashing snapshots")
+    p.add_argument(
+        "--force", action="store_true", help="also move applied / base migrations, and merge clashing snapshots"
+    )
     p.add_argument("--offline", action="store_true", help="do not look at the database")
 
 

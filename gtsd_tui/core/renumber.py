@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
+from gtsd_tui.core.journal import Journal, JournalEntry
 from gtsd_tui.core.renumber_snapshots import Brought, build_chain
 from gtsd_tui.core.snapshot_merge import Clash
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError

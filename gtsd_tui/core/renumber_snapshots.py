@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.journal import dumps_json
 from gtsd_tui.core.snapshot_merge import COLLECTIONS, Change, Clash, merge3, version_problem
-from gtsd_tui.core.snapshots import ORIGIN_UUID, Snapshot, custom_snapshot, empty_snapshot, relinked
+from gtsd_tui.core.snapshots import ORIGIN_UUID, Snapshot, custom_snapshot, dumps_snapshot, empty_snapshot, relinked
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def build_chain(folder: Folder, final: list[Step], dropped: list[Migration]) -> 
             if prev_out is not None:
                 data["prevId"] = prev_id
                 res.carried.append(tag)
-            res.writes[f"meta/{name}"] = dumps_json(data).encode()
+            res.writes[f"meta/{name}"] = dumps_snapshot(data).encode()
             pristine = False
         else:
             taken.add(id(snap))
@@ -100,7 +99,7 @@ def build_chain(folder: Folder, final: list[Step], dropped: list[Migration]) -> 
             if data is not snap.data and pristine:
                 res.relinked.append(name)
             if not (snap.name == name and not snap.conflict_lines and data is snap.data):
-                res.writes[f"meta/{name}"] = dumps_json(data).encode()
+                res.writes[f"meta/{name}"] = dumps_snapshot(data).encode()
             placed.add(snap.id or "")
             sources.append((tag, snap.data))
         names[name] = data
@@ -144,7 +143,9 @@ def _place(
     if prev_out is None:
         return data
     base = _base(snap, placed, by_id)
-    if pristine and (base is None and snap.prev_id not in (None, ORIGIN_UUID) or base is not None and base.id == prev_id):
+    if pristine and (
+        base is None and snap.prev_id not in (None, ORIGIN_UUID) or base is not None and base.id == prev_id
+    ):
         # it follows the previous snapshot (a dangling prevId is taken to mean the same): no merge
         return data if snap.prev_id == prev_id else relinked(data, prev_id)
     problem = version_problem(data) or version_problem(prev_out)

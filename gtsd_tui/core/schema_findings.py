@@ -87,9 +87,9 @@ def _fork(
     theirs = [m for s in b if (m := _migration_for(folder, s))]
     fork = Fork(parent.name if parent else "(empty schema)", ours, theirs)
     tip_a, tip_b = a[-1].data, b[-1].data
-    if base is not None and tip_a is not None and tip_b is not None:
-        if not any(version_problem(d) for d in (base, tip_a, tip_b)):
-            fork.clashes = merge3(base, tip_a, tip_b).clashes
+    known = base is not None and tip_a is not None and tip_b is not None
+    if known and not any(version_problem(d) for d in (base, tip_a, tip_b) if d is not None):
+        fork.clashes = merge3(base or {}, tip_a or {}, tip_b or {}).clashes
     fork.overlaps = overlaps(_touches(folder, ours), _touches(folder, theirs))
     return fork
 

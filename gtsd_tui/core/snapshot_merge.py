@@ -138,7 +138,7 @@ def _level(path: tuple[str, ...]) -> str:
 def _merge_map(
     path: tuple[str, ...], b: dict[str, Any], o: dict[str, Any], t: dict[str, Any], out: Merged, sort: bool = False
 ) -> dict[str, Any]:
-    if o == t or o == b:
+    if o in (t, b):
         return t
     keys = list(t)
     extra = [k for k in o if k not in t]
@@ -153,7 +153,7 @@ def _merge_map(
 
 
 def _merge_entry(path: tuple[str, ...], b: Any, o: Any, t: Any, out: Merged) -> Any:
-    if o == t or o == b:
+    if o in (t, b):
         return t
     level = _level(path)
     if t == b and (level == "leaf" or o is _MISSING or t is _MISSING):
@@ -221,7 +221,7 @@ def _merge_attrs(
 
 
 def _scalar(path: tuple[str, ...], b: Any, o: Any, t: Any, out: Merged, report: bool = True) -> Any:
-    if o == t or o == b:
+    if o in (t, b):
         return t
     if t == b:
         if report:
@@ -234,7 +234,7 @@ def _scalar(path: tuple[str, ...], b: Any, o: Any, t: Any, out: Merged, report: 
 def _merge_values(path: tuple[str, ...], b: list[Any], o: list[Any], t: list[Any], out: Merged) -> list[Any]:
     """Enum values as PostgreSQL orders them: theirs' additions go before the value they precede in
     theirs (``ADD VALUE ... BEFORE``), or at the end (a plain ``ADD VALUE``)."""
-    if o == t or o == b:
+    if o in (t, b):
         return t
     kept_b = set(b)
     in_o, in_t = set(o), set(t)

@@ -44,8 +44,10 @@ class Snapshot:
         """The whole snapshot, decoded on first use (check and status read only id and prevId)."""
         if self.text is None:
             return None
-        data: dict[str, Any] = json.loads(self.text)
-        return data
+        import msgspec
+
+        data = msgspec.json.decode(self.text)  # the same values as json.loads, keys in file order
+        return data if isinstance(data, dict) else None
 
 
 def snapshot_prefix(name: str) -> str:
@@ -101,6 +103,14 @@ def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
     if not isinstance(data, dict):
         return "not a JSON object"
     return data.get("id"), data.get("prevId"), data.get("version"), data.get("dialect")
+
+
+def dumps_snapshot(data: dict[str, Any]) -> str:
+    """``JSON.stringify(snapshot, null, 2)`` as drizzle-kit writes it (the same bytes as
+    ``json.dumps(indent=2, ensure_ascii=False)``, checked on kit output; many times faster)."""
+    import msgspec
+
+    return msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
 
 
 def relinked(data: dict[str, Any], prev_id: str) -> dict[str, Any]:

@@ -96,7 +96,9 @@ def _touches(kind: str, node: dict[str, Any], text: str) -> list[Touch]:
     elif kind == "IndexStmt":
         schema = (node.get("relation") or {}).get("schemaname")
         name = _unq(node.get("idxname")) or f"(unnamed on {_rel(node.get('relation'))})"
-        add(CREATE, "index", name if not schema or schema == "public" else f"{schema}.{name}", node.get("if_not_exists"))
+        add(
+            CREATE, "index", name if not schema or schema == "public" else f"{schema}.{name}", node.get("if_not_exists")
+        )
     elif kind == "CreateEnumStmt":
         add(CREATE, "type", _names(node.get("typeName")))
     elif kind == "AlterEnumStmt":
@@ -185,9 +187,8 @@ def overlaps(ours: list[Touch], theirs: list[Touch]) -> list[Overlap]:
             x.action == CREATE and not x.guarded for x in both
         )
         certain = certain or (
-            any(x.action == DROP and not x.guarded for x in mine) and any(x.action == DROP and not x.guarded for x in both)
+            any(x.action == DROP and not x.guarded for x in mine)
+            and any(x.action == DROP and not x.guarded for x in both)
         )
-        out.append(
-            Overlap(t.kind, t.name, certain, tuple(x.statement for x in mine), tuple(x.statement for x in both))
-        )
+        out.append(Overlap(t.kind, t.name, certain, tuple(x.statement for x in mine), tuple(x.statement for x in both)))
     return out
