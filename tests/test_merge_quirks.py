@@ -84,6 +84,8 @@ def test_unjournaled_file_already_made_suggests_deleting_it(cli, tmp_path: Path)
     assert found["0002_old_status.sql"]["fix"] == "delete 0002_old_status.sql"
     assert "column users.status" in found["0002_old_status.sql"]["message"]
     assert found["0003_new_table.sql"]["fix"] == "gtsd-tui renumber"
+    plan = cli("renumber", "--dry-run", "--offline", "--migrations", str(p.folder))
+    assert "warning: 0002_old_status.sql: everything it creates already exists (column users.status)" in plan.stdout
 
 
 def test_unknown_snapshot_version_is_a_finding_and_is_not_merged(cli, tmp_path: Path) -> None:

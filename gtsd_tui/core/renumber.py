@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.journal import Journal, JournalEntry
 from gtsd_tui.core.renumber_snapshots import Brought, build_chain
+from gtsd_tui.core.schema_findings import already_made
 from gtsd_tui.core.snapshot_merge import Clash
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
 
@@ -56,6 +57,7 @@ class RenumberPlan:
     carried: list[str] = field(default_factory=list)  # registered without a snapshot: previous one carried
     dangling: list[str] = field(default_factory=list)  # snapshots whose prevId names no snapshot
     unmergeable: list[str] = field(default_factory=list)  # snapshots that could not be merged, and why
+    already_made: dict[str, list[str]] = field(default_factory=dict)  # orphan file -> objects that exist
 
     def clash_files(self) -> list[str]:
         """The moved migrations whose snapshot clashes: the files to edit."""
@@ -151,6 +153,10 @@ def plan_renumber(
     plan.relinked = chain.relinked
     plan.brought, plan.clashes, plan.carried = chain.brought, chain.clashes, chain.carried
     plan.dangling, plan.unmergeable = chain.dangling, chain.unmergeable
+    for m in movers:
+        made = already_made(folder, m) if not m.in_journal else []
+        if made:
+            plan.already_made[m.file or m.tag] = made
     return plan
 
 

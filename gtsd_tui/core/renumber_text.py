@@ -64,6 +64,11 @@ def plan_lines(plan: RenumberPlan, pinned_by: str, forks: list[Fork]) -> list[st
         lines.append(f"  re-link meta/{name}")
     for name in plan.dangling:
         lines.append(f"  warning: meta/{name}: its prevId named no snapshot; re-linked into the chain")
+    for name, made in plan.already_made.items():
+        lines.append(
+            f"  warning: {name}: everything it creates already exists ({', '.join(made[:3])}): it would fail "
+            "on every up-to-date database; delete it instead of registering it"
+        )
     for item in plan.unmergeable:
         lines.append(f"  warning: {item}; re-linked without merging")
     lines += [f"  write {rel}" for rel in sorted(plan.writes)]
@@ -92,6 +97,7 @@ def plan_json(plan: RenumberPlan, pinned_by: str, forks: list[Fork]) -> dict[str
             for f in forks
         ],
         "dangling": plan.dangling,
+        "already_made": plan.already_made,
         "unmergeable": plan.unmergeable,
         "relinked": plan.relinked,
         "writes": sorted(plan.writes),
