@@ -137,8 +137,9 @@ def check_folder(folder: Folder) -> list[Finding]:
 def _refine_orphans(folder: Folder, found: list[Finding]) -> list[Finding]:
     """An unjournaled file whose objects already exist in the last snapshot: deleting it is the fix."""
     out = []
+    orphans = {m.file: m for m in folder.migrations if not m.in_journal}
     for f in found:
-        m = folder.by_tag(f.files[0][:-4]) if f.code == "not-in-journal" and f.files[0].endswith(".sql") else None
+        m = orphans.get(f.files[0]) if f.code == "not-in-journal" else None
         made = already_made(folder, m) if m is not None else []
         if made:
             f = Finding(

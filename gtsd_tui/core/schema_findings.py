@@ -5,6 +5,7 @@ change is already in the schema."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,14 +207,34 @@ def snapshot_findings(folder: Folder) -> list[dict[str, Any]]:
 def already_made(folder: Folder, m: Migration) -> list[str]:
     """The objects an unjournaled file creates, when every one already exists in the folder's last
     snapshot (a later migration made the same change); [] otherwise."""
-    snaps = [s for s in folder.snapshots if s.side is None and s.text is not None]
-    if not snaps or m.file is None:
+    last = _last_snapshot(folder)
+    if last is None or m.file is None:
         return []
-    last = max(snaps, key=lambda s: s.name).data or {}
-    creates = [t for t in sql_touches(folder.read_bytes(m).decode("utf-8", "replace")) if t.action == CREATE]
+    text = folder.read_bytes(m).decode("utf-8", "replace")
+    names = _object_names(last)
+    if not names or names.isdisjoint(re.findall(r"\w+", text)):
+        return []  # it names no existing object: no parse needed
+    creates = [t for t in sql_touches(text) if t.action == CREATE]
     if not creates or not all(_exists(last, t) for t in creates):
         return []
     return list(dict.fromkeys(f"{t.kind} {t.name}" for t in creates))
+
+
+def _last_snapshot(folder: Folder) -> dict[str, Any] | None:
+    """The body of the folder's last snapshot (drizzle-kit's "previous": the last name in meta/)."""
+    if folder.loaded_last is None:
+        snaps = [s for s in folder.snapshots if s.side is None and s.text is not None]
+        folder.loaded_last = (max(snaps, key=lambda s: s.name).data or {}) if snaps else {}
+    return folder.loaded_last or None
+
+
+def _object_names(snap: dict[str, Any]) -> set[str]:
+    out: set[str] = set()
+    for key in ("tables", "enums", "sequences"):
+        for obj in (snap.get(key) or {}).values():
+            if isinstance(obj, dict) and isinstance(obj.get("name"), str):
+                out.add(obj["name"])
+    return out
 
 
 def _exists(snap: dict[str, Any], t: Touch) -> bool:
