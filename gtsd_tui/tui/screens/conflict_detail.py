@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,12 +23,26 @@ def _lines(value: Any) -> list[str]:
     return json.dumps(value, indent=2, ensure_ascii=False).splitlines()
 
 
-def side(value: Any, against: Any, lexer: str) -> Syntax:
-    """Highlighted text; lines that differ from ``against`` are marked."""
+def side(value: Any, against: Any, lexer: str) -> Text | str:
+    """Highlighted text; lines that differ from ``against`` (the other side) are marked with a
+    bar and a background (colour and glyph both, for NO_COLOR)."""
+    if value is None:
+        return "(absent)"
     lines = _lines(value)
     other = set(_lines(against)) if against is not None else set()
-    changed = {i for i, line in enumerate(lines, 1) if line not in other}
-    return Syntax("\n".join(lines), lexer, line_numbers=False, word_wrap=True, highlight_lines=changed)
+    syntax = Syntax("", lexer, theme="ansi_dark", background_color="default")
+    out = Text()
+    for line in lines:
+        changed = bool(other) and line not in other
+        body = syntax.highlight(line)
+        body.rstrip()
+        if changed:
+            body.stylize("on #4a2a00")
+        out.append("▌ " if changed else "  ", style="bold yellow" if changed else "")
+        out.append_text(body)
+        out.append("\n")
+    out.rstrip()
+    return out
 
 
 class ConflictDetailScreen(ModalScreen[None]):
@@ -47,8 +62,8 @@ class ConflictDetailScreen(ModalScreen[None]):
         lexer = "sql" if overlap else "json"
         columns = [
             ("base", d.get("base_snapshot"), d.get("base"), None),
-            ("ours", d.get("ours_migration"), d.get("ours"), d.get("base")),
-            ("theirs", d.get("theirs_migration"), d.get("theirs"), d.get("ours") if overlap else d.get("base")),
+            ("ours", d.get("ours_migration"), d.get("ours"), d.get("theirs")),
+            ("theirs", d.get("theirs_migration"), d.get("theirs"), d.get("ours")),
         ]
         if overlap:
             columns = columns[1:]
