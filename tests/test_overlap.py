@@ -1,4 +1,4 @@
-"""SQL overlap between two branches (pglast): the same index created on both sides."""
+"""Branch findings without the console: SQL overlap (pglast) and renumber --force through a clash."""
 
 from __future__ import annotations
 
@@ -40,3 +40,15 @@ def test_the_same_index_on_both_branches_is_an_overlap(cli, sample: Path, tmp_pa
     plan = cli("renumber", "--dry-run", "--offline", "--migrations", str(repo / "migrations"))
     assert "overlap: index users_created_idx changed on both branches (applying both fails)" in plan.stdout
     assert "independent" not in plan.stdout
+
+
+def test_force_merges_a_clash_keeping_the_kept_side(cli, sample: Path, tmp_path: Path) -> None:
+    from tests.test_tui_conflicts import clashing_repo
+
+    folder = clashing_repo(tmp_path, sample) / "migrations"
+    r = cli("renumber", "--yes", "--force", "--offline", "--migrations", str(folder))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "clashes merged anyway (--force)" in r.stdout
+    moved = json.loads((folder / "meta/0005_snapshot.json").read_text())
+    assert moved["tables"]["public.users"]["columns"]["status"]["type"] == "text"
+    assert (folder / "0005_status_integer.sql").exists()
