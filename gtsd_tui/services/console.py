@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
     from gtsd_tui.core.renumber import RenumberPlan
+    from gtsd_tui.core.schema_findings import Fork
     from gtsd_tui.db.runner import Canceller
     from gtsd_tui.db.stats import StatsCollector
     from gtsd_tui.services.apply import ApplyResult, Listener
@@ -99,6 +100,7 @@ class ConsoleService(Protocol):
     def reset(self, progress: Callable[[str], None]) -> dict[str, float]: ...
     def create(self, name: str) -> str: ...
     def renumber_plan(self) -> RenumberContext: ...
+    def renumber_forks(self) -> list[Fork]: ...
     def apply_renumber(self, plan: RenumberPlan) -> None: ...
     def close(self) -> None: ...
 
@@ -344,6 +346,12 @@ class ConsoleBackend:
         from gtsd_tui.services.folder_ops import prepare_renumber
 
         return prepare_renumber(self.project)
+
+    def renumber_forks(self) -> list[Fork]:
+        """The branches the renumber merges (for the plan's "independent" / overlap lines)."""
+        from gtsd_tui.core.schema_findings import forks
+
+        return forks(self.project.load_folder())
 
     def apply_renumber(self, plan: RenumberPlan) -> None:
         from gtsd_tui.services.folder_ops import apply_renumber

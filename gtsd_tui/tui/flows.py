@@ -13,6 +13,7 @@ from gtsd_tui.services.apply import LockWaiting, Note, PlanReady, PoolerDetected
 from gtsd_tui.tui import jobs
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.conflict_detail import ConflictDetailScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
 from gtsd_tui.tui.screens.prompt import PromptScreen
 from gtsd_tui.tui.screens.text_view import TextScreen
@@ -176,16 +177,15 @@ def planned_renumber(app: GtsdApp, event: msg.RenumberPlanned) -> None:
     if plan.noop:
         app.notify("nothing to renumber: the folder is consistent")
         return
-    body = [f"kept in place ({event.context.pinned_by}): {len(plan.kept)}"] + [
-        f"  {c.describe()}" for c in plan.changes
-    ]
-    body += [f"  write {w}" for w in sorted(plan.writes)] + [f"  delete {d}" for d in plan.deletes]
+    if event.refused is not None:  # as the CLI: refused until the branches agree (the CLI's --force merges)
+        app.push_screen(ErrorScreen("Cannot renumber", "nothing changed", event.refused))
+        return
 
     def answer(yes: bool | None) -> None:
         if yes:
             app.run_job("renumber", partial(jobs.renumber, app.service, plan))
 
-    app.push_screen(ConfirmScreen("Renumber migrations?", "\n".join(body), action_label="Renumber"), answer)
+    app.push_screen(ConfirmScreen("Renumber migrations?", "\n".join(event.body), action_label="Renumber"), answer)
 
 
 def renumbered(app: GtsdApp, event: msg.RenumberDone) -> None:
@@ -276,7 +276,11 @@ def created(app: GtsdApp, event: msg.MigrationCreated) -> None:
 
 
 def open_finding(app: GtsdApp, finding: Finding) -> None:
-    app.push_screen(TextScreen(f"{finding.code}: {finding.severity}", finding_detail(finding)))
+    """A clash or overlap: base / ours / theirs side by side; any other finding: its full text."""
+    if finding.detail:
+        app.push_screen(ConflictDetailScreen(finding.code, finding.message, finding.detail))
+    else:
+        app.push_screen(TextScreen(f"{finding.code}: {finding.severity}", finding_detail(finding)))
 
 
 def worker_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None:

@@ -73,10 +73,17 @@ def signal(service: ConsoleService, pid: int, terminate: bool) -> msg.SignalSent
 
 
 def plan_renumber(service: ConsoleService) -> msg.RenumberPlanned | msg.RenumberDone:
+    """The plan and the lines its dialog shows; refused (as the CLI without --force) on a clash."""
+    from gtsd_tui.core.renumber_text import clash_lines, plan_lines, refusal
+
     try:
-        return msg.RenumberPlanned(service.renumber_plan())
+        context = service.renumber_plan()
+        plan = context.plan
+        body = [] if plan.noop else plan_lines(plan, context.pinned_by, service.renumber_forks())
     except GtsdError as exc:
         return msg.RenumberDone("", f"nothing changed: {exc}")
+    refused = [refusal(plan), *clash_lines(plan)] if plan.clashes else None
+    return msg.RenumberPlanned(context, body, refused)
 
 
 def renumber(service: ConsoleService, plan: RenumberPlan) -> msg.RenumberDone:

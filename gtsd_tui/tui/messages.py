@@ -76,6 +76,8 @@ class SignalSent(Message):
 @dataclass
 class RenumberPlanned(Message):
     context: RenumberContext
+    body: list[str]  # the plan as the dialog shows it
+    refused: list[str] | None = None  # why it cannot run (a clash between the branches)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from gtsd_tui.core.activity import Session
 from gtsd_tui.core.conflicts import Finding, check_folder
 from gtsd_tui.core.folder import Folder, load_folder
 from gtsd_tui.core.renumber import RenumberPlan
+from gtsd_tui.core.schema_findings import Fork
 from gtsd_tui.core.status import HistoryRow, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
 from gtsd_tui.services.apply import ApplyResult, Listener, PlanReady, StepDone, StepStarted
@@ -141,6 +142,9 @@ class FakeConsole:
 
     def renumber_plan(self) -> RenumberContext:
         raise GtsdError("not in the fake")
+
+    def renumber_forks(self) -> list[Fork]:
+        return []
 
     def apply_renumber(self, plan: RenumberPlan) -> None:
         raise GtsdError("not in the fake")
