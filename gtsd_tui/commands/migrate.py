@@ -106,7 +106,7 @@ def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
             "transactional": s.transactional,
             "non_transactional": [r for r, _ in s.non_tx],
             "chunks": [{"index": c.index, "line": c.line, "text": c.text} for c in s.chunks],
-            "row": {"hash": s.row[0], "created_at": s.row[1]},
+            "row": {"hash": s.row[0], "created_at": s.row[1], **({"name": s.name} if s.name else {})},
         }
         for s in plan.steps
     ]
@@ -120,6 +120,11 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
     lock_desc = "transaction lock per migration" if xact_lock else "session advisory lock"
     print(f"-- plan: {len(plan.steps)} migration(s), --tx {plan.tx_mode}, {lock_desc} {key} on {s.table_label}")
     ident = f'"{s.schema.replace(chr(34), chr(34) * 2)}"."{s.table.replace(chr(34), chr(34) * 2)}"'
+    if plan.upgrade is not None:
+        from gtsd_tui.db.upgrade import upgrade_sql_text
+
+        print("-- first: upgrade the drizzle v0 tracking table as drizzle-orm 1.0 does (one transaction)")
+        print(upgrade_sql_text(s.schema, s.table, plan.upgrade))
     if plan.tx_mode == ALL and plan.steps:
         print("BEGIN;")
     for step in plan.steps:
@@ -132,7 +137,13 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         for c in step.chunks:
             print(f"-- chunk {c.index + 1}/{len(step.chunks)} (line {c.line})")
             print(c.text)
-        print(f'insert into {ident} ("hash", "created_at") values(\'{step.row[0]}\', {step.row[1]});')
+        if step.name is not None:
+            print(
+                f'insert into {ident} ("hash", "created_at", "name") '
+                f"values('{step.row[0]}', {step.row[1]}, '{step.name.replace(chr(39), chr(39) * 2)}');"
+            )
+        else:
+            print(f'insert into {ident} ("hash", "created_at") values(\'{step.row[0]}\', {step.row[1]});')
         if tx:
             print("COMMIT;")
     if plan.tx_mode == ALL and plan.steps:
@@ -209,6 +220,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
                     "dry_run": True,
                     "tx": plan.tx_mode,
                     "plan": plan_json(plan),
+                    "upgrade": None if plan.upgrade is None else dict(plan.upgrade.names),
                     "skipped": plan.skipped,
                     "warnings": plan.warnings,
                 }

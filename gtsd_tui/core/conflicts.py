@@ -123,6 +123,9 @@ def check_folder(folder: Folder) -> list[Finding]:
     out += _journal_order(folder)
     if folder.layout == "v0":
         out += _snapshots(folder)
+    from gtsd_tui.core.v1_check import v1_findings  # v1 folders: forks, schema conflicts, layout
+
+    out += v1_findings(folder)
     return out
 
 

@@ -1,0 +1,134 @@
+"""``check`` findings and ``migrate`` refusals for Drizzle v1 folders (forks, conflicts, layout)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gtsd_tui.core.conflicts import ERROR, WARNING, Finding
+from gtsd_tui.core.folder import Folder, Migration
+from gtsd_tui.core.forks import ForkReport, analyse, origin_label
+from gtsd_tui.core.v1 import read_v1_snapshots
+from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.status import StatusReport
+
+FIX_CONFLICT = (
+    "keep one branch: move the other branch's change into a new migration after it "
+    "(or `drizzle-kit generate --fix-conflicts`, which deletes the conflicting branches)"
+)
+FIX_FORK = "gtsd-tui renumber (re-parents the later branch), or drizzle-kit generate (writes a merge snapshot)"
+
+
+def fork_report(folder: Folder) -> ForkReport:
+    return analyse(read_v1_snapshots(folder))
+
+
+def conflict_message(report: ForkReport) -> list[str]:
+    out = []
+    for c in report.conflicts:
+        out.append(
+            f"{c.a.source} ({c.a.description}) and {c.b.source} ({c.b.description}) change the same object "
+            f"on two branches from {origin_label(c.parent)}; drizzle-kit check: Conflicting migrations detected"
+        )
+    return out
+
+
+def v1_findings(folder: Folder) -> list[Finding]:
+    """Findings of a v1 folder; a v0 folder holding v1 migration folders is refused by drizzle 1.0."""
+    if folder.layout != "v1":
+        if folder.v1_dirs and folder.journal is not None:
+            return [
+                Finding(
+                    "mixed-layout",
+                    ERROR,
+                    tuple(f"{d}/migration.sql" for d in folder.v1_dirs),
+                    "v1 migration folders next to meta/_journal.json: drizzle-orm 0.x never runs them and "
+                    "drizzle-orm 1.0 refuses the folder until `drizzle-kit up`",
+                    "npx drizzle-kit up (converts the journal entries to folders)",
+                )
+            ]
+        return []
+    out: list[Finding] = []
+    snaps = read_v1_snapshots(folder)
+    have = {s.folder for s in snaps}
+    for m in folder.migrations:
+        if m.when is None:
+            out.append(
+                Finding(
+                    "folder-name",
+                    ERROR,
+                    (f"{m.tag}/migration.sql",),
+                    "the folder name does not start with a valid UTC YYYYMMDDHHMMSS: drizzle-orm 1.0 inserts "
+                    "created_at NaN and its whole batch fails",
+                    "rename the folder <YYYYMMDDHHMMSS>_<name>",
+                )
+            )
+        if m.tag not in have:
+            out.append(
+                Finding(
+                    "snapshot-missing",
+                    WARNING,
+                    (f"{m.tag}/snapshot.json",),
+                    "no snapshot.json: drizzle-kit cannot place this migration in the snapshot graph",
+                    "gtsd-tui new writes one (generate --custom does too)",
+                )
+            )
+    for s in snaps:
+        if s.error:
+            out.append(Finding("snapshot-invalid", ERROR, (f"{s.folder}/snapshot.json",), s.error))
+    report = analyse(snaps)
+    conflicted = {frozenset((c.a.leaf, c.b.leaf)) for c in report.conflicts}
+    for c, msg in zip(report.conflicts, conflict_message(report), strict=True):
+        out.append(
+            Finding(
+                "schema-conflict",
+                ERROR,
+                (f"{c.a.source}/migration.sql", f"{c.b.source}/migration.sql"),
+                msg,
+                FIX_CONFLICT,
+            )
+        )
+    for f in report.forks:
+        if frozenset(f.leaves) in conflicted:
+            continue
+        out.append(
+            Finding(
+                "fork",
+                WARNING,
+                tuple(f"{leaf}/snapshot.json" for leaf in f.leaves),
+                f"{' -> '.join(f.branches[0])} and {' -> '.join(f.branches[1])} both continue from "
+                f"{origin_label(f.parent)} (prevIds); the branches commute (drizzle-kit check passes) and "
+                "drizzle-orm applies both in folder-name order",
+                FIX_FORK,
+            )
+        )
+    return out
+
+
+def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> list[str]:
+    """Raise PlanRefused (nothing run) where drizzle 1.0 would fail or refuse; else the warnings."""
+    from gtsd_tui.core.plan import PlanRefused
+
+    if status.upgrade is not None and not status.upgrade.possible:
+        raise PlanRefused(status.upgrade.refusal("the tracking table"), exit_code=EXIT_PROBLEMS)
+    bad = [m.tag for m in todo if m.when is None]
+    if bad:
+        raise PlanRefused(
+            f"{folder.path / bad[0]}: the folder name does not start with a valid UTC YYYYMMDDHHMMSS; "
+            "drizzle-orm 1.0 would insert created_at NaN",
+            exit_code=EXIT_USAGE,
+        )
+    report = fork_report(folder)
+    if report.conflicts and todo:
+        raise PlanRefused(
+            "schema-conflict: " + "; ".join(conflict_message(report)) + ". Nothing was applied",
+            exit_code=EXIT_PROBLEMS,
+        )
+    warnings = list(status.warnings)  # the table upgrade to come, rows without a name
+    for f in report.forks:
+        warnings.append(
+            f"fork: {f.leaves[0]} and {f.leaves[1]} both continue from {origin_label(f.parent)}; "
+            "the branches commute, applied in drizzle's order (folder names)"
+        )
+    return warnings
