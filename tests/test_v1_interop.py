@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.helpers.node_v1 import generate_v1, v1_migrate, v1_rows
+from tests.conftest import run_cli
+from tests.helpers.node import drizzle_migrate, drizzle_rows
+from tests.helpers.node_v1 import generate_v0, generate_v1, up_v1, v1_migrate, v1_rows
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
@@ -99,3 +102,75 @@ def test_a_fifth_migration_applied_by_us_carries_its_name(cli, project: Path, pg
     assert v1_rows(pg_url) == rows  # the real migrator agrees: nothing left
     s = cli("status", "--migrations", str(folder), "--database-url", pg_url, "--exit-code")
     assert s.returncode == 0, s.stdout
+
+
+@pytest.fixture(scope="module")
+def upped_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A v0 project (drizzle-kit 0.31), its journal folder kept, then `drizzle-kit up` (rc.5)."""
+    project = tmp_path_factory.mktemp("v0proj")
+    write_schema(project, USERS)
+    generate_v0(project, "init")
+    write_schema(project, USERS, POSTS + " });\n")
+    generate_v0(project, "add_posts")
+    write_schema(project, USERS, POSTS + ', score: integer("score") });\n')
+    generate_v0(project, "add_score")
+    v0 = tmp_path_factory.mktemp("v0copy") / "drizzle"
+    shutil.copytree(project / "drizzle", v0)
+    r = up_v1(project)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not (project / "drizzle" / "meta").exists()
+    return v0, project / "drizzle"
+
+
+def test_after_drizzle_kit_up_status_is_applied_and_migrate_adds_nothing(
+    cli, upped_project: tuple[Path, Path], pg_url: str
+) -> None:
+    v0, v1 = upped_project
+    d = drizzle_migrate(pg_url, v0)  # drizzle-orm 0.45.4 applied the journal folder
+    assert d.returncode == 0, d.stderr
+    before = drizzle_rows(pg_url)
+    s = cli("status", "--migrations", str(v1), "--database-url", pg_url, "--json")
+    report = json.loads(s.stdout)
+    assert [m["state"] for m in report["migrations"]] == ["applied"] * 3, s.stdout
+    assert any("upgrade" in w for w in report["warnings"])
+    dry = cli("migrate", "--dry-run", "--migrations", str(v1), "--database-url", pg_url)
+    assert dry.returncode == 0, dry.stderr
+    assert "-- first: upgrade" in dry.stdout and 'ADD COLUMN IF NOT EXISTS "name" text' in dry.stdout
+    assert dry.stdout.count('SET "name" = ') == 3
+    assert columns(pg_url) == [c for c in columns(pg_url) if c[0] in ("id", "hash", "created_at")]  # untouched
+
+    r = cli("migrate", "--migrations", str(v1), "--database-url", pg_url)
+    assert r.returncode == 0, r.stderr
+    assert "nothing to apply" in r.stdout and "upgraded" in r.stderr
+    rows = v1_rows(pg_url)
+    assert [(x["hash"], x["created_at"]) for x in rows] == [(x["hash"], x["created_at"]) for x in before]
+    assert [x["name"] for x in rows] == sorted(p.name for p in v1.iterdir())
+    assert not any(x["has_applied_at"] for x in rows)  # as drizzle's upgrade leaves them
+    d1 = v1_migrate(pg_url, v1)
+    assert d1.returncode == 0, d1.stderr
+    assert v1_rows(pg_url) == rows
+
+
+def test_real_v1_migrator_upgrades_the_same_way(upped_project: tuple[Path, Path], pg_url: str, other_db: str) -> None:
+    """Our upgrade leaves the table exactly as drizzle-orm 1.0's own upgrade does."""
+    v0, v1 = upped_project
+    assert drizzle_migrate(pg_url, v0).returncode == 0
+    assert drizzle_migrate(other_db, v0).returncode == 0
+    assert run_cli("migrate", "--migrations", str(v1), "--database-url", pg_url).returncode == 0
+    assert v1_migrate(other_db, v1).returncode == 0
+    assert columns(pg_url) == columns(other_db)
+    assert v1_rows(pg_url) == v1_rows(other_db)
+
+
+def test_upgrade_refused_when_a_row_matches_no_folder(cli, upped_project: tuple[Path, Path], pg_url: str, tmp_path: Path) -> None:
+    v0, v1 = upped_project
+    assert drizzle_migrate(pg_url, v0).returncode == 0
+    partial = tmp_path / "drizzle"
+    shutil.copytree(v1, partial)
+    shutil.rmtree(sorted(partial.iterdir())[1])  # the add_posts folder is gone
+    r = cli("migrate", "--migrations", str(partial), "--database-url", pg_url)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "ids: 2" in r.stderr
+    assert [c[0] for c in columns(pg_url)] == ["id", "hash", "created_at"]  # nothing changed
+    d1 = v1_migrate(pg_url, partial)
+    assert d1.returncode == 1 and "ids: 2" in d1.stderr  # drizzle-orm 1.0 refuses the same rows

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.helpers.node import install_packages
+from tests.helpers.node import ensure_node_packages, install_packages
 
 PACKAGES = ["drizzle-orm@1.0.0-rc.5", "drizzle-kit@1.0.0-rc.5", "postgres@3.4.9"]
 RUNNER = Path(__file__).with_name("drizzle_runner_v1.mjs")
@@ -71,3 +71,13 @@ def check_v1(project: Path, out: str = "drizzle") -> subprocess.CompletedProcess
 def up_v1(project: Path, out: str = "drizzle") -> subprocess.CompletedProcess[str]:
     """``drizzle-kit up`` (rc.5): v0 journal folder to v1 folders; needs nothing beyond the installed kit."""
     return kit_v1(project, "up", "--dialect", "postgresql", "--out", f"./{out}")
+
+
+def generate_v0(project: Path, name: str, out: str = "drizzle") -> None:
+    """``drizzle-kit generate`` with the 0.31 kit (journal layout) from ``project/schema.ts``."""
+    base = ensure_node_packages()
+    link_modules(project, base)
+    kit = str(base / "node_modules" / ".bin" / "drizzle-kit")
+    args = ["generate", "--dialect", "postgresql", "--schema", "./schema.ts", "--out", f"./{out}", "--name", name]
+    r = _run([kit, *args], project)
+    assert r.returncode == 0, r.stdout + r.stderr
