@@ -119,12 +119,7 @@ def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> li
             "drizzle-orm 1.0 would insert created_at NaN",
             exit_code=EXIT_USAGE,
         )
-    report = fork_report(folder)
-    if report.conflicts and todo:
-        raise PlanRefused(
-            "schema-conflict: " + "; ".join(conflict_message(report)) + ". Nothing was applied",
-            exit_code=EXIT_PROBLEMS,
-        )
+    report = refuse_conflicts(folder) if todo else fork_report(folder)
     warnings = list(status.warnings)  # the table upgrade to come, rows without a name
     for f in report.forks:
         warnings.append(
@@ -132,3 +127,17 @@ def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> li
             "the branches commute, applied in drizzle's order (folder names)"
         )
     return warnings
+
+
+def refuse_conflicts(folder: Folder) -> ForkReport:
+    """Raise PlanRefused when branches do not commute (as ``drizzle-kit migrate`` refuses); else the report.
+    Called before the first statement, so a refused migrate leaves the database untouched."""
+    from gtsd_tui.core.plan import PlanRefused
+
+    report = fork_report(folder)
+    if report.conflicts:
+        raise PlanRefused(
+            "schema-conflict: " + "; ".join(conflict_message(report)) + ". Nothing was applied",
+            exit_code=EXIT_PROBLEMS,
+        )
+    return report

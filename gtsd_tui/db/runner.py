@@ -136,6 +136,10 @@ def run(
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
     try:
+        if folder.layout == "v1":  # before any statement: non-commuting branches change nothing
+            from gtsd_tui.core.v1_check import refuse_conflicts
+
+            refuse_conflicts(folder)
         _session_settings(conn, opts)
         if not opts.xact_lock:
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)

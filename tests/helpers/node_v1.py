@@ -54,10 +54,12 @@ def kit_v1(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return _run([str(base / "node_modules" / ".bin" / "drizzle-kit"), *args], project)
 
 
-def generate_v1(project: Path, name: str, *, custom: bool = False, out: str = "drizzle") -> Path:
+def generate_v1(
+    project: Path, name: str, *, custom: bool = False, out: str = "drizzle", schema: str = "./schema.ts"
+) -> Path:
     """``drizzle-kit generate`` from ``project/schema.ts``; returns the new migration folder."""
     before = set(os.listdir(project / out)) if (project / out).is_dir() else set()
-    args = ["generate", "--dialect", "postgresql", "--schema", "./schema.ts", "--out", f"./{out}", "--name", name]
+    args = ["generate", "--dialect", "postgresql", "--schema", schema, "--out", f"./{out}", "--name", name]
     r = kit_v1(project, *args, *(["--custom"] if custom else []))
     assert r.returncode == 0, r.stdout + r.stderr
     (new,) = set(os.listdir(project / out)) - before
