@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.helpers.node import drizzle_migrate, drizzle_rows
-from tests.helpers.node_v1 import generate_v0, generate_v1, up_v1, v1_migrate, v1_rows
+from tests.helpers.node_v1 import check_v1, generate_v0, generate_v1, kit_v1, up_v1, v1_migrate, v1_rows
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
@@ -61,6 +61,10 @@ def columns(url: str) -> list[tuple[str, str, str, str | None]]:
             "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
             "WHERE table_schema = 'drizzle' AND table_name = '__drizzle_migrations' ORDER BY ordinal_position"
         ).fetchall()
+
+
+def migration_dirs(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))  # .gtsd-renumber: backups
 
 
 def keyed(rows: list[dict]) -> list[tuple[str, str, str]]:
@@ -174,3 +178,38 @@ def test_upgrade_refused_when_a_row_matches_no_folder(cli, upped_project: tuple[
     assert [c[0] for c in columns(pg_url)] == ["id", "hash", "created_at"]  # nothing changed
     d1 = v1_migrate(pg_url, partial)
     assert d1.returncode == 1 and "ids: 2" in d1.stderr  # drizzle-orm 1.0 refuses the same rows
+
+
+def test_new_on_a_v1_folder_is_what_generate_custom_writes(cli, project: Path, pg_url: str) -> None:
+    folder = project / "drizzle"
+    before = migration_dirs(folder)
+    r = cli("new", "add_flags", "--migrations", str(folder), "--json")
+    assert r.returncode == 0, r.stderr
+    made = json.loads(r.stdout)
+    new_dir = folder / made["tag"]
+    assert migration_dirs(folder) == sorted([*before, made["tag"]])
+    assert sorted(p.name for p in new_dir.iterdir()) == ["migration.sql", "snapshot.json"]
+    snap = json.loads((new_dir / "snapshot.json").read_text())
+    prev = json.loads((folder / before[-1] / "snapshot.json").read_text())
+    assert snap["prevIds"] == [prev["id"]] and snap["footprints"] == [] and snap["deltas"] == []
+    with (new_dir / "migration.sql").open("a") as fh:
+        fh.write('ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "flag" boolean;\n')
+    kit = check_v1(project)
+    assert kit.returncode == 0, kit.stdout + kit.stderr
+    gen = kit_v1(project, "generate", "--dialect", "postgresql", "--schema", "./schema.ts", "--out", "./drizzle")
+    assert gen.returncode == 0 and "No schema changes" in gen.stdout, gen.stdout + gen.stderr
+    d = v1_migrate(pg_url, folder)
+    assert d.returncode == 0, d.stderr
+    assert v1_rows(pg_url)[-1]["name"] == made["tag"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('users'), count(*) FROM information_schema.columns "
+                            "WHERE table_name = 'users' AND column_name = 'flag'").fetchone() == ("users", 1)
+
+    rv = cli("revert", made["tag"], "--migrations", str(folder), "--json")
+    assert rv.returncode == 0, rv.stderr
+    assert check_v1(project).returncode == 0
+    assert v1_migrate(pg_url, folder).returncode == 0
+    assert v1_rows(pg_url)[-1]["name"] == json.loads(rv.stdout)["tag"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM information_schema.columns "
+                            "WHERE table_name = 'users' AND column_name = 'flag'").fetchone() == (0,)
