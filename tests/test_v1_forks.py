@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.helpers.git import git
-from tests.helpers.node_v1 import check_v1, generate_v1, v1_migrate, v1_rows
+from tests.helpers.node_v1 import check_v1, generate_v1, kit_v1, v1_migrate, v1_rows
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
@@ -120,3 +120,31 @@ def test_commutative_branches_warn_and_apply_both_as_drizzle(
         (x["hash"], x["created_at"], x["name"]) for x in theirs
     ]
     assert len(ours) == 3
+
+
+def test_renumber_joins_commuting_branches_and_drizzle_kit_agrees(cli, commuting: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(commuting, repo, symlinks=True)
+    folder = repo / "drizzle"
+    hashes = {p.name: (p / "migration.sql").read_bytes() for p in folder.iterdir()}
+    r = cli("renumber", "--yes", "--offline", "--migrations", str(folder))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "re-parented" in r.stdout
+    c = cli("check", "--offline", "--migrations", str(folder), "--json")
+    assert c.returncode == 0 and json.loads(c.stdout)["findings"] == [], c.stdout
+    kit = check_v1(repo)
+    assert kit.returncode == 0, kit.stdout + kit.stderr
+    gen = kit_v1(repo, "generate", "--dialect", "postgresql", "--schema", "./schema", "--out", "./drizzle")
+    assert gen.returncode == 0 and "No schema changes" in gen.stdout, gen.stdout + gen.stderr
+    assert {p.name: (p / "migration.sql").read_bytes() for p in folder.iterdir() if p.name[0] != "."} == hashes
+    again = cli("renumber", "--yes", "--offline", "--migrations", str(folder))
+    assert again.returncode == 0 and "nothing to renumber" in again.stdout
+
+
+def test_renumber_explains_non_commuting_branches_and_writes_nothing(cli, conflicting: Path, tmp_path: Path) -> None:
+    folder = copy(conflicting, tmp_path)
+    before = {p.name: (p / "snapshot.json").read_bytes() for p in folder.iterdir()}
+    r = cli("renumber", "--yes", "--offline", "--migrations", str(folder))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "do not commute" in r.stdout and "score on comments table" in r.stdout
+    assert {p.name: (p / "snapshot.json").read_bytes() for p in folder.iterdir()} == before

@@ -74,3 +74,9 @@ def create_migration_v1(folder: Folder, suffix: str, description: str | None, bo
     }
     renumber_log.commit(folder.path, moves=[], writes=writes, deletes=[], after=None)
     return NewMigration(tag, f"{tag}/migration.sql", when // 1000 * 1000, f"{tag}/snapshot.json")
+
+
+def apply_reparent(project: Any, plan: Any) -> None:
+    """Write the re-parented snapshots as one recoverable change (renumber's intent log)."""
+    renumber_log.commit(project.folder_path, moves=[], writes=plan.writes, deletes=[], after=None)
+    project.load_folder(refresh=True)
