@@ -95,10 +95,8 @@ def test_non_commutative_branches_check_error_and_migrate_refuses(
     assert m.returncode == 1, m.stdout + m.stderr
     assert "schema-conflict" in m.stderr and "score" in m.stderr
     with psycopg.connect(pg_url) as conn:  # nothing ran: not even drizzle's table
-        assert conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations'), to_regclass('comments')").fetchone() == (
-            None,
-            None,
-        )
+        found_rel = conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations'), to_regclass('comments')")
+        assert found_rel.fetchone() == (None, None)
 
 
 def test_commutative_branches_warn_and_apply_both_as_drizzle(

@@ -166,7 +166,9 @@ def test_real_v1_migrator_upgrades_the_same_way(upped_project: tuple[Path, Path]
     assert v1_rows(pg_url) == v1_rows(other_db)
 
 
-def test_upgrade_refused_when_a_row_matches_no_folder(cli, upped_project: tuple[Path, Path], pg_url: str, tmp_path: Path) -> None:
+def test_upgrade_refused_when_a_row_matches_no_folder(
+    cli, upped_project: tuple[Path, Path], pg_url: str, tmp_path: Path
+) -> None:
     v0, v1 = upped_project
     assert drizzle_migrate(pg_url, v0).returncode == 0
     partial = tmp_path / "drizzle"
@@ -202,8 +204,10 @@ def test_new_on_a_v1_folder_is_what_generate_custom_writes(cli, project: Path, p
     assert d.returncode == 0, d.stderr
     assert v1_rows(pg_url)[-1]["name"] == made["tag"]
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT to_regclass('users'), count(*) FROM information_schema.columns "
-                            "WHERE table_name = 'users' AND column_name = 'flag'").fetchone() == ("users", 1)
+        assert conn.execute(
+            "SELECT to_regclass('users'), count(*) FROM information_schema.columns "
+            "WHERE table_name = 'users' AND column_name = 'flag'"
+        ).fetchone() == ("users", 1)
 
     rv = cli("revert", made["tag"], "--migrations", str(folder), "--json")
     assert rv.returncode == 0, rv.stderr
@@ -211,5 +215,6 @@ def test_new_on_a_v1_folder_is_what_generate_custom_writes(cli, project: Path, p
     assert v1_migrate(pg_url, folder).returncode == 0
     assert v1_rows(pg_url)[-1]["name"] == json.loads(rv.stdout)["tag"]
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM information_schema.columns "
-                            "WHERE table_name = 'users' AND column_name = 'flag'").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'flag'"
+        ).fetchone() == (0,)

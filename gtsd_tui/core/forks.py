@@ -78,8 +78,10 @@ def describe(footprint: dict[str, Any]) -> str:
 
 
 def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a.get("sqlHash") is not None and a.get("statementType") == b.get("statementType") and (
-        a.get("sqlHash") == b.get("sqlHash")
+    return (
+        a.get("sqlHash") is not None
+        and a.get("statementType") == b.get("statementType")
+        and (a.get("sqlHash") == b.get("sqlHash"))
     )
 
 
