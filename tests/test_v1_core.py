@@ -31,7 +31,9 @@ def test_folder_order_is_javascript_localecompare(tmp_path: Path) -> None:
     alphabet = "abcAB_-.019z"
     names = ["20240301000000_" + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(300)]
     names += ["20240301000000_b", "20240301000000_B_same_second", "20240301000000_a_2", "20240301000000_a2"]
-    script = "const n = JSON.parse(process.argv[1]); n.sort((a, b) => a.localeCompare(b)); console.log(JSON.stringify(n))"
+    script = (
+        "const n = JSON.parse(process.argv[1]); n.sort((a, b) => a.localeCompare(b)); console.log(JSON.stringify(n))"
+    )
     js = json.loads(subprocess.run(["node", "-e", script, json.dumps(names)], capture_output=True, text=True).stdout)
     assert sorted(names, key=icu_key) == js
     assert sorted(names, key=icu_key) != sorted(names)  # byte order differs: the key matters
@@ -106,3 +108,35 @@ def test_commutativity_follows_drizzle_kit_footprints() -> None:
     a = fp("create_table", ["s|tbl|public.a", "n|rel|public.a"], reads=["n|sch|public"])
     b = fp("create_table", ["s|tbl|public.b", "n|rel|public.b"], reads=["n|sch|public"])
     assert analyse([base, snap("2_a", "a", "p", a), snap("3_b", "b", "p", b)]).conflicts == []
+
+
+def write_snap(folder: Path, name: str, sid: str, prev: str, prints: list[dict], sql: str, custom: bool) -> None:
+    (folder / name).mkdir(parents=True)
+    (folder / name / "migration.sql").write_text(sql)
+    body = {"type": "diff", "version": "9", "dialect": "postgres", "id": sid, "prevIds": [prev], "footprints": prints}
+    (folder / name / "snapshot.json").write_text(json.dumps({**body, "deltas": [] if custom else [{"x": 1}]}))
+
+
+@pytest.mark.parametrize(
+    ("custom_sql", "codes"),
+    [
+        ('ALTER TABLE "comments" ADD COLUMN "score" text;', [("sql-conflict", "warning")]),
+        ("UPDATE comments SET body = 'x';", [("fork", "warning")]),  # reads comments and body: no write meets it
+        ('ALTER TABLE "comments" DROP COLUMN "body";', [("sql-conflict", "warning")]),  # a's index reads body
+    ],
+)
+def test_hand_written_sql_on_a_branch_is_read_with_pglast(tmp_path: Path, custom_sql: str, codes: list) -> None:
+    from gtsd_tui.core.conflicts import check_folder
+
+    root = tmp_path / "d"
+    origin = "00000000-0000-0000-0000-000000000000"
+    table = fp("create_table", ["s|tbl|public.comments", "n|tbl|public.comments"], reads=["n|sch|public"])
+    write_snap(root, "20240101000000_init", "p", origin, [table], "CREATE TABLE comments (body text);", False)
+    add = fp(
+        "add_column", ["s|col|public.comments.score", "n|col|public.comments.score", "e|col|public.comments.score"]
+    )
+    idx = fp("create_index", ["s|idx|public.i"], reads=["n|col|public.comments.body"])
+    write_snap(root, "20240101000001_a", "a", "p", [add, idx], "ALTER TABLE comments ADD COLUMN score int;", False)
+    write_snap(root, "20240101000002_b", "b", "p", [], custom_sql, True)
+    found = [(f.code, f.severity) for f in check_folder(load_folder(root))]
+    assert found == codes

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gtsd_tui.core.conflicts import ERROR, WARNING, Finding
 from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.forks import ForkReport, analyse, origin_label
-from gtsd_tui.core.v1 import read_v1_snapshots
+from gtsd_tui.core.forks import Conflict, ForkReport, analyse, origin_label
+from gtsd_tui.core.v1 import V1Snapshot, read_v1_snapshots
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -22,6 +23,23 @@ FIX_FORK = "gtsd-tui renumber (re-parents the later branch), or drizzle-kit gene
 
 def fork_report(folder: Folder) -> ForkReport:
     return analyse(read_v1_snapshots(folder))
+
+
+def sql_conflicts(folder: Folder, snaps: list[V1Snapshot], report: ForkReport) -> list[Conflict]:
+    """Conflicts drizzle-kit cannot see: a custom migration's SQL (read with pglast) meets the other branch."""
+    if not report.forks or not any(s.custom and not s.footprints for s in snaps):
+        return []
+    from gtsd_tui.core.hashing import drizzle_text
+    from gtsd_tui.core.sql_footprints import sql_footprints
+
+    def with_sql(s: V1Snapshot) -> V1Snapshot:
+        if not s.custom or s.footprints:
+            return s
+        raw = (folder.path / s.folder / "migration.sql").read_bytes()
+        return replace(s, footprints=tuple(sql_footprints(drizzle_text(raw))))
+
+    seen = {frozenset((c.a.leaf, c.b.leaf)) for c in report.conflicts}
+    return [c for c in analyse([with_sql(s) for s in snaps]).conflicts if frozenset((c.a.leaf, c.b.leaf)) not in seen]
 
 
 def conflict_message(report: ForkReport) -> list[str]:
@@ -89,6 +107,20 @@ def v1_findings(folder: Folder) -> list[Finding]:
                 FIX_CONFLICT,
             )
         )
+    hidden = sql_conflicts(folder, snaps, report)
+    for c in hidden:
+        conflicted.add(frozenset((c.a.leaf, c.b.leaf)))
+        out.append(
+            Finding(
+                "sql-conflict",
+                WARNING,
+                (f"{c.a.source}/migration.sql", f"{c.b.source}/migration.sql"),
+                f"{c.a.source} ({c.a.description}) and {c.b.source} ({c.b.description}) touch the same object on "
+                f"two branches from {origin_label(c.parent)}; drizzle-kit check does not see it (hand-written SQL "
+                "has no footprints), drizzle-orm applies both in folder-name order",
+                "check the two changes apply in that order, or join the branches by hand",
+            )
+        )
     for f in report.forks:
         if frozenset(f.leaves) in conflicted:
             continue
@@ -121,6 +153,11 @@ def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> li
         )
     report = refuse_conflicts(folder) if todo else fork_report(folder)
     warnings = list(status.warnings)  # the table upgrade to come, rows without a name
+    for c in sql_conflicts(folder, read_v1_snapshots(folder), report):
+        warnings.append(
+            f"sql-conflict: {c.a.source} ({c.a.description}) and {c.b.source} ({c.b.description}) touch the same "
+            "object on two branches (hand-written SQL, not seen by drizzle-kit); applied in folder-name order"
+        )
     for f in report.forks:
         warnings.append(
             f"fork: {f.leaves[0]} and {f.leaves[1]} both continue from {origin_label(f.parent)}; "
