@@ -140,3 +140,15 @@ def test_hand_written_sql_on_a_branch_is_read_with_pglast(tmp_path: Path, custom
     write_snap(root, "20240101000002_b", "b", "p", [], custom_sql, True)
     found = [(f.code, f.severity) for f in check_folder(load_folder(root))]
     assert found == codes
+
+
+def test_history_shows_applied_at_of_a_v1_table_and_created_at_of_a_v0_one(tmp_path: Path) -> None:
+    from gtsd_tui.tui.render import history_rows, when_text
+
+    folder = load_folder(v1_folder(tmp_path / "d", {"20240101000000_a": "select 1;"}))
+    m = folder.migrations[0]
+    applied = 1_800_000_000_000
+    v1 = compute_status(folder, [HistoryRow(1, m.hash or "", m.when, m.tag, applied)])
+    assert history_rows(v1.items, "")[0][1][2] == when_text(applied) != when_text(m.when)
+    v0 = compute_status(folder, [HistoryRow(1, m.hash or "", 1704067200123, None, None, legacy=True)])
+    assert history_rows(v0.items, "")[0][1][2] == when_text(1704067200123)  # v0 table: only created_at

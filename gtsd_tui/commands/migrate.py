@@ -113,13 +113,13 @@ def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
 
 
 def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
+    from gtsd_tui.db.history import insert_row_literal
     from gtsd_tui.db.lock import lock_key
 
     s = project.settings
     key = lock_key(s.schema, s.table)
     lock_desc = "transaction lock per migration" if xact_lock else "session advisory lock"
     print(f"-- plan: {len(plan.steps)} migration(s), --tx {plan.tx_mode}, {lock_desc} {key} on {s.table_label}")
-    ident = f'"{s.schema.replace(chr(34), chr(34) * 2)}"."{s.table.replace(chr(34), chr(34) * 2)}"'
     if plan.upgrade is not None:
         from gtsd_tui.db.upgrade import upgrade_sql_text
 
@@ -137,13 +137,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         for c in step.chunks:
             print(f"-- chunk {c.index + 1}/{len(step.chunks)} (line {c.line})")
             print(c.text)
-        if step.name is not None:
-            print(
-                f'insert into {ident} ("hash", "created_at", "name") '
-                f"values('{step.row[0]}', {step.row[1]}, '{step.name.replace(chr(39), chr(39) * 2)}');"
-            )
-        else:
-            print(f'insert into {ident} ("hash", "created_at") values(\'{step.row[0]}\', {step.row[1]});')
+        print(insert_row_literal(s.schema, s.table, step.row[0], step.row[1], step.name).as_string(None) + ";")
         if tx:
             print("COMMIT;")
     if plan.tx_mode == ALL and plan.steps:
