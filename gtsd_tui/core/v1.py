@@ -155,4 +155,4 @@ def upgraded_rows(rows: list[HistoryRow], upgrade: TableUpgrade) -> list[History
     from dataclasses import replace
 
     names = dict(upgrade.names)
-    return [replace(r, name=names.get(r.id), legacy=False, applied_at=None) for r in rows]
+    return [replace(r, name=names.get(r.id), applied_at=None) for r in rows]  # still read from a v0 table
