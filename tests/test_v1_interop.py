@@ -218,3 +218,14 @@ def test_new_on_a_v1_folder_is_what_generate_custom_writes(cli, project: Path, p
         assert conn.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'flag'"
         ).fetchone() == (0,)
+
+
+def test_upgrade_through_a_transaction_pooler_takes_the_lock_in_its_transaction(
+    cli, upped_project: tuple[Path, Path], pg_url: str
+) -> None:
+    v0, v1 = upped_project
+    assert drizzle_migrate(pg_url, v0).returncode == 0
+    r = cli("migrate", "--pgbouncer", "yes", "--migrations", str(v1), "--database-url", pg_url)
+    assert r.returncode == 0 and "upgraded" in r.stderr, r.stderr
+    assert [x["name"] for x in v1_rows(pg_url)] == sorted(p.name for p in v1.iterdir())
+    assert v1_migrate(pg_url, v1).returncode == 0 and len(v1_rows(pg_url)) == 3

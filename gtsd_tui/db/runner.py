@@ -145,7 +145,11 @@ def run(
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
         _ensure_table(conn, opts, v1=folder.layout == "v1")
         if folder.layout == "v1":
-            upgrade_if_needed(conn, folder, opts.schema, opts.table, events.note)
+
+            def in_tx() -> None:  # PgBouncer mode: the lock inside the upgrade's own transaction
+                lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)
+
+            upgrade_if_needed(conn, folder, opts.schema, opts.table, events.note, in_tx if opts.xact_lock else None)
         plan = make_plan(read_rows(conn, opts.schema, opts.table))
         events.plan_ready(plan)
         result = RunResult(plan)

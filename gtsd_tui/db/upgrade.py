@@ -14,19 +14,29 @@ from gtsd_tui.errors import EXIT_PROBLEMS, DatabaseError, GtsdError
 
 
 def upgrade_if_needed(
-    conn: psycopg.Connection[Any], folder: Folder, schema: str, table: str, note: Callable[[str], None]
+    conn: psycopg.Connection[Any],
+    folder: Folder,
+    schema: str,
+    table: str,
+    note: Callable[[str], None],
+    xact_lock: Callable[[], None] | None = None,
 ) -> TableUpgrade | None:
     """When the table lacks ``name``: match its rows as ``upToV1`` does, refuse if any row matches no
     migration (nothing changed), else add ``name``/``applied_at`` and fill the names, all in one
-    transaction. The caller holds the migration lock and re-reads the table afterwards."""
+    transaction. The caller holds the session migration lock, or passes ``xact_lock`` (PgBouncer
+    transaction pooling) to take it inside that transaction; the table is read under the lock."""
     if not table_exists(conn, schema, table) or "name" in column_names(conn, schema, table):
         return None
-    upgrade = plan_upgrade(folder, read_rows(conn, schema, table))
     label = f"{schema}.{table}"
-    if not upgrade.possible:
-        raise GtsdError(upgrade.refusal(label), exit_code=EXIT_PROBLEMS)
     try:
         with conn.transaction():
+            if xact_lock is not None:
+                xact_lock()
+                if "name" in column_names(conn, schema, table):
+                    return None  # another migrator upgraded it meanwhile
+            upgrade = plan_upgrade(folder, read_rows(conn, schema, table))
+            if not upgrade.possible:
+                raise GtsdError(upgrade.refusal(label), exit_code=EXIT_PROBLEMS)
             for stmt in upgrade_statements(schema, table, upgrade.names):
                 conn.execute(stmt)
     except psycopg.Error as exc:
