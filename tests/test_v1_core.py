@@ -120,9 +120,9 @@ def write_snap(folder: Path, name: str, sid: str, prev: str, prints: list[dict],
 @pytest.mark.parametrize(
     ("custom_sql", "codes"),
     [
-        ('ALTER TABLE "comments" ADD COLUMN "score" text;', [("sql-conflict", "warning")]),
+        ('ALTER TABLE "comments" ADD COLUMN "score" text;', [("overlap", "warning")]),
         ("UPDATE comments SET body = 'x';", [("fork", "warning")]),  # reads comments and body: no write meets it
-        ('ALTER TABLE "comments" DROP COLUMN "body";', [("sql-conflict", "warning")]),  # a's index reads body
+        ('ALTER TABLE "comments" DROP COLUMN "body";', [("overlap", "warning")]),  # a's index reads body
     ],
 )
 def test_hand_written_sql_on_a_branch_is_read_with_pglast(tmp_path: Path, custom_sql: str, codes: list) -> None:

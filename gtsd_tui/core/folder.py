@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gtsd_tui.core.digest_cache import DigestCache
 from gtsd_tui.core.hashing import FileDigest, digest_file
@@ -68,6 +69,7 @@ class Folder:
     file_markers: dict[str, list[int]] = field(default_factory=dict)  # .sql files with git markers
     side_reader: SideReader | None = field(default=None, repr=False)
     v1_dirs: list[str] = field(default_factory=list)  # v1 migration folders next to a v0 journal
+    loaded_last: dict[str, Any] | None = field(default=None, repr=False)  # last snapshot's body, once read
 
     @property
     def snapshots(self) -> list[Snapshot]:

@@ -5,7 +5,7 @@ touching nothing. Where the snapshot says nothing we read the SQL with pglast an
 footprints drizzle-kit would have built for the same changes (``created``: ``s|``/``n|``/``e|`` nodes
 written; DML reads the table and the columns it names), so a hand-written change that collides
 with a generated one on the other branch is seen. drizzle-kit does not see these: they are
-reported as warnings (``sql-conflict``), never as a refusal.
+reported as ``overlap`` warnings, never as a refusal.
 """
 
 from __future__ import annotations

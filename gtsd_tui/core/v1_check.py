@@ -112,7 +112,7 @@ def v1_findings(folder: Folder) -> list[Finding]:
         conflicted.add(frozenset((c.a.leaf, c.b.leaf)))
         out.append(
             Finding(
-                "sql-conflict",
+                "overlap",
                 WARNING,
                 (f"{c.a.source}/migration.sql", f"{c.b.source}/migration.sql"),
                 f"{c.a.source} ({c.a.description}) and {c.b.source} ({c.b.description}) touch the same object on "
@@ -155,7 +155,7 @@ def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> li
     warnings = list(status.warnings)  # the table upgrade to come, rows without a name
     for c in sql_conflicts(folder, read_v1_snapshots(folder), report):
         warnings.append(
-            f"sql-conflict: {c.a.source} ({c.a.description}) and {c.b.source} ({c.b.description}) touch the same "
+            f"overlap: {c.a.source} ({c.a.description}) and {c.b.source} ({c.b.description}) touch the same "
             "object on two branches (hand-written SQL, not seen by drizzle-kit); applied in folder-name order"
         )
     for f in report.forks:
