@@ -103,18 +103,20 @@ def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
             "transactional": s.transactional,
             "non_transactional": [r for r, _ in s.non_tx],
             "chunks": [{"index": c.index, "line": c.line, "text": c.text} for c in s.chunks],
-            "row": {"hash": s.row[0], "created_at": s.row[1]},
+            "row": {"hash": s.row[0], "created_at": s.row[1], **({"name": s.name} if s.name else {})},
         }
         for s in plan.steps
     ]
 
 
 def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
-    from gtsd_tui.services.apply import lock_description
+    from gtsd_tui.services.apply import lock_description, row_sql, upgrade_text
 
-    s = project.settings
     print(f"-- plan: {len(plan.steps)} migration(s), --tx {plan.tx_mode}, {lock_description(project, xact_lock)}")
-    ident = f'"{s.schema.replace(chr(34), chr(34) * 2)}"."{s.table.replace(chr(34), chr(34) * 2)}"'
+    upgrade = upgrade_text(project, plan)
+    if upgrade is not None:
+        print("-- first: upgrade the drizzle v0 tracking table as drizzle-orm 1.0 does (one transaction)")
+        print(upgrade)
     if plan.tx_mode == ALL and plan.steps:
         print("BEGIN;")
     for step in plan.steps:
@@ -127,7 +129,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         for c in step.chunks:
             print(f"-- chunk {c.index + 1}/{len(step.chunks)} (line {c.line})")
             print(c.text)
-        print(f'insert into {ident} ("hash", "created_at") values(\'{step.row[0]}\', {step.row[1]});')
+        print(row_sql(project, step))
         if tx:
             print("COMMIT;")
     if plan.tx_mode == ALL and plan.steps:
@@ -189,6 +191,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
                     "dry_run": True,
                     "tx": plan.tx_mode,
                     "plan": plan_json(plan),
+                    "upgrade": None if plan.upgrade is None else dict(plan.upgrade.names),
                     "skipped": plan.skipped,
                     "warnings": plan.warnings,
                 }

@@ -260,6 +260,23 @@ def lock_description(project: Project, xact_lock: bool) -> str:
     return f"{kind} {lock_key(s.schema, s.table)} on {s.table_label}"
 
 
+def row_sql(project: Project, step: Step) -> str:
+    """The INSERT of a step's row as ``--dry-run`` prints it (with ``name`` for a drizzle v1 table)."""
+    from gtsd_tui.db.history import insert_row_literal
+
+    s = project.settings
+    return insert_row_literal(s.schema, s.table, step.row[0], step.row[1], step.name).as_string(None) + ";"
+
+
+def upgrade_text(project: Project, plan: ApplyPlan) -> str | None:
+    """The v0 → v1 tracking-table upgrade the plan makes first, as SQL (None when there is none)."""
+    if plan.upgrade is None:
+        return None
+    from gtsd_tui.db.upgrade import upgrade_sql_text
+
+    return upgrade_sql_text(project.settings.schema, project.settings.table, plan.upgrade)
+
+
 def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> ApplyPlan:
     """The plan an apply would run now (rows read without the lock): ``--dry-run`` and confirm dialogs."""
     folder = project.load_folder(refresh=True)

@@ -45,7 +45,7 @@ class FakeConsole:
         for i, tag in enumerate(self.applied):
             m = by_tag[tag]
             assert m.hash is not None
-            rows.append(HistoryRow(i + 1, m.hash, m.when))
+            rows.append(HistoryRow(i + 1, m.hash, m.when, legacy=True))  # a drizzle v0 table
         return rows + self.unknown_rows
 
     def info(self) -> Info:

@@ -15,6 +15,19 @@ from gtsd_tui.tui.widgets.rows import RowTable
 UNKNOWN_ROW = Text("? unknown row", style="red")
 
 
+def applied_at(s: MigrationStatus) -> int | None:
+    """``applied_at`` of a drizzle v1 table (NULL for rows its upgrade named); a v0 table has only created_at."""
+    if s.row is None:
+        return None
+    return s.row.created_at if s.row.legacy else s.row.applied_at
+
+
+def time_label(report: StatusReport) -> str:
+    """What the time column shows: when applied where the table knows (v1), else the migration's `when`."""
+    rows = [s.row for s in report.items if s.row is not None]
+    return "Applied at" if rows and not all(r.legacy for r in rows) else "When (created)"
+
+
 def history_rows(report: StatusReport, needle: str) -> list[Row]:
     """Applied and modified migrations, then the table's rows no migration of the folder matches."""
     items: list[MigrationStatus] = [s for s in report.items if s.state in (APPLIED, MODIFIED)]
@@ -47,8 +60,8 @@ class HistoryPane(Pane):
         self.state: ConsoleState | None = None
 
     def body(self) -> ComposeResult:
-        # the time is the migration's own `when` (journal) / the row's created_at: what drizzle stores;
-        # the tracking table has no applied-at column, so the label says what it is
+        # a v0 table knows only created_at (the migration's own `when`): the label says so; a drizzle
+        # v1 table has applied_at, and the column is labelled "Applied at" (time_label)
         yield RowTable("State", "Tag", "When (created)", "Hash", id="history-table")
         yield Static("", id="history-note", classes="note")
 
@@ -66,6 +79,7 @@ class HistoryPane(Pane):
             table.set_rows([])
             note.update(st.folder_error or "database unreachable: which migrations are applied is unknown")
             return
+        table.columns[2] = time_label(st.report)
         table.set_rows(history_rows(st.report, self.needle))
         unknown = len(st.report.unknown_rows)
         note.update(f"{unknown} row(s) in the table match no migration of the folder" if unknown else "")
