@@ -37,7 +37,7 @@ def history_rows(report: StatusReport, needle: str) -> list[Row]:
             (
                 state_cell(s),
                 s.migration.tag,
-                when_text(s.row.created_at if s.row else s.migration.when),
+                when_text(applied_at(s)),
                 (s.migration.hash or "-")[:12],
             ),
         )
