@@ -77,7 +77,8 @@ def test_old_cluster_is_upgraded_in_place_and_keeps_its_row(outside_tmp: Path, o
         assert data_major(data) == NEW_MAJOR
         backup = base / f"pgdata-pg{old_major}-backup"
         assert data_major(backup) == old_major, "the old cluster is kept as the backup"
-        assert any(f"upgraded {data} from PostgreSQL {old_major} to {NEW_MAJOR}" in n and str(backup) in n for n in notes)
+        said = f"upgraded {data} from PostgreSQL {old_major} to {NEW_MAJOR}"
+        assert any(said in n and str(backup) in n for n in notes)
         assert not (base / pg_upgrade.UPGRADING).exists()
         # A crash between the two renames: the next start finishes the move, never inits an empty cluster.
         embedded.stop_server(base)
