@@ -118,6 +118,7 @@ def test_a_newer_cluster_than_the_binaries_is_refused(outside_tmp: Path) -> None
     assert tree_state(data) == before
 
 
+@pytest.mark.pg
 def test_the_default_server_runs_vector_and_pg_trgm(pg_url: str) -> None:
     if os.environ.get("GTSD_TEST_DATABASE_URL"):
         pytest.skip("an external server's extensions are its own")
