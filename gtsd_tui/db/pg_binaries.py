@@ -114,3 +114,22 @@ def find_bindir_for(major: int) -> Path | None:
         if runs and major_of(bindir_version(cand)) == major:
             return cand
     return None
+
+
+def client_bindir(url: str | None) -> Path | None:
+    """Binaries for pg_dump/psql against ``url``: those of the server's own major when it is older than
+    the default ones and they can be found (a newer pg_dump writes settings, such as 18's
+    ``transaction_timeout``, that an older server refuses on restore), else the default ones."""
+    default = find_bindir()
+    if url is None or default is None:
+        return default
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            major = conn.info.server_version // 10000
+    except psycopg.Error:
+        return default
+    if major < major_of(bindir_version(default)):
+        return find_bindir_for(major) or default
+    return default
