@@ -155,7 +155,7 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
     items = []
     for i in range(6):
         p = tmp_path / f"{i:04d}_m.sql"
-        p.write_text(f"CREATE TABLE t{i} (id int);\n--> statement-breakpoint\nDROP TABLE t{i};\n" * 50)
+        p.write_text(f"CREATE TABLE t{i} (id bigint);\n--> statement-breakpoint\nDROP TABLE t{i};\n" * 50)
         items.append((p, False))
     serial = lint_paths(items, workers=1)
     import gtsd_tui.services.lint_runner as runner
