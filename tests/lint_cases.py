@@ -59,9 +59,9 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     "ban-drop-table": (H + 'DROP TABLE IF EXISTS "old_orders";', (2, 1), H + 'DROP VIEW IF EXISTS "v"; -- ok here'),
     "ban-truncate-cascade": (H + 'TRUNCATE "orders" CASCADE;', (2, 1), H + 'TRUNCATE "orders";'),
     "ban-duplicate-column-assignments": (
-        H + "UPDATE \"orders\" SET \"state\" = 'a', \"total\" = 1, \"state\" = 'b';",
+        H + 'UPDATE "orders" SET "state" = \'a\', "total" = 1, "state" = \'b\';',
         (2, 21),
-        H + "UPDATE \"orders\" SET \"state\" = 'a', \"total\" = 1;",
+        H + 'UPDATE "orders" SET "state" = \'a\', "total" = 1;',
     ),
     "ban-alter-domain-with-add-constraint": (
         H + "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
@@ -179,7 +179,11 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     "ban-drop-sequence": (H + "DROP SEQUENCE IF EXISTS s;", (2, 1), H + "CREATE SEQUENCE IF NOT EXISTS s;"),
     "ban-drop-domain": (H + "DROP DOMAIN IF EXISTS d;", (2, 1), H + "SELECT 1;"),
     "ban-drop-type": (H + "DROP TYPE IF EXISTS mood;", (2, 1), H + "SELECT 1;"),
-    "ban-drop-extension": (H + "DROP EXTENSION IF EXISTS citext;", (2, 1), H + "CREATE EXTENSION IF NOT EXISTS citext;"),
+    "ban-drop-extension": (
+        H + "DROP EXTENSION IF EXISTS citext;",
+        (2, 1),
+        H + "CREATE EXTENSION IF NOT EXISTS citext;",
+    ),
     "ban-drop-constraint": (
         H + 'ALTER TABLE "orders" DROP CONSTRAINT IF EXISTS "total_positive";',
         (2, 1),
@@ -198,9 +202,13 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     "ban-drop-default": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "state" DROP DEFAULT;',
         (2, 1),
-        H + "ALTER TABLE \"orders\" ALTER COLUMN \"state\" SET DEFAULT 'new';",
+        H + 'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
     ),
-    "ban-set-schema": (H + 'ALTER TABLE "orders" SET SCHEMA archive;', (2, 1), H + "CREATE SCHEMA IF NOT EXISTS archive;"),
+    "ban-set-schema": (
+        H + 'ALTER TABLE "orders" SET SCHEMA archive;',
+        (2, 1),
+        H + "CREATE SCHEMA IF NOT EXISTS archive;",
+    ),
 }
 
 # opt-in in squawk and here: turned on for their cases

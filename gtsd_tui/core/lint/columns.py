@@ -31,7 +31,7 @@ def type_key(t: TypeName | None) -> str:
     if t is None:
         return ""
     name = t.name
-    return f"{name}:{len(t.typmods)}" if t.typmods and name == "varchar" else name
+    return f"{name}:{t.typmods[0].value}" if t.typmods and name == "varchar" else name
 
 
 def check_type(lint: Linter, t: TypeName | None) -> None:

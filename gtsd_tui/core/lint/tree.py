@@ -40,9 +40,25 @@ class AConst(Struct):
     isnull: bool = False
 
 
+class Ival(Struct):
+    ival: int = 0
+
+
+class ModConst(Struct):
+    ival: Ival | None = None
+
+
+class TypMod(Struct):
+    a_const: ModConst | None = field(default=None, name="A_Const")
+
+    @property
+    def value(self) -> int:
+        return self.a_const.ival.ival if self.a_const and self.a_const.ival else -1
+
+
 class TypeName(Struct):
     names: list[StringNode] = []
-    typmods: list[Present] = []
+    typmods: list[TypMod] = []
     location: int = -1
 
     @property
