@@ -110,10 +110,10 @@ def rewrite_reason(lint: Linter, col: ColumnDef) -> str | None:
             return "a GENERATED ... STORED column is computed for every row"
         if c.contype == "CONSTR_IDENTITY":
             return "an identity column fills every row from a sequence"
-        if c.contype == "CONSTR_DEFAULT" and not is_null(c.raw_expr):
+        if c.contype == "CONSTR_DEFAULT" and not is_null(expr := c.expr):
             if lint.settings.pg_version < 11:
                 return f"before PostgreSQL 11 any DEFAULT rewrites the table (pg_version {lint.settings.pg_version})"
-            if not non_volatile(c.raw_expr):
+            if not non_volatile(expr):
                 return "a DEFAULT not known to be non-volatile is evaluated for every row"
     return None
 

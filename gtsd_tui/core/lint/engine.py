@@ -4,6 +4,7 @@ the same, positions mapped back to the file, ignore comments, settings. The rule
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ IGNORE_FILE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore-file|gtsd-lint:\s*ignor
 ALL = frozenset(RULES)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LintFinding:
     rule: str
     severity: str
@@ -32,7 +33,7 @@ class LintFinding:
     safe: str
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 # Statements whose first word is one of these can break a rule; the rest (INSERT, SELECT, ...) are
@@ -64,6 +65,7 @@ class Linter:
         self.statements = 0
         self._cursor = (0, 1)  # (offset, line): findings mostly come in file order
         self.file_ignored: frozenset[str] = frozenset()
+        self._has_ignores = "ignore" in text
         if "ignore-file" in text:
             for m in IGNORE_FILE.finditer(text):
                 self.file_ignored |= _ignore_names(m.group(1))
@@ -75,6 +77,7 @@ class Linter:
         self._ascii = True
         self._ignored: frozenset[str] | None = None
         self.in_do = False
+        self.enabled = frozenset(r for r in RULES if settings.enabled(r)) - self.file_ignored
 
     # positions -------------------------------------------------------------------------------
     def begin(self, file_start: int, parsed_start: int, ascii_: bool) -> None:
@@ -92,12 +95,13 @@ class Linter:
         return max(self.first, self._file_start + n)
 
     def add(self, rule: str, offset: int, message: str) -> None:
-        if rule in self.file_ignored or not self.settings.enabled(rule):
+        if rule not in self.enabled:
             return
-        if self._ignored is None:
-            self._ignored = self._statement_ignores()
-        if rule in self._ignored:
-            return
+        if self._has_ignores:
+            if self._ignored is None:
+                self._ignored = self._statement_ignores()
+            if rule in self._ignored:
+                return
         text = self.text
         at, line = self._cursor if offset >= self._cursor[0] else (0, 1)
         line += text.count("\n", at, offset)
@@ -129,6 +133,16 @@ class Linter:
 
     # parsing ---------------------------------------------------------------------------------
     def run(self) -> list[LintFinding]:
+        # lint makes many small objects and no cycles: the cyclic collector only costs time here
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> list[LintFinding]:
         from pglast import parser
 
         if self.hand_written and not all(h in self.text[:2000] for h in HEADER):
@@ -226,19 +240,10 @@ def _crosses_breakpoint(text: str, spans: Sequence[slice]) -> bool:
     return BREAKPOINT in text and any(text.find(BREAKPOINT, sp.start, sp.stop) >= 0 for sp in spans)
 
 
+_WS = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?(?:\*/|\Z))*", re.DOTALL)
+
+
 def _skip_ws(text: str, start: int) -> int:
     """Offset of the statement's first token: past whitespace and comments."""
-    i, n = start, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif text.startswith("--", i):
-            nl = text.find("\n", i)
-            i = n if nl < 0 else nl + 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        else:
-            break
-    return i
+    m = _WS.match(text, start)
+    return m.end() if m else start

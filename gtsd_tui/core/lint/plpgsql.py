@@ -5,9 +5,9 @@ makes them re-runnable, so the idempotency rules stay silent inside such a block
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import msgspec
+from msgspec import Struct, field, json
 
 from gtsd_tui.core.lint.tree import DoStmt, located
 
@@ -15,20 +15,95 @@ if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 
 
-def _walk(node: Any, queries: list[str]) -> bool:
+class PlExpr(Struct, gc=False):
+    query: str = ""
+
+
+class PlSql(Struct, gc=False):
+    expr: PlExpr | None = field(default=None, name="PLpgSQL_expr")
+
+
+class PlExecSql(Struct, gc=False):
+    sqlstmt: PlSql | None = None
+
+
+class PlElsif(Struct, gc=False):
+    stmts: list[PlStmt] = []
+
+
+class PlElsifNode(Struct, gc=False):
+    elsif: PlElsif | None = field(default=None, name="PLpgSQL_if_elsif")
+
+
+class PlException(Struct, gc=False):
+    action: list[PlStmt] = []
+
+
+class PlExceptionNode(Struct, gc=False):
+    exception: PlException | None = field(default=None, name="PLpgSQL_exception")
+
+
+class PlExceptionList(Struct, gc=False):
+    exc_list: list[PlExceptionNode] = []
+
+
+class PlExceptions(Struct, gc=False):
+    block: PlExceptionList | None = field(default=None, name="PLpgSQL_exception_block")
+
+
+class PlBody(Struct, gc=False):
+    """Any statement with nested statements: block, IF, the loops."""
+
+    body: list[PlStmt] = []
+    then_body: list[PlStmt] = []
+    elsif_list: list[PlElsifNode] = []
+    else_body: list[PlStmt] = []
+    exceptions: PlExceptions | None = None
+
+
+class PlStmt(Struct, gc=False):
+    execsql: PlExecSql | None = field(default=None, name="PLpgSQL_stmt_execsql")
+    block: PlBody | None = field(default=None, name="PLpgSQL_stmt_block")
+    if_: PlBody | None = field(default=None, name="PLpgSQL_stmt_if")
+    loop: PlBody | None = field(default=None, name="PLpgSQL_stmt_loop")
+    while_: PlBody | None = field(default=None, name="PLpgSQL_stmt_while")
+    fori: PlBody | None = field(default=None, name="PLpgSQL_stmt_fori")
+    fors: PlBody | None = field(default=None, name="PLpgSQL_stmt_fors")
+    foreach: PlBody | None = field(default=None, name="PLpgSQL_stmt_foreach_a")
+
+
+class PlFunction(Struct, gc=False):
+    action: PlStmt | None = None
+
+
+class PlFunctionNode(Struct, gc=False):
+    function: PlFunction | None = field(default=None, name="PLpgSQL_function")
+
+
+_decoder = json.Decoder(list[PlFunctionNode])
+
+
+def _walk(stmts: list[PlStmt], queries: list[str]) -> bool:
     """Collect the SQL of every ``execsql`` statement; True when a block has an exception handler."""
     handler = False
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "PLpgSQL_stmt_execsql":
-                queries.append(v["sqlstmt"]["PLpgSQL_expr"]["query"])
+    for st in stmts:
+        if st.execsql is not None:
+            if st.execsql.sqlstmt and st.execsql.sqlstmt.expr:
+                queries.append(st.execsql.sqlstmt.expr.query)
+            continue
+        for b in (st.block, st.if_, st.loop, st.while_, st.fori, st.fors, st.foreach):
+            if b is None:
                 continue
-            if k == "exceptions":
+            handler = _walk(b.body, queries) or _walk(b.then_body, queries) or handler
+            handler = _walk(b.else_body, queries) or handler
+            for e in b.elsif_list:
+                if e.elsif is not None:
+                    handler = _walk(e.elsif.stmts, queries) or handler
+            if b.exceptions is not None:
                 handler = True
-            handler = _walk(v, queries) or handler
-    elif isinstance(node, list):
-        for v in node:
-            handler = _walk(v, queries) or handler
+                for ex in b.exceptions.block.exc_list if b.exceptions.block else []:
+                    if ex.exception is not None:
+                        _walk(ex.exception.action, queries)
     return handler
 
 
@@ -40,13 +115,16 @@ def do_block(lint: Linter, do: DoStmt) -> None:
         return
     src = f"CREATE FUNCTION gtsd_do() RETURNS void LANGUAGE plpgsql AS $gtsd_body${body}$gtsd_body$;"
     try:
-        tree = msgspec.json.decode(parser.parse_plpgsql_json(src))
-    except (parser.ParseError, msgspec.DecodeError):
+        tree = _decoder.decode(parser.parse_plpgsql_json(src))
+    except parser.ParseError:
         return  # PostgreSQL reports PL/pgSQL errors only when the block runs; not a syntax-error here
     queries: list[str] = []
-    guarded = _walk(tree, queries)
+    guarded = False
+    for node in tree:
+        if node.function is not None and node.function.action is not None:
+            guarded = _walk([node.function.action], queries) or guarded
     text, outer_first = lint.text, lint.first
-    outer_ignored = lint._statement_ignores()
+    outer_ignored = lint._statement_ignores() if lint._has_ignores else frozenset[str]()
     body_at = text.find(body, outer_first)  # verbatim for $$-quoted bodies
     cursor = 0
     saved = lint.in_do
@@ -64,7 +142,8 @@ def do_block(lint: Linter, do: DoStmt) -> None:
                 lint.begin(start if body_at >= 0 and i >= 0 else outer_first, 0, q.isascii())
                 if body_at < 0 or i < 0:
                     lint.first = outer_first
-                lint._ignored = outer_ignored | lint._statement_ignores()
+                if lint._has_ignores:
+                    lint._ignored = outer_ignored | lint._statement_ignores()
                 lint.statement(raw.stmt)
     finally:
         lint.in_do = saved

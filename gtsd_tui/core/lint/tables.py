@@ -122,7 +122,7 @@ def _add_constraint(lint: Linter, c: Constraint, key: TableKey, table: str) -> N
     st = lint.state
     check_identifier(lint, c.conname, c.location)
     if c.contype == "CONSTR_CHECK" and c.conname:
-        col = _not_null_column(c.raw_expr)
+        col = _not_null_column(c.expr)
         if col is not None:
             st.not_null_checks[(key, c.conname)] = col
             if not c.skip_validation:

@@ -9,25 +9,25 @@ Field names are the parse tree's own (``msgspec.field(name=...)`` where Python n
 
 from __future__ import annotations
 
-from msgspec import Struct, field, json
+from msgspec import Raw, Struct, field, json
 
 
-class Present(Struct):
+class Present(Struct, gc=False):
     """A node whose kind is all a rule needs to know."""
 
 
-class RangeVar(Struct):
+class RangeVar(Struct, gc=False):
     relname: str = ""
     schemaname: str = ""
     relpersistence: str = "p"
     location: int = -1
 
 
-class Sval(Struct):
+class Sval(Struct, gc=False):
     sval: str = ""
 
 
-class StringNode(Struct):
+class StringNode(Struct, gc=False):
     string: Sval | None = field(default=None, name="String")
 
 
@@ -36,19 +36,19 @@ def _last(names: list[StringNode]) -> str:
     return last.sval if last else ""
 
 
-class AConst(Struct):
+class AConst(Struct, gc=False):
     isnull: bool = False
 
 
-class Ival(Struct):
+class Ival(Struct, gc=False):
     ival: int = 0
 
 
-class ModConst(Struct):
+class ModConst(Struct, gc=False):
     ival: Ival | None = None
 
 
-class TypMod(Struct):
+class TypMod(Struct, gc=False):
     a_const: ModConst | None = field(default=None, name="A_Const")
 
     @property
@@ -56,7 +56,7 @@ class TypMod(Struct):
         return self.a_const.ival.ival if self.a_const and self.a_const.ival else -1
 
 
-class TypeName(Struct):
+class TypeName(Struct, gc=False):
     names: list[StringNode] = []
     typmods: list[TypMod] = []
     location: int = -1
@@ -66,7 +66,7 @@ class TypeName(Struct):
         return _last(self.names)
 
 
-class FuncCall(Struct):
+class FuncCall(Struct, gc=False):
     funcname: list[StringNode] = []
     args: list[Expr] = []
 
@@ -75,34 +75,34 @@ class FuncCall(Struct):
         return _last(self.funcname)
 
 
-class TypeCast(Struct):
+class TypeCast(Struct, gc=False):
     arg: Expr | None = None
     type_name: TypeName | None = field(default=None, name="typeName")
 
 
-class AExpr(Struct):
+class AExpr(Struct, gc=False):
     lexpr: Expr | None = None
     rexpr: Expr | None = None
 
 
-class Args(Struct):
+class Args(Struct, gc=False):
     args: list[Expr] = []
 
 
-class Elements(Struct):
+class Elements(Struct, gc=False):
     elements: list[Expr] = []
 
 
-class ColumnRef(Struct):
+class ColumnRef(Struct, gc=False):
     fields: list[StringNode] = []
 
 
-class NullTest(Struct):
+class NullTest(Struct, gc=False):
     arg: Expr | None = None
     nulltesttype: str = ""
 
 
-class Expr(Struct):
+class Expr(Struct, gc=False):
     a_const: AConst | None = field(default=None, name="A_Const")
     type_cast: TypeCast | None = field(default=None, name="TypeCast")
     func_call: FuncCall | None = field(default=None, name="FuncCall")
@@ -115,21 +115,25 @@ class Expr(Struct):
     null_test: NullTest | None = field(default=None, name="NullTest")
 
 
-class Constraint(Struct):
+class Constraint(Struct, gc=False):
     contype: str = ""
     conname: str = ""
-    raw_expr: Expr | None = None
+    raw_expr: Raw = Raw()  # kept as JSON (empty when absent): decoded only when a rule reads it (``expr``)
     skip_validation: bool = False
     indexname: str = ""
     generated_kind: str = ""
     location: int = -1
 
+    @property
+    def expr(self) -> Expr | None:
+        return _expr_decoder.decode(self.raw_expr) if len(self.raw_expr) else None
 
-class ConstraintNode(Struct):
+
+class ConstraintNode(Struct, gc=False):
     constraint: Constraint | None = field(default=None, name="Constraint")
 
 
-class ColumnDef(Struct):
+class ColumnDef(Struct, gc=False):
     colname: str = ""
     type_name: TypeName | None = field(default=None, name="typeName")
     constraints: list[ConstraintNode] = []
@@ -137,125 +141,125 @@ class ColumnDef(Struct):
     location: int = -1
 
 
-class PartitionCmd(Struct):
+class PartitionCmd(Struct, gc=False):
     concurrent: bool = False
 
 
-class CmdDef(Struct):
+class CmdDef(Struct, gc=False):
     column: ColumnDef | None = field(default=None, name="ColumnDef")
     constraint: Constraint | None = field(default=None, name="Constraint")
     partition: PartitionCmd | None = field(default=None, name="PartitionCmd")
 
 
-class AlterTableCmd(Struct):
+class AlterTableCmd(Struct, gc=False):
     subtype: str = ""
     name: str = ""
     missing_ok: bool = False
     definition: CmdDef | None = field(default=None, name="def")
 
 
-class CmdNode(Struct):
+class CmdNode(Struct, gc=False):
     cmd: AlterTableCmd | None = field(default=None, name="AlterTableCmd")
 
 
-class TableElt(Struct):
+class TableElt(Struct, gc=False):
     column: ColumnDef | None = field(default=None, name="ColumnDef")
     constraint: Constraint | None = field(default=None, name="Constraint")
 
 
-class CreateStmt(Struct):
+class CreateStmt(Struct, gc=False):
     relation: RangeVar | None = None
     table_elts: list[TableElt] = field(default=[], name="tableElts")
     if_not_exists: bool = False
 
 
-class IndexStmt(Struct):
+class IndexStmt(Struct, gc=False):
     idxname: str = ""
     relation: RangeVar | None = None
     if_not_exists: bool = False
     concurrent: bool = False
 
 
-class DropStmt(Struct):
+class DropStmt(Struct, gc=False):
     remove_type: str = field(default="", name="removeType")
     missing_ok: bool = False
     concurrent: bool = False
     behavior: str = ""
 
 
-class AlterTableStmt(Struct):
+class AlterTableStmt(Struct, gc=False):
     relation: RangeVar | None = None
     cmds: list[CmdNode] = []
     objtype: str = ""
 
 
-class RenameStmt(Struct):
+class RenameStmt(Struct, gc=False):
     rename_type: str = field(default="", name="renameType")
     relation: RangeVar | None = None
     missing_ok: bool = False
 
 
-class AlterEnumStmt(Struct):
+class AlterEnumStmt(Struct, gc=False):
     old_val: str = field(default="", name="oldVal")
     new_val_neighbor: str = field(default="", name="newValNeighbor")
     skip_if_exists: bool = field(default=False, name="skipIfNewValExists")
 
 
-class TransactionStmt(Struct):
+class TransactionStmt(Struct, gc=False):
     kind: str = ""
 
 
-class ResTarget(Struct):
+class ResTarget(Struct, gc=False):
     name: str = ""
     location: int = -1
 
 
-class ResTargetNode(Struct):
+class ResTargetNode(Struct, gc=False):
     target: ResTarget | None = field(default=None, name="ResTarget")
 
 
-class UpdateStmt(Struct):
+class UpdateStmt(Struct, gc=False):
     target_list: list[ResTargetNode] = field(default=[], name="targetList")
 
 
-class TruncateStmt(Struct):
+class TruncateStmt(Struct, gc=False):
     behavior: str = ""
 
 
-class DefElem(Struct):
+class DefElem(Struct, gc=False):
     defname: str = ""
 
 
-class DefElemNode(Struct):
+class DefElemNode(Struct, gc=False):
     elem: DefElem | None = field(default=None, name="DefElem")
 
 
-class ReindexStmt(Struct):
+class ReindexStmt(Struct, gc=False):
     params: list[DefElemNode] = []
 
 
-class AlterDomainStmt(Struct):
+class AlterDomainStmt(Struct, gc=False):
     subtype: str = ""
 
 
-class CreateDomainStmt(Struct):
+class CreateDomainStmt(Struct, gc=False):
     constraints: list[ConstraintNode] = []
 
 
-class VariableSetStmt(Struct):
+class VariableSetStmt(Struct, gc=False):
     name: str = ""
 
 
-class DoDefElem(Struct):
+class DoDefElem(Struct, gc=False):
     defname: str = ""
     arg: StringNode | None = None
 
 
-class DoArg(Struct):
+class DoArg(Struct, gc=False):
     elem: DoDefElem | None = field(default=None, name="DefElem")
 
 
-class DoStmt(Struct):
+class DoStmt(Struct, gc=False):
     args: list[DoArg] = []
 
     @property
@@ -271,7 +275,7 @@ class DoStmt(Struct):
         return lang, body
 
 
-class Stmt(Struct):
+class Stmt(Struct, gc=False):
     create: CreateStmt | None = field(default=None, name="CreateStmt")
     index: IndexStmt | None = field(default=None, name="IndexStmt")
     drop: DropStmt | None = field(default=None, name="DropStmt")
@@ -297,17 +301,18 @@ class Stmt(Struct):
         return any(n is not None for n in (self.enum, self.composite, self.domain, self.range))
 
 
-class RawStmt(Struct):
+class RawStmt(Struct, gc=False):
     stmt: Stmt
     stmt_location: int = 0  # in bytes of the parsed text
     stmt_len: int = 0  # 0: to the end of the text
 
 
-class ParseResult(Struct):
+class ParseResult(Struct, gc=False):
     stmts: list[RawStmt] = []
 
 
 _decoder = json.Decoder(ParseResult)
+_expr_decoder = json.Decoder(Expr)
 
 
 def located(parse_json: str | bytes) -> list[RawStmt]:
