@@ -124,11 +124,16 @@ def compare(name: str, files: list[Path], squawk: str | None) -> None:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=50, help="size of each corpus (default 50 MB)")
+    mb = int(ap.parse_args().mb * 1e6)
     squawk = squawk_exe()
     root = OUT / "lint"
     shutil.rmtree(root, ignore_errors=True)
-    compare("synthetic", generate(root / "synthetic", 50_000_000, synthetic_body), squawk)
-    compare("real-shaped", generate(root / "real", 50_000_000, real_body), squawk)
+    compare("synthetic", generate(root / "synthetic", mb, synthetic_body), squawk)
+    compare("real-shaped", generate(root / "real", mb, real_body), squawk)
     big = root / "big" / "0000_big.sql"
     big.parent.mkdir(parents=True)
     with big.open("w") as out:

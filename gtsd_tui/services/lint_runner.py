@@ -7,6 +7,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import msgspec
+
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
 from gtsd_tui.errors import InputError
@@ -49,6 +51,15 @@ def _lint_one(item: tuple[str, bool, Settings]) -> list[LintFinding]:
     return lint_text(path, decode(path, Path(path).read_bytes()), hand_written=hand, settings=settings)
 
 
+_packer = msgspec.msgpack.Encoder()
+_unpacker = msgspec.msgpack.Decoder(list[LintFinding])
+
+
+def _lint_packed(item: tuple[str, bool, Settings]) -> bytes:
+    """In a worker: findings as msgpack, much cheaper to send back than pickled objects."""
+    return _packer.encode(_lint_one(item))
+
+
 def lint_paths(
     items: list[tuple[Path, bool]], workers: int | None = None, settings: Settings | None = None
 ) -> list[LintFinding]:
@@ -59,6 +70,8 @@ def lint_paths(
     workers = workers or os.cpu_count() or 1
     if total < PARALLEL_BYTES or workers < 2 or len(jobs) < 2:
         return [f for job in jobs for f in _lint_one(job)]
+    from pglast import parser  # noqa: F401  (imported once here: forked workers inherit it)
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(jobs) // (workers * 4))
-        return [f for found in pool.map(_lint_one, jobs, chunksize=chunk) for f in found]
+        return [f for packed in pool.map(_lint_packed, jobs, chunksize=chunk) for f in _unpacker.decode(packed)]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
 from gtsd_tui.core.lint.config import Settings
@@ -22,8 +23,9 @@ IGNORE_FILE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore-file|gtsd-lint:\s*ignor
 ALL = frozenset(RULES)
 
 
-@dataclass(slots=True)
-class LintFinding:
+class LintFinding(msgspec.Struct, gc=False):
+    """A msgspec struct: cheap to make, to send back from a worker and to write as JSON."""
+
     rule: str
     severity: str
     file: str
@@ -33,7 +35,7 @@ class LintFinding:
     safe: str
 
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}
+        return msgspec.structs.asdict(self)
 
 
 # Statements whose first word is one of these can break a rule; the rest (INSERT, SELECT, ...) are

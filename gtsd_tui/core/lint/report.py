@@ -19,8 +19,10 @@ def text(findings: list[LintFinding]) -> str:
 
 
 def as_json(findings: list[LintFinding]) -> str:
+    import msgspec
+
     errors = sum(1 for f in findings if f.severity == ERROR)
-    return json.dumps({"findings": [f.to_json() for f in findings], "errors": errors})
+    return msgspec.json.encode({"findings": findings, "errors": errors}).decode()
 
 
 def github(findings: list[LintFinding]) -> str:
