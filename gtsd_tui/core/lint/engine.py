@@ -105,8 +105,11 @@ class Linter:
             if rule in self._ignored:
                 return
         text = self.text
-        at, line = self._cursor if offset >= self._cursor[0] else (0, 1)
-        line += text.count("\n", at, offset)
+        at, line = self._cursor
+        if offset >= at:
+            line += text.count("\n", at, offset)
+        else:  # a finding earlier in the statement than the last one: count back, never from the top
+            line -= text.count("\n", offset, at)
         self._cursor = (offset, line)
         start = text.rfind("\n", 0, offset) + 1
         r = RULES[rule]
