@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gtsd_tui.services.console import ConsoleState, Info
+from gtsd_tui.services.server import console_note
 
 
 class HeaderBar(Static):
@@ -29,7 +30,7 @@ class HeaderBar(Static):
             out.append("  read-only", style="bold")
         out.append(f"  {info.folder}  {state.db.url if state is not None else info.url}")
         if info.embedded:
-            out.append("  (embedded server in .gtsd/)", style="dim")
+            out.append(f"  ({console_note(True)})", style="dim")
         if state is not None and not state.db.connected and state.db.error:
             out.append(f"  {state.db.error}", style="red")
         self.update(out)

@@ -17,7 +17,7 @@ GUTTER = Style(dim=True)
 CHUNK = Style(bold=True)
 ERROR_MARK = Style(bold=True, color="red", reverse=True)
 WARNING_MARK = Style(bold=True, color="yellow")
-SIGNS = {"error": "✗", "warning": "!"}  # the glyph tells error from warning without colour
+SIGNS = {"error": "✖", "warning": "!"}  # the glyph tells error from warning without colour
 CURRENT = Style(reverse=True)
 
 
