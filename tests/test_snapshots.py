@@ -67,13 +67,13 @@ async def test_300_polls_leave_the_connections_layout_unchanged(fake: FakeConsol
     async with app.run_test(size=(80, 24)) as pilot:
         await _loaded(pilot, polls=3)
         app.action_focus_pane("connections")
-        await pilot.pause(0.2)
+        await pilot.pause(0.5)  # the first layout settled
         table = app.screen.query_one("#sessions-table")
         summary = app.screen.query_one("#stats-summary")
         before = (summary.region, table.region)
         for _ in range(300):
             app.connections.show(fake.stats(indexes=False, instances=1))
-        await pilot.pause(0.2)
+        await pilot.pause(0.5)
         assert (summary.region, table.region) == before
         lines = str(summary.render()).split("\n")
         assert all(len(line) <= summary.region.width for line in lines)
