@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from gtsd_tui.config import mask_url
+from gtsd_tui.config import mask_url, scrub
 from gtsd_tui.errors import EXIT_OK, DatabaseError, GtsdError
 from gtsd_tui.services.project import Project
 
@@ -20,9 +20,16 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def tool(name: str) -> str:
-    """pg_dump / psql from the embedded server's binaries, else PATH."""
+    """pg_dump / psql from ``$GTSD_PG_BINDIR``, else the embedded server's binaries, else PATH."""
+    import os
+
     from gtsd_tui.db.embedded import find_bindir
 
+    chosen = os.environ.get("GTSD_PG_BINDIR")
+    if chosen:
+        if not (Path(chosen) / name).exists():
+            raise GtsdError(f"GTSD_PG_BINDIR={chosen}: no {name} there")
+        return str(Path(chosen) / name)
     bindir = find_bindir()
     if bindir and (bindir / name).exists():
         return str(bindir / name)
@@ -34,11 +41,14 @@ def tool(name: str) -> str:
 
 def dump(url: str, file: str | None) -> Path:
     path = Path(file or dt.datetime.now().strftime("backup_%Y%m%d_%H%M%S.sql"))
-    cmd = [tool("pg_dump"), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", url]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    from gtsd_tui.db.connect import child_conninfo
+
+    conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv
+    cmd = [tool("pg_dump"), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", conninfo]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         path.unlink(missing_ok=True)
-        last = (r.stderr.strip().splitlines() or ["failed"])[-1].replace(url, mask_url(url))
+        last = scrub((r.stderr.strip().splitlines() or ["failed"])[-1], url)
         raise DatabaseError(f"pg_dump of {mask_url(url)}: {last}")
     return path
 

@@ -228,11 +228,10 @@ class ConsoleBackend:
             pool.close()
 
     def reset_target(self) -> tuple[str, bool]:
-        """(database name, is it on a local server) for the reset dialog; decided from the URL alone."""
-        from gtsd_tui.config import is_local_host, parse_target
+        """(database name, is it on a local server) for the reset dialog; decided without connecting."""
+        from gtsd_tui.services.local_guard import local_target
 
-        t = parse_target(self.project.resolve_url())
-        return t.dbname, is_local_host(t.host)
+        return local_target(self.project.resolve_url())
 
     def reset(self) -> dict[str, float]:
         from gtsd_tui.services.reset import reset_database

@@ -42,6 +42,9 @@ class Project:
         if self.url:
             return self.url
         if self.settings.database_url:
+            from gtsd_tui.db.connect import parse_conninfo
+
+            parse_conninfo(self.settings.database_url, self.url_source)  # malformed: exit 2, password masked
             self.url = self.settings.database_url
             return self.url
         from gtsd_tui.db.embedded import ensure_server
@@ -52,6 +55,12 @@ class Project:
         verb = "started" if server.started else "reusing"
         self.notify(f"no DATABASE_URL configured: {verb} embedded PostgreSQL in {base} ({self.url})")
         return self.url
+
+    @property
+    def url_source(self) -> str:
+        """Where the configured URL comes from, as the user wrote it."""
+        src = self.settings.database_source
+        return {"flag": "--database-url", "environment": "DATABASE_URL"}.get(src, f"DATABASE_URL in {src}")
 
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
