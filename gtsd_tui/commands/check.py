@@ -12,9 +12,11 @@ from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.conflicts import CheckReport, Finding, check_database, check_folder
 from gtsd_tui.core.folder import load_folder
 from gtsd_tui.core.status import compute_status
-from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
 from gtsd_tui.services import gitutil
 from gtsd_tui.services.project import Project
+
+INPUT_ERRORS = ("nul-byte",)  # findings that make the folder unusable as it is: exit 2, like status
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -51,15 +53,20 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
 
 def run(args: argparse.Namespace, project: Project) -> int:
     report, db_note = run_check(project, args.base, args.offline)
+    # A database that was configured but could not be read: the check is incomplete (exit 3, or 2
+    # for a malformed URL), said on stderr; --offline checks the folder alone.
+    db_error = project.db_error if project.settings.database_url and not args.offline else None
+    refusal = next((f for f in report.findings if f.code in INPUT_ERRORS), None)
     if args.json:
-        print_json(
-            {
-                "findings": [f.to_json() for f in report.findings],
-                "errors": len(report.errors),
-                "database": db_note or "checked",
-                "base": report.base_labels or None,
-            }
-        )
+        out = {
+            "findings": [f.to_json() for f in report.findings],
+            "errors": len(report.errors),
+            "database": db_note or "checked",
+            "base": report.base_labels or None,
+        }
+        if db_error is not None:
+            out.update(error=f"database not checked: {db_error}", exit_code=db_error.exit_code)
+        print_json(out)
     else:
         for f in report.findings:
             fix = f" (fix: {f.fix})" if f.fix else ""
@@ -67,8 +74,14 @@ def run(args: argparse.Namespace, project: Project) -> int:
         if report.base_labels:
             for tag, label in report.base_labels.items():
                 print(f"  {label:6} {tag}")
-        if db_note and db_note != "offline":
+        if db_note and db_note != "offline" and db_error is None:
             print(f"database not checked: {db_note}", file=sys.stderr)
         if not report.findings:
             print("no problems found")
+    if refusal is not None:
+        print(f"gtsd-tui: {project.folder_path / refusal.files[0]}:{refusal.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if db_error is not None:
+        print(f"gtsd-tui: database not checked: {db_error} (--offline checks the folder alone)", file=sys.stderr)
+        return db_error.exit_code
     return EXIT_PROBLEMS if report.errors else EXIT_OK

@@ -29,14 +29,17 @@ def run(args: argparse.Namespace, project: Project) -> int:
         raise InputError(f"{args.tag}: no such migration with a file in {folder.path}")
     from psycopg import sql
 
-    from gtsd_tui.db.history import table_ident
+    from gtsd_tui.db.history import table_exists, table_ident
 
     s = project.settings
     where = sql.SQL("WHERE hash = %s AND created_at = %s")
     with project.connect() as conn:
         ident = table_ident(s.schema, s.table)
-        count = conn.execute(sql.SQL("SELECT count(*) FROM {} ").format(ident) + where, (m.hash, m.when)).fetchone()
-        n = int(count[0]) if count else 0
+        n = 0
+        if table_exists(conn, s.schema, s.table):
+            count = conn.execute(sql.SQL("SELECT count(*) FROM {} ").format(ident) + where, (m.hash, m.when))
+            row = count.fetchone()
+            n = int(row[0]) if row else 0
         if n == 0:
             print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
             return EXIT_PROBLEMS

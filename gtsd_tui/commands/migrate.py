@@ -36,6 +36,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="apply migrations drizzle-orm would skip (when <= newest created_at)",
     )
     p.add_argument(
+        "--allow-symlinks",
+        action="store_true",
+        help="run migration files that are symbolic links to files outside the folder",
+    )
+    p.add_argument(
         "--lock-timeout",
         type=float,
         default=10.0,
@@ -172,11 +177,14 @@ def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
 
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.core.plan import build_plan
+    from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.core.status import compute_status
     from gtsd_tui.db.runner import MigrationFailed, RunOptions
     from gtsd_tui.db.runner import run as apply_plan
 
     folder = project.load_folder()
+    require_applicable(folder, to_tag=args.to, allow_symlinks=args.allow_symlinks)  # before any connection
+    steps: dict[tuple[str, str | None], Step] = {}
 
     def make_plan(rows: list[Any]) -> ApplyPlan:
         return build_plan(
@@ -185,6 +193,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
             tx_mode=args.tx,
             to_tag=args.to,
             allow_out_of_order=args.allow_out_of_order,
+            cache=steps,
         )
 
     url = project.resolve_url()
@@ -219,6 +228,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     opts = RunOptions(
         project.settings.schema, project.settings.table, args.lock_timeout, args.statement_timeout, args.wait, xact_lock
     )
+    make_plan(project.read_rows())  # every refusal of the plan comes before the first statement (DDL included)
     events = CliEvents(args.json)
     try:
         result = _in_thread(lambda c: apply_plan(url, folder, make_plan, opts, events, c))

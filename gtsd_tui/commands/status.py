@@ -9,6 +9,7 @@ from typing import Any
 from gtsd_tui import __version__
 from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
 from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.preflight import link_warning, nul_error
 from gtsd_tui.core.status import APPLIED, StatusReport
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.services.project import Project
@@ -55,6 +56,9 @@ def input_errors(folder: Folder) -> list[str]:
             "(drizzle-orm cannot parse it); showing both sides; fix with `gtsd-tui renumber`"
         )
     for m in folder.migrations:
+        nul = nul_error(folder, m)
+        if nul:
+            errors.append(nul)
         if m.digest and m.digest.utf8_error_at is not None:
             errors.append(
                 f"{folder.path / (m.file or '')}: not valid UTF-8 at byte {m.digest.utf8_error_at} "
@@ -67,6 +71,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     folder = project.load_folder()
     report = project.status(folder)
     errors = input_errors(folder)
+    report.warnings += [link_warning(folder, f) for f in sorted(folder.links_outside)]
     if args.json:
         out = status_json(project, report)
         out["errors"] = errors

@@ -161,7 +161,7 @@ def resolve(params: Mapping[str, str], environ: Mapping[str, str], home: str | N
         if not groups:
             res.problem = f"service {service_name!r} is not defined in {looked}"
             return res
-        for path, group in groups:  # several candidate system files: keep every value they offer
+        for _path, group in groups:  # several candidate system files: keep every value they offer
             for key, value in group.items():
                 service[key] = f"{service[key]},{value}" if key in service and key in ("host", "hostaddr") else value
         service_label = f"in service {service_name!r} ({', '.join(p for p, _ in groups)})"

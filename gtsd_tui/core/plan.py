@@ -61,8 +61,12 @@ def build_plan(
     to_tag: str | None = None,
     allow_out_of_order: bool = False,
     read: bool = True,
+    cache: dict[tuple[str, str | None], Step] | None = None,
 ) -> ApplyPlan:
-    """Raise PlanRefused (nothing run) or return the steps; ``read=False`` skips reading files."""
+    """Raise PlanRefused (nothing run) or return the steps; ``read=False`` skips reading files.
+
+    ``cache`` keeps the steps of an earlier plan of the same folder (keyed by tag and hash), so a plan
+    made again under the lock does not read and parse the same files twice."""
     if folder.journal and folder.journal.conflicted:
         raise PlanRefused(
             f"{folder.journal_path}:{folder.journal.conflict_lines[0]}: git conflict markers; "
@@ -95,8 +99,19 @@ def build_plan(
         raise PlanRefused(
             f"{folder.path}: journal lists {', '.join(missing)} but the .sql file is missing", exit_code=EXIT_USAGE
         )
-    steps = [step_for(folder, s.migration, tx_mode) if read else Step(s.migration, "", [], True) for s in todo]
+    steps = [
+        _cached_step(folder, s.migration, tx_mode, cache) if read else Step(s.migration, "", [], True) for s in todo
+    ]
     return ApplyPlan(steps, tx_mode, warnings, skipped)
+
+
+def _cached_step(folder: Folder, m: Migration, tx_mode: str, cache: dict[tuple[str, str | None], Step] | None) -> Step:
+    if cache is None:
+        return step_for(folder, m, tx_mode)
+    key = (m.tag, m.hash)
+    if key not in cache:
+        cache[key] = step_for(folder, m, tx_mode)
+    return cache[key]
 
 
 def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:

@@ -16,7 +16,7 @@ from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.db import lock
-from gtsd_tui.db.connect import connect
+from gtsd_tui.db.connect import connect, first_line
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
 from gtsd_tui.errors import DatabaseError
 
@@ -168,6 +168,8 @@ def run(
                 result.applied.append((step.migration.tag, took))
                 events.step_done(step, took)
         return result
+    except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
+        raise DatabaseError(f"connection to the database lost: {first_line(url, exc)}") from None
     finally:
         try:
             if not opts.xact_lock and not conn.closed:
@@ -276,9 +278,17 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
         insert = insert_row_literal(opts.schema, opts.table, h, when).as_string(conn)
         _exec_ok(conn, insert + "; COMMIT")
     except BaseException:
-        if conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-            conn.pgconn.exec_(b"ROLLBACK")
+        _rollback_quietly(conn)  # on a dead connection the ROLLBACK fails too: the first error is the one to tell
         raise
+
+
+def _rollback_quietly(conn: psycopg.Connection[Any]) -> None:
+    status = conn.pgconn.transaction_status
+    if status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
+        try:
+            conn.pgconn.exec_(b"ROLLBACK")
+        except psycopg.Error:
+            pass
 
 
 def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:

@@ -7,6 +7,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from gtsd_tui.core.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.core.lint import LintFinding, lint_text
 from gtsd_tui.errors import InputError
 
@@ -16,6 +17,9 @@ PARALLEL_BYTES = 4 << 20
 def _lint_one(item: tuple[str, bool]) -> list[LintFinding]:
     path, hand = item
     raw = Path(path).read_bytes()
+    nul = nul_position(raw)
+    if nul is not None:
+        raise InputError(f"{path}:{nul[0]}:{nul[1]}: {NUL_MESSAGE}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

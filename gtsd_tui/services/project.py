@@ -28,6 +28,7 @@ class Project:
     embedded: bool = False
     notify: Notify = stderr_notify
     _folder: Folder | None = field(default=None, repr=False)
+    db_error: GtsdError | None = field(default=None, repr=False)  # why the last try_rows read nothing
 
     @property
     def masked_url(self) -> str:
@@ -100,6 +101,7 @@ class Project:
         try:
             return self.read_rows(), None
         except (DatabaseError, GtsdError) as exc:
+            self.db_error = exc
             return None, str(exc)
 
     def database_json(self, connected: bool, error: str | None = None) -> dict[str, Any]:
