@@ -17,6 +17,7 @@ from typing import Any
 
 from gtsd_tui import __version__
 from gtsd_tui.config import load_settings, scrub
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_USAGE, GtsdError
 
 COMMANDS = (
@@ -117,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int, as_json: bool) -> int:
+    message = shown(message)  # tags and file names in a message never reach the terminal raw
     print(f"gtsd-tui: {message}", file=sys.stderr)
     if as_json:
         sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")

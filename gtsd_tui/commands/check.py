@@ -10,6 +10,7 @@ from typing import Any
 
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.conflicts import CheckReport, Finding, check_database, check_folder
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import load_folder
 from gtsd_tui.core.status import compute_status
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
@@ -70,18 +71,23 @@ def run(args: argparse.Namespace, project: Project) -> int:
     else:
         for f in report.findings:
             fix = f" (fix: {f.fix})" if f.fix else ""
-            print(f"{paint(f.severity, f.severity)} {f.code}: {', '.join(f.files)}: {f.message}{fix}")
+            print(f"{paint(f.severity, f.severity)} {f.code}: {shown(', '.join(f.files))}: {shown(f.message + fix)}")
         if report.base_labels:
             for tag, label in report.base_labels.items():
-                print(f"  {label:6} {tag}")
+                print(f"  {label:6} {shown(tag)}")
         if db_note and db_note != "offline" and db_error is None:
-            print(f"database not checked: {db_note}", file=sys.stderr)
+            print(f"database not checked: {shown(db_note)}", file=sys.stderr)
         if not report.findings:
             print("no problems found")
     if refusal is not None:
-        print(f"gtsd-tui: {project.folder_path / refusal.files[0]}:{refusal.message}", file=sys.stderr)
+        print(
+            f"gtsd-tui: {shown(str(project.folder_path / refusal.files[0]))}:{shown(refusal.message)}", file=sys.stderr
+        )
         return EXIT_USAGE
     if db_error is not None:
-        print(f"gtsd-tui: database not checked: {db_error} (--offline checks the folder alone)", file=sys.stderr)
+        print(
+            f"gtsd-tui: database not checked: {shown(str(db_error))} (--offline checks the folder alone)",
+            file=sys.stderr,
+        )
         return db_error.exit_code
     return EXIT_PROBLEMS if report.errors else EXIT_OK

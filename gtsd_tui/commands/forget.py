@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from gtsd_tui.commands.output import confirmed
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -41,11 +42,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
             row = count.fetchone()
             n = int(row[0]) if row else 0
         if n == 0:
-            print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
+            print(f"{shown(args.tag)}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
             return EXIT_PROBLEMS
         ok = confirmed(args.yes, f"delete {n} row(s) of {args.tag} from {s.table_label}?", "not forgotten")
         if not ok:
             return EXIT_PROBLEMS if ok is None else EXIT_OK
         conn.execute(sql.SQL("DELETE FROM {} ").format(ident) + where, (m.hash, m.when))
-    print(f"forgot {args.tag} ({n} row(s)); the next migrate runs it again")
+    print(f"forgot {shown(args.tag)} ({n} row(s)); the next migrate runs it again")
     return EXIT_OK

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -60,9 +61,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
     elif fmt == "github":
         for f in findings:
             level = "error" if f.severity == "error" else "warning"
-            print(f"::{level} file={f.file},line={f.line},col={f.column},title={f.rule}::{f.message} (safe: {f.safe})")
+            where = f"file={shown(f.file)},line={f.line},col={f.column},title={f.rule}"
+            print(f"::{level} {where}::{shown(f.message)} (safe: {f.safe})")
     else:
         for f in findings:
-            print(f"{f.file}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message}\n    safe: {f.safe}")
+            print(f"{shown(f.file)}:{f.line}:{f.column}: {f.severity} {f.rule}: {shown(f.message)}\n    safe: {f.safe}")
         print(f"{len(findings)} finding(s), {errors} error(s)")
     return EXIT_PROBLEMS if errors else EXIT_OK

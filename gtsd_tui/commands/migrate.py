@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import paint, print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 
@@ -77,12 +78,12 @@ class CliEvents:
 
     def lock_wait(self, holders: list[Holder], remaining: float) -> None:
         who = "; ".join(h.describe() for h in holders) or "another session"
-        print(f"waiting for the migration lock held by {who} ({remaining:.0f}s left)", file=sys.stderr)
+        print(f"waiting for the migration lock held by {shown(who)} ({remaining:.0f}s left)", file=sys.stderr)
 
     def plan_ready(self, plan: ApplyPlan) -> None:
         self.total = len(plan.steps)
         for w in plan.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"warning: {shown(w)}", file=sys.stderr)
         if not plan.steps:
             print("nothing to apply", file=self.out)
 
@@ -90,17 +91,17 @@ class CliEvents:
         if self.tty:
             done = int(20 * index / max(total, 1))
             bar = "#" * done + "-" * (20 - done)
-            self.out.write(f"\r[{bar}] {index}/{total} {step.migration.tag}\x1b[K")
+            self.out.write(f"\r[{bar}] {index}/{total} {shown(step.migration.tag)}\x1b[K")
             self.out.flush()
 
     def step_done(self, step: Step, seconds: float) -> None:
         mode = "" if step.transactional else " (autocommit)"
-        line = f"{paint('✓', 'applied', self.out)} {step.migration.tag}{mode} {seconds * 1000:.0f} ms"
+        line = f"{paint('✓', 'applied', self.out)} {shown(step.migration.tag)}{mode} {seconds * 1000:.0f} ms"
         self.out.write(("\r\x1b[K" if self.tty else "") + line + "\n")
         self.out.flush()
 
     def note(self, message: str) -> None:
-        print(message, file=sys.stderr)
+        print(shown(message), file=sys.stderr)
 
 
 def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
@@ -129,7 +130,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print("BEGIN;")
     for step in plan.steps:
         tx = step.transactional and plan.tx_mode != ALL
-        print(f"-- {step.migration.file}  when={step.migration.when}  hash={step.migration.hash}")
+        print(f"-- {shown(step.migration.file or '')}  when={step.migration.when}  hash={step.migration.hash}")
         if tx:
             print("BEGIN;")
         elif not step.transactional:
@@ -143,7 +144,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
     if plan.tx_mode == ALL and plan.steps:
         print("COMMIT;")
     for tag in plan.skipped:
-        print(f"-- not applied (after --to): {tag}")
+        print(f"-- not applied (after --to): {shown(tag)}")
 
 
 def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
@@ -211,7 +212,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.dry_run:
         plan = make_plan(project.read_rows())
         for w in plan.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"warning: {shown(w)}", file=sys.stderr)
         if args.json:
             print_json(
                 {
@@ -234,7 +235,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         result = _in_thread(lambda c: apply_plan(url, folder, make_plan, opts, events, c))
     except MigrationFailed as exc:
         for line in exc.details():
-            print(line, file=sys.stderr)
+            print(shown(line), file=sys.stderr)
         if args.json:
             loc = exc.location
             print_json(
@@ -253,7 +254,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
                     },
                 }
             )
-            print(f"gtsd-tui: {exc}", file=sys.stderr)
+            print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
             return exc.exit_code
         raise
     if args.json:

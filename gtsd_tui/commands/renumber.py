@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from gtsd_tui.commands.output import confirmed, print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
 from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
 from gtsd_tui.services.project import Project
@@ -43,13 +44,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
         return EXIT_OK
     print(f"kept in place ({ctx.pinned_by}): {len(plan.kept)} migration(s)")
     for c in plan.changes:
-        print(f"  {c.describe()}")
+        print(f"  {shown(c.describe())}")
     for name in plan.relinked:
-        print(f"  re-link meta/{name}")
+        print(f"  re-link meta/{shown(name)}")
     for rel in sorted(plan.writes):
-        print(f"  write {rel}")
+        print(f"  write {shown(rel)}")
     for rel in plan.deletes:
-        print(f"  delete {rel}")
+        print(f"  delete {shown(rel)}")
     if args.dry_run:
         return EXIT_OK
     ok = confirmed(args.yes, "apply this plan?", "not applied")

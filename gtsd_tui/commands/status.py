@@ -8,6 +8,7 @@ from typing import Any
 
 from gtsd_tui import __version__
 from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.preflight import link_warning, nul_error
 from gtsd_tui.core.status import APPLIED, StatusReport
@@ -82,18 +83,18 @@ def run(args: argparse.Namespace, project: Project) -> int:
             h = s.migration.hash[:12] if s.migration.hash else "-"
             rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
             colors.append(s.state)
-        print(f"{project.folder_path}  ->  {project.masked_url}  ({project.settings.table_label})")
+        print(f"{shown(str(project.folder_path))}  ->  {shown(project.masked_url)}  ({project.settings.table_label})")
         print(table(rows, ["TAG", "STATE", "APPLIED AT", "HASH"], colors) if rows else "(no migrations)")
         for r in report.unknown_rows:
-            print(f"! unknown row id={r.id} created_at={r.created_at} hash={r.hash[:12]}: matches no migration")
+            print(f"! unknown row id={r.id} created_at={r.created_at} hash={shown(r.hash[:12])}: matches no migration")
         for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"warning: {shown(w)}", file=sys.stderr)
         counts: dict[str, int] = {}
         for s in report.items:
             counts[s.state] = counts.get(s.state, 0) + 1
         print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
     for e in errors:
-        print(f"gtsd-tui: {e}", file=sys.stderr)
+        print(f"gtsd-tui: {shown(e)}", file=sys.stderr)
     if errors:
         return EXIT_USAGE
     if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows):

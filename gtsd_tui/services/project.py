@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gtsd_tui.config import Settings, mask_url
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import Folder, load_folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
@@ -18,7 +19,7 @@ Notify = Callable[[str], None]
 
 
 def stderr_notify(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(shown(message), file=sys.stderr)
 
 
 @dataclass

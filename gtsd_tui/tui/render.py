@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from gtsd_tui.commands.output import fmt_ms
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
 from gtsd_tui.tui.widgets.rows import RowTable
 
@@ -38,7 +39,7 @@ def history_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, t
         (
             s.migration.tag,
             (
-                s.migration.tag,
+                shown(s.migration.tag),
                 state_cell(s),
                 when_text(s.row.created_at if s.row else None),
                 (s.migration.hash or "-")[:12],
@@ -51,7 +52,7 @@ def history_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, t
 
 def pending_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
     return [
-        (s.migration.tag, (s.migration.tag, state_cell(s)))
+        (s.migration.tag, (shown(s.migration.tag), state_cell(s)))
         for s in items
         if s.state not in (APPLIED, MODIFIED) and matches(needle, s.migration.tag, s.state)
     ]
@@ -63,5 +64,5 @@ def finding_rows(findings: list[Any], needle: str) -> list[tuple[str, tuple[Any,
         if not matches(needle, f.code, f.message, *f.files):
             continue
         label, style = SEVERITY_GLYPH.get(f.severity, (f.severity, ""))
-        out.append((f"f{i}", (Text(label, style=style), f.code, ", ".join(f.files), f.message)))
+        out.append((f"f{i}", (Text(label, style=style), f.code, shown(", ".join(f.files)), shown(f.message))))
     return out
