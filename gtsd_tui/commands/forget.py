@@ -23,7 +23,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.local_guard import require_local
 
     if project.settings.database_url:
-        require_local(project.settings.database_url, allow=args.allow_db, force=args.force, what="forget")
+        require_local(
+            project.settings.database_url,
+            allow=args.allow_db,
+            force=args.force,
+            what="forget",
+            source=project.url_source,
+        )
     folder = project.load_folder()
     m = folder.by_tag(args.tag)
     if m is None or m.hash is None or m.when is None:

@@ -13,10 +13,10 @@ from gtsd_tui.errors import GtsdError
 LOCAL = "a unix socket, localhost, 127.0.0.0/8 or ::1"
 
 
-def resolve_url(url: str, environ: Mapping[str, str] | None = None) -> Resolution:
+def resolve_url(url: str, environ: Mapping[str, str] | None = None, source: str = "the database URL") -> Resolution:
     from gtsd_tui.db.connect import parse_conninfo
 
-    return resolve(parse_conninfo(url), os.environ if environ is None else environ)
+    return resolve(parse_conninfo(url, source), os.environ if environ is None else environ)
 
 
 def local_target(url: str) -> tuple[str, bool]:
@@ -32,8 +32,9 @@ def require_local(
     force: bool = False,
     what: str = "reset",
     environ: Mapping[str, str] | None = None,
+    source: str = "the database URL",
 ) -> None:
-    res = resolve_url(url, environ)
+    res = resolve_url(url, environ, source)
     if res.problem:
         raise GtsdError(f"{what} refused: cannot tell where {mask_url(url)} connects: {res.problem}")
     if res.sslmode in ("require", "verify-ca", "verify-full") and not force:
