@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core.libpq_targets import is_local_address, resolve
-
 REMOTE = "192.0.2.10"  # TEST-NET-1: never routed; and the namespace has no route at all
 
 
@@ -84,6 +82,8 @@ def test_refusal_names_where_the_address_came_from(sample: Path, tmp_path: Path)
 
 
 def test_local_endpoints_pass(tmp_path: Path) -> None:
+    from gtsd_tui.core.libpq_targets import is_local_address, resolve
+
     (tmp_path / "s.conf").write_text("[dev]\nhost=/var/run/postgresql\n")
     cases = [
         ({"host": "127.0.0.1", "hostaddr": "127.0.0.1"}, {}),
