@@ -54,7 +54,7 @@ class Endpoint:
 class Resolution:
     endpoints: list[Endpoint] = field(default_factory=list)
     dbname: str = ""
-    sslmode: str = ""
+    sslmode: str = ""  # as the connection string says (not PGSSLMODE, often set for every server)
     problem: str | None = None  # where it goes cannot be told (the connection would fail, or use LDAP)
 
 
@@ -188,6 +188,5 @@ def resolve(params: Mapping[str, str], environ: Mapping[str, str], home: str | N
                 res.endpoints.append(e)
     db = pick("dbname", with_service=True) or pick("user", with_service=True)
     res.dbname = db[0] if db else ""
-    ssl = pick("sslmode", with_service=True)
-    res.sslmode = ssl[0] if ssl else ""
+    res.sslmode = params.get("sslmode", "")  # the URL's own word (the guard's hint of a remote server)
     return res

@@ -183,13 +183,17 @@ class ConsoleBackend:
 
     def apply(self, to_tag: str | None, events: Any, canceller: Any) -> Any:
         from gtsd_tui.core.plan import build_plan
+        from gtsd_tui.core.preflight import require_applicable
         from gtsd_tui.db.runner import RunOptions, run
 
         folder = self.project.load_folder(refresh=True)
+        require_applicable(folder, to_tag=to_tag)  # refusals come before the first statement
+        cache: dict[Any, Any] = {}
 
         def make_plan(rows: list[Any]) -> Any:
-            return build_plan(folder, compute_status(folder, rows), to_tag=to_tag)
+            return build_plan(folder, compute_status(folder, rows), to_tag=to_tag, cache=cache)
 
+        make_plan(self.project.read_rows())
         s = self.project.settings
         return run(self.project.resolve_url(), folder, make_plan, RunOptions(s.schema, s.table), events, canceller)
 

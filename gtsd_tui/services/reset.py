@@ -19,9 +19,11 @@ def fingerprint(project: Project) -> str:
 
 
 def reset_database(project: Project, url: str, seed: str | None, *, use_template: bool = True) -> dict[str, float]:
+    from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.db import admin
     from gtsd_tui.db.connect import connect
 
+    require_applicable(project.load_folder())  # a folder migrate would refuse is refused before the drop
     name = admin.dbname_of(url)
     template = (name + admin.TEMPLATE_SUFFIX)[:63]
     timings: dict[str, float] = {}
