@@ -211,7 +211,10 @@ def scrub(text: str, url: str | None) -> str:
         return text
     text = text.replace(url, mask_url(url))
     for secret in url_secrets(url):
-        text = text.replace(secret, "***")
+        if len(secret) >= 6:
+            text = text.replace(secret, "***")
+        else:  # a short one only as a word of its own: a password "p" must not eat every p of the message
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
     return text
 
 

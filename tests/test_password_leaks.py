@@ -117,3 +117,14 @@ def test_backup_and_restore_keep_the_password_off_the_command_line(cli, pg_url: 
     assert "pg_dump" in recorded and "psql" in recorded and recorded.count("PGPASSWORD set") == 2
     assert PW_SECRET not in recorded, recorded
     assert PW_SECRET not in r.stdout + r.stderr and os.path.getsize(tmp_path / "dump.sql") > 0
+
+
+def test_mask_and_scrub_of_malformed_urls() -> None:
+    from gtsd_tui.config import mask_url, scrub
+
+    assert mask_url("postgresql://u:pa/ss#w@rd@host/db") == "postgresql://u:***@host/db"
+    assert mask_url("postgresql://u@[::1]:5432/db?x=a@b") == "postgresql://u@[::1]:5432/db?x=a@b"
+    assert mask_url("host=h password='a b c") == "host=h password=***"
+    # a short password is removed where it stands alone, not from every word holding its letters
+    url = "postgresql://u:p@prod-db.invalid/gtsd"
+    assert scrub('prod-db.invalid: bad token "p"', url) == 'prod-db.invalid: bad token "***"'

@@ -137,3 +137,15 @@ def test_control_characters_in_tags_are_escaped(cli, tmp_path: Path, pg_url: str
     assert "0001_evil\\x1b]0;owned\\x07\\x1b[2J" in outputs[0].stdout
     assert any(m["tag"] == f"0001_{evil}" for m in json.loads(outputs[3].stdout)["migrations"])
     assert re.search(r"0001_evil\\x1b", outputs[4].stdout) and outputs[4].returncode == 0
+
+
+@pytest.mark.node
+def test_drizzle_orm_refuses_the_same_folder_before_any_ddl(tmp_path: Path, pg_url: str) -> None:
+    """The measured behaviour migrate copies: drizzle-orm reads every journal entry's file first."""
+    from tests.helpers.node import drizzle_migrate
+
+    folder = make_folder(tmp_path / "m", [("a", SQL_A), ("b", SQL_B)])
+    (folder / "0000_a.sql").unlink()
+    r = drizzle_migrate(pg_url, folder)
+    assert r.returncode != 0 and "No file" in r.stderr and "0000_a.sql" in r.stderr, r.stderr
+    assert not has_drizzle_schema(pg_url) and public_tables(pg_url) == set()

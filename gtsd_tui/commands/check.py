@@ -65,7 +65,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
             "database": db_note or "checked",
             "base": report.base_labels or None,
         }
-        if db_error is not None:
+        if refusal is not None:
+            out.update(error=f"{project.folder_path / refusal.files[0]}:{refusal.message}", exit_code=EXIT_USAGE)
+        elif db_error is not None:
             out.update(error=f"database not checked: {db_error}", exit_code=db_error.exit_code)
         print_json(out)
     else:
