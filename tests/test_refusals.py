@@ -149,3 +149,26 @@ def test_drizzle_orm_refuses_the_same_folder_before_any_ddl(tmp_path: Path, pg_u
     r = drizzle_migrate(pg_url, folder)
     assert r.returncode != 0 and "No file" in r.stderr and "0000_a.sql" in r.stderr, r.stderr
     assert not has_drizzle_schema(pg_url) and public_tables(pg_url) == set()
+
+
+async def test_console_rows_escape_control_characters(tmp_path: Path, pg_url: str) -> None:
+    from gtsd_tui.config import load_settings
+    from gtsd_tui.services.console import ConsoleBackend
+    from gtsd_tui.services.project import Project
+    from gtsd_tui.tui.app import GtsdApp
+    from gtsd_tui.tui.widgets.rows import RowTable
+
+    evil = "evil\x1b]0;owned\x07\x1b[2J"
+    folder = make_folder(tmp_path / "m", [("a", SQL_A), (evil, SQL_B)])
+    project = Project(load_settings(cwd=tmp_path, database_url=pg_url, migrations=str(folder), environ={}))
+    app = GtsdApp(ConsoleBackend(project))
+    async with app.run_test(size=(120, 34)) as pilot:
+        table = app.query_one("#pending-table", RowTable)
+        for _ in range(200):
+            if len(table.keys) == 2:
+                break
+            await pilot.pause(0.05)
+        assert table.keys == ["0000_a", f"0001_{evil}"]  # the key stays the real tag
+        cells = [str(c[0]) for c in table.cells]
+        assert cells[1] == "0001_evil\\x1b]0;owned\\x07\\x1b[2J"
+        assert not any("\x1b" in "".join(s.text for s in table.render_line(y)) for y in range(3))
