@@ -38,7 +38,13 @@ def ensure_node_packages() -> Path:
                 timeout=600,
             )
             stamp.write_text(" ".join(PACKAGES))
-    shutil.copy(RUNNER, base / RUNNER.name)
+    # Atomically: test runs of other work trees share this folder, and node reading a half-copied
+    # (empty) runner exits 0 having done nothing.
+    target = base / RUNNER.name
+    if not target.exists() or target.read_bytes() != RUNNER.read_bytes():
+        tmp = base / f".{RUNNER.name}.{os.getpid()}"
+        shutil.copy(RUNNER, tmp)
+        os.replace(tmp, target)
     return base
 
 
