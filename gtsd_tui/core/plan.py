@@ -102,22 +102,17 @@ def build_plan(
         raise PlanRefused(
             f"{folder.path}: journal lists {', '.join(missing)} but the .sql file is missing", exit_code=EXIT_USAGE
         )
-<<<<<<< HEAD
-    steps = [
-        _cached_step(folder, s.migration, tx_mode, cache) if read else Step(s.migration, "", [], True) for s in todo
-    ]
-    return ApplyPlan(steps, tx_mode, warnings, skipped)
-=======
     if folder.layout == "v1":
         from gtsd_tui.core.v1_check import refuse_v1
 
         warnings += refuse_v1(folder, report, [s.migration for s in todo])
-    steps = [step_for(folder, s.migration, tx_mode) if read else Step(s.migration, "", [], True) for s in todo]
+    steps = [
+        _cached_step(folder, s.migration, tx_mode, cache) if read else Step(s.migration, "", [], True) for s in todo
+    ]
     if folder.layout == "v1":
         for step in steps:
             step.name = step.migration.tag
     return ApplyPlan(steps, tx_mode, warnings, skipped, report.upgrade)
->>>>>>> main
 
 
 def _cached_step(folder: Folder, m: Migration, tx_mode: str, cache: dict[tuple[str, str | None], Step] | None) -> Step:
