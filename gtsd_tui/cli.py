@@ -34,6 +34,7 @@ COMMANDS = (
     "restore",
     "forget",
     "revert",
+    "server",
 )
 
 

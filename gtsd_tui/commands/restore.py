@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.db.connect import child_conninfo
 
     conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv
-    cmd = [tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path), conninfo]
+    cmd = [tool("psql", url), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path), conninfo]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         last = scrub((r.stderr.strip().splitlines() or ["failed"])[-1], url)
