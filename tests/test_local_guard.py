@@ -100,6 +100,7 @@ def test_local_endpoints_pass(tmp_path: Path) -> None:
     assert not is_local_address("0.0.0.0") and is_local_address("@abstract")
 
 
+@pytest.mark.pg
 def test_forget_with_a_loopback_hostaddr_reaches_the_database(cli, sample: Path, pg_url: str) -> None:
     url = pg_url + "?hostaddr=127.0.0.1"
     r = cli("forget", "0001_onboarding", "--yes", "--migrations", str(sample), "--database-url", url)
