@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.errors import EXIT_OK
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps -
     from gtsd_tui.services.apply import ApplyEvent, ApplyResult
 
 PER_FILE, ALL = "per-file", "all"
+T = TypeVar("T")
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -37,17 +38,25 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--lock-timeout",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="PostgreSQL lock_timeout for migration statements (default 10, 0 = none)",
+        metavar="DURATION",
+        help="lock_timeout for migration statements: 200ms, 2s, 1min, bare number = seconds "
+        "(default GTSD_LOCK_TIMEOUT, else 10s; 0 = none)",
     )
     p.add_argument(
         "--statement-timeout",
-        type=float,
-        default=600.0,
-        metavar="S",
-        help="PostgreSQL statement_timeout (default 600, 0 = none)",
+        metavar="DURATION",
+        help="statement_timeout (default GTSD_STATEMENT_TIMEOUT, else 600s; 0 = none)",
+    )
+    p.add_argument(
+        "--retries",
+        metavar="N",
+        help="retry a migration rolled back on lock_timeout N times, with backoff and jitter "
+        "(default GTSD_LOCK_RETRIES, else 0); then exit 4 naming the blocker",
+    )
+    p.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="rehearse on a throwaway copy first (see rehearse); apply only if the rehearsal succeeded",
     )
     p.add_argument(
         "--wait",
@@ -139,7 +148,28 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print(f"-- not applied (after --to): {tag}")
 
 
-def _in_thread(work: Callable[[Canceller], ApplyResult]) -> ApplyResult:
+def safety_options(args: argparse.Namespace, project: Project) -> tuple[float, float, int]:
+    """lock_timeout, statement_timeout (seconds) and retries: flag, then environment / .env, then defaults."""
+    from gtsd_tui.core.durations import parse_duration
+    from gtsd_tui.errors import InputError
+
+    given = project.settings.apply_defaults
+
+    def pick(flag: str | None, name: str, key: str, default: str) -> tuple[str, str]:
+        if flag is not None:
+            return flag, name
+        value, source = given.get(key, (default, "default"))
+        return value, f"{key} ({source})"
+
+    lt = parse_duration(*pick(args.lock_timeout, "--lock-timeout", "GTSD_LOCK_TIMEOUT", "10s"))
+    st = parse_duration(*pick(args.statement_timeout, "--statement-timeout", "GTSD_STATEMENT_TIMEOUT", "600s"))
+    raw, where = pick(args.retries, "--retries", "GTSD_LOCK_RETRIES", "0")
+    if not raw.strip().isdigit():
+        raise InputError(f"{where} {raw!r}: not a whole number of retries")
+    return lt, st, int(raw)
+
+
+def in_thread(work: Callable[[Canceller], T]) -> T:
     """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
     from gtsd_tui.db.runner import Canceller
 
@@ -164,7 +194,7 @@ def _in_thread(work: Callable[[Canceller], ApplyResult]) -> ApplyResult:
             canceller.cancel()
     if "error" in box:
         raise box["error"]
-    result: ApplyResult = box["result"]
+    result: T = box["result"]
     return result
 
 
@@ -172,16 +202,26 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.db.runner import MigrationFailed
     from gtsd_tui.services import apply as svc
 
+    lock_timeout, statement_timeout, retries = safety_options(args, project)
     request = svc.ApplyRequest(
         to_tag=args.to,
         tx_mode=args.tx,
         allow_out_of_order=args.allow_out_of_order,
-        lock_timeout=args.lock_timeout,
-        statement_timeout=args.statement_timeout,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
         wait=args.wait,
         pgbouncer=args.pgbouncer,
+        retries=retries,
     )
     events = CliEvents(args.json)
+    if args.rehearse and not args.dry_run:
+        from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
+
+        rehearsal = rehearse_and_report(args, project, request)
+        print_rehearsal(rehearsal, sys.stderr if args.json else sys.stdout)
+        if rehearsal.failure:
+            print(f"gtsd-tui: rehearsal failed, nothing applied: {rehearsal.failure.message}", file=sys.stderr)
+            return rehearsal.failure.exit_code
     if args.dry_run:
         xact_lock = svc.uses_xact_lock(project.resolve_url(), request, events)
         plan = svc.plan_only(project, request)
@@ -201,7 +241,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
     try:
-        result = _in_thread(lambda c: svc.apply(project, request, events, c))
+        result = in_thread(lambda c: svc.apply(project, request, events, c))
     except MigrationFailed as exc:
         failure = svc.failure_of(exc)
         for line in failure.details():

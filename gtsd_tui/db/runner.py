@@ -14,11 +14,23 @@ from gtsd_tui.core.errorpos import Location, ServerError, locate
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
+from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.status import HistoryRow
+from gtsd_tui.core.stmt_split import statement_chunks
 from gtsd_tui.db import lock
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
+from gtsd_tui.db.resume import resume_concurrent_index, with_retries
 from gtsd_tui.errors import DatabaseError
+
+
+class StatementObserver(Protocol):
+    """Told around every statement when a rehearsal asks the runner to go statement by statement."""
+
+    def before(self, conn: psycopg.Connection[Any], step: Step, stmt: Chunk) -> None: ...
+    def after(
+        self, conn: psycopg.Connection[Any], step: Step, stmt: Chunk, seconds: float, error: ServerError | None
+    ) -> None: ...
 
 
 class Events(Protocol):
@@ -62,6 +74,8 @@ class RunOptions:
     statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
     wait_timeout: float = 60.0  # how long to wait for another migrator's lock
     xact_lock: bool = False  # transaction-scoped lock per migration (PgBouncer transaction pooling)
+    retries: int = 0  # times a migration is retried after lock_not_available (rolled back in between)
+    observer: StatementObserver | None = None  # set: run statement by statement, telling it around each
 
 
 class Canceller:
@@ -118,7 +132,7 @@ def _server_error(exc: psycopg.Error) -> ServerError:
 
 def _session_settings(conn: psycopg.Connection[Any], opts: RunOptions) -> None:
     for name, seconds in (("lock_timeout", opts.lock_timeout), ("statement_timeout", opts.statement_timeout)):
-        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(f"{int(seconds * 1000)}ms")))
+        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(pg_duration(seconds))))
 
 
 def run(
@@ -156,12 +170,18 @@ def run(
                 if opts.xact_lock and not step.transactional:
                     events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
                 if step.transactional and not opts.xact_lock:
-                    _execute_in_transaction(conn, folder, step, opts)
+                    with_retries(conn, step, opts, events, lambda s=step: _execute_in_transaction(conn, folder, s, opts))
                 elif step.transactional:
-                    with conn.transaction():
-                        if not _xact_lock_and_recheck(conn, key, step, opts, events):
-                            continue
-                        _execute(conn, folder, step, opts)
+
+                    def in_xact(s: Step = step) -> bool:
+                        with conn.transaction():
+                            if not _xact_lock_and_recheck(conn, key, s, opts, events):
+                                return False
+                            _execute(conn, folder, s, opts)
+                        return True
+
+                    if not with_retries(conn, step, opts, events, in_xact):
+                        continue
                 else:
                     _execute(conn, folder, step, opts)
                 took = time.perf_counter() - t0
@@ -271,7 +291,7 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
     insert and COMMIT sent together (if the insert fails, COMMIT is never reached and we roll back)."""
     _exec_ok(conn, "BEGIN")
     try:
-        _chunks(conn, folder, step)
+        _chunks(conn, folder, step, opts)
         h, when = step.row
         insert = insert_row_literal(opts.schema, opts.table, h, when).as_string(conn)
         _exec_ok(conn, insert + "; COMMIT")
@@ -287,21 +307,37 @@ def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:
         raise DatabaseError(f"{query.split(';')[0][:60]}: {err.sqlstate}: {err.message}")
 
 
-def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step) -> None:
+def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
+    observer = opts.observer
     for chunk in step.chunks:
+        if not step.transactional and not resume_concurrent_index(conn, chunk):
+            continue  # built by an earlier, interrupted run of this migration
+        for stmt in statement_chunks(chunk) if observer else [chunk]:
+            _statement(conn, folder, step, stmt, observer)
+
+
+def _statement(
+    conn: psycopg.Connection[Any], folder: Folder, step: Step, chunk: Chunk, observer: StatementObserver | None
+) -> None:
+    if observer is None:
         err = _exec_simple(conn, chunk.text)
-        if err is not None:
-            raise MigrationFailed(
-                step=step,
-                chunk=chunk,
-                error=err,
-                location=locate(step.text, chunk, err),
-                path=str(folder.path / (step.migration.file or "")),
-            ) from None
+    else:
+        observer.before(conn, step, chunk)
+        t0 = time.perf_counter()
+        err = _exec_simple(conn, chunk.text)
+        observer.after(conn, step, chunk, time.perf_counter() - t0, err)
+    if err is not None:
+        raise MigrationFailed(
+            step=step,
+            chunk=chunk,
+            error=err,
+            location=locate(step.text, chunk, err),
+            path=str(folder.path / (step.migration.file or "")),
+        ) from None
 
 
 def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
     """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction)."""
-    _chunks(conn, folder, step)
+    _chunks(conn, folder, step, opts)
     h, when = step.row
     conn.execute(insert_row_sql(opts.schema, opts.table), (h, when))

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
     from gtsd_tui.core.plan import ApplyPlan, Step
     from gtsd_tui.core.status import HistoryRow
     from gtsd_tui.db.lock import Holder
-    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.db.runner import Canceller, StatementObserver
 
 PER_FILE, ALL = "per-file", "all"
 
@@ -34,6 +34,7 @@ class ApplyRequest:
     statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
     wait: float = 60.0  # how long to wait for another migrator's lock
     pgbouncer: str = "auto"  # auto (detect), yes, no
+    retries: int = 0  # a migration whose lock_timeout expired is rolled back and retried this many times
 
 
 # ---- typed progress events ---------------------------------------------------------------------
@@ -256,8 +257,14 @@ def apply(
     request: ApplyRequest,
     listen: Listener = ignore,
     canceller: Canceller | None = None,
+    *,
+    url: str | None = None,
+    observer: StatementObserver | None = None,
 ) -> ApplyResult:
     """Load the folder, detect a pooler, lock, plan from the rows read under the lock, run.
+
+    A rehearsal passes the clone's ``url`` and an ``observer``: the same plan, transactions and
+    non-transactional handling, run statement by statement with the observer told around each.
 
     Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
@@ -265,10 +272,19 @@ def apply(
     from gtsd_tui.db.runner import RunOptions, run
 
     folder = project.load_folder(refresh=True)
-    url = project.resolve_url()
+    url = url or project.resolve_url()
     xact_lock = uses_xact_lock(url, request, listen)
     s = project.settings
-    opts = RunOptions(s.schema, s.table, request.lock_timeout, request.statement_timeout, request.wait, xact_lock)
+    opts = RunOptions(
+        s.schema,
+        s.table,
+        request.lock_timeout,
+        request.statement_timeout,
+        request.wait,
+        xact_lock,
+        request.retries,
+        observer,
+    )
     relay = _Relay(listen, xact_lock)
     result = run(url, folder, _planner(folder, request), opts, relay, canceller)
     plan = result.plan

@@ -1,0 +1,90 @@
+"""A chunk split into its statements with pglast (the parser's own positions), and what a statement touches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gtsd_tui.core.hashing import Chunk
+from gtsd_tui.core.sqlinfo import SyntaxProblem, parse
+
+
+def statement_chunks(chunk: Chunk) -> list[Chunk]:
+    """Each statement of ``chunk`` as a chunk of its own (offset and line in the file text); a chunk the
+    parser refuses, or that holds one statement, is returned whole so the server reports the error."""
+    if chunk.is_blank:
+        return []
+    parsed = parse(chunk.text)
+    if isinstance(parsed, SyntaxProblem) or len(parsed) <= 1:
+        return [chunk]
+    out = []
+    for s in parsed:
+        text = chunk.text[s.start : s.end]
+        lead = len(text) - len(text.lstrip())
+        start = s.start + lead
+        line = chunk.line + chunk.text.count("\n", 0, start)
+        out.append(Chunk(chunk.index, chunk.text[start : s.end], chunk.offset + start, line))
+    return out
+
+
+def _walk(node: Any) -> Any:
+    from pglast import ast
+
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _walk(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _walk(item)
+
+
+def relations(text: str) -> list[str]:
+    """Every table a statement names (``schema.name`` or ``name``), in order, without repeats."""
+    from pglast import ast
+
+    parsed = parse(text)
+    if isinstance(parsed, SyntaxProblem):
+        return []
+    out: list[str] = []
+    for s in parsed:
+        for node in _walk(s.node):
+            if isinstance(node, ast.RangeVar) and node.relname:
+                name = f"{node.schemaname}.{node.relname}" if node.schemaname else str(node.relname)
+                if name not in out:
+                    out.append(name)
+    return out
+
+
+def concurrent_index(text: str) -> tuple[str | None, str] | None:
+    """(schema, index name) of a ``CREATE [UNIQUE] INDEX CONCURRENTLY name`` statement, else None."""
+    from pglast import ast
+
+    parsed = parse(text)
+    if isinstance(parsed, SyntaxProblem) or len(parsed) != 1:
+        return None
+    node = parsed[0].node
+    if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
+        schema = node.relation.schemaname if node.relation is not None else None
+        return (str(schema) if schema else None), str(node.idxname)
+    return None
+
+
+def first_token(text: str) -> int:
+    """Character offset of the first token that is not a comment (0 when there is none or on error)."""
+    from pglast.parser import ParseError, scan
+
+    if not text.isascii():  # the scanner counts bytes; fall back to whitespace only
+        return len(text) - len(text.lstrip())
+    try:
+        for tok in scan(text):
+            if tok.name not in ("SQL_COMMENT", "C_COMMENT"):
+                return int(tok.start)
+    except ParseError:
+        pass
+    return len(text) - len(text.lstrip())
+
+
+def display_text(text: str) -> tuple[int, str]:
+    """(offset of the statement's first token, the statement without leading comments and final ``;``)."""
+    start = first_token(text)
+    return start, text[start:].strip().rstrip(";").rstrip()

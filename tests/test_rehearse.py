@@ -1,0 +1,103 @@
+"""rehearse and careful migrate against a real PostgreSQL: locks, rewrites, schema diff, blockers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gtsd_tui.db.embedded import find_bindir
+from tests.helpers.folders import make_folder
+
+pytestmark = pytest.mark.pg
+
+BASE = (
+    "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\n"
+    "--> statement-breakpoint\n"
+    "CREATE TABLE tasks (id serial PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
+)
+MIXED = (
+    "CREATE INDEX users_email_idx ON users (email);\n"
+    "--> statement-breakpoint\n"
+    "-- two statements in one chunk: split with pglast for the rehearsal\n"
+    "ALTER TABLE users ADD COLUMN c int DEFAULT random();\n"
+    "ALTER TABLE tasks ALTER COLUMN n TYPE bigint;\n"
+)
+CIC = "CREATE INDEX CONCURRENTLY users_c_idx ON users (c);\n"
+
+
+def project(tmp_path: Path) -> Path:
+    return make_folder(tmp_path / "migrations", [("base", BASE), ("mixed", MIXED), ("cic", CIC)])
+
+
+def cli_args(folder: Path, url: str, *extra: str) -> list[str]:
+    return ["--migrations", str(folder), "--database-url", url, *extra]
+
+
+def target_state(url: str) -> tuple[str, list[tuple]]:
+    """The target's schema as pg_dump prints it (minus psql meta-commands), its relfilenodes and its rows."""
+    bindir = find_bindir()
+    dump = subprocess.run(
+        [str(bindir / "pg_dump") if bindir else "pg_dump", "--schema-only", "--dbname", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    text = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
+    with psycopg.connect(url) as conn:
+        rel = conn.execute(
+            "SELECT relname, relkind, relfilenode FROM pg_class WHERE oid >= 16384 ORDER BY oid"
+        ).fetchall()
+        rows = conn.execute("SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id").fetchall()
+    return text, rel + rows
+
+
+def leftovers(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE '%%gtsd_rehearse%%'")]
+
+
+def applied_base(cli, tmp_path: Path, url: str) -> Path:
+    folder = project(tmp_path)
+    r = cli("migrate", *cli_args(folder, url, "--to", "0000_base"))
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 500) g")
+        conn.execute("INSERT INTO tasks (n) SELECT g FROM generate_series(1, 500) g")
+    return folder
+
+
+def test_rehearse_json_reports_locks_rewrites_and_schema_diff(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = applied_base(cli, tmp_path, pg_url)
+    before = target_state(pg_url)
+    r = cli("rehearse", "--json", *cli_args(folder, pg_url))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["method"] == "template" and out["ok"] and out["applied"] == ["0001_mixed", "0002_cic"]
+    st = out["statements"]
+    assert [s["sql"].split(" (")[0] for s in st] == [
+        "CREATE INDEX users_email_idx ON users",
+        "ALTER TABLE users ADD COLUMN c int DEFAULT random()",
+        "ALTER TABLE tasks ALTER COLUMN n TYPE bigint",
+        "CREATE INDEX CONCURRENTLY users_c_idx ON users",
+    ]
+    idx, add, typ, cic = st
+    assert {"mode": "ACCESS EXCLUSIVE", "relation": "public.users"} in add["locks"]
+    assert add["rewrite"] is True and "public.users" in add["rewrites"]
+    assert idx["locks"] == [{"mode": "SHARE", "relation": "public.users"}] and idx["rewrite"] is False
+    assert (add["line"], add["column"]) == (4, 1) and add["already_held"] == [idx["locks"][0]]
+    assert {"mode": "ACCESS EXCLUSIVE", "relation": "public.tasks"} in typ["locks"]
+    assert typ["rewrite"] is True and "public.tasks" in typ["rewrites"]
+    assert cic["transactional"] is False and cic["locks_observed"] is False and cic["rewrite"] is False
+    assert cic["locks"] == [{"mode": "SHARE UPDATE EXCLUSIVE", "relation": "users"}]
+    assert all(s["seconds"] > 0 and s["error"] is None for s in st)
+    summary = out["schema_summary"]
+    assert "+ column public.users.c: integer DEFAULT random()" in summary
+    assert any(line.startswith("+ index public.users_email_idx") for line in summary)
+    assert any(line.startswith("+ index public.users_c_idx") for line in summary)
+    assert "~ column public.tasks.n: integer NOT NULL DEFAULT 0 -> bigint NOT NULL DEFAULT 0" in summary
+    assert target_state(pg_url) == before
+    assert leftovers(pg_url) == []
