@@ -101,3 +101,51 @@ def test_rehearse_json_reports_locks_rewrites_and_schema_diff(cli, tmp_path: Pat
     assert "~ column public.tasks.n: integer NOT NULL DEFAULT 0 -> bigint NOT NULL DEFAULT 0" in summary
     assert target_state(pg_url) == before
     assert leftovers(pg_url) == []
+
+
+def test_idle_in_transaction_session_is_named_and_lock_timeout_retries_give_up(
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    folder = applied_base(cli, tmp_path, pg_url)
+    idle = psycopg.connect(pg_url, application_name="report-job")
+    idle.execute("SELECT * FROM users").fetchall()  # now idle in transaction, holding ACCESS SHARE on users
+    pid = idle.info.backend_pid
+    try:
+        r = cli("rehearse", "--json", *cli_args(folder, pg_url, "--to", "0001_mixed"))
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert out["method"] == "schema-only" and "not measured" in r.stderr
+        add = next(s for s in out["statements"] if s["sql"].startswith("ALTER TABLE users"))
+        assert [(b["pid"], b["application"], b["state"]) for b in add["blockers"]] == [
+            (pid, "report-job", "idle in transaction")
+        ]
+        text = cli("rehearse", *cli_args(folder, pg_url, "--to", "0001_mixed"))
+        assert f"would wait behind pid {pid} (idle in transaction" in text.stdout
+        assert leftovers(pg_url) == []
+
+        r = cli("migrate", *cli_args(folder, pg_url, "--lock-timeout", "200ms", "--retries", "2"))
+        assert r.returncode == 4, r.stderr
+        assert f"waits behind pid {pid}" in r.stderr and "3 attempts" in r.stderr
+        assert r.stderr.count("rolled back, retry") == 2
+        with psycopg.connect(pg_url) as conn:
+            assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (1,)
+            assert conn.execute("SELECT to_regclass('users_email_idx')").fetchone() == (None,)
+    finally:
+        idle.close()
+    r = cli("migrate", *cli_args(folder, pg_url, "--lock-timeout", "200ms", "--retries", "2"))
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (3,)
+
+
+def test_durations_in_postgresql_forms_and_bad_ones_refused(cli, tmp_path: Path, pg_url: str) -> None:
+    from gtsd_tui.core.durations import parse_duration
+
+    assert [parse_duration(v) for v in ("200ms", "2s", "1min", "3", "1.5")] == [0.2, 2.0, 60.0, 3.0, 1.5]
+    folder = project(tmp_path)
+    r = cli("migrate", *cli_args(folder, pg_url, "--lock-timeout", "2 weeks"))
+    assert r.returncode == 2 and "--lock-timeout '2 weeks': not a duration" in r.stderr
+    r = cli("migrate", *cli_args(folder, pg_url), env={"GTSD_LOCK_RETRIES": "many"})
+    assert r.returncode == 2 and "GTSD_LOCK_RETRIES (environment) 'many'" in r.stderr
+    with psycopg.connect(pg_url) as conn:  # refused before the first statement
+        assert conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations')").fetchone() == (None,)
