@@ -149,3 +149,43 @@ def test_durations_in_postgresql_forms_and_bad_ones_refused(cli, tmp_path: Path,
     assert r.returncode == 2 and "GTSD_LOCK_RETRIES (environment) 'many'" in r.stderr
     with psycopg.connect(pg_url) as conn:  # refused before the first statement
         assert conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations')").fetchone() == (None,)
+
+
+def test_failed_concurrent_index_is_reported_and_resumed(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "migrations",
+        [
+            ("base", BASE),
+            (
+                "cic",
+                "CREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n--> statement-breakpoint\n"
+                "CREATE UNIQUE INDEX CONCURRENTLY users_email_uq ON users (email);\n",
+            ),
+        ],
+    )
+    assert cli("migrate", *cli_args(folder, pg_url, "--to", "0000_base")).returncode == 0
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("INSERT INTO users (email) VALUES ('a'), ('a'), ('b')")
+    r = cli("migrate", *cli_args(folder, pg_url))
+    assert r.returncode == 3 and "0001_cic.sql:3:" in r.stderr and "23505" in r.stderr
+    r = cli("status", "--json", *cli_args(folder, pg_url))
+    assert json.loads(r.stdout)["invalid_indexes"] == [
+        {"index": "public.users_email_uq", "migration": "0001_cic", "file": "0001_cic.sql"}
+    ]
+    r = cli("check", "--json", *cli_args(folder, pg_url))
+    found = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "invalid-index"]
+    assert r.returncode == 1 and found[0]["files"] == ["0001_cic.sql"] and "users_email_uq" in found[0]["message"]
+    r = cli("migrate", *cli_args(folder, pg_url))  # still duplicates: fails again the same way, not "already exists"
+    assert r.returncode == 3 and "23505" in r.stderr and "already exists" not in r.stderr
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("DELETE FROM users WHERE ctid IN (SELECT max(ctid) FROM users WHERE email = 'a')")
+    r = cli("migrate", *cli_args(folder, pg_url))
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(pg_url) as conn:
+        valid = conn.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname IN ('users_id_idx', 'users_email_uq') ORDER BY 1"
+        ).fetchall()
+        assert valid == [("users_email_uq", True), ("users_id_idx", True)]
+        assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (2,)
+    assert json.loads(cli("status", "--json", *cli_args(folder, pg_url)).stdout)["invalid_indexes"] == []

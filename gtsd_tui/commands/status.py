@@ -64,12 +64,16 @@ def input_errors(folder: Folder) -> list[str]:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.services.invalid_index import invalid_indexes
+
     folder = project.load_folder()
     report = project.status(folder)
     errors = input_errors(folder)
+    invalid = invalid_indexes(project, folder, report)
     if args.json:
         out = status_json(project, report)
         out["errors"] = errors
+        out["invalid_indexes"] = [i.as_json() for i in invalid]
         print_json(out)
     else:
         rows, colors = [], []
@@ -81,6 +85,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(table(rows, ["TAG", "STATE", "APPLIED AT", "HASH"], colors) if rows else "(no migrations)")
         for r in report.unknown_rows:
             print(f"! unknown row id={r.id} created_at={r.created_at} hash={r.hash[:12]}: matches no migration")
+        for i in invalid:
+            print(f"! invalid-index {i.message()}")
         for w in report.warnings:
             print(f"warning: {w}", file=sys.stderr)
         counts: dict[str, int] = {}
@@ -91,6 +97,6 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"gtsd-tui: {e}", file=sys.stderr)
     if errors:
         return EXIT_USAGE
-    if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows):
+    if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows or invalid):
         return EXIT_PROBLEMS
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gtsd_tui.core.errorpos import Location
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.sqlinfo import SyntaxProblem, parse
 
@@ -88,3 +89,16 @@ def display_text(text: str) -> tuple[int, str]:
     """(offset of the statement's first token, the statement without leading comments and final ``;``)."""
     start = first_token(text)
     return start, text[start:].strip().rstrip(";").rstrip()
+
+
+def statement_start(text: str, chunk: Chunk) -> Location | None:
+    """Where a one-statement chunk's statement starts in the file (for an error the server gave no
+    position for, such as a unique violation while building an index); None for several statements."""
+    from gtsd_tui.core.errorpos import excerpt
+    from gtsd_tui.core.hashing import line_col
+
+    if len(statement_chunks(chunk)) != 1:
+        return None
+    offset = chunk.offset + first_token(chunk.text)
+    line, col = line_col(text, offset)
+    return Location(line, col, offset, excerpt(text, line, col))

@@ -16,7 +16,7 @@ from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.status import HistoryRow
-from gtsd_tui.core.stmt_split import statement_chunks
+from gtsd_tui.core.stmt_split import statement_chunks, statement_start
 from gtsd_tui.db import lock
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
@@ -331,7 +331,7 @@ def _statement(
             step=step,
             chunk=chunk,
             error=err,
-            location=locate(step.text, chunk, err),
+            location=locate(step.text, chunk, err) or statement_start(step.text, chunk),
             path=str(folder.path / (step.migration.file or "")),
         ) from None
 
