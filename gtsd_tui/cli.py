@@ -34,6 +34,7 @@ COMMANDS = (
     "forget",
     "revert",
     "rehearse",
+    "accept",
 )
 
 

@@ -189,3 +189,41 @@ def test_failed_concurrent_index_is_reported_and_resumed(cli, tmp_path: Path, pg
         assert valid == [("users_email_uq", True), ("users_id_idx", True)]
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (2,)
     assert json.loads(cli("status", "--json", *cli_args(folder, pg_url)).stdout)["invalid_indexes"] == []
+
+
+def test_cosmetic_edit_is_accepted_substantive_refused_and_drizzle_sees_nothing_pending(
+    cli, tmp_path: Path, sample: Path, pg_url: str
+) -> None:
+    from tests.helpers.git import base_repo
+    from tests.helpers.node import drizzle_migrate
+
+    repo = base_repo(tmp_path, sample)
+    folder = repo / "migrations"
+    assert cli("migrate", *cli_args(folder, pg_url)).returncode == 0
+    cosmetic, substantive = folder / "0003_today_checklist.sql", folder / "0002_partners.sql"
+    text = cosmetic.read_text()
+    cosmetic.write_text("-- reviewed by ops\n" + text.replace("\n", "\n\n", 3).replace("  ", "    "))
+    substantive.write_text(substantive.read_text().replace("DEFAULT 'invited'", "DEFAULT 'pending'"))
+    st = json.loads(cli("status", "--json", *cli_args(folder, pg_url)).stdout)
+    edits = {m["tag"]: m.get("edit") for m in st["migrations"]}
+    assert edits["0003_today_checklist"]["edit"] == "cosmetic"
+    assert edits["0002_partners"]["edit"] == "substantive"
+    assert any("'pending'" in line for line in edits["0002_partners"]["statement_diff"])
+    r = cli("accept", "0002_partners.sql", *cli_args(folder, pg_url))
+    assert r.returncode == 1 and "substantive" in r.stderr
+    r = cli("accept", str(cosmetic), *cli_args(folder, pg_url))
+    assert r.returncode == 0, r.stderr
+    states = {m["tag"]: m["state"] for m in json.loads(cli("status", "--json", *cli_args(folder, pg_url)).stdout)["migrations"]}
+    assert states == {
+        "0000_initial_schema": "applied",
+        "0001_onboarding": "applied",
+        "0002_partners": "modified",
+        "0003_today_checklist": "applied",
+    }
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == [json.loads((folder / "meta/_journal.json").read_text())["entries"][i]["when"] for i in range(4)]
+    d = drizzle_migrate(pg_url, folder)  # the real drizzle-orm migrator: nothing to apply, no new row
+    assert d.returncode == 0, d.stderr
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (4,)

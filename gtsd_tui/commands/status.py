@@ -9,7 +9,7 @@ from typing import Any
 from gtsd_tui import __version__
 from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
 from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.status import APPLIED, StatusReport
+from gtsd_tui.core.status import APPLIED, MODIFIED, StatusReport
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.services.project import Project
 
@@ -64,6 +64,7 @@ def input_errors(folder: Folder) -> list[str]:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.services.accept import classify_item
     from gtsd_tui.services.invalid_index import invalid_indexes
 
     folder = project.load_folder()
@@ -74,6 +75,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         out = status_json(project, report)
         out["errors"] = errors
         out["invalid_indexes"] = [i.as_json() for i in invalid]
+        for entry, item in zip(out["migrations"], report.items, strict=True):
+            if item.state == MODIFIED and item.row is not None:
+                entry["edit"] = classify_item(project, item).as_json()
         print_json(out)
     else:
         rows, colors = [], []
@@ -87,6 +91,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print(f"! unknown row id={r.id} created_at={r.created_at} hash={r.hash[:12]}: matches no migration")
         for i in invalid:
             print(f"! invalid-index {i.message()}")
+        for item in report.in_state(MODIFIED):
+            if item.row is not None:
+                edit = classify_item(project, item)
+                hint = " (gtsd-tui accept records it)" if edit.cosmetic else ""
+                print(f"≠ {item.migration.tag}: {edit.kind or edit.unknown} edit{hint}")
+                for line in edit.diff:
+                    print(f"    {line}")
         for w in report.warnings:
             print(f"warning: {w}", file=sys.stderr)
         counts: dict[str, int] = {}
