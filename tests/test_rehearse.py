@@ -213,7 +213,10 @@ def test_cosmetic_edit_is_accepted_substantive_refused_and_drizzle_sees_nothing_
     assert r.returncode == 1 and "substantive" in r.stderr
     r = cli("accept", str(cosmetic), *cli_args(folder, pg_url))
     assert r.returncode == 0, r.stderr
-    states = {m["tag"]: m["state"] for m in json.loads(cli("status", "--json", *cli_args(folder, pg_url)).stdout)["migrations"]}
+    states = {
+        m["tag"]: m["state"]
+        for m in json.loads(cli("status", "--json", *cli_args(folder, pg_url)).stdout)["migrations"]
+    }
     assert states == {
         "0000_initial_schema": "applied",
         "0001_onboarding": "applied",
@@ -222,7 +225,9 @@ def test_cosmetic_edit_is_accepted_substantive_refused_and_drizzle_sees_nothing_
     }
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id").fetchall()
-    assert [r[0] for r in rows] == [json.loads((folder / "meta/_journal.json").read_text())["entries"][i]["when"] for i in range(4)]
+    assert [r[0] for r in rows] == [
+        json.loads((folder / "meta/_journal.json").read_text())["entries"][i]["when"] for i in range(4)
+    ]
     d = drizzle_migrate(pg_url, folder)  # the real drizzle-orm migrator: nothing to apply, no new row
     assert d.returncode == 0, d.stderr
     with psycopg.connect(pg_url) as conn:

@@ -15,7 +15,7 @@ from gtsd_tui.services.project import Project
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
     from gtsd_tui.core.plan import ApplyPlan
     from gtsd_tui.db.runner import Canceller
-    from gtsd_tui.services.apply import ApplyEvent, ApplyResult
+    from gtsd_tui.services.apply import ApplyEvent
 
 PER_FILE, ALL = "per-file", "all"
 T = TypeVar("T")

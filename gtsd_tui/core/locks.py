@@ -22,7 +22,13 @@ _CONFLICTS: dict[str, frozenset[str]] = {
         {"ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
     ),
     "ShareLock": frozenset(
-        {"RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
+        {
+            "RowExclusiveLock",
+            "ShareUpdateExclusiveLock",
+            "ShareRowExclusiveLock",
+            "ExclusiveLock",
+            "AccessExclusiveLock",
+        }
     ),
     "ShareRowExclusiveLock": frozenset(MODES[2:]),
     "ExclusiveLock": frozenset(MODES[1:]),

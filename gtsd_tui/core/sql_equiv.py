@@ -30,7 +30,7 @@ def normalised(text: str) -> list[str]:
         except pglast.parser.ParseError:
             out.append(" ".join(chunk.text.split()))
             continue
-        out += [RawStream()(s.stmt) for s in stmts]
+        out += [RawStream()(s.stmt) for s in stmts if s.stmt is not None]
     return out
 
 

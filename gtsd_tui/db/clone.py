@@ -11,6 +11,7 @@ import subprocess
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -44,7 +45,7 @@ def _name(target: str) -> str:
     return (target[:30] + SUFFIX + uuid.uuid4().hex[:8])[:63]
 
 
-def _may_template(conn: psycopg.Connection[object], url: str, target: str) -> str | None:
+def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str | None:
     """None when a template copy may be made; else why not."""
     if not is_local_host(parse_target(url).host):
         return "the target is not on a local server"

@@ -99,4 +99,3 @@ def resume_concurrent_index(conn: psycopg.Connection[Any], chunk: Chunk) -> bool
     ident = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name)) if schema else sql.Identifier(name)
     conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(ident))
     return True
-

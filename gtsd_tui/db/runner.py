@@ -5,16 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import psycopg
 from psycopg import pq, sql
 
+from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.errorpos import Location, ServerError, locate
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
-from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.core.stmt_split import statement_chunks, statement_start
 from gtsd_tui.db import lock
@@ -170,16 +171,9 @@ def run(
                 if opts.xact_lock and not step.transactional:
                     events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
                 if step.transactional and not opts.xact_lock:
-                    with_retries(conn, step, opts, events, lambda s=step: _execute_in_transaction(conn, folder, s, opts))
+                    with_retries(conn, step, opts, events, partial(_execute_in_transaction, conn, folder, step, opts))
                 elif step.transactional:
-
-                    def in_xact(s: Step = step) -> bool:
-                        with conn.transaction():
-                            if not _xact_lock_and_recheck(conn, key, s, opts, events):
-                                return False
-                            _execute(conn, folder, s, opts)
-                        return True
-
+                    in_xact = partial(_in_xact_lock, conn, folder, key, step, opts, events)
                     if not with_retries(conn, step, opts, events, in_xact):
                         continue
                 else:
@@ -195,6 +189,17 @@ def run(
         except psycopg.Error:
             pass
         conn.close()
+
+
+def _in_xact_lock(
+    conn: psycopg.Connection[Any], folder: Folder, key: int, step: Step, opts: RunOptions, events: Events
+) -> bool:
+    """One migration in its own transaction under a transaction-scoped lock; False if applied meanwhile."""
+    with conn.transaction():
+        if not _xact_lock_and_recheck(conn, key, step, opts, events):
+            return False
+        _execute(conn, folder, step, opts)
+    return True
 
 
 def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions) -> None:

@@ -46,7 +46,9 @@ def _find(project: Project, name: str) -> MigrationStatus:
         m = item.migration
         if base in (m.tag, (m.file or "").removesuffix(".sql")):
             if item.state != MODIFIED or item.row is None:
-                raise GtsdError(f"{m.file or m.tag}: {item.state}, not modified: nothing to accept", exit_code=EXIT_PROBLEMS)
+                raise GtsdError(
+                    f"{m.file or m.tag}: {item.state}, not modified: nothing to accept", exit_code=EXIT_PROBLEMS
+                )
             return item
     raise InputError(f"{name}: no such migration in {project.folder_path}")
 
@@ -76,9 +78,9 @@ def accept(project: Project, name: str, *, force: bool = False) -> Accepted:
             from psycopg import sql
 
             done = conn.execute(
-                sql.SQL("UPDATE {} SET hash = %s WHERE id = %s AND hash = %s AND created_at IS NOT DISTINCT FROM %s").format(
-                    table_ident(s.schema, s.table)
-                ),
+                sql.SQL(
+                    "UPDATE {} SET hash = %s WHERE id = %s AND hash = %s AND created_at IS NOT DISTINCT FROM %s"
+                ).format(table_ident(s.schema, s.table)),
                 (m.hash, row.id, row.hash, row.created_at),
             )
             if done.rowcount != 1:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Listener, Note, apply, failure_of, ignore
+from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
@@ -100,10 +100,8 @@ class Recorder:
         from gtsd_tui.core.hashing import line_col
         from gtsd_tui.core.locks import DOCUMENTED, strength
         from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
-        from gtsd_tui.core.stmt_split import relations
+        from gtsd_tui.core.stmt_split import display_text, relations
         from gtsd_tui.db.probe import rewritten, snapshot
-
-        from gtsd_tui.core.stmt_split import display_text
 
         path = str(self.folder.path / (step.migration.file or ""))
         start, text = display_text(stmt.text)
@@ -144,7 +142,7 @@ def count_statements(steps: list[Step]) -> int:
 def rehearse(
     project: Project,
     request: ApplyRequest,
-    listen: Listener | Callable[[Any], None] = ignore,
+    listen: Callable[[Any], None] = ignore,
     canceller: Canceller | None = None,
 ) -> Rehearsal:
     """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always)."""
@@ -200,9 +198,9 @@ def add_blockers(target: Any, records: list[StatementRecord]) -> None:
             if rel not in seen:
                 seen[rel] = sessions_on(target, rel)
             for sess in seen[rel]:
-                if conflicts(sess.mode, mode) or sess.state.startswith("idle in transaction"):
-                    if all(b.pid != sess.pid for _, b in rec.blockers):
-                        rec.blockers.append((rel, sess))
+                blocks = conflicts(sess.mode, mode) or sess.state.startswith("idle in transaction")
+                if blocks and all(b.pid != sess.pid for _, b in rec.blockers):
+                    rec.blockers.append((rel, sess))
             if mode == "AccessExclusiveLock":
                 rec.would_block = max(rec.would_block, len({p for (p,) in clients} - {b.pid for _, b in rec.blockers}))
 
