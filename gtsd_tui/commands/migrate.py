@@ -148,27 +148,6 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print(f"-- not applied (after --to): {tag}")
 
 
-def safety_options(args: argparse.Namespace, project: Project) -> tuple[float, float, int]:
-    """lock_timeout, statement_timeout (seconds) and retries: flag, then environment / .env, then defaults."""
-    from gtsd_tui.core.durations import parse_duration
-    from gtsd_tui.errors import InputError
-
-    given = project.settings.apply_defaults
-
-    def pick(flag: str | None, name: str, key: str, default: str) -> tuple[str, str]:
-        if flag is not None:
-            return flag, name
-        value, source = given.get(key, (default, "default"))
-        return value, f"{key} ({source})"
-
-    lt = parse_duration(*pick(args.lock_timeout, "--lock-timeout", "GTSD_LOCK_TIMEOUT", "10s"))
-    st = parse_duration(*pick(args.statement_timeout, "--statement-timeout", "GTSD_STATEMENT_TIMEOUT", "600s"))
-    raw, where = pick(args.retries, "--retries", "GTSD_LOCK_RETRIES", "0")
-    if not raw.strip().isdigit():
-        raise InputError(f"{where} {raw!r}: not a whole number of retries")
-    return lt, st, int(raw)
-
-
 def in_thread(work: Callable[[Canceller], T]) -> T:
     """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
     from gtsd_tui.db.runner import Canceller
@@ -201,17 +180,20 @@ def in_thread(work: Callable[[Canceller], T]) -> T:
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.db.runner import MigrationFailed
     from gtsd_tui.services import apply as svc
+    from gtsd_tui.services.safe_options import resolve
 
-    lock_timeout, statement_timeout, retries = safety_options(args, project)
+    safety = resolve(
+        project.settings, lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout, retries=args.retries
+    )
     request = svc.ApplyRequest(
         to_tag=args.to,
         tx_mode=args.tx,
         allow_out_of_order=args.allow_out_of_order,
-        lock_timeout=lock_timeout,
-        statement_timeout=statement_timeout,
+        lock_timeout=safety.lock_timeout,
+        statement_timeout=safety.statement_timeout,
         wait=args.wait,
         pgbouncer=args.pgbouncer,
-        retries=retries,
+        retries=safety.retries,
     )
     events = CliEvents(args.json)
     if args.rehearse and not args.dry_run:

@@ -185,11 +185,27 @@ class ConsoleBackend:
         )
         return [f"{chunks} chunk(s); {mode}; session advisory lock on {self.project.settings.table_label}"]
 
-    def apply(self, to_tag: str | None, listen: Listener, canceller: Canceller) -> ApplyResult:
-        """Through the one apply use case (PgBouncer detection, lock, typed events)."""
+    def apply(self, to_tag: str | None, listen: Listener, canceller: Canceller, safe: bool = False) -> ApplyResult:
+        """Through the one apply use case (PgBouncer detection, lock, typed events); ``safe``: the careful
+        lock_timeout and retries (apply from the Review screen)."""
         from gtsd_tui.services.apply import ApplyRequest, apply
 
-        return apply(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
+        request = ApplyRequest(to_tag=to_tag)
+        if safe:
+            from gtsd_tui.services.safe_options import resolve
+
+            o = resolve(self.project.settings, safe=True)
+            request = ApplyRequest(
+                to_tag=to_tag, lock_timeout=o.lock_timeout, statement_timeout=o.statement_timeout, retries=o.retries
+            )
+        return apply(self.project, request, listen, canceller)
+
+    def rehearse(self, to_tag: str | None, listen: Any, canceller: Canceller) -> Any:
+        """The Review screen's rehearsal (services/rehearse.py) up to ``to_tag``."""
+        from gtsd_tui.services.apply import ApplyRequest
+        from gtsd_tui.services.rehearse import rehearse
+
+        return rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
 
     def plan_text(self, to_tag: str | None) -> str:
         """The plan the confirm dialog shows, from the current rows (read-only)."""

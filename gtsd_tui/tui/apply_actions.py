@@ -69,7 +69,7 @@ class ApplyActions:
         app.call_from_thread(app.push_screen, ConfirmScreen(title, body), answer)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
-    def run_apply(self, to_tag: str | None) -> None:
+    def run_apply(self, to_tag: str | None, safe: bool = False) -> None:
         from gtsd_tui.services.console import new_canceller
 
         app: Any = self
@@ -81,7 +81,7 @@ class ApplyActions:
         error: Any = None
         try:
             result = self.backend.apply(
-                to_tag, lambda e: app.post_message(msg.ApplyProgressed(progress_text(e))), self.canceller
+                to_tag, lambda e: app.post_message(msg.ApplyProgressed(progress_text(e))), self.canceller, safe
             )
             applied = result.applied_tags
         except Exception as exc:  # noqa: BLE001 - reported in the error dialog
