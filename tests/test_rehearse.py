@@ -92,7 +92,7 @@ def test_rehearse_json_reports_locks_rewrites_and_schema_diff(cli, tmp_path: Pat
     assert {"mode": "ACCESS EXCLUSIVE", "relation": "public.tasks"} in typ["locks"]
     assert typ["rewrite"] is True and "public.tasks" in typ["rewrites"]
     assert cic["transactional"] is False and cic["locks_observed"] is False and cic["rewrite"] is False
-    assert cic["locks"] == [{"mode": "SHARE UPDATE EXCLUSIVE", "relation": "users"}]
+    assert cic["locks"] == [{"mode": "SHARE UPDATE EXCLUSIVE", "relation": "public.users"}]
     assert all(s["seconds"] > 0 and s["error"] is None for s in st)
     summary = out["schema_summary"]
     assert "+ column public.users.c: integer DEFAULT random()" in summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gtsd_tui.core.errorpos import Location
@@ -39,8 +40,14 @@ def _walk(node: Any) -> Any:
             yield from _walk(item)
 
 
+def ident(name: str) -> str:
+    """An identifier as SQL writes it: bare when lower-case and simple, else double-quoted."""
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
+
 def relations(text: str) -> list[str]:
-    """Every table a statement names (``schema.name`` or ``name``), in order, without repeats."""
+    """Every table a statement names (``schema.name`` or ``name``, quoted where SQL needs it), in order,
+    without repeats."""
     from pglast import ast
 
     parsed = parse(text)
@@ -50,7 +57,8 @@ def relations(text: str) -> list[str]:
     for s in parsed:
         for node in _walk(s.node):
             if isinstance(node, ast.RangeVar) and node.relname:
-                name = f"{node.schemaname}.{node.relname}" if node.schemaname else str(node.relname)
+                name = ident(str(node.relname))
+                name = f"{ident(str(node.schemaname))}.{name}" if node.schemaname else name
                 if name not in out:
                     out.append(name)
     return out

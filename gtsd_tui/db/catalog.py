@@ -62,15 +62,15 @@ Catalog = dict[str, dict[str, str]]
 
 
 def read_catalog(conn: psycopg.Connection[Any], *, skip_table: str | None = None) -> Catalog:
-    """Every kind's objects; ``skip_table`` (``schema.table``, the tracking table) and its parts are left out."""
-    out: Catalog = {}
-    for kind, query in _QUERIES.items():
-        rows = conn.execute(query, prepare=False).fetchall()
-        out[kind] = {
-            str(k): str(v)
-            for k, v in rows
-            if not (skip_table and (k == skip_table or str(k).startswith(skip_table + ".")))
-        }
+    """Every kind's objects in one round trip; ``skip_table`` (``schema.table``, the tracking table) and
+    its parts are left out."""
+    union = " UNION ALL ".join(
+        f"SELECT '{kind}', k, v FROM ({query}) AS q{i}(k, v)" for i, (kind, query) in enumerate(_QUERIES.items())
+    )
+    out: Catalog = {kind: {} for kind in _QUERIES}
+    for kind, k, v in conn.execute(union, prepare=False).fetchall():
+        if not (skip_table and (k == skip_table or str(k).startswith(skip_table + "."))):
+            out[str(kind)][str(k)] = str(v)
     if skip_table:  # the tracking table's primary key and its id sequence are ours, not the project's
         out["index"] = {k: v for k, v in out["index"].items() if f" ON {_quoted(skip_table)} " not in v}
     return out

@@ -3,42 +3,57 @@ relation, invalid indexes. Every query here only reads catalogs and statistics v
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-# One round trip: the relation locks this backend holds and the relfilenode of every user table,
-# materialized view and index (a changed relfilenode under the same oid is a rewrite).
-_SNAPSHOT = (
-    "SELECT (SELECT coalesce(json_agg(json_build_array(l.mode, n.nspname || '.' || c.relname)), '[]') "
-    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384), "
-    "(SELECT coalesce(json_agg(json_build_array(c.oid, c.relfilenode, n.nspname || '.' || c.relname, c.relkind)), "
-    "'[]') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.oid >= 16384 AND c.relkind IN ('r', 'm', 'i') AND n.nspname NOT LIKE 'pg\\_%')"
+# Sent in the same round trip as a statement, inside its transaction: the relation locks this backend
+# now holds on relations that existed before (oid at most the mark), the relations that existed before
+# and now have a relfilenode above the mark (rewritten: new relfilenodes come from the same counter as
+# oids), the new mark, and the time since the server received the query (the statement's duration).
+_PROBE = (
+    "SELECT (SELECT coalesce(json_agg(json_build_array(l.mode, quote_ident(n.nspname) || '.' || "
+    "quote_ident(c.relname))), '[]') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
+    "AND l.granted AND l.relation >= 16384 AND l.relation::int8 <= {mark} AND n.nspname NOT LIKE 'pg\\_%'), "
+    "(SELECT coalesce(json_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) ORDER BY 1), '[]') "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.oid::int8 <= {mark} "
+    "AND c.relfilenode::int8 > {mark} AND c.relkind IN ('r', 'm', 'i') AND n.nspname NOT LIKE 'pg\\_%'), "
+    "(SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class), "
+    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
 )
 
 
+def probe_sql(mark: int) -> str:
+    """The probe query for the oid/relfilenode ``mark`` taken before the statement."""
+    return _PROBE.format(mark=int(mark))
+
+
+def current_mark(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class").fetchone()
+    return int(row[0]) if row else 0
+
+
 @dataclass(frozen=True)
-class Snapshot:
-    locks: frozenset[tuple[str, str]]  # (mode, relation)
-    files: dict[int, tuple[int, str, str]]  # oid -> (relfilenode, name, relkind)
+class Probe:
+    locks: frozenset[tuple[str, str]]  # (mode, relation) held now, on relations that existed before
+    rewritten: list[str]  # relations that existed before with a new relfilenode
+    mark: int  # for the next statement
+    seconds: float | None  # server-side duration of the statement (None when probed separately)
 
 
-def snapshot(conn: psycopg.Connection[Any]) -> Snapshot:
-    row = conn.execute(_SNAPSHOT, prepare=False).fetchone()
+def parse_probe(row: list[str | None]) -> Probe:
+    locks = frozenset((str(m), str(r)) for m, r in json.loads(row[0] or "[]"))
+    return Probe(locks, [str(x) for x in json.loads(row[1] or "[]")], int(row[2] or 0), float(row[3] or 0))
+
+
+def probe(conn: psycopg.Connection[Any], mark: int) -> Probe:
+    """The probe on its own (after a statement that ran in autocommit)."""
+    row = conn.execute(probe_sql(mark), prepare=False).fetchone()
     assert row is not None
-    locks = frozenset((str(m), str(r)) for m, r in row[0])
-    files = {int(o): (int(f), str(n), str(k)) for o, f, n, k in row[1]}
-    return Snapshot(locks, files)
-
-
-def rewritten(before: Snapshot, after: Snapshot) -> list[str]:
-    """Relations that kept their oid but got a new relfilenode (rewritten tables and rebuilt indexes)."""
-    return sorted(
-        name for oid, (node, name, _) in after.files.items() if oid in before.files and before.files[oid][0] != node
-    )
+    return Probe(frozenset((str(m), str(r)) for m, r in row[0]), [str(x) for x in row[1]], int(row[2] or 0), None)
 
 
 @dataclass(frozen=True)
@@ -62,16 +77,35 @@ class Session:
 
 def sessions_on(conn: psycopg.Connection[Any], relation: str) -> list[Session]:
     """Other sessions of this database holding or waiting for a lock on ``relation`` (read-only)."""
+    return sessions_on_all(conn, [relation]).get(relation, [])
+
+
+def sessions_on_all(conn: psycopg.Connection[Any], relations: list[str]) -> dict[str, list[Session]]:
+    """:func:`sessions_on` for many relations in one round trip."""
     rows = conn.execute(
-        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
+        "SELECT r.name, a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
         "extract(epoch FROM now() - coalesce(a.state_change, a.backend_start))::float8, "
         "extract(epoch FROM now() - a.xact_start)::float8, coalesce(a.query, ''), l.mode, l.granted "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'relation' AND l.relation = to_regclass(%s) AND l.pid <> pg_backend_pid() "
+        "FROM unnest(%s::text[]) r(name) JOIN pg_locks l ON l.relation = to_regclass(r.name) "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY a.pid",
-        (relation,),
+        (relations,),
     ).fetchall()
-    return [Session(int(r[0]), r[1], r[2], float(r[3] or 0), r[4], r[5], r[6], bool(r[7])) for r in rows]
+    out: dict[str, list[Session]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(Session(int(r[1]), r[2], r[3], float(r[4] or 0), r[5], r[6], r[7], bool(r[8])))
+    return out
+
+
+def qualified(conn: psycopg.Connection[Any], name: str) -> str:
+    """``schema.name`` of a relation as the search path resolves it (``name`` itself if it does not)."""
+    row = conn.execute(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass(%s)",
+        (name,),
+    ).fetchone()
+    return str(row[0]) if row else name
 
 
 def invalid_indexes(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:

@@ -26,11 +26,21 @@ from gtsd_tui.errors import DatabaseError
 
 
 class StatementObserver(Protocol):
-    """Told around every statement when a rehearsal asks the runner to go statement by statement."""
+    """Told about every statement when a rehearsal asks the runner to go statement by statement.
 
-    def before(self, conn: psycopg.Connection[Any], step: Step, stmt: Chunk) -> None: ...
+    ``probe`` gives a query sent in the same round trip right after a statement of a transactional
+    migration (inside its transaction; skipped when the statement fails); ``after`` gets its row.
+    """
+
+    def probe(self, conn: psycopg.Connection[Any], step: Step, stmt: Chunk) -> str | None: ...
     def after(
-        self, conn: psycopg.Connection[Any], step: Step, stmt: Chunk, seconds: float, error: ServerError | None
+        self,
+        conn: psycopg.Connection[Any],
+        step: Step,
+        stmt: Chunk,
+        seconds: float,
+        error: ServerError | None,
+        row: list[str | None] | None,
     ) -> None: ...
 
 
@@ -267,7 +277,20 @@ _FIELDS = {
 def _exec_simple(conn: psycopg.Connection[Any], text: str) -> ServerError | None:
     """One chunk through libpq's PQexec: the simple query protocol, as drizzle-orm sends it, with
     none of the per-call cursor machinery (this is the hot loop of an apply)."""
+    return _error_of(conn.pgconn.exec_(text.encode("utf-8")))
+
+
+def _exec_row(conn: psycopg.Connection[Any], text: str) -> tuple[ServerError | None, list[str | None] | None]:
+    """Like :func:`_exec_simple`, also returning the first row of the last statement's result (as text)."""
     res = conn.pgconn.exec_(text.encode("utf-8"))
+    err = _error_of(res)
+    if err is not None or res.ntuples < 1:
+        return err, None
+    values = [res.get_value(0, i) for i in range(res.nfields)]
+    return None, [v.decode("utf-8") if v is not None else None for v in values]
+
+
+def _error_of(res: Any) -> ServerError | None:
     if res.status != pq.ExecStatus.FATAL_ERROR:
         return None
     f = {
@@ -327,10 +350,13 @@ def _statement(
     if observer is None:
         err = _exec_simple(conn, chunk.text)
     else:
-        observer.before(conn, step, chunk)
+        probe = observer.probe(conn, step, chunk) if step.transactional else None
         t0 = time.perf_counter()
-        err = _exec_simple(conn, chunk.text)
-        observer.after(conn, step, chunk, time.perf_counter() - t0, err)
+        if probe is None:
+            err, row = _exec_simple(conn, chunk.text), None
+        else:  # a line break first: the statement may end in a -- comment
+            err, row = _exec_row(conn, f"{chunk.text}\n;\n{probe}")
+        observer.after(conn, step, chunk, time.perf_counter() - t0, err, row)
     if err is not None:
         raise MigrationFailed(
             step=step,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from gtsd_tui.core.hashing import Chunk
     from gtsd_tui.core.plan import Step
     from gtsd_tui.core.schema_diff import Change
-    from gtsd_tui.db.probe import Session, Snapshot
+    from gtsd_tui.db.probe import Session
     from gtsd_tui.db.runner import Canceller
 
 
@@ -83,26 +83,39 @@ class Rehearsal:
 
 
 class Recorder:
-    """The runner's statement observer: a probe before and after each statement on the copy."""
+    """The runner's statement observer: a probe in the same round trip as each statement on the copy."""
 
     def __init__(self, folder: Folder, total: int, listen: Callable[[Any], None]) -> None:
         self.folder, self.total, self.listen = folder, total, listen
         self.records: list[StatementRecord] = []
-        self._before: Snapshot | None = None
+        self._mark: int | None = None  # highest oid / relfilenode before the statement
+        self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
+        self._step: int | None = None
 
-    def before(self, conn: Any, step: Step, stmt: Chunk) -> None:
-        from gtsd_tui.db.probe import snapshot
+    def _begin(self, conn: Any, step: Step) -> None:
+        from gtsd_tui.db.probe import current_mark
 
-        self._before = snapshot(conn)
+        if self._mark is None:
+            self._mark = current_mark(conn)
+        if self._step != id(step):  # a new migration: a new transaction (or autocommit), no locks held yet
+            self._step, self._held = id(step), frozenset()
 
-    def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None) -> None:
+    def probe(self, conn: Any, step: Step, stmt: Chunk) -> str | None:
+        from gtsd_tui.db.probe import probe_sql
+
+        self._begin(conn, step)
+        assert self._mark is not None
+        return probe_sql(self._mark)
+
+    def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
         from gtsd_tui.core.errorpos import locate
         from gtsd_tui.core.hashing import line_col
         from gtsd_tui.core.locks import DOCUMENTED, strength
         from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
         from gtsd_tui.core.stmt_split import display_text, relations
-        from gtsd_tui.db.probe import rewritten, snapshot
+        from gtsd_tui.db.probe import parse_probe, probe, qualified
 
+        self._begin(conn, step)
         path = str(self.folder.path / (step.migration.file or ""))
         start, text = display_text(stmt.text)
         line, col = line_col(step.text, stmt.offset + start)
@@ -111,29 +124,31 @@ class Recorder:
             loc = locate(step.text, stmt, error)
             where = f"{path}:{loc.line}:{loc.column}" if loc else f"{path}:{line}:{col}"
             rec.error = f"{where}: {error.sqlstate + ': ' if error.sqlstate else ''}{error.message}"
-        elif self._before is not None:
-            after = snapshot(conn)
-            existed = {name for _, name, _ in self._before.files.values()}
-            locks = {lk for lk in after.locks - self._before.locks if lk[1] in existed}  # not its own new objects
-            rec.locks = sorted(locks, key=lambda lk: (-strength(lk[0]), lk[1]))
-            rec.rewrites = rewritten(self._before, after)
+        else:
+            assert self._mark is not None
+            found = parse_probe(row) if row is not None else probe(conn, self._mark)
+            rec.seconds = found.seconds if found.seconds is not None else seconds
             named = set(relations(stmt.text))
+            key = lambda lk: (-strength(lk[0]), lk[1])  # noqa: E731
+            rec.locks = sorted(found.locks - self._held, key=key)
             rec.already_held = sorted(
-                (lk for lk in self._before.locks if lk[1] in named or lk[1].split(".", 1)[-1] in named),
-                key=lambda lk: (-strength(lk[0]), lk[1]),
+                (lk for lk in self._held if lk[1] in named or lk[1].split(".", 1)[-1] in named), key=key
             )
+            rec.rewrites = found.rewritten
+            self._held, self._mark = found.locks if step.transactional else frozenset(), found.mark
         if not step.transactional:
             parsed = parse(stmt.text)
             reason = non_transactional_reason(parsed[0].node) if not isinstance(parsed, SyntaxProblem) else None
             mode = DOCUMENTED.get(reason or "")
             if mode:
-                rec.locks = [(mode, rel) for rel in relations(stmt.text)[:1]]
+                rec.locks = [(mode, qualified(conn, rel)) for rel in relations(stmt.text)[:1]]
                 rec.observed = False
         self.records.append(rec)
         self.listen(StatementRehearsed(len(self.records), self.total, rec))
 
 
 def count_statements(steps: list[Step]) -> int:
+    """How many statements the rehearsal runs (the progress bar's total)."""
     from gtsd_tui.core.stmt_split import statement_chunks
 
     return sum(len(statement_chunks(c)) for s in steps for c in s.chunks)
@@ -158,11 +173,12 @@ def rehearse(
     s = project.settings
     clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), _pg_dump())
     try:
-        listen(RehearsalStarted(count_statements(plan.steps), clone.method, clone.notice))
+        total = count_statements(plan.steps)
+        listen(RehearsalStarted(total, clone.method, clone.notice))
         skip = f"{s.schema}.{s.table}"
         with connect(clone.url) as conn:
             before = read_catalog(conn, skip_table=skip)
-        recorder = Recorder(folder, count_statements(plan.steps), listen)
+        recorder = Recorder(folder, total, listen)
         on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
         failure: ApplyFailure | None = None
         try:
@@ -186,18 +202,16 @@ def rehearse(
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:
     """For each lock a statement took, the sessions on the live target it would wait behind (read-only)."""
     from gtsd_tui.core.locks import conflicts
-    from gtsd_tui.db.probe import sessions_on
+    from gtsd_tui.db.probe import sessions_on_all
 
-    seen: dict[str, list[Session]] = {}
+    seen = sessions_on_all(target, sorted({rel for rec in records for _, rel in rec.locks}))
     clients = target.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
         "AND backend_type = 'client backend'"
     ).fetchall()
     for rec in records:
         for mode, rel in rec.locks:
-            if rel not in seen:
-                seen[rel] = sessions_on(target, rel)
-            for sess in seen[rel]:
+            for sess in seen.get(rel, []):
                 blocks = conflicts(sess.mode, mode) or sess.state.startswith("idle in transaction")
                 if blocks and all(b.pid != sess.pid for _, b in rec.blockers):
                     rec.blockers.append((rel, sess))
