@@ -35,7 +35,8 @@ def pending_sql(i: int) -> str:
         )
     kind = (i // 2) % 4
     if kind == 0:
-        return f'ALTER TABLE "{t}" ADD COLUMN "c{i}" integer DEFAULT 0 NOT NULL;{BP}CREATE INDEX "{t}_c{i}" ON "{t}" ("c{i}");'
+        add = f'ALTER TABLE "{t}" ADD COLUMN "c{i}" integer DEFAULT 0 NOT NULL;'
+        return f'{add}{BP}CREATE INDEX "{t}_c{i}" ON "{t}" ("c{i}");'
     if kind == 1:
         return f'ALTER TABLE "{t}" ADD COLUMN "s{i}" text;{BP}UPDATE "{t}" SET "s{i}" = \'x\';'
     if kind == 2:
