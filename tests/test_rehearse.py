@@ -232,3 +232,26 @@ def test_cosmetic_edit_is_accepted_substantive_refused_and_drizzle_sees_nothing_
     assert d.returncode == 0, d.stderr
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (4,)
+
+
+def test_ctrl_c_during_rehearsal_drops_the_copy(tmp_path: Path, pg_url: str) -> None:
+    import os
+    import signal
+    import sys
+
+    from tests.helpers.procs import wait_for_query
+
+    folder = make_folder(
+        tmp_path / "migrations", [("base", BASE), ("slow", "SELECT pg_sleep(3" + "0);\nALTER TABLE users ADD x int;\n")]
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    cmd = [sys.executable, "-m", "gtsd_tui", "rehearse", *cli_args(folder, pg_url)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_query(pg_url, "pg_sleep(30")
+    assert leftovers(pg_url) != []  # the copy exists while the rehearsal runs
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert leftovers(pg_url) == []
+    with psycopg.connect(pg_url) as conn:  # the target never saw any of it
+        assert conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations')").fetchone() == (None,)

@@ -8,6 +8,7 @@ there and nobody else is connected to the target; otherwise ``pg_dump --schema-o
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,12 +52,14 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
         return "the target is not on a local server"
     if not can_create_databases(conn):
         return "the role may not create databases"
-    others = conn.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (target,)
-    ).fetchone()
-    if others and others[0]:
-        return f"{others[0]} other session(s) are connected to {target}"
-    return None
+    for _ in range(20):  # a session closed a moment ago (ours, reading the rows) leaves with a delay
+        others = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (target,)
+        ).fetchone()
+        if not others or not others[0]:
+            return None
+        time.sleep(0.05)
+    return f"{others[0]} other session(s) are connected to {target}"
 
 
 def make_clone(url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: str) -> Clone:

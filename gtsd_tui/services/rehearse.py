@@ -189,6 +189,8 @@ def rehearse(
 
             if isinstance(exc, Cancelled):
                 raise
+            if canceller is not None and canceller.requested:  # the statement was cancelled on the server
+                raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
             failure, applied = failure_of(exc), []
         with connect(clone.url) as conn:
             changes = diff(before, read_catalog(conn, skip_table=skip))
