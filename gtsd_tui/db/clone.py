@@ -52,14 +52,16 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
         return "the target is not on a local server"
     if not can_create_databases(conn):
         return "the role may not create databases"
+    others = 0
     for _ in range(20):  # a session closed a moment ago (ours, reading the rows) leaves with a delay
-        others = conn.execute(
+        row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (target,)
         ).fetchone()
-        if not others or not others[0]:
+        others = int(row[0]) if row else 0
+        if not others:
             return None
         time.sleep(0.05)
-    return f"{others[0]} other session(s) are connected to {target}"
+    return f"{others} other session(s) are connected to {target}"
 
 
 def make_clone(url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: str) -> Clone:
