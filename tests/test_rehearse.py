@@ -110,6 +110,7 @@ def test_idle_in_transaction_session_is_named_and_lock_timeout_retries_give_up(
     idle = psycopg.connect(pg_url, application_name="report-job")
     idle.execute("SELECT * FROM users").fetchall()  # now idle in transaction, holding ACCESS SHARE on users
     pid = idle.info.backend_pid
+    app = psycopg.connect(pg_url, autocommit=True, application_name="api")  # connected, not touching users yet
     try:
         r = cli("rehearse", "--json", *cli_args(folder, pg_url, "--to", "0001_mixed"))
         assert r.returncode == 0, r.stderr
@@ -119,6 +120,7 @@ def test_idle_in_transaction_session_is_named_and_lock_timeout_retries_give_up(
         assert [(b["pid"], b["application"], b["state"]) for b in add["blockers"]] == [
             (pid, "report-job", "idle in transaction")
         ]
+        assert add["would_block"] == 1  # the api session queues behind the ACCESS EXCLUSIVE on its next query
         text = cli("rehearse", *cli_args(folder, pg_url, "--to", "0001_mixed"))
         assert f"would wait behind pid {pid} (idle in transaction" in text.stdout
         assert leftovers(pg_url) == []
@@ -132,6 +134,7 @@ def test_idle_in_transaction_session_is_named_and_lock_timeout_retries_give_up(
             assert conn.execute("SELECT to_regclass('users_email_idx')").fetchone() == (None,)
     finally:
         idle.close()
+        app.close()
     r = cli("migrate", *cli_args(folder, pg_url, "--lock-timeout", "200ms", "--retries", "2"))
     assert r.returncode == 0, r.stderr
     with psycopg.connect(pg_url) as conn:

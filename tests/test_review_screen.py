@@ -75,3 +75,32 @@ def test_review_screen_snapshot(snap_compare, tmp_path: Path, pg_url: str, cli, 
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=show)
+
+
+async def test_apply_from_review_uses_the_careful_options(tmp_path: Path, pg_url: str, cli) -> None:
+    from gtsd_tui.tui.screens.error import ErrorScreen
+
+    project = review_project(tmp_path, pg_url, cli)
+    project.settings.apply_defaults.update(
+        {"GTSD_LOCK_TIMEOUT": ("200ms", "environment"), "GTSD_LOCK_RETRIES": ("1", "environment")}
+    )
+    idle = psycopg.connect(pg_url, application_name="report-job")
+    idle.execute("SELECT * FROM users").fetchall()
+    try:
+        app = GtsdApp(ConsoleBackend(project))
+        async with app.run_test(size=(120, 34)) as pilot:
+            await wait_for(pilot, lambda: keys(app, "#pending-table") == ["0001_mixed", "0002_cic"])
+            await pilot.press("2", "v")
+            await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.result is not None, timeout=60)
+            blocked = [r for r in screen.records if r.blockers]
+            assert blocked and blocked[0].blockers[0][1].pid == idle.info.backend_pid
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), timeout=60)
+            body = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            assert f"waits behind pid {idle.info.backend_pid}" in body and "2 attempts" in body
+            assert any("retry 1/1" in line for line in app.apply_log_lines)
+            assert keys(app, "#pending-table") == ["0001_mixed", "0002_cic"]
+    finally:
+        idle.close()

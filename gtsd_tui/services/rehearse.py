@@ -209,7 +209,7 @@ def add_blockers(target: Any, records: list[StatementRecord]) -> None:
     seen = sessions_on_all(target, sorted({rel for rec in records for _, rel in rec.locks}))
     clients = target.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND backend_type = 'client backend'"
+        "AND backend_type = 'client backend' AND application_name <> 'gtsd-tui'"
     ).fetchall()
     for rec in records:
         for mode, rel in rec.locks:
