@@ -139,6 +139,8 @@ def test_idle_in_transaction_session_is_named_and_lock_timeout_retries_give_up(
     assert r.returncode == 0, r.stderr
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (3,)
+    out = json.loads(cli("rehearse", "--json", *cli_args(folder, pg_url)).stdout)
+    assert (out["method"], out["statements"], out["schema_summary"]) == ("none", [], ["(no schema change)"])
 
 
 def test_durations_in_postgresql_forms_and_bad_ones_refused(cli, tmp_path: Path, pg_url: str) -> None:

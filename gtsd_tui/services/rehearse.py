@@ -170,6 +170,8 @@ def rehearse(
     folder = project.load_folder(refresh=True)
     url = project.resolve_url()
     plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy is made
+    if not plan.steps:  # nothing pending: no copy to make
+        return Rehearsal("none", None, [], [], [], None)
     s = project.settings
     clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), _pg_dump())
     try:
