@@ -15,6 +15,8 @@ def statement_chunks(chunk: Chunk) -> list[Chunk]:
     parser refuses, or that holds one statement, is returned whole so the server reports the error."""
     if chunk.is_blank:
         return []
+    if ";" not in chunk.text.rstrip().rstrip(";"):  # no separator inside: one statement, no parse needed
+        return [chunk]
     parsed = parse(chunk.text)
     if isinstance(parsed, SyntaxProblem) or len(parsed) <= 1:
         return [chunk]
@@ -28,16 +30,17 @@ def statement_chunks(chunk: Chunk) -> list[Chunk]:
     return out
 
 
-def _walk(node: Any) -> Any:
-    from pglast import ast
-
-    if isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from _walk(getattr(node, name))
-    elif isinstance(node, tuple | list):
+def _range_vars(node: Any) -> Any:
+    """Every ``RangeVar`` in libpg_query's JSON parse tree, in document order (a field typed RangeVar
+    is written without the ``{"RangeVar": ...}`` wrapper a generic node gets, so it is told by its keys)."""
+    if isinstance(node, dict):
+        if "relname" in node and "relpersistence" in node:
+            yield node
+        for value in node.values():
+            yield from _range_vars(value)
+    elif isinstance(node, list):
         for item in node:
-            yield from _walk(item)
+            yield from _range_vars(item)
 
 
 def ident(name: str) -> str:
@@ -47,20 +50,23 @@ def ident(name: str) -> str:
 
 def relations(text: str) -> list[str]:
     """Every table a statement names (``schema.name`` or ``name``, quoted where SQL needs it), in order,
-    without repeats."""
-    from pglast import ast
+    without repeats. (The JSON tree: an order of magnitude cheaper than building pglast's node objects.)"""
+    import json
 
-    parsed = parse(text)
-    if isinstance(parsed, SyntaxProblem):
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        tree = json.loads(parse_sql_json(text))
+    except ParseError:
         return []
     out: list[str] = []
-    for s in parsed:
-        for node in _walk(s.node):
-            if isinstance(node, ast.RangeVar) and node.relname:
-                name = ident(str(node.relname))
-                name = f"{ident(str(node.schemaname))}.{name}" if node.schemaname else name
-                if name not in out:
-                    out.append(name)
+    for rv in _range_vars(tree):
+        if not rv.get("relname"):
+            continue
+        name = ident(str(rv["relname"]))
+        name = f"{ident(str(rv['schemaname']))}.{name}" if rv.get("schemaname") else name
+        if name not in out:
+            out.append(name)
     return out
 
 
