@@ -97,8 +97,12 @@ async def test_apply_from_review_uses_the_careful_options(tmp_path: Path, pg_url
             blocked = [r for r in screen.records if r.blockers]
             assert blocked and blocked[0].blockers[0][1].pid == idle.info.backend_pid
             await pilot.press("a")
-            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), timeout=60)
-            body = " ".join(str(w.render()) for w in app.screen.query("Static"))
+
+            def body() -> str:  # the dialog's text once it is composed
+                return " ".join(str(w.render()) for w in app.screen.query("Static"))
+
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen) and "waits behind" in body(), 60)
+            body = body()
             assert f"waits behind pid {idle.info.backend_pid}" in body and "2 attempts" in body
             assert any("retry 1/1" in line for line in app.apply_log_lines)
             assert keys(app, "#pending-table") == ["0001_mixed", "0002_cic"]
