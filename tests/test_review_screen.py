@@ -102,8 +102,8 @@ async def test_apply_from_review_uses_the_careful_options(tmp_path: Path, pg_url
                 return " ".join(str(w.render()) for w in app.screen.query("Static"))
 
             await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen) and "waits behind" in body(), 60)
-            body = body()
-            assert f"waits behind pid {idle.info.backend_pid}" in body and "2 attempts" in body
+            text = body()
+            assert f"waits behind pid {idle.info.backend_pid}" in text and "2 attempts" in text
             assert any("retry 1/1" in line for line in app.apply_log_lines)
             assert keys(app, "#pending-table") == ["0001_mixed", "0002_cic"]
     finally:
