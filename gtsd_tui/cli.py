@@ -35,6 +35,7 @@ COMMANDS = (
     "revert",
     "rehearse",
     "accept",
+    "server",
 )
 
 
