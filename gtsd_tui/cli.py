@@ -34,6 +34,8 @@ COMMANDS = (
     "restore",
     "forget",
     "revert",
+    "rehearse",
+    "accept",
     "server",
 )
 

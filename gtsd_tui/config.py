@@ -14,6 +14,7 @@ from gtsd_tui.errors import InputError
 DEFAULT_SCHEMA = "drizzle"
 DEFAULT_TABLE = "__drizzle_migrations"
 FOLDER_CANDIDATES = ("migrations", "apps/api/src/db/migrations")
+APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
 
 
@@ -27,6 +28,8 @@ class Settings:
     schema: str = DEFAULT_SCHEMA
     table: str = DEFAULT_TABLE
     env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
+    # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, GTSD_STATEMENT_TIMEOUT, GTSD_LOCK_RETRIES): (value, source)
+    apply_defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def table_label(self) -> str:
@@ -129,6 +132,11 @@ def load_settings(
                 break
     if folder is None:
         folder, folder_source = FOLDER_CANDIDATES[0], "default"
+    apply_defaults = {}
+    for key in APPLY_KEYS:
+        value, source = pick(None, key)
+        if value is not None:
+            apply_defaults[key] = (value, source)
     schema_v, _ = pick(schema, "GTSD_MIGRATIONS_SCHEMA")
     table_v, _ = pick(table, "GTSD_MIGRATIONS_TABLE")
     return Settings(
@@ -140,6 +148,7 @@ def load_settings(
         schema=schema_v or drizzle_cfg.get("schema") or DEFAULT_SCHEMA,
         table=table_v or drizzle_cfg.get("table") or DEFAULT_TABLE,
         env=merged,
+        apply_defaults=apply_defaults,
     )
 
 

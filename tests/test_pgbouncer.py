@@ -81,3 +81,20 @@ def test_detects_transaction_pooling_and_applies_once(sample: Path, bouncer_url:
     assert all("PgBouncer transaction pooling detected" in err for _, err in results)
     got = rows(pg_url)
     assert len(got) == 4 and len({h for _, h, _ in got}) == 4
+
+
+async def test_console_applies_through_transaction_pooling(sample: Path, bouncer_url: str, pg_url: str) -> None:
+    """The console applies through the same service as migrate: the pooler is detected there too."""
+    from gtsd_tui.tui.screens.confirm import ConfirmScreen
+    from tests.test_tui import keys, make_app, wait_for
+
+    app = make_app(sample, bouncer_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
+        await pilot.press("2", "A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4, timeout=30)
+        assert any("PgBouncer transaction pooling detected" in line for line in app.apply_log_lines)
+    got = rows(pg_url)
+    assert len(got) == 4 and len({h for _, h, _ in got}) == 4

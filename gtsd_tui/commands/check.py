@@ -33,7 +33,11 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
     if not offline:
         rows, db_note = project.try_rows(start_embedded=False)
         if rows is not None:
-            report.findings += check_database(compute_status(folder, rows))
+            from gtsd_tui.services.invalid_index import invalid_indexes
+
+            status = compute_status(folder, rows)
+            report.findings += check_database(status)
+            report.findings += [i.finding() for i in invalid_indexes(project, folder, status)]
     if base:
         top = gitutil.work_tree(folder.path)
         if top is None:

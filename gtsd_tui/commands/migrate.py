@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.display import shown
@@ -14,11 +14,12 @@ from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
-    from gtsd_tui.core.plan import ApplyPlan, Step
-    from gtsd_tui.db.lock import Holder
-    from gtsd_tui.db.runner import Canceller, RunResult
+    from gtsd_tui.core.plan import ApplyPlan
+    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.services.apply import ApplyEvent
 
 PER_FILE, ALL = "per-file", "all"
+T = TypeVar("T")
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -43,17 +44,25 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--lock-timeout",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="PostgreSQL lock_timeout for migration statements (default 10, 0 = none)",
+        metavar="DURATION",
+        help="lock_timeout for migration statements: 200ms, 2s, 1min, bare number = seconds "
+        "(default GTSD_LOCK_TIMEOUT, else 10s; 0 = none)",
     )
     p.add_argument(
         "--statement-timeout",
-        type=float,
-        default=600.0,
-        metavar="S",
-        help="PostgreSQL statement_timeout (default 600, 0 = none)",
+        metavar="DURATION",
+        help="statement_timeout (default GTSD_STATEMENT_TIMEOUT, else 600s; 0 = none)",
+    )
+    p.add_argument(
+        "--retries",
+        metavar="N",
+        help="retry a migration rolled back on lock_timeout N times, with backoff and jitter "
+        "(default GTSD_LOCK_RETRIES, else 0); then exit 4 naming the blocker",
+    )
+    p.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="rehearse on a throwaway copy first (see rehearse); apply only if the rehearsal succeeded",
     )
     p.add_argument(
         "--wait",
@@ -71,37 +80,38 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 class CliEvents:
+    """The apply service's events as terminal lines (progress on stdout, or stderr under --json)."""
+
     def __init__(self, as_json: bool) -> None:
         self.out = sys.stderr if as_json else sys.stdout
         self.tty = self.out.isatty()
-        self.total = 0
 
-    def lock_wait(self, holders: list[Holder], remaining: float) -> None:
-        who = "; ".join(h.describe() for h in holders) or "another session"
-        print(f"waiting for the migration lock held by {shown(who)} ({remaining:.0f}s left)", file=sys.stderr)
+    def __call__(self, event: ApplyEvent) -> None:
+        from gtsd_tui.services import apply as svc
 
-    def plan_ready(self, plan: ApplyPlan) -> None:
-        self.total = len(plan.steps)
-        for w in plan.warnings:
-            print(f"warning: {shown(w)}", file=sys.stderr)
-        if not plan.steps:
-            print("nothing to apply", file=self.out)
-
-    def step_started(self, step: Step, index: int, total: int) -> None:
-        if self.tty:
-            done = int(20 * index / max(total, 1))
-            bar = "#" * done + "-" * (20 - done)
-            self.out.write(f"\r[{bar}] {index}/{total} {shown(step.migration.tag)}\x1b[K")
+        if isinstance(event, svc.PoolerDetected | svc.Note):
+            print(shown(event.message), file=sys.stderr)
+        elif isinstance(event, svc.LockWaiting):
+            print(
+                f"waiting for the migration lock held by {shown(event.who)} ({event.remaining:.0f}s left)",
+                file=sys.stderr,
+            )
+        elif isinstance(event, svc.PlanReady):
+            for w in event.warnings:
+                print(f"warning: {shown(w)}", file=sys.stderr)
+            if not event.tags:
+                print("nothing to apply", file=self.out)
+        elif isinstance(event, svc.StepStarted):
+            if self.tty:
+                done = int(20 * event.index / max(event.total, 1))
+                bar = "#" * done + "-" * (20 - done)
+                self.out.write(f"\r[{bar}] {event.index}/{event.total} {shown(event.tag)}\x1b[K")
+                self.out.flush()
+        elif isinstance(event, svc.StepDone):
+            mode = "" if event.transactional else " (autocommit)"
+            line = f"{paint('✓', 'applied', self.out)} {shown(event.tag)}{mode} {event.seconds * 1000:.0f} ms"
+            self.out.write(("\r\x1b[K" if self.tty else "") + line + "\n")
             self.out.flush()
-
-    def step_done(self, step: Step, seconds: float) -> None:
-        mode = "" if step.transactional else " (autocommit)"
-        line = f"{paint('✓', 'applied', self.out)} {shown(step.migration.tag)}{mode} {seconds * 1000:.0f} ms"
-        self.out.write(("\r\x1b[K" if self.tty else "") + line + "\n")
-        self.out.flush()
-
-    def note(self, message: str) -> None:
-        print(shown(message), file=sys.stderr)
 
 
 def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
@@ -152,7 +162,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print(f"-- not applied (after --to): {shown(tag)}")
 
 
-def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
+def in_thread(work: Callable[[Canceller], T]) -> T:
     """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
     from gtsd_tui.db.runner import Canceller
 
@@ -177,45 +187,41 @@ def _in_thread(work: Callable[[Canceller], RunResult]) -> RunResult:
             canceller.cancel()
     if "error" in box:
         raise box["error"]
-    result: RunResult = box["result"]
+    result: T = box["result"]
     return result
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.core.plan import build_plan
-    from gtsd_tui.core.preflight import require_applicable
-    from gtsd_tui.core.status import compute_status
-    from gtsd_tui.db.runner import MigrationFailed, RunOptions
-    from gtsd_tui.db.runner import run as apply_plan
+    from gtsd_tui.db.runner import MigrationFailed
+    from gtsd_tui.services import apply as svc
+    from gtsd_tui.services.safe_options import resolve
 
-    folder = project.load_folder()
-    require_applicable(folder, to_tag=args.to, allow_symlinks=args.allow_symlinks)  # before any connection
-    steps: dict[tuple[str, str | None], Step] = {}
+    safety = resolve(
+        project.settings, lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout, retries=args.retries
+    )
+    request = svc.ApplyRequest(
+        to_tag=args.to,
+        tx_mode=args.tx,
+        allow_out_of_order=args.allow_out_of_order,
+        lock_timeout=safety.lock_timeout,
+        statement_timeout=safety.statement_timeout,
+        wait=args.wait,
+        pgbouncer=args.pgbouncer,
+        retries=safety.retries,
+        allow_symlinks=args.allow_symlinks,
+    )
+    events = CliEvents(args.json)
+    if args.rehearse and not args.dry_run:
+        from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
 
-    def make_plan(rows: list[Any]) -> ApplyPlan:
-        return build_plan(
-            folder,
-            compute_status(folder, rows),
-            tx_mode=args.tx,
-            to_tag=args.to,
-            allow_out_of_order=args.allow_out_of_order,
-            cache=steps,
-        )
-
-    url = project.resolve_url()
-    xact_lock = args.pgbouncer == "yes"
-    if args.pgbouncer == "auto":
-        from gtsd_tui.db.pooler import transaction_pooling
-
-        xact_lock = transaction_pooling(url)
-        if xact_lock:
-            print(
-                "PgBouncer transaction pooling detected: a session lock cannot hold; "
-                "taking a transaction-scoped lock in each migration instead",
-                file=sys.stderr,
-            )
+        rehearsal = rehearse_and_report(args, project, request)
+        print_rehearsal(rehearsal, sys.stderr if args.json else sys.stdout)
+        if rehearsal.failure:
+            print(f"gtsd-tui: rehearsal failed, nothing applied: {rehearsal.failure.message}", file=sys.stderr)
+            return rehearsal.failure.exit_code
     if args.dry_run:
-        plan = make_plan(project.read_rows())
+        xact_lock = svc.uses_xact_lock(project.resolve_url(), request, events)
+        plan = svc.plan_only(project, request)
         for w in plan.warnings:
             print(f"warning: {shown(w)}", file=sys.stderr)
         if args.json:
@@ -232,34 +238,14 @@ def run(args: argparse.Namespace, project: Project) -> int:
         else:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
-    opts = RunOptions(
-        project.settings.schema, project.settings.table, args.lock_timeout, args.statement_timeout, args.wait, xact_lock
-    )
-    make_plan(project.read_rows())  # every refusal of the plan comes before the first statement (DDL included)
-    events = CliEvents(args.json)
     try:
-        result = _in_thread(lambda c: apply_plan(url, folder, make_plan, opts, events, c))
+        result = in_thread(lambda c: svc.apply(project, request, events, c))
     except MigrationFailed as exc:
-        for line in exc.details():
+        failure = svc.failure_of(exc)
+        for line in failure.details():
             print(shown(line), file=sys.stderr)
         if args.json:
-            loc = exc.location
-            print_json(
-                {
-                    "applied": [],
-                    "error": {
-                        "file": exc.path,
-                        "line": loc.line if loc else None,
-                        "column": loc.column if loc else None,
-                        "sqlstate": exc.error.sqlstate,
-                        "message": exc.error.message,
-                        "detail": exc.error.detail,
-                        "hint": exc.error.hint,
-                        "tag": exc.step.migration.tag,
-                        "rolled_back": exc.rolled_back,
-                    },
-                }
-            )
+            print_json({"applied": [], "error": failure.as_json()})
             print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
             return exc.exit_code
         raise
@@ -267,10 +253,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print_json(
             {
                 "dry_run": False,
-                "tx": result.plan.tx_mode,
+                "tx": result.tx_mode,
                 "applied": [{"tag": t, "seconds": round(s, 4)} for t, s in result.applied],
-                "skipped": result.plan.skipped,
-                "warnings": result.plan.warnings,
+                "skipped": list(result.skipped),
+                "warnings": list(result.warnings),
                 "error": None,
             }
         )

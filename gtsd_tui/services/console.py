@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.conflicts import Finding, check_database, check_folder
 from gtsd_tui.core.folder import Folder
@@ -14,6 +14,10 @@ from gtsd_tui.core.lines import LazyLines
 from gtsd_tui.core.status import StatusReport, compute_status
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:
+    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.services.apply import ApplyResult, Listener
 
 LARGE = 4 << 20
 
@@ -184,28 +188,33 @@ class ConsoleBackend:
         )
         return [f"{chunks} chunk(s); {mode}; session advisory lock on {self.project.settings.table_label}"]
 
-    def apply(self, to_tag: str | None, events: Any, canceller: Any) -> Any:
-        from gtsd_tui.core.plan import build_plan
-        from gtsd_tui.core.preflight import require_applicable
-        from gtsd_tui.db.runner import RunOptions, run
+    def apply(self, to_tag: str | None, listen: Listener, canceller: Canceller, safe: bool = False) -> ApplyResult:
+        """Through the one apply use case (PgBouncer detection, lock, typed events); ``safe``: the careful
+        lock_timeout and retries (apply from the Review screen)."""
+        from gtsd_tui.services.apply import ApplyRequest, apply
 
-        folder = self.project.load_folder(refresh=True)
-        require_applicable(folder, to_tag=to_tag)  # refusals come before the first statement
-        cache: dict[Any, Any] = {}
+        request = ApplyRequest(to_tag=to_tag)
+        if safe:
+            from gtsd_tui.services.safe_options import resolve
 
-        def make_plan(rows: list[Any]) -> Any:
-            return build_plan(folder, compute_status(folder, rows), to_tag=to_tag, cache=cache)
+            o = resolve(self.project.settings, safe=True)
+            request = ApplyRequest(
+                to_tag=to_tag, lock_timeout=o.lock_timeout, statement_timeout=o.statement_timeout, retries=o.retries
+            )
+        return apply(self.project, request, listen, canceller)
 
-        make_plan(self.project.read_rows())
-        s = self.project.settings
-        return run(self.project.resolve_url(), folder, make_plan, RunOptions(s.schema, s.table), events, canceller)
+    def rehearse(self, to_tag: str | None, listen: Any, canceller: Canceller) -> Any:
+        """The Review screen's rehearsal (services/rehearse.py) up to ``to_tag``."""
+        from gtsd_tui.services.apply import ApplyRequest
+        from gtsd_tui.services.rehearse import rehearse
+
+        return rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
 
     def plan_text(self, to_tag: str | None) -> str:
         """The plan the confirm dialog shows, from the current rows (read-only)."""
-        from gtsd_tui.core.plan import build_plan
+        from gtsd_tui.services.apply import ApplyRequest, plan_only
 
-        folder = self.project.load_folder()
-        plan = build_plan(folder, compute_status(folder, self.project.read_rows()), to_tag=to_tag, read=False)
+        plan = plan_only(self.project, ApplyRequest(to_tag=to_tag), read=False)
         notes = [f"! {w}" for w in plan.warnings]  # e.g. the v0 table upgrade drizzle-orm 1.0 makes first
         if not plan.steps:
             return "\n".join([*notes, "nothing to apply"])

@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
 
 from gtsd_tui.services.project import Project
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """Reset steps heard by nobody (the CLI prints only the timings)."""
 
 
 def fingerprint(project: Project) -> str:
@@ -18,7 +24,11 @@ def fingerprint(project: Project) -> str:
     return h.hexdigest()[:32]
 
 
-def reset_database(project: Project, url: str, seed: str | None, *, use_template: bool = True) -> dict[str, float]:
+def reset_database(
+    project: Project, url: str, seed: str | None, *, use_template: bool = True, progress: Progress | None = None
+) -> dict[str, float]:
+    """Drop, recreate, migrate, seed; ``progress`` hears each step (the console shows them)."""
+    progress = progress or _quiet
     from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.db import admin
     from gtsd_tui.db.connect import connect
@@ -34,8 +44,8 @@ def reset_database(project: Project, url: str, seed: str | None, *, use_template
             conn.close()
             dropped = admin.reset_schemas(url)
             timings["drop schemas"] = time.perf_counter() - t0
-            print(f"no CREATEDB privilege: dropped schemas {', '.join(dropped) or '(none)'} instead")
-            _migrate(project, timings)
+            project.notify(f"no CREATEDB privilege: dropped schemas {', '.join(dropped) or '(none)'} instead")
+            _migrate(project, timings, progress)
         elif use_template and admin.spare_fingerprint(conn, (name + admin.SPARE_SUFFIX)[:63]) == wanted:
             admin.swap_in_spare(conn, name, (name + admin.SPARE_SUFFIX)[:63])
             timings["swap in prepared copy"] = time.perf_counter() - t0
@@ -43,9 +53,10 @@ def reset_database(project: Project, url: str, seed: str | None, *, use_template
             admin.recreate(conn, name, template=template)
             timings["clone template"] = time.perf_counter() - t0
         else:
+            progress(f"recreating {name}")
             admin.recreate(conn, name)
             timings["recreate"] = time.perf_counter() - t0
-            _migrate(project, timings)
+            _migrate(project, timings, progress)
             if use_template:
                 t1 = time.perf_counter()
                 admin.save_template(conn, name, template, wanted)
@@ -53,6 +64,7 @@ def reset_database(project: Project, url: str, seed: str | None, *, use_template
     if use_template:
         spawn_spare(url, name, wanted)
     if seed:
+        progress("seeding")
         t2 = time.perf_counter()
         admin.run_sql_file(url, seed)
         timings["seed"] = time.perf_counter() - t2
@@ -60,30 +72,17 @@ def reset_database(project: Project, url: str, seed: str | None, *, use_template
     return timings
 
 
-def _migrate(project: Project, timings: dict[str, float]) -> None:
-    from gtsd_tui.core.plan import build_plan
-    from gtsd_tui.core.status import compute_status
-    from gtsd_tui.db.runner import RunOptions
-    from gtsd_tui.db.runner import run as apply_plan
+def _migrate(project: Project, timings: dict[str, float], progress: Progress) -> None:
+    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest, Note, PoolerDetected, StepDone, apply
 
-    class Quiet:
-        def lock_wait(self, *a: Any) -> None: ...
-        def plan_ready(self, *a: Any) -> None: ...
-        def step_started(self, *a: Any) -> None: ...
-        def step_done(self, *a: Any) -> None: ...
-        def note(self, message: str) -> None:
-            print(message, file=sys.stderr)
+    def listen(event: ApplyEvent) -> None:
+        if isinstance(event, StepDone):
+            progress(f"applied {event.tag}")
+        elif isinstance(event, Note | PoolerDetected):
+            project.notify(event.message)
 
-    folder = project.load_folder()
     t = time.perf_counter()
-    s = project.settings
-    result = apply_plan(
-        project.resolve_url(),
-        folder,
-        lambda rows: build_plan(folder, compute_status(folder, rows)),
-        RunOptions(s.schema, s.table),
-        Quiet(),
-    )
+    result = apply(project, ApplyRequest(), listen)
     timings[f"migrate ({len(result.applied)})"] = time.perf_counter() - t
 
 

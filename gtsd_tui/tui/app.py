@@ -43,6 +43,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         Binding("enter", "open", "Open", id="open"),
         Binding("a", "apply_to", "Apply to here", id="apply.to"),
         Binding("A", "apply_all", "Apply all", id="apply.all"),
+        Binding("v", "review", "Review", id="review"),
         Binding("n", "renumber", "Renumber", id="renumber"),
         Binding("R", "reset", "Reset DB", id="reset"),
         Binding("slash", "filter", "Filter", id="filter"),
@@ -64,6 +65,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         self.live = live  # False in snapshot tests: no timers, no polling
         self.state: Any = None
         self.applying = False
+        self.apply_log_lines: list[str] = []
         self.retry_in = 0
         self.preview_tag: str | None = None
         self.filters: dict[str, str] = {}
@@ -275,7 +277,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         pane = self._active_pane()
-        if action in ("apply_to", "apply_all"):
+        if action in ("apply_to", "apply_all", "review"):
             if self.read_only or pane != "pending":
                 return False
             return None if self.applying or not self._has_pending() else True
@@ -290,6 +292,18 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         if action in ("toggle_stats", "stats_interval", "instances", "toggle_indexes"):
             return pane == "connections"
         return True
+
+    def action_review(self) -> None:
+        """Rehearse up to the highlighted migration on a copy (Review screen); apply from there is the safe apply."""
+        from gtsd_tui.tui.screens.review import ReviewScreen
+
+        tag = self._highlighted_tag("#pending-table")
+
+        def answer(apply: bool | None) -> None:
+            if apply:
+                self.run_apply(tag, True)
+
+        self.push_screen(ReviewScreen(self.backend, tag), answer)
 
     def _has_pending(self) -> bool:
         return bool(self.state and self.state.report and self.state.report.pending)

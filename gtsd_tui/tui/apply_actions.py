@@ -8,32 +8,30 @@ from textual import work
 from textual.widgets import Static
 
 from gtsd_tui.core.renumber_text import clash_lines, plan_lines, refusal
+from gtsd_tui.services.apply import (
+    ApplyEvent,
+    LockWaiting,
+    PlanReady,
+    StepDone,
+    StepStarted,
+    failure_of,
+)
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
 
 
-class _Events:
-    """Runner events turned into messages (called from the worker thread)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def lock_wait(self, holders: list[Any], remaining: float) -> None:
-        who = "; ".join(h.describe() for h in holders) or "another session"
-        self.app.post_message(msg.ApplyProgressed(f"waiting for the migration lock held by {who}"))
-
-    def plan_ready(self, plan: Any) -> None:
-        self.app.post_message(msg.ApplyProgressed(f"applying {len(plan.steps)} migration(s)…"))
-
-    def step_started(self, step: Any, index: int, total: int) -> None:
-        self.app.post_message(msg.ApplyProgressed(f"[{index + 1}/{total}] {step.migration.tag}…"))
-
-    def step_done(self, step: Any, seconds: float) -> None:
-        self.app.post_message(msg.ApplyProgressed(f"✓ {step.migration.tag} {seconds * 1000:.0f} ms"))
-
-    def note(self, message: str) -> None:
-        self.app.post_message(msg.ApplyProgressed(message))
+def progress_text(event: ApplyEvent) -> str:
+    """One line of the apply log for an apply-service event."""
+    if isinstance(event, LockWaiting):
+        return f"waiting for the migration lock held by {event.who}"
+    if isinstance(event, PlanReady):
+        return f"applying {len(event.tags)} migration(s)…"
+    if isinstance(event, StepStarted):
+        return f"[{event.index + 1}/{event.total}] {event.tag}…"
+    if isinstance(event, StepDone):
+        return f"✓ {event.tag} {event.seconds * 1000:.0f} ms"
+    return event.message
 
 
 class ApplyActions:
@@ -42,6 +40,7 @@ class ApplyActions:
     backend: Any
     applying: bool
     canceller: Any = None
+    apply_log_lines: list[str]
 
     def action_apply_to(self) -> None:
         tag = self._highlighted_tag("#pending-table")  # type: ignore[attr-defined]
@@ -71,26 +70,30 @@ class ApplyActions:
         app.call_from_thread(app.push_screen, ConfirmScreen(title, body), answer)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
-    def run_apply(self, to_tag: str | None) -> None:
+    def run_apply(self, to_tag: str | None, safe: bool = False) -> None:
         from gtsd_tui.services.console import new_canceller
 
         app: Any = self
         self.applying = True
+        self.apply_log_lines = []
         self.canceller = new_canceller()
         app.call_from_thread(app.refresh_bindings)
         applied: list[str] = []
         error: Any = None
         try:
-            result = self.backend.apply(to_tag, _Events(self), self.canceller)
-            applied = [t for t, _ in result.applied]
+            result = self.backend.apply(
+                to_tag, lambda e: app.post_message(msg.ApplyProgressed(progress_text(e))), self.canceller, safe
+            )
+            applied = result.applied_tags
         except Exception as exc:  # noqa: BLE001 - reported in the error dialog
-            error = exc
+            error = failure_of(exc)
         self.post_message(msg.ApplyFinished(applied, error))  # type: ignore[attr-defined]
 
     def on_apply_progressed(self, event: msg.ApplyProgressed) -> None:
         app: Any = self
         if not app.alive:
             return
+        self.apply_log_lines.append(event.text)
         app.main("#apply-log", Static).update(event.text)
 
     def on_apply_finished(self, event: msg.ApplyFinished) -> None:
@@ -104,21 +107,12 @@ class ApplyActions:
             log.update(f"✓ applied {len(event.applied)} migration(s)" if event.applied else "nothing to apply")
         else:
             err = event.error
-            location = getattr(err, "location", None)
-            where = f"{err.path}:{location.line}:{location.column}" if location else getattr(err, "path", "")
-            server = getattr(err, "error", None)
-            lines = [str(err)]
-            if server is not None:
-                lines = [f"SQLSTATE {server.sqlstate}", server.message]
-                lines += [f"DETAIL: {server.detail}"] if server.detail else []
-                lines += [f"HINT: {server.hint}"] if server.hint else []
-            lines += [location.excerpt] if location and location.excerpt else []
-            log.update(f"✗ {where or err}")
-            app.push_screen(ErrorScreen("Migration failed", where or "", lines))
-            step = getattr(err, "step", None)
-            if step is not None and location is not None:
-                app.preview_tag = step.migration.tag
-                app.load_preview(step.migration.tag, location.line)
+            head = [f"SQLSTATE {err.sqlstate}", err.server_message or ""] if err.sqlstate else [err.message]
+            log.update(f"✗ {err.where or err.message}")
+            app.push_screen(ErrorScreen(err.title, err.where, head + err.details()))
+            if err.tag is not None and err.line is not None:
+                app.preview_tag = err.tag
+                app.load_preview(err.tag, err.line)
         app.load_state()
         app.refresh_bindings()
 

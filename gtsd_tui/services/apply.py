@@ -1,0 +1,301 @@
+"""The one apply use case: folder → plan → PgBouncer detection → lock options → run, with typed events.
+
+``gtsd-tui migrate``, the console and ``reset`` all apply through :func:`apply`; they differ only in how
+they present its events, its result and its failure. This is the only module that builds an apply plan
+to run (``plan_only`` builds one to show, never to run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
+    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.core.plan import ApplyPlan, Step
+    from gtsd_tui.core.status import HistoryRow
+    from gtsd_tui.db.lock import Holder
+    from gtsd_tui.db.runner import Canceller, StatementObserver
+
+PER_FILE, ALL = "per-file", "all"
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What to apply and how; the defaults are the CLI's."""
+
+    to_tag: str | None = None
+    tx_mode: str = PER_FILE
+    allow_out_of_order: bool = False
+    lock_timeout: float = 10.0  # PostgreSQL lock_timeout for the migration's statements (0 = none)
+    statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
+    wait: float = 60.0  # how long to wait for another migrator's lock
+    pgbouncer: str = "auto"  # auto (detect), yes, no
+    retries: int = 0  # a migration whose lock_timeout expired is rolled back and retried this many times
+    allow_symlinks: bool = False  # run migration files that link to files outside the folder
+
+
+# ---- typed progress events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolerDetected:
+    """Transaction pooling found: a transaction-scoped lock is taken in each migration instead."""
+
+    message: str = (
+        "PgBouncer transaction pooling detected: a session lock cannot hold; "
+        "taking a transaction-scoped lock in each migration instead"
+    )
+
+
+@dataclass(frozen=True)
+class LockWaiting:
+    holders: tuple[str, ...]  # each holder described (pid, application, address, since)
+    pids: tuple[int, ...]
+    remaining: float
+
+    @property
+    def who(self) -> str:
+        return "; ".join(self.holders) or "another session"
+
+
+@dataclass(frozen=True)
+class PlanReady:
+    tags: tuple[str, ...]
+    warnings: tuple[str, ...]
+    tx_mode: str
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    tag: str
+    index: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StepDone:
+    tag: str
+    seconds: float
+    transactional: bool
+
+
+@dataclass(frozen=True)
+class Note:
+    message: str
+
+
+ApplyEvent = PoolerDetected | LockWaiting | PlanReady | StepStarted | StepDone | Note
+Listener = Callable[[ApplyEvent], None]
+
+
+def ignore(event: ApplyEvent) -> None:
+    """A listener that presents nothing."""
+
+
+# ---- typed result and failure ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: tuple[tuple[str, float], ...]
+    tx_mode: str
+    skipped: tuple[str, ...]
+    warnings: tuple[str, ...]
+    xact_lock: bool
+
+    @property
+    def applied_tags(self) -> list[str]:
+        return [t for t, _ in self.applied]
+
+
+@dataclass(frozen=True)
+class ApplyFailure:
+    """Why an apply stopped, with every detail the server gave (for MigrationFailed: CONTEXT too)."""
+
+    message: str  # the one-line message (file:line:col: SQLSTATE: text)
+    exit_code: int
+    title: str = "Apply failed"
+    tag: str | None = None
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    sqlstate: str | None = None
+    server_message: str | None = None
+    detail: str | None = None
+    hint: str | None = None
+    context: str | None = None
+    excerpt: str | None = None
+    rolled_back: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        if self.file and self.line is not None:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file or ""
+
+    def details(self) -> list[str]:
+        """Lines under the one-line message, in the order ``migrate`` prints them."""
+        out = [self.excerpt] if self.excerpt else []
+        out += [f"DETAIL: {self.detail}"] if self.detail else []
+        out += [f"HINT: {self.hint}"] if self.hint else []
+        out += [f"CONTEXT: {self.context}"] if self.context else []
+        out += ["rolled back: " + ", ".join(self.rolled_back)] if self.rolled_back else []
+        return out
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "sqlstate": self.sqlstate,
+            "message": self.server_message,
+            "detail": self.detail,
+            "hint": self.hint,
+            "context": self.context,
+            "tag": self.tag,
+            "rolled_back": list(self.rolled_back),
+        }
+
+
+def failure_of(exc: BaseException) -> ApplyFailure:
+    """The typed failure for any exception an apply raised (MigrationFailed keeps all its fields)."""
+    from gtsd_tui.db.runner import MigrationFailed
+    from gtsd_tui.errors import GtsdError
+
+    code = exc.exit_code if isinstance(exc, GtsdError) else 70
+    if isinstance(exc, MigrationFailed):
+        loc, err = exc.location, exc.error
+        return ApplyFailure(
+            message=str(exc),
+            exit_code=code,
+            title="Migration failed",
+            tag=exc.step.migration.tag,
+            file=exc.path,
+            line=loc.line if loc else None,
+            column=loc.column if loc else None,
+            sqlstate=err.sqlstate,
+            server_message=err.message,
+            detail=err.detail,
+            hint=err.hint,
+            context=err.context,
+            excerpt=loc.excerpt if loc else None,
+            rolled_back=tuple(exc.rolled_back),
+        )
+    text = str(exc).strip() or type(exc).__name__
+    return ApplyFailure(message=text, exit_code=code, title="Cannot apply" if code == 2 else "Apply failed")
+
+
+# ---- the use case ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Relay:
+    """The runner's event protocol turned into typed events for one listener."""
+
+    listen: Listener
+    xact_lock: bool
+    plan: ApplyPlan | None = field(default=None)
+
+    def lock_wait(self, holders: list[Holder], remaining: float) -> None:
+        self.listen(LockWaiting(tuple(h.describe() for h in holders), tuple(h.pid for h in holders), remaining))
+
+    def plan_ready(self, plan: ApplyPlan) -> None:
+        self.plan = plan
+        tags = tuple(s.migration.tag for s in plan.steps)
+        self.listen(PlanReady(tags, tuple(plan.warnings), plan.tx_mode))
+
+    def step_started(self, step: Step, index: int, total: int) -> None:
+        self.listen(StepStarted(step.migration.tag, index, total))
+
+    def step_done(self, step: Step, seconds: float) -> None:
+        self.listen(StepDone(step.migration.tag, seconds, step.transactional))
+
+    def note(self, message: str) -> None:
+        self.listen(Note(message))
+
+
+def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Callable[[list[HistoryRow]], ApplyPlan]:
+    """The plan maker the runner calls with the rows it read under the lock; refuses first what the folder
+    must never run (missing files, NUL bytes, ``when`` out of range, links out of the folder, unknown --to)."""
+    from gtsd_tui.core.plan import build_plan
+    from gtsd_tui.core.preflight import require_applicable
+    from gtsd_tui.core.status import compute_status
+
+    require_applicable(folder, to_tag=request.to_tag, allow_symlinks=request.allow_symlinks)
+    cache: dict[tuple[str, str | None], Step] = {}  # a second plan (under the lock) reuses the parsed steps
+
+    def make_plan(rows: list[HistoryRow]) -> ApplyPlan:
+        return build_plan(
+            folder,
+            compute_status(folder, rows),
+            tx_mode=request.tx_mode,
+            to_tag=request.to_tag,
+            allow_out_of_order=request.allow_out_of_order,
+            read=read,
+            cache=cache,
+        )
+
+    return make_plan
+
+
+def uses_xact_lock(url: str, request: ApplyRequest, listen: Listener = ignore) -> bool:
+    """True when the lock must be transaction-scoped (``--pgbouncer yes``, or detected under ``auto``)."""
+    if request.pgbouncer != "auto":
+        return request.pgbouncer == "yes"
+    from gtsd_tui.db.pooler import transaction_pooling
+
+    found = transaction_pooling(url)
+    if found:
+        listen(PoolerDetected())
+    return found
+
+
+def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> ApplyPlan:
+    """The plan an apply would run now (rows read without the lock): ``--dry-run`` and confirm dialogs."""
+    folder = project.load_folder(refresh=True)
+    return _planner(folder, request, read=read)(project.read_rows())
+
+
+def apply(
+    project: Project,
+    request: ApplyRequest,
+    listen: Listener = ignore,
+    canceller: Canceller | None = None,
+    *,
+    url: str | None = None,
+    observer: StatementObserver | None = None,
+) -> ApplyResult:
+    """Load the folder, detect a pooler, lock, plan from the rows read under the lock, run.
+
+    A rehearsal passes the clone's ``url`` and an ``observer``: the same plan, transactions and
+    non-transactional handling, run statement by statement with the observer told around each.
+
+    Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
+    :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
+    """
+    from gtsd_tui.db.runner import RunOptions, run
+
+    folder = project.load_folder(refresh=True)
+    make_plan = _planner(folder, request)  # the folder's refusals come before any connection
+    url = url or project.resolve_url()
+    xact_lock = uses_xact_lock(url, request, listen)
+    s = project.settings
+    opts = RunOptions(
+        s.schema,
+        s.table,
+        request.lock_timeout,
+        request.statement_timeout,
+        request.wait,
+        xact_lock,
+        request.retries,
+        observer,
+    )
+    make_plan(project.read_rows())  # every refusal of the plan comes before the first statement (DDL included)
+    relay = _Relay(listen, xact_lock)
+    result = run(url, folder, make_plan, opts, relay, canceller)
+    plan = result.plan
+    return ApplyResult(tuple(result.applied), plan.tx_mode, tuple(plan.skipped), tuple(plan.warnings), xact_lock)
