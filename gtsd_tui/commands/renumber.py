@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from gtsd_tui.commands.output import confirmed, print_json
-from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
 from gtsd_tui.services.project import Project
 
@@ -18,9 +19,19 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--base", metavar="REF", help="never move migrations present on this git ref")
     p.add_argument("--force", action="store_true", help="also move applied / base migrations")
     p.add_argument("--offline", action="store_true", help="do not look at the database")
+    p.add_argument(
+        "--wait", type=float, default=10.0, metavar="S", help="wait up to S seconds for the folder lock (default 10)"
+    )
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    if args.wait < 0:
+        raise InputError(f"--wait {args.wait:g}: must be 0 or more seconds")
+    with folder_lock(project.folder_path, "gtsd-tui renumber", wait=args.wait):  # held for plan and commit
+        return _run(args, project)
+
+
+def _run(args: argparse.Namespace, project: Project) -> int:
     ctx = prepare_renumber(project, base=args.base, force=args.force, use_db=not args.offline)
     plan = ctx.plan
     if args.json and (args.dry_run or plan.noop or not args.yes):
@@ -57,7 +68,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         if ok is False:
             print("cancelled; nothing changed")
         return EXIT_PROBLEMS if ok is None else EXIT_OK
-    apply_renumber(project, plan)
+    apply_renumber(project, ctx)
     if args.json:
         print_json({"noop": False, "applied": True, "changes": [vars(c) for c in plan.changes]})
     else:
