@@ -178,8 +178,8 @@ def folder_lock(folder: Path, command: str, *, wait: float = 10.0) -> Iterator[N
                     f"{folder}: locked by {holder_text(folder)}; waited {wait:g}s "
                     "(another renumber or new is changing this folder)"
                 )
-            if not told and wait - left >= 1.0:
-                print(f"waiting for the folder lock held by {holder_text(folder)}", file=sys.stderr)
+            if not told and wait - left >= 0.2:  # the holder has had time to say who it is
+                print(f"waiting up to {wait:g}s for the folder lock held by {holder_text(folder)}", file=sys.stderr)
                 told = True
             time.sleep(min(delay, left))
             delay = min(delay * 2, 0.25)
