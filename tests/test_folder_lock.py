@@ -29,7 +29,9 @@ def test_four_concurrent_renumbers_twenty_rounds(cli, sample: Path, tmp_path: Pa
         round_dir = tmp_path / f"r{n}"
         shapes.copy_shape(shape, round_dir)
         folder = round_dir / shape.folder_rel
-        procs = [_spawn("renumber", "--yes", "--offline", "--wait", "120", "--migrations", str(folder)) for _ in range(4)]
+        procs = [
+            _spawn("renumber", "--yes", "--offline", "--wait", "120", "--migrations", str(folder)) for _ in range(4)
+        ]
         results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
         codes = [r[0] for r in results]
         assert codes == [0, 0, 0, 0], (n, results)
