@@ -26,6 +26,7 @@ def _check_outcomes(outcomes: list, shape: Shape, scratch: Path) -> None:
     assert seen[0] == "before" and seen[-1] == "after", seen
     assert len(outcomes) > 8, seen  # the hook really interrupts the commit at many points
     assert sum(1 for o in outcomes if o.code == -9 and o.which == "after") >= 3, seen  # recovered forward
+    _kit_ok(scratch / "reference" / shape.folder_rel)  # the after state every recovery matched
 
 
 def _kit_ok(folder: Path) -> None:
@@ -41,6 +42,7 @@ SHAPES = {
 }
 
 
+@pytest.mark.node
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_killed_at_every_step_recovers_to_before_or_after(name: str, tmp_path: Path) -> None:
     shape = SHAPES[name](tmp_path / "src")
@@ -48,6 +50,7 @@ def test_killed_at_every_step_recovers_to_before_or_after(name: str, tmp_path: P
     _check_outcomes(outcomes, shape, tmp_path)
 
 
+@pytest.mark.node
 def test_killed_mid_merge_at_every_step(sample: Path, tmp_path: Path) -> None:
     shape = shapes.collisions_mid_merge(tmp_path / "src", sample)
     outcomes = kill_every_step(shape, tmp_path)
