@@ -190,22 +190,14 @@ def replay(folder: Path, work: Path) -> None:
         _fsync_dir(d)
     git = intent.get("git")
     if git:
-        _stage_in_git(Path(git["top"]), list(git["remove"]), list(git["add"]))
+        from gtsd_tui.services.gitutil import stage_paths
+
+        stage_paths(Path(git["top"]), list(git["remove"]), list(git["add"]))
         _tick()
     (work / INTENT).unlink()
     _fsync_dir(work)
     _tick()
     fl.remove_workspace(work)
-
-
-def _stage_in_git(top: Path, remove: list[str], add: list[str]) -> None:
-    from gtsd_tui.services.gitutil import _git
-
-    if remove:
-        _git(top, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *remove)
-    present = [a for a in add if (top / a).exists()]
-    if present:
-        _git(top, "add", "--", *present)
 
 
 def recover_locked(folder: Path, notify: Callable[[str], None]) -> None:
