@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from gtsd_tui.commands.output import confirmed, print_json
+from gtsd_tui.commands.output import confirmed, paint, print_json
+from gtsd_tui.core.renumber_text import clash_lines, plan_json, plan_lines, refusal
+from gtsd_tui.core.schema_findings import forks
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
@@ -17,7 +20,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan only")
     p.add_argument("--yes", action="store_true", help="apply without asking")
     p.add_argument("--base", metavar="REF", help="never move migrations present on this git ref")
-    p.add_argument("--force", action="store_true", help="also move applied / base migrations")
+    p.add_argument(
+        "--force", action="store_true", help="also move applied / base migrations, and merge clashing snapshots"
+    )
     p.add_argument("--offline", action="store_true", help="do not look at the database")
     p.add_argument(
         "--wait", type=float, default=10.0, metavar="S", help="wait up to S seconds for the folder lock (default 10)"
@@ -34,33 +39,26 @@ def run(args: argparse.Namespace, project: Project) -> int:
 def _run(args: argparse.Namespace, project: Project) -> int:
     ctx = prepare_renumber(project, base=args.base, force=args.force, use_db=not args.offline)
     plan = ctx.plan
-    if args.json and (args.dry_run or plan.noop or not args.yes):
-        print_json(
-            {
-                "noop": plan.noop,
-                "applied": False,
-                "kept_by": ctx.pinned_by,
-                "kept": plan.kept,
-                "changes": [vars(c) for c in plan.changes],
-                "relinked": plan.relinked,
-                "writes": sorted(plan.writes),
-                "deletes": plan.deletes,
-                "renames": plan.sql_moves,
-            }
-        )
-        return EXIT_OK if plan.noop or args.dry_run else EXIT_PROBLEMS
+    fork_list = forks(project.load_folder())
+    blocked = bool(plan.clashes) and not args.force
+    if args.json and (args.dry_run or plan.noop or not args.yes or blocked):
+        out = {**plan_json(plan, ctx.pinned_by, fork_list), "applied": False}
+        if blocked:
+            out["refused"] = refusal(plan)
+        print_json(out)
+        return EXIT_PROBLEMS if blocked or not (plan.noop or args.dry_run) else EXIT_OK
     if plan.noop:
         print("nothing to renumber: the folder is consistent")
         return EXIT_OK
-    print(f"kept in place ({ctx.pinned_by}): {len(plan.kept)} migration(s)")
-    for c in plan.changes:
-        print(f"  {c.describe()}")
-    for name in plan.relinked:
-        print(f"  re-link meta/{name}")
-    for rel in sorted(plan.writes):
-        print(f"  write {rel}")
-    for rel in plan.deletes:
-        print(f"  delete {rel}")
+    for line in plan_lines(plan, ctx.pinned_by, fork_list):
+        print(line)
+    if plan.clashes:
+        print(f"{paint('error', 'error')}: schema clashes:" if blocked else "clashes merged anyway (--force):")
+        for line in clash_lines(plan):
+            print(f"  {line}")
+    if blocked:
+        print(f"refused: {refusal(plan)}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if args.dry_run:
         return EXIT_OK
     ok = confirmed(args.yes, "apply this plan?", "not applied")
@@ -70,7 +68,7 @@ def _run(args: argparse.Namespace, project: Project) -> int:
         return EXIT_PROBLEMS if ok is None else EXIT_OK
     apply_renumber(project, ctx)
     if args.json:
-        print_json({"noop": False, "applied": True, "changes": [vars(c) for c in plan.changes]})
+        print_json({"noop": False, "applied": True, **plan_json(plan, ctx.pinned_by, fork_list)})
     else:
         print("renumbered; SQL bytes unchanged (hashes kept)")
     return EXIT_OK

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.schema_findings import already_made, fork_findings, snapshot_findings
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, StatusReport
 
 ERROR = "error"
@@ -20,15 +22,19 @@ class Finding:
     files: tuple[str, ...]
     message: str
     fix: str | None = None
+    detail: dict[str, Any] | None = field(default=None, compare=False)  # schema-conflict / overlap
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "code": self.code,
             "severity": self.severity,
             "files": list(self.files),
             "message": self.message,
             "fix": self.fix,
         }
+        if self.detail is not None:
+            out["detail"] = self.detail
+        return out
 
 
 @dataclass
@@ -123,6 +129,29 @@ def check_folder(folder: Folder) -> list[Finding]:
     out += _journal_order(folder)
     if folder.layout == "v0":
         out += _snapshots(folder)
+        out = _refine_orphans(folder, out)
+        out += [Finding(**f) for f in snapshot_findings(folder) + fork_findings(folder)]
+    return out
+
+
+def _refine_orphans(folder: Folder, found: list[Finding]) -> list[Finding]:
+    """An unjournaled file whose objects already exist in the last snapshot: deleting it is the fix."""
+    out = []
+    orphans = {m.file: m for m in folder.migrations if not m.in_journal}
+    for f in found:
+        m = orphans.get(f.files[0]) if f.code == "not-in-journal" else None
+        made = already_made(folder, m) if m is not None else []
+        if made:
+            f = Finding(
+                f.code,
+                f.severity,
+                f.files,
+                f"{f.message}; and every object it creates already exists in the last snapshot "
+                f"({', '.join(made[:4])}{', ...' if len(made) > 4 else ''}): a later migration made this change, "
+                "so registering it would fail on every up-to-date database",
+                f"delete {f.files[0]}",
+            )
+        out.append(f)
     return out
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gtsd_tui.core.digest_cache import DigestCache
 from gtsd_tui.core.hashing import FileDigest, digest_file
@@ -67,6 +68,7 @@ class Folder:
     other_files: list[str] = field(default_factory=list)  # .sql files that are not migrations
     file_markers: dict[str, list[int]] = field(default_factory=dict)  # .sql files with git markers
     side_reader: SideReader | None = field(default=None, repr=False)
+    loaded_last: dict[str, Any] | None = field(default=None, repr=False)  # last snapshot's body, once read
 
     @property
     def snapshots(self) -> list[Snapshot]:

@@ -10,11 +10,12 @@ and re-linked into one ``prevId`` chain. Orphan ``.sql`` files are registered th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
-from gtsd_tui.core.snapshots import ORIGIN_UUID, Snapshot, custom_snapshot, relinked
+from gtsd_tui.core.journal import Journal, JournalEntry
+from gtsd_tui.core.renumber_snapshots import Brought, build_chain
+from gtsd_tui.core.schema_findings import already_made
+from gtsd_tui.core.snapshot_merge import Clash
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
 
 
@@ -50,6 +51,17 @@ class RenumberPlan:
     writes: dict[str, bytes] = field(default_factory=dict)
     deletes: list[str] = field(default_factory=list)
     relinked: list[str] = field(default_factory=list)  # snapshot files whose prevId changes
+    dropped: list[str] = field(default_factory=list)  # journal entries without a .sql (left out)
+    brought: list[Brought] = field(default_factory=list)  # objects the snapshot merge adds
+    clashes: list[tuple[str, Clash]] = field(default_factory=list)  # (file to edit, clash)
+    carried: list[str] = field(default_factory=list)  # registered without a snapshot: previous one carried
+    dangling: list[str] = field(default_factory=list)  # snapshots whose prevId names no snapshot
+    unmergeable: list[str] = field(default_factory=list)  # snapshots that could not be merged, and why
+    already_made: dict[str, list[str]] = field(default_factory=dict)  # orphan file -> objects that exist
+
+    def clash_files(self) -> list[str]:
+        """The moved migrations whose snapshot clashes: the files to edit."""
+        return sorted({name for name, _ in self.clashes})
 
     @property
     def noop(self) -> bool:
@@ -128,7 +140,23 @@ def plan_renumber(
     if current != plan.journal_text.encode():
         plan.writes["meta/_journal.json"] = plan.journal_text.encode()
     plan.sql_moves = [(m.file or "", f"{tag}.sql") for m, tag, _, _ in final if m.file != f"{tag}.sql"]
-    _snapshot_chain(folder, final, plan)
+    dropped = [m for m in folder.journal_migrations if m.file is None]
+    plan.dropped = [m.tag for m in dropped]
+    chain = build_chain(folder, [(m, tag) for m, tag, _, _ in final], dropped)
+    if chain.lost:
+        raise RenumberBlocked(
+            f"{folder.path / chain.lost[0].split(':')[0]}: renumber would replace this snapshot with one "
+            f"lacking {chain.lost[0].split(': ', 1)[1]}; nothing written"
+        )
+    plan.writes.update(chain.writes)
+    plan.deletes = chain.deletes
+    plan.relinked = chain.relinked
+    plan.brought, plan.clashes, plan.carried = chain.brought, chain.clashes, chain.carried
+    plan.dangling, plan.unmergeable = chain.dangling, chain.unmergeable
+    for m in movers:
+        made = already_made(folder, m) if not m.in_journal else []
+        if made:
+            plan.already_made[m.file or m.tag] = made
     return plan
 
 
@@ -164,41 +192,3 @@ def _journal(folder: Folder, final: list[tuple[Migration, str, int, int]]) -> Jo
             )
     j = folder.journal
     return Journal(entries, j.version if j else "7", j.dialect if j else "postgresql", [], j.extra if j else {})
-
-
-def _own_snapshot(folder: Folder, m: Migration, taken: set[int]) -> Snapshot | None:
-    """The snapshot written with this migration: same prefix, and the same side of a conflict."""
-    cands = [s for s in folder.snapshots if s.prefix == m.prefix and s.data is not None and id(s) not in taken]
-    if m.side:
-        same_side = [s for s in cands if s.side == m.side]
-        cands = same_side or [s for s in cands if s.side is None]
-    return cands[0] if cands else None
-
-
-def _snapshot_chain(folder: Folder, final: list[tuple[Migration, str, int, int]], plan: RenumberPlan) -> None:
-    taken: set[int] = set()
-    prev_id = ORIGIN_UUID
-    prev_data: dict[str, Any] | None = None
-    new_names: set[str] = set()
-    for m, tag, _, _ in final:
-        prefix = tag.split("_", 1)[0]
-        name = f"{prefix}_snapshot.json"
-        snap = _own_snapshot(folder, m, taken)
-        if snap is not None:
-            taken.add(id(snap))
-            assert snap.data is not None
-            first = prev_data is None
-            data = snap.data if first or snap.prev_id == prev_id else relinked(snap.data, prev_id)
-            unchanged = snap.name == name and not snap.conflict_lines and data is snap.data
-            if data is not snap.data:
-                plan.relinked.append(name)
-        else:
-            data, unchanged = custom_snapshot(prev_data), False
-            if prev_data is None:
-                data["prevId"] = ORIGIN_UUID
-        if not unchanged:
-            plan.writes[f"meta/{name}"] = dumps_json(data).encode()
-        new_names.add(name)
-        prev_id, prev_data = str(data.get("id", prev_id)), data
-    old_names = {s.name for s in folder.snapshots}
-    plan.deletes = sorted(f"meta/{n}" for n in old_names - new_names)

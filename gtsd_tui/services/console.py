@@ -247,6 +247,12 @@ class ConsoleBackend:
 
         return prepare_renumber(self.project)
 
+    def renumber_forks(self) -> Any:
+        """The branches the renumber merges (for the plan's "independent" / overlap lines)."""
+        from gtsd_tui.core.schema_findings import forks
+
+        return forks(self.project.load_folder())
+
     def apply_renumber(self, plan: Any) -> None:
         from gtsd_tui.services.folder_ops import apply_renumber
 

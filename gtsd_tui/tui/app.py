@@ -17,6 +17,7 @@ from gtsd_tui.tui.apply_actions import ApplyActions
 from gtsd_tui.tui.commands import ConsoleCommands
 from gtsd_tui.tui.render import fill, finding_rows, history_rows, pending_rows
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.conflict_detail import ConflictDetailScreen
 from gtsd_tui.tui.screens.help import HelpScreen
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.stats_view import StatsView
@@ -284,7 +285,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         if action == "reset":
             return False if self.read_only else (None if self.applying else True)
         if action == "open":
-            return pane in ("history", "pending")
+            return pane in ("history", "pending", "conflicts")
         if action in ("toggle_stats", "stats_interval", "instances", "toggle_indexes"):
             return pane == "connections"
         return True
@@ -297,9 +298,19 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
         tag = self._highlighted_tag(f"#{pane}-table")
         if tag is None or not self.state or not self.state.folder:
             return
+        if pane == "conflicts":
+            self._open_finding(tag)
+            return
         self.open_file(tag)
 
-    @on(RowTable.Selected, "#history-table, #pending-table")
+    def _open_finding(self, key: str) -> None:
+        """A clash or overlap: base / ours / theirs side by side (other findings have no detail)."""
+        findings = self.state.findings or []
+        f = findings[int(key[1:])] if key[1:].isdigit() and int(key[1:]) < len(findings) else None
+        if f is not None and getattr(f, "detail", None):
+            self.push_screen(ConflictDetailScreen(f.code, f.message, f.detail))
+
+    @on(RowTable.Selected, "#history-table, #pending-table, #conflicts-table")
     def _row_selected(self, event: RowTable.Selected) -> None:
         self.action_open()  # the table takes enter for itself and tells us through this event
 

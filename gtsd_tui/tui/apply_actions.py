@@ -7,6 +7,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Static
 
+from gtsd_tui.core.renumber_text import clash_lines, plan_lines, refusal
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
@@ -136,8 +137,11 @@ class ApplyActions:
         if plan.noop:
             app.call_from_thread(app.notify, "nothing to renumber: the folder is consistent")
             return
-        body = [f"kept in place ({ctx.pinned_by}): {len(plan.kept)}"] + [f"  {c.describe()}" for c in plan.changes]
-        body += [f"  write {w}" for w in sorted(plan.writes)] + [f"  delete {d}" for d in plan.deletes]
+        body = plan_lines(plan, ctx.pinned_by, self.backend.renumber_forks())
+        if plan.clashes:  # as the CLI: refused until the branches agree (the CLI's --force merges anyway)
+            lines = [refusal(plan), *clash_lines(plan)]
+            app.call_from_thread(app.push_screen, ErrorScreen("Cannot renumber", "nothing changed", lines))
+            return
 
         def answer(yes: bool | None) -> None:
             if yes:
