@@ -106,20 +106,25 @@ def plan_json(plan: ApplyPlan) -> list[dict[str, Any]]:
             "transactional": s.transactional,
             "non_transactional": [r for r, _ in s.non_tx],
             "chunks": [{"index": c.index, "line": c.line, "text": c.text} for c in s.chunks],
-            "row": {"hash": s.row[0], "created_at": s.row[1]},
+            "row": {"hash": s.row[0], "created_at": s.row[1], **({"name": s.name} if s.name else {})},
         }
         for s in plan.steps
     ]
 
 
 def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
+    from gtsd_tui.db.history import insert_row_literal
     from gtsd_tui.db.lock import lock_key
 
     s = project.settings
     key = lock_key(s.schema, s.table)
     lock_desc = "transaction lock per migration" if xact_lock else "session advisory lock"
     print(f"-- plan: {len(plan.steps)} migration(s), --tx {plan.tx_mode}, {lock_desc} {key} on {s.table_label}")
-    ident = f'"{s.schema.replace(chr(34), chr(34) * 2)}"."{s.table.replace(chr(34), chr(34) * 2)}"'
+    if plan.upgrade is not None:
+        from gtsd_tui.db.upgrade import upgrade_sql_text
+
+        print("-- first: upgrade the drizzle v0 tracking table as drizzle-orm 1.0 does (one transaction)")
+        print(upgrade_sql_text(s.schema, s.table, plan.upgrade))
     if plan.tx_mode == ALL and plan.steps:
         print("BEGIN;")
     for step in plan.steps:
@@ -132,7 +137,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         for c in step.chunks:
             print(f"-- chunk {c.index + 1}/{len(step.chunks)} (line {c.line})")
             print(c.text)
-        print(f'insert into {ident} ("hash", "created_at") values(\'{step.row[0]}\', {step.row[1]});')
+        print(insert_row_literal(s.schema, s.table, step.row[0], step.row[1], step.name).as_string(None) + ";")
         if tx:
             print("COMMIT;")
     if plan.tx_mode == ALL and plan.steps:
@@ -209,6 +214,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
                     "dry_run": True,
                     "tx": plan.tx_mode,
                     "plan": plan_json(plan),
+                    "upgrade": None if plan.upgrade is None else dict(plan.upgrade.names),
                     "skipped": plan.skipped,
                     "warnings": plan.warnings,
                 }

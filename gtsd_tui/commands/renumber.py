@@ -37,6 +37,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 def _run(args: argparse.Namespace, project: Project) -> int:
+    if project.load_folder(allow_empty=True).layout == "v1":
+        from gtsd_tui.commands.renumber_v1 import run_v1
+
+        return run_v1(args, project)
     ctx = prepare_renumber(project, base=args.base, force=args.force, use_db=not args.offline)
     plan = ctx.plan
     fork_list = forks(project.load_folder())

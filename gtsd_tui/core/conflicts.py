@@ -131,6 +131,9 @@ def check_folder(folder: Folder) -> list[Finding]:
         out += _snapshots(folder)
         out = _refine_orphans(folder, out)
         out += [Finding(**f) for f in snapshot_findings(folder) + fork_findings(folder)]
+    from gtsd_tui.core.v1_check import v1_findings  # v1 folders: forks, schema conflicts, layout
+
+    out += v1_findings(folder)
     return out
 
 

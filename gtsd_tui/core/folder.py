@@ -68,6 +68,7 @@ class Folder:
     other_files: list[str] = field(default_factory=list)  # .sql files that are not migrations
     file_markers: dict[str, list[int]] = field(default_factory=dict)  # .sql files with git markers
     side_reader: SideReader | None = field(default=None, repr=False)
+    v1_dirs: list[str] = field(default_factory=list)  # v1 migration folders next to a v0 journal
     loaded_last: dict[str, Any] | None = field(default=None, repr=False)  # last snapshot's body, once read
 
     @property
@@ -133,7 +134,8 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         dir_entries = {e.name: e for e in it}
     names = sorted(dir_entries)
     journal_path = root / "meta" / "_journal.json"
-    if not journal_path.exists() and any(V1_DIR.match(n) and (root / n / "migration.sql").is_file() for n in names):
+    v1_dirs = [n for n in names if dir_entries[n].is_dir() and (root / n / "migration.sql").is_file()]
+    if not journal_path.exists() and any(V1_DIR.match(n) for n in v1_dirs):
         return _load_v1(root, names)
     sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and dir_entries[n].is_file()]
     sql_set = set(sql_names)
@@ -183,7 +185,7 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         else:
             other.append(fname)
     cache.save()
-    folder = Folder(root, "v0", migrations, journal, other_files=other, side_reader=side_reader)
+    folder = Folder(root, "v0", migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
     folder.file_markers = _sql_markers(folder)
     return folder
 
@@ -225,9 +227,11 @@ def v1_when(name: str) -> int | None:
 
 
 def _load_v1(root: Path, names: list[str]) -> Folder:
-    # The v1 migrator sorts with localeCompare (ICU); lower-case-first is the close approximation.
+    """Every direct subfolder holding ``migration.sql``, in ``localeCompare`` (ICU) order, as drizzle-orm 1.0."""
+    from gtsd_tui.core.v1 import icu_key
+
     dirs = [n for n in names if (root / n / "migration.sql").is_file()]
-    dirs.sort(key=lambda n: (n.casefold(), n))
+    dirs.sort(key=icu_key)
     migrations = [
         Migration(
             tag=d,

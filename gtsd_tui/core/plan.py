@@ -11,6 +11,7 @@ from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.hashing import Chunk, digest_bytes, drizzle_text, split_chunks
 from gtsd_tui.core.sqlinfo import analyse_chunk
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, PENDING, StatusReport
+from gtsd_tui.core.v1 import TableUpgrade
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
 
 PER_FILE = "per-file"
@@ -28,6 +29,7 @@ class Step:
     chunks: list[Chunk]
     transactional: bool  # False: every chunk runs in autocommit, the row is written after
     non_tx: list[tuple[str, int]] = field(default_factory=list)  # (reason, offset in file text)
+    name: str | None = None  # drizzle v1: the folder name written to the row's ``name``
 
     @property
     def row(self) -> tuple[str, int]:
@@ -41,6 +43,7 @@ class ApplyPlan:
     tx_mode: str
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # tags left for later by --to
+    upgrade: TableUpgrade | None = None  # v1 folder, v0 table: drizzle-orm 1.0's upgrade runs first
 
     @property
     def empty(self) -> bool:
@@ -95,8 +98,15 @@ def build_plan(
         raise PlanRefused(
             f"{folder.path}: journal lists {', '.join(missing)} but the .sql file is missing", exit_code=EXIT_USAGE
         )
+    if folder.layout == "v1":
+        from gtsd_tui.core.v1_check import refuse_v1
+
+        warnings += refuse_v1(folder, report, [s.migration for s in todo])
     steps = [step_for(folder, s.migration, tx_mode) if read else Step(s.migration, "", [], True) for s in todo]
-    return ApplyPlan(steps, tx_mode, warnings, skipped)
+    if folder.layout == "v1":
+        for step in steps:
+            step.name = step.migration.tag
+    return ApplyPlan(steps, tx_mode, warnings, skipped, report.upgrade)
 
 
 def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:

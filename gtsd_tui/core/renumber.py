@@ -96,7 +96,9 @@ def plan_renumber(
 ) -> RenumberPlan:
     if folder.layout != "v0":
         raise GtsdError(
-            f"{folder.path}: renumber works on the journal layout (drizzle-kit <= 0.31) only", exit_code=EXIT_USAGE
+            f"{folder.path}: a drizzle v1 folder has no numbers to renumber; `gtsd-tui renumber` joins its "
+            "commuting branches by re-parenting the later one",
+            exit_code=EXIT_USAGE,
         )
     if folder.file_markers:
         name = sorted(folder.file_markers)[0]

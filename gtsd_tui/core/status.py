@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from gtsd_tui.core.folder import Folder, Migration
+from gtsd_tui.core.v1 import TableUpgrade, plan_upgrade, upgraded_rows
 
 APPLIED = "applied"
 MODIFIED = "modified"
@@ -37,6 +38,8 @@ class HistoryRow:
     hash: str
     created_at: int | None
     name: str | None = None  # only in drizzle v1 tables
+    applied_at: int | None = None  # ms; only in drizzle v1 tables (NULL for rows the v1 upgrade named)
+    legacy: bool = False  # read from a table without a name column (drizzle v0's)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class StatusReport:
     unknown_rows: list[HistoryRow]
     mark: int | None  # what drizzle-orm compares against: created_at of its "last" row
     warnings: list[str] = field(default_factory=list)
+    upgrade: TableUpgrade | None = None  # v1 folder, v0 table: what drizzle-orm 1.0 does to it first
 
     def in_state(self, *states: str) -> list[MigrationStatus]:
         return [s for s in self.items if s.state in states]
@@ -162,7 +166,15 @@ def _warnings(report: StatusReport, rows: list[HistoryRow]) -> None:
 
 
 def _status_v1(folder: Folder, rows: list[HistoryRow]) -> StatusReport:
-    by_name = {r.name: r for r in rows if r.name is not None}
+    """drizzle-orm 1.0: pending = folders whose name is in no row's ``name`` (NULL names ignored)."""
+    upgrade = None
+    if any(r.legacy for r in rows):
+        upgrade = plan_upgrade(folder, rows)
+        rows = upgraded_rows(rows, upgrade)
+    by_name: dict[str, HistoryRow] = {}
+    for r in rows:
+        if r.name is not None:
+            by_name.setdefault(r.name, r)
     used: set[int] = set()
     items: list[MigrationStatus] = []
     for m in folder.migrations:
@@ -175,4 +187,20 @@ def _status_v1(folder: Folder, rows: list[HistoryRow]) -> StatusReport:
             items.append(MigrationStatus(m, APPLIED, row))
         else:
             items.append(MigrationStatus(m, MODIFIED, row, notes=["file edited after it was applied (hash differs)"]))
-    return StatusReport(items, [r for r in rows if r.id not in used], drizzle_mark(rows))
+    report = StatusReport(items, [r for r in rows if r.id not in used], drizzle_mark(rows), upgrade=upgrade)
+    if upgrade is not None:
+        if upgrade.possible:
+            report.warnings.append(
+                f"the tracking table has no name column (drizzle v0): migrate first upgrades it as drizzle-orm "
+                f"1.0 does (adds name and applied_at, names {len(upgrade.names)} row(s))"
+            )
+        else:
+            report.warnings.append(upgrade.refusal("the tracking table"))
+    nameless = [r for r in rows if r.name is None]
+    if nameless and upgrade is None:
+        ids = ", ".join(str(r.id) for r in nameless)
+        report.warnings.append(
+            f"{len(nameless)} row(s) without a name (ids: {ids}): drizzle-orm 1.0 ignores them "
+            "(written by a v0 migrator after the table was upgraded?)"
+        )
+    return report

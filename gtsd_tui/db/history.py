@@ -32,17 +32,50 @@ def has_name_column(conn: psycopg.Connection[Any], schema: str, table: str) -> b
     return row is not None
 
 
+def column_names(conn: psycopg.Connection[Any], schema: str, table: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attnum > 0 AND NOT a.attisdropped AND n.nspname = %s AND c.relname = %s",
+        (schema, table),
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def read_rows(conn: psycopg.Connection[Any], schema: str, table: str) -> list[HistoryRow]:
-    """All rows ordered by id; an absent table means nothing applied. Read-only."""
+    """All rows ordered by id; an absent table means nothing applied. Read-only.
+
+    Rows of a table without ``name`` (drizzle v0's) are marked ``legacy``: a v1 folder's status
+    reads them as drizzle-orm 1.0 will after its upgrade.
+    """
     try:
         if not table_exists(conn, schema, table):
             return []
-        name = sql.SQL(", name") if has_name_column(conn, schema, table) else sql.SQL(", NULL::text")
-        query = sql.SQL("SELECT id, hash, created_at{} FROM {} ORDER BY id").format(name, table_ident(schema, table))
+        cols = column_names(conn, schema, table)
+        name = sql.SQL(", name") if "name" in cols else sql.SQL(", NULL::text")
+        applied = (
+            sql.SQL(", (extract(epoch from applied_at) * 1000)::bigint")
+            if "applied_at" in cols
+            else sql.SQL(", NULL::bigint")
+        )
+        query = sql.SQL("SELECT id, hash, created_at{}{} FROM {} ORDER BY id").format(
+            name, applied, table_ident(schema, table)
+        )
         rows = conn.execute(query).fetchall()
     except psycopg.Error as exc:
         raise DatabaseError(f"reading {schema}.{table}: {str(exc).strip().splitlines()[0]}") from None
-    return [HistoryRow(int(r[0]), str(r[1]), None if r[2] is None else int(r[2]), r[3]) for r in rows]
+    legacy = "name" not in cols
+    return [
+        HistoryRow(
+            int(r[0]),
+            str(r[1]),
+            None if r[2] is None else int(r[2]),
+            r[3],
+            None if r[4] is None else int(r[4]),
+            legacy,
+        )
+        for r in rows
+    ]
 
 
 # The exact statements drizzle-orm sends (spec section 2.1), including the template's tabs.
@@ -57,21 +90,59 @@ def create_table_sql(schema: str, table: str) -> sql.Composed:
     ).format(table_ident(schema, table))
 
 
-def ensure_table(conn: psycopg.Connection[Any], schema: str, table: str) -> None:
+def create_table_v1_sql(schema: str, table: str) -> sql.Composed:
+    """drizzle-orm 1.0.0-rc.5's table (``pg-core/async/session.js``), template whitespace included."""
+    return sql.SQL(
+        "\n\t\t\tCREATE TABLE IF NOT EXISTS {} (\n\t\t\t\tid SERIAL PRIMARY KEY,\n\t\t\t\thash text NOT NULL,"
+        "\n\t\t\t\tcreated_at bigint,\n\t\t\t\tname text,\n\t\t\t\tapplied_at timestamp with time zone DEFAULT now()"
+        "\n\t\t\t)\n\t\t"
+    ).format(table_ident(schema, table))
+
+
+def ensure_table(conn: psycopg.Connection[Any], schema: str, table: str, *, v1: bool = False) -> None:
     """Create the schema (only if ``pg_namespace`` lacks it) and the table, outside any transaction."""
     exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
     if exists is None:
         conn.execute(create_schema_sql(schema))
     if not table_exists(conn, schema, table):
-        conn.execute(create_table_sql(schema, table))
+        conn.execute(create_table_v1_sql(schema, table) if v1 else create_table_sql(schema, table))
 
 
-def insert_row_sql(schema: str, table: str) -> sql.Composed:
-    return sql.SQL('insert into {} ("hash", "created_at") values(%s, %s)').format(table_ident(schema, table))
+def _columns(name: str | None) -> sql.SQL:
+    return sql.SQL('("hash", "created_at", "name")' if name is not None else '("hash", "created_at")')
 
 
-def insert_row_literal(schema: str, table: str, hash_: str, when: int) -> sql.Composed:
+def insert_row_sql(schema: str, table: str, name: str | None = None) -> sql.Composed:
+    values = sql.SQL("%s, %s, %s" if name is not None else "%s, %s")
+    return sql.SQL("insert into {} {} values({})").format(table_ident(schema, table), _columns(name), values)
+
+
+def insert_row_literal(schema: str, table: str, hash_: str, when: int, name: str | None = None) -> sql.Composed:
     """The same row with the values inlined (for the simple protocol): ``created_at`` stores the same bigint."""
-    return sql.SQL('insert into {} ("hash", "created_at") values({}, {})').format(
-        table_ident(schema, table), sql.Literal(hash_), sql.Literal(int(when))
+    values = [sql.Literal(hash_), sql.Literal(int(when))] + ([sql.Literal(name)] if name is not None else [])
+    return sql.SQL("insert into {} {} values({})").format(
+        table_ident(schema, table), _columns(name), sql.SQL(", ").join(values)
     )
+
+
+def upgrade_statements(schema: str, table: str, names: list[tuple[int, str]]) -> list[sql.Composed]:
+    """drizzle-orm 1.0's ``upToV1`` statements: two columns, then each row's name (``applied_at`` NULL)."""
+    t = table_ident(schema, table)
+    out = [
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} text").format(t, sql.Identifier("name")),
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} timestamp with time zone DEFAULT now()").format(
+            t, sql.Identifier("applied_at")
+        ),
+    ]
+    for row_id, name in names:
+        out.append(
+            sql.SQL("UPDATE {} SET {} = {}, {} = NULL WHERE {} = {}").format(
+                t,
+                sql.Identifier("name"),
+                sql.Literal(name),
+                sql.Identifier("applied_at"),
+                sql.Identifier("id"),
+                sql.Literal(row_id),
+            )
+        )
+    return out

@@ -18,6 +18,7 @@ from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.db import lock
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
+from gtsd_tui.db.upgrade import upgrade_if_needed
 from gtsd_tui.errors import DatabaseError
 
 
@@ -135,10 +136,20 @@ def run(
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
     try:
+        if folder.layout == "v1":  # before any statement: non-commuting branches change nothing
+            from gtsd_tui.core.v1_check import refuse_conflicts
+
+            refuse_conflicts(folder)
         _session_settings(conn, opts)
         if not opts.xact_lock:
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
-        _ensure_table(conn, opts)
+        _ensure_table(conn, opts, v1=folder.layout == "v1")
+        if folder.layout == "v1":
+
+            def in_tx() -> None:  # PgBouncer mode: the lock inside the upgrade's own transaction
+                lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)
+
+            upgrade_if_needed(conn, folder, opts.schema, opts.table, events.note, in_tx if opts.xact_lock else None)
         plan = make_plan(read_rows(conn, opts.schema, opts.table))
         events.plan_ready(plan)
         result = RunResult(plan)
@@ -177,11 +188,11 @@ def run(
         conn.close()
 
 
-def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions) -> None:
+def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions, *, v1: bool) -> None:
     """drizzle-orm's schema and table; a concurrent creator (no session lock via a pooler) is retried."""
     for attempt in range(3):
         try:
-            ensure_table(conn, opts.schema, opts.table)
+            ensure_table(conn, opts.schema, opts.table, v1=v1)
             return
         except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateSchema):
             if attempt == 2:
@@ -197,7 +208,10 @@ def _xact_lock_and_recheck(
     lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)
     h, when = step.row
     ident = sql.SQL("{}.{}").format(sql.Identifier(opts.schema), sql.Identifier(opts.table))
-    done = conn.execute(sql.SQL("SELECT 1 FROM {} WHERE hash = %s AND created_at = %s").format(ident), (h, when))
+    if step.name is not None:  # drizzle v1 decides by name alone
+        done = conn.execute(sql.SQL("SELECT 1 FROM {} WHERE name = %s").format(ident), (step.name,))
+    else:
+        done = conn.execute(sql.SQL("SELECT 1 FROM {} WHERE hash = %s AND created_at = %s").format(ident), (h, when))
     if done.fetchone():
         events.note(f"{step.migration.tag}: applied meanwhile by another migrator; skipped")
         return False
@@ -273,7 +287,7 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
     try:
         _chunks(conn, folder, step)
         h, when = step.row
-        insert = insert_row_literal(opts.schema, opts.table, h, when).as_string(conn)
+        insert = insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn)
         _exec_ok(conn, insert + "; COMMIT")
     except BaseException:
         if conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
@@ -304,4 +318,4 @@ def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: Ru
     """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction)."""
     _chunks(conn, folder, step)
     h, when = step.row
-    conn.execute(insert_row_sql(opts.schema, opts.table), (h, when))
+    conn.execute(insert_row_sql(opts.schema, opts.table, step.name), (h, when, step.name) if step.name else (h, when))

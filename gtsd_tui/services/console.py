@@ -199,9 +199,10 @@ class ConsoleBackend:
 
         folder = self.project.load_folder()
         plan = build_plan(folder, compute_status(folder, self.project.read_rows()), to_tag=to_tag, read=False)
+        notes = [f"! {w}" for w in plan.warnings]  # e.g. the v0 table upgrade drizzle-orm 1.0 makes first
         if not plan.steps:
-            return "nothing to apply"
-        lines = [f"apply {len(plan.steps)} migration(s), each in its own transaction with its row:"]
+            return "\n".join([*notes, "nothing to apply"])
+        lines = [*notes, f"apply {len(plan.steps)} migration(s), each in its own transaction with its row:"]
         lines += [f"  • {s.migration.tag}" for s in plan.steps]
         return "\n".join(lines)
 

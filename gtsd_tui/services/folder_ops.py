@@ -109,6 +109,12 @@ def _create_migration(project: Project, name: str, description: str | None, body
     suffix = _NAME.sub("_", name.strip().lower()).strip("_")
     if not suffix:
         raise InputError(f"{name!r}: a migration name needs letters or digits")
+    if folder.layout == "v1":  # a folder per migration, as drizzle-kit 1.0 generate --custom
+        from gtsd_tui.services.new_v1 import create_migration_v1
+
+        made = create_migration_v1(folder, suffix, description, body)
+        project.load_folder(refresh=True)
+        return made
     numbers = [m.number for m in folder.migrations if m.number is not None]
     number = max(numbers) + 1 if numbers else 0
     width = max([4] + [len(m.prefix) for m in folder.migrations if m.prefix.isdigit()])
@@ -141,5 +147,7 @@ def _refuse_inconsistent(folder: Folder) -> None:
             f"{folder.journal_path}:{folder.journal.conflict_lines[0]}: git conflict markers; "
             "run `gtsd-tui renumber` first"
         )
-    if folder.layout != "v0":
-        raise InputError(f"{folder.path}: `new` writes the journal layout; this folder uses drizzle v1 folders")
+    if folder.v1_dirs and folder.journal is not None:
+        raise InputError(
+            f"{folder.path}: v1 migration folders next to meta/_journal.json; run `npx drizzle-kit up` first"
+        )

@@ -33,6 +33,13 @@ def matches(needle: str, *fields: str) -> bool:
     return not needle or any(needle in f.lower() for f in fields)
 
 
+def applied_at(s: MigrationStatus) -> int | None:
+    """``applied_at`` of a drizzle v1 table (NULL for rows its upgrade named); a v0 table has only created_at."""
+    if s.row is None:
+        return None
+    return s.row.created_at if s.row.legacy else s.row.applied_at
+
+
 def history_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, tuple[Any, ...]]]:
     return [
         (
@@ -40,7 +47,7 @@ def history_rows(items: list[MigrationStatus], needle: str) -> list[tuple[str, t
             (
                 s.migration.tag,
                 state_cell(s),
-                when_text(s.row.created_at if s.row else None),
+                when_text(applied_at(s)),
                 (s.migration.hash or "-")[:12],
             ),
         )

@@ -19,25 +19,30 @@ def node_dir() -> Path:
     return Path(os.environ.get("GTSD_NODE_DIR", Path.home() / ".cache" / "gtsd-tui" / "node"))
 
 
-def ensure_node_packages() -> Path:
-    """Install the npm packages (once; .ci/run pre-installs them). Skips where node is missing."""
+def install_packages(base: Path, packages: list[str], name: str) -> Path:
+    """Install ``packages`` into ``base`` once (flock; a stamp names what is installed)."""
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("node/npm not on PATH: the drizzle interop tests need the real npm packages")
-    base = node_dir()
     base.mkdir(parents=True, exist_ok=True)
     stamp = base / ".installed"
     with open(base / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stamp.exists() or stamp.read_text() != " ".join(PACKAGES):
-            (base / "package.json").write_text('{"name":"gtsd-interop","private":true,"type":"module"}\n')
+        if not stamp.exists() or stamp.read_text() != " ".join(packages):
+            (base / "package.json").write_text(f'{{"name":"{name}","private":true,"type":"module"}}\n')
             subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *packages],
                 cwd=base,
                 check=True,
                 capture_output=True,
                 timeout=600,
             )
-            stamp.write_text(" ".join(PACKAGES))
+            stamp.write_text(" ".join(packages))
+    return base
+
+
+def ensure_node_packages() -> Path:
+    """Install the npm packages (once; .ci/run pre-installs them). Skips where node is missing."""
+    base = install_packages(node_dir(), PACKAGES, "gtsd-interop")
     shutil.copy(RUNNER, base / RUNNER.name)
     return base
 
