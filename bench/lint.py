@@ -1,18 +1,28 @@
-"""Lint 50 MB of generated migration SQL; print MB/s, and squawk's time on the same files in the
-same run (``pip install squawk-cli``; skipped with a note when it is missing). Target: >= 20 MB/s.
+"""Lint two 50 MB corpora with `gtsd-tui lint FILES` and with squawk (``pip install squawk-cli``) on the
+same files, in the same run; then peak memory of both on one 20 MB file.
+
+- synthetic: the old bench's files (a fifth of the statements are INSERTs, which skip the tree);
+- real-shaped: written as drizzle-kit 0.31 writes migrations: enums, CREATE TABLE with a dozen typed
+  columns, foreign keys as ALTER TABLE ... ADD CONSTRAINT, btree indexes, and long runs of ALTER TABLE
+  on existing tables (ADD COLUMN, SET DATA TYPE, DROP NOT NULL, DROP COLUMN), DROP INDEX.
+
+Target: faster than squawk on both (aim 2x on real-shaped); memory <= squawk's on the 20 MB file.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, timed  # noqa: E402
+from _common import OUT, gtsd  # noqa: E402
 
-STATEMENTS = [
+BP = "--> statement-breakpoint\n"
+SYNTHETIC = [
     'CREATE TABLE IF NOT EXISTS "t{i}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"name" text NOT NULL,\n'
     '\t"created_at" timestamp with time zone DEFAULT now() NOT NULL\n);',
     'ALTER TABLE "t{i}" ADD COLUMN IF NOT EXISTS "email" varchar(255);',
@@ -21,42 +31,122 @@ STATEMENTS = [
     'DO $$ BEGIN\n ALTER TABLE "t{i}" ADD CONSTRAINT "t{i}_fk" FOREIGN KEY ("id") REFERENCES "users"("id");\n'
     "EXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;",
 ]
+REAL_CREATE = (
+    "CREATE TYPE \"public\".\"status_{i}\" AS ENUM('draft', 'active', 'archived');--> statement-breakpoint\n"
+    'CREATE TABLE "item_{i}" (\n'
+    '\t"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,\n'
+    '\t"workspace_id" uuid NOT NULL,\n'
+    '\t"name" text NOT NULL,\n'
+    '\t"email" varchar(255),\n'
+    '\t"position" integer DEFAULT 0 NOT NULL,\n'
+    '\t"amount" numeric(12, 2),\n'
+    "\t\"definition\" jsonb DEFAULT '{{}}'::jsonb NOT NULL,\n"
+    '\t"status" "status_{i}" DEFAULT \'draft\' NOT NULL,\n'
+    '\t"tags" text[] DEFAULT ARRAY[]::text[],\n'
+    '\t"created_at" timestamp(3) DEFAULT now() NOT NULL,\n'
+    '\t"updated_at" timestamp with time zone DEFAULT now() NOT NULL,\n'
+    '\tCONSTRAINT "item_{i}_ws_name_unique" UNIQUE("workspace_id","name")\n'
+    ");\n" + BP + 'ALTER TABLE "item_{i}" ADD CONSTRAINT "item_{i}_workspace_id_workspace_id_fk" FOREIGN KEY '
+    '("workspace_id") REFERENCES "public"."workspace"("id") ON DELETE cascade ON UPDATE no action;' + BP + ""
+    'CREATE INDEX "item_{i}_workspace_idx" ON "item_{i}" USING btree ("workspace_id");' + BP + ""
+    'CREATE UNIQUE INDEX "item_{i}_email_key" ON "item_{i}" USING btree ("workspace_id" uuid_ops,"email" text_ops);'
+)
+REAL_ALTER = (
+    'ALTER TABLE "account_{j}" ADD COLUMN "plan_{i}" text DEFAULT \'free\' NOT NULL;' + BP + ""
+    'ALTER TABLE "account_{j}" ALTER COLUMN "label_{i}" SET DATA TYPE varchar(512);' + BP + ""
+    'ALTER TABLE "account_{j}" ALTER COLUMN "note_{i}" DROP NOT NULL;' + BP + ""
+    'ALTER TABLE "account_{j}" ADD COLUMN "owner_{i}" uuid;' + BP + ""
+    'ALTER TABLE "account_{j}" ADD CONSTRAINT "account_{j}_owner_{i}_fk" FOREIGN KEY ("owner_{i}") REFERENCES '
+    '"public"."user"("id") ON DELETE set null ON UPDATE no action;' + BP + ""
+    'DROP INDEX "account_{j}_old_{i}_idx";' + BP + ""
+    'CREATE INDEX "account_{j}_owner_{i}_idx" ON "account_{j}" USING btree ("owner_{i}");' + BP + ""
+    'ALTER TABLE "account_{j}" DROP COLUMN "legacy_{i}";'
+)
 
 
-def generate(dest: Path, total_bytes: int) -> list[Path]:
+def synthetic_body(i: int) -> str:
+    body = "\n" + BP + "".join(s.format(i=i * 40 + k) + "\n" + BP for k in range(40) for s in SYNTHETIC)
+    # every other file as drizzle-kit writes it, so that rules fire and findings travel back
+    return body.replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE") if i % 2 else body
+
+
+def real_body(i: int) -> str:
+    parts = [REAL_CREATE.format(i=i * 30 + k) for k in range(30)]
+    parts += [REAL_ALTER.format(i=i * 30 + k, j=k % 7) for k in range(30)]
+    return ("\n" + BP).join(parts) + "\n"
+
+
+def generate(dest: Path, total_bytes: int, body: object) -> list[Path]:
     dest.mkdir(parents=True)
     files, size, i = [], 0, 0
     while size < total_bytes:
-        body = "\n--> statement-breakpoint\n".join(s.format(i=i * 40 + k) for k in range(40) for s in STATEMENTS)
-        if i % 2:  # every other file as drizzle-kit writes it, so that rules fire and findings travel back
-            body = body.replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE")
+        text = body(i)  # type: ignore[operator]
         path = dest / f"{i:04d}_gen.sql"
-        path.write_text(body)
+        path.write_text(text)
         files.append(path)
-        size += len(body)
+        size += len(text)
         i += 1
     return files
 
 
-def main() -> None:
-    from gtsd_tui.services.lint_runner import lint_paths
+def squawk_exe() -> str | None:
+    local = Path(sys.executable).parent / "squawk"
+    return shutil.which("squawk") or (str(local) if local.exists() else None)
 
-    folder = OUT / "lint50"
-    shutil.rmtree(folder, ignore_errors=True)
-    files = generate(folder, 50_000_000)
-    mb = sum(p.stat().st_size for p in files) / 1e6
+
+def run(cmd: list[str]) -> tuple[float, int, int]:
+    """Wall time, peak RSS (KB) and exit code of one process."""
     t0 = time.perf_counter()
-    findings = len(lint_paths([(p, False) for p in files]))  # what `gtsd-tui lint FILES` runs
-    ours = time.perf_counter() - t0
-    print(f"gtsd-tui lint: {mb:.1f} MB in {ours:.2f}s = {mb / ours:.1f} MB/s, {findings} findings (target >= 20 MB/s)")
-    squawk = shutil.which("squawk") or (
-        str(Path(sys.executable).parent / "squawk") if (Path(sys.executable).parent / "squawk").exists() else None
-    )
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - t0
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed: {p.stderr.read().decode() if p.stderr else ''}")
+    return elapsed, usage.ru_maxrss, p.returncode
+
+
+def best(cmd: list[str], n: int = 3) -> tuple[float, int]:
+    runs = [run(cmd) for _ in range(n)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def compare(name: str, files: list[Path], squawk: str | None) -> None:
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    names = [str(p) for p in files]
+    ours, _ = best(gtsd("lint", "--format", "json", *names))
+    line = f"{name}: {mb:.1f} MB in {len(files)} files: gtsd-tui {ours:.2f}s = {mb / ours:.1f} MB/s"
     if squawk is None:
-        print("squawk: not installed (pip install squawk-cli) — no comparison this run")
+        print(line + "; squawk: not installed (pip install squawk-cli), no comparison this run")
         return
-    t, r = timed([squawk, "--reporter", "gcc", *map(str, files)])
-    print(f"squawk: {t:.2f}s = {mb / t:.1f} MB/s (exit {r.returncode}); gtsd-tui/squawk time ratio {ours / t:.2f}x")
+    theirs, _ = best([squawk, "--reporter", "json", *names])
+    print(f"{line}; squawk {theirs:.2f}s = {mb / theirs:.1f} MB/s; squawk/gtsd-tui = {theirs / ours:.2f}x faster")
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=50, help="size of each corpus (default 50 MB)")
+    mb = int(ap.parse_args().mb * 1e6)
+    squawk = squawk_exe()
+    root = OUT / "lint"
+    shutil.rmtree(root, ignore_errors=True)
+    compare("synthetic", generate(root / "synthetic", mb, synthetic_body), squawk)
+    compare("real-shaped", generate(root / "real", mb, real_body), squawk)
+    big = root / "big" / "0000_big.sql"
+    big.parent.mkdir(parents=True)
+    with big.open("w") as out:
+        i = 0
+        while out.tell() < 20_000_000:
+            out.write(real_body(i) + "\n" + BP)
+            i += 1
+    t, rss = best(gtsd("lint", "--format", "json", str(big)), 1)
+    line = f"one 20 MB file: gtsd-tui {t:.2f}s, peak {rss / 1024:.0f} MB"
+    if squawk is not None:
+        st, srss = best([squawk, "--reporter", "json", str(big)], 1)
+        line += f"; squawk {st:.2f}s, peak {srss / 1024:.0f} MB; memory gtsd-tui/squawk = {rss / srss:.2f}"
+    print(line + " (target <= 1)")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@
    folder and on 5,000 migrations. Target: under 1 s on 5,000.
 2. Opening a 50 MB migration in the preview. Target: under 0.3 s.
 3. The longest event-loop stall while stats refresh every 0.5 s during an apply. Target: < 100 ms.
+4. The first screen on the embedded server (no DATABASE_URL): cold, the server of an existing ``.gtsd/``
+   not running yet (the console starts it), and warm, the server already running.
+   ``python bench/tui.py --embedded-only`` prints just this (run it with another checkout's
+   interpreter to compare servers).
 """
 
 from __future__ import annotations
@@ -36,6 +40,46 @@ def first_screen(folder: Path, url: str) -> tuple[float, float]:
         return float(ready.read_text()) - t0
 
     return cold_and_warm(run)
+
+
+def first_screen_embedded(folder: Path) -> tuple[float, float, float]:
+    """Seconds to the first screen with data on the embedded server: the very first run (initdb), then
+    best of 3 with the server stopped before each (cold) and best of 3 with it running (warm)."""
+    from gtsd_tui.db.embedded import stop_server
+
+    work = OUT / "tui_embedded"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(folder, work / "migrations")
+    ready = OUT / "ready.txt"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(GTSD_TUI_EXIT_WHEN_READY="1", GTSD_TUI_HEADLESS="1", GTSD_TUI_READY_FILE=str(ready))
+
+    def run() -> float:
+        ready.unlink(missing_ok=True)
+        t0 = time.time()
+        _, r = timed(gtsd(), cwd=work, env=env)
+        assert r.returncode == 0, r.stderr
+        return float(ready.read_text()) - t0
+
+    try:
+        first = run()
+        cold = []
+        for _ in range(3):
+            stop_server(work / ".gtsd")
+            cold.append(run())
+        warm = min(run() for _ in range(3))
+    finally:
+        stop_server(work / ".gtsd")
+    return first, min(cold), warm
+
+
+def print_embedded(t_import: float) -> None:
+    first, cold, warm = first_screen_embedded(ROOT / "migrations")
+    print(
+        f"first screen on the embedded server, sample folder: {cold:.3f}s cold, server not running "
+        f"({cold / t_import:.1f}x baseline), {warm:.3f}s warm, server running ({warm / t_import:.1f}x); "
+        f"{first:.3f}s the very first time (initdb)"
+    )
 
 
 async def preview_and_stalls(url: str) -> tuple[float, float]:
@@ -90,9 +134,13 @@ async def preview_and_stalls(url: str) -> tuple[float, float]:
 
 
 def main() -> None:
-    admin = database_url()
     t_import, r = timed([sys.executable, "-c", "import textual"])
     t_import = min(t_import, *(timed([sys.executable, "-c", "import textual"])[0] for _ in range(2)))
+    if "--embedded-only" in sys.argv:
+        print(f"python -c 'import textual': {t_import:.3f}s (baseline)")
+        print_embedded(t_import)
+        return
+    admin = database_url()
     sample = first_screen(ROOT / "migrations", fresh_database(admin, "bench_tui_sample"))
     folder = OUT / "tui5000"
     shutil.rmtree(folder, ignore_errors=True)
@@ -108,6 +156,7 @@ def main() -> None:
         )
     print(f"50 MB file in the preview: {preview_s:.3f}s  ({preview_s / t_import:.2f}x baseline; target < 0.3 s)")
     print(f"longest event-loop stall during apply + stats: {worst * 1000:.0f} ms (target < 100 ms)")
+    print_embedded(t_import)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ COMMANDS = (
     "restore",
     "forget",
     "revert",
+    "server",
 )
 
 

@@ -18,6 +18,7 @@ def _one_line(err: str) -> str:
     return lines[0]
 
 
+@pytest.mark.pg
 def test_invalid_json_journal(cli, sample: Path, pg_url: str) -> None:
     (sample / "meta/_journal.json").write_text('{"version": "7", "entries": [,]}')
     r = cli("status", "--migrations", str(sample), "--database-url", pg_url)
@@ -26,6 +27,7 @@ def test_invalid_json_journal(cli, sample: Path, pg_url: str) -> None:
     assert "_journal.json:1:" in line and "invalid JSON" in line
 
 
+@pytest.mark.pg
 def test_journal_with_conflict_markers(cli, sample: Path, pg_url: str) -> None:
     ours = (sample / "meta/_journal.json").read_text()
     theirs = ours.replace("0003_today_checklist", "0003_other_branch")
@@ -37,6 +39,7 @@ def test_journal_with_conflict_markers(cli, sample: Path, pg_url: str) -> None:
     assert "0003_today_checklist" in r.stdout  # both sides are still shown
 
 
+@pytest.mark.pg
 def test_non_utf8_sql(cli, sample: Path, pg_url: str) -> None:
     (sample / "0002_partners.sql").write_bytes(b"SELECT 'caf\xe9';")
     r = cli("status", "--migrations", str(sample), "--database-url", pg_url)

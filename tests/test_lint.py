@@ -24,34 +24,34 @@ CASES = {
     ),
     "add-column-if-not-exists": ("ALTER TABLE t ADD COLUMN c int;", "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;"),
     "drop-if-exists": ("DROP INDEX i;", "DROP INDEX IF EXISTS i;"),
-    "not-null-column-without-default": (
+    "adding-required-field": (
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int NOT NULL;",
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int NOT NULL DEFAULT 0;",
     ),
-    "set-not-null": (
+    "adding-not-nullable-field": (
         "ALTER TABLE t ALTER COLUMN c SET NOT NULL;",
         "ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID;",
     ),
-    "drop-column": ("ALTER TABLE t DROP COLUMN IF EXISTS c;", "ALTER TABLE t ALTER COLUMN c DROP DEFAULT;"),
-    "drop-table": ("DROP TABLE IF EXISTS t;", "DROP VIEW IF EXISTS v;"),
-    "rename": ("ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;"),
-    "change-column-type": (
+    "ban-drop-column": ("ALTER TABLE t DROP COLUMN IF EXISTS c;", "ALTER TABLE t ALTER COLUMN c DROP DEFAULT;"),
+    "ban-drop-table": ("DROP TABLE IF EXISTS t;", "DROP VIEW IF EXISTS v;"),
+    "renaming-column": ("ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;"),
+    "changing-column-type": (
         "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS c_big bigint;",
     ),
-    "index-not-concurrently": (
+    "require-concurrent-index-creation": (
         "CREATE INDEX IF NOT EXISTS i ON t (c);",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (c);",
     ),
-    "constraint-not-valid": (
+    "constraint-missing-not-valid": (
         "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id);",
         "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id) NOT VALID;",
     ),
-    "volatile-default": (
+    "adding-field-with-default": (
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS r float DEFAULT random();",
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS r timestamptz DEFAULT now();",
     ),
-    "transaction-control": (
+    "transaction-nesting": (
         "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;",
         "CREATE TABLE IF NOT EXISTS t (id int);",
     ),
@@ -75,7 +75,13 @@ def test_rule_fires_and_its_safe_form_is_silent(rule: str) -> None:
 
 
 def test_every_rule_has_a_case() -> None:
-    assert set(RULES) - set(CASES) == {"missing-header"}
+    from tests.lint_cases import CASES as SQUAWK_CASES
+
+    assert set(RULES) - set(CASES) - set(SQUAWK_CASES) == {
+        "missing-header",  # test_missing_header_only_for_hand_written
+        *("ban-drop-index", "ban-drop-trigger", "ban-drop-policy", "ban-add-column", "ban-add-enum-value"),
+        *("require-table-schema", "require-lock-timeout", "require-statement-timeout"),  # test_opt_in_rules
+    }
 
 
 def test_missing_header_only_for_hand_written() -> None:
@@ -88,14 +94,14 @@ def test_missing_header_only_for_hand_written() -> None:
 
 def test_ignore_comment_silences_one_finding() -> None:
     text = "-- gtsd-lint: ignore drop-table\nDROP TABLE IF EXISTS t;\nDROP TABLE IF EXISTS u;"
-    found = lint_text("m.sql", text)
-    assert [(f.rule, f.line) for f in found if f.rule == "drop-table"] == [("drop-table", 3)]
+    found = lint_text("m.sql", text)  # the old id still silences the rule that replaced it
+    assert [(f.rule, f.line) for f in found if f.rule == "ban-drop-table"] == [("ban-drop-table", 3)]
 
 
 def test_positions_point_at_the_statement() -> None:
-    text = "CREATE TABLE IF NOT EXISTS t (id int);\n--> statement-breakpoint\n\n  ALTER TABLE t RENAME TO u;"
+    text = "CREATE TABLE IF NOT EXISTS t (id bigint);\n--> statement-breakpoint\n\n  ALTER TABLE t RENAME TO u;"
     (f,) = lint_text("m.sql", text)
-    assert (f.rule, f.line, f.column) == ("rename", 4, 3)
+    assert (f.rule, f.line, f.column) == ("renaming-table", 4, 3)
     (s,) = lint_text("m.sql", "SELECT 1;\n\nSELECT * FROM t WHERE;")
     assert (s.rule, s.line) == ("syntax-error", 3)
 
@@ -121,6 +127,11 @@ def test_cli_on_the_sample_lists_only_the_deliberate_findings(cli, tmp_path: Pat
         ("0001_onboarding.sql", "add-column-if-not-exists"),
         ("0002_partners.sql", "create-table-if-not-exists"),
         ("0002_partners.sql", "create-index-if-not-exists"),
+        # squawk's type advice: varchar(n) and integer columns of the sample schema
+        ("0000_initial_schema.sql", "prefer-text-field"),
+        ("0001_onboarding.sql", "prefer-bigint-over-int"),
+        ("0002_partners.sql", "prefer-text-field"),
+        ("0003_today_checklist.sql", "prefer-bigint-over-int"),
     }
 
 
@@ -129,7 +140,7 @@ def test_cli_exit_code_and_github_format(cli, tmp_path: Path) -> None:
     bad.write_text("BEGIN;\nSELECT 1;\nCOMMIT;")
     r = cli("lint", str(bad), "--format", "github", "--migrations", str(tmp_path), cwd=tmp_path)
     assert r.returncode == 1
-    assert f"::error file={bad},line=1,col=1,title=transaction-control::" in r.stdout
+    assert f"::error file={bad},line=1,col=1,title=transaction-nesting::" in r.stdout
 
 
 def test_a_breakpoint_inside_a_literal_is_split_as_drizzle_does() -> None:
@@ -144,7 +155,7 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
     items = []
     for i in range(6):
         p = tmp_path / f"{i:04d}_m.sql"
-        p.write_text(f"CREATE TABLE t{i} (id int);\n--> statement-breakpoint\nDROP TABLE t{i};\n" * 50)
+        p.write_text(f"CREATE TABLE t{i} (id bigint);\n--> statement-breakpoint\nDROP TABLE t{i};\n" * 50)
         items.append((p, False))
     serial = lint_paths(items, workers=1)
     import gtsd_tui.services.lint_runner as runner
@@ -155,7 +166,7 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
         assert lint_paths(items, workers=2) == serial
     finally:
         runner.PARALLEL_BYTES = saved
-    assert len(serial) == 6 * 50 * 3  # create-table-if-not-exists, drop-if-exists, drop-table
+    assert len(serial) == 6 * 50 * 3  # create-table-if-not-exists, drop-if-exists, ban-drop-table
 
 
 PIECES = [text for pair in CASES.values() for text in pair] + [
@@ -167,7 +178,7 @@ PIECES = [text for pair in CASES.values() for text in pair] + [
 
 
 def _both_strategies(text: str) -> tuple[list, list]:
-    import gtsd_tui.core.lint as lint
+    import gtsd_tui.core.lint.engine as lint
 
     one_pass = lint_text("m.sql", text, hand_written=True)
     saved = lint.ONE_PASS_MAX
@@ -196,6 +207,6 @@ def test_one_pass_positions_on_a_generated_file() -> None:
     )
     one_pass, scan_first = _both_strategies(text)
     assert one_pass == scan_first
-    renames = [f for f in one_pass if f.rule == "rename"]
+    renames = [f for f in one_pass if f.rule == "renaming-table"]
     assert [(f.line, f.column) for f in renames[:2]] == [(3, 1), (7, 1)]
     assert len([f for f in one_pass if f.rule == "create-table-if-not-exists"]) == 30

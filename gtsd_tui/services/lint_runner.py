@@ -1,5 +1,5 @@
 """Lint many files: in worker processes when there is enough SQL to pay for them (the parser is
-CPU-bound and holds the GIL, so threads would not help)."""
+CPU-bound and holds the GIL, so threads would not help). Settings come from ``.squawk.toml``."""
 
 from __future__ import annotations
 
@@ -7,29 +7,71 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from gtsd_tui.core.lint import LintFinding, lint_text
+import msgspec
+
+from gtsd_tui.core.lint import LintFinding, Settings, lint_text
+from gtsd_tui.core.lint.config import from_toml
 from gtsd_tui.errors import InputError
 
 PARALLEL_BYTES = 4 << 20
+CONFIG_NAME = ".squawk.toml"
 
 
-def _lint_one(item: tuple[str, bool]) -> list[LintFinding]:
-    path, hand = item
-    raw = Path(path).read_bytes()
+def find_config(*starts: Path) -> Path | None:
+    """``.squawk.toml`` in the first start directory or a parent (squawk walks up from the working
+    directory; the migrations folder's project is tried next)."""
+    for start in starts:
+        for d in [start.resolve(), *start.resolve().parents]:
+            p = d / CONFIG_NAME
+            if p.is_file():
+                return p
+    return None
+
+
+def load_settings(config: Path | None, *starts: Path) -> Settings:
+    path = config or find_config(*starts)
+    if path is None:
+        return Settings()
     try:
-        text = raw.decode("utf-8")
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    return from_toml(text, str(path))
+
+
+def decode(path: str, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
-    return lint_text(path, text, hand_written=hand)
 
 
-def lint_paths(items: list[tuple[Path, bool]], workers: int | None = None) -> list[LintFinding]:
+def _lint_one(item: tuple[str, bool, Settings]) -> list[LintFinding]:
+    path, hand, settings = item
+    return lint_text(path, decode(path, Path(path).read_bytes()), hand_written=hand, settings=settings)
+
+
+_packer = msgspec.msgpack.Encoder()
+_unpacker = msgspec.msgpack.Decoder(list[LintFinding])
+
+
+def _lint_packed(item: tuple[str, bool, Settings]) -> bytes:
+    """In a worker: findings as msgpack, much cheaper to send back than pickled objects."""
+    return _packer.encode(_lint_one(item))
+
+
+def lint_paths(
+    items: list[tuple[Path, bool]], workers: int | None = None, settings: Settings | None = None
+) -> list[LintFinding]:
     """Findings for (path, hand_written) pairs, in input order."""
-    jobs = [(str(p), hand) for p, hand in items]
+    s = settings or Settings()
+    jobs = [(str(p), hand, s) for p, hand in items]
     total = sum(p.stat().st_size for p, _ in items)
     workers = workers or os.cpu_count() or 1
     if total < PARALLEL_BYTES or workers < 2 or len(jobs) < 2:
         return [f for job in jobs for f in _lint_one(job)]
+    from pglast import parser  # noqa: F401  (imported once here: forked workers inherit it)
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(jobs) // (workers * 4))
-        return [f for found in pool.map(_lint_one, jobs, chunksize=chunk) for f in found]
+        return [f for packed in pool.map(_lint_packed, jobs, chunksize=chunk) for f in _unpacker.decode(packed)]

@@ -50,6 +50,8 @@ class Project:
         server = ensure_server(base)
         self.url, self.embedded = server.url(), True
         verb = "started" if server.started else "reusing"
+        if server.note:
+            self.notify(server.note)
         self.notify(f"no DATABASE_URL configured: {verb} embedded PostgreSQL in {base} ({self.url})")
         return self.url
 

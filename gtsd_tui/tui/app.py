@@ -12,6 +12,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from gtsd_tui.services.server import console_note
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.apply_actions import ApplyActions
 from gtsd_tui.tui.commands import ConsoleCommands
@@ -184,7 +185,7 @@ class GtsdApp(ApplyActions, StatsView, App[None]):
             db = f"[red]○ disconnected[/] {st.db.error or ''}{retry}"
         mode = "  [b]read-only[/]" if self.read_only else ""
         if self.backend.project.embedded:
-            mode += "  [dim](embedded server in .gtsd/)[/]"
+            mode += f"  [dim]({console_note(True)})[/]"
         self.main("#header", Static).update(f"[b]gtsd-tui[/]  {folder}  {st.db.url}  {db}{mode}")
 
     @on(msg.StateLoaded)

@@ -16,6 +16,7 @@ BLOCK = 64  # lines highlighted together (multi-line comments and strings come o
 GUTTER = Style(dim=True)
 CHUNK = Style(bold=True)
 MARK = Style(bold=True, reverse=True)
+ERROR_MARK = Style(bold=True, color="red", reverse=True)  # a lint error on the line (marks start "error ")
 CURRENT = Style(reverse=True)
 
 
@@ -78,8 +79,9 @@ class SqlPreview(ScrollView, can_focus=True):
         text = block[index - start] if index - start < len(block) else None
         number = index + 1
         mark = self.marks.get(number, "")
-        sign = "!" if mark else ("›" if number in self.chunk_lines else " ")
-        gutter_style = MARK if mark else (CURRENT if number == self.error_line else GUTTER)
+        error = mark.startswith("error ")
+        sign = ("✖" if error else "!") if mark else ("›" if number in self.chunk_lines else " ")
+        gutter_style = (ERROR_MARK if error else MARK) if mark else (CURRENT if number == self.error_line else GUTTER)
         segments = [Segment(f"{number:>{self._digits}} {sign} ", gutter_style)]
         if text is not None:
             segments += list(text.render(self.app.console, end=""))

@@ -1,0 +1,62 @@
+"""Lint migrations on pglast's parse tree: squawk's rules under squawk's ids, the guide's idempotency
+rules and drizzle-aware ones under gtsd-tui's. Each finding has a rule id, severity, file:line:column,
+message and the safe alternative.
+
+Modules: ``rules`` (the registry), ``config`` (settings, ``.squawk.toml``), ``engine`` (parsing,
+positions, ignore comments), ``statements``/``tables``/``columns``/``plpgsql`` (the rules),
+``tree`` (the typed parse-tree view), ``report`` (text, json, github, sarif)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gtsd_tui.core.lint.config import Settings
+from gtsd_tui.core.lint.engine import Linter, LintFinding
+from gtsd_tui.core.lint.rules import ERROR, RULES, WARNING, Rule
+
+__all__ = ["ERROR", "RULES", "WARNING", "LintFinding", "Rule", "Settings", "hand_written_tags", "line_marks"]
+
+
+def lint_text(
+    path: str, text: str, *, hand_written: bool = False, settings: Settings | None = None
+) -> list[LintFinding]:
+    return Linter(path, text, hand_written, settings or Settings()).run()
+
+
+def line_marks(findings: list[LintFinding]) -> dict[int, str]:
+    """line -> "severity rule: message" of its first finding, errors before warnings."""
+    marks: dict[int, str] = {}
+    for f in sorted(findings, key=lambda f: (f.line, f.severity != ERROR)):
+        marks.setdefault(f.line, f"{f.severity} {f.rule}: {f.message}")
+    return marks
+
+
+_SNAPSHOT_IDS = ("id", "prevId", "prevIds")
+
+
+def hand_written_tags(folder: Any) -> set[str]:
+    """Migrations written by hand: no snapshot, or a snapshot that only copies the previous one
+    (what ``drizzle-kit generate --custom`` and ``gtsd-tui new`` write). v0: ``meta/NNNN_snapshot.json``
+    by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``."""
+    v1 = getattr(folder, "layout", "v0") == "v1"
+    by_key = {
+        (s.name.split("/", 1)[0] if v1 else s.prefix): s
+        for s in folder.snapshots
+        if s.data is not None and s.side in (None, "ours")
+    }
+    out: set[str] = set()
+    previous: dict[str, Any] | None = None
+    for m in folder.journal_migrations:
+        snap = by_key.get(m.tag if v1 else m.prefix)
+        if snap is None:
+            out.add(m.tag)
+            continue
+        body = {k: v for k, v in snap.data.items() if k not in _SNAPSHOT_IDS}
+        if previous is not None and body == previous:
+            out.add(m.tag)
+        previous = body
+    return out
+
+
+def lint_text_json(findings: list[LintFinding]) -> list[dict[str, Any]]:
+    return [f.to_json() for f in findings]

@@ -1,0 +1,254 @@
+"""How a file is parsed for lint: chunks as drizzle-orm sends them, one parser call where that means
+the same, positions mapped back to the file, ignore comments, settings. The rules live in
+``statements``, ``tables`` and ``columns``."""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
+from gtsd_tui.core.lint.config import Settings
+from gtsd_tui.core.lint.rules import RULES, expand
+from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
+
+HEADER = ("-- Migration:", "-- Created:", "-- Description:")
+# `-- squawk-ignore a,b`, `/* squawk-ignore a */`, and gtsd-tui's own `-- gtsd-lint: ignore a`
+IGNORE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore|gtsd-lint:\s*ignore)(?![-\w])[ \t]*([\w\-, \t]*)")
+IGNORE_FILE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore-file|gtsd-lint:\s*ignore-file)(?![-\w])[ \t]*([\w\-, \t]*)")
+ALL = frozenset(RULES)
+
+
+class LintFinding(msgspec.Struct, gc=False):
+    """A msgspec struct: cheap to make, to send back from a worker and to write as JSON."""
+
+    rule: str
+    severity: str
+    file: str
+    line: int
+    column: int
+    message: str
+    safe: str
+
+    def to_json(self) -> dict[str, Any]:
+        return msgspec.structs.asdict(self)
+
+
+# Statements whose first word is one of these can break a rule; the rest (INSERT, SELECT, ...) are
+# checked for syntax only, which keeps lint fast on data-heavy migrations.
+_RULE_WORDS = {
+    "create", "alter", "drop", "begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release",
+    "update", "truncate", "reindex", "do", "set",
+}  # fmt: skip
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*([A-Za-z_]+)", re.DOTALL)
+# Up to this size an ASCII file is parsed to trees in one pass; bigger files (data loads, mostly)
+# are split first so that only the statements a rule may read get a tree, in batches (memory).
+ONE_PASS_MAX = 1 << 20
+BATCH = 2000
+_SEPARATOR = "\n;\n"  # joins statements for one parser call; the newline ends a trailing -- comment
+
+
+def _ignore_names(found: str) -> frozenset[str]:
+    names = [n for n in re.split(r"[,\s]+", found) if n]
+    return frozenset(expand(names)) if names else ALL
+
+
+class Linter:
+    def __init__(self, path: str, text: str, hand_written: bool, settings: Settings) -> None:
+        from gtsd_tui.core.lint.state import FileState
+
+        self.path, self.text, self.hand_written, self.settings = path, text, hand_written, settings
+        self.found: list[LintFinding] = []
+        self.state = FileState(settings)
+        self.statements = 0
+        self._cursor = (0, 1)  # (offset, line): findings mostly come in file order
+        self.file_ignored: frozenset[str] = frozenset()
+        self._has_ignores = "ignore" in text
+        if "ignore-file" in text:
+            for m in IGNORE_FILE.finditer(text):
+                self.file_ignored |= _ignore_names(m.group(1))
+        # the statement being checked: its first token, the parsed text's offset of that token's
+        # statement, whether byte offsets equal character offsets, and its ignore comments
+        self.first = 0
+        self._file_start = 0
+        self._parsed_start = 0
+        self._ascii = True
+        self._ignored: frozenset[str] | None = None
+        self.in_do = False
+        self.enabled = frozenset(r for r in RULES if settings.enabled(r)) - self.file_ignored
+
+    # positions -------------------------------------------------------------------------------
+    def begin(self, file_start: int, parsed_start: int, ascii_: bool) -> None:
+        self._file_start, self._parsed_start, self._ascii = file_start, parsed_start, ascii_
+        self.first = _skip_ws(self.text, file_start)
+        self._ignored = None
+
+    def at(self, loc: int) -> int:
+        """File offset of a parse-tree ``location`` of the current statement (its start when -1)."""
+        if loc < 0:
+            return self.first
+        n = loc - self._parsed_start
+        if not self._ascii:
+            n = len(self.text[self._file_start : self._file_start + n].encode()[:n].decode("utf-8", "ignore"))
+        return max(self.first, self._file_start + n)
+
+    def add(self, rule: str, offset: int, message: str) -> None:
+        if rule not in self.enabled:
+            return
+        if self._has_ignores:
+            if self._ignored is None:
+                self._ignored = self._statement_ignores()
+            if rule in self._ignored:
+                return
+        text = self.text
+        at, line = self._cursor
+        if offset >= at:
+            line += text.count("\n", at, offset)
+        else:  # a finding earlier in the statement than the last one: count back, never from the top
+            line -= text.count("\n", offset, at)
+        self._cursor = (offset, line)
+        start = text.rfind("\n", 0, offset) + 1
+        r = RULES[rule]
+        self.found.append(LintFinding(rule, r.severity, self.path, line, offset - start + 1, message, r.safe))
+
+    def _statement_ignores(self) -> frozenset[str]:
+        """Ignore comments on the lines above the statement (blank and comment lines may come between)
+        and on its first line."""
+        text, out = self.text, frozenset[str]()
+        line_end = text.find("\n", self.first)
+        first_line = text[text.rfind("\n", 0, self.first) + 1 : len(text) if line_end < 0 else line_end]
+        end = text.rfind("\n", 0, self.first)
+        lines = [first_line]
+        while end > 0:
+            start = text.rfind("\n", 0, end) + 1
+            line = text[start:end].strip()
+            if line and not line.startswith(("--", "/*")) and not line.endswith("*/"):
+                break
+            lines.append(line)
+            end = start - 1
+        for line in lines:
+            if "ignore" in line:
+                for m in IGNORE.finditer(line):
+                    out |= _ignore_names(m.group(1))
+        return out
+
+    # parsing ---------------------------------------------------------------------------------
+    def run(self) -> list[LintFinding]:
+        # lint makes many small objects and no cycles: the cyclic collector only costs time here
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> list[LintFinding]:
+        from pglast import parser
+
+        if self.hand_written and not all(h in self.text[:2000] for h in HEADER):
+            self.add("missing-header", 0, "hand-written migration without the guide's header")
+        if len(self.text) <= ONE_PASS_MAX and self.text.isascii():
+            if self.one_pass():
+                return self.finish()
+            spans = None  # the parser refused the whole file, or a statement crosses a breakpoint
+        else:
+            spans = self.whole_file_spans()
+        if spans is None:  # parse chunk by chunk, exactly as drizzle-orm sends them
+            spans = []
+            for chunk in split_chunks(self.text):
+                if chunk.is_blank:
+                    continue
+                try:
+                    part = parser.split(chunk.text, only_slices=True)  # the real parser: syntax checked here
+                except parser.ParseError as exc:
+                    message, offset = (exc.args + (0,))[:2]
+                    self.begin(chunk.offset, 0, True)
+                    self.add("syntax-error", chunk.offset + int(offset or 0), str(message))
+                    continue
+                spans += [slice(sp.start + chunk.offset, sp.stop + chunk.offset) for sp in part]
+        self.statements = len(spans)
+        text, match = self.text, _FIRST_WORD.match
+        wanted = [sp for sp in spans if (m := match(text, sp.start)) and m.group(1).lower() in _RULE_WORDS]
+        for i in range(0, len(wanted), BATCH):
+            self.trees(wanted[i : i + BATCH])
+        return self.finish()
+
+    def finish(self) -> list[LintFinding]:
+        from gtsd_tui.core.lint.statements import finish
+
+        finish(self)
+        return self.found
+
+    def one_pass(self) -> bool:
+        """Trees of the whole file from one parser call; False (nothing recorded) when the file does
+        not parse or a statement spans a breakpoint. Byte offsets are character offsets: ASCII only."""
+        from pglast import parser
+
+        text = self.text
+        try:
+            raws = located(parser.parse_sql_json(text))
+        except parser.ParseError:
+            return False
+        spans = [slice(r.stmt_location, r.stmt_location + r.stmt_len if r.stmt_len else len(text)) for r in raws]
+        if _crosses_breakpoint(text, spans):
+            return False
+        self.statements = len(raws)
+        for raw in raws:
+            self.begin(raw.stmt_location, raw.stmt_location, True)
+            self.statement(raw.stmt)
+        return True
+
+    def whole_file_spans(self) -> list[slice] | None:
+        """Statements of the whole file in one parser call (the breakpoint marker is a SQL comment),
+        used only when it means the same as parsing each chunk."""
+        from pglast import parser
+
+        try:
+            spans = parser.split(self.text, only_slices=True)
+        except parser.ParseError:
+            return None
+        return None if _crosses_breakpoint(self.text, spans) else list(spans)
+
+    def trees(self, spans: list[slice]) -> None:
+        """Parse the statements that may break a rule, all in one call, and check their trees."""
+        from pglast import parser
+
+        text = self.text
+        pieces = [text[sp] for sp in spans]
+        raws: list[RawStmt] = located(parser.parse_sql_json(_SEPARATOR.join(pieces)))
+        ascii_ = text.isascii()
+        starts, at = [], 0
+        for p in pieces:
+            starts.append(at)
+            at += (len(p) if ascii_ else len(p.encode())) + len(_SEPARATOR)
+        if len(raws) != len(spans):  # cannot happen for spans the parser cut, but never misplace a finding
+            raws = [located(parser.parse_sql_json(p))[0] for p in pieces]
+            starts = [0] * len(pieces)
+        for sp, raw, start in zip(spans, raws, starts, strict=True):
+            self.begin(sp.start, start, ascii_)
+            self.statement(raw.stmt)
+
+    def statement(self, s: Stmt) -> None:
+        from gtsd_tui.core.lint.statements import check
+
+        self.state.count += 1
+        check(self, s)
+
+
+def _crosses_breakpoint(text: str, spans: Sequence[slice]) -> bool:
+    """Does a statement span a breakpoint marker? drizzle-orm would cut it there."""
+    return BREAKPOINT in text and any(text.find(BREAKPOINT, sp.start, sp.stop) >= 0 for sp in spans)
+
+
+_WS = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?(?:\*/|\Z))*", re.DOTALL)
+
+
+def _skip_ws(text: str, start: int) -> int:
+    """Offset of the statement's first token: past whitespace and comments."""
+    m = _WS.match(text, start)
+    return m.end() if m else start

@@ -1,0 +1,38 @@
+"""What lint remembers while it reads one file: tables it created, column types it saw, constraints
+added NOT VALID or proven, transaction depth, CONCURRENTLY statements, timeouts set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gtsd_tui.core.lint.config import Settings
+from gtsd_tui.core.lint.tree import RangeVar
+
+TableKey = tuple[str, str]  # (schema, name); an unqualified name is taken as public (the usual search_path)
+
+
+def table_key(rv: RangeVar | None) -> TableKey:
+    if rv is None:
+        return ("", "")
+    return (rv.schemaname or "public", rv.relname)
+
+
+@dataclass
+class FileState:
+    settings: Settings
+    count: int = 0
+    new_tables: set[TableKey] = field(default_factory=set)
+    column_types: dict[tuple[TableKey, str], str] = field(default_factory=dict)  # "varchar:20", "text", ...
+    not_valid: set[tuple[TableKey, str]] = field(default_factory=set)  # constraints added NOT VALID
+    not_null_checks: dict[tuple[TableKey, str], str] = field(default_factory=dict)  # CHECK name -> column
+    proven_not_null: set[tuple[TableKey, str]] = field(default_factory=set)  # validated CHECK (col IS NOT NULL)
+    concurrent_at: list[int] = field(default_factory=list)
+    tx_depth: int = 0  # explicit BEGIN ... COMMIT in the file
+    begin_at: int = -1
+    lock_timeout: bool = False
+    statement_timeout: bool = False
+    timeout_reported: bool = False
+
+    def existing(self, key: TableKey) -> bool:
+        """A table the file did not create (it may have rows and readers)."""
+        return key not in self.new_tables

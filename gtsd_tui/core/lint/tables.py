@@ -1,0 +1,158 @@
+"""ALTER TABLE: locks, rewrites and scans of existing tables, and changes that break running code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gtsd_tui.core.lint.columns import check_identifier, check_type, column, constraints, rewrite_reason, type_key
+from gtsd_tui.core.lint.state import TableKey, table_key
+from gtsd_tui.core.lint.tree import AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, Expr
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.lint.engine import Linter
+
+_DROPS = {
+    "AT_DropConstraint": ("ban-drop-constraint", "dropping a constraint lets old code write what it forbade"),
+    "AT_DropExpression": ("ban-drop-generated-expression", "readers expect the generated value"),
+    "AT_DropIdentity": ("ban-alter-identity", "writers relying on the identity start failing"),
+    "AT_DropNotNull": ("ban-drop-not-null", "readers may rely on the column never being null"),
+}
+
+
+def alter_table(lint: Linter, s: AlterTableStmt) -> None:
+    key = table_key(s.relation)
+    name = s.relation.relname if s.relation else ""
+    if s.relation and not s.relation.schemaname:
+        lint.add("require-table-schema", lint.at(s.relation.location), f"{name} without its schema")
+    for node in s.cmds:
+        if node.cmd is not None:
+            _cmd(lint, node.cmd, key, name)
+
+
+def _cmd(lint: Linter, cmd: AlterTableCmd, key: TableKey, table: str) -> None:
+    st, at, sub = lint.state, lint.first, cmd.subtype
+    existing = st.existing(key)
+    definition = cmd.definition
+    if sub == "AT_AddColumn" and definition is not None and definition.column is not None:
+        _add_column(lint, definition.column, cmd.missing_ok, key, table)
+    elif sub == "AT_AddConstraint" and definition is not None and definition.constraint is not None:
+        _add_constraint(lint, definition.constraint, key, table)
+    elif sub == "AT_SetNotNull":
+        proven = (key, cmd.name) in st.proven_not_null and lint.settings.pg_version >= 12
+        if existing and not proven:
+            lint.add("adding-not-nullable-field", at, f"SET NOT NULL scans {table} under an ACCESS EXCLUSIVE lock")
+    elif sub == "AT_DropColumn":
+        if not cmd.missing_ok:
+            lint.add("drop-if-exists", at, "DROP COLUMN without IF EXISTS fails when the column is gone")
+            if not lint.settings.in_transaction:
+                lint.add("prefer-robust-stmts", at, "DROP COLUMN without IF EXISTS cannot be re-run")
+        lint.add("ban-drop-column", at, f"dropping {table}.{cmd.name} breaks code still using it")
+    elif sub == "AT_AlterColumnType" and definition is not None and definition.column is not None:
+        col = definition.column
+        check_type(lint, col.type_name)
+        old, new = st.column_types.get((key, cmd.name)), type_key(col.type_name)
+        if existing and not _no_rewrite(old, new, col):
+            lint.add("changing-column-type", at, f"changing the type of {table}.{cmd.name} rewrites the table")
+        st.column_types[(key, cmd.name)] = new
+    elif sub == "AT_ValidateConstraint":
+        if (key, cmd.name) in st.not_valid and lint.settings.in_transaction:
+            lint.add(
+                "constraint-missing-not-valid",
+                at,
+                f"VALIDATE of {cmd.name} in the transaction that added it NOT VALID holds the lock all along",
+            )
+        if (key, cmd.name) in st.not_null_checks:
+            st.proven_not_null.add((key, st.not_null_checks[(key, cmd.name)]))
+    elif sub == "AT_ColumnDefault" and (definition is None or definition.column is None):
+        if existing and _is_drop_default(cmd):
+            lint.add("ban-drop-default", at, f"writers that omit {table}.{cmd.name} start failing or storing null")
+    elif sub == "AT_DetachPartition":
+        part = definition.partition if definition else None
+        if part is not None and part.concurrent:
+            st.concurrent_at.append(at)
+        elif lint.settings.pg_version >= 14:
+            lint.add("require-concurrent-partition-detach", at, "DETACH PARTITION blocks the parent table")
+    elif sub in _DROPS and existing:
+        rule, why = _DROPS[sub]
+        lint.add(rule, at, why)
+
+
+def _is_drop_default(cmd: AlterTableCmd) -> bool:
+    return cmd.definition is None  # SET DEFAULT carries the expression in ``def``
+
+
+def _no_rewrite(old: str | None, new: str, col: ColumnDef) -> bool:
+    """varchar(n) -> text, varchar(n) -> varchar, or a wider varchar: PostgreSQL keeps the relfilenode."""
+    if old is None or col.raw_default is not None:  # unknown old type, or USING
+        return False
+    if old.startswith("varchar") or old == "text":
+        if new in ("text", "varchar") and old != "text":
+            return True
+        if old.startswith("varchar:") and new.startswith("varchar:"):
+            return int(new.split(":")[1]) >= int(old.split(":")[1])
+    return old == new
+
+
+def _add_column(lint: Linter, col: ColumnDef, missing_ok: bool, key: TableKey, table: str) -> None:
+    st, at = lint.state, lint.first
+    existing = st.existing(key)
+    if not missing_ok:
+        lint.add("add-column-if-not-exists", at, f"ADD COLUMN on {table} is not idempotent")
+        if not lint.settings.in_transaction:
+            lint.add("prefer-robust-stmts", at, "ADD COLUMN without IF NOT EXISTS cannot be re-run")
+    lint.add("ban-add-column", at, f"new column {table}.{col.colname}")
+    column(lint, col)
+    st.column_types[(key, col.colname)] = type_key(col.type_name)
+    if not existing:
+        return
+    cons = constraints(col)
+    kinds = {c.contype for c in cons}
+    reason = rewrite_reason(lint, col)
+    if reason:
+        lint.add("adding-field-with-default", at, f"{reason}: {table} is locked while it is rewritten")
+    filled = {"CONSTR_DEFAULT", "CONSTR_GENERATED", "CONSTR_IDENTITY"} & kinds
+    serial = col.type_name is not None and col.type_name.name in ("serial", "bigserial", "smallserial")
+    if "CONSTR_NOTNULL" in kinds and not filled and not serial:
+        lint.add("adding-required-field", at, f"NOT NULL without DEFAULT fails as soon as {table} has rows")
+    for c in cons:
+        _constraint_rules(lint, c, table, inline=True)
+
+
+def _add_constraint(lint: Linter, c: Constraint, key: TableKey, table: str) -> None:
+    st = lint.state
+    check_identifier(lint, c.conname, c.location)
+    if c.contype == "CONSTR_CHECK" and c.conname:
+        col = _not_null_column(c.expr)
+        if col is not None:
+            st.not_null_checks[(key, c.conname)] = col
+            if not c.skip_validation:
+                st.proven_not_null.add((key, col))
+    if c.skip_validation and c.conname:
+        st.not_valid.add((key, c.conname))
+    if st.existing(key):
+        _constraint_rules(lint, c, table, inline=False)
+
+
+def _constraint_rules(lint: Linter, c: Constraint, table: str, inline: bool) -> None:
+    at = lint.first if inline else lint.at(c.location)
+    if c.contype == "CONSTR_FOREIGN" and not c.skip_validation:
+        if not inline:
+            lint.add("constraint-missing-not-valid", lint.first, f"validating the foreign key scans {table}")
+        lint.add("adding-foreign-key-constraint", at, f"the foreign key locks {table} and the table it references")
+    elif c.contype == "CONSTR_CHECK" and not c.skip_validation and not inline:
+        lint.add("constraint-missing-not-valid", lint.first, f"validating the check scans {table} under lock")
+    elif c.contype in ("CONSTR_UNIQUE", "CONSTR_EXCLUSION") and not c.indexname:
+        kind = "UNIQUE" if c.contype == "CONSTR_UNIQUE" else "EXCLUDE"
+        lint.add("disallowed-unique-constraint", at, f"{kind} builds its index on {table} under ACCESS EXCLUSIVE")
+    elif c.contype == "CONSTR_PRIMARY" and not c.indexname:
+        lint.add("adding-serial-primary-key-field", at, f"PRIMARY KEY builds its index on {table} under lock")
+
+
+def _not_null_column(e: Expr | None) -> str | None:
+    """The column of ``CHECK (col IS NOT NULL)``."""
+    nt = e.null_test if e is not None else None
+    if nt is None or nt.nulltesttype != "IS_NOT_NULL" or nt.arg is None or nt.arg.column_ref is None:
+        return None
+    fields = nt.arg.column_ref.fields
+    last = fields[-1].string if fields else None
+    return last.sval if last else None

@@ -1,0 +1,320 @@
+"""The parts of pglast's parse tree (libpg_query's JSON) that the lint rules read, as typed structs.
+
+msgspec decodes the JSON straight into these and skips, in C, every node and field not declared
+here (storage options, most expressions, ``VALUES`` lists, ...). Decoding the whole tree with
+``json.loads`` took more time than parsing the SQL; this view is what makes lint fast.
+Field names are the parse tree's own (``msgspec.field(name=...)`` where Python needs another).
+``location`` fields are byte offsets in the parsed text (-1 when the parser has none).
+"""
+
+from __future__ import annotations
+
+from msgspec import Raw, Struct, field, json
+
+
+class Present(Struct, gc=False):
+    """A node whose kind is all a rule needs to know."""
+
+
+class RangeVar(Struct, gc=False):
+    relname: str = ""
+    schemaname: str = ""
+    relpersistence: str = "p"
+    location: int = -1
+
+
+class Sval(Struct, gc=False):
+    sval: str = ""
+
+
+class StringNode(Struct, gc=False):
+    string: Sval | None = field(default=None, name="String")
+
+
+def _last(names: list[StringNode]) -> str:
+    last = names[-1].string if names else None
+    return last.sval if last else ""
+
+
+class AConst(Struct, gc=False):
+    isnull: bool = False
+
+
+class Ival(Struct, gc=False):
+    ival: int = 0
+
+
+class ModConst(Struct, gc=False):
+    ival: Ival | None = None
+
+
+class TypMod(Struct, gc=False):
+    a_const: ModConst | None = field(default=None, name="A_Const")
+
+    @property
+    def value(self) -> int:
+        return self.a_const.ival.ival if self.a_const and self.a_const.ival else -1
+
+
+class TypeName(Struct, gc=False):
+    names: list[StringNode] = []
+    typmods: list[TypMod] = []
+    location: int = -1
+
+    @property
+    def name(self) -> str:
+        return _last(self.names)
+
+
+class FuncCall(Struct, gc=False):
+    funcname: list[StringNode] = []
+    args: list[Expr] = []
+
+    @property
+    def name(self) -> str:
+        return _last(self.funcname)
+
+
+class TypeCast(Struct, gc=False):
+    arg: Expr | None = None
+    type_name: TypeName | None = field(default=None, name="typeName")
+
+
+class AExpr(Struct, gc=False):
+    lexpr: Expr | None = None
+    rexpr: Expr | None = None
+
+
+class Args(Struct, gc=False):
+    args: list[Expr] = []
+
+
+class Elements(Struct, gc=False):
+    elements: list[Expr] = []
+
+
+class ColumnRef(Struct, gc=False):
+    fields: list[StringNode] = []
+
+
+class NullTest(Struct, gc=False):
+    arg: Expr | None = None
+    nulltesttype: str = ""
+
+
+class Expr(Struct, gc=False):
+    a_const: AConst | None = field(default=None, name="A_Const")
+    type_cast: TypeCast | None = field(default=None, name="TypeCast")
+    func_call: FuncCall | None = field(default=None, name="FuncCall")
+    sql_value: Present | None = field(default=None, name="SQLValueFunction")
+    a_expr: AExpr | None = field(default=None, name="A_Expr")
+    bool_expr: Args | None = field(default=None, name="BoolExpr")
+    coalesce: Args | None = field(default=None, name="CoalesceExpr")
+    array: Elements | None = field(default=None, name="A_ArrayExpr")
+    column_ref: ColumnRef | None = field(default=None, name="ColumnRef")
+    null_test: NullTest | None = field(default=None, name="NullTest")
+
+
+class Constraint(Struct, gc=False):
+    contype: str = ""
+    conname: str = ""
+    raw_expr: Raw = Raw()  # kept as JSON (empty when absent): decoded only when a rule reads it (``expr``)
+    skip_validation: bool = False
+    indexname: str = ""
+    generated_kind: str = ""
+    location: int = -1
+
+    @property
+    def expr(self) -> Expr | None:
+        return _expr_decoder.decode(self.raw_expr) if len(self.raw_expr) else None
+
+
+class ConstraintNode(Struct, gc=False):
+    constraint: Constraint | None = field(default=None, name="Constraint")
+
+
+class ColumnDef(Struct, gc=False):
+    colname: str = ""
+    type_name: TypeName | None = field(default=None, name="typeName")
+    constraints: list[ConstraintNode] = []
+    raw_default: Present | None = None  # ALTER COLUMN ... TYPE ... USING
+    location: int = -1
+
+
+class PartitionCmd(Struct, gc=False):
+    concurrent: bool = False
+
+
+class CmdDef(Struct, gc=False):
+    column: ColumnDef | None = field(default=None, name="ColumnDef")
+    constraint: Constraint | None = field(default=None, name="Constraint")
+    partition: PartitionCmd | None = field(default=None, name="PartitionCmd")
+
+
+class AlterTableCmd(Struct, gc=False):
+    subtype: str = ""
+    name: str = ""
+    missing_ok: bool = False
+    definition: CmdDef | None = field(default=None, name="def")
+
+
+class CmdNode(Struct, gc=False):
+    cmd: AlterTableCmd | None = field(default=None, name="AlterTableCmd")
+
+
+class TableElt(Struct, gc=False):
+    column: ColumnDef | None = field(default=None, name="ColumnDef")
+    constraint: Constraint | None = field(default=None, name="Constraint")
+
+
+class CreateStmt(Struct, gc=False):
+    relation: RangeVar | None = None
+    table_elts: list[TableElt] = field(default=[], name="tableElts")
+    if_not_exists: bool = False
+
+
+class IndexStmt(Struct, gc=False):
+    idxname: str = ""
+    relation: RangeVar | None = None
+    if_not_exists: bool = False
+    concurrent: bool = False
+
+
+class DropStmt(Struct, gc=False):
+    remove_type: str = field(default="", name="removeType")
+    missing_ok: bool = False
+    concurrent: bool = False
+    behavior: str = ""
+
+
+class AlterTableStmt(Struct, gc=False):
+    relation: RangeVar | None = None
+    cmds: list[CmdNode] = []
+    objtype: str = ""
+
+
+class RenameStmt(Struct, gc=False):
+    rename_type: str = field(default="", name="renameType")
+    relation: RangeVar | None = None
+    missing_ok: bool = False
+
+
+class AlterEnumStmt(Struct, gc=False):
+    old_val: str = field(default="", name="oldVal")
+    new_val_neighbor: str = field(default="", name="newValNeighbor")
+    skip_if_exists: bool = field(default=False, name="skipIfNewValExists")
+
+
+class TransactionStmt(Struct, gc=False):
+    kind: str = ""
+
+
+class ResTarget(Struct, gc=False):
+    name: str = ""
+    location: int = -1
+
+
+class ResTargetNode(Struct, gc=False):
+    target: ResTarget | None = field(default=None, name="ResTarget")
+
+
+class UpdateStmt(Struct, gc=False):
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+
+
+class TruncateStmt(Struct, gc=False):
+    behavior: str = ""
+
+
+class DefElem(Struct, gc=False):
+    defname: str = ""
+
+
+class DefElemNode(Struct, gc=False):
+    elem: DefElem | None = field(default=None, name="DefElem")
+
+
+class ReindexStmt(Struct, gc=False):
+    params: list[DefElemNode] = []
+
+
+class AlterDomainStmt(Struct, gc=False):
+    subtype: str = ""
+
+
+class CreateDomainStmt(Struct, gc=False):
+    constraints: list[ConstraintNode] = []
+
+
+class VariableSetStmt(Struct, gc=False):
+    name: str = ""
+
+
+class DoDefElem(Struct, gc=False):
+    defname: str = ""
+    arg: StringNode | None = None
+
+
+class DoArg(Struct, gc=False):
+    elem: DoDefElem | None = field(default=None, name="DefElem")
+
+
+class DoStmt(Struct, gc=False):
+    args: list[DoArg] = []
+
+    @property
+    def body(self) -> tuple[str, str]:
+        """(language, body) of the block."""
+        lang, body = "plpgsql", ""
+        for a in self.args:
+            if a.elem and a.elem.arg and a.elem.arg.string:
+                if a.elem.defname == "as":
+                    body = a.elem.arg.string.sval
+                elif a.elem.defname == "language":
+                    lang = a.elem.arg.string.sval
+        return lang, body
+
+
+class Stmt(Struct, gc=False):
+    create: CreateStmt | None = field(default=None, name="CreateStmt")
+    index: IndexStmt | None = field(default=None, name="IndexStmt")
+    drop: DropStmt | None = field(default=None, name="DropStmt")
+    alter: AlterTableStmt | None = field(default=None, name="AlterTableStmt")
+    rename: RenameStmt | None = field(default=None, name="RenameStmt")
+    transaction: TransactionStmt | None = field(default=None, name="TransactionStmt")
+    enum: Present | None = field(default=None, name="CreateEnumStmt")
+    composite: Present | None = field(default=None, name="CompositeTypeStmt")
+    domain: CreateDomainStmt | None = field(default=None, name="CreateDomainStmt")
+    range: Present | None = field(default=None, name="CreateRangeStmt")
+    alter_enum: AlterEnumStmt | None = field(default=None, name="AlterEnumStmt")
+    alter_domain: AlterDomainStmt | None = field(default=None, name="AlterDomainStmt")
+    update: UpdateStmt | None = field(default=None, name="UpdateStmt")
+    truncate: TruncateStmt | None = field(default=None, name="TruncateStmt")
+    reindex: ReindexStmt | None = field(default=None, name="ReindexStmt")
+    dropdb: Present | None = field(default=None, name="DropdbStmt")
+    set_schema: Present | None = field(default=None, name="AlterObjectSchemaStmt")
+    variable_set: VariableSetStmt | None = field(default=None, name="VariableSetStmt")
+    do: DoStmt | None = field(default=None, name="DoStmt")
+
+    @property
+    def creates_type(self) -> bool:
+        return any(n is not None for n in (self.enum, self.composite, self.domain, self.range))
+
+
+class RawStmt(Struct, gc=False):
+    stmt: Stmt
+    stmt_location: int = 0  # in bytes of the parsed text
+    stmt_len: int = 0  # 0: to the end of the text
+
+
+class ParseResult(Struct, gc=False):
+    stmts: list[RawStmt] = []
+
+
+_decoder = json.Decoder(ParseResult)
+_expr_decoder = json.Decoder(Expr)
+
+
+def located(parse_json: str | bytes) -> list[RawStmt]:
+    """The statements of ``pglast.parser.parse_sql_json`` output with their byte offsets, in order."""
+    return _decoder.decode(parse_json).stmts

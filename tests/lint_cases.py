@@ -1,0 +1,217 @@
+"""Per-rule bad and good examples, written from squawk's rule pages (not copied) and the guide.
+
+rule: (bad SQL, (line, column) of the finding, good SQL). Line 1 of every bad example is a comment
+so that positions are checked past the first line.
+"""
+
+from __future__ import annotations
+
+H = "-- example\n"
+
+CASES: dict[str, tuple[str, tuple[int, int], str]] = {
+    "adding-field-with-default": (
+        H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "token" uuid DEFAULT gen_random_uuid();',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "state" text DEFAULT \'new\';',
+    ),
+    "adding-foreign-key-constraint": (
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id");',
+        (2, 26),
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id")\n'
+        '  REFERENCES "users" ("id") NOT VALID;',
+    ),
+    "adding-not-nullable-field": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET NOT NULL;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total" DROP DEFAULT;',
+    ),
+    "adding-required-field": (
+        H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "region" text NOT NULL;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "region" text NOT NULL DEFAULT \'eu\';',
+    ),
+    "adding-serial-primary-key-field": (
+        H + 'ALTER TABLE "orders" ADD PRIMARY KEY ("id");',
+        (2, 26),
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "orders_pkey" PRIMARY KEY USING INDEX "orders_id_idx";',
+    ),
+    "ban-char-field": (
+        H + 'CREATE TABLE IF NOT EXISTS "codes" (\n  "id" bigint,\n  "code" char(4)\n);',
+        (4, 10),
+        H + 'CREATE TABLE IF NOT EXISTS "codes" (\n  "id" bigint,\n  "code" text\n);',
+    ),
+    "ban-concurrent-index-creation-in-transaction": (
+        H + 'BEGIN;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_total_idx" ON "orders" ("total");\nCOMMIT;',
+        (3, 1),
+        H + 'CREATE INDEX IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
+    ),
+    "ban-drop-column": (
+        H + 'ALTER TABLE "orders" DROP COLUMN IF EXISTS "legacy";',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "legacy" DROP NOT NULL;',
+    ),
+    "ban-drop-database": (H + "DROP DATABASE IF EXISTS scratch;", (2, 1), H + "SELECT 1;"),
+    "ban-drop-not-null": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total" DROP NOT NULL;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET DEFAULT 0;',
+    ),
+    "ban-drop-table": (H + 'DROP TABLE IF EXISTS "old_orders";', (2, 1), H + 'DROP VIEW IF EXISTS "v"; -- ok here'),
+    "ban-truncate-cascade": (H + 'TRUNCATE "orders" CASCADE;', (2, 1), H + 'TRUNCATE "orders";'),
+    "ban-duplicate-column-assignments": (
+        H + 'UPDATE "orders" SET "state" = \'a\', "total" = 1, "state" = \'b\';',
+        (2, 21),
+        H + 'UPDATE "orders" SET "state" = \'a\', "total" = 1;',
+    ),
+    "ban-alter-domain-with-add-constraint": (
+        H + "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
+        (2, 1),
+        H + "ALTER DOMAIN positive SET DEFAULT 1;",
+    ),
+    "ban-create-domain-with-constraint": (
+        H + "CREATE DOMAIN positive AS bigint CHECK (VALUE > 0);",
+        (2, 1),
+        H + "CREATE DOMAIN positive AS bigint;",
+    ),
+    "changing-column-type": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET DATA TYPE numeric(12, 2);',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET DEFAULT 0;',
+    ),
+    "constraint-missing-not-valid": (
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "total_positive" CHECK ("total" > 0);',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "total_positive" CHECK ("total" > 0) NOT VALID;',
+    ),
+    "disallowed-unique-constraint": (
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "orders_ref_key" UNIQUE ("ref");',
+        (2, 26),
+        H + 'ALTER TABLE "orders" ADD CONSTRAINT "orders_ref_key" UNIQUE USING INDEX "orders_ref_idx";',
+    ),
+    "identifier-too-long": (
+        H + "CREATE TABLE IF NOT EXISTS " + "x" * 70 + " (id bigint);",
+        (2, 28),
+        H + "CREATE TABLE IF NOT EXISTS " + "x" * 63 + " (id bigint);",
+    ),
+    "prefer-bigint-over-int": (
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "n" integer\n);',
+        (3, 7),
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "n" bigint\n);',
+    ),
+    "prefer-bigint-over-smallint": (
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "n" smallint\n);',
+        (3, 7),
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "n" bigint\n);',
+    ),
+    "prefer-identity": (
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "id" bigserial\n);',
+        (3, 8),
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "id" bigint GENERATED BY DEFAULT AS IDENTITY\n);',
+    ),
+    "prefer-robust-stmts": (
+        H + 'CREATE INDEX CONCURRENTLY "orders_total_idx" ON "orders" ("total");',
+        (2, 1),
+        H + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
+    ),
+    "prefer-text-field": (
+        H + 'CREATE TABLE IF NOT EXISTS "people" (\n  "name" varchar(100)\n);',
+        (3, 10),
+        H + 'CREATE TABLE IF NOT EXISTS "people" (\n  "name" text\n);',
+    ),
+    "prefer-timestamp-tz": (
+        H + 'ALTER TABLE "people" ADD COLUMN IF NOT EXISTS "seen_at" timestamp;',
+        (2, 57),
+        H + 'ALTER TABLE "people" ADD COLUMN IF NOT EXISTS "seen_at" timestamptz;',
+    ),
+    "renaming-column": (
+        H + 'ALTER TABLE "people" RENAME COLUMN "name" TO "full_name";',
+        (2, 1),
+        H + 'ALTER TABLE "people" ADD COLUMN IF NOT EXISTS "full_name" text;',
+    ),
+    "renaming-table": (
+        H + 'ALTER TABLE "people" RENAME TO "persons";',
+        (2, 1),
+        H + 'CREATE VIEW "persons" AS SELECT * FROM "people";',
+    ),
+    "renaming-object": (
+        H + "ALTER TYPE \"mood\" RENAME VALUE 'sad' TO 'blue';",
+        (2, 1),
+        H + "ALTER TYPE \"mood\" ADD VALUE 'calm' AFTER 'sad';",
+    ),
+    "require-concurrent-index-creation": (
+        H + 'CREATE INDEX IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
+        (2, 1),
+        H + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
+    ),
+    "require-concurrent-index-deletion": (
+        H + 'DROP INDEX IF EXISTS "orders_total_idx";',
+        (2, 1),
+        H + 'DROP INDEX CONCURRENTLY IF EXISTS "orders_total_idx";',
+    ),
+    "require-concurrent-reindex": (
+        H + 'REINDEX INDEX "orders_total_idx";',
+        (2, 1),
+        H + 'REINDEX INDEX CONCURRENTLY "orders_total_idx";',
+    ),
+    "require-concurrent-partition-detach": (
+        H + 'ALTER TABLE "events" DETACH PARTITION "events_2020";',
+        (2, 1),
+        H + 'ALTER TABLE "events" DETACH PARTITION "events_2020" CONCURRENTLY;',
+    ),
+    "require-enum-value-ordering": (
+        H + "ALTER TYPE \"mood\" ADD VALUE 'calm';",
+        (2, 1),
+        H + "ALTER TYPE \"mood\" ADD VALUE 'calm' BEFORE 'happy';",
+    ),
+    "transaction-nesting": (
+        H + 'BEGIN;\nALTER TABLE "people" ADD COLUMN IF NOT EXISTS "nick" text;\nCOMMIT;',
+        (2, 1),
+        H + 'ALTER TABLE "people" ADD COLUMN IF NOT EXISTS "nick" text;',
+    ),
+    "ban-uncommitted-transaction": (
+        H + 'BEGIN;\nALTER TABLE "people" ADD COLUMN IF NOT EXISTS "nick" text;',
+        (2, 1),
+        H + 'BEGIN;\nALTER TABLE "people" ADD COLUMN IF NOT EXISTS "nick" text;\nCOMMIT;',
+    ),
+    "ban-drop-view": (H + 'DROP VIEW IF EXISTS "v";', (2, 1), H + 'CREATE OR REPLACE VIEW "v" AS SELECT 1 AS a;'),
+    "ban-drop-function": (H + "DROP FUNCTION IF EXISTS f();", (2, 1), H + "SELECT 1;"),
+    "ban-drop-schema": (H + "DROP SCHEMA IF EXISTS s;", (2, 1), H + "CREATE SCHEMA IF NOT EXISTS s;"),
+    "ban-drop-sequence": (H + "DROP SEQUENCE IF EXISTS s;", (2, 1), H + "CREATE SEQUENCE IF NOT EXISTS s;"),
+    "ban-drop-domain": (H + "DROP DOMAIN IF EXISTS d;", (2, 1), H + "SELECT 1;"),
+    "ban-drop-type": (H + "DROP TYPE IF EXISTS mood;", (2, 1), H + "SELECT 1;"),
+    "ban-drop-extension": (
+        H + "DROP EXTENSION IF EXISTS citext;",
+        (2, 1),
+        H + "CREATE EXTENSION IF NOT EXISTS citext;",
+    ),
+    "ban-drop-constraint": (
+        H + 'ALTER TABLE "orders" DROP CONSTRAINT IF EXISTS "total_positive";',
+        (2, 1),
+        H + 'ALTER TABLE "orders" VALIDATE CONSTRAINT "total_positive";',
+    ),
+    "ban-drop-generated-expression": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total_cents" DROP EXPRESSION;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "total_cents" SET STATISTICS 100;',
+    ),
+    "ban-alter-identity": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "id" DROP IDENTITY;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "id" SET STATISTICS 100;',
+    ),
+    "ban-drop-default": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "state" DROP DEFAULT;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
+    ),
+    "ban-set-schema": (
+        H + 'ALTER TABLE "orders" SET SCHEMA archive;',
+        (2, 1),
+        H + "CREATE SCHEMA IF NOT EXISTS archive;",
+    ),
+}
+
+# opt-in in squawk and here: turned on for their cases
+OPT_IN = {"require-table-schema", "ban-add-column", "ban-add-enum-value", "ban-drop-index"}
+# settings a case needs (both tools): (assume_in_transaction)
+NO_TRANSACTION = {"prefer-robust-stmts", "ban-concurrent-index-creation-in-transaction", "ban-uncommitted-transaction"}

@@ -1,0 +1,83 @@
+"""``gtsd-tui server status|stop`` and the console's header on the embedded server, on real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import psycopg
+
+from gtsd_tui.config import load_settings
+from gtsd_tui.db.embedded import postmaster, stop_server
+from gtsd_tui.services.console import ConsoleBackend
+from gtsd_tui.services.project import Project
+from gtsd_tui.tui.app import GtsdApp
+
+SAMPLE = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def processes_of(data: Path) -> list[int]:
+    """Pids of every process whose command line names the data directory (postmaster and children)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if str(data).encode() in args or any(str(data).encode() in a for a in args):
+                pids.append(int(proc.name))
+    return pids
+
+
+def test_status_and_stop_of_the_embedded_server(cli, outside_tmp: Path) -> None:
+    data = (outside_tmp / ".gtsd" / "pgdata").resolve()
+    before = json.loads(cli("server", "status", "--json", cwd=outside_tmp).stdout)
+    assert before["running"] is False and before["initialised"] is False and before["data_dir"] == str(data)
+    try:
+        assert cli("health", cwd=outside_tmp).returncode == 0  # starts the embedded server
+        r = cli("server", "status", "--json", cwd=outside_tmp)
+        assert r.returncode == 0, r.stderr
+        st = json.loads(r.stdout)
+        live = postmaster(data)
+        assert live is not None and st["running"] is True and st["pid"] == live.pid and st["port"] == live.port
+        assert st["socket_dir"] == str(live.socket_dir) and st["data_version"] == int(st["server_version"][:2])
+        assert st["size_bytes"] > 10_000_000 and st["started_at"].startswith("20") and st["in_use"] is True
+        with psycopg.connect(st["url"]) as conn:
+            assert conn.execute("SELECT pg_postmaster_start_time() IS NOT NULL").fetchone() == (True,)
+        assert processes_of(data), "the server's processes are visible by their data directory"
+        text = cli("server", "status", cwd=outside_tmp).stdout
+        assert f"running, pid {live.pid}, since" in text and f"127.0.0.1:{live.port}" in text and "MB" in text
+        elsewhere = json.loads(cli("server", "status", "--json", "--database-url", st["url"], cwd=outside_tmp).stdout)
+        assert elsewhere["in_use"] is False
+        stop = cli("server", "stop", cwd=outside_tmp)
+        assert stop.returncode == 0 and f"(pid {live.pid})" in stop.stdout
+        assert processes_of(data) == [], "no process of that data directory is left"
+        after = json.loads(cli("server", "status", "--json", cwd=outside_tmp).stdout)
+        assert after["running"] is False and after["initialised"] is True and after["pid"] is None
+        again = cli("server", "stop", "--json", cwd=outside_tmp)
+        assert again.returncode == 0 and json.loads(again.stdout)["stopped"] is False
+    finally:
+        stop_server(outside_tmp / ".gtsd")
+
+
+async def test_console_header_says_embedded_and_that_it_keeps_running(outside_tmp: Path) -> None:
+    shutil.copytree(SAMPLE, outside_tmp / "migrations")
+    cwd = os.getcwd()
+    os.chdir(outside_tmp)
+    try:
+        project = Project(load_settings(cwd=outside_tmp, environ={}), notify=lambda _m: None)
+        app = GtsdApp(ConsoleBackend(project))
+        async with app.run_test(size=(200, 34)) as pilot:
+            for _ in range(400):
+                if app.state is not None:
+                    break
+                await pilot.pause(0.05)
+            header = str(app.query_one("#header").render())
+        assert "embedded PostgreSQL in .gtsd/" in header and "keeps running after quit" in header
+        assert postmaster((outside_tmp / ".gtsd" / "pgdata").resolve()) is not None, "still running after quit"
+    finally:
+        os.chdir(cwd)
+        stop_server(outside_tmp / ".gtsd")
