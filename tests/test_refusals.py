@@ -172,3 +172,13 @@ async def test_console_rows_escape_control_characters(tmp_path: Path, pg_url: st
         cells = [str(c[0]) for c in table.cells]
         assert cells[1] == "0001_evil\\x1b]0;owned\\x07\\x1b[2J"
         assert not any("\x1b" in "".join(s.text for s in table.render_line(y)) for y in range(3))
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif"])
+def test_lint_output_escapes_control_characters_in_file_names(cli, tmp_path: Path, fmt: str) -> None:
+    evil = tmp_path / "0001_evil\x1b]0;owned\x07.sql"
+    evil.write_text('CREATE INDEX "users_email_idx" ON "users" ("email");')
+    r = cli("lint", str(evil), "--format", fmt, cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr
+    assert "require-concurrent-index-creation" in r.stdout, r.stdout
+    assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr, r.stdout
