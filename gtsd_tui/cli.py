@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from gtsd_tui import __version__
-from gtsd_tui.config import load_settings
+from gtsd_tui.config import load_settings, scrub
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_USAGE, GtsdError
 
 COMMANDS = (
@@ -33,6 +34,8 @@ COMMANDS = (
     "restore",
     "forget",
     "revert",
+    "rehearse",
+    "accept",
     "server",
 )
 
@@ -94,8 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     as_json = bool(getattr(args, "json", False))
+    url: str | None = args.database_url  # every message is scrubbed of its passwords, whatever raised it
     try:
         project = _project(args)
+        url = project.settings.database_url
         if args.command is None:
             from gtsd_tui.tui.launch import run_console
 
@@ -103,18 +108,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
         return int(module.run(args, project))
     except GtsdError as exc:
-        return _fail(str(exc), exc.exit_code, as_json)
+        return _fail(scrub(str(exc), url), exc.exit_code, as_json)
     except KeyboardInterrupt:
         return _fail("interrupted", 130, as_json)
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: one line unless GTSD_DEBUG asks for the traceback
         if os.environ.get("GTSD_DEBUG"):
-            traceback.print_exc()
-        return _fail(f"internal error: {type(exc).__name__}: {exc} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
+            print(scrub(traceback.format_exc(), url), file=sys.stderr, end="")
+        message = scrub(f"internal error: {type(exc).__name__}: {exc}", url)
+        return _fail(f"{message} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
 
 
 def _fail(message: str, code: int, as_json: bool) -> int:
+    message = shown(message)  # tags and file names in a message never reach the terminal raw
     print(f"gtsd-tui: {message}", file=sys.stderr)
     if as_json:
         sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")

@@ -14,6 +14,7 @@ from gtsd_tui.errors import InputError
 DEFAULT_SCHEMA = "drizzle"
 DEFAULT_TABLE = "__drizzle_migrations"
 FOLDER_CANDIDATES = ("migrations", "apps/api/src/db/migrations")
+APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
 
 
@@ -27,6 +28,8 @@ class Settings:
     schema: str = DEFAULT_SCHEMA
     table: str = DEFAULT_TABLE
     env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
+    # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, GTSD_STATEMENT_TIMEOUT, GTSD_LOCK_RETRIES): (value, source)
+    apply_defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def table_label(self) -> str:
@@ -129,6 +132,11 @@ def load_settings(
                 break
     if folder is None:
         folder, folder_source = FOLDER_CANDIDATES[0], "default"
+    apply_defaults = {}
+    for key in APPLY_KEYS:
+        value, source = pick(None, key)
+        if value is not None:
+            apply_defaults[key] = (value, source)
     schema_v, _ = pick(schema, "GTSD_MIGRATIONS_SCHEMA")
     table_v, _ = pick(table, "GTSD_MIGRATIONS_TABLE")
     return Settings(
@@ -140,26 +148,83 @@ def load_settings(
         schema=schema_v or drizzle_cfg.get("schema") or DEFAULT_SCHEMA,
         table=table_v or drizzle_cfg.get("table") or DEFAULT_TABLE,
         env=merged,
+        apply_defaults=apply_defaults,
     )
 
 
 _SECRET_KEYS = ("password", "pass", "passwd", "pwd", "sslpassword")
+_KV_SECRET = re.compile(
+    r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|\S+)", re.IGNORECASE
+)
+_QUERY_SECRET = re.compile(r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)([^&#]*)", re.IGNORECASE)
+
+
+def _userinfo_password(url: str) -> tuple[int, int] | None:
+    """Span of the password in ``scheme://user:password@...``, read generously: from the first ``:``
+    of the user part to the LAST ``@`` (a raw ``@``, ``/`` or ``#`` typed in a password still counts as
+    password, so a malformed URL never shows part of it)."""
+    m = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", url)
+    if not m:
+        return None
+    start = m.end()
+    colon = url.find(":", start)
+    at = url.rfind("@")
+    if colon < 0 or at < colon or any(c in url[start:colon] for c in "@/[?#"):
+        return None
+    return colon + 1, at
+
+
+def _secret_spans(url: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    user = _userinfo_password(url)
+    if user:
+        spans.append(user)
+    if "://" in url:
+        spans += [m.span(2) for m in _QUERY_SECRET.finditer(url)]
+    else:
+        spans += [m.span(2) for m in _KV_SECRET.finditer(url)]
+    return sorted(spans)
 
 
 def mask_url(url: str | None) -> str:
-    """The URL with any password replaced by ``***`` (URL userinfo, query and key=value forms)."""
+    """The URL with any password replaced by ``***`` (URL userinfo, query and key=value forms), also
+    when the URL is malformed."""
     if not url:
         return ""
-    masked = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
-    masked = re.sub(r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)[^&#]*", r"\1***", masked, flags=re.IGNORECASE)
-    if "://" not in masked:  # key=value connection strings
-        masked = re.sub(
-            r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)",
-            r"\1***",
-            masked,
-            flags=re.IGNORECASE,
-        )
-    return masked
+    out, last = [], 0
+    for a, b in _secret_spans(url):
+        if a < last:
+            continue
+        out.append(url[last:a] + "***")
+        last = b
+    return "".join(out) + url[last:]
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """Every form in which the URL's passwords may show up in a message: as typed, percent-decoded, and
+    unquoted (key=value form); longest first."""
+    if not url:
+        return []
+    found: set[str] = set()
+    for a, b in _secret_spans(url):
+        raw = url[a:b]
+        for form in (raw, unquote(raw), raw.strip("'"), raw.strip("'").replace("\\'", "'").replace("\\\\", "\\")):
+            if form and form != "***":
+                found.add(form)
+    return sorted(found, key=len, reverse=True)
+
+
+def scrub(text: str, url: str | None) -> str:
+    """``text`` (a driver's or a child's message) with the URL masked and its passwords removed."""
+    if not url:
+        return text
+    text = text.replace(url, mask_url(url))
+    for secret in url_secrets(url):
+        if len(secret) >= 6:
+            text = text.replace(secret, "***")
+        else:  # a short one only as a word of its own: a password "p" must not eat every p of the message
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
+    return text
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def test_health_against_a_stopped_server(cli, outside_tmp: Path) -> None:
     stop_server(tmp_path / ".gtsd")
     r = cli("health", "--database-url", url, cwd=tmp_path)
     data = json.loads(r.stdout)
-    assert r.returncode == 3 and data["database"] == "disconnected" and data["status"] == "error"
+    assert r.returncode == 3 and data["database"] == "disconnected" and data["status"] == "unhealthy"
 
 
 async def test_connections_pane_shows_a_new_session(sample: Path, pg_url: str) -> None:

@@ -10,11 +10,14 @@ from typing import Any
 
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.conflicts import CheckReport, Finding, check_database, check_folder
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import load_folder
 from gtsd_tui.core.status import compute_status
-from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
 from gtsd_tui.services import gitutil
 from gtsd_tui.services.project import Project
+
+INPUT_ERRORS = ("nul-byte",)  # findings that make the folder unusable as it is: exit 2, like status
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -30,7 +33,11 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
     if not offline:
         rows, db_note = project.try_rows(start_embedded=False)
         if rows is not None:
-            report.findings += check_database(compute_status(folder, rows))
+            from gtsd_tui.services.invalid_index import invalid_indexes
+
+            status = compute_status(folder, rows)
+            report.findings += check_database(status)
+            report.findings += [i.finding() for i in invalid_indexes(project, folder, status)]
     if base:
         top = gitutil.work_tree(folder.path)
         if top is None:
@@ -51,24 +58,42 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
 
 def run(args: argparse.Namespace, project: Project) -> int:
     report, db_note = run_check(project, args.base, args.offline)
+    # A database that was configured but could not be read: the check is incomplete (exit 3, or 2
+    # for a malformed URL), said on stderr; --offline checks the folder alone.
+    db_error = project.db_error if project.settings.database_url and not args.offline else None
+    refusal = next((f for f in report.findings if f.code in INPUT_ERRORS), None)
     if args.json:
-        print_json(
-            {
-                "findings": [f.to_json() for f in report.findings],
-                "errors": len(report.errors),
-                "database": db_note or "checked",
-                "base": report.base_labels or None,
-            }
-        )
+        out = {
+            "findings": [f.to_json() for f in report.findings],
+            "errors": len(report.errors),
+            "database": db_note or "checked",
+            "base": report.base_labels or None,
+        }
+        if refusal is not None:
+            out.update(error=f"{project.folder_path / refusal.files[0]}:{refusal.message}", exit_code=EXIT_USAGE)
+        elif db_error is not None:
+            out.update(error=f"database not checked: {db_error}", exit_code=db_error.exit_code)
+        print_json(out)
     else:
         for f in report.findings:
             fix = f" (fix: {f.fix})" if f.fix else ""
-            print(f"{paint(f.severity, f.severity)} {f.code}: {', '.join(f.files)}: {f.message}{fix}")
+            print(f"{paint(f.severity, f.severity)} {f.code}: {shown(', '.join(f.files))}: {shown(f.message + fix)}")
         if report.base_labels:
             for tag, label in report.base_labels.items():
-                print(f"  {label:6} {tag}")
-        if db_note and db_note != "offline":
-            print(f"database not checked: {db_note}", file=sys.stderr)
+                print(f"  {label:6} {shown(tag)}")
+        if db_note and db_note != "offline" and db_error is None:
+            print(f"database not checked: {shown(db_note)}", file=sys.stderr)
         if not report.findings:
             print("no problems found")
+    if refusal is not None:
+        print(
+            f"gtsd-tui: {shown(str(project.folder_path / refusal.files[0]))}:{shown(refusal.message)}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if db_error is not None:
+        print(
+            f"gtsd-tui: database not checked: {shown(str(db_error))} (--offline checks the folder alone)",
+            file=sys.stderr,
+        )
+        return db_error.exit_code
     return EXIT_PROBLEMS if report.errors else EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from gtsd_tui.commands.output import confirmed
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -22,7 +23,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.local_guard import require_local
 
     if project.settings.database_url:
-        require_local(project.settings.database_url, allow=args.allow_db, force=args.force, what="forget")
+        require_local(
+            project.settings.database_url,
+            allow=args.allow_db,
+            force=args.force,
+            what="forget",
+            source=project.url_source,
+        )
     folder = project.load_folder()
     m = folder.by_tag(args.tag)
     if m is None or m.hash is None or m.when is None:
@@ -31,11 +38,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
     n = count_rows(project, m.hash, m.when)
     if n == 0:
-        print(f"{args.tag}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
+        print(f"{shown(args.tag)}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
         return EXIT_PROBLEMS
     ok = confirmed(args.yes, f"delete {n} row(s) of {args.tag} from {project.settings.table_label}?", "not forgotten")
     if not ok:
         return EXIT_PROBLEMS if ok is None else EXIT_OK
     delete_rows(project, m.hash, m.when)
-    print(f"forgot {args.tag} ({n} row(s)); the next migrate runs it again")
+    print(f"forgot {shown(args.tag)} ({n} row(s)); the next migrate runs it again")
     return EXIT_OK

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from gtsd_tui.errors import EXIT_DATABASE, EXIT_OK, GtsdError
+from gtsd_tui.errors import EXIT_DATABASE, EXIT_OK, GtsdError, InputError
 from gtsd_tui.services.project import Project
 
 
@@ -20,10 +20,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
     try:
         with project.connect(connect_timeout=3) as conn:
             conn.execute("SELECT 1")
-        out = {"status": "ok", "database": "connected", "timestamp": now}
+        out = {"status": "healthy", "database": "connected", "timestamp": now}
         code = EXIT_OK
+    except InputError:  # a malformed URL is the caller's mistake, not an unhealthy database
+        raise
     except GtsdError as exc:
-        out = {"status": "error", "database": "disconnected", "timestamp": now, "error": str(exc)}
+        out = {"status": "unhealthy", "database": "disconnected", "timestamp": now, "error": str(exc)}
         code = EXIT_DATABASE
     print(json.dumps(out))
     return code

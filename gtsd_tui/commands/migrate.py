@@ -6,17 +6,19 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gtsd_tui.commands.output import paint, print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
     from gtsd_tui.core.plan import ApplyPlan
-    from gtsd_tui.services.apply import ApplyEvent, ApplyResult, Canceller
+    from gtsd_tui.services.apply import ApplyEvent, Canceller
 
 PER_FILE, ALL = "per-file", "all"
+T = TypeVar("T")
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -35,18 +37,31 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="apply migrations drizzle-orm would skip (when <= newest created_at)",
     )
     p.add_argument(
+        "--allow-symlinks",
+        action="store_true",
+        help="run migration files that are symbolic links to files outside the folder",
+    )
+    p.add_argument(
         "--lock-timeout",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="PostgreSQL lock_timeout for migration statements (default 10, 0 = none)",
+        metavar="DURATION",
+        help="lock_timeout for migration statements: 200ms, 2s, 1min, bare number = seconds "
+        "(default GTSD_LOCK_TIMEOUT, else 10s; 0 = none)",
     )
     p.add_argument(
         "--statement-timeout",
-        type=float,
-        default=600.0,
-        metavar="S",
-        help="PostgreSQL statement_timeout (default 600, 0 = none)",
+        metavar="DURATION",
+        help="statement_timeout (default GTSD_STATEMENT_TIMEOUT, else 600s; 0 = none)",
+    )
+    p.add_argument(
+        "--retries",
+        metavar="N",
+        help="retry a migration rolled back on lock_timeout N times, with backoff and jitter "
+        "(default GTSD_LOCK_RETRIES, else 0); then exit 4 naming the blocker",
+    )
+    p.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="rehearse on a throwaway copy first (see rehearse); apply only if the rehearsal succeeded",
     )
     p.add_argument(
         "--wait",
@@ -74,23 +89,26 @@ class CliEvents:
         from gtsd_tui.services import apply as svc
 
         if isinstance(event, svc.PoolerDetected | svc.Note):
-            print(event.message, file=sys.stderr)
+            print(shown(event.message), file=sys.stderr)
         elif isinstance(event, svc.LockWaiting):
-            print(f"waiting for the migration lock held by {event.who} ({event.remaining:.0f}s left)", file=sys.stderr)
+            print(
+                f"waiting for the migration lock held by {shown(event.who)} ({event.remaining:.0f}s left)",
+                file=sys.stderr,
+            )
         elif isinstance(event, svc.PlanReady):
             for w in event.warnings:
-                print(f"warning: {w}", file=sys.stderr)
+                print(f"warning: {shown(w)}", file=sys.stderr)
             if not event.tags:
                 print("nothing to apply", file=self.out)
         elif isinstance(event, svc.StepStarted):
             if self.tty:
                 done = int(20 * event.index / max(event.total, 1))
                 bar = "#" * done + "-" * (20 - done)
-                self.out.write(f"\r[{bar}] {event.index}/{event.total} {event.tag}\x1b[K")
+                self.out.write(f"\r[{bar}] {event.index}/{event.total} {shown(event.tag)}\x1b[K")
                 self.out.flush()
         elif isinstance(event, svc.StepDone):
             mode = "" if event.transactional else " (autocommit)"
-            line = f"{paint('✓', 'applied', self.out)} {event.tag}{mode} {event.seconds * 1000:.0f} ms"
+            line = f"{paint('✓', 'applied', self.out)} {shown(event.tag)}{mode} {event.seconds * 1000:.0f} ms"
             self.out.write(("\r\x1b[K" if self.tty else "") + line + "\n")
             self.out.flush()
 
@@ -121,7 +139,7 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print("BEGIN;")
     for step in plan.steps:
         tx = step.transactional and plan.tx_mode != ALL
-        print(f"-- {step.migration.file}  when={step.migration.when}  hash={step.migration.hash}")
+        print(f"-- {shown(step.migration.file or '')}  when={step.migration.when}  hash={step.migration.hash}")
         if tx:
             print("BEGIN;")
         elif not step.transactional:
@@ -135,10 +153,10 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
     if plan.tx_mode == ALL and plan.steps:
         print("COMMIT;")
     for tag in plan.skipped:
-        print(f"-- not applied (after --to): {tag}")
+        print(f"-- not applied (after --to): {shown(tag)}")
 
 
-def _in_thread(work: Callable[[Canceller], ApplyResult]) -> ApplyResult:
+def in_thread(work: Callable[[Canceller], T]) -> T:
     """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
     from gtsd_tui.services.apply import new_canceller
 
@@ -163,28 +181,42 @@ def _in_thread(work: Callable[[Canceller], ApplyResult]) -> ApplyResult:
             canceller.cancel()
     if "error" in box:
         raise box["error"]
-    result: ApplyResult = box["result"]
+    result: T = box["result"]
     return result
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services import apply as svc
+    from gtsd_tui.services.safe_options import resolve
 
+    safety = resolve(
+        project.settings, lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout, retries=args.retries
+    )
     request = svc.ApplyRequest(
         to_tag=args.to,
         tx_mode=args.tx,
         allow_out_of_order=args.allow_out_of_order,
-        lock_timeout=args.lock_timeout,
-        statement_timeout=args.statement_timeout,
+        lock_timeout=safety.lock_timeout,
+        statement_timeout=safety.statement_timeout,
         wait=args.wait,
         pgbouncer=args.pgbouncer,
+        retries=safety.retries,
+        allow_symlinks=args.allow_symlinks,
     )
     events = CliEvents(args.json)
+    if args.rehearse and not args.dry_run:
+        from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
+
+        rehearsal = rehearse_and_report(args, project, request)
+        print_rehearsal(rehearsal, sys.stderr if args.json else sys.stdout)
+        if rehearsal.failure:
+            print(f"gtsd-tui: rehearsal failed, nothing applied: {rehearsal.failure.message}", file=sys.stderr)
+            return rehearsal.failure.exit_code
     if args.dry_run:
         xact_lock = svc.uses_xact_lock(project.resolve_url(), request, events)
         plan = svc.plan_only(project, request)
         for w in plan.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"warning: {shown(w)}", file=sys.stderr)
         if args.json:
             print_json(
                 {
@@ -200,16 +232,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
     try:
-        result = _in_thread(lambda c: svc.apply(project, request, events, c))
+        result = in_thread(lambda c: svc.apply(project, request, events, c))
     except GtsdError as exc:
         failure = svc.failure_of(exc)
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise
         for line in failure.details():
-            print(line, file=sys.stderr)
+            print(shown(line), file=sys.stderr)
         if args.json:
             print_json({"applied": [], "error": failure.as_json()})
-            print(f"gtsd-tui: {exc}", file=sys.stderr)
+            print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
             return exc.exit_code
         raise
     if args.json:

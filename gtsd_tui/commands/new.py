@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from gtsd_tui.commands.output import print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.folder_ops import create_migration
 from gtsd_tui.services.project import Project
@@ -22,5 +23,5 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.json:
         print_json(vars(made))
     else:
-        print(f"created {project.folder_path / made.file} (when {made.when}, {made.snapshot})")
+        print(f"created {shown(str(project.folder_path / made.file))} (when {made.when}, {shown(made.snapshot)})")
     return EXIT_OK

@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from gtsd_tui.core.display import json_safe, shown
 from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
 
 _COLORS = {APPLIED: "32", PENDING: "33", MODIFIED: "35", OUT_OF_ORDER: "31", "error": "31", "warning": "33"}
@@ -26,7 +27,7 @@ def paint(text: str, key: str, stream: Any = None) -> str:
 def print_json(obj: Any) -> None:
     """Indented for a person at a terminal; one compact line (C encoder, fast) for a pipe."""
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_safe(json.dumps(obj, indent=indent, ensure_ascii=False)) + "\n")
 
 
 def fmt_ms(ms: int | None) -> str:
@@ -43,6 +44,7 @@ def state_cell(st: MigrationStatus) -> str:
 
 
 def table(rows: list[list[str]], headers: list[str], colors: list[str] | None = None) -> str:
+    rows = [[shown(c) for c in r] for r in rows]
     widths = [len(h) for h in headers]
     for r in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
@@ -69,4 +71,4 @@ def blocked_text(b: dict[str, Any]) -> str:
     """One blocked session from ``stats``: who waits for which lock, on what, blocked by whom."""
     from gtsd_tui.services.stats_text import blocked_line
 
-    return blocked_line(b)
+    return blocked_line(b)  # control characters escaped there

@@ -7,9 +7,11 @@ import sys
 from typing import Any
 
 from gtsd_tui.commands.output import confirmed, paint, print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.renumber_text import clash_lines, plan_json, plan_lines, refusal
 from gtsd_tui.core.schema_findings import forks
-from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
 from gtsd_tui.services.project import Project
 
@@ -23,9 +25,19 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="also move applied / base migrations, and merge clashing snapshots"
     )
     p.add_argument("--offline", action="store_true", help="do not look at the database")
+    p.add_argument(
+        "--wait", type=float, default=10.0, metavar="S", help="wait up to S seconds for the folder lock (default 10)"
+    )
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    if args.wait < 0:
+        raise InputError(f"--wait {args.wait:g}: must be 0 or more seconds")
+    with folder_lock(project.folder_path, "gtsd-tui renumber", wait=args.wait):  # held for plan and commit
+        return _run(args, project)
+
+
+def _run(args: argparse.Namespace, project: Project) -> int:
     if project.load_folder(allow_empty=True).layout == "v1":
         from gtsd_tui.commands.renumber_v1 import run_v1
 
@@ -44,13 +56,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print("nothing to renumber: the folder is consistent")
         return EXIT_OK
     for line in plan_lines(plan, ctx.pinned_by, fork_list):
-        print(line)
+        print(shown(line))
     if plan.clashes:
         print(f"{paint('error', 'error')}: schema clashes:" if blocked else "clashes merged anyway (--force):")
         for line in clash_lines(plan):
-            print(f"  {line}")
+            print(f"  {shown(line)}")
     if blocked:
-        print(f"refused: {refusal(plan)}", file=sys.stderr)
+        print(f"refused: {shown(refusal(plan))}", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.dry_run:
         return EXIT_OK
@@ -59,7 +71,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         if ok is False:
             print("cancelled; nothing changed")
         return EXIT_PROBLEMS if ok is None else EXIT_OK
-    apply_renumber(project, plan)
+    apply_renumber(project, ctx)
     if args.json:
         print_json({"noop": False, "applied": True, **plan_json(plan, ctx.pinned_by, fork_list)})
     else:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.local_guard import require_local
 
     if project.settings.database_url:  # decided from the URL alone, before any connection
-        require_local(project.settings.database_url, allow=args.allow_db, force=args.force)
+        require_local(project.settings.database_url, allow=args.allow_db, force=args.force, source=project.url_source)
     seed = None
     if args.seed:
         try:

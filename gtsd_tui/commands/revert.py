@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from gtsd_tui.commands.output import print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, InputError
 from gtsd_tui.services.project import Project
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print_json({**vars(made), "todo": todos})
     else:
         print(
-            f"created {project.folder_path / made.file}: review it, then apply it with gtsd-tui migrate"
+            f"created {shown(str(project.folder_path / made.file))}: review it, then apply it with gtsd-tui migrate"
             + (f" ({todos} statement(s) need a hand-written reverse: see the TODO lines)" if todos else "")
         )
     return EXIT_OK

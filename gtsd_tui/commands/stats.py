@@ -8,6 +8,7 @@ from typing import Any
 
 from gtsd_tui.commands.output import blocked_text, print_json
 from gtsd_tui.core.advisor import Advice, read_pool_max
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 
@@ -41,12 +42,14 @@ def render(stats: Any, advice: Advice) -> str:
     lines += [f"blocked: {blocked_text(b)} ({_secs(b.get('waiting_s'))})" for b in stats.blocked]
     lines.append("by database / application / state:")
     lines += [
-        f"  {g['database'] or '-':20} {g['application'] or '-':24} {g['state']:28} {g['count']}" for g in stats.groups
+        f"  {shown(g['database'] or '-'):20} {shown(g['application'] or '-'):24} {g['state']:28} {g['count']}"
+        for g in stats.groups
     ]
     for ix in stats.indexes or []:
         flag = "  UNUSED" if not ix["idx_scan"] else ""
         lines.append(
-            f"  index {ix['schemaname']}.{ix['indexrelname']} on {ix['relname']}: scans {ix['idx_scan']}, "
+            f"  index {shown(ix['schemaname'])}.{shown(ix['indexrelname'])} on {shown(ix['relname'])}: "
+            f"scans {ix['idx_scan']}, "
             f"read {ix['idx_tup_read']}, fetched {ix['idx_tup_fetch']}, {ix['bytes']} bytes{flag}"
         )
     lines += advice.lines()

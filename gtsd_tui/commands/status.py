@@ -8,8 +8,10 @@ from typing import Any
 
 from gtsd_tui import __version__
 from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.status import APPLIED, StatusReport
+from gtsd_tui.core.preflight import link_warning, nul_error
+from gtsd_tui.core.status import APPLIED, MODIFIED, StatusReport
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.services.project import Project
 
@@ -55,6 +57,9 @@ def input_errors(folder: Folder) -> list[str]:
             "(drizzle-orm cannot parse it); showing both sides; fix with `gtsd-tui renumber`"
         )
     for m in folder.migrations:
+        nul = nul_error(folder, m)
+        if nul:
+            errors.append(nul)
         if m.digest and m.digest.utf8_error_at is not None:
             errors.append(
                 f"{folder.path / (m.file or '')}: not valid UTF-8 at byte {m.digest.utf8_error_at} "
@@ -64,12 +69,21 @@ def input_errors(folder: Folder) -> list[str]:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.services.accept import classify_item
+    from gtsd_tui.services.invalid_index import invalid_indexes
+
     folder = project.load_folder()
     report = project.status(folder)
     errors = input_errors(folder)
+    report.warnings += [link_warning(folder, f) for f in sorted(folder.links_outside)]
+    invalid = invalid_indexes(project, folder, report)
     if args.json:
         out = status_json(project, report)
         out["errors"] = errors
+        out["invalid_indexes"] = [i.as_json() for i in invalid]
+        for entry, item in zip(out["migrations"], report.items, strict=True):
+            if item.state == MODIFIED and item.row is not None:
+                entry["edit"] = classify_item(project, item).as_json()
         print_json(out)
     else:
         rows, colors = [], []
@@ -77,20 +91,29 @@ def run(args: argparse.Namespace, project: Project) -> int:
             h = s.migration.hash[:12] if s.migration.hash else "-"
             rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
             colors.append(s.state)
-        print(f"{project.folder_path}  ->  {project.masked_url}  ({project.settings.table_label})")
+        print(f"{shown(str(project.folder_path))}  ->  {shown(project.masked_url)}  ({project.settings.table_label})")
         print(table(rows, ["TAG", "STATE", "APPLIED AT", "HASH"], colors) if rows else "(no migrations)")
         for r in report.unknown_rows:
-            print(f"! unknown row id={r.id} created_at={r.created_at} hash={r.hash[:12]}: matches no migration")
+            print(f"! unknown row id={r.id} created_at={r.created_at} hash={shown(r.hash[:12])}: matches no migration")
+        for i in invalid:
+            print(f"! invalid-index {i.message()}")
+        for item in report.in_state(MODIFIED):
+            if item.row is not None:
+                edit = classify_item(project, item)
+                hint = " (gtsd-tui accept records it)" if edit.cosmetic else ""
+                print(f"≠ {shown(item.migration.tag)}: {edit.kind or edit.unknown} edit{hint}")
+                for line in edit.diff:
+                    print(f"    {line}")
         for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"warning: {shown(w)}", file=sys.stderr)
         counts: dict[str, int] = {}
         for s in report.items:
             counts[s.state] = counts.get(s.state, 0) + 1
         print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
     for e in errors:
-        print(f"gtsd-tui: {e}", file=sys.stderr)
+        print(f"gtsd-tui: {shown(e)}", file=sys.stderr)
     if errors:
         return EXIT_USAGE
-    if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows):
+    if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows or invalid):
         return EXIT_PROBLEMS
     return EXIT_OK

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gtsd_tui.core.folder import Folder
+from gtsd_tui.core.hashing import NUL_MESSAGE
+from gtsd_tui.core.preflight import when_problem
 from gtsd_tui.core.schema_findings import already_made, fork_findings, snapshot_findings
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, StatusReport
 
@@ -126,6 +128,7 @@ def check_folder(folder: Folder) -> list[Finding]:
                     "save the file without BOM",
                 )
             )
+    out += _input_findings(folder)
     out += _journal_order(folder)
     if folder.layout == "v0":
         out += _snapshots(folder)
@@ -155,6 +158,30 @@ def _refine_orphans(folder: Folder, found: list[Finding]) -> list[Finding]:
                 f"delete {f.files[0]}",
             )
         out.append(f)
+    return out
+
+
+def _input_findings(folder: Folder) -> list[Finding]:
+    """NUL bytes, a `when` drizzle-orm cannot record, links out of the folder (see core.preflight)."""
+    out: list[Finding] = []
+    for m in folder.migrations:
+        if m.digest and m.digest.nul_at:
+            line, col = m.digest.nul_at
+            out.append(Finding("nul-byte", ERROR, (m.file or "",), f"{line}:{col}: {NUL_MESSAGE}"))
+        if m.in_journal and m.when is not None and (why := when_problem(m.when)):
+            out.append(
+                Finding("when-range", ERROR, (f"{m.tag}.sql",), why, "give it a `when` in milliseconds (Date.now())")
+            )
+    for f, real in sorted(folder.links_outside.items()):
+        out.append(
+            Finding(
+                "symlink-outside",
+                WARNING,
+                (f,),
+                f"a symbolic link to {real}, outside the migrations folder; migrate refuses it",
+                "copy the file into the folder, or pass --allow-symlinks to migrate",
+            )
+        )
     return out
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from gtsd_tui.core.hashing import FileDigest, digest_file
 
 RACY_NS = 2_000_000_000
-_FORMAT = ("gtsd-digests", 1, sys.version_info[:2])
+_FORMAT = ("gtsd-digests", 2, sys.version_info[:2])
 
 
 def cache_dir() -> Path:
@@ -67,7 +67,14 @@ class DigestCache:
             return FileDigest(*hit[1])
         digest = digest_file(entry.path)
         if digest.size == st.st_size and max(st.st_mtime_ns, st.st_ctime_ns) < self.now_ns - RACY_NS:
-            fields = (digest.hash, digest.size, digest.utf8_error_at, digest.has_bom, digest.maybe_markers)
+            fields = (
+                digest.hash,
+                digest.size,
+                digest.utf8_error_at,
+                digest.has_bom,
+                digest.maybe_markers,
+                digest.nul_at,
+            )
             self.new[name] = (key, fields)
         return digest
 

@@ -18,7 +18,7 @@ from gtsd_tui.core.digest_cache import DigestCache
 from gtsd_tui.core.hashing import FileDigest, digest_file
 from gtsd_tui.core.journal import Journal, parse_journal
 from gtsd_tui.core.merge_markers import marker_lines
-from gtsd_tui.core.snapshots import Snapshot, parse_snapshot
+from gtsd_tui.core.snapshots import Snapshot, parse_snapshot, snapshot_prefix
 from gtsd_tui.errors import InputError
 
 MIGRATION_FILE = re.compile(r"^(\d+)_(.+)\.sql$")
@@ -67,6 +67,7 @@ class Folder:
     loaded_snapshots: list[Snapshot] | None = None  # read on first use (status does not need them)
     other_files: list[str] = field(default_factory=list)  # .sql files that are not migrations
     file_markers: dict[str, list[int]] = field(default_factory=dict)  # .sql files with git markers
+    links_outside: dict[str, str] = field(default_factory=dict)  # migration file -> real path outside the folder
     side_reader: SideReader | None = field(default=None, repr=False)
     v1_dirs: list[str] = field(default_factory=list)  # v1 migration folders next to a v0 journal
     loaded_last: dict[str, Any] | None = field(default=None, repr=False)  # last snapshot's body, once read
@@ -187,7 +188,22 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
     cache.save()
     folder = Folder(root, "v0", migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
     folder.file_markers = _sql_markers(folder)
+    linked = [m.file for m in migrations if m.file and dir_entries[m.file].is_symlink()]
+    folder.links_outside = _outside(root, linked)
     return folder
+
+
+def _outside(root: Path, files: list[str]) -> dict[str, str]:
+    """Those of ``files`` (symbolic links, or inside linked folders) whose real path leaves ``root``."""
+    if not files:
+        return {}
+    top = os.path.realpath(root)
+    out = {}
+    for f in files:
+        real = os.path.realpath(root / f)
+        if os.path.commonpath([top, real]) != top:
+            out[f] = real
+    return out
 
 
 def _load_snapshots(meta: Path, side_reader: SideReader | None) -> list[Snapshot]:
@@ -198,8 +214,19 @@ def _load_snapshots(meta: Path, side_reader: SideReader | None) -> list[Snapshot
     for name in sorted(os.listdir(meta)):
         if name.startswith(("_", ".")) or not name.endswith(".json"):
             continue
-        out.extend(parse_snapshot(name, _conflict_text(os.path.join(base, name), side_reader)))
+        out.extend(_snapshot_file(name, os.path.join(base, name), side_reader))
     return out
+
+
+def _snapshot_file(name: str, path: str, side_reader: SideReader | None) -> list[Snapshot]:
+    """The snapshot(s) in a file; an unreadable or non-UTF-8 file is a snapshot with an error (a finding
+    of ``check``), not the end of the command."""
+    try:
+        text = _conflict_text(path, side_reader)
+    except InputError as exc:
+        why = str(exc).split(": ", 1)[-1]
+        return [Snapshot(name, snapshot_prefix(name), None, None, None, None, why)]
+    return parse_snapshot(name, text)
 
 
 def _sql_markers(folder: Folder) -> dict[str, list[int]]:
@@ -248,6 +275,8 @@ def _load_v1(root: Path, names: list[str]) -> Folder:
     for d in dirs:
         snap = root / d / "snapshot.json"
         if snap.is_file():
-            snaps.extend(parse_snapshot(f"{d}/snapshot.json", _read_text(snap)))
+            snaps.extend(_snapshot_file(f"{d}/snapshot.json", str(snap), None))
     other = [n for n in names if n.endswith(".sql")]
-    return Folder(root, "v1", migrations, None, snaps, other)
+    folder = Folder(root, "v1", migrations, None, snaps, other)
+    folder.links_outside = _outside(root, [m.file for m in migrations if m.file])
+    return folder

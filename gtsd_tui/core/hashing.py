@@ -36,6 +36,24 @@ class FileDigest:
     utf8_error_at: int | None  # byte offset of the first invalid UTF-8 sequence, if any
     has_bom: bool
     maybe_markers: bool = False  # holds "<<<<<<<": look closer for git conflict markers
+    nul_at: tuple[int, int] | None = None  # (line, column) of the first NUL byte, if any
+
+
+NUL_MESSAGE = (
+    "NUL byte: PostgreSQL ends the query text there, so drizzle-orm would run only what comes before it "
+    "and record the whole file's hash; remove it"
+)
+
+
+def byte_line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
+
+def nul_position(raw: bytes) -> tuple[int, int] | None:
+    at = raw.find(b"\0")
+    return None if at < 0 else byte_line_col(raw, at)
 
 
 _WINDOW = 4 << 20
@@ -70,7 +88,7 @@ def digest_bytes(raw: bytes) -> FileDigest:
         value = hashlib.sha256(raw).hexdigest()
     else:
         value = hashlib.sha256(drizzle_text(raw).encode("utf-8")).hexdigest()
-    return FileDigest(value, len(raw), error_at, raw.startswith(BOM), _has_markers(raw))
+    return FileDigest(value, len(raw), error_at, raw.startswith(BOM), _has_markers(raw), nul_position(raw))
 
 
 def digest_file(path: str) -> FileDigest:

@@ -93,6 +93,8 @@ def _load_obj(text: str, where: str) -> dict[str, Any]:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{where}: invalid JSON: nested too deeply to be a drizzle journal") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("entries"), list):
         raise InputError(f"{where}: not a drizzle journal (no 'entries' list)")
     return obj

@@ -64,8 +64,12 @@ def build_plan(
     to_tag: str | None = None,
     allow_out_of_order: bool = False,
     read: bool = True,
+    cache: dict[tuple[str, str | None], Step] | None = None,
 ) -> ApplyPlan:
-    """Raise PlanRefused (nothing run) or return the steps; ``read=False`` skips reading files."""
+    """Raise PlanRefused (nothing run) or return the steps; ``read=False`` skips reading files.
+
+    ``cache`` keeps the steps of an earlier plan of the same folder (keyed by tag and hash), so a plan
+    made again under the lock does not read and parse the same files twice."""
     if folder.journal and folder.journal.conflicted:
         raise PlanRefused(
             f"{folder.journal_path}:{folder.journal.conflict_lines[0]}: git conflict markers; "
@@ -102,11 +106,22 @@ def build_plan(
         from gtsd_tui.core.v1_check import refuse_v1
 
         warnings += refuse_v1(folder, report, [s.migration for s in todo])
-    steps = [step_for(folder, s.migration, tx_mode) if read else Step(s.migration, "", [], True) for s in todo]
+    steps = [
+        _cached_step(folder, s.migration, tx_mode, cache) if read else Step(s.migration, "", [], True) for s in todo
+    ]
     if folder.layout == "v1":
         for step in steps:
             step.name = step.migration.tag
     return ApplyPlan(steps, tx_mode, warnings, skipped, report.upgrade)
+
+
+def _cached_step(folder: Folder, m: Migration, tx_mode: str, cache: dict[tuple[str, str | None], Step] | None) -> Step:
+    if cache is None:
+        return step_for(folder, m, tx_mode)
+    key = (m.tag, m.hash)
+    if key not in cache:
+        cache[key] = step_for(folder, m, tx_mode)
+    return cache[key]
 
 
 def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:

@@ -100,6 +100,8 @@ def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"invalid JSON at line {exc.lineno}"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
     if not isinstance(data, dict):
         return "not a JSON object"
     return data.get("id"), data.get("prevId"), data.get("version"), data.get("dialect")

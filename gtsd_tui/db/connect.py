@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import psycopg
 
-from gtsd_tui.config import mask_url, parse_target
-from gtsd_tui.errors import DatabaseError
+from gtsd_tui.config import mask_url, parse_target, scrub
+from gtsd_tui.errors import DatabaseError, InputError
 
 APP_NAME = "gtsd-tui"
 
 
+def first_line(url: str | None, exc: BaseException) -> str:
+    """The first line of a driver's message, with the URL's passwords removed (libpq echoes the
+    malformed part of a URL, password included)."""
+    text = str(exc).strip()
+    return scrub(text.splitlines()[0] if text else type(exc).__name__, url)
+
+
 def describe_error(url: str, exc: BaseException) -> str:
     """One line for a failed connection: the masked URL and the server's first line."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    first = first.replace("connection failed: ", "")
+    first = first_line(url, exc).replace("connection failed: ", "")
     return f"cannot connect to {mask_url(url)}: {first}"
+
+
+def parse_conninfo(url: str, source: str = "the database URL") -> dict[str, str]:
+    """The URL or key=value string as libpq parses it (no defaults, no network); a malformed one is
+    an input error (exit 2) whose message never shows the password."""
+    try:
+        return {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(url).items() if v is not None}
+    except psycopg.Error as exc:
+        raise InputError(f"{source} {mask_url(url)} is malformed: {first_line(url, exc)}") from None
+
+
+def child_conninfo(url: str) -> tuple[str, dict[str, str]]:
+    """For pg_dump / psql: the connection string without its password, and an environment carrying
+    the password as ``PGPASSWORD`` (a child's argv is visible in ``ps`` to every local user)."""
+    params = parse_conninfo(url)
+    password = params.pop("password", None)
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return psycopg.conninfo.make_conninfo(**params), env
 
 
 def connect(

@@ -5,21 +5,44 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import psycopg
 from psycopg import pq, sql
 
+from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.errorpos import Location, ServerError, locate
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.status import HistoryRow
+from gtsd_tui.core.stmt_split import statement_chunks, statement_start
 from gtsd_tui.db import lock
-from gtsd_tui.db.connect import connect
+from gtsd_tui.db.connect import connect, first_line
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
+from gtsd_tui.db.resume import resume_concurrent_index, with_retries
 from gtsd_tui.db.upgrade import upgrade_if_needed
 from gtsd_tui.errors import DatabaseError
+
+
+class StatementObserver(Protocol):
+    """Told about every statement when a rehearsal asks the runner to go statement by statement.
+
+    ``probe`` gives a query sent in the same round trip right after a statement of a transactional
+    migration (inside its transaction; skipped when the statement fails); ``after`` gets its row.
+    """
+
+    def probe(self, conn: psycopg.Connection[Any], step: Step, stmt: Chunk) -> str | None: ...
+    def after(
+        self,
+        conn: psycopg.Connection[Any],
+        step: Step,
+        stmt: Chunk,
+        seconds: float,
+        error: ServerError | None,
+        row: list[str | None] | None,
+    ) -> None: ...
 
 
 class Events(Protocol):
@@ -63,6 +86,8 @@ class RunOptions:
     statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
     wait_timeout: float = 60.0  # how long to wait for another migrator's lock
     xact_lock: bool = False  # transaction-scoped lock per migration (PgBouncer transaction pooling)
+    retries: int = 0  # times a migration is retried after lock_not_available (rolled back in between)
+    observer: StatementObserver | None = None  # set: run statement by statement, telling it around each
 
 
 class Canceller:
@@ -119,7 +144,7 @@ def _server_error(exc: psycopg.Error) -> ServerError:
 
 def _session_settings(conn: psycopg.Connection[Any], opts: RunOptions) -> None:
     for name, seconds in (("lock_timeout", opts.lock_timeout), ("statement_timeout", opts.statement_timeout)):
-        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(f"{int(seconds * 1000)}ms")))
+        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(pg_duration(seconds))))
 
 
 def run(
@@ -167,18 +192,19 @@ def run(
                 if opts.xact_lock and not step.transactional:
                     events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
                 if step.transactional and not opts.xact_lock:
-                    _execute_in_transaction(conn, folder, step, opts)
+                    with_retries(conn, step, opts, events, partial(_execute_in_transaction, conn, folder, step, opts))
                 elif step.transactional:
-                    with conn.transaction():
-                        if not _xact_lock_and_recheck(conn, key, step, opts, events):
-                            continue
-                        _execute(conn, folder, step, opts)
+                    in_xact = partial(_in_xact_lock, conn, folder, key, step, opts, events)
+                    if not with_retries(conn, step, opts, events, in_xact):
+                        continue
                 else:
                     _execute(conn, folder, step, opts)
                 took = time.perf_counter() - t0
                 result.applied.append((step.migration.tag, took))
                 events.step_done(step, took)
         return result
+    except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
+        raise DatabaseError(f"connection to the database lost: {first_line(url, exc)}") from None
     finally:
         try:
             if not opts.xact_lock and not conn.closed:
@@ -186,6 +212,17 @@ def run(
         except psycopg.Error:
             pass
         conn.close()
+
+
+def _in_xact_lock(
+    conn: psycopg.Connection[Any], folder: Folder, key: int, step: Step, opts: RunOptions, events: Events
+) -> bool:
+    """One migration in its own transaction under a transaction-scoped lock; False if applied meanwhile."""
+    with conn.transaction():
+        if not _xact_lock_and_recheck(conn, key, step, opts, events):
+            return False
+        _execute(conn, folder, step, opts)
+    return True
 
 
 def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions, *, v1: bool) -> None:
@@ -256,7 +293,20 @@ _FIELDS = {
 def _exec_simple(conn: psycopg.Connection[Any], text: str) -> ServerError | None:
     """One chunk through libpq's PQexec: the simple query protocol, as drizzle-orm sends it, with
     none of the per-call cursor machinery (this is the hot loop of an apply)."""
+    return _error_of(conn.pgconn.exec_(text.encode("utf-8")))
+
+
+def _exec_row(conn: psycopg.Connection[Any], text: str) -> tuple[ServerError | None, list[str | None] | None]:
+    """Like :func:`_exec_simple`, also returning the first row of the last statement's result (as text)."""
     res = conn.pgconn.exec_(text.encode("utf-8"))
+    err = _error_of(res)
+    if err is not None or res.ntuples < 1:
+        return err, None
+    values = [res.get_value(0, i) for i in range(res.nfields)]
+    return None, [v.decode("utf-8") if v is not None else None for v in values]
+
+
+def _error_of(res: Any) -> ServerError | None:
     if res.status != pq.ExecStatus.FATAL_ERROR:
         return None
     f = {
@@ -285,14 +335,22 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
     insert and COMMIT sent together (if the insert fails, COMMIT is never reached and we roll back)."""
     _exec_ok(conn, "BEGIN")
     try:
-        _chunks(conn, folder, step)
+        _chunks(conn, folder, step, opts)
         h, when = step.row
         insert = insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn)
         _exec_ok(conn, insert + "; COMMIT")
     except BaseException:
-        if conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-            conn.pgconn.exec_(b"ROLLBACK")
+        _rollback_quietly(conn)  # on a dead connection the ROLLBACK fails too: the first error is the one to tell
         raise
+
+
+def _rollback_quietly(conn: psycopg.Connection[Any]) -> None:
+    status = conn.pgconn.transaction_status
+    if status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
+        try:
+            conn.pgconn.exec_(b"ROLLBACK")
+        except psycopg.Error:
+            pass
 
 
 def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:
@@ -301,21 +359,40 @@ def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:
         raise DatabaseError(f"{query.split(';')[0][:60]}: {err.sqlstate}: {err.message}")
 
 
-def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step) -> None:
+def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
+    observer = opts.observer
     for chunk in step.chunks:
+        if not step.transactional and not resume_concurrent_index(conn, chunk):
+            continue  # built by an earlier, interrupted run of this migration
+        for stmt in statement_chunks(chunk) if observer else [chunk]:
+            _statement(conn, folder, step, stmt, observer)
+
+
+def _statement(
+    conn: psycopg.Connection[Any], folder: Folder, step: Step, chunk: Chunk, observer: StatementObserver | None
+) -> None:
+    if observer is None:
         err = _exec_simple(conn, chunk.text)
-        if err is not None:
-            raise MigrationFailed(
-                step=step,
-                chunk=chunk,
-                error=err,
-                location=locate(step.text, chunk, err),
-                path=str(folder.path / (step.migration.file or "")),
-            ) from None
+    else:
+        probe = observer.probe(conn, step, chunk) if step.transactional else None
+        t0 = time.perf_counter()
+        if probe is None:
+            err, row = _exec_simple(conn, chunk.text), None
+        else:  # a line break first: the statement may end in a -- comment
+            err, row = _exec_row(conn, f"{chunk.text}\n;\n{probe}")
+        observer.after(conn, step, chunk, time.perf_counter() - t0, err, row)
+    if err is not None:
+        raise MigrationFailed(
+            step=step,
+            chunk=chunk,
+            error=err,
+            location=locate(step.text, chunk, err) or statement_start(step.text, chunk),
+            path=str(folder.path / (step.migration.file or "")),
+        ) from None
 
 
 def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
     """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction)."""
-    _chunks(conn, folder, step)
+    _chunks(conn, folder, step, opts)
     h, when = step.row
     conn.execute(insert_row_sql(opts.schema, opts.table, step.name), (h, when, step.name) if step.name else (h, when))

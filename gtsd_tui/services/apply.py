@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
     from gtsd_tui.core.status import HistoryRow
     from gtsd_tui.db.lock import Holder
     from gtsd_tui.db.runner import Canceller as Canceller  # re-exported: commands name it through services
+    from gtsd_tui.db.runner import StatementObserver
 
 PER_FILE, ALL = "per-file", "all"
 
@@ -34,6 +35,8 @@ class ApplyRequest:
     statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
     wait: float = 60.0  # how long to wait for another migrator's lock
     pgbouncer: str = "auto"  # auto (detect), yes, no
+    retries: int = 0  # a migration whose lock_timeout expired is rolled back and retried this many times
+    allow_symlinks: bool = False  # run migration files that link to files outside the folder
 
 
 # ---- typed progress events ---------------------------------------------------------------------
@@ -217,8 +220,14 @@ class _Relay:
 
 
 def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Callable[[list[HistoryRow]], ApplyPlan]:
+    """The plan maker the runner calls with the rows it read under the lock; refuses first what the folder
+    must never run (missing files, NUL bytes, ``when`` out of range, links out of the folder, unknown --to)."""
     from gtsd_tui.core.plan import build_plan
+    from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.core.status import compute_status
+
+    require_applicable(folder, to_tag=request.to_tag, allow_symlinks=request.allow_symlinks)
+    cache: dict[tuple[str, str | None], Step] = {}  # a second plan (under the lock) reuses the parsed steps
 
     def make_plan(rows: list[HistoryRow]) -> ApplyPlan:
         return build_plan(
@@ -228,6 +237,7 @@ def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Cal
             to_tag=request.to_tag,
             allow_out_of_order=request.allow_out_of_order,
             read=read,
+            cache=cache,
         )
 
     return make_plan
@@ -288,8 +298,14 @@ def apply(
     request: ApplyRequest,
     listen: Listener = ignore,
     canceller: Canceller | None = None,
+    *,
+    url: str | None = None,
+    observer: StatementObserver | None = None,
 ) -> ApplyResult:
     """Load the folder, detect a pooler, lock, plan from the rows read under the lock, run.
+
+    A rehearsal passes the clone's ``url`` and an ``observer``: the same plan, transactions and
+    non-transactional handling, run statement by statement with the observer told around each.
 
     Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
@@ -297,11 +313,22 @@ def apply(
     from gtsd_tui.db.runner import RunOptions, run
 
     folder = project.load_folder(refresh=True)
-    url = project.resolve_url()
+    make_plan = _planner(folder, request)  # the folder's refusals come before any connection
+    url = url or project.resolve_url()
     xact_lock = uses_xact_lock(url, request, listen)
     s = project.settings
-    opts = RunOptions(s.schema, s.table, request.lock_timeout, request.statement_timeout, request.wait, xact_lock)
+    opts = RunOptions(
+        s.schema,
+        s.table,
+        request.lock_timeout,
+        request.statement_timeout,
+        request.wait,
+        xact_lock,
+        request.retries,
+        observer,
+    )
+    make_plan(project.read_rows())  # every refusal of the plan comes before the first statement (DDL included)
     relay = _Relay(listen, xact_lock)
-    result = run(url, folder, _planner(folder, request), opts, relay, canceller)
+    result = run(url, folder, make_plan, opts, relay, canceller)
     plan = result.plan
     return ApplyResult(tuple(result.applied), plan.tx_mode, tuple(plan.skipped), tuple(plan.warnings), xact_lock)

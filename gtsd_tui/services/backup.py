@@ -7,14 +7,22 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from gtsd_tui.config import mask_url
+from gtsd_tui.config import mask_url, scrub
 from gtsd_tui.errors import DatabaseError, GtsdError
 
 
 def tool(name: str, url: str | None = None) -> str:
-    """pg_dump / psql from the embedded server's binaries (of the server's major if older), else PATH."""
+    """pg_dump / psql from ``$GTSD_PG_BINDIR``, else the embedded server's binaries (of the server's
+    major if older), else PATH."""
+    import os
+
     from gtsd_tui.db.pg_binaries import client_bindir
 
+    chosen = os.environ.get("GTSD_PG_BINDIR")
+    if chosen:
+        if not (Path(chosen) / name).exists():
+            raise GtsdError(f"GTSD_PG_BINDIR={chosen}: no {name} there")
+        return str(Path(chosen) / name)
     bindir = client_bindir(url)
     if bindir and (bindir / name).exists():
         return str(bindir / name)
@@ -27,10 +35,13 @@ def tool(name: str, url: str | None = None) -> str:
 def dump(url: str, file: str | None, directory: Path | None = None) -> Path:
     name = file or dt.datetime.now().strftime("backup_%Y%m%d_%H%M%S.sql")
     path = Path(name) if directory is None else directory / name
-    cmd = [tool("pg_dump", url), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", url]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    from gtsd_tui.db.connect import child_conninfo
+
+    conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv
+    cmd = [tool("pg_dump", url), "--clean", "--if-exists", "--no-owner", "--file", str(path), "--dbname", conninfo]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         path.unlink(missing_ok=True)
-        last = (r.stderr.strip().splitlines() or ["failed"])[-1].replace(url, mask_url(url))
+        last = scrub((r.stderr.strip().splitlines() or ["failed"])[-1], url)
         raise DatabaseError(f"pg_dump of {mask_url(url)}: {last}")
     return path

@@ -23,12 +23,12 @@ from gtsd_tui.services.project import Project
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
-    from gtsd_tui.core.renumber import RenumberPlan
     from gtsd_tui.core.schema_findings import Fork
     from gtsd_tui.db.runner import Canceller
     from gtsd_tui.db.stats import StatsCollector
     from gtsd_tui.services.apply import ApplyResult, Listener
     from gtsd_tui.services.folder_ops import RenumberContext
+    from gtsd_tui.services.rehearse import Rehearsal
 
 
 @dataclass
@@ -90,7 +90,8 @@ class ConsoleService(Protocol):
     def preview(self, folder: Folder, tag: str) -> Preview: ...
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]: ...
     def plan_text(self, to_tag: str | None) -> str: ...
-    def apply(self, to_tag: str | None, listen: Listener) -> ApplyResult: ...
+    def apply(self, to_tag: str | None, listen: Listener, safe: bool = False) -> ApplyResult: ...
+    def rehearse(self, to_tag: str | None, listen: Callable[[object], None]) -> Rehearsal: ...
     def cancel_apply(self) -> None: ...
     def stats(self, *, indexes: bool, instances: int) -> LiveStats: ...
     def signal(self, pid: int, *, terminate: bool) -> bool: ...
@@ -101,7 +102,7 @@ class ConsoleService(Protocol):
     def create(self, name: str) -> str: ...
     def renumber_plan(self) -> RenumberContext: ...
     def renumber_forks(self) -> list[Fork]: ...
-    def apply_renumber(self, plan: RenumberPlan) -> None: ...
+    def apply_renumber(self, context: RenumberContext) -> None: ...
     def close(self) -> None: ...
 
 
@@ -223,13 +224,33 @@ class ConsoleBackend:
         )
         return f"{tag}  (modified: applied version from {commit[:10]} vs file)", list(diff)
 
-    def apply(self, to_tag: str | None, listen: Listener) -> ApplyResult:
-        """Through the one apply use case (PgBouncer detection, lock, typed events); cancel_apply stops it."""
+    def apply(self, to_tag: str | None, listen: Listener, safe: bool = False) -> ApplyResult:
+        """Through the one apply use case (PgBouncer detection, lock, typed events); cancel_apply stops it.
+        ``safe``: the careful lock_timeout, statement_timeout and retries (apply from the Review screen)."""
         from gtsd_tui.services.apply import ApplyRequest, apply, new_canceller
+
+        request = ApplyRequest(to_tag=to_tag)
+        if safe:
+            from gtsd_tui.services.safe_options import resolve
+
+            o = resolve(self.project.settings, safe=True)
+            request = ApplyRequest(
+                to_tag=to_tag, lock_timeout=o.lock_timeout, statement_timeout=o.statement_timeout, retries=o.retries
+            )
+        self._canceller = new_canceller()
+        try:
+            return apply(self.project, request, listen, self._canceller)
+        finally:
+            self._canceller = None
+
+    def rehearse(self, to_tag: str | None, listen: Callable[[object], None]) -> Rehearsal:
+        """The Review screen's rehearsal (services/rehearse.py) up to ``to_tag``; cancel_apply stops it."""
+        from gtsd_tui.services.apply import ApplyRequest, new_canceller
+        from gtsd_tui.services.rehearse import rehearse
 
         self._canceller = new_canceller()
         try:
-            return apply(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
+            return rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
         finally:
             self._canceller = None
 
@@ -326,11 +347,10 @@ class ConsoleBackend:
             pool.close()
 
     def reset_target(self) -> tuple[str, bool]:
-        """(database name, is it on a local server) for the reset dialog; decided from the URL alone."""
-        from gtsd_tui.config import is_local_host, parse_target
+        """(database name, is it on a local server) for the reset dialog; decided without connecting."""
+        from gtsd_tui.services.local_guard import local_target
 
-        t = parse_target(self.project.resolve_url())
-        return t.dbname, is_local_host(t.host)
+        return local_target(self.project.resolve_url())
 
     def backup(self) -> str:
         from gtsd_tui.services.backup import dump
@@ -354,7 +374,8 @@ class ConsoleBackend:
 
         return forks(self.project.load_folder())
 
-    def apply_renumber(self, plan: RenumberPlan) -> None:
+    def apply_renumber(self, context: RenumberContext) -> None:
+        """The plan's context: a folder changed since the plan was made is refused (stale-plan check)."""
         from gtsd_tui.services.folder_ops import apply_renumber
 
-        apply_renumber(self.project, plan)
+        apply_renumber(self.project, context)

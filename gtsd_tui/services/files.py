@@ -25,7 +25,7 @@ class Preview:
     lines: Sequence[str]
     chunk_lines: list[int]  # 1-based lines where a chunk starts
     notes: list[str]
-    marks: dict[int, str] = field(default_factory=dict)  # line -> severity ("error" / "warning")
+    marks: dict[int, str] = field(default_factory=dict)  # line -> "severity rule: message" (core.lint.line_marks)
     findings: list[tuple[int, str, str]] = field(default_factory=list)  # (line, severity, "rule: message")
     error_line: int | None = None
 
@@ -69,15 +69,12 @@ def preview_of(project: Project, folder: Folder, tag: str) -> Preview:
         return Preview(tag, str(path), LazyLines(raw), [], [f"{mb:.1f} MB: chunk marks and plan notes skipped"])
     text = raw.decode("utf-8", "replace")
     chunks = split_chunks(text)
-    from gtsd_tui.core.lint import hand_written_tags, lint_text
+    from gtsd_tui.core.lint import hand_written_tags, line_marks, lint_text
 
     found = lint_text(str(path), text, hand_written=m.tag in hand_written_tags(folder))
     notes = _plan_notes(project, folder, m, text)
     listed = [(f.line, f.severity, f"{f.rule}: {f.message}") for f in found]
-    marks: dict[int, str] = {}
-    for f in found:  # an error on a line outranks a warning there
-        if f.severity == "error" or f.line not in marks:
-            marks[f.line] = f.severity
+    marks = line_marks(found)  # line -> "severity rule: message"; an error on a line outranks a warning
     return Preview(tag, str(path), text.split("\n"), [c.line for c in chunks], notes, marks, listed)
 
 

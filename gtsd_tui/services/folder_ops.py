@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
@@ -15,6 +16,7 @@ from gtsd_tui.core.snapshots import custom_snapshot
 from gtsd_tui.core.status import APPLIED, MODIFIED
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import gitutil, renumber_log
+from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.project import Project
 
 
@@ -23,6 +25,22 @@ class RenumberContext:
     plan: RenumberPlan
     pinned_by: str  # "database", "base", "database and base", "journal order"
     db_note: str | None
+    fingerprint: tuple[tuple[str, int, int, int], ...] = ()  # the folder the plan was made from
+
+
+def fingerprint(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """Name, size, mtime and inode of every file in the folder and meta/: what a plan was made from."""
+    out = []
+    for d in (folder, folder / "meta"):
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    if e.is_file(follow_symlinks=False):
+                        st = e.stat(follow_symlinks=False)
+                        out.append((os.path.relpath(e.path, folder), st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            continue
+    return tuple(sorted(out))
 
 
 def now_ms() -> int:
@@ -53,19 +71,18 @@ def prepare_renumber(
         pinned = (pinned or set()) | gitutil.base_tags(top, base, folder.path)
         sources.append("base")
     plan = plan_renumber(folder, pinned=pinned, db_mark=mark, now_ms=now_ms(), force=force)
-    return RenumberContext(plan, " and ".join(sources) or "journal order", note)
+    return RenumberContext(plan, " and ".join(sources) or "journal order", note, fingerprint(folder.path))
 
 
-def apply_renumber(project: Project, plan: RenumberPlan) -> None:
+def apply_renumber(project: Project, ctx: RenumberContext | RenumberPlan, *, wait: float = 10.0) -> None:
+    """Commit a plan under the folder lock, refusing when the folder changed since it was made."""
     folder = project.folder_path
-    top = gitutil.work_tree(folder)
-    after = None
-    if top is not None:
-
-        def after(renames: list[Any], written: list[Any]) -> None:
-            gitutil.record_renames(top, renames, written)
-
-    renumber_log.commit(folder, moves=plan.sql_moves, writes=plan.writes, deletes=plan.deletes, after=after)
+    plan = ctx.plan if isinstance(ctx, RenumberContext) else ctx
+    with folder_lock(folder, "gtsd-tui renumber", wait=wait):
+        if isinstance(ctx, RenumberContext) and ctx.fingerprint and fingerprint(folder) != ctx.fingerprint:
+            raise InputError(f"{folder}: changed since the renumber plan was made; nothing written, plan again")
+        top = gitutil.work_tree(folder)
+        renumber_log.commit(folder, moves=plan.sql_moves, writes=plan.writes, deletes=plan.deletes, git_top=top)
     project.load_folder(refresh=True)
 
 
@@ -82,6 +99,11 @@ class NewMigration:
 
 def create_migration(project: Project, name: str, description: str | None = None, body: str = "") -> NewMigration:
     """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it."""
+    with folder_lock(project.folder_path, "gtsd-tui new"):
+        return _create_migration(project, name, description, body)
+
+
+def _create_migration(project: Project, name: str, description: str | None, body: str) -> NewMigration:
     folder = project.load_folder(allow_empty=True, refresh=True)
     _refuse_inconsistent(folder)
     suffix = _NAME.sub("_", name.strip().lower()).strip("_")
@@ -114,7 +136,7 @@ def create_migration(project: Project, name: str, description: str | None = None
         snap_name: dumps_json(snapshot).encode(),
     }
     (folder.path / "meta").mkdir(parents=True, exist_ok=True)
-    renumber_log.commit(folder.path, moves=[], writes=writes, deletes=[], after=None)
+    renumber_log.commit(folder.path, moves=[], writes=writes, deletes=[])
     project.load_folder(refresh=True)
     return NewMigration(tag, f"{tag}.sql", when, snap_name)
 

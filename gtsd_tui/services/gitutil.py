@@ -46,16 +46,15 @@ def tracked(top: Path, paths: list[Path]) -> set[Path]:
     return {(top / line).resolve() for line in out.stdout.splitlines() if line}
 
 
-def record_renames(top: Path, renames: list[tuple[Path, Path]], written: list[Path]) -> None:
-    """Tell the index about renames already done on disk (what ``git mv`` does) and written files."""
-    olds = tracked(top, [old for old, _ in renames])
-    gone = [str(old.resolve().relative_to(top.resolve())) for old, _ in renames if old.resolve() in olds]
-    added = [new for old, new in renames if old.resolve() in olds] + written
-    if gone:
-        _git(top, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *gone)
-    rel_added = [str(p.resolve().relative_to(top.resolve())) for p in added if p.exists()]
-    if rel_added:
-        _git(top, "add", "--", *rel_added)
+def stage_paths(top: Path, remove: list[str], add: list[str]) -> None:
+    """Update the index for changes already made on disk (what ``git mv`` / ``git add`` do); idempotent.
+
+    Paths are relative to ``top``; ``add`` paths that do not exist are skipped."""
+    if remove:
+        _git(top, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *remove)
+    present = [a for a in add if (top / a).exists()]
+    if present:
+        _git(top, "add", "--", *present)
 
 
 def base_tags(top: Path, ref: str, folder: Path) -> set[str]:

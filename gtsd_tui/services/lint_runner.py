@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 
+from gtsd_tui.core.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
 from gtsd_tui.errors import InputError
@@ -40,6 +41,9 @@ def load_settings(config: Path | None, *starts: Path) -> Settings:
 
 
 def decode(path: str, raw: bytes) -> str:
+    nul = nul_position(raw)
+    if nul is not None:  # PostgreSQL would end the text there: refused, as by status, check and migrate
+        raise InputError(f"{path}:{nul[0]}:{nul[1]}: {NUL_MESSAGE}")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -72,11 +72,11 @@ def create_migration_v1(folder: Folder, suffix: str, description: str | None, bo
         f"{tag}/migration.sql": sql.encode(),
         f"{tag}/snapshot.json": json.dumps(snapshot, indent=2, ensure_ascii=False).encode(),
     }
-    renumber_log.commit(folder.path, moves=[], writes=writes, deletes=[], after=None)
+    renumber_log.commit(folder.path, moves=[], writes=writes, deletes=[])
     return NewMigration(tag, f"{tag}/migration.sql", when // 1000 * 1000, f"{tag}/snapshot.json")
 
 
 def apply_reparent(project: Any, plan: Any) -> None:
     """Write the re-parented snapshots as one recoverable change (renumber's intent log)."""
-    renumber_log.commit(project.folder_path, moves=[], writes=plan.writes, deletes=[], after=None)
+    renumber_log.commit(project.folder_path, moves=[], writes=plan.writes, deletes=[])
     project.load_folder(refresh=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gtsd_tui.config import Settings, mask_url
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import Folder, load_folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
@@ -18,7 +19,7 @@ Notify = Callable[[str], None]
 
 
 def stderr_notify(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(shown(message), file=sys.stderr)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Project:
     embedded: bool = False
     notify: Notify = stderr_notify
     _folder: Folder | None = field(default=None, repr=False)
+    db_error: GtsdError | None = field(default=None, repr=False)  # why the last try_rows read nothing
 
     @property
     def masked_url(self) -> str:
@@ -42,6 +44,9 @@ class Project:
         if self.url:
             return self.url
         if self.settings.database_url:
+            from gtsd_tui.db.connect import parse_conninfo
+
+            parse_conninfo(self.settings.database_url, self.url_source)  # malformed: exit 2, password masked
             self.url = self.settings.database_url
             return self.url
         from gtsd_tui.db.embedded import ensure_server
@@ -54,6 +59,12 @@ class Project:
             self.notify(server.note)
         self.notify(f"no DATABASE_URL configured: {verb} embedded PostgreSQL in {base} ({self.url})")
         return self.url
+
+    @property
+    def url_source(self) -> str:
+        """Where the configured URL comes from, as the user wrote it."""
+        src = self.settings.database_source
+        return {"flag": "--database-url", "environment": "DATABASE_URL"}.get(src, f"DATABASE_URL in {src}")
 
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
@@ -93,6 +104,7 @@ class Project:
         try:
             return self.read_rows(), None
         except (DatabaseError, GtsdError) as exc:
+            self.db_error = exc
             return None, str(exc)
 
     def database_json(self, connected: bool, error: str | None = None) -> dict[str, Any]:

@@ -36,9 +36,11 @@ def reset_database(
 ) -> dict[str, float]:
     """Drop, recreate, migrate, seed; ``progress`` hears each step (the console shows them)."""
     progress = progress or _quiet
+    from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.db import admin
     from gtsd_tui.db.connect import connect
 
+    require_applicable(project.load_folder())  # a folder migrate would refuse is refused before the drop
     name = admin.dbname_of(url)
     template = (name + admin.TEMPLATE_SUFFIX)[:63]
     timings: dict[str, float] = {}

@@ -8,10 +8,12 @@ from gtsd_tui.services.project import Project
 def count_rows(project: Project, hash_: str, when: int) -> int:
     from psycopg import sql
 
-    from gtsd_tui.db.history import table_ident
+    from gtsd_tui.db.history import table_exists, table_ident
 
     s = project.settings
     with project.connect() as conn:
+        if not table_exists(conn, s.schema, s.table):
+            return 0  # no tracking table yet: nothing to forget
         query = sql.SQL("SELECT count(*) FROM {} WHERE hash = %s AND created_at = %s").format(
             table_ident(s.schema, s.table)
         )

@@ -32,11 +32,12 @@ NARROW = 100
 PANE_ACTIONS = {
     "apply_to": ("pending",),
     "apply_all": ("pending",),
+    "review": ("pending",),
     "open": ("history", "pending"),
     "renumber": ("conflicts",),
     "reset": ("history", "pending"),
 }
-DESTRUCTIVE = {"apply_to", "apply_all", "renumber", "reset", "new"}
+DESTRUCTIVE = {"apply_to", "apply_all", "review", "renumber", "reset", "new"}
 
 
 class GtsdApp(App[None]):
@@ -49,6 +50,7 @@ class GtsdApp(App[None]):
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
         Binding("a", "apply_to", "Apply to", id="apply.to"),
         Binding("A", "apply_all", "Apply all", id="apply.all"),
+        Binding("v", "review", "Review", id="review"),
         Binding("enter", "open", "Open", id="open"),
         Binding("n", "renumber", "Renumber", id="renumber"),
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
@@ -173,6 +175,7 @@ class GtsdApp(App[None]):
     def render_header(self) -> None:
         retry = self.retry_in if self.live else 0
         header = self.main_screen.query_one(HeaderBar)
+        self.info = self.service.info()  # no I/O: an embedded server started by the last refresh is named now
         header.show(self.info, self.state, retry_in=retry, read_only=self.read_only, busy=self.busy)
 
     # ---- layout and focus ---------------------------------------------------------------------
@@ -233,6 +236,10 @@ class GtsdApp(App[None]):
 
     def action_apply_all(self) -> None:
         flows.ask_apply(self, None, whole=True)
+
+    def action_review(self) -> None:
+        """Rehearse up to the highlighted migration on a copy (Review screen); its ``a`` is the safe apply."""
+        flows.ask_review(self, self.pending.highlighted)
 
     def action_open(self) -> None:
         tag = self.pane(self.active_pane()).main_table.cursor_key

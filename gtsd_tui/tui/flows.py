@@ -92,12 +92,36 @@ def confirm_apply(app: GtsdApp, event: msg.PlanShown) -> None:
 
     def answer(yes: bool | None) -> None:
         if yes:
-            set_busy(app, "applying")
-            app.pending.write_log("starting…", fresh=True)
-            app.run_job("apply", partial(jobs.apply, app.service, to_tag, app.post_to_screen))
+            start_apply(app, to_tag)
 
     title = "Apply all pending migrations?" if to_tag is None else f"Apply up to {to_tag}?"
     app.push_screen(ConfirmScreen(title, event.body), answer)
+
+
+def start_apply(app: GtsdApp, to_tag: str | None, safe: bool = False) -> None:
+    """``safe``: the careful lock_timeout and retries (the apply of the Review screen)."""
+    set_busy(app, "applying")
+    app.pending.write_log("starting…", fresh=True)
+    app.run_job("apply", partial(jobs.apply, app.service, to_tag, app.post_to_screen, safe))
+
+
+def ask_review(app: GtsdApp, to_tag: str | None) -> None:
+    """The Review screen rehearses up to ``to_tag`` on a throwaway copy; its ``a`` applies, carefully."""
+    from gtsd_tui.tui.screens.review import ReviewScreen
+
+    if app.busy:
+        app.notify(f"{app.busy}: wait until it finishes", severity="warning")
+        return
+    st = app.state
+    if st is None or st.report is None or not st.report.pending or not st.db.connected:
+        app.notify("nothing pending to rehearse (or no database)", severity="warning")
+        return
+
+    def answer(apply: bool | None) -> None:
+        if apply:
+            start_apply(app, to_tag, safe=True)
+
+    app.push_screen(ReviewScreen(app.service, to_tag), answer)
 
 
 def progressed(app: GtsdApp, event: msg.ApplyProgressed) -> None:
@@ -173,7 +197,8 @@ def signalled(app: GtsdApp, event: msg.SignalSent) -> None:
 
 
 def planned_renumber(app: GtsdApp, event: msg.RenumberPlanned) -> None:
-    plan = event.context.plan
+    context = event.context
+    plan = context.plan
     if plan.noop:
         app.notify("nothing to renumber: the folder is consistent")
         return
@@ -183,7 +208,7 @@ def planned_renumber(app: GtsdApp, event: msg.RenumberPlanned) -> None:
 
     def answer(yes: bool | None) -> None:
         if yes:
-            app.run_job("renumber", partial(jobs.renumber, app.service, plan))
+            app.run_job("renumber", partial(jobs.renumber, app.service, context))
 
     app.push_screen(ConfirmScreen("Renumber migrations?", "\n".join(event.body), action_label="Renumber"), answer)
 

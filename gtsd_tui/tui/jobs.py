@@ -12,11 +12,11 @@ from collections.abc import Callable
 from textual.message import Message
 
 from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.renumber import RenumberPlan
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.services.apply import ApplyEvent, failure_of
 from gtsd_tui.services.console import ConsoleService, ConsoleState
 from gtsd_tui.services.files import Signature
+from gtsd_tui.services.folder_ops import RenumberContext
 from gtsd_tui.tui import messages as msg
 
 Post = Callable[[Message], object]
@@ -50,12 +50,12 @@ def show_plan(service: ConsoleService, to_tag: str | None) -> msg.PlanShown:
         return msg.PlanShown(to_tag, None, str(exc))
 
 
-def apply(service: ConsoleService, to_tag: str | None, post: Post) -> msg.ApplyFinished:
+def apply(service: ConsoleService, to_tag: str | None, post: Post, safe: bool = False) -> msg.ApplyFinished:
     def listen(event: ApplyEvent) -> None:
         post(msg.ApplyProgressed(event))
 
     try:
-        result = service.apply(to_tag, listen)
+        result = service.apply(to_tag, listen, safe)
     except GtsdError as exc:
         return msg.ApplyFinished([], failure_of(exc))
     return msg.ApplyFinished(result.applied_tags, None)
@@ -86,9 +86,11 @@ def plan_renumber(service: ConsoleService) -> msg.RenumberPlanned | msg.Renumber
     return msg.RenumberPlanned(context, body, refused)
 
 
-def renumber(service: ConsoleService, plan: RenumberPlan) -> msg.RenumberDone:
+def renumber(service: ConsoleService, context: RenumberContext) -> msg.RenumberDone:
+    """The plan's context goes to the service: a folder changed since the plan is refused, nothing written."""
+    plan = context.plan
     try:
-        service.apply_renumber(plan)
+        service.apply_renumber(context)
     except GtsdError as exc:
         return msg.RenumberDone("", str(exc))
     return msg.RenumberDone(f"renumbered {len(plan.changes)} migration(s)")

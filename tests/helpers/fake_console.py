@@ -10,7 +10,6 @@ from gtsd_tui.config import load_settings
 from gtsd_tui.core.activity import Session
 from gtsd_tui.core.conflicts import Finding, check_folder
 from gtsd_tui.core.folder import Folder, load_folder
-from gtsd_tui.core.renumber import RenumberPlan
 from gtsd_tui.core.schema_findings import Fork
 from gtsd_tui.core.status import HistoryRow, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
@@ -19,6 +18,7 @@ from gtsd_tui.services.console import ConsoleState, DbState, Info, LiveStats
 from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.folder_ops import RenumberContext
 from gtsd_tui.services.project import Project
+from gtsd_tui.services.rehearse import Rehearsal
 
 URL = "postgresql://app:***@db.test:5432/app"
 SLEEPER = Session(4242, "app", "psql", "active", "Timeout:PgSleep", 12.5, "SELECT pg_sleep(600)")
@@ -75,7 +75,7 @@ class FakeConsole:
     def plan_text(self, to_tag: str | None) -> str:
         return "apply the pending migrations"
 
-    def apply(self, to_tag: str | None, listen: Listener) -> ApplyResult:
+    def apply(self, to_tag: str | None, listen: Listener, safe: bool = False) -> ApplyResult:
         if self.apply_error is not None:
             raise self.apply_error
         folder = load_folder(self.folder_path)
@@ -86,6 +86,9 @@ class FakeConsole:
             self.applied.append(tag)
             listen(StepDone(tag, 0.001, True))
         return ApplyResult(tuple((t, 0.001) for t in todo), "per-file", (), (), False)
+
+    def rehearse(self, to_tag: str | None, listen: Callable[[object], None]) -> Rehearsal:
+        raise GtsdError("not in the fake: a rehearsal needs a real server (tests/test_review_screen.py)")
 
     def cancel_apply(self) -> None:
         pass
@@ -146,7 +149,7 @@ class FakeConsole:
     def renumber_forks(self) -> list[Fork]:
         return []
 
-    def apply_renumber(self, plan: RenumberPlan) -> None:
+    def apply_renumber(self, context: RenumberContext) -> None:
         raise GtsdError("not in the fake")
 
     def close(self) -> None:

@@ -43,7 +43,13 @@ def install_packages(base: Path, packages: list[str], name: str) -> Path:
 def ensure_node_packages() -> Path:
     """Install the npm packages (once; .ci/run pre-installs them). Skips where node is missing."""
     base = install_packages(node_dir(), PACKAGES, "gtsd-interop")
-    shutil.copy(RUNNER, base / RUNNER.name)
+    # Atomically: test runs of other work trees share this folder, and node reading a half-copied
+    # (empty) runner exits 0 having done nothing.
+    target = base / RUNNER.name
+    if not target.exists() or target.read_bytes() != RUNNER.read_bytes():
+        tmp = base / f".{RUNNER.name}.{os.getpid()}"
+        shutil.copy(RUNNER, tmp)
+        os.replace(tmp, target)
     return base
 
 

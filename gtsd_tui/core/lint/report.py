@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gtsd_tui.core.display import json_safe, shown
 from gtsd_tui.core.lint.engine import LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES
 
@@ -13,7 +14,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def text(findings: list[LintFinding]) -> str:
     errors = sum(1 for f in findings if f.severity == ERROR)
-    out = [f"{f.file}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message}\n    safe: {f.safe}" for f in findings]
+    out = [
+        f"{shown(f.file)}:{f.line}:{f.column}: {f.severity} {f.rule}: {shown(f.message)}\n    safe: {f.safe}"
+        for f in findings
+    ]
     out.append(f"{len(findings)} finding(s), {errors} error(s)")
     return "\n".join(out)
 
@@ -22,12 +26,13 @@ def as_json(findings: list[LintFinding]) -> str:
     import msgspec
 
     errors = sum(1 for f in findings if f.severity == ERROR)
-    return msgspec.json.encode({"findings": findings, "errors": errors}).decode()
+    return json_safe(msgspec.json.encode({"findings": findings, "errors": errors}).decode())
 
 
 def github(findings: list[LintFinding]) -> str:
     return "\n".join(
-        f"::{f.severity} file={f.file},line={f.line},col={f.column},title={f.rule}::{f.message} (safe: {f.safe})"
+        f"::{f.severity} file={shown(f.file)},line={f.line},col={f.column},title={f.rule}"
+        f"::{shown(f.message)} (safe: {f.safe})"
         for f in findings
     )
 

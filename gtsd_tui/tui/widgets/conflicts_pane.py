@@ -8,6 +8,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from gtsd_tui.core.conflicts import Finding
+from gtsd_tui.core.display import shown
 from gtsd_tui.tui.render import Row, matches, severity_cell
 from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -15,7 +16,7 @@ from gtsd_tui.tui.widgets.rows import RowTable
 
 def finding_rows(findings: list[Finding], needle: str) -> list[Row]:
     return [
-        (f"f{i}", (severity_cell(f.severity), f.code, ", ".join(f.files), f.message))
+        (f"f{i}", (severity_cell(f.severity), f.code, shown(", ".join(f.files)), shown(f.message)))
         for i, f in enumerate(findings)
         if matches(needle, f.code, f.message, *f.files)
     ]

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from gtsd_tui.core.activity import Session, duration_text, fit, next_sort, select_sessions, sparkline
+from gtsd_tui.core.display import shown
 from gtsd_tui.services.console import LiveStats
 from gtsd_tui.tui.render import Row
 from gtsd_tui.tui.widgets.pane import Pane
@@ -33,7 +34,8 @@ def session_rows(sessions: list[Session]) -> list[Row]:
     for s in sessions:
         style = "bold red" if s.blocked else ("yellow" if s.state.startswith("idle in transaction") else "")
         wait = s.wait + (f" ← {', '.join(map(str, s.blocked_by))}" if s.blocked else "")
-        cells = (str(s.pid), s.database, s.application, s.state, wait, duration_text(s.duration_s), s.short_query())
+        texts = (s.database, s.application, s.state, wait, duration_text(s.duration_s), shown(s.short_query()))
+        cells = (str(s.pid), *(shown(t) for t in texts))
         rows.append((str(s.pid), tuple(Text(c, style=style) for c in cells)))
     return rows
 

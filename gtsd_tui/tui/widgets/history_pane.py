@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED, MODIFIED, MigrationStatus, StatusReport
 from gtsd_tui.services.console import ConsoleState
 from gtsd_tui.tui.render import Row, matches, state_cell, when_text
@@ -36,7 +37,7 @@ def history_rows(report: StatusReport, needle: str) -> list[Row]:
             s.migration.tag,
             (
                 state_cell(s),
-                s.migration.tag,
+                shown(s.migration.tag),
                 when_text(applied_at(s)),
                 (s.migration.hash or "-")[:12],
             ),
@@ -45,7 +46,7 @@ def history_rows(report: StatusReport, needle: str) -> list[Row]:
         if matches(needle, s.migration.tag, s.state)
     ]
     for r in report.unknown_rows:
-        label = r.name or f"row id {r.id}"
+        label = shown(r.name) if r.name else f"row id {r.id}"
         if matches(needle, label, "unknown"):
             rows.append((f"row:{r.id}", (UNKNOWN_ROW, label, when_text(r.created_at), r.hash[:12])))
     return rows

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED, MODIFIED, MigrationStatus
 from gtsd_tui.services.console import ConsoleState
 from gtsd_tui.services.files import Preview
@@ -22,7 +23,7 @@ from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 def pending_rows(items: list[MigrationStatus], needle: str, connected: bool) -> list[Row]:
     """Migrations not applied; without a database their state is unknown, not pending."""
     return [
-        (s.migration.tag, (state_cell(s) if connected else UNKNOWN, s.migration.tag))
+        (s.migration.tag, (state_cell(s) if connected else UNKNOWN, shown(s.migration.tag)))
         for s in items
         if s.state not in (APPLIED, MODIFIED) and matches(needle, s.migration.tag, s.state)
     ]

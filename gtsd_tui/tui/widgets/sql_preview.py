@@ -79,7 +79,7 @@ class SqlPreview(ScrollView, can_focus=True):
         block = self._block(start)
         text = block[index - start] if index - start < len(block) else None
         number = index + 1
-        mark = self.marks.get(number, "")
+        mark = self.marks.get(number, "").split(" ", 1)[0]  # "error rule: message" -> its severity
         sign = SIGNS.get(mark, "!") if mark else ("›" if number in self.chunk_lines else " ")
         if number == self.error_line:
             gutter_style = CURRENT

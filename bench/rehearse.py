@@ -1,0 +1,92 @@
+"""``gtsd-tui rehearse`` of 50 pending migrations against ``gtsd-tui migrate`` of the same 50 to a fresh
+database (with the same base schema), same run. Target: rehearse within 1.5x of applying.
+
+The folder is shaped like drizzle-kit output: 10 applied migrations create tables (with 2,000 rows
+each, so rewrites copy data), then 50 pending ones: new tables with indexes and foreign keys, and
+changes to the existing tables (ADD COLUMN, CREATE INDEX, ALTER COLUMN TYPE, SET NOT NULL).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import OUT, database_url, fresh_database, generate_folder, gtsd, timed  # noqa: E402
+
+BASE, PENDING = 10, 50
+BP = "--> statement-breakpoint\n"
+
+
+def pending_sql(i: int) -> str:
+    t = f"t{i % BASE}"
+    if i % 2 == 0:
+        n = f"p{i}"
+        return (
+            f'CREATE TABLE "{n}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"{t}_id" integer NOT NULL,\n'
+            f'\t"name" varchar(255),\n\t"created_at" timestamp with time zone DEFAULT now() NOT NULL\n);\n{BP}'
+            f'ALTER TABLE "{n}" ADD CONSTRAINT "{n}_{t}_id_fk" FOREIGN KEY ("{t}_id") REFERENCES "public"."{t}"("id") '
+            f"ON DELETE cascade ON UPDATE no action;{BP}"
+            f'CREATE INDEX "{n}_{t}_idx" ON "{n}" USING btree ("{t}_id");'
+        )
+    kind = (i // 2) % 4
+    if kind == 0:
+        add = f'ALTER TABLE "{t}" ADD COLUMN "c{i}" integer DEFAULT 0 NOT NULL;'
+        return f'{add}{BP}CREATE INDEX "{t}_c{i}" ON "{t}" ("c{i}");'
+    if kind == 1:
+        return f'ALTER TABLE "{t}" ADD COLUMN "s{i}" text;{BP}UPDATE "{t}" SET "s{i}" = \'x\';'
+    if kind == 2:
+        return f'ALTER TABLE "{t}" ALTER COLUMN "v" SET DATA TYPE bigint;'
+    return f'ALTER TABLE "{t}" ALTER COLUMN "v" SET DEFAULT 1;{BP}CREATE INDEX "{t}_v{i}" ON "{t}" ("v");'
+
+
+def make_folder() -> Path:
+    folder = OUT / "rehearse60"
+    shutil.rmtree(folder, ignore_errors=True)
+    generate_folder(folder, BASE + PENDING, statements=2)
+    for i in range(BASE, BASE + PENDING):
+        (folder / f"{i:04d}_gen_{i}.sql").write_text(pending_sql(i))
+    return folder
+
+
+def base_database(admin: str, folder: Path, prefix: str) -> str:
+    import psycopg
+
+    url = fresh_database(admin, prefix)
+    r = timed(
+        gtsd("migrate", "--migrations", str(folder), "--database-url", url, "--to", f"{BASE - 1:04d}_gen_{BASE - 1}")
+    )[1]
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(url, autocommit=True) as conn:
+        for t in range(BASE):
+            conn.execute(f'INSERT INTO "t{t}" (v) SELECT g FROM generate_series(1, 2000) g')
+    return url
+
+
+def main() -> None:
+    folder = make_folder()
+    admin = database_url()
+    target = base_database(admin, folder, "bench_rehearse_target")
+    rehearse_times, migrate_times = [], []
+    for _ in range(3):
+        t, r = timed(gtsd("rehearse", "--json", "--migrations", str(folder), "--database-url", target))
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert len(out["applied"]) == PENDING, out["applied"]
+        rehearse_times.append(t)
+        fresh = base_database(admin, folder, "bench_rehearse_fresh")
+        t, r = timed(gtsd("migrate", "--migrations", str(folder), "--database-url", fresh))
+        assert r.returncode == 0, r.stderr
+        migrate_times.append(t)
+    t_r, t_m = statistics.median(rehearse_times), statistics.median(migrate_times)
+    print(f"rehearse ({len(out['statements'])} statements, {out['method']} copy): {t_r:.3f}s (median of 3)")
+    print(f"migrate of the same to a fresh database:        {t_m:.3f}s (median of 3)")
+    print(f"ratio rehearse/migrate {t_r / t_m:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

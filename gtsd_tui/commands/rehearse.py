@@ -1,0 +1,126 @@
+"""``gtsd-tui rehearse``: pending migrations applied on a throwaway copy, measured per statement."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from gtsd_tui.commands.output import print_json
+from gtsd_tui.errors import EXIT_OK
+from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:
+    from gtsd_tui.services.rehearse import Rehearsal
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "rehearse", parents=[common], help="apply pending migrations on a throwaway copy and report locks, rewrites"
+    )
+    p.add_argument("--to", metavar="TAG", help="rehearse up to and including TAG")
+    p.add_argument("--tx", choices=("per-file", "all"), default="per-file", help="as migrate --tx")
+    p.add_argument("--allow-out-of-order", action="store_true", help="as migrate --allow-out-of-order")
+
+
+def rehearsal_json(r: Rehearsal) -> dict[str, Any]:
+    from gtsd_tui.core.locks import sql_name
+    from gtsd_tui.core.schema_diff import summary
+
+    return {
+        "method": r.method,
+        "notice": r.notice,
+        "ok": r.ok,
+        "applied": r.applied,
+        "statements": [
+            {
+                "tag": s.tag,
+                "file": s.file,
+                "line": s.line,
+                "column": s.column,
+                "sql": s.text,
+                "transactional": s.transactional,
+                "seconds": round(s.seconds, 6),
+                "locks": [{"mode": sql_name(m), "relation": rel} for m, rel in s.locks],
+                "locks_observed": s.observed,
+                "already_held": [{"mode": sql_name(m), "relation": rel} for m, rel in s.already_held],
+                "rewrite": s.rewrite,
+                "rewrites": s.rewrites,
+                "error": s.error,
+                "blockers": [
+                    {
+                        "relation": rel,
+                        "pid": b.pid,
+                        "application": b.application,
+                        "state": b.state,
+                        "age_seconds": round(b.age, 1),
+                        "mode": sql_name(b.mode),
+                        "granted": b.granted,
+                        "query": b.query,
+                    }
+                    for rel, b in s.blockers
+                ],
+                "would_block": s.would_block,
+            }
+            for s in r.records
+        ],
+        "schema_diff": [c.as_json() for c in r.changes],
+        "schema_summary": summary(r.changes),
+        "error": r.failure.as_json() | {"message_line": r.failure.message} if r.failure else None,
+    }
+
+
+def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
+    from gtsd_tui.core.locks import sql_name
+    from gtsd_tui.core.schema_diff import summary
+
+    out = out or sys.stdout
+    for s in r.records:
+        locks = ", ".join(f"{sql_name(m)} {rel}" for m, rel in s.locks) or "no new table lock"
+        if not s.observed:
+            locks += " (documented)"
+        mark = " REWRITE " + ", ".join(s.rewrites) if s.rewrite else ""
+        first = s.text.splitlines()[0][:70] if s.text else ""
+        print(f"{s.tag}:{s.line}  {s.seconds * 1000:7.1f} ms  {locks}{mark}  | {first}", file=out)
+        if s.error:
+            print(f"  error: {s.error}", file=out)
+        for rel, b in s.blockers:
+            print(f"  would wait behind {b.describe()} on {rel}", file=out)
+        if s.would_block:
+            print(f"  while it waits, {s.would_block} other session(s) queue behind its ACCESS EXCLUSIVE", file=out)
+    print("schema diff:", file=out)
+    for line in summary(r.changes):
+        print(f"  {line}", file=out)
+
+
+def rehearse_and_report(args: argparse.Namespace, project: Project, request: Any) -> Rehearsal:
+    """Run the rehearsal (Ctrl-C cancels it and the copy is dropped) and print its notice."""
+    from gtsd_tui.commands.migrate import in_thread
+    from gtsd_tui.services import rehearse as svc
+
+    def listen(event: object) -> None:
+        if isinstance(event, svc.RehearsalStarted) and event.notice:
+            print(f"notice: {event.notice}", file=sys.stderr)
+        elif isinstance(event, svc.StatementRehearsed) and sys.stderr.isatty():
+            sys.stderr.write(f"\rrehearsing {event.done}/{event.total}\x1b[K")
+            sys.stderr.flush()
+
+    result = in_thread(lambda c: svc.rehearse(project, request, listen, c))
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+    return result
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.services.apply import ApplyRequest
+
+    request = ApplyRequest(to_tag=args.to, tx_mode=args.tx, allow_out_of_order=args.allow_out_of_order)
+    r = rehearse_and_report(args, project, request)
+    if args.json:
+        print_json(rehearsal_json(r))
+    else:
+        print_rehearsal(r)
+    if r.failure:
+        print(f"gtsd-tui: rehearsal failed: {r.failure.message}", file=sys.stderr)
+        return r.failure.exit_code
+    return EXIT_OK

@@ -1,0 +1,29 @@
+"""Text from files and the database, made safe to show: control characters escaped.
+
+A tag, a file name or an application name can hold any character; written raw to a terminal,
+``ESC`` starts a sequence that can recolour, move the cursor, retitle the window or overwrite what
+was printed before it. Every output escapes C0 and C1 controls, DEL and the bidirectional
+overrides as ``\\xNN`` / ``\\uNNNN``, so what is shown is what the file holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def shown(text: str) -> str:
+    """``text`` with every control character escaped (newlines and tabs too: it is one field)."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def json_safe(dumped: str) -> str:
+    """A JSON text with the controls json.dumps leaves raw (DEL, C1, bidi overrides) as ``\\uNNNN``."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) if _JSON_RAW.search(dumped) else dumped

@@ -1,0 +1,139 @@
+"""A throwaway copy of a target database for a rehearsal; the target is only read.
+
+``CREATE DATABASE ... TEMPLATE`` on the target's server when it is local, we may create databases
+there and nobody else is connected to the target; otherwise ``pg_dump --schema-only`` of the target
+(plus the tracking table's rows) restored into a scratch database on a server we may write to.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from gtsd_tui.config import is_local_host, mask_url, parse_target
+from gtsd_tui.db.admin import admin_url, can_create_databases, dbname_of
+from gtsd_tui.db.connect import connect
+from gtsd_tui.db.history import read_rows, table_ident
+from gtsd_tui.errors import DatabaseError
+
+SUFFIX = "__gtsd_rehearse_"
+TEMPLATE, SCHEMA_ONLY = "template", "schema-only"
+
+
+@dataclass(frozen=True)
+class Clone:
+    url: str
+    admin: str  # maintenance database of the server holding the clone
+    name: str
+    method: str  # template | schema-only
+    notice: str | None  # one line to show the user (schema-only: data effects not measured)
+
+
+def _with_db(url: str, dbname: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = dbname
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
+
+
+def _name(target: str) -> str:
+    return (target[:30] + SUFFIX + uuid.uuid4().hex[:8])[:63]
+
+
+def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str | None:
+    """None when a template copy may be made; else why not."""
+    if not is_local_host(parse_target(url).host):
+        return "the target is not on a local server"
+    if not can_create_databases(conn):
+        return "the role may not create databases"
+    others = 0
+    for _ in range(20):  # a session closed a moment ago (ours, reading the rows) leaves with a delay
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (target,)
+        ).fetchone()
+        others = int(row[0]) if row else 0
+        if not others:
+            return None
+        time.sleep(0.05)
+    return f"{others} other session(s) are connected to {target}"
+
+
+def make_clone(url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: str) -> Clone:
+    """The copy; ``scratch_server()`` gives the admin URL of the embedded server when the target's
+    own server may not hold it."""
+    target = dbname_of(url)
+    admin = admin_url(url)
+    with connect(admin) as conn:
+        why_not = _may_template(conn, url, target)
+        if why_not is None:
+            name = _name(target)
+            try:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
+                )
+                return Clone(_with_db(url, name), admin, name, TEMPLATE, None)
+            except psycopg.errors.ObjectInUse:
+                why_not = f"someone connected to {target} meanwhile"
+            except psycopg.Error as exc:
+                why_not = str(exc).strip().splitlines()[0]
+        local_ok = is_local_host(parse_target(url).host) and can_create_databases(conn)
+    scratch_admin = admin if local_ok else scratch_server()
+    where = "the target's server" if local_ok else "the embedded server"
+    notice = (
+        f"schema-only copy ({why_not}): pg_dump --schema-only of {target} restored on {where}; "
+        "effects that depend on the data (rewrite time, failing constraints) are not measured"
+    )
+    return _schema_only(url, schema, table, scratch_admin, pg_dump, notice)
+
+
+def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump: str, notice: str) -> Clone:
+    dump = subprocess.run(
+        [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--dbname", url],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if dump.returncode != 0:
+        last = (dump.stderr.strip().splitlines() or ["failed"])[-1]
+        raise DatabaseError(f"pg_dump --schema-only of {mask_url(url)}: {last}")
+    with connect(url) as src:
+        rows = read_rows(src, schema, table)
+    name = _name(dbname_of(url))
+    with connect(scratch_admin) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    clone = Clone(_with_db(scratch_admin, name), scratch_admin, name, SCHEMA_ONLY, notice)
+    try:
+        script = "\n".join(line for line in dump.stdout.splitlines() if not line.startswith("\\"))
+        with connect(clone.url) as conn:
+            conn.execute(script.encode())
+            conn.execute("SELECT pg_catalog.set_config('search_path', 'public', false)")
+            for r in rows:
+                conn.execute(
+                    sql.SQL("INSERT INTO {} (id, hash, created_at) VALUES (%s, %s, %s)").format(
+                        table_ident(schema, table)
+                    ),
+                    (r.id, r.hash, r.created_at),
+                )
+            if rows:  # the id sequence continues after the copied rows, as on the target
+                ident = table_ident(schema, table)
+                conn.execute(
+                    sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'id'), (SELECT max(id) FROM {}))").format(
+                        sql.Literal(ident.as_string(conn)), ident
+                    )
+                )
+    except (psycopg.Error, DatabaseError) as exc:
+        drop_clone(clone)
+        raise DatabaseError(f"restoring the schema-only copy: {str(exc).strip().splitlines()[0]}") from None
+    return clone
+
+
+def drop_clone(clone: Clone) -> None:
+    """Drop the copy (its sessions terminated first); never raises for a copy already gone."""
+    with connect(clone.admin) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(clone.name)))

@@ -1,0 +1,127 @@
+"""Read-only probes for rehearsals: our backend's relation locks and relfilenodes, sessions on a
+relation, invalid indexes. Every query here only reads catalogs and statistics views."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+# Sent in the same round trip as a statement, inside its transaction: the relation locks this backend
+# now holds on relations that existed before (oid at most the mark), the relations that existed before
+# and now have a relfilenode above the mark (rewritten: new relfilenodes come from the same counter as
+# oids), the new mark, and the time since the server received the query (the statement's duration).
+_PROBE = (
+    "SELECT (SELECT coalesce(json_agg(json_build_array(l.mode, quote_ident(n.nspname) || '.' || "
+    "quote_ident(c.relname))), '[]') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
+    "AND l.granted AND l.relation >= 16384 AND l.relation::int8 <= {mark} AND n.nspname NOT LIKE 'pg\\_%'), "
+    "(SELECT coalesce(json_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) ORDER BY 1), '[]') "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.oid::int8 <= {mark} "
+    "AND c.relfilenode::int8 > {mark} AND c.relkind IN ('r', 'm', 'i') AND n.nspname NOT LIKE 'pg\\_%'), "
+    "(SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class), "
+    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
+)
+
+
+def probe_sql(mark: int) -> str:
+    """The probe query for the oid/relfilenode ``mark`` taken before the statement."""
+    return _PROBE.format(mark=int(mark))
+
+
+def current_mark(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class").fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class Probe:
+    locks: frozenset[tuple[str, str]]  # (mode, relation) held now, on relations that existed before
+    rewritten: list[str]  # relations that existed before with a new relfilenode
+    mark: int  # for the next statement
+    seconds: float | None  # server-side duration of the statement (None when probed separately)
+
+
+def parse_probe(row: list[str | None]) -> Probe:
+    locks = frozenset((str(m), str(r)) for m, r in json.loads(row[0] or "[]"))
+    return Probe(locks, [str(x) for x in json.loads(row[1] or "[]")], int(row[2] or 0), float(row[3] or 0))
+
+
+def probe(conn: psycopg.Connection[Any], mark: int) -> Probe:
+    """The probe on its own (after a statement that ran in autocommit)."""
+    row = conn.execute(probe_sql(mark), prepare=False).fetchone()
+    assert row is not None
+    return Probe(frozenset((str(m), str(r)) for m, r in row[0]), [str(x) for x in row[1]], int(row[2] or 0), None)
+
+
+@dataclass(frozen=True)
+class Session:
+    pid: int
+    application: str
+    state: str
+    age: float  # seconds in the current state (idle in transaction: since its last statement)
+    xact_age: float | None
+    query: str
+    mode: str
+    granted: bool
+
+    def describe(self) -> str:
+        mins = self.age / 60
+        age = f"{mins:.0f} min" if mins >= 1 else f"{self.age:.0f} s"
+        app = f", {self.application}" if self.application else ""
+        what = "waiting for" if not self.granted else "holding"
+        return f"pid {self.pid} ({self.state} for {age}{app}; {what} {self.mode}; last query: {self.query[:80]!r})"
+
+
+def sessions_on(conn: psycopg.Connection[Any], relation: str) -> list[Session]:
+    """Other sessions of this database holding or waiting for a lock on ``relation`` (read-only)."""
+    return sessions_on_all(conn, [relation]).get(relation, [])
+
+
+def sessions_on_all(conn: psycopg.Connection[Any], relations: list[str]) -> dict[str, list[Session]]:
+    """:func:`sessions_on` for many relations in one round trip."""
+    rows = conn.execute(
+        "SELECT r.name, a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
+        "extract(epoch FROM now() - coalesce(a.state_change, a.backend_start))::float8, "
+        "extract(epoch FROM now() - a.xact_start)::float8, coalesce(a.query, ''), l.mode, l.granted "
+        "FROM unnest(%s::text[]) r(name) JOIN pg_locks l ON l.relation = to_regclass(r.name) "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY a.pid",
+        (relations,),
+    ).fetchall()
+    out: dict[str, list[Session]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(Session(int(r[1]), r[2], r[3], float(r[4] or 0), r[5], r[6], r[7], bool(r[8])))
+    return out
+
+
+def qualified(conn: psycopg.Connection[Any], name: str) -> str:
+    """``schema.name`` of a relation as the search path resolves it (``name`` itself if it does not)."""
+    row = conn.execute(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass(%s)",
+        (name,),
+    ).fetchone()
+    return str(row[0]) if row else name
+
+
+def invalid_indexes(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    """(schema, index) of every INVALID index outside the system schemas."""
+    rows = conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid "
+        "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1, 2"
+    ).fetchall()
+    return [(str(s), str(n)) for s, n in rows]
+
+
+def index_state(conn: psycopg.Connection[Any], schema: str | None, name: str) -> bool | None:
+    """True: the index exists and is valid; False: it exists and is INVALID; None: no such index."""
+    qualified = f'"{schema}"."{name}"' if schema else f'"{name}"'
+    row = conn.execute(
+        "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)", (qualified,)
+    ).fetchone()
+    return None if row is None else bool(row[0])

@@ -1,0 +1,243 @@
+"""Rehearse pending migrations on a throwaway copy of the target, measured statement by statement.
+
+The copy is made by :mod:`gtsd_tui.db.clone`; the migrations run through the one apply use case
+(:func:`gtsd_tui.services.apply.apply`) with an observer, so the plan, the transactions and the
+non-transactional handling are exactly ``migrate``'s. The target itself is only read: for the
+sessions that would block the locks the rehearsal observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
+from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.errorpos import ServerError
+    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.core.hashing import Chunk
+    from gtsd_tui.core.plan import Step
+    from gtsd_tui.core.schema_diff import Change
+    from gtsd_tui.db.probe import Session
+    from gtsd_tui.db.runner import Canceller
+
+
+@dataclass
+class StatementRecord:
+    tag: str
+    file: str
+    line: int
+    column: int
+    text: str
+    transactional: bool
+    seconds: float = 0.0
+    locks: list[tuple[str, str]] = field(default_factory=list)  # (mode, relation), strongest first
+    observed: bool = True  # False: a non-transactional statement's documented lock (released before we look)
+    rewrites: list[str] = field(default_factory=list)  # relations given a new relfilenode
+    already_held: list[tuple[str, str]] = field(default_factory=list)  # locks of earlier statements on its tables
+    error: str | None = None  # file:line:col: SQLSTATE: message
+    blockers: list[tuple[str, Session]] = field(default_factory=list)  # (relation, session) on the target
+    would_block: int = 0  # other sessions on the target that would queue behind an ACCESS EXCLUSIVE
+
+    @property
+    def rewrite(self) -> bool:
+        return bool(self.rewrites)
+
+    @property
+    def strongest(self) -> str | None:
+        return self.locks[0][0] if self.locks else None
+
+
+@dataclass(frozen=True)
+class RehearsalStarted:
+    total: int  # statements to run
+    method: str
+    notice: str | None
+
+
+@dataclass(frozen=True)
+class StatementRehearsed:
+    done: int
+    total: int
+    record: StatementRecord
+
+
+RehearseEvent = RehearsalStarted | StatementRehearsed | Note
+
+
+@dataclass
+class Rehearsal:
+    method: str
+    notice: str | None
+    records: list[StatementRecord]
+    changes: list[Change]
+    applied: list[str]
+    failure: ApplyFailure | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class Recorder:
+    """The runner's statement observer: a probe in the same round trip as each statement on the copy."""
+
+    def __init__(self, folder: Folder, total: int, listen: Callable[[Any], None]) -> None:
+        self.folder, self.total, self.listen = folder, total, listen
+        self.records: list[StatementRecord] = []
+        self._mark: int | None = None  # highest oid / relfilenode before the statement
+        self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
+        self._step: int | None = None
+
+    def _begin(self, conn: Any, step: Step) -> None:
+        from gtsd_tui.db.probe import current_mark
+
+        if self._mark is None:
+            self._mark = current_mark(conn)
+        if self._step != id(step):  # a new migration: a new transaction (or autocommit), no locks held yet
+            self._step, self._held = id(step), frozenset()
+
+    def probe(self, conn: Any, step: Step, stmt: Chunk) -> str | None:
+        from gtsd_tui.db.probe import probe_sql
+
+        self._begin(conn, step)
+        assert self._mark is not None
+        return probe_sql(self._mark)
+
+    def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
+        from gtsd_tui.core.errorpos import locate
+        from gtsd_tui.core.hashing import line_col
+        from gtsd_tui.core.locks import DOCUMENTED, strength
+        from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
+        from gtsd_tui.core.stmt_split import display_text, relations
+        from gtsd_tui.db.probe import parse_probe, probe, qualified
+
+        self._begin(conn, step)
+        path = str(self.folder.path / (step.migration.file or ""))
+        start, text = display_text(stmt.text)
+        line, col = line_col(step.text, stmt.offset + start)
+        rec = StatementRecord(step.migration.tag, path, line, col, text, step.transactional, seconds)
+        if error is not None:
+            loc = locate(step.text, stmt, error)
+            where = f"{path}:{loc.line}:{loc.column}" if loc else f"{path}:{line}:{col}"
+            rec.error = f"{where}: {error.sqlstate + ': ' if error.sqlstate else ''}{error.message}"
+        else:
+            assert self._mark is not None
+            found = parse_probe(row) if row is not None else probe(conn, self._mark)
+            rec.seconds = found.seconds if found.seconds is not None else seconds
+            named = set(relations(stmt.text))
+            key = lambda lk: (-strength(lk[0]), lk[1])  # noqa: E731
+            rec.locks = sorted(found.locks - self._held, key=key)
+            rec.already_held = sorted(
+                (lk for lk in self._held if lk[1] in named or lk[1].split(".", 1)[-1] in named), key=key
+            )
+            rec.rewrites = found.rewritten
+            self._held, self._mark = found.locks if step.transactional else frozenset(), found.mark
+        if not step.transactional:
+            parsed = parse(stmt.text)
+            reason = non_transactional_reason(parsed[0].node) if not isinstance(parsed, SyntaxProblem) else None
+            mode = DOCUMENTED.get(reason or "")
+            if mode:
+                rec.locks = [(mode, qualified(conn, rel)) for rel in relations(stmt.text)[:1]]
+                rec.observed = False
+        self.records.append(rec)
+        self.listen(StatementRehearsed(len(self.records), self.total, rec))
+
+
+def count_statements(steps: list[Step]) -> int:
+    """How many statements the rehearsal runs (the progress bar's total)."""
+    from gtsd_tui.core.stmt_split import statement_chunks
+
+    return sum(len(statement_chunks(c)) for s in steps for c in s.chunks)
+
+
+def rehearse(
+    project: Project,
+    request: ApplyRequest,
+    listen: Callable[[Any], None] = ignore,
+    canceller: Canceller | None = None,
+) -> Rehearsal:
+    """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always)."""
+    from gtsd_tui.core.schema_diff import diff
+    from gtsd_tui.db.catalog import read_catalog
+    from gtsd_tui.db.clone import drop_clone, make_clone
+    from gtsd_tui.db.connect import connect
+    from gtsd_tui.services.apply import plan_only
+
+    folder = project.load_folder(refresh=True)
+    url = project.resolve_url()
+    plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy is made
+    if not plan.steps:  # nothing pending: no copy to make
+        return Rehearsal("none", None, [], [], [], None)
+    s = project.settings
+    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), _pg_dump())
+    try:
+        total = count_statements(plan.steps)
+        listen(RehearsalStarted(total, clone.method, clone.notice))
+        skip = f"{s.schema}.{s.table}"
+        with connect(clone.url) as conn:
+            before = read_catalog(conn, skip_table=skip)
+        recorder = Recorder(folder, total, listen)
+        on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
+        failure: ApplyFailure | None = None
+        try:
+            result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder)
+            applied = result.applied_tags
+        except Exception as exc:
+            from gtsd_tui.db.runner import Cancelled
+
+            if isinstance(exc, Cancelled):
+                raise
+            if canceller is not None and canceller.requested:  # the statement was cancelled on the server
+                raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
+            failure, applied = failure_of(exc), []
+        with connect(clone.url) as conn:
+            changes = diff(before, read_catalog(conn, skip_table=skip))
+    finally:
+        drop_clone(clone)
+    with connect(url) as target:
+        add_blockers(target, recorder.records)
+    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure)
+
+
+def add_blockers(target: Any, records: list[StatementRecord]) -> None:
+    """For each lock a statement took, the sessions on the live target it would wait behind (read-only)."""
+    from gtsd_tui.core.locks import conflicts
+    from gtsd_tui.db.probe import sessions_on_all
+
+    seen = sessions_on_all(target, sorted({rel for rec in records for _, rel in rec.locks}))
+    clients = target.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend' AND application_name <> 'gtsd-tui'"
+    ).fetchall()
+    for rec in records:
+        for mode, rel in rec.locks:
+            for sess in seen.get(rel, []):
+                blocks = conflicts(sess.mode, mode) or sess.state.startswith("idle in transaction")
+                if blocks and all(b.pid != sess.pid for _, b in rec.blockers):
+                    rec.blockers.append((rel, sess))
+            if mode == "AccessExclusiveLock":
+                rec.would_block = max(rec.would_block, len({p for (p,) in clients} - {b.pid for _, b in rec.blockers}))
+
+
+def _embedded_admin(project: Project) -> str:
+    from gtsd_tui.db.embedded import ensure_server
+
+    base = project.settings.cwd / ".gtsd"
+    server = ensure_server(base)
+    project.notify(f"rehearsal copy on the embedded PostgreSQL in {base}")
+    return server.url("postgres")
+
+
+def _pg_dump() -> str:
+    import shutil
+
+    from gtsd_tui.db.embedded import find_bindir
+
+    bindir = find_bindir()
+    if bindir and (bindir / "pg_dump").exists():
+        return str(bindir / "pg_dump")
+    return shutil.which("pg_dump") or "pg_dump"

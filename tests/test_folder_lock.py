@@ -1,0 +1,98 @@
+"""The folder lock: concurrent renumbers are serialised; a run that cannot get it says who holds it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gtsd_tui.services.folder_lock import folder_lock
+from tests.helpers import renumber_shapes as shapes
+from tests.helpers.node import drizzle_kit_check
+from tests.helpers.renumber_states import normalized, only_migrations, reference, sql_texts, tree, workspaces
+
+
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    cmd = [sys.executable, "-m", "gtsd_tui", *args]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.node
+def test_four_concurrent_renumbers_twenty_rounds(cli, sample: Path, tmp_path: Path) -> None:
+    shape = shapes.collisions_mid_merge(tmp_path / "src", sample)
+    before, after, known, (_, git_after) = reference(shape, tmp_path)
+    for n in range(20):
+        round_dir = tmp_path / f"r{n}"
+        shapes.copy_shape(shape, round_dir)
+        folder = round_dir / shape.folder_rel
+        procs = [
+            _spawn("renumber", "--yes", "--offline", "--wait", "120", "--migrations", str(folder)) for _ in range(4)
+        ]
+        results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+        codes = [r[0] for r in results]
+        assert codes == [0, 0, 0, 0], (n, results)
+        did = [out for _, out, _ in results if "renumbered;" in out]
+        assert len(did) == 1, (n, results)  # one renumbered, the three others found nothing left to do
+        assert sum("nothing to renumber" in out for _, out, _ in results) == 3, (n, results)
+        got = tree(folder)
+        assert sql_texts(got) == sql_texts(before), n
+        assert normalized(got, known) == after, n
+        assert only_migrations(got) == [] and workspaces(folder) == []
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=round_dir, capture_output=True, text=True)
+        assert status.stdout == git_after, n
+        assert cli("check", "--offline", "--migrations", str(folder)).returncode == 0, n
+        if n in (0, 19):
+            kit = drizzle_kit_check(folder)
+            assert kit.returncode == 0, kit.stdout + kit.stderr
+
+
+def test_a_second_run_waits_then_names_the_holder(cli, tmp_path: Path) -> None:
+    shape = shapes.orphans(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    before = tree(folder)
+    with folder_lock(folder, "test holder"):
+        r = cli("renumber", "--yes", "--offline", "--wait", "0.5", "--migrations", str(folder))
+        j = cli("renumber", "--yes", "--offline", "--json", "--wait", "0", "--migrations", str(folder))
+        n = cli("new", "extra", "--migrations", str(folder))
+    assert r.returncode == 4, r.stderr
+    line = r.stderr.strip().splitlines()[-1]
+    assert f"locked by pid {os.getpid()} (test holder, since " in line and "waited 0.5s" in line, line
+    assert j.returncode == 4 and '"exit_code": 4' in j.stdout
+    assert n.returncode == 4, n.stderr
+    assert tree(folder) == before  # nothing written by the refused runs
+    assert sorted(p.name for p in shape.root.iterdir()) == ["migrations"]  # holder info removed with the lock
+    r = cli("renumber", "--yes", "--offline", "--wait", "0", "--migrations", str(folder))
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_waiting_run_gets_the_lock_when_it_is_released(tmp_path: Path) -> None:
+    shape = shapes.orphans(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    with folder_lock(folder, "test holder"):
+        p = _spawn("renumber", "--yes", "--offline", "--wait", "60", "--migrations", str(folder))
+        with pytest.raises(subprocess.TimeoutExpired):
+            p.wait(timeout=4)  # still waiting while we hold it
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert f"for the folder lock held by pid {os.getpid()} (test holder" in err and "renumbered;" in out
+
+
+def test_a_plan_is_refused_when_the_folder_changed_before_commit(tmp_path: Path) -> None:
+    from gtsd_tui.config import load_settings
+    from gtsd_tui.errors import InputError
+    from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
+    from gtsd_tui.services.project import Project
+
+    shape = shapes.orphans(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    project = Project(load_settings(migrations=str(folder), cwd=tmp_path))
+    ctx = prepare_renumber(project, use_db=False)  # as the console does: plan, then a dialog
+    (folder / "0012_late.sql").write_text("SELECT 12;\n")  # someone adds a file meanwhile
+    before = tree(folder)
+    with pytest.raises(InputError, match="changed since the renumber plan was made"):
+        apply_renumber(project, ctx)
+    assert tree(folder) == before
