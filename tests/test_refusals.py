@@ -169,7 +169,7 @@ async def test_console_rows_escape_control_characters(tmp_path: Path, pg_url: st
                 break
             await pilot.pause(0.05)
         assert table.keys == ["0000_a", f"0001_{evil}"]  # the key stays the real tag
-        cells = [str(c[0]) for c in table.cells]
+        cells = [str(c[1]) for c in table.cells]  # (state, tag)
         assert cells[1] == "0001_evil\\x1b]0;owned\\x07\\x1b[2J"
         assert not any("\x1b" in "".join(s.text for s in table.render_line(y)) for y in range(3))
 

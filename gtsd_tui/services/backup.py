@@ -45,3 +45,15 @@ def dump(url: str, file: str | None, directory: Path | None = None) -> Path:
         last = scrub((r.stderr.strip().splitlines() or ["failed"])[-1], url)
         raise DatabaseError(f"pg_dump of {mask_url(url)}: {last}")
     return path
+
+
+def restore(url: str, path: Path) -> None:
+    """psql in one transaction, stopping at the first error; the password through the environment."""
+    from gtsd_tui.db.connect import child_conninfo
+
+    conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv
+    cmd = [tool("psql", url), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path), conninfo]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        last = scrub((r.stderr.strip().splitlines() or ["failed"])[-1], url)
+        raise DatabaseError(f"restore of {path} into {mask_url(url)}: {last}")

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gtsd_tui.errors import InputError, LockTimeout
+from gtsd_tui.services.project import stderr_notify
 
 LEGACY_DIR = ".gtsd-renumber"  # inside the folder, written by earlier versions
 HOLDER = "holder.json"
@@ -179,7 +179,7 @@ def folder_lock(folder: Path, command: str, *, wait: float = 10.0) -> Iterator[N
                     "(another renumber or new is changing this folder)"
                 )
             if not told and wait - left >= 0.2:  # the holder has had time to say who it is
-                print(f"waiting up to {wait:g}s for the folder lock held by {holder_text(folder)}", file=sys.stderr)
+                stderr_notify(f"waiting up to {wait:g}s for the folder lock held by {holder_text(folder)}")
                 told = True
             time.sleep(min(delay, left))
             delay = min(delay * 2, 0.25)
@@ -187,7 +187,7 @@ def folder_lock(folder: Path, command: str, *, wait: float = 10.0) -> Iterator[N
         try:
             from gtsd_tui.services.renumber_log import recover_locked
 
-            recover_locked(folder, lambda m: print(m, file=sys.stderr))
+            recover_locked(folder, stderr_notify)
             _write_holder(folder, command)
             yield
         finally:

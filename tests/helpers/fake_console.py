@@ -90,6 +90,9 @@ class FakeConsole:
     def rehearse(self, to_tag: str | None, listen: Callable[[object], None]) -> Rehearsal:
         raise GtsdError("not in the fake: a rehearsal needs a real server (tests/test_review_screen.py)")
 
+    def file_lines(self, path: str) -> list[str]:
+        return Path(path).read_text().split("\n")
+
     def cancel_apply(self) -> None:
         pass
 

@@ -120,12 +120,8 @@ class ReviewScreen(Screen[bool]):
                 self.post_message(Rehearsed(0, event.total, None, []))
             elif isinstance(event, StatementRehearsed):
                 path = event.record.file
-                if path not in cache:
-                    try:
-                        with open(path, encoding="utf-8", errors="replace") as fh:
-                            cache[path] = fh.read().split("\n")
-                    except OSError:
-                        cache[path] = []
+                if path not in cache:  # read by the service: the UI reads no files itself
+                    cache[path] = self.backend.file_lines(path)
                 self.post_message(Rehearsed(event.done, event.total, event.record, cache[path]))
 
         try:
