@@ -98,9 +98,10 @@ def _recorder(bindir: Path, real: Path, log: Path) -> None:
 
 @pytest.mark.pg
 def test_backup_and_restore_keep_the_password_off_the_command_line(cli, pg_url: str, tmp_path: Path) -> None:
-    from gtsd_tui.db.embedded import find_bindir
+    from gtsd_tui.db.pg_binaries import client_bindir
 
-    real = find_bindir() or (Path(p).parent if (p := shutil.which("pg_dump")) else None)
+    # the real tools of the server's major (an 18 pg_dump writes settings a 15 server refuses on restore)
+    real = client_bindir(pg_url) or (Path(p).parent if (p := shutil.which("pg_dump")) else None)
     if real is None or not (real / "psql").exists():
         pytest.skip("no pg_dump/psql binaries")
     bindir, log = tmp_path / "bin", tmp_path / "argv.log"

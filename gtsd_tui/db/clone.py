@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gtsd_tui.config import is_local_host, mask_url, parse_target
+from gtsd_tui.config import is_local_host, mask_url, parse_target, scrub
 from gtsd_tui.db.admin import admin_url, can_create_databases, dbname_of
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import read_rows, table_ident
@@ -93,14 +93,18 @@ def make_clone(url: str, schema: str, table: str, scratch_server: Callable[[], s
 
 
 def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump: str, notice: str) -> Clone:
+    from gtsd_tui.db.connect import child_conninfo
+
+    conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv
     dump = subprocess.run(
-        [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--dbname", url],
+        [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--dbname", conninfo],
         capture_output=True,
         text=True,
         timeout=600,
+        env=env,
     )
     if dump.returncode != 0:
-        last = (dump.stderr.strip().splitlines() or ["failed"])[-1]
+        last = scrub((dump.stderr.strip().splitlines() or ["failed"])[-1], url)
         raise DatabaseError(f"pg_dump --schema-only of {mask_url(url)}: {last}")
     with connect(url) as src:
         rows = read_rows(src, schema, table)

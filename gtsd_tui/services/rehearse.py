@@ -173,7 +173,7 @@ def rehearse(
     if not plan.steps:  # nothing pending: no copy to make
         return Rehearsal("none", None, [], [], [], None)
     s = project.settings
-    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), _pg_dump())
+    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), _pg_dump(url))
     try:
         total = count_statements(plan.steps)
         listen(RehearsalStarted(total, clone.method, clone.notice))
@@ -232,12 +232,13 @@ def _embedded_admin(project: Project) -> str:
     return server.url("postgres")
 
 
-def _pg_dump() -> str:
+def _pg_dump(url: str) -> str:
+    """pg_dump of the target's major when it is older than ours (its dump must restore there), else ours."""
     import shutil
 
-    from gtsd_tui.db.embedded import find_bindir
+    from gtsd_tui.db.pg_binaries import client_bindir
 
-    bindir = find_bindir()
+    bindir = client_bindir(url)
     if bindir and (bindir / "pg_dump").exists():
         return str(bindir / "pg_dump")
     return shutil.which("pg_dump") or "pg_dump"

@@ -75,11 +75,27 @@ def up_v1(project: Path, out: str = "drizzle") -> subprocess.CompletedProcess[st
     return kit_v1(project, "up", "--dialect", "postgresql", "--out", f"./{out}")
 
 
+def _next_second_after_last_when(journal: Path) -> None:
+    """Wait until the clock is a second past the journal's last ``when``: drizzle-kit up names folders by
+    the second, and two migrations generated within one second (a fast machine) collide or sort wrong."""
+    import json
+    import time
+
+    if not journal.exists():
+        return
+    entries = json.loads(journal.read_text()).get("entries") or []
+    if entries:
+        last_second = int(entries[-1]["when"]) // 1000
+        while int(time.time()) <= last_second:
+            time.sleep(0.05)
+
+
 def generate_v0(project: Path, name: str, out: str = "drizzle") -> None:
     """``drizzle-kit generate`` with the 0.31 kit (journal layout) from ``project/schema.ts``."""
     base = ensure_node_packages()
     link_modules(project, base)
     kit = str(base / "node_modules" / ".bin" / "drizzle-kit")
     args = ["generate", "--dialect", "postgresql", "--schema", "./schema.ts", "--out", f"./{out}", "--name", name]
+    _next_second_after_last_when(project / out / "meta" / "_journal.json")
     r = _run([kit, *args], project)
     assert r.returncode == 0, r.stdout + r.stderr
