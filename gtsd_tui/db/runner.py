@@ -231,7 +231,12 @@ def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions, *, v1: bool) 
         try:
             ensure_table(conn, opts.schema, opts.table, v1=v1)
             return
-        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateSchema):
+        except (
+            psycopg.errors.UniqueViolation,
+            psycopg.errors.DuplicateTable,
+            psycopg.errors.DuplicateSchema,
+            psycopg.errors.DuplicateObject,  # 'type "__drizzle_migrations" already exists' (the row type)
+        ):
             if attempt == 2:
                 raise
         except psycopg.Error as exc:
