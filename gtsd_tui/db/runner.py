@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import psycopg
 from psycopg import pq, sql
+from psycopg.errors import DuplicateObject, DuplicateSchema, DuplicateTable, UniqueViolation
 
 from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.errorpos import Location, ServerError, locate
@@ -231,12 +232,7 @@ def _ensure_table(conn: psycopg.Connection[Any], opts: RunOptions, *, v1: bool) 
         try:
             ensure_table(conn, opts.schema, opts.table, v1=v1)
             return
-        except (
-            psycopg.errors.UniqueViolation,
-            psycopg.errors.DuplicateTable,
-            psycopg.errors.DuplicateSchema,
-            psycopg.errors.DuplicateObject,  # 'type "__drizzle_migrations" already exists' (the row type)
-        ):
+        except (UniqueViolation, DuplicateTable, DuplicateSchema, DuplicateObject):  # 42710: its row type exists
             if attempt == 2:
                 raise
         except psycopg.Error as exc:
