@@ -33,6 +33,7 @@ class FleetPrinter:
         self.done = self.failed = 0
         self.drawn = 0  # lines of the live block on screen
         self.last = 0.0
+        self.every = REDRAW_EVERY  # seconds between two redraws of the live block
         self.lock = threading.Lock()
 
     def handle(self, event: FleetEvent) -> None:
@@ -75,7 +76,7 @@ class FleetPrinter:
         if not self.tty:
             return
         now = time.monotonic()
-        if not force and now - self.last < REDRAW_EVERY:
+        if not force and now - self.last < self.every:
             return
         self.last = now
         self._clear()
