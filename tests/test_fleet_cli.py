@@ -145,3 +145,64 @@ def test_live_display_redraws_on_a_terminal_and_prints_lines_elsewhere(monkeypat
         "✓ b  1 applied  0.00s",
         "- a  not started (--fail-fast or cancelled)",
     ]
+
+
+@pytest.mark.pg
+def test_ctrl_c_rolls_back_the_running_migrations_and_starts_nothing_more(pg_server: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.helpers.folders import make_folder
+
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("first", "CREATE TABLE first_one (id int);"),
+            ("slow", "CREATE TABLE slow_one (id int);\n--> statement-breakpoint\nSELECT pg_sleep(30);"),
+        ],
+    )
+    names = [f"fleetint_{uuid.uuid4().hex[:6]}_{i}" for i in range(3)]
+    urls = create_databases(pg_server, names)
+    try:
+        targets = tmp_path / "targets.txt"
+        targets.write_text("\n".join(urls) + "\n")
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        cmd = [sys.executable, "-m", "gtsd_tui", "fleet", "migrate", "--targets", str(targets)]
+        proc = subprocess.Popen(
+            [*cmd, "--migrations", str(folder), "--jobs", "2", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        _wait_sleeping(pg_server, names[:2])  # both running targets are inside the slow migration
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 3, err  # as migrate's Ctrl-C: the statement was cancelled on the server
+        got = json.loads(out)["targets"]
+        assert [(t["started"], t["ok"]) for t in got] == [(True, False), (True, False), (False, False)]
+        for t in got[:2]:
+            assert t["failed_migration"] == "0001_slow" and t["error"]["sqlstate"] == "57014"
+            assert [a["tag"] for a in t["applied"]] == ["0000_first"]
+        for url in urls[:2]:
+            with psycopg.connect(url) as conn:
+                assert conn.execute("SELECT to_regclass('slow_one')").fetchone() == (None,)  # rolled back
+                assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (1,)
+    finally:
+        drop_databases(pg_server, names)
+
+
+def _wait_sleeping(admin: str, dbnames: list[str], timeout: float = 30) -> None:
+    import time
+
+    deadline = time.time() + timeout
+    with psycopg.connect(admin, autocommit=True) as conn:
+        while time.time() < deadline:
+            row = conn.execute(
+                "SELECT count(DISTINCT datname) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(30)%%' "
+                "AND pid <> pg_backend_pid() AND datname = ANY(%s)",
+                (dbnames,),
+            ).fetchone()
+            if row and row[0] == len(dbnames):
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"{dbnames} did not all reach the slow migration within {timeout}s")

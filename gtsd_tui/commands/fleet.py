@@ -169,12 +169,14 @@ def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> in
             )
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
+        finally:
+            finished.set()
 
-    thread = threading.Thread(target=work, name="gtsd-fleet", daemon=True)
-    thread.start()
-    while thread.is_alive():
+    finished = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
+    threading.Thread(target=work, name="gtsd-fleet", daemon=True).start()
+    while not finished.is_set():
         try:
-            thread.join(0.2)
+            finished.wait(0.2)
         except KeyboardInterrupt:
             print("\ncancelling: running migrations roll back, no new target starts...", file=sys.stderr)
             cancel.cancel()
