@@ -122,6 +122,14 @@ def test_fleet_status_databases_like(cli, pg_server: str, tmp_path: Path) -> Non
             ["tenant_b", "✓✓•••"],
             ["tenant_c", "•••••"],
         ]
+        r = cli("fleet", "migrate", "--databases-like", "tenant_%", "--migrations", str(folder),
+                "--database-url", pg_server, "--json")  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        applied = {t["name"]: len(t["applied"]) for t in json.loads(r.stdout)["targets"]}
+        assert applied == {"tenant_a": 0, "tenant_b": 3, "tenant_c": 5}  # the template and other_a untouched
+        for url in (urls[3], urls[4]):
+            with psycopg.connect(url) as conn:
+                assert conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations')").fetchone() == (None,)
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute("ALTER DATABASE tenant_tpl IS_TEMPLATE false")
