@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from gtsd_tui.core.hashing import Chunk
     from gtsd_tui.core.plan import Step
     from gtsd_tui.core.schema_diff import Change
+    from gtsd_tui.db.catalog import Catalog
     from gtsd_tui.db.clone import Clone
     from gtsd_tui.db.probe import Session
     from gtsd_tui.db.runner import Canceller
@@ -204,8 +205,7 @@ def rehearse(
 ) -> Rehearsal:
     """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always)."""
     from gtsd_tui.core.schema_diff import diff
-    from gtsd_tui.db.catalog import read_catalog
-    from gtsd_tui.db.clone import drop_clone, make_clone
+    from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
     from gtsd_tui.services.apply import plan_only
 
@@ -215,44 +215,74 @@ def rehearse(
     if not plan.steps:  # nothing pending: no copy to make
         return Rehearsal("none", None, [], [], [], None)
     s = project.settings
-    # The server copies the database while we parse: pglast's import and every statement's facts
-    # from its text cost as much client time as the copy costs the server.
-    with ThreadPoolExecutor(1, thread_name_prefix="gtsd-clone") as pool:
-        scratch, dump = (lambda: _embedded_admin(project)), (lambda: _pg_dump(url))
-        making = pool.submit(make_clone, url, s.schema, s.table, scratch, dump)
+    skip = f"{s.schema}.{s.table}"
+    with ThreadPoolExecutor(1, thread_name_prefix="gtsd-rehearse") as pool:
+        # The server copies the database (and we read the copy's schema) while we parse: pglast's
+        # import and every statement's facts cost about as much client time as the copy costs the server.
+        making = pool.submit(_copy_and_read, project, url, skip)
         try:
             facts = all_facts(folder, plan.steps)
         except BaseException:
             _drop_once_made(making)
             raise
-        clone = making.result()
-    try:
-        total = len(facts)
-        listen(RehearsalStarted(total, clone.method, clone.notice))
-        skip = f"{s.schema}.{s.table}"
-        with connect(clone.url) as conn:
-            before = read_catalog(conn, skip_table=skip)
-        recorder = Recorder(folder, total, listen, facts)
-        on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
-        failure: ApplyFailure | None = None
+        clone, before = making.result()
+        finishing: Future[Catalog] | None = None
         try:
-            result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder)
-            applied = result.applied_tags
-        except Exception as exc:
-            from gtsd_tui.db.runner import Cancelled
+            total = len(facts)
+            listen(RehearsalStarted(total, clone.method, clone.notice))
+            recorder = Recorder(folder, total, listen, facts)
+            on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
+            failure: ApplyFailure | None = None
+            try:
+                result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True)
+                applied = result.applied_tags
+            except Exception as exc:
+                from gtsd_tui.db.runner import Cancelled
 
-            if isinstance(exc, Cancelled):
-                raise
-            if canceller is not None and canceller.requested:  # the statement was cancelled on the server
-                raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
-            failure, applied = failure_of(exc), []
+                if isinstance(exc, Cancelled):
+                    raise
+                if canceller is not None and canceller.requested:  # the statement was cancelled on the server
+                    raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
+                failure, applied = failure_of(exc), []
+            # The copy's schema afterwards, then the copy dropped, while the live target is read for blockers.
+            finishing = pool.submit(_read_and_drop, clone, skip)
+            with connect(url) as target:
+                add_blockers(target, recorder.records)
+            after = finishing.result()
+        finally:
+            if finishing is None:
+                drop_clone(clone)
+            else:
+                finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
+    return Rehearsal(clone.method, clone.notice, recorder.records, diff(before, after), applied, failure)
+
+
+def _copy_and_read(project: Project, url: str, skip: str) -> tuple[Clone, Catalog]:
+    """The copy and its schema before the migrations (the copy dropped again if the read fails)."""
+    from gtsd_tui.db.catalog import read_catalog
+    from gtsd_tui.db.clone import drop_clone, make_clone
+    from gtsd_tui.db.connect import connect
+
+    s = project.settings
+    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), lambda: _pg_dump(url))
+    try:
         with connect(clone.url) as conn:
-            changes = diff(before, read_catalog(conn, skip_table=skip))
+            return clone, read_catalog(conn, skip_table=skip)
+    except BaseException:
+        drop_clone(clone)
+        raise
+
+
+def _read_and_drop(clone: Clone, skip: str) -> Catalog:
+    from gtsd_tui.db.catalog import read_catalog
+    from gtsd_tui.db.clone import drop_clone
+    from gtsd_tui.db.connect import connect
+
+    try:
+        with connect(clone.url) as conn:
+            return read_catalog(conn, skip_table=skip)
     finally:
         drop_clone(clone)
-    with connect(url) as target:
-        add_blockers(target, recorder.records)
-    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure)
 
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:
@@ -275,12 +305,12 @@ def add_blockers(target: Any, records: list[StatementRecord]) -> None:
                 rec.would_block = max(rec.would_block, len({p for (p,) in clients} - {b.pid for _, b in rec.blockers}))
 
 
-def _drop_once_made(making: Future[Clone]) -> None:
+def _drop_once_made(making: Future[tuple[Clone, Catalog]]) -> None:
     """Drop the copy being made (the caller failed meanwhile); its own failure is the caller's to tell."""
     from gtsd_tui.db.clone import drop_clone
 
     try:
-        clone = making.result()
+        clone, _ = making.result()
     except Exception:
         return
     drop_clone(clone)
