@@ -81,3 +81,26 @@ def test_a_failed_schema_read_of_the_copy_drops_it(
     with pytest.raises(RuntimeError, match="catalog read failed"):
         svc.rehearse(project_of(folder, pg_url), ApplyRequest())
     assert len(calls) == failing and leftovers(pg_url) == []
+
+
+def test_locks_taken_on_a_table_created_earlier_in_the_file_are_not_charged_to_the_next_statement(
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    from tests.helpers.folders import make_folder
+    from tests.test_rehearse import BASE
+
+    created = (
+        "CREATE TABLE notes (id serial PRIMARY KEY, user_id integer NOT NULL);\n--> statement-breakpoint\n"
+        "ALTER TABLE notes ADD CONSTRAINT notes_user_fk FOREIGN KEY (user_id) REFERENCES users(id);\n"
+    )
+    folder = make_folder(tmp_path / "migrations", [("base", BASE), ("notes", created)])
+    assert cli("migrate", "--migrations", str(folder), "--database-url", pg_url, "--to", "0000_base").returncode == 0
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert r.ok, r.failure
+    create, fk = r.records
+    assert create.locks == []  # a relation the statement itself created: nobody else can see it
+    # CREATE TABLE's ACCESS EXCLUSIVE on notes is held from then on: the FK statement did not take it
+    assert ("AccessExclusiveLock", "public.notes") not in fk.locks
+    assert ("AccessExclusiveLock", "public.notes") in fk.already_held
+    assert ("ShareRowExclusiveLock", "public.users") in fk.locks
+    assert ("ShareRowExclusiveLock", "public.notes") in fk.locks

@@ -189,7 +189,7 @@ class Recorder:
                 (lk for lk in self._held if lk[1] in named or lk[1].split(".", 1)[-1] in named), key=key
             )
             rec.rewrites = found.rewritten
-            self._held, self._mark = found.locks if step.transactional else frozenset(), found.mark
+            self._held, self._mark = found.held if step.transactional else frozenset(), found.mark
         if f.documented:
             rec.locks = [(f.documented, qualified(conn, rel)) for rel in f.named[:1]]
             rec.observed = False
