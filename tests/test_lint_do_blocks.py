@@ -4,9 +4,6 @@ is skipped, any other body goes through the PL/pgSQL parser."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from gtsd_tui.core.lint import Settings, lint_text, plpgsql
@@ -53,10 +50,20 @@ def _without_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
     plpgsql._read.cache_clear()
 
 
-def _corpus() -> list[str]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    from lint import synthetic_body  # the bench's DO-heavy corpus
+# bench/lint.py's synthetic statements (without importing the bench, which sets environment variables)
+SYNTHETIC = [
+    'CREATE TABLE "t{i}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"name" text NOT NULL\n);',
+    'ALTER TABLE "t{i}" ADD COLUMN IF NOT EXISTS "email" varchar(255);',
+    'CREATE INDEX IF NOT EXISTS "t{i}_name_idx" ON "t{i}" USING btree ("name");',
+    "INSERT INTO \"t{i}\" (\"name\") VALUES ('a'), ('b');",
+    'DO $$ BEGIN\n ALTER TABLE "t{i}" ADD CONSTRAINT "t{i}_fk" FOREIGN KEY ("id") REFERENCES "users"("id");\n'
+    "EXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;",
+    'DO $$ BEGIN\n ALTER TABLE "old_{i}" ADD CONSTRAINT "old_{i}_fk" FOREIGN KEY ("u") REFERENCES "users"("id");\n'
+    "EXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;",
+]
 
+
+def _corpus() -> list[str]:
     blocks = [f"DO $${_body(b)}$$;" for b in DRIZZLE_BODIES + OTHER_BODIES]
     blocks += [
         'DO $$ BEGIN INSERT INTO "t" VALUES (1); END $$;',  # no statement a rule reads
@@ -64,7 +71,9 @@ def _corpus() -> list[str]:
         "DO $$ BEGIN RESET lock_timeout; END $$;",
         'DO LANGUAGE plpgsql $x$ BEGIN\n ALTER TABLE "orders" ALTER COLUMN "n" SET DATA TYPE bigint;\nEND $x$;',
     ]
-    return [synthetic_body(0), synthetic_body(1), "\n--> statement-breakpoint\n".join(blocks)]
+    bp = "\n--> statement-breakpoint\n"
+    synthetic = bp.join(st.format(i=i) for i in range(30) for st in SYNTHETIC)
+    return [synthetic, bp.join(blocks)]
 
 
 def test_same_findings_with_and_without_the_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
