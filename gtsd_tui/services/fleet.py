@@ -1,0 +1,314 @@
+"""Many databases at once: ``envs`` and ``fleet status`` (read-only), ``fleet migrate`` (apply).
+
+Every target runs in a worker thread with ONE connection at a time (psycopg, sync), at most ``jobs``
+targets at once. Status is ``compute_status`` (as ``status``); migrate is ``services.apply.apply``
+(as ``migrate``: per-file transactions, the migration lock per database, PgBouncer detection). An
+unreachable database is a state of its record, never an exception. Listeners are called from the
+worker threads: a console must hop to its UI thread (``call_from_thread``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from gtsd_tui.config import Settings, mask_url, scrub
+from gtsd_tui.core.fleet import Differences, TargetResult, TargetStatus, differences
+from gtsd_tui.core.targets import Target
+from gtsd_tui.errors import InputError
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.services.apply import ApplyEvent, ApplyFailure, ApplyRequest, Canceller
+    from gtsd_tui.services.project import Project
+
+MAX_JOBS = 8
+DEFAULT_CONNECT_TIMEOUT = 5.0
+
+
+def default_jobs() -> int:
+    """``min(8, 2 × CPUs)``: the targets migrated at once when ``--jobs`` is not given."""
+    return max(1, min(MAX_JOBS, 2 * (os.cpu_count() or 1)))
+
+
+def validate_targets(targets: Sequence[Target]) -> None:
+    """Every URL parsed as libpq would (no network); InputError naming the target's source, password masked."""
+    from gtsd_tui.db.connect import parse_conninfo
+
+    for t in targets:
+        parse_conninfo(t.url, f"{t.source}: {t.name}:")
+
+
+# ---- status (read-only) ------------------------------------------------------------------------
+
+
+def status_one(target: Target, folder: Folder, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> TargetStatus:
+    """One database's status; an unreachable or unreadable one comes back with ``reachable`` False."""
+    from gtsd_tui.core.status import compute_status
+    from gtsd_tui.db.connect import connect
+    from gtsd_tui.db.history import read_rows
+
+    t0 = time.perf_counter()
+    masked = mask_url(target.url)
+    try:
+        with connect(target.url, connect_timeout=connect_timeout) as conn:
+            version = conn.info.parameter_status("server_version") or ""
+            rows = read_rows(conn, target.schema, target.table)
+    except Exception as exc:  # a cell state, never a crash: GtsdError, psycopg's, OSError alike
+        reason = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, target.url)
+        return TargetStatus(target.name, masked, target.source, False, reason, seconds=time.perf_counter() - t0)
+    report = compute_status(folder, rows)
+    return TargetStatus(
+        target.name,
+        masked,
+        target.source,
+        True,
+        None,
+        version.split(" ")[0] or None,
+        report,
+        time.perf_counter() - t0,
+    )
+
+
+def status_many(
+    targets: Sequence[Target],
+    folder: Folder,
+    *,
+    jobs: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    listen: Callable[[TargetStatus], None] | None = None,
+) -> list[TargetStatus]:
+    """Every target's :class:`TargetStatus`, read in parallel (``jobs`` at once), in the targets' order.
+    ``listen`` gets each record as it completes (from a worker thread)."""
+
+    def one(target: Target) -> TargetStatus:
+        st = status_one(target, folder, connect_timeout=connect_timeout)
+        if listen is not None:
+            listen(st)
+        return st
+
+    if not targets:
+        return []
+    with ThreadPoolExecutor(max_workers=_workers(jobs, len(targets)), thread_name_prefix="gtsd-status") as pool:
+        return list(pool.map(one, targets))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """``envs``: the folder, each environment's status (in order) and how they differ."""
+
+    folder: Folder
+    statuses: list[TargetStatus]
+    differences: Differences
+
+    @property
+    def ok(self) -> bool:
+        """Every environment reachable, none with a problem state, none differing from another."""
+        return not self.differences and not any(t.problems for t in self.statuses)
+
+
+def envs_overview(
+    project: Project,
+    names: Sequence[str] = (),
+    *,
+    jobs: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    listen: Callable[[TargetStatus], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Overview:
+    """Every environment of the project (``services.targets.discover_envs``: ``.env`` + each
+    ``.env.NAME``, or ``names``) read in parallel, read-only. Input errors (a named environment without
+    its file, a malformed URL, an unreadable folder) raise InputError before any connection."""
+    from gtsd_tui.services.targets import discover_envs
+
+    targets = discover_envs(project.settings, names, os.environ if environ is None else environ)
+    validate_targets(targets)
+    folder = project.load_folder(refresh=True)
+    statuses = status_many(targets, folder, jobs=jobs or len(targets), connect_timeout=connect_timeout, listen=listen)
+    return Overview(folder, statuses, differences(statuses))
+
+
+# ---- migrate -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetStarted:
+    name: str
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    name: str
+    event: ApplyEvent  # the apply service's own event (PlanReady, StepStarted, StepDone, LockWaiting, ...)
+
+
+@dataclass(frozen=True)
+class TargetFinished:
+    result: TargetResult
+
+
+FleetEvent = TargetStarted | TargetProgress | TargetFinished
+FleetListener = Callable[[FleetEvent], None]
+
+
+class FleetCancel:
+    """Stop a running ``migrate_many`` from another thread: no new target starts, and each running
+    target's statement is cancelled on its server (its migration rolls back, as Ctrl-C in ``migrate``)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._lock = threading.Lock()
+        self._running: dict[str, Canceller] = {}
+
+    def _attach(self, name: str, canceller: Canceller) -> bool:
+        with self._lock:
+            if self.requested:
+                return False
+            self._running[name] = canceller
+            return True
+
+    def _detach(self, name: str) -> None:
+        with self._lock:
+            self._running.pop(name, None)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.requested = True
+            running = list(self._running.values())
+        for c in running:
+            c.cancel()
+
+
+def prepare_migrate(settings: Settings, targets: Sequence[Target], request: ApplyRequest) -> Folder:
+    """Everything checked before the first connection: URLs, the folder, the plan's folder refusals.
+    Returns the folder (also loaded, and an interrupted renumber recovered, once in this thread)."""
+    from gtsd_tui.core.preflight import require_applicable
+    from gtsd_tui.services.project import Project
+
+    if not targets:
+        raise InputError("no targets")
+    validate_targets(targets)
+    folder = Project(settings).load_folder(refresh=True)
+    require_applicable(folder, to_tag=request.to_tag, allow_symlinks=request.allow_symlinks)
+    return folder
+
+
+def migrate_one(
+    settings: Settings,
+    target: Target,
+    request: ApplyRequest,
+    listen: FleetListener,
+    canceller: Canceller | None = None,
+) -> TargetResult:
+    """One target through ``services.apply.apply``; any failure becomes the result's ``failure``."""
+    from gtsd_tui.services.apply import Note, apply, failure_of
+    from gtsd_tui.services.project import Project
+
+    def relay(event: ApplyEvent) -> None:
+        listen(TargetProgress(target.name, event))
+
+    own = replace(settings, database_url=target.url, database_source=target.source, schema=target.schema)
+    project = Project(replace(own, table=target.table), url=target.url, notify=lambda m: relay(Note(m)))
+    t0 = time.perf_counter()
+    masked = mask_url(target.url)
+    try:
+        result = apply(project, request, relay, canceller)
+    except Exception as exc:  # one target's failure is its record, never the fleet's
+        failure = _scrubbed(failure_of(exc), target.url)
+        return TargetResult(target.name, masked, target.source, (), failure, failure.message, time.perf_counter() - t0)
+    return TargetResult(
+        target.name,
+        masked,
+        target.source,
+        tuple(result.applied),
+        None,
+        None,
+        time.perf_counter() - t0,
+        warnings=tuple(scrub(w, target.url) for w in result.warnings),
+    )
+
+
+def migrate_many(
+    settings: Settings,
+    targets: Sequence[Target],
+    request: ApplyRequest,
+    *,
+    jobs: int | None = None,
+    fail_fast: bool = False,
+    listen: FleetListener | None = None,
+    cancel: FleetCancel | None = None,
+) -> list[TargetResult]:
+    """Apply the folder to every target, ``jobs`` at once; one :class:`TargetResult` per target, in the
+    targets' order. A failure never stops the others unless ``fail_fast`` (then targets not yet started
+    come back with ``started`` False; running ones finish). Call :func:`prepare_migrate` first."""
+    from gtsd_tui.services.apply import new_canceller
+
+    emit = listen or (lambda e: None)
+    stop = cancel or FleetCancel()
+    failed = threading.Event()
+
+    def one(target: Target) -> TargetResult:
+        canceller = new_canceller()
+        if (fail_fast and failed.is_set()) or not stop._attach(target.name, canceller):
+            res = TargetResult(target.name, mask_url(target.url), target.source, started=False)
+            emit(TargetFinished(res))
+            return res
+        try:
+            emit(TargetStarted(target.name))
+            res = migrate_one(settings, target, request, emit, canceller)
+        finally:
+            stop._detach(target.name)
+        if not res.ok:
+            failed.set()
+        emit(TargetFinished(res))
+        return res
+
+    if not targets:
+        return []
+    with ThreadPoolExecutor(max_workers=_workers(jobs, len(targets)), thread_name_prefix="gtsd-fleet") as pool:
+        return list(pool.map(one, targets))
+
+
+def _workers(jobs: int | None, n: int) -> int:
+    return max(1, min(jobs or default_jobs(), n))
+
+
+def _scrubbed(failure: ApplyFailure, url: str) -> ApplyFailure:
+    """The failure with the target's password removed from every text the server or driver gave."""
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else scrub(text, url)
+
+    f = failure
+    return replace(
+        f,
+        message=scrub(f.message, url),
+        server_message=clean(f.server_message),
+        detail=clean(f.detail),
+        hint=clean(f.hint),
+        context=clean(f.context),
+        excerpt=clean(f.excerpt),
+    )
+
+
+__all__ = [
+    "FleetCancel",
+    "FleetEvent",
+    "Overview",
+    "envs_overview",
+    "TargetFinished",
+    "TargetProgress",
+    "TargetStarted",
+    "default_jobs",
+    "migrate_many",
+    "migrate_one",
+    "prepare_migrate",
+    "status_many",
+    "status_one",
+    "validate_targets",
+]
