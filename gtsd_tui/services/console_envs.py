@@ -7,6 +7,7 @@ module only shapes them for the console and names the console's own environment.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -85,46 +86,47 @@ class Environments:
 
 
 def load_environments(project: Project) -> Environments:
-    """Every environment, checked in parallel and read-only (``services.fleet``), shaped as the matrix."""
-    from gtsd_tui.core.fleet import differences
+    """Every environment (``services.fleet.envs_overview``: ``.env`` and each ``.env.NAME``, checked in
+    parallel, read-only, each with a connect timeout), shaped as the matrix."""
     from gtsd_tui.errors import GtsdError
-    from gtsd_tui.services.fleet import env_targets, status_many
+    from gtsd_tui.services.fleet import envs_overview
 
     t0 = time.perf_counter()
     try:
-        folder = project.load_folder(refresh=True)
-        targets = env_targets(project.settings)
-        statuses = status_many(targets, folder)
-    except GtsdError as exc:
+        overview = envs_overview(project, environ=os.environ)
+    except GtsdError as exc:  # a malformed .env.NAME, an unreadable folder: the view says it, nothing runs
         return Environments((), (), error=str(exc), seconds=time.perf_counter() - t0)
     current = _current_key(project)
-    by_name = {t.name: t for t in targets}
     envs = tuple(
         EnvColumn(
             s.name,
             s.url,
             s.source,
-            current is not None and by_name[s.name].server_key() == current,
+            current is not None and _server_key(s.url) == current,
             s.reachable,
             s.error,
             s.server_version,
             s.report,
         )
-        for s in statuses
+        for s in overview.statuses
     )
-    tags = tuple(m.tag for m in folder.migrations)
-    return Environments(tags, envs, tuple(differences(statuses).lines), seconds=time.perf_counter() - t0)
+    tags = tuple(m.tag for m in overview.folder.migrations)
+    return Environments(tags, envs, tuple(overview.differences.lines), seconds=time.perf_counter() - t0)
 
 
 def _current_key(project: Project) -> tuple[str, str, str] | None:
     """(host, port, dbname) of the console's own database (None before it resolved one)."""
-    from gtsd_tui.core.targets import Target
+    return _server_key(project.url) if project.url else None
 
-    if not project.url:
-        return None
+
+def _server_key(url: str) -> tuple[str, str, str] | None:
+    """The same database however the URL spells it (a masked URL names the same one)."""
+    from gtsd_tui.core.targets import Target
+    from gtsd_tui.errors import GtsdError
+
     try:
-        return Target("", project.url, "").server_key()
-    except ValueError:
+        return Target("", url, "").server_key()
+    except (GtsdError, ValueError):
         return None
 
 
@@ -135,12 +137,19 @@ def apply_to_environment(
     service: the lock, per-file transactions, PgBouncer detection and the rows are ``migrate``'s."""
     from gtsd_tui.errors import InputError
     from gtsd_tui.services.apply import ApplyRequest, apply
-    from gtsd_tui.services.fleet import env_targets
     from gtsd_tui.services.project import Project as ProjectType
+    from gtsd_tui.services.targets import discover_envs
 
-    target = next((t for t in env_targets(project.settings) if t.name == name), None)
-    if target is None:
-        raise InputError(f"no environment named {name!r} (it is gone from the project's .env files)")
-    settings = replace(project.settings, database_url=target.url, database_source=target.source)
+    found = discover_envs(project.settings, (name,), os.environ)  # InputError when .env.NAME is gone
+    if not found:
+        raise InputError(f"no environment named {name!r}")
+    target = found[0]
+    settings = replace(
+        project.settings,
+        database_url=target.url,
+        database_source=target.source,
+        schema=target.schema,
+        table=target.table,
+    )
     there = ProjectType(settings, notify=project.notify)
     return apply(there, ApplyRequest(to_tag=to_tag), listen, canceller)
