@@ -37,6 +37,8 @@ COMMANDS = (
     "rehearse",
     "accept",
     "server",
+    "envs",
+    "fleet",
 )
 
 

@@ -128,7 +128,7 @@ class TargetResult:
             "failed_migration": failed.tag if failed is not None else None,
             "error": None
             if failed is None
-            else {"message": self.error, "exit_code": failed.exit_code, **failed.as_json()},
+            else {"summary": self.error, "exit_code": failed.exit_code, **failed.as_json()},
             "warnings": list(self.warnings),
             "seconds": round(self.seconds, 4),
         }

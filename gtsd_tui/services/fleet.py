@@ -184,18 +184,24 @@ class FleetCancel:
             c.cancel()
 
 
-def prepare_migrate(settings: Settings, targets: Sequence[Target], request: ApplyRequest) -> Folder:
-    """Everything checked before the first connection: URLs, the folder, the plan's folder refusals.
-    Returns the folder (also loaded, and an interrupted renumber recovered, once in this thread)."""
+def check_folder(settings: Settings, request: ApplyRequest) -> Folder:
+    """The folder loaded (an interrupted renumber recovered, once, in this thread) and every refusal of
+    the apply plan that depends on the folder alone (as ``migrate``'s), before any connection."""
     from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.services.project import Project
 
-    if not targets:
-        raise InputError("no targets")
-    validate_targets(targets)
     folder = Project(settings).load_folder(refresh=True)
     require_applicable(folder, to_tag=request.to_tag, allow_symlinks=request.allow_symlinks)
     return folder
+
+
+def prepare_migrate(settings: Settings, targets: Sequence[Target], request: ApplyRequest) -> Folder:
+    """Everything checked before the first connection: the targets' URLs, the folder, the plan's folder
+    refusals. Returns the folder."""
+    if not targets:
+        raise InputError("no targets")
+    validate_targets(targets)
+    return check_folder(settings, request)
 
 
 def migrate_one(
@@ -206,10 +212,14 @@ def migrate_one(
     canceller: Canceller | None = None,
 ) -> TargetResult:
     """One target through ``services.apply.apply``; any failure becomes the result's ``failure``."""
-    from gtsd_tui.services.apply import Note, apply, failure_of
+    from gtsd_tui.services.apply import Note, StepDone, apply, failure_of
     from gtsd_tui.services.project import Project
 
+    done: list[tuple[str, float]] = []  # committed before a failure: the exception does not carry them
+
     def relay(event: ApplyEvent) -> None:
+        if isinstance(event, StepDone):
+            done.append((event.tag, event.seconds))
         listen(TargetProgress(target.name, event))
 
     own = replace(settings, database_url=target.url, database_source=target.source, schema=target.schema)
@@ -220,7 +230,10 @@ def migrate_one(
         result = apply(project, request, relay, canceller)
     except Exception as exc:  # one target's failure is its record, never the fleet's
         failure = _scrubbed(failure_of(exc), target.url)
-        return TargetResult(target.name, masked, target.source, (), failure, failure.message, time.perf_counter() - t0)
+        kept = tuple((t, sec) for t, sec in done if t not in failure.rolled_back)
+        return TargetResult(
+            target.name, masked, target.source, kept, failure, failure.message, time.perf_counter() - t0
+        )
     return TargetResult(
         target.name,
         masked,
@@ -308,6 +321,7 @@ __all__ = [
     "migrate_many",
     "migrate_one",
     "prepare_migrate",
+    "check_folder",
     "status_many",
     "status_one",
     "validate_targets",

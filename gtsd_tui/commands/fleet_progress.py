@@ -1,0 +1,122 @@
+"""How ``fleet migrate`` shows its progress: a live block on a terminal, plain lines otherwise, then a table.
+
+Events come from the worker threads; one lock orders the writes. On a terminal (stderr), the block
+is redrawn at most every 0.1 s: an overall bar, then one line per running target (its step and tag).
+Elsewhere each finished target is one line on stderr. The summary table goes to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import IO, TYPE_CHECKING
+
+from gtsd_tui.commands.output import paint, table
+from gtsd_tui.core.display import shown
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.fleet import TargetResult
+    from gtsd_tui.services.fleet import FleetEvent
+
+REDRAW_EVERY = 0.1
+
+
+class FleetPrinter:
+    def __init__(self, names: list[str], *, quiet: bool = False, stream: IO[str] | None = None) -> None:
+        self.out = stream or sys.stderr
+        self.tty = bool(self.out.isatty()) and not quiet
+        self.quiet = quiet
+        self.total = len(names)
+        self.width = max((len(shown(n)) for n in names), default=0)
+        self.running: dict[str, str] = {}  # name -> what it is doing
+        self.done = self.failed = 0
+        self.drawn = 0  # lines of the live block on screen
+        self.last = 0.0
+        self.lock = threading.Lock()
+
+    def handle(self, event: FleetEvent) -> None:
+        from gtsd_tui.services import apply as svc
+        from gtsd_tui.services.fleet import TargetFinished, TargetProgress, TargetStarted
+
+        with self.lock:
+            if isinstance(event, TargetStarted):
+                self.running[event.name] = "connecting"
+            elif isinstance(event, TargetProgress):
+                e = event.event
+                if isinstance(e, svc.StepStarted):
+                    self.running[event.name] = f"{e.index + 1}/{e.total} {shown(e.tag)}"
+                elif isinstance(e, svc.LockWaiting):
+                    self.running[event.name] = f"waiting for the lock held by {shown(e.who)}"
+                elif isinstance(e, svc.PlanReady) and not e.tags:
+                    self.running[event.name] = "nothing to apply"
+                elif isinstance(e, svc.PoolerDetected | svc.Note) and not self.quiet and not self.tty:
+                    self.out.write(f"{shown(event.name)}: {shown(e.message)}\n")
+            elif isinstance(event, TargetFinished):
+                self._finished(event.result)
+            self._redraw(force=isinstance(event, TargetFinished))
+
+    def _finished(self, r: TargetResult) -> None:
+        self.running.pop(r.name, None)
+        self.done += 1
+        self.failed += 0 if r.ok else 1
+        if self.quiet:
+            return
+        self._clear()
+        self.out.write(result_line(r, self.width, self.out) + "\n")
+        self.out.flush()
+
+    def _clear(self) -> None:
+        if self.tty and self.drawn:
+            self.out.write(f"\x1b[{self.drawn}F\x1b[J")
+            self.drawn = 0
+
+    def _redraw(self, *, force: bool = False) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < REDRAW_EVERY:
+            return
+        self.last = now
+        self._clear()
+        filled = int(30 * self.done / max(self.total, 1))
+        lines = [
+            f"[{'#' * filled}{'-' * (30 - filled)}] {self.done}/{self.total} done, "
+            f"{len(self.running)} running, {self.failed} failed"
+        ]
+        lines += [f"  {shown(n).ljust(self.width)}  {what}" for n, what in sorted(self.running.items())]
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+        self.drawn = len(lines)
+
+    def close(self) -> None:
+        with self.lock:
+            self._clear()
+            self.out.flush()
+
+
+def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> str:
+    name = shown(r.name).ljust(width)
+    if not r.started:
+        return f"- {name}  not started (--fail-fast or cancelled)"
+    if r.ok:
+        tags = f"{len(r.applied)} applied" if r.applied else "nothing to apply"
+        return f"{paint('✓', 'applied', stream)} {name}  {tags}  {r.seconds:.2f}s"
+    return f"{paint('✗', 'error', stream)} {name}  {shown(r.error or 'failed')}"
+
+
+def print_results(results: list[TargetResult], seconds: float) -> None:
+    rows, colors = [], []
+    for r in results:
+        state = "ok" if r.ok else ("not started" if not r.started else "failed")
+        last = r.applied[-1][0] if r.applied else "-"
+        where = r.failure.where if r.failure is not None else ""
+        err = f"{where}: {r.failure.sqlstate or ''}".strip(": ") if r.failure is not None and where else (r.error or "")
+        rows.append([r.name, state, str(len(r.applied)), last, f"{r.seconds:.2f}", err])
+        colors.append("applied" if r.ok else "error")
+    print(table(rows, ["TARGET", "RESULT", "APPLIED", "LAST APPLIED", "SECONDS", "ERROR"], colors))
+    ok = sum(1 for r in results if r.ok)
+    failed = sum(1 for r in results if r.started and not r.ok)
+    skipped = sum(1 for r in results if not r.started)
+    tail = f", {skipped} not started" if skipped else ""
+    print(f"{ok} ok, {failed} failed{tail} in {seconds:.1f}s")
