@@ -228,6 +228,8 @@ class GtsdApp(App[None]):
             return False
         if action == "renumber":
             return self.conflicts.fixable
+        if action == "environments":  # from the main screen (not over a dialog, Review or the view itself)
+            return self.alive and self.screen is self.main_screen
         return True
 
     # ---- actions ------------------------------------------------------------------------------
