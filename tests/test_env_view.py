@@ -168,3 +168,26 @@ async def test_palette_opens_the_environments_view(fake: FakeConsole) -> None:
             if isinstance(app.screen, EnvironmentsScreen):
                 break
         assert isinstance(app.screen, EnvironmentsScreen)
+
+
+async def test_leaving_the_view_during_an_apply_still_ends_it(fake: FakeConsole) -> None:
+    """The result goes to the main screen: closing the view mid-apply does not leave the console busy."""
+    fake.applied = ALL[:1]
+    fake.env_apply_gate = threading.Event()
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await opened(pilot)
+        await pilot.press("A")
+        await pilot.pause(0.1)
+        await pilot.press("y")
+        await pilot.pause(0.2)
+        assert app.busy == "applying to dev"
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, EnvironmentsScreen)
+        fake.env_apply_gate.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if not app.busy:
+                break
+        assert app.busy == "" and fake.applied == ALL

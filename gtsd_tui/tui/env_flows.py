@@ -59,34 +59,44 @@ def ask_apply(app: GtsdApp, screen: EnvironmentsScreen, env: EnvColumn, to_tag: 
 def start(app: GtsdApp, screen: EnvironmentsScreen, name: str, to_tag: str | None) -> None:
     flows.set_busy(app, f"applying to {name}")
     screen.write_log(f"{name}: starting…")
-    app.run_job("env_apply", partial(jobs.apply_env, app.service, name, to_tag, screen.post_message), to=screen)
+    # progress goes to the view; the result to the main screen, which outlives the view (esc during the
+    # apply must not lose the message that ends the console's busy state)
+    app.run_job("env_apply", partial(jobs.apply_env, app.service, name, to_tag, screen.post_message))
 
 
-def finished(app: GtsdApp, screen: EnvironmentsScreen, event: msg.EnvApplyFinished) -> None:
+def view(app: GtsdApp) -> EnvironmentsScreen | None:
+    """The Environments view when it is open."""
+    from gtsd_tui.tui.screens.environments import EnvironmentsScreen
+
+    return next((s for s in app.screen_stack if isinstance(s, EnvironmentsScreen)), None)
+
+
+def finished(app: GtsdApp, event: msg.EnvApplyFinished) -> None:
     flows.set_busy(app, "")
+    screen = view(app)
     failure = event.failure
     if failure is None:
         n = len(event.applied)
-        screen.write_log(f"✓ {event.env}: applied {n} migration(s)" if n else f"{event.env}: nothing to apply")
-        app.notify(f"{event.env}: applied {n} migration(s)")
+        text = f"✓ {event.env}: applied {n} migration(s)" if n else f"{event.env}: nothing to apply"
+        app.notify(text)
     else:
-        screen.write_log(f"✗ {event.env}: {failure.message}")
+        text = f"✗ {event.env}: {failure.message}"
         head = [f"SQLSTATE {failure.sqlstate}", failure.server_message or ""] if failure.sqlstate else []
         title = f"{failure.title} ({event.env})"
         app.push_screen(ErrorScreen(title, failure.where, head + failure.details() or [failure.message]))
-    screen.action_refresh()
+    if screen is not None:
+        screen.write_log(text)
+        screen.action_refresh()
     flows.reload(app)  # the console's own database may be the one applied to
 
 
 def failed(app: GtsdApp, group: str, error: str) -> None:
     """An unexpected error in the view's worker: the view stops loading, a failed apply frees the console."""
-    from gtsd_tui.tui.screens.environments import EnvironmentsScreen
-
     if group == "env_apply":
         flows.set_busy(app, "")
-    for screen in app.screen_stack:
-        if isinstance(screen, EnvironmentsScreen):
-            if group == "envs":
-                screen.load_failed(error)
-            else:
-                screen.write_log(f"✗ apply stopped: {error}")
+    screen = view(app)
+    if screen is not None:
+        if group == "envs":
+            screen.load_failed(error)
+        else:
+            screen.write_log(f"✗ apply stopped: {error}")

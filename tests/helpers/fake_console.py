@@ -45,6 +45,7 @@ class FakeConsole:
         self.env_unknown: dict[str, list[HistoryRow]] = {}
         self.env_calls: list[tuple[str, str | None]] = []
         self.env_gate: threading.Event | None = None  # set: environments() waits for it (a slow refresh)
+        self.env_apply_gate: threading.Event | None = None  # set: apply_env() waits for it (a slow apply)
 
     def _rows(self, folder: Folder) -> list[HistoryRow]:
         by_tag = {m.tag: m for m in folder.migrations}
@@ -193,6 +194,8 @@ class FakeConsole:
 
     def apply_env(self, name: str, to_tag: str | None, listen: Listener) -> ApplyResult:
         self.env_calls.append((name, to_tag))
+        if self.env_apply_gate is not None:
+            self.env_apply_gate.wait(10)
         applied = self.applied if name == next(iter(self.env_applied)) else self.env_applied[name]
         if applied is None:
             raise DatabaseError(f"cannot connect to db-{name}.test:5432/app: connection refused")

@@ -108,11 +108,9 @@ class EnvironmentsScreen(Screen[None]):
 
     @on(msg.EnvApplyProgressed)
     def _progressed(self, event: msg.EnvApplyProgressed) -> None:
+        if not self.console.busy:  # late: the result (posted to the main screen) was shown first
+            return
         self.write_log(f"{event.env}: {flows.progress_text(event.event)}")
-
-    @on(msg.EnvApplyFinished)
-    def _finished(self, event: msg.EnvApplyFinished) -> None:
-        env_flows.finished(self.console, self, event)
 
     # ---- keys --------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from gtsd_tui.services.console_envs import EnvColumn, Environments
 from gtsd_tui.tui.render import when_text
 from gtsd_tui.tui.widgets.env_matrix import ROW_PREFIX
 
+SHOWN_DIFFS = 3  # the rest would push the details off an 80×24 screen
+
 
 def applied_line(item: MigrationStatus) -> str:
     """When it was applied, as far as the table knows: a drizzle v1 table has applied_at; a v0 table has
@@ -57,7 +59,9 @@ class EnvDetail(Static):
         lines = detail_lines(envs, env, selected[1]) if env is not None and selected is not None else []
         diffs = list(envs.differences)
         if diffs:
-            lines.append("differences: " + "; ".join(shown(d) for d in diffs))
+            extra = len(diffs) - SHOWN_DIFFS
+            more = f"; and {extra} more (gtsd-tui envs lists them)" if extra > 0 else ""
+            lines.append("differences: " + "; ".join(shown(d) for d in diffs[:SHOWN_DIFFS]) + more)
         elif envs.envs:
             lines.append("no differences between the reachable environments")
         self.update("\n".join(lines))
