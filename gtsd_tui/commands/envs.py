@@ -92,6 +92,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     timeout = connect_timeout(args)
     overview = envs_overview(project, names, connect_timeout=timeout)
     statuses = overview.statuses
+    if not statuses:
+        raise InputError(f"no environments in {project.settings.cwd}: no .env.NAME file and no DATABASE_URL")
     tags = [m.tag for m in overview.folder.migrations]
     code = EXIT_OK if overview.ok else EXIT_PROBLEMS
     if args.json:
@@ -108,9 +110,6 @@ def run(args: argparse.Namespace, project: Project) -> int:
             }
         )
         return code
-    if not statuses:
-        print("no environments: no .env with DATABASE_URL and no .env.NAME file here", file=sys.stderr)
-        return EXIT_PROBLEMS
     print(f"{shown(str(project.folder_path))}: {len(tags)} migration(s), {len(statuses)} environment(s)")
     print_matrix(tags, statuses)
     print()

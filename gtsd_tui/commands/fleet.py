@@ -118,9 +118,13 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     for t in statuses:
         glyphs = "".join(s.glyph for s in t.report.items) if t.report else "○"
         print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}")
-    ok = sum(1 for t in statuses if t.reachable and not t.problems)
     down = sum(1 for t in statuses if not t.reachable)
-    print(f"{ok} fine, {sum(1 for t in statuses if t.problems) - down} with problems, {down} unreachable")
+    bad = sum(1 for t in statuses if t.problems) - down
+    current = sum(
+        1 for t in statuses if t.report and not t.problems and all(s.state == APPLIED for s in t.report.items)
+    )
+    lagging = len(statuses) - down - bad - current
+    print(f"{current} up to date, {lagging} with pending migrations, {bad} with problems, {down} unreachable")
     return code
 
 
@@ -165,12 +169,14 @@ def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> in
             )
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
+        finally:
+            finished.set()
 
-    thread = threading.Thread(target=work, name="gtsd-fleet", daemon=True)
-    thread.start()
-    while thread.is_alive():
+    finished = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
+    threading.Thread(target=work, name="gtsd-fleet", daemon=True).start()
+    while not finished.is_set():
         try:
-            thread.join(0.2)
+            finished.wait(0.2)
         except KeyboardInterrupt:
             print("\ncancelling: running migrations roll back, no new target starts...", file=sys.stderr)
             cancel.cancel()

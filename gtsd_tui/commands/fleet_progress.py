@@ -33,6 +33,7 @@ class FleetPrinter:
         self.done = self.failed = 0
         self.drawn = 0  # lines of the live block on screen
         self.last = 0.0
+        self.every = REDRAW_EVERY  # seconds between two redraws of the live block
         self.lock = threading.Lock()
 
     def handle(self, event: FleetEvent) -> None:
@@ -75,7 +76,7 @@ class FleetPrinter:
         if not self.tty:
             return
         now = time.monotonic()
-        if not force and now - self.last < REDRAW_EVERY:
+        if not force and now - self.last < self.every:
             return
         self.last = now
         self._clear()
@@ -102,7 +103,11 @@ def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> s
     if r.ok:
         tags = f"{len(r.applied)} applied" if r.applied else "nothing to apply"
         return f"{paint('✓', 'applied', stream)} {name}  {tags}  {r.seconds:.2f}s"
-    return f"{paint('✗', 'error', stream)} {name}  {shown(r.error or 'failed')}"
+    details = r.failure.details() if r.failure is not None else []
+    return "\n".join(
+        [f"{paint('✗', 'error', stream)} {name}  {shown(r.error or 'failed')}"]
+        + [f"    {shown(line)}" for d in details for line in d.splitlines()]
+    )
 
 
 def print_results(results: list[TargetResult], seconds: float) -> None:
@@ -110,9 +115,7 @@ def print_results(results: list[TargetResult], seconds: float) -> None:
     for r in results:
         state = "ok" if r.ok else ("not started" if not r.started else "failed")
         last = r.applied[-1][0] if r.applied else "-"
-        where = r.failure.where if r.failure is not None else ""
-        err = f"{where}: {r.failure.sqlstate or ''}".strip(": ") if r.failure is not None and where else (r.error or "")
-        rows.append([r.name, state, str(len(r.applied)), last, f"{r.seconds:.2f}", err])
+        rows.append([r.name, state, str(len(r.applied)), last, f"{r.seconds:.2f}", r.error or ""])
         colors.append("applied" if r.ok else "error")
     print(table(rows, ["TARGET", "RESULT", "APPLIED", "LAST APPLIED", "SECONDS", "ERROR"], colors))
     ok = sum(1 for r in results if r.ok)

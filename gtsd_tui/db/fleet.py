@@ -28,7 +28,8 @@ def with_dbname(url: str, dbname: str) -> str:
     """The same server and credentials, database ``dbname`` (a URL stays a URL; a key=value DSN stays one)."""
     if "://" in url:
         parts = urlsplit(url)
-        return urlunsplit(parts._replace(path="/" + quote(dbname, safe="")))
+        query = "&".join(q for q in parts.query.split("&") if q and not q.startswith("dbname="))
+        return urlunsplit(parts._replace(path="/" + quote(dbname, safe=""), query=query))
     params = {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(url).items() if v is not None}
     params["dbname"] = dbname
     return psycopg.conninfo.make_conninfo(**params)

@@ -61,6 +61,7 @@ def status_one(target: Target, folder: Folder, *, connect_timeout: float = DEFAU
             rows = read_rows(conn, target.schema, target.table)
     except Exception as exc:  # a cell state, never a crash: GtsdError, psycopg's, OSError alike
         reason = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, target.url)
+        reason = reason.removeprefix(f"cannot connect to {masked}: ")  # the record names the URL already
         return TargetStatus(target.name, masked, target.source, False, reason, seconds=time.perf_counter() - t0)
     report = compute_status(folder, rows)
     return TargetStatus(
