@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from gtsd_tui.config import Settings, mask_url, scrub
 from gtsd_tui.core.fleet import Differences, TargetResult, TargetStatus, differences
 from gtsd_tui.core.targets import Target
-from gtsd_tui.errors import InputError
+from gtsd_tui.errors import GtsdError, InputError
 
 if TYPE_CHECKING:
     from gtsd_tui.core.folder import Folder
@@ -49,6 +49,8 @@ def validate_targets(targets: Sequence[Target]) -> None:
 
 def status_one(target: Target, folder: Folder, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> TargetStatus:
     """One database's status; an unreachable or unreadable one comes back with ``reachable`` False."""
+    import psycopg
+
     from gtsd_tui.core.status import compute_status
     from gtsd_tui.db.connect import connect
     from gtsd_tui.db.history import read_rows
@@ -59,7 +61,7 @@ def status_one(target: Target, folder: Folder, *, connect_timeout: float = DEFAU
         with connect(target.url, connect_timeout=connect_timeout) as conn:
             version = conn.info.parameter_status("server_version") or ""
             rows = read_rows(conn, target.schema, target.table)
-    except Exception as exc:  # a cell state, never a crash: GtsdError, psycopg's, OSError alike
+    except (GtsdError, psycopg.Error, OSError) as exc:  # a cell state, never a crash
         reason = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, target.url)
         reason = reason.removeprefix(f"cannot connect to {masked}: ")  # the record names the URL already
         return TargetStatus(target.name, masked, target.source, False, reason, seconds=time.perf_counter() - t0)
