@@ -108,3 +108,21 @@ async def test_environments_view_on_real_databases(sample: Path, pg_url: str) ->
         assert str(screen.query_one("#envs-log").render()) == "✓ staging: applied 2 migration(s)"
         assert _rows(staging) == _rows(pg_url)  # the same rows as the environment migrated by the service
         assert PW_SECRET not in app.export_screenshot()
+
+
+async def test_an_environment_file_without_a_url_is_named_and_nothing_connects(sample: Path, pg_url: str) -> None:
+    cwd = sample.parent
+    (cwd / ".env.bad").write_text(f"PGPASSWORD={PW_SECRET}\n")
+    project = Project(load_settings(cwd=cwd, database_url=pg_url, migrations=str(sample), environ={}))
+    app = GtsdApp(ConsoleBackend(project), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _wait(pilot, lambda: app.state is not None)
+        await pilot.press("e")
+        await _wait(pilot, lambda: isinstance(app.screen, EnvironmentsScreen) and app.screen.envs is not None)
+        screen = app.screen
+        assert isinstance(screen, EnvironmentsScreen) and screen.envs is not None
+        assert screen.envs.error is not None and screen.envs.envs == ()
+        detail = str(screen.query_one(EnvDetail).render())
+        assert detail.startswith("✗ ") and ".env.bad" in detail and "no DATABASE_URL" in detail
+        assert PW_SECRET not in detail
+        assert screen.query_one(EnvMatrix).row_count == 0
