@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gtsd_tui.db.runner import Canceller
     from gtsd_tui.db.stats import StatsCollector
     from gtsd_tui.services.apply import ApplyResult, Listener
+    from gtsd_tui.services.console_envs import Environments
     from gtsd_tui.services.folder_ops import RenumberContext
     from gtsd_tui.services.rehearse import Rehearsal
 
@@ -104,6 +105,8 @@ class ConsoleService(Protocol):
     def renumber_plan(self) -> RenumberContext: ...
     def renumber_forks(self) -> list[Fork]: ...
     def apply_renumber(self, context: RenumberContext) -> None: ...
+    def environments(self) -> Environments: ...
+    def apply_env(self, name: str, to_tag: str | None, listen: Listener) -> ApplyResult: ...
     def close(self) -> None: ...
 
 
@@ -199,31 +202,9 @@ class ConsoleBackend:
 
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]:
         """Title and lines for ``enter``: the file, or for a modified one the diff from its applied version."""
-        import difflib
+        from gtsd_tui.services.files import file_view
 
-        from gtsd_tui.core.hashing import drizzle_hash
-        from gtsd_tui.core.status import MODIFIED
-        from gtsd_tui.services.gitutil import find_version
-
-        if state.folder is None:
-            return tag, [state.folder_error or "the folder could not be read"]
-        preview = self.preview(state.folder, tag)
-        item = next((s for s in (state.report.items if state.report else []) if s.migration.tag == tag), None)
-        if item is None or item.state != MODIFIED or item.row is None:
-            return f"{tag}  ({preview.path})", preview.lines
-        found = find_version(state.folder.file_path(item.migration), item.row.hash, drizzle_hash)
-        if found is None:
-            note = f"-- applied version (hash {item.row.hash[:12]}) not found in git history; current file:"
-            return f"{tag}  (modified)", [note, *preview.lines]
-        commit, old = found
-        diff = difflib.unified_diff(
-            old.decode("utf-8", "replace").split("\n"),
-            list(preview.lines),
-            f"applied ({commit[:10]})",
-            "current file",
-            lineterm="",
-        )
-        return f"{tag}  (modified: applied version from {commit[:10]} vs file)", list(diff)
+        return file_view(self.project, state, tag)
 
     def apply(self, to_tag: str | None, listen: Listener, safe: bool = False) -> ApplyResult:
         """Through the one apply use case (PgBouncer detection, lock, typed events); cancel_apply stops it.
@@ -259,6 +240,22 @@ class ConsoleBackend:
         self._canceller = new_canceller()
         try:
             return rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
+        finally:
+            self._canceller = None
+
+    def environments(self) -> Environments:
+        from gtsd_tui.services.console_envs import load_environments
+
+        return load_environments(self.project)
+
+    def apply_env(self, name: str, to_tag: str | None, listen: Listener) -> ApplyResult:
+        """Apply to another environment of the project (the Environments view); cancel_apply stops it."""
+        from gtsd_tui.services.apply import new_canceller
+        from gtsd_tui.services.console_envs import apply_to_environment
+
+        self._canceller = canceller = new_canceller()
+        try:
+            return apply_to_environment(self.project, name, to_tag, listen, canceller)
         finally:
             self._canceller = None
 

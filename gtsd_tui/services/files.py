@@ -6,11 +6,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.hashing import split_chunks
 from gtsd_tui.core.lines import LazyLines
 from gtsd_tui.services.project import Project
+
+if TYPE_CHECKING:
+    from gtsd_tui.services.console import ConsoleState
 
 LARGE = 4 << 20
 Signature = tuple[tuple[str, int, int], ...]
@@ -90,3 +94,33 @@ def _plan_notes(project: Project, folder: Folder, m: Migration, text: str) -> li
         "one transaction with its row" if step.transactional else "autocommit: " + ", ".join(r for r, _ in step.non_tx)
     )
     return [f"{chunks} chunk(s); {mode}; advisory lock on {project.settings.table_label}"]
+
+
+def file_view(project: Project, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]:
+    """Title and lines for the console's ``enter``: the file, or for a modified one the diff from its
+    applied version (found in git history by its hash)."""
+    import difflib
+
+    from gtsd_tui.core.hashing import drizzle_hash
+    from gtsd_tui.core.status import MODIFIED
+    from gtsd_tui.services.gitutil import find_version
+
+    if state.folder is None:
+        return tag, [state.folder_error or "the folder could not be read"]
+    preview = preview_of(project, state.folder, tag)
+    item = next((s for s in (state.report.items if state.report else []) if s.migration.tag == tag), None)
+    if item is None or item.state != MODIFIED or item.row is None:
+        return f"{tag}  ({preview.path})", preview.lines
+    found = find_version(state.folder.file_path(item.migration), item.row.hash, drizzle_hash)
+    if found is None:
+        note = f"-- applied version (hash {item.row.hash[:12]}) not found in git history; current file:"
+        return f"{tag}  (modified)", [note, *preview.lines]
+    commit, old = found
+    diff = difflib.unified_diff(
+        old.decode("utf-8", "replace").split("\n"),
+        list(preview.lines),
+        f"applied ({commit[:10]})",
+        "current file",
+        lineterm="",
+    )
+    return f"{tag}  (modified: applied version from {commit[:10]} vs file)", list(diff)

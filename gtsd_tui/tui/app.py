@@ -56,6 +56,7 @@ class GtsdApp(App[None]):
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("R", "reset", "Reset DB", id="reset"),
+        Binding("e", "environments", "Environments", id="environments", show=False),
         Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
         *[
             Binding(str(i + 1), f"focus_pane('{n}')", n.title(), id=f"pane.{n}", show=False)
@@ -121,8 +122,12 @@ class GtsdApp(App[None]):
 
     # ---- workers: each posts one typed message to the main screen -------------------------------
 
-    def run_job(self, group: str, job: Callable[[], Message], *, exclusive: bool = True) -> None:
-        screen = self.main_screen
+    def run_job(
+        self, group: str, job: Callable[[], Message], *, exclusive: bool = True, to: Screen[None] | None = None
+    ) -> None:
+        """``to``: the screen its message goes to (default the main screen); the worker is the app's, so
+        an unexpected error reaches the one handler below."""
+        screen = self.main_screen if to is None else to
 
         def work() -> None:
             screen.post_message(job())  # dropped if the screen has gone
@@ -223,6 +228,8 @@ class GtsdApp(App[None]):
             return False
         if action == "renumber":
             return self.conflicts.fixable
+        if action == "environments":  # from the main screen (not over a dialog, Review or the view itself)
+            return self.alive and self.screen is self.main_screen
         return True
 
     # ---- actions ------------------------------------------------------------------------------
@@ -254,6 +261,13 @@ class GtsdApp(App[None]):
             self.notify(f"{self.busy}: wait until it finishes", severity="warning")
         else:
             self.run_job("reset", partial(jobs.reset_target, self.service))
+
+    def action_environments(self) -> None:
+        """Every environment of the project, migrations × environments (read-only; apply asks first)."""
+        from gtsd_tui.tui.screens.environments import EnvironmentsScreen
+
+        if not any(isinstance(s, EnvironmentsScreen) for s in self.screen_stack):
+            self.push_screen(EnvironmentsScreen(self))
 
     def action_new(self) -> None:
         flows.ask_new(self)

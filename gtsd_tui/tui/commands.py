@@ -16,6 +16,7 @@ ACTIONS = [
     ("Back up the database (pg_dump)", "backup", ""),
     ("Renumber conflicting migrations", "renumber", "n"),
     ("Reset the database (drop, recreate, migrate)", "reset", "R"),
+    ("Environments: migrations × environments (.env, .env.NAME)", "environments", "e"),
     ("Refresh", "refresh", "r"),
     ("Filter the focused list", "filter", "/"),
     ("Show keys and help", "help", "?"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gtsd_tui.services.apply import LockWaiting, Note, PlanReady, PoolerDetected, StepDone, StepStarted
+from gtsd_tui.services.apply import ApplyEvent, LockWaiting, Note, PlanReady, PoolerDetected, StepDone, StepStarted
 from gtsd_tui.tui import jobs
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
@@ -125,7 +125,11 @@ def ask_review(app: GtsdApp, to_tag: str | None) -> None:
 
 
 def progressed(app: GtsdApp, event: msg.ApplyProgressed) -> None:
-    e = event.event
+    app.pending.write_log(progress_text(event.event))
+
+
+def progress_text(e: ApplyEvent) -> str:
+    """One apply event as the log line the console shows (Pending pane, Environments view)."""
     if isinstance(e, LockWaiting):
         text = f"waiting for the migration lock held by {e.who} ({e.remaining:.0f}s left)"
     elif isinstance(e, PlanReady):
@@ -136,7 +140,7 @@ def progressed(app: GtsdApp, event: msg.ApplyProgressed) -> None:
         text = f"✓ {e.tag} {e.seconds * 1000:.0f} ms"
     elif isinstance(e, PoolerDetected | Note):
         text = e.message
-    app.pending.write_log(text)
+    return text
 
 
 def name_blockers(app: GtsdApp, stats: LiveStats) -> None:
@@ -319,11 +323,16 @@ def worker_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None:
         app.connections.show_error(error)
         app.schedule_stats()
         return
+    if group in ("envs", "env_apply"):  # the Environments view's load or apply
+        from gtsd_tui.tui import env_flows
+
+        env_flows.failed(app, group, error)
     if group in ("apply", "reset", "backup"):
         app.pending.write_log(f"✗ {group} stopped: {error}")
         set_busy(app, "")
         reload(app)
-    title = {"reset": "Reset failed", "apply": "Apply failed"}.get(group, f"Unexpected error ({group})")
+    titles = {"reset": "Reset failed", "apply": "Apply failed", "env_apply": "Apply failed"}
+    title = titles.get(group, f"Unexpected error ({group})")
     app.push_screen(ErrorScreen(title, "", [error]))
 
 

@@ -61,6 +61,23 @@ def apply(service: ConsoleService, to_tag: str | None, post: Post, safe: bool = 
     return msg.ApplyFinished(result.applied_tags, None)
 
 
+def load_environments(service: ConsoleService) -> msg.EnvironmentsLoaded:
+    return msg.EnvironmentsLoaded(service.environments())
+
+
+def apply_env(service: ConsoleService, name: str, to_tag: str | None, post: Post) -> msg.EnvApplyFinished:
+    """Apply to environment ``name`` (the Environments view), reporting progress as the console's apply."""
+
+    def listen(event: ApplyEvent) -> None:
+        post(msg.EnvApplyProgressed(name, event))
+
+    try:
+        result = service.apply_env(name, to_tag, listen)
+    except GtsdError as exc:
+        return msg.EnvApplyFinished(name, [], failure_of(exc))
+    return msg.EnvApplyFinished(name, list(result.applied_tags), None)
+
+
 def poll_stats(service: ConsoleService, indexes: bool, instances: int) -> msg.StatsUpdated:
     try:
         return msg.StatsUpdated(service.stats(indexes=indexes, instances=instances))

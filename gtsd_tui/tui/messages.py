@@ -10,6 +10,7 @@ from textual.message import Message
 from gtsd_tui.core.conflicts import Finding
 from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
 from gtsd_tui.services.console import ConsoleState, LiveStats
+from gtsd_tui.services.console_envs import Environments
 from gtsd_tui.services.files import Preview, Signature
 from gtsd_tui.services.folder_ops import RenumberContext
 
@@ -122,3 +123,23 @@ class FolderChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FolderChanged)
+
+
+@dataclass
+class EnvironmentsLoaded(Message):
+    """Every environment's state (the Environments view)."""
+
+    envs: Environments
+
+
+@dataclass
+class EnvApplyProgressed(Message):
+    env: str
+    event: ApplyEvent
+
+
+@dataclass
+class EnvApplyFinished(Message):
+    env: str
+    applied: list[str]
+    failure: ApplyFailure | None

@@ -3,6 +3,7 @@ tracking table as a list of applied tags, canned statistics. Pilot and snapshot 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from gtsd_tui.core.status import HistoryRow, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
 from gtsd_tui.services.apply import ApplyResult, Listener, PlanReady, StepDone, StepStarted
 from gtsd_tui.services.console import ConsoleState, DbState, Info, LiveStats
+from gtsd_tui.services.console_envs import EnvColumn, Environments
 from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.folder_ops import RenumberContext
 from gtsd_tui.services.project import Project
@@ -38,6 +40,12 @@ class FakeConsole:
         self.reset_error: BaseException | None = None
         self.apply_error: GtsdError | None = None
         self.unknown_rows: list[HistoryRow] = []  # rows of the table no migration of the folder matches
+        # the Environments view: name -> applied tags (None: unreachable); the first is the console's own
+        self.env_applied: dict[str, list[str] | None] = {"dev": None, "staging": [], "prod": None}
+        self.env_unknown: dict[str, list[HistoryRow]] = {}
+        self.env_calls: list[tuple[str, str | None]] = []
+        self.env_gate: threading.Event | None = None  # set: environments() waits for it (a slow refresh)
+        self.env_apply_gate: threading.Event | None = None  # set: apply_env() waits for it (a slow apply)
 
     def _rows(self, folder: Folder) -> list[HistoryRow]:
         by_tag = {m.tag: m for m in folder.migrations}
@@ -154,6 +162,56 @@ class FakeConsole:
 
     def apply_renumber(self, context: RenumberContext) -> None:
         raise GtsdError("not in the fake")
+
+    def environments(self) -> Environments:
+        if self.env_gate is not None:
+            self.env_gate.wait(10)
+        folder = load_folder(self.folder_path)
+        by_tag = {m.tag: m for m in folder.migrations}
+        envs = []
+        for i, (name, applied) in enumerate(self.env_applied.items()):
+            url = URL.replace("db.test:5432/app", f"db-{name}.test:5432/app")
+            if i == 0:
+                applied = self.applied
+            if applied is None:
+                error = f"cannot connect to db-{name}.test:5432/app: connection refused"
+                envs.append(EnvColumn(name, url, f".env.{name}", i == 0, False, error))
+                continue
+            rows = [HistoryRow(j + 1, by_tag[t].hash or "", by_tag[t].when, legacy=True) for j, t in enumerate(applied)]
+            report = compute_status(folder, rows + self.env_unknown.get(name, []))
+            envs.append(EnvColumn(name, url, f".env.{name}", i == 0, True, None, "17.2", report))
+        tags = tuple(m.tag for m in folder.migrations)
+        reachable = [e for e in envs if e.reachable and e.report is not None]
+        diffs = []
+        for tag in tags:
+            have = [e.name for e in reachable if e.item(tag) is not None and e.item(tag).row is not None]
+            lack = [e.name for e in reachable if e.name not in have]
+            if have and lack:
+                diffs.append(f"{' and '.join(have)} has {tag} that {' and '.join(lack)} lacks")
+        for e in reachable:
+            diffs += [f"{e.name} has a row no file explains (id {r.id})" for r in e.report.unknown_rows]
+        return Environments(tags, tuple(envs), tuple(diffs))
+
+    def apply_env(self, name: str, to_tag: str | None, listen: Listener) -> ApplyResult:
+        self.env_calls.append((name, to_tag))
+        if self.env_apply_gate is not None:
+            self.env_apply_gate.wait(10)
+        applied = self.applied if name == next(iter(self.env_applied)) else self.env_applied[name]
+        if applied is None:
+            raise DatabaseError(f"cannot connect to db-{name}.test:5432/app: connection refused")
+        folder = load_folder(self.folder_path)
+        todo = []
+        for m in folder.migrations:
+            if m.tag not in applied:
+                todo.append(m.tag)
+            if m.tag == to_tag:
+                break
+        listen(PlanReady(tuple(todo), (), "per-file"))
+        for i, tag in enumerate(todo):
+            listen(StepStarted(tag, i, len(todo)))
+            applied.append(tag)
+            listen(StepDone(tag, 0.001, True))
+        return ApplyResult(tuple((t, 0.001) for t in todo), "per-file", (), (), False)
 
     def close(self) -> None:
         pass

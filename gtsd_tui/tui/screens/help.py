@@ -15,6 +15,7 @@ Pending   a: apply up to the highlighted · A: apply all · enter: the file · f
 Conflicts enter: a finding in full (files, suggested fix) · n: renumber (shows the plan first)
 Connections  c: cancel the query · K: terminate the session (both ask first) · s: sort · space: pause
              + / -: refresh interval · i: app instances for the pool advice · x: index usage
+Environments  e (or ctrl+p): migrations × environments · r: refresh · a / A: apply to the selected one
 Everywhere  /: filter · esc: clear it · r: refresh · ctrl+p: commands · ?: help · q or ctrl+c: quit
 The folder is watched: a save, `gtsd-tui new` or `git merge` shows within a second.
 States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file  + not-in-journal  ? unknown"""

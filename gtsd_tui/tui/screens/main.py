@@ -152,6 +152,12 @@ class MainScreen(Screen[None]):
     def _backup_finished(self, event: msg.BackupFinished) -> None:
         flows.backed_up(self.console, event)
 
+    @on(msg.EnvApplyFinished)
+    def _env_applied(self, event: msg.EnvApplyFinished) -> None:
+        from gtsd_tui.tui import env_flows
+
+        env_flows.finished(self.console, event)
+
     @on(msg.MigrationCreated)
     def _created(self, event: msg.MigrationCreated) -> None:
         flows.created(self.console, event)
