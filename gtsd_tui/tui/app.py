@@ -13,6 +13,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gtsd_tui.services.console import ConsoleService, ConsoleState
@@ -55,7 +56,7 @@ class GtsdApp(App[None]):
         Binding("n", "renumber", "Renumber", id="renumber"),
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("R", "reset", "Reset DB", id="reset"),
+        Binding("R", "reset", "Reset", id="reset"),
         Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
         *[
             Binding(str(i + 1), f"focus_pane('{n}')", n.title(), id=f"pane.{n}", show=False)
@@ -114,7 +115,11 @@ class GtsdApp(App[None]):
         self._layout_for(self.size.width)
         self.action_focus_pane("pending")
         self.render_header()
-        flows.reload(self)
+        first = self.service.prefetched()  # read before Textual started: shown in the first paint
+        if first is None:
+            flows.reload(self)
+        else:
+            self.main_screen.show_state(*first)
         if self.live:
             self.set_interval(1.0, self._tick)
             self.set_timer(1.0, self._stats_due)  # after the first screen: not on its path
@@ -186,6 +191,9 @@ class GtsdApp(App[None]):
 
     def _layout_for(self, width: int) -> None:
         self.main_screen.set_class(width < NARROW, "narrow")
+        # narrow: the footer keeps its width for the pane's keys, each label in full; ctrl+p still opens
+        # the palette and Help names it
+        self.main_screen.query_one(Footer).show_command_palette = width >= NARROW
         self._update_tabs()
 
     def active_pane(self) -> str:

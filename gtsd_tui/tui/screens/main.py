@@ -28,6 +28,8 @@ from gtsd_tui.tui.widgets.pending_pane import PendingPane
 from gtsd_tui.tui.widgets.rows import RowTable
 
 if TYPE_CHECKING:
+    from gtsd_tui.services.console import ConsoleState
+    from gtsd_tui.services.files import Signature
     from gtsd_tui.tui.app import GtsdApp
 
 
@@ -51,7 +53,12 @@ class MainScreen(Screen[None]):
 
     @on(msg.StateLoaded)
     def _state_loaded(self, event: msg.StateLoaded) -> None:
-        flows.state_loaded(self.console, event.state, event.signature)
+        self.show_state(event.state, event.signature)
+
+    def show_state(self, state: ConsoleState, signature: Signature) -> None:
+        """A refresh on screen. The first screen with data is the folder's migrations listed with their
+        states (applied/pending need the database's rows): the ready hook fires after that paint."""
+        flows.state_loaded(self.console, state, signature)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
 
@@ -76,7 +83,8 @@ class MainScreen(Screen[None]):
 
     @on(PendingPane.PreviewWanted)
     def _preview_wanted(self, event: PendingPane.PreviewWanted) -> None:
-        flows.load_preview(self.console, event.tag, event.error_line)
+        # after the paint in progress: its highlighting would compete with the first screen with data
+        self.call_after_refresh(flows.load_preview, self.console, event.tag, event.error_line)
 
     @on(msg.PreviewLoaded)
     def _preview_loaded(self, event: msg.PreviewLoaded) -> None:
