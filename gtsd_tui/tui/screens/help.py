@@ -35,10 +35,10 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("gtsd-tui — keys", id="dialog-title")
-            yield Static(HELP, markup=False)
-            with VerticalScroll(id="dialog-body"):
+        with Vertical(id="dialog", classes="help"):
+            yield Label("gtsd-tui — keys (↑/↓ scroll, esc closes)", id="dialog-title")
+            with VerticalScroll(id="dialog-body"):  # all of it reachable at 80x24 too
+                yield Static(HELP, markup=False)
                 yield Static("\n".join(f"{k:>14}  {d}" for k, d in self.keys), id="help-keys", markup=False)
 
     def action_close(self) -> None:
