@@ -91,13 +91,22 @@ def _recorder(bindir: Path, real: Path, log: Path) -> None:
             "#!/bin/sh\n"
             f'printf "%s\\n" "{name}" "$@" >> "{log}"\n'
             f'[ -n "$PGPASSWORD" ] && echo "PGPASSWORD set" >> "{log}"\n'
+            f'[ -n "$PGSERVICEFILE" ] && echo "PGSERVICEFILE set" >> "{log}"\n'
             f'exec "{real / name}" "$@"\n'
         )
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
+SSL_SECRET = "k3y-Pass"
+
+
 @pytest.mark.pg
-def test_backup_and_restore_keep_the_password_off_the_command_line(cli, pg_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("query", ["", f"?sslmode=disable&sslpassword={SSL_SECRET}"], ids=["password", "sslpassword"])
+def test_backup_and_restore_keep_the_password_off_the_command_line(
+    cli, pg_url: str, tmp_path: Path, query: str
+) -> None:
+    """The password travels as PGPASSWORD; an sslpassword (no libpq variable exists for it) through a
+    private service file that libpq really reads (an unknown service would fail the connection)."""
     from gtsd_tui.db.pg_binaries import client_bindir
 
     # the real tools of the server's major (an 18 pg_dump writes settings a 15 server refuses on restore)
@@ -108,7 +117,7 @@ def test_backup_and_restore_keep_the_password_off_the_command_line(cli, pg_url: 
     bindir.mkdir()
     _recorder(bindir, real, log)
     host_port, dbname = pg_url.split("@", 1)[1].split("/", 1)
-    url = f"postgresql://{PW_ROLE}:{PW_SECRET}@{host_port}/{dbname}"  # scram over TCP: the password is needed
+    url = f"postgresql://{PW_ROLE}:{PW_SECRET}@{host_port}/{dbname}{query}"  # scram over TCP: the password is needed
     env = {"GTSD_PG_BINDIR": str(bindir), "PGPASSWORD": ""}
     r = cli("backup", "dump.sql", "--database-url", url, cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr
@@ -116,8 +125,10 @@ def test_backup_and_restore_keep_the_password_off_the_command_line(cli, pg_url: 
     assert r.returncode == 0, r.stderr
     recorded = log.read_text()
     assert "pg_dump" in recorded and "psql" in recorded and recorded.count("PGPASSWORD set") == 2
-    assert PW_SECRET not in recorded, recorded
-    assert PW_SECRET not in r.stdout + r.stderr and os.path.getsize(tmp_path / "dump.sql") > 0
+    assert PW_SECRET not in recorded and SSL_SECRET not in recorded, recorded
+    assert recorded.count("PGSERVICEFILE set") == (2 if query else 0)
+    out = r.stdout + r.stderr
+    assert PW_SECRET not in out and SSL_SECRET not in out and os.path.getsize(tmp_path / "dump.sql") > 0
 
 
 def test_mask_and_scrub_of_malformed_urls() -> None:

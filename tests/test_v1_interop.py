@@ -229,3 +229,24 @@ def test_upgrade_through_a_transaction_pooler_takes_the_lock_in_its_transaction(
     assert r.returncode == 0 and "upgraded" in r.stderr, r.stderr
     assert [x["name"] for x in v1_rows(pg_url)] == sorted(p.name for p in v1.iterdir())
     assert v1_migrate(pg_url, v1).returncode == 0 and len(v1_rows(pg_url)) == 3
+
+
+def test_forget_of_an_edited_v1_migration_deletes_its_row_by_name(cli, project: Path, pg_url: str) -> None:
+    """drizzle-orm 1.0 decides by name: after an applied v1 file was edited (new hash), forget must still
+    delete its row, and the real migrator then runs it again."""
+    folder = project / "drizzle"
+    assert v1_migrate(pg_url, folder).returncode == 0
+    seed = next(p for p in folder.iterdir() if p.name.endswith("_seed_users"))
+    (seed / "migration.sql").write_text("-- reviewed\n" + (seed / "migration.sql").read_text())
+    before = v1_rows(pg_url)
+    r = cli("forget", seed.name, "--yes", "--migrations", str(folder), "--database-url", pg_url)
+    assert r.returncode == 0 and "forgot" in r.stdout, r.stdout + r.stderr
+    after = v1_rows(pg_url)
+    assert [x["name"] for x in after] == [x["name"] for x in before if x["name"] != seed.name]
+    d = v1_migrate(pg_url, folder)
+    assert d.returncode == 0, d.stderr
+    assert seed.name in [x["name"] for x in v1_rows(pg_url)]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (4,)  # the seed ran a second time
+    again = cli("forget", "nonexistent_tag", "--yes", "--migrations", str(folder), "--database-url", pg_url)
+    assert again.returncode == 2 and "nonexistent_tag" in again.stderr

@@ -36,13 +36,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
         raise InputError(f"{args.tag}: no such migration with a file in {folder.path}")
     from gtsd_tui.services.rows import count_rows, delete_rows
 
-    n = count_rows(project, m.hash, m.when)
+    name = m.tag if folder.layout == "v1" else None  # drizzle-orm 1.0 decides by name
+    n = count_rows(project, m.hash, m.when, name)
     if n == 0:
-        print(f"{shown(args.tag)}: no row with hash {m.hash[:12]} and created_at {m.when}; nothing to forget")
+        key = f"name {name}" if name else f"hash {m.hash[:12]} and created_at {m.when}"
+        print(f"{shown(args.tag)}: no row with {shown(key)}; nothing to forget")
         return EXIT_PROBLEMS
     ok = confirmed(args.yes, f"delete {n} row(s) of {args.tag} from {project.settings.table_label}?", "not forgotten")
     if not ok:
         return EXIT_PROBLEMS if ok is None else EXIT_OK
-    delete_rows(project, m.hash, m.when)
+    delete_rows(project, m.hash, m.when, name)
     print(f"forgot {shown(args.tag)} ({n} row(s)); the next migrate runs it again")
     return EXIT_OK

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
+from gtsd_tui.core.hashing import BREAKPOINT
+from gtsd_tui.core.sql_tree import Unparsed, walk_statements
 
 
 def _q(name: str) -> str:
@@ -63,81 +63,15 @@ def _reverse(kind: str, node: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def _do_body_statements(node: dict[str, Any]) -> list[str] | None:
-    from pglast import parser
-
-    body = next(
-        (
-            a["DefElem"]["arg"]["String"]["sval"]
-            for a in node.get("args", [])
-            if a.get("DefElem", {}).get("defname") == "as"
-        ),
-        None,
-    )
-    if body is None:
-        return None
-    src = f"CREATE FUNCTION gtsd_do() RETURNS void LANGUAGE plpgsql AS $gtsd_body${body}$gtsd_body$;"
-    try:
-        tree = parser.parse_plpgsql_json(src)
-    except parser.ParseError:
-        return None
-    queries: list[str] = []
-
-    def walk(x: Any) -> None:
-        if isinstance(x, dict):
-            if "PLpgSQL_stmt_execsql" in x:
-                queries.append(x["PLpgSQL_stmt_execsql"]["sqlstmt"]["PLpgSQL_expr"]["query"])
-                return
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(json.loads(tree))
-    return queries
-
-
-def _statements(sql: str) -> list[tuple[str, dict[str, Any], str]]:
-    from pglast import parser
-
-    out = []
-    for sp in parser.split(sql, only_slices=True):
-        text = sql[sp]
-        (raw,) = json.loads(parser.parse_sql_json(text))["stmts"]
-        ((kind, node),) = raw["stmt"].items()
-        out.append((kind, node, text))
-    return out
-
-
 def revert_sql(text: str, tag: str) -> str:
     """The body of the reverting migration: reverse order, a TODO for what cannot be undone."""
-    from pglast import parser
-
     steps: list[list[str]] = []
-    for chunk in split_chunks(text):
-        if chunk.is_blank:
+    for item in walk_statements(text):
+        if isinstance(item, Unparsed):
+            steps.append([_todo(item.text)])
             continue
-        try:
-            stmts = _statements(chunk.text)
-        except parser.ParseError:
-            steps.append([_todo(chunk.text)])
-            continue
-        for kind, node, stmt_text in stmts:
-            inner = _do_body_statements(node) if kind == "DoStmt" else None
-            if inner is not None:
-                for query in inner:
-                    try:
-                        parsed = _statements(query)
-                    except parser.ParseError:
-                        steps.append([_todo(query)])
-                        continue
-                    for k, n, t in parsed:
-                        rev = _reverse(k, n)
-                        steps.append(rev if rev is not None else [_todo(t)])
-                continue
-            rev = _reverse(kind, node)
-            steps.append(rev if rev is not None else [_todo(stmt_text)])
+        rev = _reverse(item.kind, item.node)
+        steps.append(rev if rev is not None else [_todo(item.text)])
     body = [s for step in reversed(steps) for s in step]
     return f"\n{BREAKPOINT}\n".join(body) if body else f"-- {tag}: nothing to revert"
 

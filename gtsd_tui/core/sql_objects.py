@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from gtsd_tui.core.hashing import split_chunks
+from gtsd_tui.core.sql_tree import Parsed, walk_statements
 
 CREATE, ALTER, DROP = "create", "alter", "drop"
 
@@ -132,28 +132,11 @@ def _touches(kind: str, node: dict[str, Any], text: str) -> list[Touch]:
 @lru_cache(maxsize=1024)
 def sql_touches(text: str) -> tuple[Touch, ...]:
     """Every object the SQL touches (an unparsable chunk is skipped: lint reports it)."""
-    from pglast import parser
-
-    from gtsd_tui.core.revert import _do_body_statements, _statements
-
     out: list[Touch] = []
-    for chunk in split_chunks(text):
-        if chunk.is_blank:
-            continue
-        try:
-            stmts = _statements(chunk.text)
-        except parser.ParseError:
-            continue
-        for kind, node, stmt_text in stmts:
-            inner = _do_body_statements(node) if kind == "DoStmt" else None
-            for query in inner or []:
-                try:
-                    nested = _statements(query)
-                except parser.ParseError:
-                    continue
-                for k, n, t in nested:
-                    out += [Touch(x.action, x.kind, x.name, True, x.statement) for x in _touches(k, n, t)]
-            out += _touches(kind, node, stmt_text)
+    for item in walk_statements(text):
+        if isinstance(item, Parsed):
+            found = _touches(item.kind, item.node, item.text)
+            out += [Touch(x.action, x.kind, x.name, True, x.statement) for x in found] if item.in_do else found
     return tuple(out)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -36,14 +40,37 @@ def parse_conninfo(url: str, source: str = "the database URL") -> dict[str, str]
 
 
 def child_conninfo(url: str) -> tuple[str, dict[str, str]]:
-    """For pg_dump / psql: the connection string without its password, and an environment carrying
-    the password as ``PGPASSWORD`` (a child's argv is visible in ``ps`` to every local user)."""
+    """For pg_dump / psql: the connection string without its secrets, and an environment carrying
+    them (a child's argv is visible in ``ps`` to every local user): the password as ``PGPASSWORD``;
+    an ``sslpassword``, which has no environment variable, through a private service file
+    (``PGSERVICEFILE``, mode 0600 in a 0700 folder, removed when this process exits)."""
     params = parse_conninfo(url)
     password = params.pop("password", None)
+    sslpassword = params.pop("sslpassword", None)
     env = dict(os.environ)
     if password is not None:
         env["PGPASSWORD"] = password
+    if sslpassword is not None:
+        if "\n" in sslpassword or "\r" in sslpassword:
+            raise InputError(f"{mask_url(url)}: an sslpassword with a line break cannot be passed to pg_dump/psql")
+        if "service" in params:
+            raise InputError(
+                f"{mask_url(url)}: sslpassword together with service= cannot be passed to pg_dump/psql "
+                "without showing it; put sslpassword in the service file"
+            )
+        env["PGSERVICEFILE"] = str(_service_file(sslpassword))
+        params["service"] = "gtsd_child"
     return psycopg.conninfo.make_conninfo(**params), env
+
+
+def _service_file(sslpassword: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="gtsd-svc-"))  # 0700
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "pg_service.conf"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"[gtsd_child]\nsslpassword={sslpassword}\n")
+    return path
 
 
 def connect(
