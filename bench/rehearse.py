@@ -9,6 +9,7 @@ changes to the existing tables (ADD COLUMN, CREATE INDEX, ALTER COLUMN TYPE, SET
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -71,8 +72,9 @@ def main() -> None:
     folder = make_folder()
     admin = database_url()
     target = base_database(admin, folder, "bench_rehearse_target")
+    reps = int(os.environ.get("BENCH_REPS", "7"))  # the machine is shared: one pair says little
     rehearse_times, migrate_times = [], []
-    for _ in range(3):
+    for _ in range(reps):  # interleaved, so both sides see the same load
         t, r = timed(gtsd("rehearse", "--json", "--migrations", str(folder), "--database-url", target))
         assert r.returncode == 0, r.stderr
         out = json.loads(r.stdout)
@@ -83,8 +85,12 @@ def main() -> None:
         assert r.returncode == 0, r.stderr
         migrate_times.append(t)
     t_r, t_m = statistics.median(rehearse_times), statistics.median(migrate_times)
-    print(f"rehearse ({len(out['statements'])} statements, {out['method']} copy): {t_r:.3f}s (median of 3)")
-    print(f"migrate of the same to a fresh database:        {t_m:.3f}s (median of 3)")
+    pairs = sorted(r / m for r, m in zip(rehearse_times, migrate_times, strict=True))
+    pyc = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"rehearse ({len(out['statements'])} statements, {out['method']} copy): {t_r:.3f}s (median of {reps})")
+    print(f"migrate of the same to a fresh database:        {t_m:.3f}s (median of {reps})")
+    spread = " ".join(f"{x:.2f}" for x in pairs)
+    print(f"per pair: {spread}; load average {os.getloadavg()[0]:.2f}; bytecode cache {pyc}")
     print(f"ratio rehearse/migrate {t_r / t_m:.2f}x (target <= 1.5x)")
 
 

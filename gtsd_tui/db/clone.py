@@ -64,9 +64,11 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
     return f"{others} other session(s) are connected to {target}"
 
 
-def make_clone(url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: str) -> Clone:
+def make_clone(
+    url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: Callable[[], str]
+) -> Clone:
     """The copy; ``scratch_server()`` gives the admin URL of the embedded server when the target's
-    own server may not hold it."""
+    own server may not hold it, ``pg_dump()`` the pg_dump to run for a schema-only copy."""
     target = dbname_of(url)
     admin = admin_url(url)
     with connect(admin) as conn:
@@ -89,7 +91,7 @@ def make_clone(url: str, schema: str, table: str, scratch_server: Callable[[], s
         f"schema-only copy ({why_not}): pg_dump --schema-only of {target} restored on {where}; "
         "effects that depend on the data (rewrite time, failing constraints) are not measured"
     )
-    return _schema_only(url, schema, table, scratch_admin, pg_dump, notice)
+    return _schema_only(url, schema, table, scratch_admin, pg_dump(), notice)
 
 
 def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump: str, notice: str) -> Clone:

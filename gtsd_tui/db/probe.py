@@ -10,25 +10,37 @@ from typing import Any
 import psycopg
 
 # Sent in the same round trip as a statement, inside its transaction: the relation locks this backend
-# now holds on relations that existed before (oid at most the mark), the relations that existed before
-# and now have a relfilenode above the mark (rewritten: new relfilenodes come from the same counter as
-# oids), the new mark, and the time since the server received the query (the statement's duration).
+# now holds, each with whether its relation existed before (oid at most the mark $1: a lock on a
+# relation the statement created is not charged to it, but stays held), the relations that existed
+# before and now have a relfilenode above the mark (rewritten: new relfilenodes come from the same
+# counter as oids), the new mark, and the time since the server received the query (the statement's
+# duration). Prepared once per connection (PREPARE outlives a rolled-back transaction and touches no
+# catalog): planning it on every statement cost more than the catalog reads themselves.
 _PROBE = (
     "SELECT (SELECT coalesce(json_agg(json_build_array(l.mode, quote_ident(n.nspname) || '.' || "
-    "quote_ident(c.relname))), '[]') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "quote_ident(c.relname), l.relation::int8 <= $1)), '[]') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
-    "AND l.granted AND l.relation >= 16384 AND l.relation::int8 <= {mark} AND n.nspname NOT LIKE 'pg\\_%'), "
+    "AND l.granted AND l.relation >= 16384 AND n.nspname NOT LIKE 'pg\\_%'), "
     "(SELECT coalesce(json_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) ORDER BY 1), '[]') "
-    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.oid::int8 <= {mark} "
-    "AND c.relfilenode::int8 > {mark} AND c.relkind IN ('r', 'm', 'i') AND n.nspname NOT LIKE 'pg\\_%'), "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.oid::int8 <= $1 "
+    "AND c.relfilenode::int8 > $1 AND c.relkind IN ('r', 'm', 'i') AND n.nspname NOT LIKE 'pg\\_%'), "
     "(SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class), "
     "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
 )
+PROBE_NAME = "gtsd_rehearse_probe"
+
+
+def prepare_probe(conn: psycopg.Connection[Any]) -> int:
+    """Prepare the probe on ``conn`` (once per session) and return the current mark."""
+    exists = conn.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (PROBE_NAME,)).fetchone()
+    if not exists:
+        conn.execute(f"PREPARE {PROBE_NAME}(int8) AS {_PROBE}", prepare=False)
+    return current_mark(conn)
 
 
 def probe_sql(mark: int) -> str:
-    """The probe query for the oid/relfilenode ``mark`` taken before the statement."""
-    return _PROBE.format(mark=int(mark))
+    """The probe for the oid/relfilenode ``mark`` taken before the statement (:func:`prepare_probe` first)."""
+    return f"EXECUTE {PROBE_NAME}({int(mark)})"
 
 
 def current_mark(conn: psycopg.Connection[Any]) -> int:
@@ -42,18 +54,25 @@ class Probe:
     rewritten: list[str]  # relations that existed before with a new relfilenode
     mark: int  # for the next statement
     seconds: float | None  # server-side duration of the statement (None when probed separately)
+    held: frozenset[tuple[str, str]] = frozenset()  # every relation lock held now (new relations too)
+
+
+def _probe_of(locks: list[list[Any]], rewritten: list[Any], mark: Any, seconds: float | None) -> Probe:
+    held = frozenset((str(m), str(r)) for m, r, _ in locks)
+    old = frozenset((str(m), str(r)) for m, r, existed in locks if existed)
+    return Probe(old, [str(x) for x in rewritten], int(mark or 0), seconds, held)
 
 
 def parse_probe(row: list[str | None]) -> Probe:
-    locks = frozenset((str(m), str(r)) for m, r in json.loads(row[0] or "[]"))
-    return Probe(locks, [str(x) for x in json.loads(row[1] or "[]")], int(row[2] or 0), float(row[3] or 0))
+    locks, rewritten = json.loads(row[0] or "[]"), json.loads(row[1] or "[]")
+    return _probe_of(locks, rewritten, row[2], float(row[3] or 0))
 
 
 def probe(conn: psycopg.Connection[Any], mark: int) -> Probe:
     """The probe on its own (after a statement that ran in autocommit)."""
     row = conn.execute(probe_sql(mark), prepare=False).fetchone()
     assert row is not None
-    return Probe(frozenset((str(m), str(r)) for m, r in row[0]), [str(x) for x in row[1]], int(row[2] or 0), None)
+    return _probe_of(row[0], row[1], row[2], None)
 
 
 @dataclass(frozen=True)

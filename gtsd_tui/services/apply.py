@@ -301,11 +301,14 @@ def apply(
     *,
     url: str | None = None,
     observer: StatementObserver | None = None,
+    planned: bool = False,
 ) -> ApplyResult:
     """Load the folder, detect a pooler, lock, plan from the rows read under the lock, run.
 
     A rehearsal passes the clone's ``url`` and an ``observer``: the same plan, transactions and
-    non-transactional handling, run statement by statement with the observer told around each.
+    non-transactional handling, run statement by statement with the observer told around each;
+    ``planned``: the caller has just planned from the target's rows (:func:`plan_only`), so the
+    refusals were told and the target need not be read again.
 
     Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
@@ -327,7 +330,8 @@ def apply(
         request.retries,
         observer,
     )
-    make_plan(project.read_rows())  # every refusal of the plan comes before the first statement (DDL included)
+    if not planned:  # every refusal of the plan comes before the first statement (DDL included)
+        make_plan(project.read_rows())
     relay = _Relay(listen, xact_lock)
     result = run(url, folder, make_plan, opts, relay, canceller)
     plan = result.plan

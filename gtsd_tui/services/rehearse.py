@@ -9,6 +9,7 @@ sessions that would block the locks the rehearsal observed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from gtsd_tui.core.hashing import Chunk
     from gtsd_tui.core.plan import Step
     from gtsd_tui.core.schema_diff import Change
+    from gtsd_tui.db.catalog import Catalog
+    from gtsd_tui.db.clone import Clone
     from gtsd_tui.db.probe import Session
     from gtsd_tui.db.runner import Canceller
 
@@ -82,21 +85,75 @@ class Rehearsal:
         return self.failure is None
 
 
+@dataclass(frozen=True)
+class StatementFacts:
+    """What the text alone says about a statement: known before the copy exists (worked out while the
+    server makes it), so the per-statement work during the run is the probe's row only."""
+
+    path: str
+    line: int
+    column: int
+    text: str  # without leading comments and the final ``;``
+    named: tuple[str, ...]  # the relations it names
+    documented: str | None  # non-transactional: the lock mode PostgreSQL documents for it
+
+
+FactsKey = tuple[str, bool, int, str]  # (tag, transactional, offset in the file, text)
+
+
+def statement_facts(folder: Folder, step: Step, stmt: Chunk) -> StatementFacts:
+    from gtsd_tui.core.hashing import line_col
+    from gtsd_tui.core.locks import DOCUMENTED
+    from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
+    from gtsd_tui.core.stmt_split import display_text, relations
+
+    start, text = display_text(stmt.text)
+    line, col = line_col(step.text, stmt.offset + start)
+    documented = None
+    if not step.transactional:
+        parsed = parse(stmt.text)
+        reason = non_transactional_reason(parsed[0].node) if not isinstance(parsed, SyntaxProblem) else None
+        documented = DOCUMENTED.get(reason or "")
+    path = str(folder.path / (step.migration.file or ""))
+    return StatementFacts(path, line, col, text, tuple(relations(stmt.text)), documented)
+
+
+def all_facts(folder: Folder, steps: list[Step]) -> dict[FactsKey, StatementFacts]:
+    """:func:`statement_facts` of every statement the plan runs, split as the runner splits them."""
+    from gtsd_tui.core.stmt_split import statement_chunks
+
+    return {
+        (s.migration.tag, s.transactional, st.offset, st.text): statement_facts(folder, s, st)
+        for s in steps
+        for c in s.chunks
+        for st in statement_chunks(c)
+    }
+
+
 class Recorder:
     """The runner's statement observer: a probe in the same round trip as each statement on the copy."""
 
-    def __init__(self, folder: Folder, total: int, listen: Callable[[Any], None]) -> None:
+    def __init__(
+        self,
+        folder: Folder,
+        total: int,
+        listen: Callable[[Any], None],
+        facts: dict[FactsKey, StatementFacts] | None = None,
+    ) -> None:
         self.folder, self.total, self.listen = folder, total, listen
+        self.facts = facts or {}
         self.records: list[StatementRecord] = []
         self._mark: int | None = None  # highest oid / relfilenode before the statement
         self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
         self._step: int | None = None
+        self._conn: Any = None  # the connection the probe is prepared on
 
     def _begin(self, conn: Any, step: Step) -> None:
-        from gtsd_tui.db.probe import current_mark
+        from gtsd_tui.db.probe import prepare_probe
 
-        if self._mark is None:
-            self._mark = current_mark(conn)
+        if self._conn is not conn:  # the probe is prepared per session; the mark is taken once
+            mark = prepare_probe(conn)
+            self._mark, self._conn = mark if self._mark is None else self._mark, conn
         if self._step != id(step):  # a new migration: a new transaction (or autocommit), no locks held yet
             self._step, self._held = id(step), frozenset()
 
@@ -108,50 +165,36 @@ class Recorder:
         return probe_sql(self._mark)
 
     def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
-        from gtsd_tui.core.errorpos import locate
-        from gtsd_tui.core.hashing import line_col
-        from gtsd_tui.core.locks import DOCUMENTED, strength
-        from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
-        from gtsd_tui.core.stmt_split import display_text, relations
+        from gtsd_tui.core.locks import strength
         from gtsd_tui.db.probe import parse_probe, probe, qualified
 
         self._begin(conn, step)
-        path = str(self.folder.path / (step.migration.file or ""))
-        start, text = display_text(stmt.text)
-        line, col = line_col(step.text, stmt.offset + start)
-        rec = StatementRecord(step.migration.tag, path, line, col, text, step.transactional, seconds)
+        f = self.facts.get((step.migration.tag, step.transactional, stmt.offset, stmt.text))
+        f = f or statement_facts(self.folder, step, stmt)
+        rec = StatementRecord(step.migration.tag, f.path, f.line, f.column, f.text, step.transactional, seconds)
         if error is not None:
+            from gtsd_tui.core.errorpos import locate
+
             loc = locate(step.text, stmt, error)
-            where = f"{path}:{loc.line}:{loc.column}" if loc else f"{path}:{line}:{col}"
+            where = f"{f.path}:{loc.line}:{loc.column}" if loc else f"{f.path}:{f.line}:{f.column}"
             rec.error = f"{where}: {error.sqlstate + ': ' if error.sqlstate else ''}{error.message}"
         else:
             assert self._mark is not None
             found = parse_probe(row) if row is not None else probe(conn, self._mark)
             rec.seconds = found.seconds if found.seconds is not None else seconds
-            named = set(relations(stmt.text))
+            named = set(f.named)
             key = lambda lk: (-strength(lk[0]), lk[1])  # noqa: E731
             rec.locks = sorted(found.locks - self._held, key=key)
             rec.already_held = sorted(
                 (lk for lk in self._held if lk[1] in named or lk[1].split(".", 1)[-1] in named), key=key
             )
             rec.rewrites = found.rewritten
-            self._held, self._mark = found.locks if step.transactional else frozenset(), found.mark
-        if not step.transactional:
-            parsed = parse(stmt.text)
-            reason = non_transactional_reason(parsed[0].node) if not isinstance(parsed, SyntaxProblem) else None
-            mode = DOCUMENTED.get(reason or "")
-            if mode:
-                rec.locks = [(mode, qualified(conn, rel)) for rel in relations(stmt.text)[:1]]
-                rec.observed = False
+            self._held, self._mark = found.held if step.transactional else frozenset(), found.mark
+        if f.documented:
+            rec.locks = [(f.documented, qualified(conn, rel)) for rel in f.named[:1]]
+            rec.observed = False
         self.records.append(rec)
         self.listen(StatementRehearsed(len(self.records), self.total, rec))
-
-
-def count_statements(steps: list[Step]) -> int:
-    """How many statements the rehearsal runs (the progress bar's total)."""
-    from gtsd_tui.core.stmt_split import statement_chunks
-
-    return sum(len(statement_chunks(c)) for s in steps for c in s.chunks)
 
 
 def rehearse(
@@ -162,8 +205,7 @@ def rehearse(
 ) -> Rehearsal:
     """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always)."""
     from gtsd_tui.core.schema_diff import diff
-    from gtsd_tui.db.catalog import read_catalog
-    from gtsd_tui.db.clone import drop_clone, make_clone
+    from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
     from gtsd_tui.services.apply import plan_only
 
@@ -173,34 +215,74 @@ def rehearse(
     if not plan.steps:  # nothing pending: no copy to make
         return Rehearsal("none", None, [], [], [], None)
     s = project.settings
-    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), _pg_dump(url))
-    try:
-        total = count_statements(plan.steps)
-        listen(RehearsalStarted(total, clone.method, clone.notice))
-        skip = f"{s.schema}.{s.table}"
-        with connect(clone.url) as conn:
-            before = read_catalog(conn, skip_table=skip)
-        recorder = Recorder(folder, total, listen)
-        on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
-        failure: ApplyFailure | None = None
+    skip = f"{s.schema}.{s.table}"
+    with ThreadPoolExecutor(1, thread_name_prefix="gtsd-rehearse") as pool:
+        # The server copies the database (and we read the copy's schema) while we parse: pglast's
+        # import and every statement's facts cost about as much client time as the copy costs the server.
+        making = pool.submit(_copy_and_read, project, url, skip)
         try:
-            result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder)
-            applied = result.applied_tags
-        except Exception as exc:
-            from gtsd_tui.db.runner import Cancelled
+            facts = all_facts(folder, plan.steps)
+        except BaseException:
+            _drop_once_made(making)
+            raise
+        clone, before = making.result()
+        finishing: Future[Catalog] | None = None
+        try:
+            total = len(facts)
+            listen(RehearsalStarted(total, clone.method, clone.notice))
+            recorder = Recorder(folder, total, listen, facts)
+            on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
+            failure: ApplyFailure | None = None
+            try:
+                result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True)
+                applied = result.applied_tags
+            except Exception as exc:
+                from gtsd_tui.db.runner import Cancelled
 
-            if isinstance(exc, Cancelled):
-                raise
-            if canceller is not None and canceller.requested:  # the statement was cancelled on the server
-                raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
-            failure, applied = failure_of(exc), []
+                if isinstance(exc, Cancelled):
+                    raise
+                if canceller is not None and canceller.requested:  # the statement was cancelled on the server
+                    raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
+                failure, applied = failure_of(exc), []
+            # The copy's schema afterwards, then the copy dropped, while the live target is read for blockers.
+            finishing = pool.submit(_read_and_drop, clone, skip)
+            with connect(url) as target:
+                add_blockers(target, recorder.records)
+            after = finishing.result()
+        finally:
+            if finishing is None:
+                drop_clone(clone)
+            else:
+                finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
+    return Rehearsal(clone.method, clone.notice, recorder.records, diff(before, after), applied, failure)
+
+
+def _copy_and_read(project: Project, url: str, skip: str) -> tuple[Clone, Catalog]:
+    """The copy and its schema before the migrations (the copy dropped again if the read fails)."""
+    from gtsd_tui.db.catalog import read_catalog
+    from gtsd_tui.db.clone import drop_clone, make_clone
+    from gtsd_tui.db.connect import connect
+
+    s = project.settings
+    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), lambda: _pg_dump(url))
+    try:
         with connect(clone.url) as conn:
-            changes = diff(before, read_catalog(conn, skip_table=skip))
+            return clone, read_catalog(conn, skip_table=skip)
+    except BaseException:
+        drop_clone(clone)
+        raise
+
+
+def _read_and_drop(clone: Clone, skip: str) -> Catalog:
+    from gtsd_tui.db.catalog import read_catalog
+    from gtsd_tui.db.clone import drop_clone
+    from gtsd_tui.db.connect import connect
+
+    try:
+        with connect(clone.url) as conn:
+            return read_catalog(conn, skip_table=skip)
     finally:
         drop_clone(clone)
-    with connect(url) as target:
-        add_blockers(target, recorder.records)
-    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure)
 
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:
@@ -221,6 +303,17 @@ def add_blockers(target: Any, records: list[StatementRecord]) -> None:
                     rec.blockers.append((rel, sess))
             if mode == "AccessExclusiveLock":
                 rec.would_block = max(rec.would_block, len({p for (p,) in clients} - {b.pid for _, b in rec.blockers}))
+
+
+def _drop_once_made(making: Future[tuple[Clone, Catalog]]) -> None:
+    """Drop the copy being made (the caller failed meanwhile); its own failure is the caller's to tell."""
+    from gtsd_tui.db.clone import drop_clone
+
+    try:
+        clone, _ = making.result()
+    except Exception:
+        return
+    drop_clone(clone)
 
 
 def _embedded_admin(project: Project) -> str:

@@ -1,0 +1,106 @@
+"""rehearse makes the copy (and reads its schema) while it parses the statements, and reads the copy's
+schema afterwards while it reads the live target: the parse made meanwhile is the one the run records,
+and no failure on either side leaves the copy behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gtsd_tui.config import load_settings
+from gtsd_tui.services import rehearse as svc
+from gtsd_tui.services.apply import ApplyRequest
+from gtsd_tui.services.project import Project
+from tests.test_rehearse import applied_base, leftovers
+
+pytestmark = pytest.mark.pg
+
+
+def project_of(folder: Path, url: str) -> Project:
+    return Project(load_settings(database_url=url, migrations=str(folder), cwd=folder.parent, environ={}))
+
+
+def test_statements_parsed_while_copying_are_the_ones_recorded(
+    cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = applied_base(cli, tmp_path, pg_url)
+    real = svc.all_facts
+    parsed: list[int] = []
+
+    def all_facts_then_no_more(folder: Any, steps: Any) -> Any:
+        out = real(folder, steps)
+        parsed.append(len(out))
+
+        def again(*args: Any) -> Any:
+            raise AssertionError("a statement parsed again during the run")
+
+        monkeypatch.setattr(svc, "statement_facts", again)
+        return out
+
+    monkeypatch.setattr(svc, "all_facts", all_facts_then_no_more)
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert r.ok, r.failure
+    assert parsed == [4] and [rec.line for rec in r.records] == [1, 4, 5, 1]
+    assert r.records[1].already_held == [("ShareLock", "public.users")]  # the names parsed beforehand
+    assert r.records[3].locks == [("ShareUpdateExclusiveLock", "public.users")] and not r.records[3].observed
+    assert leftovers(pg_url) == []
+
+
+def test_a_parse_failure_while_copying_drops_the_copy(
+    cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = applied_base(cli, tmp_path, pg_url)
+
+    def fails(folder: Any, steps: Any) -> Any:
+        raise RuntimeError("parser gave up")
+
+    monkeypatch.setattr(svc, "all_facts", fails)
+    with pytest.raises(RuntimeError, match="parser gave up"):
+        svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert leftovers(pg_url) == []  # the copy, still being made when the parse failed, was dropped once made
+
+
+@pytest.mark.parametrize("failing", [1, 2], ids=["schema-before", "schema-after"])
+def test_a_failed_schema_read_of_the_copy_drops_it(
+    cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    import gtsd_tui.db.catalog as catalog
+
+    folder = applied_base(cli, tmp_path, pg_url)
+    real, calls = catalog.read_catalog, []
+
+    def read(conn: Any, **kw: Any) -> Any:
+        calls.append(1)
+        if len(calls) == failing:
+            raise RuntimeError("catalog read failed")
+        return real(conn, **kw)
+
+    monkeypatch.setattr(catalog, "read_catalog", read)
+    with pytest.raises(RuntimeError, match="catalog read failed"):
+        svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert len(calls) == failing and leftovers(pg_url) == []
+
+
+def test_locks_taken_on_a_table_created_earlier_in_the_file_are_not_charged_to_the_next_statement(
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    from tests.helpers.folders import make_folder
+    from tests.test_rehearse import BASE
+
+    created = (
+        "CREATE TABLE notes (id serial PRIMARY KEY, user_id integer NOT NULL);\n--> statement-breakpoint\n"
+        "ALTER TABLE notes ADD CONSTRAINT notes_user_fk FOREIGN KEY (user_id) REFERENCES users(id);\n"
+    )
+    folder = make_folder(tmp_path / "migrations", [("base", BASE), ("notes", created)])
+    assert cli("migrate", "--migrations", str(folder), "--database-url", pg_url, "--to", "0000_base").returncode == 0
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert r.ok, r.failure
+    create, fk = r.records
+    assert create.locks == []  # a relation the statement itself created: nobody else can see it
+    # CREATE TABLE's ACCESS EXCLUSIVE on notes is held from then on: the FK statement did not take it
+    assert ("AccessExclusiveLock", "public.notes") not in fk.locks
+    assert ("AccessExclusiveLock", "public.notes") in fk.already_held
+    assert ("ShareRowExclusiveLock", "public.users") in fk.locks
+    assert ("ShareRowExclusiveLock", "public.notes") in fk.locks
