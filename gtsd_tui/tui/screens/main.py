@@ -46,6 +46,7 @@ class MainScreen(Screen[None]):
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="main")
         self.console = app
+        self.first_preview = True
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
@@ -135,8 +136,11 @@ class MainScreen(Screen[None]):
 
     @on(PendingPane.PreviewWanted)
     def _preview_wanted(self, event: PendingPane.PreviewWanted) -> None:
-        # after the paint in progress: its highlighting would compete with the first screen with data
-        self.call_after_refresh(flows.load_preview, self.console, event.tag, event.error_line)
+        if self.first_preview:  # after the first paint: its highlighting would compete with that screen
+            self.first_preview = False
+            self.call_after_refresh(flows.load_preview, self.console, event.tag, event.error_line)
+        else:  # not deferred: a callback queued on a dialog closed before its refresh would be lost
+            flows.load_preview(self.console, event.tag, event.error_line)
 
     @on(msg.PreviewLoaded)
     def _preview_loaded(self, event: msg.PreviewLoaded) -> None:
