@@ -111,16 +111,22 @@ def best(cmd: list[str], n: int = 3) -> tuple[float, int]:
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def compare(name: str, files: list[Path], squawk: str | None) -> None:
+def compare(name: str, files: list[Path], squawk: str | None, rounds: int = 3) -> None:
+    """Best of ``rounds``; gtsd-tui and squawk alternate, so that load from other processes on a shared
+    machine falls on both alike (each round's ratio is printed too)."""
     mb = sum(p.stat().st_size for p in files) / 1e6
     names = [str(p) for p in files]
-    ours, _ = best(gtsd("lint", "--format", "json", *names))
+    mine, theirs_cmd = gtsd("lint", "--format", "json", *names), [squawk or "", "--reporter", "json", *names]
+    pairs = [(run(mine)[0], run(theirs_cmd)[0] if squawk else 0.0) for _ in range(rounds)]
+    ours = min(p[0] for p in pairs)
     line = f"{name}: {mb:.1f} MB in {len(files)} files: gtsd-tui {ours:.2f}s = {mb / ours:.1f} MB/s"
     if squawk is None:
         print(line + "; squawk: not installed (pip install squawk-cli), no comparison this run")
         return
-    theirs, _ = best([squawk, "--reporter", "json", *names])
+    theirs = min(p[1] for p in pairs)
+    each = ", ".join(f"{t / o:.2f}x" for o, t in pairs)
     print(f"{line}; squawk {theirs:.2f}s = {mb / theirs:.1f} MB/s; squawk/gtsd-tui = {theirs / ours:.2f}x faster")
+    print(f"  rounds (squawk/gtsd-tui, alternating): {each}")
 
 
 def main() -> None:

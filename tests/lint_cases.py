@@ -6,6 +6,8 @@ so that positions are checked past the first line.
 
 from __future__ import annotations
 
+from gtsd_tui.core.lint import RULES
+
 H = "-- example\n"
 
 CASES: dict[str, tuple[str, tuple[int, int], str]] = {
@@ -209,9 +211,93 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
         (2, 1),
         H + "CREATE SCHEMA IF NOT EXISTS archive;",
     ),
+    # squawk's opt-in rules (turned on for every case, in both tools: OPT_IN)
+    "ban-drop-index": (
+        H + 'DROP INDEX CONCURRENTLY IF EXISTS "orders_total_idx";',
+        (2, 1),
+        H + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
+    ),
+    "ban-drop-trigger": (
+        H + 'DROP TRIGGER IF EXISTS "orders_audit" ON "orders";',
+        (2, 1),
+        H + 'CREATE TRIGGER "orders_audit" AFTER UPDATE ON "orders" FOR EACH ROW EXECUTE FUNCTION audit();',
+    ),
+    "ban-drop-policy": (
+        H + 'DROP POLICY IF EXISTS "orders_owner" ON "orders";',
+        (2, 1),
+        H + 'CREATE POLICY "orders_owner" ON "orders" USING ("owner" = current_user);',
+    ),
+    "ban-add-column": (
+        H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "note" text;',
+        (2, 1),
+        H + 'CREATE TABLE IF NOT EXISTS "order_notes" (\n  "order_id" bigint,\n  "note" text\n);',
+    ),
+    "ban-add-enum-value": (
+        H + "ALTER TYPE \"mood\" ADD VALUE 'calm' BEFORE 'happy';",
+        (2, 1),
+        H + "CREATE TYPE \"feeling\" AS ENUM ('sad', 'calm', 'happy');",
+    ),
+    "require-table-schema": (
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "id" bigint\n);',
+        (2, 28),
+        H + 'CREATE TABLE IF NOT EXISTS "public"."hits" (\n  "id" bigint\n);',
+    ),
+    "require-lock-timeout": (
+        H + 'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
+        (2, 1),
+        H + "SET lock_timeout = '2s';\n"
+        "SET statement_timeout = '5s';\n"
+        'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
+    ),
+    "require-statement-timeout": (
+        H + "SET lock_timeout = '2s';\n" + 'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
+        (3, 1),
+        H + "SET lock_timeout = '2s';\n"
+        "SET statement_timeout = '5s';\n"
+        'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
+    ),
+    # gtsd-tui's own rules (no squawk counterpart, except syntax-error)
+    "syntax-error": (H + "SELECT 1;\nSELEC 2;", (3, 1), H + "SELECT 1;\nSELECT 2;"),
+    "create-table-if-not-exists": (
+        H + 'CREATE TABLE "hits" (\n  "id" bigint\n);',
+        (2, 1),
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "id" bigint\n);',
+    ),
+    "create-index-if-not-exists": (
+        H + 'CREATE INDEX CONCURRENTLY "orders_total_idx" ON "orders" ("total");',
+        (2, 1),
+        H + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
+    ),
+    "create-type-guarded": (
+        H + "CREATE TYPE \"mood\" AS ENUM ('sad', 'happy');",
+        (2, 1),
+        H + "DO $$ BEGIN\n  CREATE TYPE \"mood\" AS ENUM ('sad', 'happy');\n"
+        "EXCEPTION WHEN duplicate_object THEN null;\nEND $$;",
+    ),
+    "add-column-if-not-exists": (
+        H + 'ALTER TABLE "orders" ADD COLUMN "note" text;',
+        (2, 1),
+        H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "note" text;',
+    ),
+    "drop-if-exists": (H + 'DROP VIEW "orders_view";', (2, 1), H + 'DROP VIEW IF EXISTS "orders_view";'),
+    "concurrently-mixed": (
+        H + 'CREATE TABLE IF NOT EXISTS "hits" (\n  "id" bigint\n);\n--> statement-breakpoint\n'
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "hits_id_idx" ON "hits" ("id");',
+        (6, 1),
+        H + 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "hits_id_idx" ON "hits" ("id");',
+    ),
+    # a hand-written migration's header is its first line: the one case found on line 1
+    "missing-header": (
+        H + 'UPDATE "orders" SET "state" = \'new\' WHERE "state" IS NULL;',
+        (1, 1),
+        "-- Migration: 0004_backfill_state\n-- Created: 2026-11-28\n-- Description: orders without a state\n"
+        'UPDATE "orders" SET "state" = \'new\' WHERE "state" IS NULL;',
+    ),
 }
 
-# opt-in in squawk and here: turned on for their cases
-OPT_IN = {"require-table-schema", "ban-add-column", "ban-add-enum-value", "ban-drop-index"}
+# squawk's opt-in rules, all on for every case in both tools (only the case's own rule is compared)
+OPT_IN = frozenset(r for r in RULES if not RULES[r].default)
 # settings a case needs (both tools): (assume_in_transaction)
 NO_TRANSACTION = {"prefer-robust-stmts", "ban-concurrent-index-creation-in-transaction", "ban-uncommitted-transaction"}
+# cases linted as a hand-written migration (gtsd-tui only)
+HAND_WRITTEN = {"missing-header"}

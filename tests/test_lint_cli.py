@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gtsd_tui.core.lint import lint_text
 
 DROP = 'DROP TABLE IF EXISTS "{}";'
@@ -170,34 +172,43 @@ def test_explain(tmp_path: Path) -> None:
     assert run("--explain", "nope", cwd=tmp_path).returncode == 2
 
 
-def _v1_folder(root: Path) -> Path:
-    """A Drizzle 1.0 folder as the spec describes it (drizzle-format.md §4.1): a generated migration,
-    a custom one (snapshot copied from the previous, new id) and a generated one after it."""
-    out = root / "drizzle"
-    ddl1 = [{"entityType": "tables", "name": "users", "schema": "public"}]
-    ddl2 = ddl1 + [{"entityType": "tables", "name": "teams", "schema": "public"}]
-    specs = [
-        ("20261124033946_init", 'CREATE TABLE "users" ("id" bigint);', "a", [], ddl1),
-        ("20261124033948_seed", "INSERT INTO users VALUES (1);", "b", ["a"], ddl1),
-        ("20261124033950_teams", 'CREATE TABLE "teams" ("id" bigint);', "c", ["b"], ddl2),
-    ]
-    for name, sql, sid, prev, ddl in specs:
-        (out / name).mkdir(parents=True)
-        (out / name / "migration.sql").write_text(sql)
-        snap = {"version": "8", "dialect": "postgres", "id": sid, "prevIds": prev, "ddl": ddl, "renames": []}
-        (out / name / "snapshot.json").write_text(json.dumps(snap, indent=2))
-    return out
+V1_HEAD = 'import { pgTable, bigint, text } from "drizzle-orm/pg-core";\n'
+V1_ID = 'id: bigint("id", { mode: "number" }).primaryKey()'
+V1_USERS = 'export const users = pgTable("users", { ' + V1_ID + ', name: text("name") });\n'
+V1_TEAMS = 'export const teams = pgTable("teams", { ' + V1_ID + " });\n"
 
 
+def _v1_project(root: Path) -> tuple[Path, str]:
+    """A Drizzle 1.0 project made as users make it: a TypeScript schema, the real drizzle-kit 1.0.0-rc.5
+    ``generate``, a ``generate --custom`` folder holding a hand-written INSERT, then another generate.
+    Returns the migrations folder and the custom migration's folder name."""
+    from tests.helpers.node_v1 import check_v1, generate_v1
+
+    project = root / "proj"
+    project.mkdir()
+    (project / "schema.ts").write_text(V1_HEAD + V1_USERS)
+    generate_v1(project, "init")
+    seed = generate_v1(project, "seed", custom=True)
+    (seed / "migration.sql").write_text('INSERT INTO "users" ("id", "name") VALUES (1, \'ada\');\n')
+    (project / "schema.ts").write_text(V1_HEAD + V1_USERS + V1_TEAMS)
+    generate_v1(project, "teams")
+    kit = check_v1(project)
+    assert kit.returncode == 0, kit.stdout + kit.stderr
+    return project / "drizzle", seed.name
+
+
+@pytest.mark.node
 def test_drizzle_1_0_generated_files_are_not_hand_written(tmp_path: Path) -> None:
     from gtsd_tui.core.folder import load_folder
     from gtsd_tui.core.lint import hand_written_tags
 
-    out = _v1_folder(tmp_path)
-    assert hand_written_tags(load_folder(out)) == {"20261124033948_seed"}
+    out, seed = _v1_project(tmp_path)
+    generated = sorted(p.parent.name for p in out.glob("*/migration.sql") if p.parent.name != seed)
+    assert len(generated) == 2 and all("CREATE TABLE" in (out / g / "migration.sql").read_text() for g in generated)
+    assert hand_written_tags(load_folder(out)) == {seed}
     r = run(*(str(p) for p in sorted(out.glob("*/migration.sql"))), "--json", cwd=out)
     headers = {Path(f["file"]).parent.name for f in json.loads(r.stdout)["findings"] if f["rule"] == "missing-header"}
-    assert headers == {"20261124033948_seed"}
+    assert headers == {seed}
     r = subprocess.run(
         [sys.executable, "-m", "gtsd_tui", "lint", "--json", "--migrations", str(out)],
         cwd=tmp_path,
@@ -206,4 +217,21 @@ def test_drizzle_1_0_generated_files_are_not_hand_written(tmp_path: Path) -> Non
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     headers = {Path(f["file"]).parent.name for f in json.loads(r.stdout)["findings"] if f["rule"] == "missing-header"}
-    assert headers == {"20261124033948_seed"}, r.stderr
+    assert headers == {seed}, r.stderr
+
+
+@pytest.mark.node
+def test_drizzle_1_0_custom_first_migration_is_hand_written(tmp_path: Path) -> None:
+    """rc.5 writes a ``base`` snapshot with an empty ``ddl`` for a first ``--custom`` migration."""
+    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.lint import hand_written_tags
+    from tests.helpers.node_v1 import generate_v1
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "schema.ts").write_text(V1_HEAD + V1_USERS)
+    first = generate_v1(project, "extensions", custom=True)
+    (first / "migration.sql").write_text("CREATE EXTENSION IF NOT EXISTS citext;\n")
+    assert json.loads((first / "snapshot.json").read_text())["type"] == "base"
+    generate_v1(project, "init")
+    assert hand_written_tags(load_folder(project / "drizzle")) == {first.name}

@@ -37,7 +37,8 @@ _SNAPSHOT_IDS = ("id", "prevId", "prevIds")
 def hand_written_tags(folder: Any) -> set[str]:
     """Migrations written by hand: no snapshot, or a snapshot that only copies the previous one
     (what ``drizzle-kit generate --custom`` and ``gtsd-tui new`` write). v0: ``meta/NNNN_snapshot.json``
-    by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``."""
+    by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``; a
+    version 9 snapshot (drizzle-kit 1.0.0-rc.5) of a custom migration has no deltas or footprints."""
     v1 = getattr(folder, "layout", "v0") == "v1"
     by_key = {
         (s.name.split("/", 1)[0] if v1 else s.prefix): s
@@ -52,10 +53,20 @@ def hand_written_tags(folder: Any) -> set[str]:
             out.add(m.tag)
             continue
         body = {k: v for k, v in snap.data.items() if k not in _SNAPSHOT_IDS}
-        if previous is not None and body == previous:
+        if (previous is not None and body == previous) or _custom_v9(snap.data):
             out.add(m.tag)
         previous = body
     return out
+
+
+def _custom_v9(data: dict[str, Any]) -> bool:
+    """drizzle-kit 1.0.0-rc.5 ``generate --custom``: ``{"type": "diff", "deltas": [], "footprints": []}``
+    (its own test for a custom migration is ``type === "diff" && deltas.length === 0``), or, as the
+    first migration, a ``base`` snapshot with an empty ``ddl``."""
+    if "footprints" not in data or data["footprints"]:
+        return False
+    kind = data.get("type")
+    return (kind == "diff" and data.get("deltas") == []) or (kind == "base" and data.get("ddl") == [])
 
 
 def lint_text_json(findings: list[LintFinding]) -> list[dict[str, Any]]:

@@ -1,15 +1,22 @@
 """Statements inside ``DO $$ ... $$`` blocks: the PL/pgSQL body is parsed with pglast and each SQL
 statement in it is linted, its position mapped back to the file. Older drizzle-kit wraps foreign keys
 and enums in ``DO $$ BEGIN ...; EXCEPTION WHEN duplicate_object THEN null; END $$;``: the handler
-makes them re-runnable, so the idempotency rules stay silent inside such a block."""
+makes them re-runnable, so the idempotency rules stay silent inside such a block.
+
+Cheap where it can be: a body with none of the words that start a statement a rule reads (ALTER,
+CREATE, DROP, ...) is not parsed at all; drizzle-kit's own shape (one DDL statement in ``BEGIN ...
+EXCEPTION WHEN duplicate_object THEN null; END``) is read without the PL/pgSQL parser; and what a body
+holds is cached by its text."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from msgspec import Struct, field, json
 
-from gtsd_tui.core.lint.tree import DoStmt, located
+from gtsd_tui.core.lint.tree import DoStmt, RawStmt, located
 
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
@@ -107,22 +114,70 @@ def _walk(stmts: list[PlStmt], queries: list[str]) -> bool:
     return handler
 
 
-def do_block(lint: Linter, do: DoStmt) -> None:
+# The first words of the statements ``statements.check`` reads (transaction control inside PL/pgSQL is
+# PL/pgSQL's own, never a SQL statement); a body without any of them cannot produce a finding.
+_RULE_WORD = re.compile(r"\b(?:alter|create|drop|update|truncate|reindex|set|reset|do)\b", re.IGNORECASE)
+# What drizzle-kit 0.2x writes around a foreign key or an enum: one statement, the duplicate handler.
+_DRIZZLE = re.compile(
+    r"\s*BEGIN\s+(?P<sql>(?:ALTER|CREATE)\s[^;$]*);\s*EXCEPTION\s+WHEN\s+duplicate_object\s+THEN\s+null\s*;"
+    r"\s*END\s*;?\s*",
+    re.IGNORECASE,
+)
+Body = tuple[tuple[tuple[str, list[RawStmt] | None], ...], bool]
+
+
+def _plpgsql_queries(body: str) -> tuple[list[str], bool] | None:
+    """The PL/pgSQL parser's view: the SQL of each ``execsql`` statement, and whether a handler guards."""
     from pglast import parser
 
-    lang, body = do.body
-    if lang.lower() != "plpgsql" or not body.strip():
-        return
     src = f"CREATE FUNCTION gtsd_do() RETURNS void LANGUAGE plpgsql AS $gtsd_body${body}$gtsd_body$;"
     try:
         tree = _decoder.decode(parser.parse_plpgsql_json(src))
     except parser.ParseError:
-        return  # PostgreSQL reports PL/pgSQL errors only when the block runs; not a syntax-error here
+        return None  # PostgreSQL reports PL/pgSQL errors only when the block runs; not a syntax-error here
     queries: list[str] = []
     guarded = False
     for node in tree:
         if node.function is not None and node.function.action is not None:
             guarded = _walk([node.function.action], queries) or guarded
+    return queries, guarded
+
+
+def _drizzle_queries(body: str) -> tuple[list[str], bool] | None:
+    """drizzle-kit's shape read from the text: what ``_plpgsql_queries`` returns for it, without the parser."""
+    m = _DRIZZLE.fullmatch(body)
+    if m is None:
+        return None
+    sql = m.group("sql").rstrip()
+    return None if "--" in sql or "/*" in sql else ([sql], True)
+
+
+@lru_cache(maxsize=1024)
+def _read(body: str) -> Body | None:
+    """The SQL statements of a PL/pgSQL body, each with its trees (None: not plain SQL), and whether an
+    exception handler guards them; None when the body does not parse."""
+    from pglast import parser
+
+    found = _drizzle_queries(body) or _plpgsql_queries(body)
+    if found is None:
+        return None
+    out: list[tuple[str, list[RawStmt] | None]] = []
+    for q in found[0]:
+        try:
+            out.append((q, located(parser.parse_sql_json(q))))
+        except parser.ParseError:
+            out.append((q, None))  # dynamic or PL/pgSQL-only syntax
+    return tuple(out), found[1]
+
+
+def do_block(lint: Linter, do: DoStmt) -> None:
+    lang, body = do.body
+    if lang.lower() != "plpgsql" or not _RULE_WORD.search(body):
+        return
+    read = _read(body)
+    if read is None:
+        return
+    queries, guarded = read
     text, outer_first = lint.text, lint.first
     outer_ignored = lint._statement_ignores() if lint._has_ignores else frozenset[str]()
     body_at = text.find(body, outer_first)  # verbatim for $$-quoted bodies
@@ -130,15 +185,11 @@ def do_block(lint: Linter, do: DoStmt) -> None:
     saved = lint.in_do
     lint.in_do = guarded
     try:
-        for q in queries:
+        for q, raws in queries:
             i = body.find(q, cursor)
             start = (body_at + i) if body_at >= 0 and i >= 0 else outer_first
             cursor = i + len(q) if i >= 0 else cursor
-            try:
-                raws = located(parser.parse_sql_json(q))
-            except parser.ParseError:
-                continue  # dynamic or PL/pgSQL-only syntax
-            for raw in raws:
+            for raw in raws or ():
                 lint.begin(start if body_at >= 0 and i >= 0 else outer_first, 0, q.isascii())
                 if body_at < 0 or i < 0:
                     lint.first = outer_first
