@@ -90,3 +90,20 @@ def test_project_options_work_before_the_subcommand(cli, sample: Path) -> None:
     url = f"postgresql://app:hunter2@127.0.0.1:{_closed_port()}/gtsd"
     r = cli("--database-url", url, "--migrations", str(sample), "status")
     assert r.returncode == 3 and "app:***@127.0.0.1" in _one_line(r.stderr)
+
+
+def test_the_console_parses_its_arguments_without_the_subcommands() -> None:
+    """No subcommand named: the console's options alone, no subcommand module imported (start-up time);
+    a subcommand, help or an unknown option: the full parser, its errors as before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from gtsd_tui.cli import _console_args as c; a = c(['--read-only', '--migrations', 'm']); "
+        "print(a.command, a.read_only, a.migrations, any(m.startswith('gtsd_tui.commands.') for m in sys.modules), "
+        "c(['status']), c(['--help']), c(['--nope']))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["None", "True", "m", "False", "None", "None", "None"]
+    r = subprocess.run([sys.executable, "-m", "gtsd_tui", "--nope"], capture_output=True, text=True)
+    assert r.returncode == 2 and "unrecognized arguments: --nope" in _one_line(r.stderr)

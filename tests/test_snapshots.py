@@ -107,6 +107,19 @@ def test_help_screen(snap_compare, fake: FakeConsole) -> None:
     assert snap_compare(make(fake), terminal_size=(120, 34), run_before=before)
 
 
+def test_help_screen_at_80x24_scrolls_to_its_last_key(snap_compare, fake: FakeConsole) -> None:
+    """At 80x24 the text and every key are reachable (before: the key list was cut off entirely)."""
+
+    async def before(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        await pilot.press("end")
+        await pilot.pause(0.3)
+
+    assert snap_compare(make(fake), terminal_size=(80, 24), run_before=before)
+
+
 def test_confirm_dialog(snap_compare, fake: FakeConsole) -> None:
     async def before(pilot) -> None:
         await _loaded(pilot)

@@ -259,3 +259,23 @@ async def test_an_apply_waiting_on_a_lock_names_the_blocking_session(sample: Pat
             await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4, timeout=20)
     finally:
         holder.close()
+
+
+async def test_the_prefetched_state_is_in_the_first_paint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state read before Textual started is shown as the main screen mounts (the first screen with
+    data): no second refresh in a worker, no paint of empty lists first."""
+    from tests.helpers.fake_console import FakeConsole
+
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    fake = FakeConsole(root / "migrations", applied=["0000_initial_schema"])
+    fake.prefetch()
+    refreshes: list[int] = []
+    real = fake.refresh
+    monkeypatch.setattr(fake, "refresh", lambda: refreshes.append(1) or real())
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        assert app.state is not None  # set during the mount, before any worker could report
+        assert list(app.main_screen.query_one("#history-table", RowTable).keys) == ["0000_initial_schema"]
+        await pilot.pause(0.3)
+        assert refreshes == [] and fake.prefetched() is None  # taken once, no refresh after it

@@ -87,6 +87,7 @@ class Info:
 class ConsoleService(Protocol):
     def info(self) -> Info: ...
     def refresh(self) -> ConsoleState: ...
+    def prefetched(self) -> tuple[ConsoleState, Signature] | None: ...
     def findings(self, state: ConsoleState) -> list[Finding]: ...
     def preview(self, folder: Folder, tag: str) -> Preview: ...
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]: ...
@@ -115,7 +116,7 @@ class ConsoleBackend:
         self.project = project
         self._collector: StatsCollector | None = None  # stats: its own connection
         self._pool_obj: ConnectionPool | None = None  # status reads: a small psycopg_pool
-        self._prefetched: ConsoleState | None = None
+        self._prefetched: tuple[ConsoleState, Signature] | None = None
         self._pool_max: tuple[float, int | None] | None = None  # (mtime, max) of connection.ts
         self._canceller: Canceller | None = None
 
@@ -134,12 +135,18 @@ class ConsoleBackend:
         of a large folder each wait for the GIL behind the main thread (a convoy), so the same work
         took 4x longer than running it first, alone, then starting Textual.
         """
-        self._prefetched = self._refresh()
+        signature = self.watch_signature()  # before reading, as every refresh of the console
+        self._prefetched = (self._refresh(), signature)
+
+    def prefetched(self) -> tuple[ConsoleState, Signature] | None:
+        """The refresh made before the console started, once (no I/O): the main screen shows it as it
+        mounts, in the same paint as the panes, instead of a worker round trip and a second paint."""
+        first, self._prefetched = self._prefetched, None
+        return first
 
     def refresh(self) -> ConsoleState:
         """The folder and its status (fast); ``findings`` fills in check's findings afterwards."""
-        pending, self._prefetched = self._prefetched, None
-        return pending if pending is not None else self._refresh()
+        return self._refresh()
 
     def _refresh(self) -> ConsoleState:
         url = self.project.masked_url

@@ -9,35 +9,21 @@ from functools import partial
 from textual import on
 from textual.app import App
 from textual.binding import Binding
-from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from gtsd_tui.services.console import ConsoleService, ConsoleState
 from gtsd_tui.services.files import Signature
-from gtsd_tui.tui import flows, jobs
-from gtsd_tui.tui.commands import ConsoleCommands
+from gtsd_tui.tui import flows, jobs, live
+from gtsd_tui.tui.commands import DESTRUCTIVE, PANE_ACTIONS, ConsoleCommands
 from gtsd_tui.tui.screens.help import HelpScreen
 from gtsd_tui.tui.screens.main import MainScreen
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
-from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
-from gtsd_tui.tui.widgets.pane import PANES, Pane
+from gtsd_tui.tui.widgets.pane import PANES
 from gtsd_tui.tui.widgets.pending_pane import PendingPane
-
-NARROW = 100
-PANE_ACTIONS = {
-    "apply_to": ("pending",),
-    "apply_all": ("pending",),
-    "review": ("pending",),
-    "open": ("history", "pending"),
-    "renumber": ("conflicts",),
-    "reset": ("history", "pending"),
-}
-DESTRUCTIVE = {"apply_to", "apply_all", "review", "renumber", "reset", "new"}
 
 
 class GtsdApp(App[None]):
@@ -55,7 +41,7 @@ class GtsdApp(App[None]):
         Binding("n", "renumber", "Renumber", id="renumber"),
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("R", "reset", "Reset DB", id="reset"),
+        Binding("R", "reset", "Reset", id="reset"),
         Binding("e", "environments", "Environments", id="environments", show=False),
         Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
         *[
@@ -75,7 +61,7 @@ class GtsdApp(App[None]):
         self.retry_in = 0
         self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
 
-    # ---- the main screen and its panes --------------------------------------------------------
+    # ---- the main screen (layout and dispatch) and its panes ------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self)
@@ -107,18 +93,20 @@ class GtsdApp(App[None]):
     def connections(self) -> ConnectionsPane:
         return self.main_screen.query_one(ConnectionsPane)
 
-    def pane(self, name: str) -> Pane:
-        return self.main_screen.query_one(f"#pane-{name}", Pane)
+    def active_pane(self) -> str:
+        return self.main_screen.active_pane() if self.screen_stack else "pending"
 
     def start(self) -> None:
-        """Once the main screen is composed: focus, first load, timers and the folder watcher."""
-        self._layout_for(self.size.width)
+        """Once the main screen is composed: layout, focus, the first state, then the timers."""
+        self.main_screen.layout_for(self.size.width)
         self.action_focus_pane("pending")
-        self.render_header()
-        flows.reload(self)
-        if self.live:
-            self.set_interval(1.0, self._tick)
-            self.set_timer(1.0, self._stats_due)  # after the first screen: not on its path
+        live.render_header(self)
+        first = self.service.prefetched()  # read before Textual started: shown in the first paint
+        if first is None:
+            flows.reload(self)
+        else:
+            self.main_screen.show_state(*first)
+        live.start(self)
 
     # ---- workers: each posts one typed message to the main screen -------------------------------
 
@@ -138,86 +126,14 @@ class GtsdApp(App[None]):
         """For jobs that report progress (thread-safe, like every post_message)."""
         return self.main_screen.post_message(message) if self.screen_stack else False
 
-    def watch_folder(self) -> None:
-        """Started after the first screen with data (its first scan would compete with that paint)."""
-        if self.live and not self.workers_in("watch"):
-            self.run_worker(self._watch, name="watch", group="watch", thread=True, exit_on_error=False)
-
     def workers_in(self, group: str) -> bool:
         return any(w.group == group and not w.is_finished for w in self.workers)
-
-    def _watch(self) -> None:
-        worker = get_current_worker()
-        jobs.watch(self.service, self.post_to_screen, lambda: worker.is_cancelled, lambda: self.seen)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         """Every unexpected worker error shows here, and what the worker left half-done is reset."""
         if event.state == WorkerState.ERROR and self.alive:
             flows.worker_failed(self, event.worker.group, event.worker.error)
-
-    def schedule_stats(self, delay: float | None = None) -> None:
-        if self.live and self.alive:
-            self.set_timer(self.connections.interval if delay is None else delay, self._stats_due)
-
-    def _stats_due(self) -> None:
-        if not self.alive:
-            return
-        c = self.connections
-        if c.paused or len(self.screen_stack) > 1 or self.state is None or not self.state.db.connected:
-            self.schedule_stats()  # paused, a dialog is open, or no database: look again later
-            return
-        self.run_job("stats", partial(jobs.poll_stats, self.service, c.show_indexes, c.instances))
-
-    def _tick(self) -> None:
-        if self.alive and self.state is not None and not self.state.db.connected and not self.busy:
-            self.retry_in -= 1
-            if self.retry_in <= 0:
-                self.retry_in = flows.RETRY_SECONDS
-                flows.reload(self)
-            self.render_header()
-
-    def render_header(self) -> None:
-        retry = self.retry_in if self.live else 0
-        header = self.main_screen.query_one(HeaderBar)
-        self.info = self.service.info()  # no I/O: an embedded server started by the last refresh is named now
-        header.show(self.info, self.state, retry_in=retry, read_only=self.read_only, busy=self.busy)
-
-    # ---- layout and focus ---------------------------------------------------------------------
-
-    def on_resize(self, event: Resize) -> None:
-        if self.alive:
-            self._layout_for(event.size.width)
-
-    def _layout_for(self, width: int) -> None:
-        self.main_screen.set_class(width < NARROW, "narrow")
-        self._update_tabs()
-
-    def active_pane(self) -> str:
-        node: Widget | None = self.main_screen.focused if self.screen_stack else None
-        while node is not None:
-            if isinstance(node, Pane):
-                return node.NAME
-            parent = node.parent
-            node = parent if isinstance(parent, Widget) else None
-        return "pending"
-
-    def _update_tabs(self) -> None:
-        active = self.active_pane()
-        for name in PANES:
-            self.pane(name).set_class(name == active, "active")
-        self.main_screen.query_one(TabStrip).show(PANES, active)
-
-    def on_descendant_focus(self) -> None:
-        if self.alive:
-            self._update_tabs()
-            self.refresh_bindings()
-
-    def action_focus_pane(self, name: str) -> None:
-        pane = self.pane(name)
-        pane.set_class(True, "active")
-        pane.focus_main()
-        self._update_tabs()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only keys that apply here are shown; a shown key that cannot run now says why when pressed."""
@@ -249,7 +165,7 @@ class GtsdApp(App[None]):
         flows.ask_review(self, self.pending.highlighted)
 
     def action_open(self) -> None:
-        tag = self.pane(self.active_pane()).main_table.cursor_key
+        tag = self.main_screen.pane(self.active_pane()).main_table.cursor_key
         if tag is not None and self.state is not None and not tag.startswith("row:"):
             self.run_job("open", partial(jobs.open_file, self.service, self.state, tag), exclusive=False)
 
@@ -275,6 +191,9 @@ class GtsdApp(App[None]):
     def action_backup(self) -> None:
         self.run_job("backup", partial(jobs.backup, self.service, False))
 
+    def action_focus_pane(self, name: str) -> None:
+        self.main_screen.focus_pane(name)
+
     def action_check(self) -> None:
         self.action_focus_pane("conflicts")
         self.action_refresh()
@@ -284,14 +203,13 @@ class GtsdApp(App[None]):
         self.pending.query_one("#findings-table").focus()
 
     def action_help(self) -> None:
-        keys = [(b.binding.key_display or b.binding.key, b.binding.description) for b in self.active_bindings.values()]
-        self.push_screen(HelpScreen(sorted(set(keys))))
+        self.push_screen(HelpScreen.of(self.active_bindings.values()))
 
     def action_filter(self) -> None:
-        self.pane(self.active_pane()).open_filter()
+        self.main_screen.pane(self.active_pane()).open_filter()
 
     def action_clear_filter(self) -> None:
-        self.pane(self.active_pane()).clear_filter()
+        self.main_screen.pane(self.active_pane()).clear_filter()
 
     def action_palette(self, action: str) -> None:
         flows.palette(self, action)

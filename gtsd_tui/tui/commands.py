@@ -1,4 +1,5 @@
-"""Command palette: every console action by its human name, with its key, once each."""
+"""The console's actions: where each applies, and the command palette (every action by its human name,
+with its key, once each)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ from functools import partial
 
 from textual.command import Hit, Hits, Provider
 
+PANE_ACTIONS = {  # where an action's key applies (elsewhere it is hidden; the palette goes there first)
+    "apply_to": ("pending",),
+    "apply_all": ("pending",),
+    "review": ("pending",),
+    "open": ("history", "pending"),
+    "renumber": ("conflicts",),
+    "reset": ("history", "pending"),
+}
+DESTRUCTIVE = {"apply_to", "apply_all", "review", "renumber", "reset", "new"}  # not in --read-only
 ACTIONS = [
     ("Apply all pending migrations", "apply_all", "A"),
     ("Apply up to the highlighted migration", "apply_to", "a"),

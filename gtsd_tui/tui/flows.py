@@ -10,8 +10,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from gtsd_tui.services.apply import ApplyEvent, LockWaiting, Note, PlanReady, PoolerDetected, StepDone, StepStarted
-from gtsd_tui.tui import jobs
+from gtsd_tui.tui import jobs, live
 from gtsd_tui.tui import messages as msg
+from gtsd_tui.tui.commands import DESTRUCTIVE, PANE_ACTIONS
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.conflict_detail import ConflictDetailScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
@@ -29,16 +30,13 @@ if TYPE_CHECKING:
     from gtsd_tui.tui.app import GtsdApp
 
 
-RETRY_SECONDS = 10
-
-
 def reload(app: GtsdApp) -> None:
     app.run_job("state", partial(jobs.load_state, app.service))
 
 
 def set_busy(app: GtsdApp, what: str) -> None:
     app.busy = what
-    app.render_header()
+    live.render_header(app)
     app.refresh_bindings()
 
 
@@ -49,13 +47,13 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
     app.state = state
     app.seen = (app.seen[0] + 1, signature)
     if not state.db.connected and app.retry_in <= 0:
-        app.retry_in = RETRY_SECONDS
-    app.render_header()
+        app.retry_in = live.RETRY_SECONDS
+    live.render_header(app)
     app.history.show(state)
     app.pending.show(state)
     app.refresh_bindings()
     app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
-    app.call_after_refresh(app.watch_folder)
+    app.call_after_refresh(live.watch_folder, app)
 
 
 def load_preview(app: GtsdApp, tag: str, error_line: int | None) -> None:
@@ -194,7 +192,7 @@ def signalled(app: GtsdApp, event: msg.SignalSent) -> None:
         app.notify(f"pid {event.pid}: {verb}")
     else:
         app.notify(f"pid {event.pid}: not signalled (gone, or not allowed)", severity="warning")
-    app.schedule_stats(0.2)
+    live.schedule_stats(app, 0.2)
 
 
 # ---- renumber, reset, backup, new -----------------------------------------------------------------
@@ -321,7 +319,7 @@ def worker_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None:
         return
     if group == "stats":
         app.connections.show_error(error)
-        app.schedule_stats()
+        live.schedule_stats(app)
         return
     if group in ("envs", "env_apply"):  # the Environments view's load or apply
         from gtsd_tui.tui import env_flows
@@ -352,10 +350,8 @@ def quit_console(app: GtsdApp) -> None:
 
 def palette(app: GtsdApp, action: str) -> None:
     """A palette entry: go to the pane the action belongs to, then run it as its key would there."""
-    from gtsd_tui.tui.app import DESTRUCTIVE, PANE_ACTIONS
-
     if action.startswith("pane:"):
-        app.action_focus_pane(action.removeprefix("pane:"))
+        app.main_screen.focus_pane(action.removeprefix("pane:"))
         return
     if action in DESTRUCTIVE and app.read_only:
         app.notify(f"{action.replace('_', ' ')}: not in --read-only", severity="warning")
@@ -364,6 +360,6 @@ def palette(app: GtsdApp, action: str) -> None:
         app.notify("renumber: no finding it fixes", severity="warning")
         return
     panes = PANE_ACTIONS.get(action)
-    if panes and app.active_pane() not in panes:
-        app.action_focus_pane(panes[0])
+    if panes and app.main_screen.active_pane() not in panes:
+        app.main_screen.focus_pane(panes[0])
     app.call_after_refresh(getattr(app, f"action_{action}"))  # once the focus has moved

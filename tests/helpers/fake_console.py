@@ -69,6 +69,14 @@ class FakeConsole:
             return ConsoleState(folder, compute_status(folder, []), [], db)
         return ConsoleState(folder, compute_status(folder, self._rows(folder)), [], DbState(True, URL, "17.2"))
 
+    def prefetch(self) -> None:
+        """As the real backend before the app starts: the first refresh, shown as the screen mounts."""
+        self.first = (self.refresh(), self.watch_signature())
+
+    def prefetched(self) -> tuple[ConsoleState, Signature] | None:
+        first, self.first = getattr(self, "first", None), None
+        return first
+
     def findings(self, state: ConsoleState) -> list[Finding]:
         return check_folder(state.folder) if state.folder else []
 

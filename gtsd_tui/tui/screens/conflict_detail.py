@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,6 +29,8 @@ def side(value: object, against: object, lexer: str) -> Text | str:
         return "(absent)"
     lines = _lines(value)
     other = set(_lines(against)) if against is not None else set()
+    from rich.syntax import Syntax  # pygments: only when a detail opens
+
     syntax = Syntax("", lexer, theme="ansi_dark", background_color="default")
     out = Text()
     for line in lines:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
@@ -24,15 +26,20 @@ States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
 
+    @classmethod
+    def of(cls, bindings: Iterable[ActiveBinding]) -> HelpScreen:
+        """The keys active where Help was asked, each once."""
+        return cls(sorted({(b.binding.key_display or b.binding.key, b.binding.description) for b in bindings}))
+
     def __init__(self, keys: list[tuple[str, str]]) -> None:
         super().__init__(classes="dialog-screen")
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("gtsd-tui — keys", id="dialog-title")
-            yield Static(HELP, markup=False)
-            with VerticalScroll(id="dialog-body"):
+        with Vertical(id="dialog", classes="help"):
+            yield Label("gtsd-tui — keys (↑/↓ scroll, esc closes)", id="dialog-title")
+            with VerticalScroll(id="dialog-body"):  # all of it reachable at 80x24 too
+                yield Static(HELP, markup=False)
                 yield Static("\n".join(f"{k:>14}  {d}" for k, d in self.keys), id="help-keys", markup=False)
 
     def action_close(self) -> None:

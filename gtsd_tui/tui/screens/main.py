@@ -14,27 +14,39 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid
+from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
-from gtsd_tui.tui import flows
+from gtsd_tui.tui import flows, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
+from gtsd_tui.tui.widgets.pane import PANES, Pane
 from gtsd_tui.tui.widgets.pending_pane import PendingPane
 from gtsd_tui.tui.widgets.rows import RowTable
 
 if TYPE_CHECKING:
+    from gtsd_tui.services.console import ConsoleState
+    from gtsd_tui.services.files import Signature
     from gtsd_tui.tui.app import GtsdApp
 
 
+NARROW = 100  # columns: below, one pane at a time with clickable tabs
+
+
 class MainScreen(Screen[None]):
+    """Owns the layout (the panes, which one is active, the narrow mode) and the dispatch of worker
+    results; the app keeps the keys and the workers."""
+
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="main")
         self.console = app
+        self.first_preview = True
 
     def compose(self) -> ComposeResult:
         yield HeaderBar()
@@ -49,9 +61,57 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.console.start()
 
+    # ---- layout and focus ---------------------------------------------------------------------
+
+    def pane(self, name: str) -> Pane:
+        return self.query_one(f"#pane-{name}", Pane)
+
+    def layout_for(self, width: int) -> None:
+        self.set_class(width < NARROW, "narrow")
+        # narrow: the footer keeps its width for the pane's keys, each label in full; ctrl+p still opens
+        # the palette and Help names it
+        self.query_one(Footer).show_command_palette = width >= NARROW
+        self.update_tabs()
+
+    def on_resize(self, event: Resize) -> None:
+        self.layout_for(event.size.width)
+
+    def active_pane(self) -> str:
+        node: Widget | None = self.focused
+        while node is not None:
+            if isinstance(node, Pane):
+                return node.NAME
+            parent = node.parent
+            node = parent if isinstance(parent, Widget) else None
+        return "pending"
+
+    def update_tabs(self) -> None:
+        active = self.active_pane()
+        for name in PANES:
+            self.pane(name).set_class(name == active, "active")
+        self.query_one(TabStrip).show(PANES, active)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if self.console.alive:
+            self.update_tabs()
+            self.console.refresh_bindings()
+
+    def focus_pane(self, name: str) -> None:
+        pane = self.pane(name)
+        pane.set_class(True, "active")
+        pane.focus_main()
+        self.update_tabs()
+
+    # ---- what the workers report --------------------------------------------------------------
+
     @on(msg.StateLoaded)
     def _state_loaded(self, event: msg.StateLoaded) -> None:
-        flows.state_loaded(self.console, event.state, event.signature)
+        self.show_state(event.state, event.signature)
+
+    def show_state(self, state: ConsoleState, signature: Signature) -> None:
+        """A refresh on screen. The first screen with data is the folder's migrations listed with their
+        states (applied/pending need the database's rows): the ready hook fires after that paint."""
+        flows.state_loaded(self.console, state, signature)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
 
@@ -76,7 +136,11 @@ class MainScreen(Screen[None]):
 
     @on(PendingPane.PreviewWanted)
     def _preview_wanted(self, event: PendingPane.PreviewWanted) -> None:
-        flows.load_preview(self.console, event.tag, event.error_line)
+        if self.first_preview:  # after the first paint: its highlighting would compete with that screen
+            self.first_preview = False
+            self.call_after_refresh(flows.load_preview, self.console, event.tag, event.error_line)
+        else:  # not deferred: a callback queued on a dialog closed before its refresh would be lost
+            flows.load_preview(self.console, event.tag, event.error_line)
 
     @on(msg.PreviewLoaded)
     def _preview_loaded(self, event: msg.PreviewLoaded) -> None:
@@ -96,7 +160,7 @@ class MainScreen(Screen[None]):
 
     @on(msg.StatsUpdated)
     def _stats_updated(self, event: msg.StatsUpdated) -> None:
-        self.console.schedule_stats()
+        live.schedule_stats(self.console)
         pane = self.query_one(ConnectionsPane)
         if event.stats is None:
             pane.show_error(event.error or "no statistics")

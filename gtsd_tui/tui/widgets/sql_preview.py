@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -61,6 +60,8 @@ class SqlPreview(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         code = "\n".join(self.lines[start : start + BLOCK])
+        from rich.syntax import Syntax  # pygments: imported with the first preview, not on the first screen's path
+
         text = Syntax(code, "sql", theme="ansi_dark").highlight(code)
         text.rstrip()
         block = list(text.split("\n", allow_blank=True))

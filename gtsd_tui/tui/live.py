@@ -1,0 +1,72 @@
+"""What the console does on its own, with no key pressed: the statistics poll, the retry countdown of a
+lost database, the header that shows both, and the folder watcher.
+
+Plain functions over the app (as ``flows``): timers and handlers call them on the main thread; the
+blocking work runs in ``jobs`` through ``app.run_job``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.worker import get_current_worker
+
+from gtsd_tui.tui import jobs
+from gtsd_tui.tui.widgets.header import HeaderBar
+
+if TYPE_CHECKING:
+    from gtsd_tui.tui.app import GtsdApp
+
+RETRY_SECONDS = 10
+
+
+def start(app: GtsdApp) -> None:
+    """After the first screen with data: the countdown clock, then the first stats poll (not on that
+    screen's path)."""
+    if app.live:
+        app.set_interval(1.0, partial(tick, app))
+        app.set_timer(1.0, partial(stats_due, app))
+
+
+def render_header(app: GtsdApp) -> None:
+    retry = app.retry_in if app.live else 0
+    header = app.main_screen.query_one(HeaderBar)
+    app.info = app.service.info()  # no I/O: an embedded server started by the last refresh is named now
+    header.show(app.info, app.state, retry_in=retry, read_only=app.read_only, busy=app.busy)
+
+
+def tick(app: GtsdApp) -> None:
+    """Every second: while the database is lost, count down and try again."""
+    if app.alive and app.state is not None and not app.state.db.connected and not app.busy:
+        app.retry_in -= 1
+        if app.retry_in <= 0:
+            app.retry_in = RETRY_SECONDS
+            app.run_job("state", partial(jobs.load_state, app.service))
+        render_header(app)
+
+
+def schedule_stats(app: GtsdApp, delay: float | None = None) -> None:
+    if app.live and app.alive:
+        app.set_timer(app.connections.interval if delay is None else delay, partial(stats_due, app))
+
+
+def stats_due(app: GtsdApp) -> None:
+    if not app.alive:
+        return
+    c = app.connections
+    if c.paused or len(app.screen_stack) > 1 or app.state is None or not app.state.db.connected:
+        schedule_stats(app)  # paused, a dialog is open, or no database: look again later
+        return
+    app.run_job("stats", partial(jobs.poll_stats, app.service, c.show_indexes, c.instances))
+
+
+def watch_folder(app: GtsdApp) -> None:
+    """Started after the first screen with data (its first scan would compete with that paint)."""
+    if app.live and not app.workers_in("watch"):
+        app.run_worker(partial(_watch, app), name="watch", group="watch", thread=True, exit_on_error=False)
+
+
+def _watch(app: GtsdApp) -> None:
+    worker = get_current_worker()
+    jobs.watch(app.service, app.post_to_screen, lambda: worker.is_cancelled, lambda: app.seen)
