@@ -129,26 +129,12 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
 
 
 def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> int:
-    from gtsd_tui.services import apply as svc
+    from gtsd_tui.commands.migrate import apply_request
     from gtsd_tui.services.fleet import FleetCancel, check_folder, migrate_many
-    from gtsd_tui.services.safe_options import resolve
 
-    safety = resolve(
-        project.settings, lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout, retries=args.retries
-    )
     if args.wait < 0:
         raise InputError(f"--wait {args.wait:g}: expected seconds >= 0")
-    request = svc.ApplyRequest(
-        to_tag=args.to,
-        tx_mode=args.tx,
-        allow_out_of_order=args.allow_out_of_order,
-        lock_timeout=safety.lock_timeout,
-        statement_timeout=safety.statement_timeout,
-        wait=args.wait,
-        pgbouncer=args.pgbouncer,
-        retries=safety.retries,
-        allow_symlinks=args.allow_symlinks,
-    )
+    request = apply_request(args, project)
     check_folder(project.settings, request)  # the folder's refusals before any connection, pg_database's too
     targets = _targets(args, project, 5.0)
     printer = FleetPrinter([t.name for t in targets], quiet=bool(args.json))

@@ -15,7 +15,7 @@ from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
     from gtsd_tui.core.plan import ApplyPlan
-    from gtsd_tui.services.apply import ApplyEvent, Canceller
+    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest, Canceller
 
 PER_FILE, ALL = "per-file", "all"
 T = TypeVar("T")
@@ -185,14 +185,15 @@ def in_thread(work: Callable[[Canceller], T]) -> T:
     return result
 
 
-def run(args: argparse.Namespace, project: Project) -> int:
+def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
+    """The apply service's request from migrate's options (shared by ``fleet migrate``)."""
     from gtsd_tui.services import apply as svc
     from gtsd_tui.services.safe_options import resolve
 
     safety = resolve(
         project.settings, lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout, retries=args.retries
     )
-    request = svc.ApplyRequest(
+    return svc.ApplyRequest(
         to_tag=args.to,
         tx_mode=args.tx,
         allow_out_of_order=args.allow_out_of_order,
@@ -203,6 +204,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
         retries=safety.retries,
         allow_symlinks=args.allow_symlinks,
     )
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    from gtsd_tui.services import apply as svc
+
+    request = apply_request(args, project)
     events = CliEvents(args.json)
     if args.rehearse and not args.dry_run:
         from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
