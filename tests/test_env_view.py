@@ -103,6 +103,30 @@ async def test_apply_to_another_environment_needs_its_name_typed(fake: FakeConso
         assert matrix.get_cell("0002_partners", "staging").plain == "✓ applied"  # refreshed after the apply
 
 
+async def test_the_name_is_typed_straight_into_the_dialog_and_enter_applies(fake: FakeConsole) -> None:
+    """As a user types it in a terminal: the box has the focus when the dialog opens, the letters of
+    "staging" (its "n" is also the dialog's No key) go into it, and enter applies; a wrong name and
+    enter keep the dialog open and run nothing."""
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        await pilot.press("right", "A")
+        await pilot.pause(0.1)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen) and dialog.type_to_confirm == "staging"
+        assert isinstance(dialog.focused, Input)
+        await pilot.press(*"stagin", "enter")
+        await pilot.pause(0.1)
+        assert app.screen is dialog and fake.env_calls == []
+        await pilot.press("g", "enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if fake.env_calls and not screen.loading_envs and not app.busy:
+                break
+        assert fake.env_calls and fake.env_calls[0][0] == "staging"
+        assert fake.env_applied["staging"] == ALL
+
+
 async def test_apply_to_the_consoles_own_environment_asks_without_a_typed_name(fake: FakeConsole) -> None:
     fake.applied = ALL[:1]
     app = GtsdApp(fake, live=False)

@@ -1,4 +1,5 @@
-"""Confirm dialog for destructive actions: Cancel focused, ``y``/``n``/``esc``, optional typed confirmation."""
+"""Confirm dialog for destructive actions: Cancel focused, ``y``/``n``/``esc``; with a typed confirmation
+the box is focused and enter in it confirms once the name is typed exactly."""
 
 from __future__ import annotations
 
@@ -50,7 +51,16 @@ class ConfirmScreen(ModalScreen[bool | None]):
                 yield Button(f"{self.action_label} \\[y]", id="ok", variant="error")
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        # a typed confirmation starts in its box (with Cancel focused, letters went nowhere and the
+        # "n" of a name such as "staging" pressed No); otherwise the safe Cancel
+        if self.type_to_confirm:
+            self.query_one("#typed", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()  # enter in the box: applies only when the name is typed exactly
 
     def _typed_ok(self) -> bool:
         if not self.type_to_confirm:
