@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,7 +127,7 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
 
 
 def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> int:
-    from gtsd_tui.commands.migrate import apply_request
+    from gtsd_tui.commands.migrate import apply_request, cancellable
     from gtsd_tui.services.fleet import FleetCancel, check_folder, migrate_many
 
     if args.wait < 0:
@@ -139,12 +137,10 @@ def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> in
     targets = _targets(args, project, 5.0)
     printer = FleetPrinter([t.name for t in targets], quiet=bool(args.json))
     cancel = FleetCancel()
-    box: dict[str, Any] = {}
     t0 = time.perf_counter()
-
-    def work() -> None:
-        try:
-            box["results"] = migrate_many(
+    try:
+        results: list[TargetResult] = cancellable(
+            lambda: migrate_many(
                 project.settings,
                 targets,
                 request,
@@ -152,24 +148,12 @@ def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> in
                 fail_fast=args.fail_fast,
                 listen=printer.handle,
                 cancel=cancel,
-            )
-        except BaseException as exc:  # handed to the main thread
-            box["error"] = exc
-        finally:
-            finished.set()
-
-    finished = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
-    threading.Thread(target=work, name="gtsd-fleet", daemon=True).start()
-    while not finished.is_set():
-        try:
-            finished.wait(0.2)
-        except KeyboardInterrupt:
-            print("\ncancelling: running migrations roll back, no new target starts...", file=sys.stderr)
-            cancel.cancel()
-    printer.close()
-    if "error" in box:
-        raise box["error"]
-    results: list[TargetResult] = box["results"]
+            ),
+            cancel.cancel,
+            "running migrations roll back, no new target starts",
+        )
+    finally:
+        printer.close()
     seconds = time.perf_counter() - t0
     failed = [r for r in results if not r.ok]
     code = max((r.exit_code for r in failed), default=EXIT_OK)

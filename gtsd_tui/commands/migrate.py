@@ -161,12 +161,17 @@ def in_thread(work: Callable[[Canceller], T]) -> T:
     from gtsd_tui.services.apply import new_canceller
 
     canceller = new_canceller()
+    return cancellable(lambda: work(canceller), canceller.cancel, "the running migration is rolled back")
+
+
+def cancellable(work: Callable[[], T], cancel: Callable[[], None], what: str) -> T:
+    """``work()`` in a thread; Ctrl-C calls ``cancel`` (saying ``what`` happens) and waits for the end."""
     box: dict[str, Any] = {}
     done = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
 
     def target() -> None:
         try:
-            box["result"] = work(canceller)
+            box["result"] = work()
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
         finally:
@@ -177,8 +182,8 @@ def in_thread(work: Callable[[Canceller], T]) -> T:
         try:
             done.wait(0.2)
         except KeyboardInterrupt:
-            print("\ncancelling: the running migration is rolled back...", file=sys.stderr)
-            canceller.cancel()
+            print(f"\ncancelling: {what}...", file=sys.stderr)
+            cancel()
     if "error" in box:
         raise box["error"]
     result: T = box["result"]
