@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gtsd_tui.services.apply import ApplyResult, Listener
     from gtsd_tui.services.console_envs import Environments
     from gtsd_tui.services.folder_ops import RenumberContext
+    from gtsd_tui.services.prefetch import ChildRead, First
     from gtsd_tui.services.rehearse import Rehearsal
 
 
@@ -87,7 +88,7 @@ class Info:
 class ConsoleService(Protocol):
     def info(self) -> Info: ...
     def refresh(self) -> ConsoleState: ...
-    def prefetched(self) -> tuple[ConsoleState, Signature] | None: ...
+    def prefetched(self, *, wait: bool = False) -> tuple[ConsoleState, Signature] | None: ...
     def findings(self, state: ConsoleState) -> list[Finding]: ...
     def preview(self, folder: Folder, tag: str) -> Preview: ...
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]: ...
@@ -119,6 +120,7 @@ class ConsoleBackend:
         self._prefetched: tuple[ConsoleState, Signature] | None = None
         self._pool_max: tuple[float, int | None] | None = None  # (mtime, max) of connection.ts
         self._canceller: Canceller | None = None
+        self._child: ChildRead | None = None  # the first refresh, read by a forked child
 
     def info(self) -> Info:
         folder = self.project.folder_path
@@ -128,19 +130,32 @@ class ConsoleBackend:
             pass
         return Info(str(folder), self.project.masked_url, self.project.embedded)
 
-    def prefetch(self) -> None:
-        """Do the first refresh before the console starts.
+    def prefetch(self, *, fork: bool = True) -> None:
+        """Start the first refresh before Textual is imported: in a forked child (services/prefetch.py),
+        else here, alone on the CPU (in a thread beside Textual's start-up, a large folder's thousands
+        of system calls each waited for the GIL behind the main thread: 4x slower)."""
+        from gtsd_tui.services.prefetch import fork_read
 
-        Measured: run in a thread beside Textual's start-up, the thousands of short system calls
-        of a large folder each wait for the GIL behind the main thread (a convoy), so the same work
-        took 4x longer than running it first, alone, then starting Textual.
-        """
+        self._child = fork_read(self._first_read) if fork else None
+        if self._child is None:
+            self._prefetched = self._first_read()[:2]
+
+    def _first_read(self) -> First:
         signature = self.watch_signature()  # before reading, as every refresh of the console
-        self._prefetched = (self._refresh(), signature)
+        state = self._refresh(direct=True)
+        return state, signature, self.project.url, self.project.embedded
 
-    def prefetched(self) -> tuple[ConsoleState, Signature] | None:
-        """The refresh made before the console started, once (no I/O): the main screen shows it as it
-        mounts, in the same paint as the panes, instead of a worker round trip and a second paint."""
+    def prefetched(self, *, wait: bool = False) -> tuple[ConsoleState, Signature] | None:
+        """The refresh made before the console started, once: the main screen shows it as it mounts, in
+        the same paint as the panes. The child's, if it has sent it (or ``wait``: from a worker)."""
+        child = self._child
+        if self._prefetched is None and child is not None and (wait or child.ready()):
+            self._child = None
+            got = child.take()
+            if got is not None:
+                state, signature, url, embedded = got
+                self.project.url, self.project.embedded = url, embedded  # the child may have started it
+                self._prefetched = (state, signature)
         first, self._prefetched = self._prefetched, None
         return first
 
@@ -148,15 +163,15 @@ class ConsoleBackend:
         """The folder and its status (fast); ``findings`` fills in check's findings afterwards."""
         return self._refresh()
 
-    def _refresh(self) -> ConsoleState:
+    def _refresh(self, *, direct: bool = False) -> ConsoleState:
         url = self.project.masked_url
         try:
             folder = self.project.load_folder(refresh=True)
         except GtsdError as exc:
             return ConsoleState(None, None, [], DbState(False, url, error=None), folder_error=str(exc))
-        db, rows = self.db_state()
+        db, rows = self.db_state(direct=direct)
         if not db.connected and self._follow_embedded():  # the embedded server restarted on another port
-            db, rows = self.db_state()
+            db, rows = self.db_state(direct=direct)
         return ConsoleState(folder, compute_status(folder, rows or []), [], db)
 
     def _follow_embedded(self) -> bool:
@@ -180,12 +195,16 @@ class ConsoleBackend:
             found += check_database(state.report)
         return found
 
-    def db_state(self) -> tuple[DbState, list[HistoryRow] | None]:
-        """Server version and the tracking table's rows, over one connection."""
+    def db_state(self, *, direct: bool = False) -> tuple[DbState, list[HistoryRow] | None]:
+        """Server version and the tracking table's rows, over one connection (``direct``: its own, not
+        the pool's: the first read, in the prefetch child)."""
+        from gtsd_tui.db.connect import connect
         from gtsd_tui.db.history import read_rows
 
         try:
-            with self._pool().connection() as conn:
+            with (
+                connect(self.project.resolve_url(), connect_timeout=3) if direct else self._pool().connection() as conn
+            ):
                 version = conn.execute("SHOW server_version").fetchone()
                 rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
             return DbState(True, self.project.masked_url, version=str(version[0]) if version else None), rows
@@ -300,7 +319,7 @@ class ConsoleBackend:
     def stats(self, *, indexes: bool, instances: int) -> LiveStats:
         """One poll of live statistics (the collector keeps its own connection between polls)."""
         from gtsd_tui.core.advisor import Advice
-        from gtsd_tui.services.live import poll
+        from gtsd_tui.services.live import live_stats, poll
 
         s = poll(self._collector_(), indexes=indexes, sessions=True)
         pool = None
@@ -310,27 +329,8 @@ class ConsoleBackend:
                 f"our pool {p.get('pool_size', 0)}/{p.get('pool_max', 0)} available {p.get('pool_available', 0)} "
                 f"waiting {p.get('requests_waiting', 0)} errors {p.get('connections_errors', 0)}"
             )
-        from gtsd_tui.services.stats_text import blocked_line, index_lines
-
         advice = Advice(s.max_connections, s.reserved, instances, self._read_pool_max())
-        waits = [float(b["waiting_s"]) for b in s.blocked if b.get("waiting_s") is not None]
-        return LiveStats(
-            s.total,
-            s.max_connections,
-            s.active,
-            s.idle,
-            s.idle_in_tx,
-            s.waiting,
-            s.tps,
-            s.longest_tx_s,
-            s.longest_idle_tx_s,
-            max(waits) if waits else None,
-            tuple(blocked_line(b) for b in s.blocked),
-            tuple(s.sessions),
-            pool,
-            tuple(s.notices) + tuple(index_lines(s.indexes or [])),
-            tuple(advice.lines()),
-        )
+        return live_stats(s, pool, tuple(advice.lines()))
 
     def _read_pool_max(self) -> int | None:
         """The app's pool max from connection.ts, re-read only when the file changes (in the stats worker)."""
@@ -351,6 +351,8 @@ class ConsoleBackend:
         return folder_signature(self.project.folder_path)
 
     def close(self) -> None:
+        if self._child is not None:
+            self._child.close()
         collector, pool = self._collector, self._pool_obj
         self._collector = self._pool_obj = None
         if collector is not None:

@@ -8,6 +8,7 @@ from gtsd_tui.errors import DatabaseError
 
 if TYPE_CHECKING:
     from gtsd_tui.db.stats import Stats, StatsCollector
+    from gtsd_tui.services.console import LiveStats
 
 
 def open_collector(url: str) -> StatsCollector:
@@ -23,3 +24,28 @@ def poll(collector: StatsCollector, *, indexes: bool = False, sessions: bool = F
         return collector.poll(indexes=indexes, sessions=sessions)
     except psycopg.Error as exc:
         raise DatabaseError(f"stats: {str(exc).strip().splitlines()[0]}") from None
+
+
+def live_stats(s: Stats, pool: str | None, advice: tuple[str, ...]) -> LiveStats:
+    """One poll as the Connections pane shows it (``pool``: our own pool's line; ``advice``: the pool advice)."""
+    from gtsd_tui.services.console import LiveStats
+    from gtsd_tui.services.stats_text import blocked_line, index_lines
+
+    waits = [float(b["waiting_s"]) for b in s.blocked if b.get("waiting_s") is not None]
+    return LiveStats(
+        s.total,
+        s.max_connections,
+        s.active,
+        s.idle,
+        s.idle_in_tx,
+        s.waiting,
+        s.tps,
+        s.longest_tx_s,
+        s.longest_idle_tx_s,
+        max(waits) if waits else None,
+        tuple(blocked_line(b) for b in s.blocked),
+        tuple(s.sessions),
+        pool,
+        tuple(s.notices) + tuple(index_lines(s.indexes or [])),
+        advice,
+    )

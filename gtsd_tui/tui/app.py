@@ -101,9 +101,9 @@ class GtsdApp(App[None]):
         self.main_screen.layout_for(self.size.width)
         self.action_focus_pane("pending")
         live.render_header(self)
-        first = self.service.prefetched()  # read before Textual started: shown in the first paint
-        if first is None:
-            flows.reload(self)
+        first = self.service.prefetched()  # read while Textual started: shown in the first paint
+        if first is None:  # not there yet: a worker waits for it (the ready hook waits for it too)
+            self.run_job("state", partial(jobs.load_first, self.service))
         else:
             self.main_screen.show_state(*first)
         live.start(self)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gtsd_tui.services.apply import ApplyEvent, LockWaiting, Note, PlanReady, PoolerDetected, StepDone, StepStarted
 from gtsd_tui.tui import jobs, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.commands import DESTRUCTIVE, PANE_ACTIONS
@@ -25,6 +24,7 @@ APP_NAME = "gtsd-tui"  # the application_name of our own connections (the apply'
 if TYPE_CHECKING:
     from gtsd_tui.core.activity import Session
     from gtsd_tui.core.conflicts import Finding
+    from gtsd_tui.services.apply import ApplyEvent
     from gtsd_tui.services.console import ConsoleState, LiveStats
     from gtsd_tui.services.files import Signature
     from gtsd_tui.tui.app import GtsdApp
@@ -128,6 +128,8 @@ def progressed(app: GtsdApp, event: msg.ApplyProgressed) -> None:
 
 def progress_text(e: ApplyEvent) -> str:
     """One apply event as the log line the console shows (Pending pane, Environments view)."""
+    from gtsd_tui.services.apply import LockWaiting, Note, PlanReady, PoolerDetected, StepDone, StepStarted
+
     if isinstance(e, LockWaiting):
         text = f"waiting for the migration lock held by {e.who} ({e.remaining:.0f}s left)"
     elif isinstance(e, PlanReady):

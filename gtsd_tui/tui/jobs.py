@@ -8,24 +8,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from gtsd_tui.core.folder import Folder
 from gtsd_tui.errors import GtsdError
-from gtsd_tui.services.apply import ApplyEvent, failure_of
-from gtsd_tui.services.console import ConsoleService, ConsoleState
-from gtsd_tui.services.files import Signature
-from gtsd_tui.services.folder_ops import RenumberContext
 from gtsd_tui.tui import messages as msg
 
+if TYPE_CHECKING:  # the console's start path imports none of them (apply and renumber load when used)
+    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.services.apply import ApplyEvent
+    from gtsd_tui.services.console import ConsoleService, ConsoleState
+    from gtsd_tui.services.files import Signature
+    from gtsd_tui.services.folder_ops import RenumberContext
+
 Post = Callable[[Message], object]
-Seen = tuple[int, Signature]
+Seen = tuple[int, "Signature"]
 
 
 def load_state(service: ConsoleService) -> msg.StateLoaded:
     signature = service.watch_signature()  # before reading: a change made during the read is seen later
     return msg.StateLoaded(service.refresh(), signature)
+
+
+def load_first(service: ConsoleService) -> msg.StateLoaded:
+    """The first state: the prefetch child's once it has sent it, else a refresh here."""
+    first = service.prefetched(wait=True)
+    return load_state(service) if first is None else msg.StateLoaded(*first)
 
 
 def load_findings(service: ConsoleService, state: ConsoleState) -> msg.FindingsLoaded:
@@ -57,6 +66,8 @@ def apply(service: ConsoleService, to_tag: str | None, post: Post, safe: bool = 
     try:
         result = service.apply(to_tag, listen, safe)
     except GtsdError as exc:
+        from gtsd_tui.services.apply import failure_of
+
         return msg.ApplyFinished([], failure_of(exc))
     return msg.ApplyFinished(result.applied_tags, None)
 
@@ -74,6 +85,8 @@ def apply_env(service: ConsoleService, name: str, to_tag: str | None, post: Post
     try:
         result = service.apply_env(name, to_tag, listen)
     except GtsdError as exc:
+        from gtsd_tui.services.apply import failure_of
+
         return msg.EnvApplyFinished(name, [], failure_of(exc))
     return msg.EnvApplyFinished(name, list(result.applied_tags), None)
 

@@ -16,10 +16,12 @@ def run_console(project: Project, *, read_only: bool = False) -> int:
 
     project.notify = _quiet
     backend = ConsoleBackend(project)
-    backend.prefetch()  # the first refresh runs before Textual is imported (see prefetch)
+    backend.prefetch()  # first thing: a forked child reads the first state while Textual is imported
+    try:
+        from gtsd_tui.tui.app import GtsdApp
 
-    from gtsd_tui.tui.app import GtsdApp
-
-    app = GtsdApp(backend, read_only=read_only)
-    app.run(headless=bool(os.environ.get("GTSD_TUI_HEADLESS")))  # headless: benchmarks and smoke tests
+        app = GtsdApp(backend, read_only=read_only)
+        app.run(headless=bool(os.environ.get("GTSD_TUI_HEADLESS")))  # headless: benchmarks and smoke tests
+    finally:
+        backend.close()  # a child still reading (Ctrl-C during the start) is stopped and reaped
     return 0

@@ -1,39 +1,54 @@
-"""Messages the workers post (past-tense events, typed payloads); handlers on the main thread act on them."""
+"""Messages the workers post (past-tense events, typed payloads); handlers on the main thread act on them.
+
+On the console's start path: the payload types are imported for the type checker only (apply, renumber
+and environments load when used), and every class has a docstring (a dataclass without one gets its
+signature computed by ``inspect`` as it is created: a millisecond each).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from gtsd_tui.core.conflicts import Finding
-from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
-from gtsd_tui.services.console import ConsoleState, LiveStats
-from gtsd_tui.services.console_envs import Environments
-from gtsd_tui.services.files import Preview, Signature
-from gtsd_tui.services.folder_ops import RenumberContext
+if TYPE_CHECKING:
+    from gtsd_tui.core.conflicts import Finding
+    from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
+    from gtsd_tui.services.console import ConsoleState, LiveStats
+    from gtsd_tui.services.console_envs import Environments
+    from gtsd_tui.services.files import Preview, Signature
+    from gtsd_tui.services.folder_ops import RenumberContext
 
 
 @dataclass
 class StateLoaded(Message):
+    """A refresh: the folder and its status against the database."""
+
     state: ConsoleState
     signature: Signature  # the folder's, taken just before it was read (for the watcher)
 
 
 @dataclass
 class FindingsLoaded(Message):
+    """Check's findings for a state already shown."""
+
     findings: list[Finding]
     state: ConsoleState  # the state they were computed for
 
 
 @dataclass
 class PreviewLoaded(Message):
+    """The highlighted migration's preview."""
+
     preview: Preview
 
 
 @dataclass
 class FileOpened(Message):
+    """A file (or a modified migration's diff) for the text view."""
+
     title: str
     lines: Sequence[str]
 
@@ -49,17 +64,23 @@ class PlanShown(Message):
 
 @dataclass
 class ApplyProgressed(Message):
+    """One event of a running apply."""
+
     event: ApplyEvent
 
 
 @dataclass
 class ApplyFinished(Message):
+    """An apply ended: what applied, and the failure if one stopped it."""
+
     applied: list[str]
     failure: ApplyFailure | None
 
 
 @dataclass
 class StatsUpdated(Message):
+    """One statistics poll (or why there is none)."""
+
     stats: LiveStats | None
     error: str | None = None
 
@@ -69,6 +90,8 @@ class StatsUpdated(Message):
 
 @dataclass
 class SignalSent(Message):
+    """A cancel or terminate was sent to a backend."""
+
     pid: int
     terminate: bool
     delivered: bool
@@ -76,6 +99,8 @@ class SignalSent(Message):
 
 @dataclass
 class RenumberPlanned(Message):
+    """A renumber plan for the confirm dialog."""
+
     context: RenumberContext
     body: list[str]  # the plan as the dialog shows it
     refused: list[str] | None = None  # why it cannot run (a clash between the branches)
@@ -83,29 +108,39 @@ class RenumberPlanned(Message):
 
 @dataclass
 class RenumberDone(Message):
+    """A renumber ran (or failed)."""
+
     summary: str
     error: str | None = None
 
 
 @dataclass
 class ResetTargetKnown(Message):
+    """The database a reset would recreate, and whether it is local."""
+
     name: str
     local: bool
 
 
 @dataclass
 class ResetProgressed(Message):
+    """One step of a running reset."""
+
     text: str
 
 
 @dataclass
 class ResetFinished(Message):
+    """A reset ended (its timings, or the error)."""
+
     timings: dict[str, float] | None
     error: str | None = None
 
 
 @dataclass
 class BackupFinished(Message):
+    """A backup ended (its file, or the error)."""
+
     path: str | None
     error: str | None = None
     then_reset: bool = False
@@ -113,6 +148,8 @@ class BackupFinished(Message):
 
 @dataclass
 class MigrationCreated(Message):
+    """A new migration file was written (or could not be)."""
+
     file: str
     error: str | None = None
 
@@ -134,12 +171,16 @@ class EnvironmentsLoaded(Message):
 
 @dataclass
 class EnvApplyProgressed(Message):
+    """One event of an apply to another environment."""
+
     env: str
     event: ApplyEvent
 
 
 @dataclass
 class EnvApplyFinished(Message):
+    """An apply to another environment ended."""
+
     env: str
     applied: list[str]
     failure: ApplyFailure | None

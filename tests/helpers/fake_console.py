@@ -73,7 +73,7 @@ class FakeConsole:
         """As the real backend before the app starts: the first refresh, shown as the screen mounts."""
         self.first = (self.refresh(), self.watch_signature())
 
-    def prefetched(self) -> tuple[ConsoleState, Signature] | None:
+    def prefetched(self, *, wait: bool = False) -> tuple[ConsoleState, Signature] | None:
         first, self.first = getattr(self, "first", None), None
         return first
 

@@ -26,6 +26,7 @@ from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
+from gtsd_tui.tui.widgets.keys_footer import KeysFooter
 from gtsd_tui.tui.widgets.pane import PANES, Pane
 from gtsd_tui.tui.widgets.pending_pane import PendingPane
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 NARROW = 100  # columns: below, one pane at a time with clickable tabs
 
 
+def _deferred(pane: Pane, defer: bool) -> Pane:
+    pane.deferred = defer
+    return pane
+
+
 class MainScreen(Screen[None]):
     """Owns the layout (the panes, which one is active, the narrow mode) and the dispatch of worker
     results; the app keeps the keys and the workers."""
@@ -49,14 +55,18 @@ class MainScreen(Screen[None]):
         self.first_preview = True
 
     def compose(self) -> ComposeResult:
+        # the layout of the terminal's size and the active pane are set before the first styling: set
+        # after the mount, each class restyled every widget under it again (a third of the first paint)
+        narrow = self.console.size.width < NARROW
+        self.set_class(narrow, "narrow", update=False)  # its own style does not depend on it
         yield HeaderBar()
         yield TabStrip()
-        with Grid(id="grid"):
-            yield HistoryPane()
-            yield PendingPane()
-            yield ConflictsPane()
-            yield ConnectionsPane()
-        yield Footer(compact=True)
+        with Grid(id="grid"):  # narrow: only Pending is shown; the others are composed when first shown
+            yield _deferred(HistoryPane(), narrow)
+            yield PendingPane().add_class("active", update=False)
+            yield _deferred(ConflictsPane(), narrow)
+            yield _deferred(ConnectionsPane(), narrow)
+        yield KeysFooter(classes="compact-keys", show_command_palette=not narrow)  # compact: app.tcss
 
     def on_mount(self) -> None:
         self.console.start()
@@ -67,10 +77,17 @@ class MainScreen(Screen[None]):
         return self.query_one(f"#pane-{name}", Pane)
 
     def layout_for(self, width: int) -> None:
-        self.set_class(width < NARROW, "narrow")
+        narrow = width < NARROW
+        if narrow != self.has_class("narrow"):
+            self.set_class(narrow, "narrow")
+        if not narrow:  # every pane shows
+            for name in PANES:
+                self.pane(name).materialize()
         # narrow: the footer keeps its width for the pane's keys, each label in full; ctrl+p still opens
         # the palette and Help names it
-        self.query_one(Footer).show_command_palette = width >= NARROW
+        footer = self.query_one(Footer)
+        if footer.show_command_palette != (not narrow):
+            footer.show_command_palette = not narrow
         self.update_tabs()
 
     def on_resize(self, event: Resize) -> None:
@@ -88,7 +105,9 @@ class MainScreen(Screen[None]):
     def update_tabs(self) -> None:
         active = self.active_pane()
         for name in PANES:
-            self.pane(name).set_class(name == active, "active")
+            pane = self.pane(name)
+            if pane.has_class("active") != (name == active):
+                pane.set_class(name == active, "active")
         self.query_one(TabStrip).show(PANES, active)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
@@ -98,6 +117,7 @@ class MainScreen(Screen[None]):
 
     def focus_pane(self, name: str) -> None:
         pane = self.pane(name)
+        pane.materialize()
         pane.set_class(True, "active")
         pane.focus_main()
         self.update_tabs()
@@ -114,6 +134,12 @@ class MainScreen(Screen[None]):
         flows.state_loaded(self.console, state, signature)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
+        self.call_after_refresh(self._compose_hidden)
+
+    def _compose_hidden(self) -> None:
+        """After the first screen with data: the panes left out of it are composed (hidden until shown)."""
+        for name in PANES:
+            self.pane(name).materialize()
 
     def _signal_ready(self) -> None:
         """The first screen with data is painted: tell a benchmark when (``GTSD_TUI_READY_FILE``) and exit."""

@@ -52,6 +52,8 @@ class ConflictsPane(Pane):
         self.render_rows()
 
     def render_rows(self) -> None:
+        if self.deferred:
+            return
         self.main_table.set_rows(finding_rows(self.findings, self.needle))
         errors = sum(1 for f in self.findings if f.severity == "error")
         fixable = any(f.fix and "renumber" in f.fix for f in self.findings)

@@ -132,13 +132,21 @@ class ConnectionsPane(Pane):
     def on_resize(self, event: Resize) -> None:
         self._render_summary()
 
+    def redraw(self) -> None:
+        self._render_summary()
+        self.render_rows()
+
     def render_rows(self) -> None:
+        if self.deferred:  # the polls are kept (graphs included) until the pane is first shown
+            return
         sessions = list(self.stats.sessions) if self.stats else []
         self.shown = select_sessions(sessions, self.needle, self.sort)
         self.query_one("#sessions-table", RowTable).set_rows(session_rows(self.shown))
         self._render_status()
 
     def _render_status(self) -> None:
+        if self.deferred:
+            return
         state = "[b reverse] PAUSED [/] space resumes" if self.paused else f"every {self.interval:g}s (+/-)"
         shown = f"{len(self.shown)} session(s)" + (f" matching {self.needle!r}" if self.needle else "")
         self.query_one("#stats-status", Static).update(f"{state} · {shown} · sort: {self.sort}")
@@ -148,6 +156,8 @@ class ConnectionsPane(Pane):
         return head + sparkline(list(self.history[key]), max(0, width - LABEL))
 
     def _render_summary(self) -> None:
+        if self.deferred:
+            return
         summary = self.query_one("#stats-summary", Static)
         width = max(10, self.size.width - 2)  # padding; a line never wraps
         if self.error is not None:

@@ -72,7 +72,7 @@ class HistoryPane(Pane):
 
     def render_rows(self) -> None:
         st = self.state
-        if st is None:
+        if st is None or self.deferred:
             return
         table = self.query_one("#history-table", RowTable)
         note = self.query_one("#history-note", Static)

@@ -2,6 +2,9 @@
 
 Each pane is a subclass that owns its state and renders itself (``show(...)``); the app only tells it
 what arrived. The filter narrows the pane's own list.
+
+A ``deferred`` pane (on a narrow terminal, the panes not shown at start) is composed empty: its
+widgets are mounted the first time it is shown (``materialize``), drawn from the state it kept.
 """
 
 from __future__ import annotations
@@ -25,10 +28,26 @@ class Pane(Vertical):
         super().__init__(id=f"pane-{self.NAME}", classes="pane")
         self.needle = ""
         self.border_title = f"{PANES.index(self.NAME) + 1} {TITLES[self.NAME]}"
+        self.deferred = False  # set before the mount: composed empty until ``materialize``
 
     def compose(self) -> ComposeResult:
+        if not self.deferred:
+            yield from self._parts()
+
+    def _parts(self) -> ComposeResult:
         yield Input(placeholder=self.HINT, id=f"{self.NAME}-filter", classes="filter")
         yield from self.body()
+
+    def materialize(self) -> None:
+        """Mount the widgets of a deferred pane and draw what it kept (no-op once composed)."""
+        if self.deferred:
+            self.deferred = False
+            self.mount_all(list(self._parts()))
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw everything from the pane's state (after ``materialize``)."""
+        self.render_rows()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -1,0 +1,109 @@
+"""The console's first refresh, read by a forked child while the parent imports Textual and composes.
+
+In one process the first screen waited for psycopg's import, the connection and the read, then for
+Textual's import and the first layout, one after the other (and in a thread they would still take
+turns: the GIL serialises imports). Forked before Textual is imported, the child imports psycopg,
+reads the folder and the tracking table over one connection (no pool), sends ``(state, signature,
+url, embedded)`` back pickled over a pipe and leaves with ``os._exit`` (no atexit handler, no
+buffered output of the parent's); the parent never imports psycopg before its first paint.
+
+Where ``os.fork`` does not exist, or threads already run (a forked child would inherit their locks
+held), the caller reads in-process instead, as before. A child that fails in any way (an exception,
+Ctrl-C, a payload that does not unpickle) sends nothing usable: the parent then reads in-process,
+in a worker, and shows that read's errors as it always did. Nothing the child prints reaches the
+terminal: it writes only to the pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gtsd_tui.services.console import ConsoleState
+    from gtsd_tui.services.files import Signature
+
+# what the child reads: the state, the watch signature taken before it, and the project's URL and
+# whether it is the embedded server (the child may have started it)
+First = tuple["ConsoleState", "Signature", "str | None", bool]
+
+
+class ChildRead:
+    """A forked child's first refresh, taken once (``take``), or abandoned (``close``)."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.done = False
+
+    def ready(self) -> bool:
+        """The child has written (or exited): ``take`` will not wait long."""
+        return not self.done and bool(select.select([self.fd], [], [], 0)[0])
+
+    def take(self) -> First | None:
+        """Blocks until the child is done (call it from a worker unless ``ready``); None when the child
+        failed, was interrupted or sent something unreadable: the caller then reads in-process."""
+        if self.done:
+            return None
+        chunks = []
+        try:
+            while chunk := os.read(self.fd, 1 << 20):
+                chunks.append(chunk)
+        except OSError:
+            chunks = []
+        self.close()
+        try:
+            got = pickle.loads(b"".join(chunks)) if chunks else None
+        except Exception:  # a truncated payload (child killed mid-write) or an unreadable one
+            return None
+        return got if isinstance(got, tuple) and len(got) == 4 else None
+
+    def close(self) -> None:
+        """Stop waiting: the child (killed if still running) is reaped, the pipe closed. Idempotent."""
+        if self.done:
+            return
+        self.done = True
+        os.close(self.fd)
+        try:
+            if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        except (ChildProcessError, ProcessLookupError):
+            pass
+
+
+def fork_read(read: Callable[[], First]) -> ChildRead | None:
+    """Run ``read`` in a forked child; None where forking is not possible (the caller reads itself)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
+    if pid == 0:  # the child: never returns
+        _child(r, w, read)
+    os.close(w)
+    return ChildRead(pid, r)
+
+
+def _child(r: int, w: int, read: Callable[[], First]) -> None:
+    code = 1
+    try:
+        os.close(r)
+        data = pickle.dumps(read(), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(w, view) :]
+        code = 0
+    except BaseException:  # noqa: BLE001 - a failure, Ctrl-C, a broken pipe: the parent reads in-process
+        pass
+    finally:
+        os._exit(code)

@@ -1,0 +1,60 @@
+"""Run as ``python -m tests.helpers.prefetch_probe MODE URL FOLDER`` in a fresh interpreter (forking the
+pytest process itself, with its threads, would prove nothing): starts the console's prefetch as
+``run_console`` does and prints what the parent saw, as JSON. MODE: ``ok``, ``fail`` (the child's read
+raises), ``slow`` (the child's read hangs; the parent gives up with ``close``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    mode, url, folder = sys.argv[1:4]
+    from gtsd_tui.config import load_settings
+    from gtsd_tui.services.console import ConsoleBackend
+    from gtsd_tui.services.project import Project
+
+    project = Project(load_settings(cwd=Path(folder).parent, database_url=url, migrations=folder, environ={}))
+    backend = ConsoleBackend(project)
+    if mode == "fail":
+        backend._first_read = lambda: 1 / 0  # type: ignore[assignment,method-assign,return-value]
+    if mode == "slow":
+        backend._first_read = lambda: time.sleep(60)  # type: ignore[assignment,method-assign,return-value]
+    backend.prefetch()
+    child = backend._child
+    out: dict[str, object] = {
+        "forked": child is not None,
+        "psycopg_in_parent": "psycopg" in sys.modules,
+        "url_before": project.url is not None,
+    }
+    if mode == "slow":
+        t0 = time.monotonic()
+        backend.close()
+        out["close_s"] = time.monotonic() - t0
+    else:
+        first = backend.prefetched(wait=True)
+        out["got"] = first is not None
+        if first is not None:
+            state, signature = first
+            assert state.report is not None
+            out["connected"] = state.db.connected
+            out["error"] = state.db.error
+            out["states"] = {s.migration.tag: s.state for s in state.report.items}
+            out["signature"] = len(signature)
+        out["url_adopted"] = project.url == url  # (the URL itself is not printed: it may hold a password)
+        out["again"] = backend.prefetched() is not None  # taken once
+    if child is not None:
+        try:
+            os.waitpid(child.pid, os.WNOHANG)
+            out["reaped"] = False
+        except ChildProcessError:
+            out["reaped"] = True
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
