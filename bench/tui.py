@@ -12,7 +12,9 @@
 Each first-screen figure is also given against the floor of any Textual app (bench/_textual_floor.py: a
 bare app with a DataTable and a footer, same ready hook), measured in the same run: ``import textual``
 alone imports neither ``textual.app`` nor a widget, so no Textual app reaches 2x of it on this machine.
-``--first-screen-only`` prints the first-screen lines (and ``uptime``) and skips the rest.
+``--first-screen-only`` prints the first-screen lines (and ``uptime``) and skips the rest. Each figure
+is the best of ``BENCH_ROUNDS`` rounds (default 5) with the median beside it; CPU time counts the
+console's prefetch child too (services/prefetch.py: it reads the state while the parent starts Textual).
 The package is byte-compiled first (``compileall``), as an installed one is: without it (e.g. under
 PYTHONDONTWRITEBYTECODE) every run would compile ~80 modules from source.
 """

@@ -11,7 +11,6 @@ wrong with it (unreadable, corrupt, another Python) means a cold read, never an 
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
@@ -44,7 +43,9 @@ class DigestCache:
         self.new: dict[str, Any] = {}
         if os.environ.get("GTSD_NO_DIGEST_CACHE"):
             return
-        key = hashlib.sha256(os.path.realpath(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        from hashlib import sha256  # on first use (see core/hashing.py)
+
+        key = sha256(os.path.realpath(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
         self.path = cache_dir() / "digests" / f"{key}.marshal"
         try:
             with open(self.path, "rb") as fh:

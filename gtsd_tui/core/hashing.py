@@ -8,7 +8,6 @@ literal ``--> statement-breakpoint``.
 from __future__ import annotations
 
 import codecs
-import hashlib
 from dataclasses import dataclass
 
 BREAKPOINT = "--> statement-breakpoint"
@@ -20,13 +19,19 @@ def drizzle_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+def _sha256(data: bytes) -> str:
+    from hashlib import sha256  # imported on first use: OpenSSL's load stays off the console's first paint
+
+    return sha256(data).hexdigest()
+
+
 def drizzle_hash(raw: bytes) -> str:
     """``sha256`` hex of the file as drizzle-orm computes it (equal to sha256(raw) for valid UTF-8)."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return hashlib.sha256(drizzle_text(raw).encode("utf-8")).hexdigest()
-    return hashlib.sha256(raw).hexdigest()
+        return _sha256(drizzle_text(raw).encode("utf-8"))
+    return _sha256(raw)
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,9 @@ def _has_markers(raw: bytes) -> bool:
 def digest_bytes(raw: bytes) -> FileDigest:
     error_at = _utf8_error(raw)
     if error_at is None:
-        value = hashlib.sha256(raw).hexdigest()
+        value = _sha256(raw)
     else:
-        value = hashlib.sha256(drizzle_text(raw).encode("utf-8")).hexdigest()
+        value = _sha256(drizzle_text(raw).encode("utf-8"))
     return FileDigest(value, len(raw), error_at, raw.startswith(BOM), _has_markers(raw), nul_position(raw))
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from gtsd_tui.core.activity import Session
-from gtsd_tui.core.conflicts import Finding, check_database, check_folder
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import GtsdError
@@ -23,6 +22,7 @@ from gtsd_tui.services.project import Project
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
+    from gtsd_tui.core.conflicts import Finding  # check's modules load in the findings worker
     from gtsd_tui.core.schema_findings import Fork
     from gtsd_tui.db.runner import Canceller
     from gtsd_tui.db.stats import StatsCollector
@@ -190,6 +190,8 @@ class ConsoleBackend:
     def findings(self, state: ConsoleState) -> list[Finding]:
         if state.folder is None or state.report is None:
             return []
+        from gtsd_tui.core.conflicts import check_database, check_folder
+
         found = check_folder(state.folder)
         if state.db.connected:
             found += check_database(state.report)

@@ -1,8 +1,9 @@
 """Messages the workers post (past-tense events, typed payloads); handlers on the main thread act on them.
 
 On the console's start path: the payload types are imported for the type checker only (apply, renumber
-and environments load when used), and every class has a docstring (a dataclass without one gets its
-signature computed by ``inspect`` as it is created: a millisecond each).
+and environments load when used), and the classes are dataclasses without generated ``__eq__`` and
+``__repr__`` (each generated method is compiled as the module loads; events compare by identity, and
+Textual's Message has its own repr).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from gtsd_tui.services.folder_ops import RenumberContext
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StateLoaded(Message):
     """A refresh: the folder and its status against the database."""
 
@@ -30,7 +31,7 @@ class StateLoaded(Message):
     signature: Signature  # the folder's, taken just before it was read (for the watcher)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FindingsLoaded(Message):
     """Check's findings for a state already shown."""
 
@@ -38,14 +39,14 @@ class FindingsLoaded(Message):
     state: ConsoleState  # the state they were computed for
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class PreviewLoaded(Message):
     """The highlighted migration's preview."""
 
     preview: Preview
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FileOpened(Message):
     """A file (or a modified migration's diff) for the text view."""
 
@@ -53,7 +54,7 @@ class FileOpened(Message):
     lines: Sequence[str]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class PlanShown(Message):
     """The plan an apply would run, for the confirm dialog (``error``: it cannot run; nothing was run)."""
 
@@ -62,14 +63,14 @@ class PlanShown(Message):
     error: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ApplyProgressed(Message):
     """One event of a running apply."""
 
     event: ApplyEvent
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ApplyFinished(Message):
     """An apply ended: what applied, and the failure if one stopped it."""
 
@@ -77,7 +78,7 @@ class ApplyFinished(Message):
     failure: ApplyFailure | None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StatsUpdated(Message):
     """One statistics poll (or why there is none)."""
 
@@ -88,7 +89,7 @@ class StatsUpdated(Message):
         return isinstance(message, StatsUpdated)  # a stalled UI never replays stale polls
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SignalSent(Message):
     """A cancel or terminate was sent to a backend."""
 
@@ -97,7 +98,7 @@ class SignalSent(Message):
     delivered: bool
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RenumberPlanned(Message):
     """A renumber plan for the confirm dialog."""
 
@@ -106,7 +107,7 @@ class RenumberPlanned(Message):
     refused: list[str] | None = None  # why it cannot run (a clash between the branches)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RenumberDone(Message):
     """A renumber ran (or failed)."""
 
@@ -114,7 +115,7 @@ class RenumberDone(Message):
     error: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ResetTargetKnown(Message):
     """The database a reset would recreate, and whether it is local."""
 
@@ -122,14 +123,14 @@ class ResetTargetKnown(Message):
     local: bool
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ResetProgressed(Message):
     """One step of a running reset."""
 
     text: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ResetFinished(Message):
     """A reset ended (its timings, or the error)."""
 
@@ -137,7 +138,7 @@ class ResetFinished(Message):
     error: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class BackupFinished(Message):
     """A backup ended (its file, or the error)."""
 
@@ -146,7 +147,7 @@ class BackupFinished(Message):
     then_reset: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class MigrationCreated(Message):
     """A new migration file was written (or could not be)."""
 
@@ -154,7 +155,7 @@ class MigrationCreated(Message):
     error: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FolderChanged(Message):
     """The migrations folder (or git's HEAD/index) changed on disk."""
 
@@ -162,14 +163,14 @@ class FolderChanged(Message):
         return isinstance(message, FolderChanged)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class EnvironmentsLoaded(Message):
     """Every environment's state (the Environments view)."""
 
     envs: Environments
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class EnvApplyProgressed(Message):
     """One event of an apply to another environment."""
 
@@ -177,7 +178,7 @@ class EnvApplyProgressed(Message):
     event: ApplyEvent
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class EnvApplyFinished(Message):
     """An apply to another environment ended."""
 

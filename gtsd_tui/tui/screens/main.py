@@ -66,7 +66,7 @@ class MainScreen(Screen[None]):
             yield PendingPane().add_class("active", update=False)
             yield _deferred(ConflictsPane(), narrow)
             yield _deferred(ConnectionsPane(), narrow)
-        yield KeysFooter(classes="compact-keys", show_command_palette=not narrow)  # compact: app.tcss
+        yield KeysFooter(show_command_palette=not narrow)
 
     def on_mount(self) -> None:
         self.console.start()

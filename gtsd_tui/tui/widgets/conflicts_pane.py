@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Static
 
-from gtsd_tui.core.conflicts import Finding
 from gtsd_tui.core.display import shown
 from gtsd_tui.tui.render import Row, matches, severity_cell
 from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.conflicts import Finding  # check's modules load in the findings worker
 
 
 def finding_rows(findings: list[Finding], needle: str) -> list[Row]:

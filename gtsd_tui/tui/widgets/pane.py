@@ -41,9 +41,10 @@ class Pane(Vertical):
     def materialize(self) -> None:
         """Mount the widgets of a deferred pane and draw what it kept (no-op once composed)."""
         if self.deferred:
-            self.deferred = False
             self.mount_all(list(self._parts()))
-            self.redraw()
+            if self.children:  # mounted (an app that is closing mounts nothing)
+                self.deferred = False
+                self.redraw()
 
     def redraw(self) -> None:
         """Draw everything from the pane's state (after ``materialize``)."""
