@@ -138,3 +138,39 @@ async def test_panes_not_shown_are_composed_after_the_first_screen(
         await pilot.press("1")
         await pilot.pause()
         assert app.active_pane() == "history"
+
+
+async def test_the_footer_composes_again_only_when_its_keys_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's footer recomposed after every bindings change (several times before the first paint);
+    this one recomposes when the keys it shows change, once per burst of changes."""
+    from textual.widgets._footer import FooterKey
+
+    from gtsd_tui.tui.app import GtsdApp
+    from gtsd_tui.tui.widgets.keys_footer import KeysFooter
+    from tests.helpers.fake_console import FakeConsole
+
+    monkeypatch.chdir(ROOT)
+    fake = FakeConsole(ROOT / "migrations", applied=["0000_initial_schema"])
+    fake.prefetch()
+    composed: list[int] = []
+    compose = KeysFooter.compose
+
+    def counting(self: KeysFooter) -> object:
+        composed.append(1)
+        return compose(self)
+
+    monkeypatch.setattr(KeysFooter, "compose", counting)
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        footer = app.main_screen.query_one(KeysFooter)
+        before = len(composed)
+        assert before <= 2  # the empty compose at mount, then the keys once
+        for _ in range(5):
+            app.refresh_bindings()
+            await pilot.pause(0.05)
+        assert len(composed) == before  # same keys: nothing composed again
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        assert len(composed) == before + 1
+        assert "Pause" in [k.description for k in footer.query(FooterKey)]
