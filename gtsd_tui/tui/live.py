@@ -68,5 +68,8 @@ def watch_folder(app: GtsdApp) -> None:
 
 
 def _watch(app: GtsdApp) -> None:
+    """Until cancelled, or until the app stops running: a watcher started while the app was already
+    closing (e.g. quit, or a benchmark's exit, in the same frame as the first screen) is never cancelled,
+    and its endless loop kept the process from exiting."""
     worker = get_current_worker()
-    jobs.watch(app.service, app.post_to_screen, lambda: worker.is_cancelled, lambda: app.seen)
+    jobs.watch(app.service, app.post_to_screen, lambda: worker.is_cancelled or not app.is_running, lambda: app.seen)
