@@ -16,6 +16,7 @@ terminal: it writes only to the pipe.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -57,10 +58,15 @@ class ChildRead:
         except OSError:
             chunks = []
         self.close()
+        collecting = gc.isenabled()
+        gc.disable()  # tens of thousands of objects at once (5,000 migrations): a third less time without GC passes
         try:
             got = pickle.loads(b"".join(chunks)) if chunks else None
         except Exception:  # a truncated payload (child killed mid-write) or an unreadable one
             return None
+        finally:
+            if collecting:
+                gc.enable()
         return got if isinstance(got, tuple) and len(got) == 4 else None
 
     def close(self) -> None:
