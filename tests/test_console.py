@@ -332,3 +332,29 @@ async def test_the_error_line_stays_in_view_when_the_preview_shrinks() -> None:
         preview.styles.height = 6
         await wait_for(pilot, lambda: preview.size.height == 6)
         await wait_for(pilot, lambda: preview.scroll_offset.y < 90 <= preview.scroll_offset.y + preview.size.height)
+
+
+async def test_the_main_screens_keys_do_nothing_under_a_dialog(folder: Path) -> None:
+    """Under Help or a confirmation, A/R/r/n are not the main screen's: no second dialog opens on top, and
+    the dialog's own footer names its keys rather than the main screen's."""
+    from textual.widgets._footer import FooterKey
+
+    from gtsd_tui.tui.screens.help import HelpScreen
+
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None and keys(app, "#pending-table") != [])
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("A", "R", "r")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 2
+        await pilot.press("escape", "2", "A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        shown = {k.description for k in app.screen.query(FooterKey)}
+        assert {"Yes", "No"} <= shown and not shown & {"Apply all", "Reset", "Refresh"}
+        await pilot.press("A", "R")
+        await pilot.pause(0.3)
+        assert len(app.screen_stack) == 2
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is app.main_screen)
