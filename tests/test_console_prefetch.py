@@ -73,6 +73,15 @@ def test_a_hanging_child_is_stopped_and_reaped(sample: Path) -> None:
     assert float(out["close_s"]) < 5  # type: ignore[arg-type]
 
 
+def test_quitting_while_a_worker_waits_for_the_child_stops_both(sample: Path) -> None:
+    """The console quits while its first-state worker still waits on the child: the child is killed
+    and reaped, the worker's wait ends at once with nothing (no read of a closed descriptor)."""
+    out, r = probe("abandon", "postgresql://nobody@127.0.0.1:1/none", sample)
+    assert out["forked"] and out["waiter_done"] and out["got"] and out["reaped"] is True
+    assert float(out["close_s"]) < 5  # type: ignore[arg-type]
+    assert r.stderr == ""
+
+
 async def test_a_state_that_arrives_after_the_mount_is_shown_from_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """The child has not sent its state when the main screen mounts: the first paint has no rows, a worker
     waits for the child's state and shows it (no second read of the folder and the database)."""

@@ -150,8 +150,8 @@ class ConsoleBackend:
         the same paint as the panes. The child's, if it has sent it (or ``wait``: from a worker)."""
         child = self._child
         if self._prefetched is None and child is not None and (wait or child.ready()):
+            got = child.take()  # close() (the console quitting meanwhile) stops it: None
             self._child = None
-            got = child.take()
             if got is not None:
                 state, signature, url, embedded = got
                 self.project.url, self.project.embedded = url, embedded  # the child may have started it

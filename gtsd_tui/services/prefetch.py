@@ -35,33 +35,48 @@ First = tuple["ConsoleState", "Signature", "str | None", bool]
 
 
 class ChildRead:
-    """A forked child's first refresh, taken once (``take``), or abandoned (``close``)."""
+    """A forked child's first refresh, taken once (``take``, from a worker when it may wait), or
+    abandoned (``close``, from any thread: the child is killed and reaped; a ``take`` waiting on the
+    pipe then returns None and closes it)."""
 
     def __init__(self, pid: int, fd: int) -> None:
         self.pid = pid
         self.fd = fd
         self.done = False
+        self.reading = False
+        self.lock = threading.Lock()
 
     def ready(self) -> bool:
         """The child has written (or exited): ``take`` will not wait long."""
-        return not self.done and bool(select.select([self.fd], [], [], 0)[0])
+        with self.lock:
+            return not self.done and not self.reading and bool(select.select([self.fd], [], [], 0)[0])
 
     def take(self) -> First | None:
-        """Blocks until the child is done (call it from a worker unless ``ready``); None when the child
-        failed, was interrupted or sent something unreadable: the caller then reads in-process."""
-        if self.done:
-            return None
+        """Blocks until the child is done; None when the child failed, was interrupted, sent something
+        unreadable or was abandoned meanwhile: the caller then reads in-process."""
+        with self.lock:
+            if self.done or self.reading:
+                return None
+            self.reading = True
         chunks = []
         try:
             while chunk := os.read(self.fd, 1 << 20):
                 chunks.append(chunk)
         except OSError:
             chunks = []
-        self.close()
+        with self.lock:
+            self.reading = False
+            abandoned = self.done
+            if not abandoned:
+                self.done = True
+                self._reap(kill=False)  # the pipe's end: the child is leaving
+            os.close(self.fd)  # here, not in close(): no other thread reads a reused descriptor
+        if abandoned or not chunks:
+            return None
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of objects at once (5,000 migrations): a third less time without GC passes
         try:
-            got = pickle.loads(b"".join(chunks)) if chunks else None
+            got = pickle.loads(b"".join(chunks))
         except Exception:  # a truncated payload (child killed mid-write) or an unreadable one
             return None
         finally:
@@ -70,15 +85,21 @@ class ChildRead:
         return got if isinstance(got, tuple) and len(got) == 4 else None
 
     def close(self) -> None:
-        """Stop waiting: the child (killed if still running) is reaped, the pipe closed. Idempotent."""
-        if self.done:
-            return
-        self.done = True
-        os.close(self.fd)
+        """Stop waiting: the child (killed if still running) is reaped, the pipe closed unless a ``take``
+        is reading it (that one closes it). Idempotent."""
+        with self.lock:
+            if self.done:
+                return
+            self.done = True
+            self._reap(kill=True)
+            if not self.reading:
+                os.close(self.fd)
+
+    def _reap(self, *, kill: bool) -> None:
         try:
-            if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+            if kill and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
                 os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
+            os.waitpid(self.pid, 0)
         except (ChildProcessError, ProcessLookupError):
             pass
 

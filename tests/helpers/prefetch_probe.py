@@ -1,7 +1,8 @@
 """Run as ``python -m tests.helpers.prefetch_probe MODE URL FOLDER`` in a fresh interpreter (forking the
 pytest process itself, with its threads, would prove nothing): starts the console's prefetch as
 ``run_console`` does and prints what the parent saw, as JSON. MODE: ``ok``, ``fail`` (the child's read
-raises), ``slow`` (the child's read hangs; the parent gives up with ``close``)."""
+raises), ``slow`` (the child's read hangs; the parent gives up with ``close``), ``abandon`` (as ``slow``, while a
+worker thread waits on it, as the console's first-state worker does)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def main() -> None:
     backend = ConsoleBackend(project)
     if mode == "fail":
         backend._first_read = lambda: 1 / 0  # type: ignore[assignment,method-assign,return-value]
-    if mode == "slow":
+    if mode in ("slow", "abandon"):
         backend._first_read = lambda: time.sleep(60)  # type: ignore[assignment,method-assign,return-value]
     backend.prefetch()
     child = backend._child
@@ -35,6 +36,19 @@ def main() -> None:
         t0 = time.monotonic()
         backend.close()
         out["close_s"] = time.monotonic() - t0
+    elif mode == "abandon":
+        import threading
+
+        got: list[object] = []
+        waiter = threading.Thread(target=lambda: got.append(backend.prefetched(wait=True)))
+        waiter.start()
+        time.sleep(0.5)  # the worker is blocked on the pipe
+        t0 = time.monotonic()
+        backend.close()  # the console quits meanwhile
+        waiter.join(10)
+        out["close_s"] = time.monotonic() - t0
+        out["waiter_done"] = not waiter.is_alive()
+        out["got"] = got == [None]
     else:
         first = backend.prefetched(wait=True)
         out["got"] = first is not None
