@@ -37,11 +37,14 @@ INTENT = "intent.json"
 PLACED = "placed"
 _KILL_ENV = "GTSD_TEST_KILL_AFTER_STEP"  # test hook: SIGKILL ourselves after step N
 _step = 0
+_step_pid = 0
 _RECOVER_WAIT = 30.0  # seconds a reader waits for a committing holder before exit 4
 
 
 def _tick() -> None:
-    global _step
+    global _step, _step_pid
+    if _step_pid != os.getpid():  # counted per process: a forked child does not inherit its parent's steps
+        _step, _step_pid = 0, os.getpid()
     _step += 1
     want = os.environ.get(_KILL_ENV)
     if want and int(want) == _step:
