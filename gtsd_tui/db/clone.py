@@ -47,28 +47,39 @@ def _name(target: str) -> str:
 
 
 def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str | None:
-    """None when a template copy may be made; else why not."""
+    """None when a template copy may be made; else why not. One query a try: the role's right and the
+    other sessions on the target (a session of ours closed a moment ago leaves with a short delay)."""
     if not is_local_host(parse_target(url).host):
         return "the target is not on a local server"
-    if not can_create_databases(conn):
-        return "the role may not create databases"
     others = 0
-    for _ in range(20):  # a session closed a moment ago (ours, reading the rows) leaves with a delay
+    for _ in range(100):
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (target,)
+            "SELECT (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user), "
+            "(SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid())",
+            (target,),
+            prepare=False,
         ).fetchone()
-        others = int(row[0]) if row else 0
+        if not (row and row[0]):
+            return "the role may not create databases"
+        others = int(row[1])
         if not others:
             return None
-        time.sleep(0.05)
+        time.sleep(0.01)
     return f"{others} other session(s) are connected to {target}"
 
 
 def make_clone(
-    url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: Callable[[], str]
+    url: str,
+    schema: str,
+    table: str,
+    scratch_server: Callable[[], str],
+    pg_dump: Callable[[], str],
+    started: Callable[[], None] = lambda: None,
 ) -> Clone:
     """The copy; ``scratch_server()`` gives the admin URL of the embedded server when the target's
-    own server may not hold it, ``pg_dump()`` the pg_dump to run for a schema-only copy."""
+    own server may not hold it, ``pg_dump()`` the pg_dump to run for a schema-only copy; ``started()``
+    is called once the server has been asked for the copy (the caller's own work can then begin
+    without slowing down the requests before it)."""
     target = dbname_of(url)
     admin = admin_url(url)
     with connect(admin) as conn:
@@ -76,15 +87,16 @@ def make_clone(
         if why_not is None:
             name = _name(target)
             try:
-                conn.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
-                )
+                query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
+                started()
+                conn.execute(query)
                 return Clone(_with_db(url, name), admin, name, TEMPLATE, None)
             except psycopg.errors.ObjectInUse:
                 why_not = f"someone connected to {target} meanwhile"
             except psycopg.Error as exc:
                 why_not = str(exc).strip().splitlines()[0]
         local_ok = is_local_host(parse_target(url).host) and can_create_databases(conn)
+    started()
     scratch_admin = admin if local_ok else scratch_server()
     where = "the target's server" if local_ok else "the embedded server"
     notice = (
