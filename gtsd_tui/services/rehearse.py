@@ -243,12 +243,20 @@ def rehearse(
         asked.wait()
         try:
             facts = all_facts(folder, plan.steps)
+            _load_the_run()
         except BaseException:
             drop_once_made(making)
             raise
         clone, before = making.result()
         before = before if before is not None else before_target
         return _run_on(project, request, listen, canceller, pool, folder, clone, before, facts, skip)
+
+
+def _load_the_run() -> None:
+    """Import what the run needs while the server still copies (not after, when the copy waits for it)."""
+    import gtsd_tui.core.schema_diff
+    import gtsd_tui.db.probe
+    import gtsd_tui.db.runner  # noqa: F401
 
 
 def _run_on(
