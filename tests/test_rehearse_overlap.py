@@ -164,3 +164,19 @@ def psycopg_dbname(url: str) -> str:
     import psycopg
 
     return str(psycopg.conninfo.conninfo_to_dict(url)["dbname"])
+
+
+def test_the_copy_is_dropped_on_a_new_session_when_the_one_that_made_it_is_gone(
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    import psycopg
+
+    from gtsd_tui.db.clone import TEMPLATE, drop_clone, make_clone
+
+    applied_base(cli, tmp_path, pg_url)
+    clone = make_clone(pg_url, "drizzle", "__drizzle_migrations", lambda: "", lambda: "")
+    assert clone.method == TEMPLATE and clone.session is not None and leftovers(pg_url) != []
+    with psycopg.connect(pg_url, autocommit=True) as other:  # the session that made the copy is killed
+        other.execute("SELECT pg_terminate_backend(%s)", (clone.session.info.backend_pid,))
+    drop_clone(clone)
+    assert leftovers(pg_url) == [] and clone.session.closed

@@ -11,7 +11,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -34,6 +34,8 @@ class Clone:
     name: str
     method: str  # template | schema-only
     notice: str | None  # one line to show the user (schema-only: data effects not measured)
+    # the maintenance session that made a template copy, kept open to drop it (no new session then)
+    session: psycopg.Connection[Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _with_db(url: str, dbname: str) -> str:
@@ -82,7 +84,8 @@ def make_clone(
     without slowing down the requests before it)."""
     target = dbname_of(url)
     admin = admin_url(url)
-    with connect(admin) as conn:
+    conn, kept = connect(admin), False
+    try:
         why_not = _may_template(conn, url, target)
         if why_not is None:
             name = _name(target)
@@ -90,12 +93,16 @@ def make_clone(
                 query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
                 started()
                 conn.execute(query)
-                return Clone(_with_db(url, name), admin, name, TEMPLATE, None)
+                kept = True  # the caller's now: drop_clone closes it
+                return Clone(_with_db(url, name), admin, name, TEMPLATE, None, conn)
             except psycopg.errors.ObjectInUse:
                 why_not = f"someone connected to {target} meanwhile"
             except psycopg.Error as exc:
                 why_not = str(exc).strip().splitlines()[0]
         local_ok = is_local_host(parse_target(url).host) and can_create_databases(conn)
+    finally:
+        if not kept:
+            conn.close()
     started()
     scratch_admin = admin if local_ok else scratch_server()
     where = "the target's server" if local_ok else "the embedded server"
@@ -152,6 +159,16 @@ def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump:
 
 
 def drop_clone(clone: Clone) -> None:
-    """Drop the copy (its sessions terminated first); never raises for a copy already gone."""
+    """Drop the copy (its sessions terminated first); never raises for a copy already gone. On the
+    session that made it when that is still usable, else on a new one."""
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(clone.name))
+    kept = clone.session
+    if kept is not None and not kept.closed:
+        try:
+            with kept:
+                kept.execute(drop)
+            return
+        except psycopg.OperationalError:  # the session broke meanwhile (server restarted): a new one
+            pass
     with connect(clone.admin) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(clone.name)))
+        conn.execute(drop)
