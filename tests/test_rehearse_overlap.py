@@ -80,7 +80,8 @@ def test_a_failed_schema_read_of_the_copy_drops_it(
     monkeypatch.setattr(catalog, "read_catalog", read)
     with pytest.raises(RuntimeError, match="catalog read failed"):
         svc.rehearse(project_of(folder, pg_url), ApplyRequest())
-    assert len(calls) == failing and leftovers(pg_url) == []
+    # the read before runs beside the migrations on a template copy: the read after may still happen
+    assert len(calls) >= failing and leftovers(pg_url) == []
 
 
 def test_locks_taken_on_a_table_created_earlier_in_the_file_are_not_charged_to_the_next_statement(
@@ -124,8 +125,9 @@ def _reads_by_database(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_template_copy_is_diffed_from_the_target_schema_to_the_run_sessions_view_after_a_failure(
     cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Before: the target's schema (a template copy has the same catalog), read while planning. After: read
-    on the run's own session once the failed file is rolled back, so the diff has the files before it."""
+    """Before: the target's schema (a template copy has the same catalog), read as soon as the copy is
+    made, beside the run. After: read on the run's own session once the failed file is rolled back, so
+    the diff has the files before it."""
     from tests.helpers.folders import make_folder
     from tests.test_rehearse import BASE, MIXED
 
@@ -154,7 +156,7 @@ def test_a_schema_only_copy_is_diffed_from_its_own_schema(
     with psycopg.connect(pg_url):  # someone else connected: no template copy
         r = svc.rehearse(project_of(folder, pg_url), ApplyRequest(to_tag="0001_mixed"))
     assert r.method == "schema-only" and r.ok, r.failure
-    assert len(seen) == 3 and "__gtsd_rehearse_" in seen[1] and seen[2] == seen[1] + "+probe"  # target, copy, run
+    assert len(seen) == 2 and "__gtsd_rehearse_" in seen[0] and seen[1] == seen[0] + "+probe"  # copy, then run
     changed = {(c.name, c.action) for c in r.changes}
     assert ("public.tasks.n", "changed") in changed and ("public.users.c", "added") in changed, changed
     assert leftovers(pg_url) == []

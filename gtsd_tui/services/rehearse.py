@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
-from gtsd_tui.services.rehearse_copy import copy_and_read, drop_once_made, read_and_drop, read_schema
+from gtsd_tui.services.rehearse_copy import copy_then_read, drop_once_made, read_and_drop
 
 if TYPE_CHECKING:
     from gtsd_tui.core.errorpos import ServerError
@@ -227,28 +227,26 @@ def rehearse(
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
+    plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy is made
+    if not plan.steps:  # nothing pending: no copy to make
+        return Rehearsal("none", None, [], [], [], None)
     with ThreadPoolExecutor(2, thread_name_prefix="gtsd-rehearse") as pool:
-        # The target's schema, read while we plan: a template copy has the very same catalog, so it is
-        # the copy's schema before (a schema-only copy's is read on the copy itself).
-        target_schema = pool.submit(read_schema, url, skip)
-        plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy is made
-        if not plan.steps:  # nothing pending: no copy to make
-            return Rehearsal("none", None, [], [], [], None)
-        before_target = target_schema.result()  # its session is closed: the target is free to be copied
         # The server copies the database while we parse (pglast's import and every statement's facts cost
         # about as much client time as the copy costs the server); the parse starts once the copy has been
-        # asked for, so it does not hold up the requests before it.
+        # asked for, so it does not hold up the requests before it. The copy's schema before is read by
+        # the same thread once the copy is made: for a template copy on the target itself, while the
+        # migrations already run on the copy (see copy_then_read).
         asked = threading.Event()
-        making = pool.submit(copy_and_read, project, url, skip, asked)
+        made: Future[Clone] = Future()
+        before = pool.submit(copy_then_read, project, url, skip, asked, made)
         asked.wait()
         try:
             facts = all_facts(folder, plan.steps)
             _load_the_run()
         except BaseException:
-            drop_once_made(making)
+            drop_once_made(made)
             raise
-        clone, before = making.result()
-        before = before if before is not None else before_target
+        clone = made.result()  # a failed copy raises here, nothing left behind
         return _run_on(project, request, listen, canceller, pool, folder, clone, before, facts, skip)
 
 
@@ -267,7 +265,7 @@ def _run_on(
     pool: ThreadPoolExecutor,
     folder: Folder,
     clone: Clone,
-    before: Catalog,
+    before: Future[Catalog],
     facts: dict[FactsKey, StatementFacts],
     skip: str,
 ) -> Rehearsal:
@@ -304,12 +302,13 @@ def _run_on(
         with connect(project.resolve_url()) as target:
             add_blockers(target, recorder.records)
         after = finishing.result()
+        changes = diff(before.result(), after)
     finally:
         if finishing is None:
             drop_clone(clone)
         else:
             finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
-    return Rehearsal(clone.method, clone.notice, recorder.records, diff(before, after), applied, failure)
+    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure)
 
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:

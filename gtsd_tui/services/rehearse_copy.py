@@ -23,9 +23,16 @@ def read_schema(url: str, skip: str) -> Catalog:
         return read_catalog(conn, skip_table=skip)
 
 
-def copy_and_read(project: Project, url: str, skip: str, asked: Any) -> tuple[Clone, Catalog | None]:
-    """The copy, and for a schema-only copy its schema before the migrations (the copy dropped again if
-    the read fails); ``asked`` is set once the server has been asked for the copy (or this failed)."""
+def copy_then_read(project: Project, url: str, skip: str, asked: Any, made: Future[Clone]) -> Catalog:
+    """Make the copy (``made`` gets it, or the failure; ``asked`` is set once the server has been asked
+    for it), then return its schema before the migrations.
+
+    A template copy is a byte copy of the target, and once CREATE DATABASE is over the target may be
+    read again: its schema is read there right away, while the migrations run on the copy (off the path
+    the user waits on; the window for someone to change the target in between is the connection's
+    time, as it was between a read made before the copy and the copy). A schema-only copy is read on
+    itself before ``made`` is told, so before anything runs on it (dropped again if that read fails).
+    """
     from gtsd_tui.db.catalog import read_catalog
     from gtsd_tui.db.clone import TEMPLATE, drop_clone, make_clone
     from gtsd_tui.db.connect import connect
@@ -35,16 +42,23 @@ def copy_and_read(project: Project, url: str, skip: str, asked: Any) -> tuple[Cl
         clone = make_clone(
             url, s.schema, s.table, lambda: _embedded_admin(project), lambda: _pg_dump(url), started=asked.set
         )
+    except BaseException as exc:
+        made.set_exception(exc)
+        raise
     finally:
         asked.set()
-    if clone.method == TEMPLATE:  # a byte copy of the target: its schema is the one read from the target
-        return clone, None
+    if clone.method == TEMPLATE:
+        made.set_result(clone)
+        return read_schema(url, skip)
     try:
         with connect(clone.url) as conn:
-            return clone, read_catalog(conn, skip_table=skip)
-    except BaseException:
+            before = read_catalog(conn, skip_table=skip)
+    except BaseException as exc:
         drop_clone(clone)
+        made.set_exception(exc)
         raise
+    made.set_result(clone)
+    return before
 
 
 def read_and_drop(clone: Clone, skip: str, after: Catalog | None) -> Catalog:
@@ -61,12 +75,12 @@ def read_and_drop(clone: Clone, skip: str, after: Catalog | None) -> Catalog:
         drop_clone(clone)
 
 
-def drop_once_made(making: Future[tuple[Clone, Catalog | None]]) -> None:
+def drop_once_made(made: Future[Clone]) -> None:
     """Drop the copy being made (the caller failed meanwhile); its own failure is the caller's to tell."""
     from gtsd_tui.db.clone import drop_clone
 
     try:
-        clone, _ = making.result()
+        clone = made.result()
     except Exception:
         return
     drop_clone(clone)
