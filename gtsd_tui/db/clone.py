@@ -70,6 +70,11 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
     return f"{others} other session(s) are connected to {target}"
 
 
+def open_admin(url: str) -> psycopg.Connection[Any]:
+    """A session on the target server's maintenance database, for :func:`make_clone`."""
+    return connect(admin_url(url))
+
+
 def make_clone(
     url: str,
     schema: str,
@@ -77,14 +82,16 @@ def make_clone(
     scratch_server: Callable[[], str],
     pg_dump: Callable[[], str],
     started: Callable[[], None] = lambda: None,
+    session: psycopg.Connection[Any] | None = None,
 ) -> Clone:
     """The copy; ``scratch_server()`` gives the admin URL of the embedded server when the target's
     own server may not hold it, ``pg_dump()`` the pg_dump to run for a schema-only copy; ``started()``
     is called once the server has been asked for the copy (the caller's own work can then begin
-    without slowing down the requests before it)."""
+    without slowing down the requests before it); ``session``: a connection to :func:`open_admin`
+    opened beforehand (taken over: kept for the drop or closed here)."""
     target = dbname_of(url)
     admin = admin_url(url)
-    conn, kept = connect(admin), False
+    conn, kept = session or connect(admin), False
     try:
         why_not = _may_template(conn, url, target)
         if why_not is None:

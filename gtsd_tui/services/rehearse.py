@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
-from gtsd_tui.services.rehearse_copy import copy_then_read, drop_once_made, read_and_drop
+from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, drop_once_made, open_admin, read_and_drop
 
 if TYPE_CHECKING:
     from gtsd_tui.core.errorpos import ServerError
@@ -227,10 +227,16 @@ def rehearse(
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
-    plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy is made
-    if not plan.steps:  # nothing pending: no copy to make
-        return Rehearsal("none", None, [], [], [], None)
     with ThreadPoolExecutor(2, thread_name_prefix="gtsd-rehearse") as pool:
+        opening = pool.submit(open_admin, url)  # the session to copy on, opened while the plan is made
+        try:
+            plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
+        except BaseException:
+            close_quietly(opening)
+            raise
+        if not plan.steps:  # nothing pending: no copy to make
+            close_quietly(opening)
+            return Rehearsal("none", None, [], [], [], None)
         # The server copies the database while we parse (pglast's import and every statement's facts cost
         # about as much client time as the copy costs the server); the parse starts once the copy has been
         # asked for, so it does not hold up the requests before it. The copy's schema before is read by
@@ -238,7 +244,7 @@ def rehearse(
         # migrations already run on the copy (see copy_then_read).
         asked = threading.Event()
         made: Future[Clone] = Future()
-        before = pool.submit(copy_then_read, project, url, skip, asked, made)
+        before = pool.submit(copy_then_read, project, url, skip, asked, made, opening)
         asked.wait()
         try:
             facts = all_facts(folder, plan.steps)

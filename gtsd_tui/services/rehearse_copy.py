@@ -23,7 +23,24 @@ def read_schema(url: str, skip: str) -> Catalog:
         return read_catalog(conn, skip_table=skip)
 
 
-def copy_then_read(project: Project, url: str, skip: str, asked: Any, made: Future[Clone]) -> Catalog:
+def open_admin(url: str) -> Any:
+    """The maintenance session the copy will be made on, opened while the plan is made."""
+    from gtsd_tui.db.clone import open_admin
+
+    return open_admin(url)
+
+
+def close_quietly(opening: Future[Any]) -> None:
+    """Close the maintenance session opened for a copy that is not made (its failure told by nobody)."""
+    try:
+        opening.result().close()
+    except Exception:
+        return
+
+
+def copy_then_read(
+    project: Project, url: str, skip: str, asked: Any, made: Future[Clone], opening: Future[Any]
+) -> Catalog:
     """Make the copy (``made`` gets it, or the failure; ``asked`` is set once the server has been asked
     for it), then return its schema before the migrations.
 
@@ -39,8 +56,15 @@ def copy_then_read(project: Project, url: str, skip: str, asked: Any, made: Futu
 
     s = project.settings
     try:
+        session = opening.result()  # its failure (the maintenance database refused us) is the copy's
         clone = make_clone(
-            url, s.schema, s.table, lambda: _embedded_admin(project), lambda: _pg_dump(url), started=asked.set
+            url,
+            s.schema,
+            s.table,
+            lambda: _embedded_admin(project),
+            lambda: _pg_dump(url),
+            started=asked.set,
+            session=session,
         )
     except BaseException as exc:
         made.set_exception(exc)
