@@ -262,7 +262,9 @@ async def test_a_failed_apply_focuses_the_failing_migration(tmp_path: Path) -> N
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen.query_one(SqlPreview).error_line == 61)
         assert app.pending.highlighted == m.tag
-        await wait_for(pilot, lambda: app.screen.query_one(SqlPreview).scroll_offset.y > 40)
+        preview = app.screen.query_one(SqlPreview)
+        # the error line (61, 1-based) in view, wherever the pane's layout settles
+        await wait_for(pilot, lambda: 0 < preview.scroll_offset.y < 61 <= preview.scroll_offset.y + preview.size.height)
         assert app.pending.last_error is not None
         fake.apply_error = None
         await pilot.press("A")
@@ -309,3 +311,50 @@ async def test_unknown_rows_appear_in_history(folder: Path) -> None:
         await wait_for(pilot, lambda: keys(app, "#history-table") == [*TAGS[:2], "row:99"])
         cells = app.screen.query_one("#history-table", RowTable).cells[-1]
         assert "unknown row" in str(cells[0]) and cells[3] == "f" * 12
+
+
+async def test_the_error_line_stays_in_view_when_the_preview_shrinks() -> None:
+    """The preview arrives while the pane is tall; notes, findings and the apply log then take rows: the
+    error line must still be on screen (a scroll clamped to the old height left it below the view)."""
+    from textual.app import App, ComposeResult
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SqlPreview(id="p")
+
+    app = One()
+    async with app.run_test(size=(60, 30)) as pilot:
+        preview = app.query_one(SqlPreview)
+        preview.show([f"SELECT {i};" for i in range(100)], error_line=90)
+        await pilot.pause()
+        await pilot.pause()
+        assert preview.scroll_offset.y < 90 <= preview.scroll_offset.y + preview.size.height
+        preview.styles.height = 6
+        await wait_for(pilot, lambda: preview.size.height == 6)
+        await wait_for(pilot, lambda: preview.scroll_offset.y < 90 <= preview.scroll_offset.y + preview.size.height)
+
+
+async def test_the_main_screens_keys_do_nothing_under_a_dialog(folder: Path) -> None:
+    """Under Help or a confirmation, A/R/r/n are not the main screen's: no second dialog opens on top, and
+    the dialog's own footer names its keys rather than the main screen's."""
+    from textual.widgets._footer import FooterKey
+
+    from gtsd_tui.tui.screens.help import HelpScreen
+
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None and keys(app, "#pending-table") != [])
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("A", "R", "r")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 2
+        await pilot.press("escape", "2", "A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        shown = {k.description for k in app.screen.query(FooterKey)}
+        assert {"Yes", "No"} <= shown and not shown & {"Apply all", "Reset", "Refresh"}
+        await pilot.press("A", "R")
+        await pilot.pause(0.3)
+        assert len(app.screen_stack) == 2
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is app.main_screen)

@@ -215,3 +215,39 @@ async def test_leaving_the_view_during_an_apply_still_ends_it(fake: FakeConsole)
             if not app.busy:
                 break
         assert app.busy == "" and fake.applied == ALL
+
+
+async def test_a_slow_older_refresh_landing_last_does_not_replace_the_newer_one(fake: FakeConsole) -> None:
+    """r twice: the first read is slow and lands after the second; the view keeps the second (newer) one."""
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        screen = await opened(pilot)
+        read = fake.environments
+        slow = threading.Event()
+        calls: list[int] = []
+
+        def environments():
+            calls.append(1)
+            if len(calls) == 1:
+                stale = read()  # staging as it was: 0003 pending
+                slow.wait(10)
+                return stale
+            return read()
+
+        fake.environments = environments  # type: ignore[method-assign]
+        await pilot.press("r")
+        for _ in range(100):
+            if calls:
+                break
+            await pilot.pause(0.02)
+        fake.env_applied["staging"] = list(ALL)
+        await pilot.press("r")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(calls) == 2 and not screen.loading_envs:
+                break
+        cell = lambda: screen.query_one(EnvMatrix).get_cell("0003_today_checklist", "staging").plain  # noqa: E731
+        assert cell() == "✓ applied", "the newer read is shown"
+        slow.set()  # the older read now finishes
+        await pilot.pause(0.5)
+        assert cell() == "✓ applied", "the older read, landing last, replaced it"

@@ -96,3 +96,46 @@ def test_a_plan_is_refused_when_the_folder_changed_before_commit(tmp_path: Path)
     with pytest.raises(InputError, match="changed since the renumber plan was made"):
         apply_renumber(project, ctx)
     assert tree(folder) == before
+
+
+def test_a_read_that_overlaps_a_commit_returns_the_state_after_it(tmp_path: Path) -> None:
+    """A reader past ``recover`` (no commit yet) and still reading when a renumber commits and moves files
+    (the window that recover alone cannot see): it reads again once the change is finished, never keeping
+    what it read before or halfway. The renumber here is killed after its first post-commit rename, so the
+    second read also shows that a dead committer's change is finished first."""
+    import shutil
+
+    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.services.renumber_log import read_stable
+    from tests.helpers.renumber_states import run_forked
+
+    shape = shapes.chained(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    before = tree(folder)
+    renumber = ["renumber", "--yes", "--offline", "--migrations"]
+    for step in range(1, 60):  # the first step after the commit point and a rename, found on copies
+        probe = tmp_path / f"probe{step}"
+        shutil.copytree(shape.root, probe)
+        copy = probe / shape.folder_rel
+        run_forked([*renumber, str(copy)], {"GTSD_TEST_KILL_AFTER_STEP": str(step)})
+        if list((probe / ".git").rglob("intent.json")) and tree(copy) != before:
+            break
+    else:
+        pytest.fail("never killed after the commit point")
+
+    calls: list[list[str]] = []
+
+    def read():
+        seen = load_folder(folder)
+        calls.append([m.tag for m in seen.migrations])
+        if len(calls) == 1:  # a renumber commits under this read and stops halfway
+            assert run_forked([*renumber, str(folder)], {"GTSD_TEST_KILL_AFTER_STEP": str(step)}) == -9
+        return seen
+
+    notes: list[str] = []
+    result = read_stable(folder, read, notes.append)
+    assert len(calls) == 2 and calls[0] != calls[1], calls
+    assert [p.name for p in sorted(folder.glob("*_foo.sql"))] == ["0004_foo.sql", "0005_foo.sql"]
+    assert [m.tag for m in result.migrations] == [m.tag for m in load_folder(folder).migrations] == calls[1]
+    assert any("finishing an interrupted renumber" in n for n in notes), notes
+    assert workspaces(folder) == []

@@ -151,7 +151,7 @@ def test_history_shows_applied_at_of_a_v1_table_and_created_at_of_a_v0_one(tmp_p
     applied = 1_800_000_000_000
     v1 = compute_status(folder, [HistoryRow(1, m.hash or "", m.when, m.tag, applied)])
     assert history_rows(v1, "")[0][1][2] == when_text(applied) != when_text(m.when)
-    assert time_label(v1) == "Applied at"
+    assert time_label(v1) == "Applied"
     v0 = compute_status(folder, [HistoryRow(1, m.hash or "", 1704067200123, None, None, legacy=True)])
     assert history_rows(v0, "")[0][1][2] == when_text(1704067200123)  # v0 table: only created_at
-    assert time_label(v0) == "When (created)"
+    assert time_label(v0) == "Created"

@@ -68,10 +68,13 @@ class Project:
 
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
-            from gtsd_tui.services.renumber_log import recover
+            from gtsd_tui.services.renumber_log import read_stable, recover
 
             recover(self.folder_path, self.notify)
-            self._folder = load_folder(self.folder_path, side_reader=index_sides, allow_empty=allow_empty)
+            path = self.folder_path
+            self._folder = read_stable(
+                path, lambda: load_folder(path, side_reader=index_sides, allow_empty=allow_empty), self.notify
+            )
         return self._folder
 
     def connect(self, **kwargs: Any) -> Any:

@@ -24,21 +24,27 @@ import json
 import os
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from gtsd_tui.errors import GtsdError, InputError, LockTimeout
 from gtsd_tui.services import folder_lock as fl
 
+T = TypeVar("T")
 INTENT = "intent.json"
 PLACED = "placed"
 _KILL_ENV = "GTSD_TEST_KILL_AFTER_STEP"  # test hook: SIGKILL ourselves after step N
 _step = 0
+_step_pid = 0
 _RECOVER_WAIT = 30.0  # seconds a reader waits for a committing holder before exit 4
 
 
 def _tick() -> None:
-    global _step
+    global _step, _step_pid
+    if _step_pid != os.getpid():  # counted per process: a forked child does not inherit its parent's steps
+        _step, _step_pid = 0, os.getpid()
     _step += 1
     want = os.environ.get(_KILL_ENV)
     if want and int(want) == _step:
@@ -239,3 +245,43 @@ def recover(folder: Path, notify: Callable[[str], None]) -> None:
             recover_locked(folder, notify)
         elif committed:
             raise LockTimeout(f"{folder}: a renumber by {fl.holder_text(folder)} is still committing; try again")
+
+
+def _stamp(folder: Path) -> tuple[int | None, ...]:
+    """What a change to the folder moves: the folder's and meta/'s mtimes (renames in them) and the
+    workspaces' (made, committed, removed by a change; v1 snapshot rewrites go through them too)."""
+
+    def mtime(p: Path) -> int | None:
+        try:
+            return p.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    return tuple(mtime(p) for p in (folder, folder / "meta", *fl.candidate_dirs(folder)))
+
+
+def _committing(folder: Path) -> bool:
+    return any((d / INTENT).exists() for d in fl.candidate_dirs(folder))
+
+
+def read_stable(folder: Path, read: Callable[[], T], notify: Callable[[str], None]) -> T:
+    """``read()`` of the folder as it is before or after another process's change, never halfway: a
+    seqlock without taking the folder lock (a reader must not wait out renumber's y/N prompt). A read
+    that overlapped a commit, or saw the folder change under it, is done again, after ``recover`` (which
+    waits for a live committer, exit 4 after 30 s, or finishes a dead one's change)."""
+    if fl.held(folder):  # our own change: its reads see what it wrote
+        return read()
+    for _ in range(100):
+        before = _stamp(folder)
+        if not _committing(folder):
+            try:
+                result = read()
+            except InputError:
+                if _stamp(folder) == before and not _committing(folder):
+                    raise  # the folder really is like that
+            else:
+                if _stamp(folder) == before and not _committing(folder):
+                    return result
+        recover(folder, notify)
+        time.sleep(0.01)
+    raise LockTimeout(f"{folder}: the folder kept changing while it was read (by {fl.holder_text(folder)}); try again")

@@ -11,7 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from gtsd_tui.services.console import ConsoleService, ConsoleState
 from gtsd_tui.services.files import Signature
@@ -114,11 +114,15 @@ class GtsdApp(App[None]):
         self, group: str, job: Callable[[], Message], *, exclusive: bool = True, to: Screen[None] | None = None
     ) -> None:
         """``to``: the screen its message goes to (default the main screen); the worker is the app's, so
-        an unexpected error reaches the one handler below."""
+        an unexpected error reaches the one handler below. A thread cannot be stopped: an exclusive job
+        replaced by a newer one of its group still runs to its end, and its result is dropped (a slow
+        older read must not land after, and over, the newer one)."""
         screen = self.main_screen if to is None else to
 
         def work() -> None:
-            screen.post_message(job())  # dropped if the screen has gone
+            result = job()
+            if not get_current_worker().is_cancelled:
+                screen.post_message(result)  # dropped too if the screen has gone
 
         self.run_worker(work, name=group, group=group, thread=True, exclusive=exclusive, exit_on_error=False)
 

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool | None]):
@@ -39,6 +39,7 @@ class ConfirmScreen(ModalScreen[bool | None]):
         self.type_to_confirm = type_to_confirm
 
     def compose(self) -> ComposeResult:
+        yield Footer(compact=True)  # this dialog's keys, not the main screen's keys under it
         with Vertical(id="dialog", classes="danger"):
             yield Label(self.title_text, id="dialog-title")
             with VerticalScroll(id="dialog-body"):

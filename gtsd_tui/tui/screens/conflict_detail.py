@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 
 def _lines(value: object) -> list[str]:
@@ -58,6 +58,7 @@ class ConflictDetailScreen(ModalScreen[None]):
         self.texts: dict[str, str] = {}  # each side as plain text (what the columns show)
 
     def compose(self) -> ComposeResult:
+        yield Footer(compact=True)  # this dialog's keys, not the main screen's keys under it
         d = self.detail
         overlap = self.code == "overlap"
         lexer = "sql" if overlap else "json"

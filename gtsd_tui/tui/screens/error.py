@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 
 class ErrorScreen(ModalScreen[None]):
@@ -17,6 +17,7 @@ class ErrorScreen(ModalScreen[None]):
         self.title_text, self.where, self.lines = title, where, lines
 
     def compose(self) -> ComposeResult:
+        yield Footer(compact=True)  # this dialog's keys, not the main screen's keys under it
         with Vertical(id="dialog", classes="error"):
             yield Label(f"✗ {self.title_text}", id="dialog-title")
             yield Static(self.where, id="error-where", markup=False)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 HELP = """\
 Panes: 1 History · 2 Pending · 3 Conflicts · 4 Connections (tab / shift+tab, or click the tabs)
@@ -36,6 +36,7 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
+        yield Footer(compact=True)  # this dialog's keys, not the main screen's keys under it
         with Vertical(id="dialog", classes="help"):
             yield Label("gtsd-tui — keys (↑/↓ scroll, esc closes)", id="dialog-title")
             with VerticalScroll(id="dialog-body"):  # all of it reachable at 80x24 too

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Footer, Input, Label
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -18,6 +18,7 @@ class PromptScreen(ModalScreen[str | None]):
         self.title_text, self.placeholder = title, placeholder
 
     def compose(self) -> ComposeResult:
+        yield Footer(compact=True)  # this dialog's keys, not the main screen's keys under it
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
             yield Input(placeholder=self.placeholder, id="prompt")

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Footer, Label
 
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
@@ -21,6 +21,7 @@ class TextScreen(ModalScreen[None]):
         self.title_text, self.lines = title, lines
 
     def compose(self) -> ComposeResult:
+        yield Footer(compact=True)  # this dialog's keys, not the main screen's keys under it
         with Vertical(id="text-view"):
             yield Label(self.title_text, id="dialog-title")
             yield SqlPreview(id="text-preview")

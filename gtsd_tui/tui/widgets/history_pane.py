@@ -26,11 +26,12 @@ def applied_at(s: MigrationStatus) -> int | None:
 def time_label(report: StatusReport) -> str:
     """What the time column shows: when applied where the table knows (v1), else the migration's `when`."""
     rows = [s.row for s in report.items if s.row is not None]
-    return "Applied at" if rows and not all(r.legacy for r in rows) else "When (created)"
+    return "Applied" if rows and not all(r.legacy for r in rows) else "Created"
 
 
-def history_rows(report: StatusReport, needle: str) -> list[Row]:
-    """Applied and modified migrations, then the table's rows no migration of the folder matches."""
+def history_rows(report: StatusReport, needle: str, *, date_only: bool = False) -> list[Row]:
+    """Applied and modified migrations, then the table's rows no migration of the folder matches; the time
+    as a date alone where the pane is too narrow for the minutes (the tag keeps its width)."""
     items: list[MigrationStatus] = [s for s in report.items if s.state in (APPLIED, MODIFIED)]
     rows: list[Row] = [
         (
@@ -38,7 +39,7 @@ def history_rows(report: StatusReport, needle: str) -> list[Row]:
             (
                 state_cell(s),
                 shown(s.migration.tag),
-                when_text(applied_at(s)),
+                when_text(applied_at(s), date_only=date_only),
                 (s.migration.hash or "-")[:12],
             ),
         )
@@ -48,8 +49,15 @@ def history_rows(report: StatusReport, needle: str) -> list[Row]:
     for r in report.unknown_rows:
         label = shown(r.name) if r.name else f"row id {r.id}"
         if matches(needle, label, "unknown"):
-            rows.append((f"row:{r.id}", (UNKNOWN_ROW, label, when_text(r.created_at), r.hash[:12])))
+            when = when_text(r.created_at, date_only=date_only)
+            rows.append((f"row:{r.id}", (UNKNOWN_ROW, label, when, r.hash[:12])))
     return rows
+
+
+def wanted_width(headers: list[str], rows: list[Row]) -> int:
+    """Columns up to the time's, with the table's two-cell gaps: what must fit for the time to show whole."""
+    widths = [max([len(headers[i])] + [len(str(cells[i])) for _, cells in rows]) for i in range(3)]
+    return sum(widths) + 4
 
 
 class HistoryPane(Pane):
@@ -62,13 +70,16 @@ class HistoryPane(Pane):
 
     def body(self) -> ComposeResult:
         # a v0 table knows only created_at (the migration's own `when`): the label says so; a drizzle
-        # v1 table has applied_at, and the column is labelled "Applied at" (time_label)
-        yield RowTable("State", "Tag", "When (created)", "Hash", id="history-table")
+        # v1 table has applied_at, and the column is labelled "Applied" (time_label); times are UTC
+        yield RowTable("State", "Tag", "Created", "Hash", id="history-table")
         yield Static("", id="history-note", classes="note")
 
     def show(self, state: ConsoleState) -> None:
         self.state = state
         self.render_rows()
+
+    def on_resize(self) -> None:
+        self.render_rows()  # the time's form follows the width
 
     def render_rows(self) -> None:
         st = self.state
@@ -81,6 +92,9 @@ class HistoryPane(Pane):
             note.update(st.folder_error or "database unreachable: which migrations are applied is unknown")
             return
         table.columns[2] = time_label(st.report)
-        table.set_rows(history_rows(st.report, self.needle))
+        rows = history_rows(st.report, self.needle)
+        if table.size.width and wanted_width(table.columns, rows) > table.size.width:
+            rows = history_rows(st.report, self.needle, date_only=True)
+        table.set_rows(rows)
         unknown = len(st.report.unknown_rows)
         note.update(f"{unknown} row(s) in the table match no migration of the folder" if unknown else "")

@@ -50,10 +50,21 @@ class SqlPreview(ScrollView, can_focus=True):
         width = max((len(line) for line in sample), default=0) + self._digits + 4
         self.virtual_size = Size(width, len(lines))
         if error_line is not None:  # once the new size is laid out, or the scroll is clamped to the old one
-            self.call_after_refresh(self.scroll_to, y=max(0, error_line - 4), animate=False)
+            self.call_after_refresh(self._scroll_to_error)
         else:
             self.scroll_home(animate=False)
         self.refresh()
+
+    def _scroll_to_error(self) -> None:
+        if self.error_line is not None:
+            self.scroll_to(y=max(0, self.error_line - 4), animate=False)
+
+    def on_resize(self) -> None:
+        """The pane's layout settles after the preview arrives (notes, findings, the apply log take their
+        rows): a scroll clamped to the old height would leave the error line out of view."""
+        line = self.error_line
+        if line is not None and not self.scroll_offset.y < line <= self.scroll_offset.y + self.size.height:
+            self.call_after_refresh(self._scroll_to_error)
 
     def _block(self, start: int) -> list[Text]:
         cached = self._blocks.get(start)
