@@ -86,6 +86,9 @@ def concurrent_index(text: str) -> tuple[str | None, str] | None:
 
 def first_token(text: str) -> int:
     """Character offset of the first token that is not a comment (0 when there is none or on error)."""
+    body = text.lstrip()
+    if not body.startswith(("--", "/*")):  # no comment first: the first token starts the text (no scan needed)
+        return len(text) - len(body)
     from pglast.parser import ParseError, scan
 
     if not text.isascii():  # the scanner counts bytes; fall back to whitespace only

@@ -76,6 +76,14 @@ def read_catalog(conn: psycopg.Connection[Any], *, skip_table: str | None = None
     return out
 
 
+def read_catalog_unless_broken(conn: psycopg.Connection[Any], *, skip_table: str | None = None) -> Catalog | None:
+    """:func:`read_catalog`, or None when the connection fails (the caller reads on a new one)."""
+    try:
+        return read_catalog(conn, skip_table=skip_table)
+    except psycopg.Error:
+        return None
+
+
 def _quoted(name: str) -> str:
     schema, _, table = name.partition(".")
     return f"{schema}.{table}"

@@ -11,7 +11,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -34,6 +34,8 @@ class Clone:
     name: str
     method: str  # template | schema-only
     notice: str | None  # one line to show the user (schema-only: data effects not measured)
+    # the maintenance session that made a template copy, kept open to drop it (no new session then)
+    session: psycopg.Connection[Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _with_db(url: str, dbname: str) -> str:
@@ -47,44 +49,68 @@ def _name(target: str) -> str:
 
 
 def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str | None:
-    """None when a template copy may be made; else why not."""
+    """None when a template copy may be made; else why not. One query a try: the role's right and the
+    other sessions on the target (a session of ours closed a moment ago leaves with a short delay)."""
     if not is_local_host(parse_target(url).host):
         return "the target is not on a local server"
-    if not can_create_databases(conn):
-        return "the role may not create databases"
     others = 0
-    for _ in range(20):  # a session closed a moment ago (ours, reading the rows) leaves with a delay
+    for _ in range(100):
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (target,)
+            "SELECT (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user), "
+            "(SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid())",
+            (target,),
+            prepare=False,
         ).fetchone()
-        others = int(row[0]) if row else 0
+        if not (row and row[0]):
+            return "the role may not create databases"
+        others = int(row[1])
         if not others:
             return None
-        time.sleep(0.05)
+        time.sleep(0.01)
     return f"{others} other session(s) are connected to {target}"
 
 
+def open_admin(url: str) -> psycopg.Connection[Any]:
+    """A session on the target server's maintenance database, for :func:`make_clone`."""
+    return connect(admin_url(url))
+
+
 def make_clone(
-    url: str, schema: str, table: str, scratch_server: Callable[[], str], pg_dump: Callable[[], str]
+    url: str,
+    schema: str,
+    table: str,
+    scratch_server: Callable[[], str],
+    pg_dump: Callable[[], str],
+    started: Callable[[], None] = lambda: None,
+    session: psycopg.Connection[Any] | None = None,
 ) -> Clone:
     """The copy; ``scratch_server()`` gives the admin URL of the embedded server when the target's
-    own server may not hold it, ``pg_dump()`` the pg_dump to run for a schema-only copy."""
+    own server may not hold it, ``pg_dump()`` the pg_dump to run for a schema-only copy; ``started()``
+    is called once the server has been asked for the copy (the caller's own work can then begin
+    without slowing down the requests before it); ``session``: a connection to :func:`open_admin`
+    opened beforehand (taken over: kept for the drop or closed here)."""
     target = dbname_of(url)
     admin = admin_url(url)
-    with connect(admin) as conn:
+    conn, kept = session or connect(admin), False
+    try:
         why_not = _may_template(conn, url, target)
         if why_not is None:
             name = _name(target)
             try:
-                conn.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
-                )
-                return Clone(_with_db(url, name), admin, name, TEMPLATE, None)
+                query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
+                started()
+                conn.execute(query)
+                kept = True  # the caller's now: drop_clone closes it
+                return Clone(_with_db(url, name), admin, name, TEMPLATE, None, conn)
             except psycopg.errors.ObjectInUse:
                 why_not = f"someone connected to {target} meanwhile"
             except psycopg.Error as exc:
                 why_not = str(exc).strip().splitlines()[0]
         local_ok = is_local_host(parse_target(url).host) and can_create_databases(conn)
+    finally:
+        if not kept:
+            conn.close()
+    started()
     scratch_admin = admin if local_ok else scratch_server()
     where = "the target's server" if local_ok else "the embedded server"
     notice = (
@@ -140,6 +166,16 @@ def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump:
 
 
 def drop_clone(clone: Clone) -> None:
-    """Drop the copy (its sessions terminated first); never raises for a copy already gone."""
+    """Drop the copy (its sessions terminated first); never raises for a copy already gone. On the
+    session that made it when that is still usable, else on a new one."""
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(clone.name))
+    kept = clone.session
+    if kept is not None and not kept.closed:
+        try:
+            with kept:
+                kept.execute(drop)
+            return
+        except psycopg.OperationalError:  # the session broke meanwhile (server restarted): a new one
+            pass
     with connect(clone.admin) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(clone.name)))
+        conn.execute(drop)

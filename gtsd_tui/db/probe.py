@@ -16,16 +16,19 @@ import psycopg
 # counter as oids), the new mark, and the time since the server received the query (the statement's
 # duration). Prepared once per connection (PREPARE outlives a rolled-back transaction and touches no
 # catalog): planning it on every statement cost more than the catalog reads themselves.
+# The rewrites and the new mark come from one pass over the user relations (oid from 16384, the first
+# a user object gets): every oid and relfilenode a statement can compare with is there, and the mark
+# stays below the counter's next value, so the whole pg_class is read only for the first mark.
 _PROBE = (
     "SELECT (SELECT coalesce(json_agg(json_build_array(l.mode, quote_ident(n.nspname) || '.' || "
     "quote_ident(c.relname), l.relation::int8 <= $1)), '[]') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
-    "AND l.granted AND l.relation >= 16384 AND n.nspname NOT LIKE 'pg\\_%'), "
-    "(SELECT coalesce(json_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) ORDER BY 1), '[]') "
-    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.oid::int8 <= $1 "
-    "AND c.relfilenode::int8 > $1 AND c.relkind IN ('r', 'm', 'i') AND n.nspname NOT LIKE 'pg\\_%'), "
-    "(SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class), "
-    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
+    "AND l.granted AND l.relation >= 16384 AND n.nspname NOT LIKE 'pg\\_%'), r.rewritten, greatest($1, r.mark), "
+    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 "
+    "FROM (SELECT coalesce(json_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) ORDER BY 1) "
+    "FILTER (WHERE c.oid::int8 <= $1 AND c.relfilenode::int8 > $1 AND c.relkind IN ('r', 'm', 'i') "
+    "AND n.nspname NOT LIKE 'pg\\_%'), '[]') AS rewritten, max(greatest(c.oid::int8, c.relfilenode::int8)) AS mark "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384) r"
 )
 PROBE_NAME = "gtsd_rehearse_probe"
 

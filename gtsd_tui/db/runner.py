@@ -20,6 +20,7 @@ from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.core.stmt_split import statement_chunks, statement_start
 from gtsd_tui.db import lock
+from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
 from gtsd_tui.db.resume import resume_concurrent_index, with_retries
@@ -44,6 +45,9 @@ class StatementObserver(Protocol):
         error: ServerError | None,
         row: list[str | None] | None,
     ) -> None: ...
+    def finished(self, conn: psycopg.Connection[Any]) -> None:
+        """The run is over (applied, failed and rolled back, not cancelled): ``conn`` is still open and
+        outside any transaction, so a last read costs no new session. Must not raise."""
 
 
 class Events(Protocol):
@@ -89,26 +93,6 @@ class RunOptions:
     xact_lock: bool = False  # transaction-scoped lock per migration (PgBouncer transaction pooling)
     retries: int = 0  # times a migration is retried after lock_not_available (rolled back in between)
     observer: StatementObserver | None = None  # set: run statement by statement, telling it around each
-
-
-class Canceller:
-    """Cancel a running apply from another thread (Ctrl-C in the CLI, a key in the console)."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._conn: psycopg.Connection[Any] | None = None
-
-    def attach(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-
-    def cancel(self) -> None:
-        self.requested = True
-        conn = self._conn
-        if conn is not None and not conn.closed:
-            try:
-                conn.cancel_safe(timeout=5)
-            except (psycopg.Error, AttributeError):
-                pass
 
 
 class Cancelled(DatabaseError):
@@ -207,6 +191,9 @@ def run(
     except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
         raise DatabaseError(f"connection to the database lost: {first_line(url, exc)}") from None
     finally:
+        idle = not conn.closed and conn.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        if opts.observer is not None and idle and not canceller.requested:
+            opts.observer.finished(conn)
         try:
             if not opts.xact_lock and not conn.closed:
                 lock.release(conn, key)

@@ -256,7 +256,7 @@ def uses_xact_lock(url: str, request: ApplyRequest, listen: Listener = ignore) -
 
 
 def new_canceller() -> Canceller:
-    from gtsd_tui.db.runner import Canceller
+    from gtsd_tui.db.cancel import Canceller  # not the runner: a rehearsal's copy starts before that loads
 
     return Canceller()
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
+from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, drop_once_made, open_admin, read_and_drop
 
 if TYPE_CHECKING:
     from gtsd_tui.core.errorpos import ServerError
@@ -147,6 +148,9 @@ class Recorder:
         self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
         self._step: int | None = None
         self._conn: Any = None  # the connection the probe is prepared on
+        self.skip_table: str | None = None  # set: the schema afterwards is read on the run's own connection
+        self.schema_after: Catalog | None = None
+        self.after_error: Exception | None = None
 
     def _begin(self, conn: Any, step: Step) -> None:
         from gtsd_tui.db.probe import prepare_probe
@@ -196,6 +200,17 @@ class Recorder:
         self.records.append(rec)
         self.listen(StatementRehearsed(len(self.records), self.total, rec))
 
+    def finished(self, conn: Any) -> None:
+        """The copy's schema afterwards, on the run's connection (no new session, its catalog cache warm)."""
+        if self.skip_table is None:
+            return
+        from gtsd_tui.db.catalog import read_catalog_unless_broken
+
+        try:
+            self.schema_after = read_catalog_unless_broken(conn, skip_table=self.skip_table)
+        except Exception as exc:  # told by rehearse once the run is over (the runner must not raise here)
+            self.after_error = exc
+
 
 def rehearse(
     project: Project,
@@ -204,85 +219,102 @@ def rehearse(
     canceller: Canceller | None = None,
 ) -> Rehearsal:
     """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always)."""
-    from gtsd_tui.core.schema_diff import diff
-    from gtsd_tui.db.clone import drop_clone
-    from gtsd_tui.db.connect import connect
+    import threading
+
     from gtsd_tui.services.apply import plan_only
 
     folder = project.load_folder(refresh=True)
     url = project.resolve_url()
-    plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy is made
-    if not plan.steps:  # nothing pending: no copy to make
-        return Rehearsal("none", None, [], [], [], None)
     s = project.settings
     skip = f"{s.schema}.{s.table}"
-    with ThreadPoolExecutor(1, thread_name_prefix="gtsd-rehearse") as pool:
-        # The server copies the database (and we read the copy's schema) while we parse: pglast's
-        # import and every statement's facts cost about as much client time as the copy costs the server.
-        making = pool.submit(_copy_and_read, project, url, skip)
+    with ThreadPoolExecutor(2, thread_name_prefix="gtsd-rehearse") as pool:
+        opening = pool.submit(open_admin, url)  # the session to copy on, opened while the plan is made
+        try:
+            plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
+        except BaseException:
+            close_quietly(opening)
+            raise
+        if not plan.steps:  # nothing pending: no copy to make
+            close_quietly(opening)
+            return Rehearsal("none", None, [], [], [], None)
+        # The server copies the database while we parse (pglast's import and every statement's facts cost
+        # about as much client time as the copy costs the server); the parse starts once the copy has been
+        # asked for, so it does not hold up the requests before it. The copy's schema before is read by
+        # the same thread once the copy is made: for a template copy on the target itself, while the
+        # migrations already run on the copy (see copy_then_read).
+        asked = threading.Event()
+        made: Future[Clone] = Future()
+        before = pool.submit(copy_then_read, project, url, skip, asked, made, opening)
+        asked.wait()
         try:
             facts = all_facts(folder, plan.steps)
+            _load_the_run()
         except BaseException:
-            _drop_once_made(making)
+            drop_once_made(made)
             raise
-        clone, before = making.result()
-        finishing: Future[Catalog] | None = None
-        try:
-            total = len(facts)
-            listen(RehearsalStarted(total, clone.method, clone.notice))
-            recorder = Recorder(folder, total, listen, facts)
-            on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
-            failure: ApplyFailure | None = None
-            try:
-                result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True)
-                applied = result.applied_tags
-            except Exception as exc:
-                from gtsd_tui.db.runner import Cancelled
-
-                if isinstance(exc, Cancelled):
-                    raise
-                if canceller is not None and canceller.requested:  # the statement was cancelled on the server
-                    raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
-                failure, applied = failure_of(exc), []
-            # The copy's schema afterwards, then the copy dropped, while the live target is read for blockers.
-            finishing = pool.submit(_read_and_drop, clone, skip)
-            with connect(url) as target:
-                add_blockers(target, recorder.records)
-            after = finishing.result()
-        finally:
-            if finishing is None:
-                drop_clone(clone)
-            else:
-                finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
-    return Rehearsal(clone.method, clone.notice, recorder.records, diff(before, after), applied, failure)
+        clone = made.result()  # a failed copy raises here, nothing left behind
+        return _run_on(project, request, listen, canceller, pool, folder, clone, before, facts, skip)
 
 
-def _copy_and_read(project: Project, url: str, skip: str) -> tuple[Clone, Catalog]:
-    """The copy and its schema before the migrations (the copy dropped again if the read fails)."""
-    from gtsd_tui.db.catalog import read_catalog
-    from gtsd_tui.db.clone import drop_clone, make_clone
-    from gtsd_tui.db.connect import connect
-
-    s = project.settings
-    clone = make_clone(url, s.schema, s.table, lambda: _embedded_admin(project), lambda: _pg_dump(url))
-    try:
-        with connect(clone.url) as conn:
-            return clone, read_catalog(conn, skip_table=skip)
-    except BaseException:
-        drop_clone(clone)
-        raise
+def _load_the_run() -> None:
+    """Import what the run needs while the server still copies (not after, when the copy waits for it)."""
+    import gtsd_tui.core.schema_diff
+    import gtsd_tui.db.probe
+    import gtsd_tui.db.runner  # noqa: F401
 
 
-def _read_and_drop(clone: Clone, skip: str) -> Catalog:
-    from gtsd_tui.db.catalog import read_catalog
+def _run_on(
+    project: Project,
+    request: ApplyRequest,
+    listen: Callable[[Any], None],
+    canceller: Canceller | None,
+    pool: ThreadPoolExecutor,
+    folder: Folder,
+    clone: Clone,
+    before: Future[Catalog],
+    facts: dict[FactsKey, StatementFacts],
+    skip: str,
+) -> Rehearsal:
+    """Apply on the copy, then drop it while the live target is read for blockers (the copy is gone
+    when this returns or raises)."""
+    from gtsd_tui.core.schema_diff import diff
     from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
 
+    finishing: Future[Catalog] | None = None
     try:
-        with connect(clone.url) as conn:
-            return read_catalog(conn, skip_table=skip)
+        total = len(facts)
+        listen(RehearsalStarted(total, clone.method, clone.notice))
+        recorder = Recorder(folder, total, listen, facts)
+        recorder.skip_table = skip
+        on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
+        failure: ApplyFailure | None = None
+        try:
+            result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True)
+            applied = result.applied_tags
+        except Exception as exc:
+            from gtsd_tui.db.runner import Cancelled
+
+            if isinstance(exc, Cancelled):
+                raise
+            if canceller is not None and canceller.requested:  # the statement was cancelled on the server
+                raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
+            failure, applied = failure_of(exc), []
+        if recorder.after_error is not None:
+            raise recorder.after_error
+        # The copy dropped (its schema afterwards read first, unless the run's connection did) while the
+        # live target is read for blockers.
+        finishing = pool.submit(read_and_drop, clone, skip, recorder.schema_after)
+        with connect(project.resolve_url()) as target:
+            add_blockers(target, recorder.records)
+        after = finishing.result()
+        changes = diff(before.result(), after)
     finally:
-        drop_clone(clone)
+        if finishing is None:
+            drop_clone(clone)
+        else:
+            finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
+    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure)
 
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:
@@ -303,35 +335,3 @@ def add_blockers(target: Any, records: list[StatementRecord]) -> None:
                     rec.blockers.append((rel, sess))
             if mode == "AccessExclusiveLock":
                 rec.would_block = max(rec.would_block, len({p for (p,) in clients} - {b.pid for _, b in rec.blockers}))
-
-
-def _drop_once_made(making: Future[tuple[Clone, Catalog]]) -> None:
-    """Drop the copy being made (the caller failed meanwhile); its own failure is the caller's to tell."""
-    from gtsd_tui.db.clone import drop_clone
-
-    try:
-        clone, _ = making.result()
-    except Exception:
-        return
-    drop_clone(clone)
-
-
-def _embedded_admin(project: Project) -> str:
-    from gtsd_tui.db.embedded import ensure_server
-
-    base = project.settings.cwd / ".gtsd"
-    server = ensure_server(base)
-    project.notify(f"rehearsal copy on the embedded PostgreSQL in {base}")
-    return server.url("postgres")
-
-
-def _pg_dump(url: str) -> str:
-    """pg_dump of the target's major when it is older than ours (its dump must restore there), else ours."""
-    import shutil
-
-    from gtsd_tui.db.pg_binaries import client_bindir
-
-    bindir = client_bindir(url)
-    if bindir and (bindir / "pg_dump").exists():
-        return str(bindir / "pg_dump")
-    return shutil.which("pg_dump") or "pg_dump"
