@@ -140,3 +140,16 @@ def test_mask_and_scrub_of_malformed_urls() -> None:
     # a short password is removed where it stands alone, not from every word holding its letters
     url = "postgresql://u:p@prod-db.invalid/gtsd"
     assert scrub('prod-db.invalid: bad token "p"', url) == 'prod-db.invalid: bad token "***"'
+
+
+@pytest.mark.parametrize("url", MALFORMED[::2])
+def test_the_console_refuses_a_malformed_url_with_one_line_and_exit_2(
+    cli, sample: Path, tmp_path: Path, url: str
+) -> None:
+    """The console (no subcommand), as a user starts it, URL only in .env: no retrying 'disconnected'
+    screen for a URL no retry can fix, but one line naming where the URL came from, exit 2."""
+    (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n")
+    r = cli("--migrations", str(sample), cwd=tmp_path, env={"GTSD_TUI_HEADLESS": "1"}, timeout=60)
+    _assert_clean(r, ["console"])
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_URL in .env" in lines[0] and "is malformed" in lines[0], r.stderr

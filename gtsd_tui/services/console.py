@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from gtsd_tui.core.activity import Session
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
-from gtsd_tui.errors import GtsdError
+from gtsd_tui.errors import GtsdError, InputError
 from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.project import Project
 
@@ -40,6 +40,7 @@ class DbState:
     version: str | None = None
     error: str | None = None
     checked_at: float = field(default_factory=time.monotonic)
+    fatal: bool = False  # the URL itself is bad (malformed): no retry will help; the console exits 2
 
 
 @dataclass
@@ -211,7 +212,7 @@ class ConsoleBackend:
                 rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
             return DbState(True, self.project.masked_url, version=str(version[0]) if version else None), rows
         except GtsdError as exc:
-            return DbState(False, self.project.masked_url, error=str(exc)), None
+            return DbState(False, self.project.masked_url, error=str(exc), fatal=isinstance(exc, InputError)), None
         except Exception as exc:  # pool timeout / connection errors: a state, never a crash
             from gtsd_tui.db.connect import describe_error
 

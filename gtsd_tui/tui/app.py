@@ -57,6 +57,7 @@ class GtsdApp(App[None]):
         self.read_only = read_only
         self.live = live  # False in snapshot tests: no timers, no polling, no watching
         self.state: ConsoleState | None = None
+        self.fatal: str | None = None  # why the console stopped at once (bad input), said after it closes
         self.busy = ""  # what runs now: "applying", "resetting", "backing up"
         self.retry_in = 0
         self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)

@@ -44,6 +44,10 @@ def set_busy(app: GtsdApp, what: str) -> None:
 
 
 def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> None:
+    if state.db.fatal:  # bad input (a malformed URL): one line and exit 2, as every command does
+        app.fatal = state.db.error
+        app.exit(return_code=2)
+        return
     app.state = state
     app.seen = (app.seen[0] + 1, signature)
     if not state.db.connected and app.retry_in <= 0:

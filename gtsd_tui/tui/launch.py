@@ -24,4 +24,8 @@ def run_console(project: Project, *, read_only: bool = False) -> int:
         app.run(headless=bool(os.environ.get("GTSD_TUI_HEADLESS")))  # headless: benchmarks and smoke tests
     finally:
         backend.close()  # a child still reading (Ctrl-C during the start) is stopped and reaped
+    if app.fatal is not None:
+        from gtsd_tui.errors import InputError
+
+        raise InputError(app.fatal)  # printed by the CLI (passwords scrubbed), exit 2
     return 0
