@@ -18,11 +18,11 @@ UNKNOWN = Text("? unknown", style="dim")
 __all__ = ["Row", "matches", "state_cell", "when_text", "severity_cell", "UNKNOWN"]
 
 
-def when_text(ms: int | None, *, date_only: bool = False) -> str:
+def when_text(ms: int | None) -> str:
     if ms is None:
         return "-"
     try:
-        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
+        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
     except (OverflowError, OSError, ValueError):
         return str(ms)
 

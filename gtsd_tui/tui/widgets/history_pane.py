@@ -29,9 +29,8 @@ def time_label(report: StatusReport) -> str:
     return "Applied" if rows and not all(r.legacy for r in rows) else "Created"
 
 
-def history_rows(report: StatusReport, needle: str, *, date_only: bool = False) -> list[Row]:
-    """Applied and modified migrations, then the table's rows no migration of the folder matches; the time
-    as a date alone where the pane is too narrow for the minutes (the tag keeps its width)."""
+def history_rows(report: StatusReport, needle: str) -> list[Row]:
+    """Applied and modified migrations, then the table's rows no migration of the folder matches."""
     items: list[MigrationStatus] = [s for s in report.items if s.state in (APPLIED, MODIFIED)]
     rows: list[Row] = [
         (
@@ -39,7 +38,7 @@ def history_rows(report: StatusReport, needle: str, *, date_only: bool = False) 
             (
                 state_cell(s),
                 shown(s.migration.tag),
-                when_text(applied_at(s), date_only=date_only),
+                when_text(applied_at(s)),
                 (s.migration.hash or "-")[:12],
             ),
         )
@@ -49,9 +48,18 @@ def history_rows(report: StatusReport, needle: str, *, date_only: bool = False) 
     for r in report.unknown_rows:
         label = shown(r.name) if r.name else f"row id {r.id}"
         if matches(needle, label, "unknown"):
-            when = when_text(r.created_at, date_only=date_only)
-            rows.append((f"row:{r.id}", (UNKNOWN_ROW, label, when, r.hash[:12])))
+            rows.append((f"row:{r.id}", (UNKNOWN_ROW, label, when_text(r.created_at), r.hash[:12])))
     return rows
+
+
+def dates_only(rows: list[Row]) -> list[Row]:
+    """The time column as a date alone (``YYYY-MM-DD HH:MM`` cut to its date), the rest as it was: for a
+    pane too narrow for the minutes (the tag keeps its width)."""
+    return [(key, (cells[0], cells[1], _date(str(cells[2])), *cells[3:])) for key, cells in rows]
+
+
+def _date(when: str) -> str:
+    return when[:10] if len(when) == 16 else when
 
 
 def wanted_width(headers: list[str], rows: list[Row]) -> int:
@@ -94,7 +102,7 @@ class HistoryPane(Pane):
         table.columns[2] = time_label(st.report)
         rows = history_rows(st.report, self.needle)
         if table.size.width and wanted_width(table.columns, rows) > table.size.width:
-            rows = history_rows(st.report, self.needle, date_only=True)
+            rows = dates_only(rows)  # the same rows, not built a second time
         table.set_rows(rows)
         unknown = len(st.report.unknown_rows)
         note.update(f"{unknown} row(s) in the table match no migration of the folder" if unknown else "")
