@@ -43,14 +43,26 @@ def database_url(durable: bool = False) -> str:
     return ensure_server(OUT / ".gtsd", fast=True).url("postgres")
 
 
-def fresh_database(admin_url: str, prefix: str) -> str:
+def drop_databases(admin_url: str, prefix: str) -> None:
+    """Every database ``fresh_database`` made with ``prefix`` (earlier runs' too)."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        old = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "\\_%",)).fetchall()
+        for (dbname,) in old:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def fresh_database(admin_url: str, prefix: str, keep_earlier: bool = False) -> str:
+    """A new database; the earlier ones of ``prefix`` dropped first (stats views cost grows with their
+    number) unless ``keep_earlier``: a timed loop drops them after it (``drop_databases``), since each
+    DROP slows down every file created in the next minutes on this machine (see the README)."""
     import psycopg
 
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    if not keep_earlier:
+        drop_databases(admin_url, prefix)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        old = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "\\_%",)).fetchall()
-        for (dbname,) in old:  # earlier runs' databases: stats views cost grows with their number
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     info = psycopg.conninfo.conninfo_to_dict(admin_url)
     return f"postgresql://{info.get('user', 'postgres')}@{info.get('host')}:{info.get('port')}/{name}"

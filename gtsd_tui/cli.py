@@ -86,17 +86,20 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def _project(args: argparse.Namespace) -> Any:
-    from gtsd_tui.services.project import Project
-
-    settings = load_settings(
+def _settings(args: argparse.Namespace) -> Any:
+    return load_settings(
         database_url=args.database_url,
         migrations=args.migrations,
         schema=args.migrations_schema,
         table=args.migrations_table,
         env_name=args.env,
     )
-    return Project(settings)
+
+
+def _project(args: argparse.Namespace) -> Any:
+    from gtsd_tui.services.project import Project
+
+    return Project(_settings(args))
 
 
 def _console_args(argv: Sequence[str]) -> argparse.Namespace | None:
@@ -109,13 +112,44 @@ def _console_args(argv: Sequence[str]) -> argparse.Namespace | None:
     return None if rest else args
 
 
+def _early_copy(argv: Sequence[str]) -> Any:
+    """For a run that will rehearse (``rehearse``, ``migrate --rehearse``): its copy asked for now,
+    before the subcommands and psycopg load (:func:`gtsd_tui.services.rehearse_copy.start_early_copy`).
+    None otherwise, or when anything is unclear (the full parse then says what)."""
+    quick = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
+    quick.add_argument("command", nargs="?")
+    try:
+        args, rest = quick.parse_known_args(argv)
+        migrate = args.command == "migrate" and "--rehearse" in rest and "--dry-run" not in rest
+        if (args.command != "rehearse" and not migrate) or "-h" in rest or "--help" in rest:
+            return None
+        settings = _settings(args)
+    except (argparse.ArgumentError, SystemExit, GtsdError):
+        return None
+    from gtsd_tui.services.rehearse_copy import start_early_copy
+
+    return start_early_copy(settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    early = _early_copy(argv)
+    try:
+        return _main(argv, early)
+    finally:
+        if early is not None:  # not taken by the rehearsal (a refusal, a usage error): dropped
+            from gtsd_tui.services.rehearse_copy import finish_early_copy
+
+            finish_early_copy(early)
+
+
+def _main(argv: list[str], early: Any) -> int:
     args = _console_args(argv) or build_parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     url: str | None = args.database_url  # every message is scrubbed of its passwords, whatever raised it
     try:
         project = _project(args)
+        project.early_copy = early
         url = project.settings.database_url
         if args.command is None:
             from gtsd_tui.tui.launch import run_console

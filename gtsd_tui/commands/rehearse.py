@@ -95,6 +95,16 @@ def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
 
 def rehearse_and_report(args: argparse.Namespace, project: Project, request: Any) -> Rehearsal:
     """Run the rehearsal (Ctrl-C cancels it and the copy is dropped) and print its notice."""
+    from gtsd_tui.services.rehearse_copy import finish_early_copy, start_early_copy
+
+    early = project.early_copy or start_early_copy(project.settings)  # first: the server copies while the rest loads
+    try:
+        return _rehearse(project, request, early)
+    finally:
+        finish_early_copy(early)
+
+
+def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
     from gtsd_tui.commands.migrate import in_thread
     from gtsd_tui.services import rehearse as svc
 
@@ -105,7 +115,7 @@ def rehearse_and_report(args: argparse.Namespace, project: Project, request: Any
             sys.stderr.write(f"\rrehearsing {event.done}/{event.total}\x1b[K")
             sys.stderr.flush()
 
-    result = in_thread(lambda c: svc.rehearse(project, request, listen, c))
+    result = in_thread(lambda c: svc.rehearse(project, request, listen, c, early))
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     return result

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +18,11 @@ from psycopg import sql
 
 from gtsd_tui.config import is_local_host, mask_url, parse_target, scrub
 from gtsd_tui.db.admin import admin_url, can_create_databases, dbname_of
+from gtsd_tui.db.clone_sql import may_template_query, template_copy_name
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import read_rows, table_ident
 from gtsd_tui.errors import DatabaseError
 
-SUFFIX = "__gtsd_rehearse_"
 TEMPLATE, SCHEMA_ONLY = "template", "schema-only"
 
 
@@ -44,10 +43,6 @@ def _with_db(url: str, dbname: str) -> str:
     return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
 
 
-def _name(target: str) -> str:
-    return (target[:30] + SUFFIX + uuid.uuid4().hex[:8])[:63]
-
-
 def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str | None:
     """None when a template copy may be made; else why not. One query a try: the role's right and the
     other sessions on the target (a session of ours closed a moment ago leaves with a short delay)."""
@@ -55,12 +50,7 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
         return "the target is not on a local server"
     others = 0
     for _ in range(100):
-        row = conn.execute(
-            "SELECT (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user), "
-            "(SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid())",
-            (target,),
-            prepare=False,
-        ).fetchone()
+        row = conn.execute(may_template_query("%s"), (target,), prepare=False).fetchone()
         if not (row and row[0]):
             return "the role may not create databases"
         others = int(row[1])
@@ -95,7 +85,7 @@ def make_clone(
     try:
         why_not = _may_template(conn, url, target)
         if why_not is None:
-            name = _name(target)
+            name = template_copy_name(target)
             try:
                 query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
                 started()
@@ -136,7 +126,7 @@ def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump:
         raise DatabaseError(f"pg_dump --schema-only of {mask_url(url)}: {last}")
     with connect(url) as src:
         rows = read_rows(src, schema, table)
-    name = _name(dbname_of(url))
+    name = template_copy_name(dbname_of(url))
     with connect(scratch_admin) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     clone = Clone(_with_db(scratch_admin, name), scratch_admin, name, SCHEMA_ONLY, notice)
@@ -163,6 +153,12 @@ def _schema_only(url: str, schema: str, table: str, scratch_admin: str, pg_dump:
         drop_clone(clone)
         raise DatabaseError(f"restoring the schema-only copy: {str(exc).strip().splitlines()[0]}") from None
     return clone
+
+
+def adopt_template_copy(url: str, name: str, session: psycopg.Connection[Any] | None) -> Clone:
+    """The copy :mod:`gtsd_tui.db.early_copy` made of ``url``'s database, dropped like any other
+    (on ``session``, a connection to :func:`open_admin`, when given)."""
+    return Clone(_with_db(url, name), admin_url(url), name, TEMPLATE, None, session)
 
 
 def drop_clone(clone: Clone) -> None:

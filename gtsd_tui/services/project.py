@@ -30,6 +30,7 @@ class Project:
     notify: Notify = stderr_notify
     _folder: Folder | None = field(default=None, repr=False)
     db_error: GtsdError | None = field(default=None, repr=False)  # why the last try_rows read nothing
+    early_copy: Any = field(default=None, repr=False)  # a rehearsal's copy asked for at start (rehearse_copy)
 
     @property
     def masked_url(self) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from gtsd_tui.core.schema_diff import Change
     from gtsd_tui.db.catalog import Catalog
     from gtsd_tui.db.clone import Clone
+    from gtsd_tui.db.early_copy import EarlyCopy
     from gtsd_tui.db.probe import Session
     from gtsd_tui.db.runner import Canceller
 
@@ -217,8 +218,12 @@ def rehearse(
     request: ApplyRequest,
     listen: Callable[[Any], None] = ignore,
     canceller: Canceller | None = None,
+    early: EarlyCopy | None = None,
 ) -> Rehearsal:
-    """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always)."""
+    """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always).
+
+    ``early``: the copy a command asked for at its start (:func:`~gtsd_tui.services.rehearse_copy.start_early_copy`),
+    used when it was made; the caller drops it otherwise (``finish_early_copy``)."""
     import threading
 
     from gtsd_tui.services.apply import plan_only
@@ -227,8 +232,10 @@ def rehearse(
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
-    with ThreadPoolExecutor(2, thread_name_prefix="gtsd-rehearse") as pool:
+    with ThreadPoolExecutor(3, thread_name_prefix="gtsd-rehearse") as pool:
         opening = pool.submit(open_admin, url)  # the session to copy on, opened while the plan is made
+        # an early copy is being made: the plan's read of the target waits for it, the parser loads meanwhile
+        loading = pool.submit(_load_the_run) if early is not None else None
         try:
             plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
         except BaseException:
@@ -238,17 +245,17 @@ def rehearse(
             close_quietly(opening)
             return Rehearsal("none", None, [], [], [], None)
         # The server copies the database while we parse (pglast's import and every statement's facts cost
-        # about as much client time as the copy costs the server); the parse starts once the copy has been
-        # asked for, so it does not hold up the requests before it. The copy's schema before is read by
-        # the same thread once the copy is made: for a template copy on the target itself, while the
-        # migrations already run on the copy (see copy_then_read).
+        # about as much client time as the copy costs the server); without an early copy the parse starts
+        # once the copy has been asked for, so it does not hold up the requests before it. The copy's
+        # schema before is read by the same thread once the copy is made: for a template copy on the
+        # target itself, while the migrations already run on the copy (see copy_then_read).
         asked = threading.Event()
         made: Future[Clone] = Future()
-        before = pool.submit(copy_then_read, project, url, skip, asked, made, opening)
+        before = pool.submit(copy_then_read, project, url, skip, asked, made, opening, early)
         asked.wait()
         try:
+            loading.result() if loading is not None else _load_the_run()
             facts = all_facts(folder, plan.steps)
-            _load_the_run()
         except BaseException:
             drop_once_made(made)
             raise
@@ -257,8 +264,11 @@ def rehearse(
 
 
 def _load_the_run() -> None:
-    """Import what the run needs while the server still copies (not after, when the copy waits for it)."""
+    """Import what the run needs (the parser first) while the server still copies, not after it."""
+    import pglast.parser  # noqa: F401
+
     import gtsd_tui.core.schema_diff
+    import gtsd_tui.core.stmt_split
     import gtsd_tui.db.probe
     import gtsd_tui.db.runner  # noqa: F401
 

@@ -5,14 +5,58 @@ Split from :mod:`gtsd_tui.services.rehearse`, which runs these in its thread poo
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import os
 from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.services.project import Project
+if TYPE_CHECKING:  # nothing heavy at import: start_early_copy runs before the rest of the command loads
+    from concurrent.futures import Future
 
-if TYPE_CHECKING:
+    from gtsd_tui.config import Settings
     from gtsd_tui.db.catalog import Catalog
     from gtsd_tui.db.clone import Clone
+    from gtsd_tui.db.early_copy import EarlyCopy
+    from gtsd_tui.services.project import Project
+
+
+def start_early_copy(settings: Settings) -> EarlyCopy | None:
+    """The template copy asked for before psycopg is imported (:mod:`gtsd_tui.db.early_copy`), for a
+    command that is about to rehearse: when the URL is configured (not the embedded default) and names
+    a local server. None otherwise, or with ``GTSD_EARLY_COPY=0``: the rehearsal then copies as usual.
+    Whatever it gives, :func:`finish_early_copy` must follow the rehearsal."""
+    from gtsd_tui.config import is_local_host, parse_target
+
+    url = settings.database_url
+    if not url or settings.env.get("GTSD_EARLY_COPY", os.environ.get("GTSD_EARLY_COPY")) == "0":
+        return None
+    try:
+        target = parse_target(url)
+    except Exception:  # malformed: the rehearsal says so, exit 2
+        return None
+    if not is_local_host(target.host):
+        return None
+    from gtsd_tui.db.early_copy import start
+
+    return start(url, target.dbname)
+
+
+def finish_early_copy(early: EarlyCopy | None) -> None:
+    """Drop the early copy unless the rehearsal took it (nothing pending, a refusal, an error, Ctrl-C)."""
+    if early is None or early.taken:
+        return
+    interrupted = False
+    while True:  # Ctrl-C while the server still copies: the copy is waited for and dropped all the same
+        try:
+            made = early.made()
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    early.taken = True
+    if made:
+        from gtsd_tui.db.clone import adopt_template_copy, drop_clone
+
+        drop_clone(adopt_template_copy(early.url, early.name, None))
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def read_schema(url: str, skip: str) -> Catalog:
@@ -39,7 +83,13 @@ def close_quietly(opening: Future[Any]) -> None:
 
 
 def copy_then_read(
-    project: Project, url: str, skip: str, asked: Any, made: Future[Clone], opening: Future[Any]
+    project: Project,
+    url: str,
+    skip: str,
+    asked: Any,
+    made: Future[Clone],
+    opening: Future[Any],
+    early: EarlyCopy | None = None,
 ) -> Catalog:
     """Make the copy (``made`` gets it, or the failure; ``asked`` is set once the server has been asked
     for it), then return its schema before the migrations.
@@ -49,6 +99,7 @@ def copy_then_read(
     the user waits on; the window for someone to change the target in between is the connection's
     time, as it was between a read made before the copy and the copy). A schema-only copy is read on
     itself before ``made`` is told, so before anything runs on it (dropped again if that read fails).
+    ``early``: a copy asked for at the command's start; taken over when it was made of this target.
     """
     from gtsd_tui.db.catalog import read_catalog
     from gtsd_tui.db.clone import TEMPLATE, drop_clone, make_clone
@@ -57,7 +108,7 @@ def copy_then_read(
     s = project.settings
     try:
         session = opening.result()  # its failure (the maintenance database refused us) is the copy's
-        clone = make_clone(
+        clone = _taken_over(url, early, session) or make_clone(
             url,
             s.schema,
             s.table,
@@ -83,6 +134,16 @@ def copy_then_read(
         raise
     made.set_result(clone)
     return before
+
+
+def _taken_over(url: str, early: EarlyCopy | None, session: Any) -> Clone | None:
+    from gtsd_tui.db.admin import dbname_of
+    from gtsd_tui.db.clone import adopt_template_copy
+
+    if early is None or early.url != url or not early.made() or early.target != dbname_of(url):
+        return None  # not made, or not of this database as libpq names it: finish_early_copy drops it
+    early.taken = True
+    return adopt_template_copy(url, early.name, session)
 
 
 def read_and_drop(clone: Clone, skip: str, after: Catalog | None) -> Catalog:

@@ -1,0 +1,162 @@
+"""A rehearsal's template copy asked for before this process has imported psycopg.
+
+``gtsd-tui rehearse`` spends 0.2-0.3 s importing psycopg before it could ask the server for the copy,
+and the copy is the step of a rehearsal whose cost varies most: on ext4 every file created looks past
+the inodes freed in the last minutes, so after databases were dropped (a test suite, earlier
+rehearsals) a ``CREATE DATABASE ... TEMPLATE`` takes 0.3-0.6 s instead of 0.05 s (README, "Rehearse").
+Through the libpq that psycopg[binary] ships (the library psycopg itself loads, found without
+importing it) the request leaves about 0.1 s after start, and the server copies while Python imports
+the rest and makes the plan.
+
+Only the template copy, and only when it is certainly allowed; any doubt (no bundled libpq, the
+server refuses us, someone else is connected to the target, the role may not create databases, the
+copy fails) ends with nothing made, and the rehearsal makes its copy the ordinary way, which tells
+what went wrong. Nothing here raises or prints: messages from libpq may hold a password.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gtsd_tui.db.clone_sql import ADMIN_DB, may_template_query, template_copy_name
+
+_OK = 0  # CONNECTION_OK
+_COMMAND_OK, _TUPLES_OK = 1, 2  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
+
+
+def bundled_libpq() -> str | None:
+    """The libpq shipped inside psycopg[binary] (Linux, macOS, Windows wheels), found without importing it."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("psycopg_binary")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    pkg = Path(next(iter(spec.submodule_search_locations)))
+    for where in (pkg.parent / "psycopg_binary.libs", pkg / ".dylibs"):
+        for pattern in ("libpq*.so*", "libpq*.dylib", "libpq*.dll"):
+            found = sorted(where.glob(pattern))
+            if found:
+                return str(found[0])
+    return None
+
+
+class _Libpq:
+    """The few libpq calls a copy needs (ctypes releases the GIL around each)."""
+
+    def __init__(self, path: str) -> None:
+        lib = ctypes.CDLL(path)
+        p, s = ctypes.c_void_p, ctypes.c_char_p
+        strings = ctypes.POINTER(ctypes.c_char_p)
+        for name, res, args in (
+            ("PQconnectdbParams", p, [strings, strings, ctypes.c_int]),
+            ("PQstatus", ctypes.c_int, [p]),
+            ("PQfinish", None, [p]),
+            ("PQexec", p, [p, s]),
+            ("PQresultStatus", ctypes.c_int, [p]),
+            ("PQntuples", ctypes.c_int, [p]),
+            ("PQnfields", ctypes.c_int, [p]),
+            ("PQgetvalue", s, [p, ctypes.c_int, ctypes.c_int]),
+            ("PQclear", None, [p]),
+            ("PQescapeIdentifier", p, [p, s, ctypes.c_size_t]),
+            ("PQescapeLiteral", p, [p, s, ctypes.c_size_t]),
+            ("PQfreemem", None, [p]),
+        ):
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = res, args
+        self.lib = lib
+
+    def connect(self, url: str, dbname: str) -> int | None:
+        """A session on ``dbname`` of the server ``url`` names (its user, password, TLS settings)."""
+        keys = [b"dbname", b"dbname", b"application_name", b"connect_timeout", None]
+        values = [url.encode(), dbname.encode(), b"gtsd-tui", b"5", None]
+        conn = self.lib.PQconnectdbParams((ctypes.c_char_p * 5)(*keys), (ctypes.c_char_p * 5)(*values), 1)
+        if conn and self.lib.PQstatus(conn) == _OK:
+            return int(conn)
+        if conn:
+            self.lib.PQfinish(conn)
+        return None
+
+    def quoted(self, conn: int, text: str, *, literal: bool) -> str | None:
+        raw = text.encode()
+        escape = self.lib.PQescapeLiteral if literal else self.lib.PQescapeIdentifier
+        ptr = escape(conn, raw, len(raw))
+        if not ptr:
+            return None
+        try:
+            return ctypes.string_at(ptr).decode()
+        finally:
+            self.lib.PQfreemem(ptr)
+
+    def run(self, conn: int, query: str) -> list[str | None] | None:
+        """The first row of ``query`` ([] for a command), or None when it failed."""
+        res = self.lib.PQexec(conn, query.encode())
+        try:
+            status = self.lib.PQresultStatus(res) if res else -1
+            if status == _COMMAND_OK:
+                return []
+            if status != _TUPLES_OK or self.lib.PQntuples(res) < 1:
+                return None
+            cells = [self.lib.PQgetvalue(res, 0, i) for i in range(self.lib.PQnfields(res))]
+            return [None if v is None else v.decode() for v in cells]
+        finally:
+            if res:
+                self.lib.PQclear(res)
+
+
+@dataclass
+class EarlyCopy:
+    """A template copy of ``target`` being made in a thread: :meth:`made` waits for it."""
+
+    url: str
+    target: str
+    name: str = field(default="")
+    taken: bool = False  # taken over by the rehearsal (which drops it), or already dropped
+    _done: threading.Event = field(default_factory=threading.Event, repr=False)
+    _made: bool = field(default=False, repr=False)
+
+    def made(self) -> bool:
+        """True once the copy exists; False when it was not made (nothing was created then)."""
+        self._done.wait()
+        return self._made
+
+    def _run(self, libpq_path: str) -> None:
+        try:
+            self._made = _copy(_Libpq(libpq_path), self.url, self.target, self.name)
+        except Exception:  # any surprise: no copy, the ordinary path makes one and tells what failed
+            self._made = False
+        finally:
+            self._done.set()
+
+
+def _copy(pq: _Libpq, url: str, target: str, name: str) -> bool:
+    conn = pq.connect(url, ADMIN_DB)
+    if conn is None:
+        return False
+    try:
+        lit = pq.quoted(conn, target, literal=True)
+        src, dst = pq.quoted(conn, target, literal=False), pq.quoted(conn, name, literal=False)
+        if not (lit and src and dst):
+            return False
+        row = pq.run(conn, may_template_query(lit))
+        if not row or row[0] != "t" or row[1] != "0":  # may not create databases, or someone is connected
+            return False
+        return pq.run(conn, f"CREATE DATABASE {dst} TEMPLATE {src}") == []
+    finally:
+        pq.lib.PQfinish(conn)
+
+
+def start(url: str, target: str) -> EarlyCopy | None:
+    """Ask for a template copy of ``target`` (the database of ``url``, on a local server) in a thread;
+    None when psycopg's libpq cannot be found here."""
+    path = bundled_libpq()
+    if path is None or not target:
+        return None
+    early = EarlyCopy(url, target, template_copy_name(target))
+    threading.Thread(target=early._run, args=(path,), name="gtsd-early-copy", daemon=True).start()
+    return early
