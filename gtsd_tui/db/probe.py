@@ -16,18 +16,32 @@ import psycopg
 # counter as oids), the new mark, and the time since the server received the query (the statement's
 # duration). Prepared once per connection (PREPARE outlives a rolled-back transaction and touches no
 # catalog): planning it on every statement cost more than the catalog reads themselves.
-# The rewrites and the new mark come from one pass over the user relations (oid from 16384, the first
-# a user object gets): every oid and relfilenode a statement can compare with is there, and the mark
-# stays below the counter's next value, so the whole pg_class is read only for the first mark.
+# Rewrites are looked for among the relations this transaction holds a lock on: PostgreSQL gives a
+# relation a new relfilenode only under a lock kept to the end of the transaction (ACCESS EXCLUSIVE:
+# rewrite, TRUNCATE and its cascade, REINDEX, CLUSTER, SET TABLESPACE), so a rewritten relation is
+# always among them, and no pass over pg_class is needed. The new mark is the highest oid (the end of
+# pg_class's oid index) or relfilenode of a locked relation: every relfilenode given out so far
+# belongs to one of those or equals its relation's oid.
+_LOCKED = (
+    "WITH l AS MATERIALIZED (SELECT l.mode, c.oid::int8 AS oid, c.relfilenode::int8 AS fn, c.relkind, "
+    "n.nspname NOT LIKE 'pg\\_%' AS shown, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name "
+    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384) "
+)
 _PROBE = (
-    "SELECT (SELECT coalesce(json_agg(json_build_array(l.mode, quote_ident(n.nspname) || '.' || "
-    "quote_ident(c.relname), l.relation::int8 <= $1)), '[]') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
-    "AND l.granted AND l.relation >= 16384 AND n.nspname NOT LIKE 'pg\\_%'), r.rewritten, greatest($1, r.mark), "
-    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 "
-    "FROM (SELECT coalesce(json_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) ORDER BY 1) "
-    "FILTER (WHERE c.oid::int8 <= $1 AND c.relfilenode::int8 > $1 AND c.relkind IN ('r', 'm', 'i') "
-    "AND n.nspname NOT LIKE 'pg\\_%'), '[]') AS rewritten, max(greatest(c.oid::int8, c.relfilenode::int8)) AS mark "
+    _LOCKED + "SELECT (SELECT coalesce(json_agg(json_build_array(mode, name, oid <= $1)), '[]') FROM l WHERE shown), "
+    "(SELECT coalesce(json_agg(DISTINCT name ORDER BY name), '[]') FROM l "
+    "WHERE shown AND oid <= $1 AND fn > $1 AND relkind IN ('r', 'm', 'i')), "
+    "greatest($1, (SELECT max(oid)::int8 FROM pg_class), (SELECT max(fn) FROM l)), "
+    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
+)
+# After a statement that ran in autocommit (its locks are gone before anyone can look): the rewrites
+# and the mark from one pass over the user relations (oid from 16384, the first a user object gets).
+_PROBE_ALONE = (
+    "SELECT '[]'::json, coalesce(json_agg(DISTINCT name ORDER BY name) FILTER (WHERE oid <= $1 AND fn > $1 "
+    "AND relkind IN ('r', 'm', 'i') AND shown), '[]'), greatest($1, max(greatest(oid, fn))), NULL::float8 "
+    "FROM (SELECT c.oid::int8 AS oid, c.relfilenode::int8 AS fn, c.relkind, n.nspname NOT LIKE 'pg\\_%' AS shown, "
+    "quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384) r"
 )
 PROBE_NAME = "gtsd_rehearse_probe"
@@ -72,8 +86,8 @@ def parse_probe(row: list[str | None]) -> Probe:
 
 
 def probe(conn: psycopg.Connection[Any], mark: int) -> Probe:
-    """The probe on its own (after a statement that ran in autocommit)."""
-    row = conn.execute(probe_sql(mark), prepare=False).fetchone()
+    """The probe on its own, after a statement that ran in autocommit."""
+    row = conn.execute(_PROBE_ALONE.replace("$1", str(int(mark))), prepare=False).fetchone()
     assert row is not None
     return _probe_of(row[0], row[1], row[2], None)
 
