@@ -138,9 +138,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv, early)
     finally:
         if early is not None:  # not taken by the rehearsal (a refusal, a usage error): dropped
-            from gtsd_tui.services.rehearse_copy import finish_early_copy
+            _drop_early_copy(early)
 
-            finish_early_copy(early)
+
+def _drop_early_copy(early: Any) -> None:
+    from gtsd_tui.services.rehearse_copy import finish_early_copy
+
+    try:
+        finish_early_copy(early)
+    except GtsdError as exc:  # the server went away meanwhile: say what is left behind, in one line
+        why = scrub(str(exc), early.url)
+        print(f"gtsd-tui: the rehearsal's copy {early.name} was not dropped: {why}", file=sys.stderr)
 
 
 def _main(argv: list[str], early: Any) -> int:

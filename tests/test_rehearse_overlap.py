@@ -182,3 +182,38 @@ def test_the_copy_is_dropped_on_a_new_session_when_the_one_that_made_it_is_gone(
         other.execute("SELECT pg_terminate_backend(%s)", (clone.session.info.backend_pid,))
     drop_clone(clone)
     assert leftovers(pg_url) == [] and clone.session.closed
+
+
+def test_statements_run_before_the_parse_is_there_get_what_it_says_once_the_run_is_over(
+    cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run does not wait for the parse: the first statements are recorded with their place and text
+    alone, and what only the parse tells (the locks earlier statements hold on their tables) is added
+    after the run, as if it had been there from the start."""
+    import threading
+
+    folder = applied_base(cli, tmp_path, pg_url)
+    reference = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    two_recorded = threading.Event()
+    real_after, real_facts = svc.Recorder.after, svc.all_facts
+
+    def after(self: svc.Recorder, *args: Any) -> None:
+        real_after(self, *args)
+        if len(self.records) >= 2:
+            two_recorded.set()
+
+    def facts_after_two_statements(folder: Any, steps: Any) -> Any:
+        assert two_recorded.wait(60)
+        return real_facts(folder, steps)
+
+    monkeypatch.setattr(svc.Recorder, "after", after)
+    monkeypatch.setattr(svc, "all_facts", facts_after_two_statements)
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert r.ok, r.failure
+
+    def seen(x: svc.Rehearsal) -> list[Any]:
+        return [(s.tag, s.line, s.column, s.text, s.locks, s.already_held, s.rewrites, s.observed) for s in x.records]
+
+    assert seen(r) == seen(reference)
+    assert r.records[1].already_held == [("ShareLock", "public.users")]  # recorded before the parse, added after
+    assert leftovers(pg_url) == []

@@ -120,6 +120,10 @@ class EarlyCopy:
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
     _made: bool = field(default=False, repr=False)
 
+    def done(self) -> bool:
+        """The copy is made, or known not to be (no wait)."""
+        return self._done.is_set()
+
     def made(self) -> bool:
         """True once the copy exists; False when it was not made (nothing was created then)."""
         self._done.wait()

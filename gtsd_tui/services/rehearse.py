@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
-from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, drop_once_made, open_admin, read_and_drop
+from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, open_admin, read_and_drop
 
 if TYPE_CHECKING:
     from gtsd_tui.core.errorpos import ServerError
@@ -103,20 +103,25 @@ class StatementFacts:
 FactsKey = tuple[str, bool, int, str]  # (tag, transactional, offset in the file, text)
 
 
-def statement_facts(folder: Folder, step: Step, stmt: Chunk) -> StatementFacts:
+def statement_facts(folder: Folder, step: Step, stmt: Chunk, *, parsed: bool = True) -> StatementFacts:
+    """``parsed=False``: where it is and its text only, without the parser (named and documented empty)."""
     from gtsd_tui.core.hashing import line_col
-    from gtsd_tui.core.locks import DOCUMENTED
-    from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
-    from gtsd_tui.core.stmt_split import display_text, relations
+    from gtsd_tui.core.stmt_split import display_text
 
     start, text = display_text(stmt.text)
     line, col = line_col(step.text, stmt.offset + start)
+    path = str(folder.path / (step.migration.file or ""))
+    if not parsed:
+        return StatementFacts(path, line, col, text, (), None)
+    from gtsd_tui.core.locks import DOCUMENTED
+    from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
+    from gtsd_tui.core.stmt_split import relations
+
     documented = None
     if not step.transactional:
-        parsed = parse(stmt.text)
-        reason = non_transactional_reason(parsed[0].node) if not isinstance(parsed, SyntaxProblem) else None
+        tree = parse(stmt.text)
+        reason = non_transactional_reason(tree[0].node) if not isinstance(tree, SyntaxProblem) else None
         documented = DOCUMENTED.get(reason or "")
-    path = str(folder.path / (step.migration.file or ""))
     return StatementFacts(path, line, col, text, tuple(relations(stmt.text)), documented)
 
 
@@ -132,18 +137,33 @@ def all_facts(folder: Folder, steps: list[Step]) -> dict[FactsKey, StatementFact
     }
 
 
+def _held_on(held: frozenset[tuple[str, str]], named: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The locks in ``held`` on a relation the statement names (``schema.name`` or ``name``)."""
+    from gtsd_tui.core.locks import strength
+
+    names = set(named)
+    on = [lk for lk in held if lk[1] in names or lk[1].split(".", 1)[-1] in names]
+    return sorted(on, key=lambda lk: (-strength(lk[0]), lk[1]))
+
+
 class Recorder:
-    """The runner's statement observer: a probe in the same round trip as each statement on the copy."""
+    """The runner's statement observer: a probe in the same round trip as each statement on the copy.
+
+    ``facts``: every statement's :func:`statement_facts`, or a future of them being worked out beside the
+    run (the parser's import and parse cost as much as a tenth of a rehearsal): until it is there, a
+    record gets its place and text without the parser, and its ``already_held`` once the run is over
+    (:meth:`resolve`); a non-transactional statement waits for it (its lock is the documented one)."""
 
     def __init__(
         self,
         folder: Folder,
         total: int,
         listen: Callable[[Any], None],
-        facts: dict[FactsKey, StatementFacts] | None = None,
+        facts: dict[FactsKey, StatementFacts] | Future[dict[FactsKey, StatementFacts]] | None = None,
     ) -> None:
         self.folder, self.total, self.listen = folder, total, listen
-        self.facts = facts or {}
+        self._facts = facts if facts is not None else {}
+        self._unresolved: list[tuple[StatementRecord, frozenset[tuple[str, str]], FactsKey, Step, Chunk]] = []
         self.records: list[StatementRecord] = []
         self._mark: int | None = None  # highest oid / relfilenode before the statement
         self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
@@ -169,13 +189,22 @@ class Recorder:
         assert self._mark is not None
         return probe_sql(self._mark)
 
+    def _facts_of(self, key: FactsKey, wait: bool) -> StatementFacts | None:
+        facts = self._facts
+        if isinstance(facts, Future):
+            if (not wait and not facts.done()) or facts.exception() is not None:
+                return None  # a failed parse is raised by resolve(), once the run is over
+            facts = self._facts = facts.result()
+        return facts.get(key)
+
     def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
         from gtsd_tui.core.locks import strength
         from gtsd_tui.db.probe import parse_probe, probe, qualified
 
         self._begin(conn, step)
-        f = self.facts.get((step.migration.tag, step.transactional, stmt.offset, stmt.text))
-        f = f or statement_facts(self.folder, step, stmt)
+        key = (step.migration.tag, step.transactional, stmt.offset, stmt.text)
+        known = self._facts_of(key, wait=not step.transactional)
+        f = known or statement_facts(self.folder, step, stmt, parsed=not step.transactional)
         rec = StatementRecord(step.migration.tag, f.path, f.line, f.column, f.text, step.transactional, seconds)
         if error is not None:
             from gtsd_tui.core.errorpos import locate
@@ -187,12 +216,11 @@ class Recorder:
             assert self._mark is not None
             found = parse_probe(row) if row is not None else probe(conn, self._mark)
             rec.seconds = found.seconds if found.seconds is not None else seconds
-            named = set(f.named)
-            key = lambda lk: (-strength(lk[0]), lk[1])  # noqa: E731
-            rec.locks = sorted(found.locks - self._held, key=key)
-            rec.already_held = sorted(
-                (lk for lk in self._held if lk[1] in named or lk[1].split(".", 1)[-1] in named), key=key
-            )
+            rec.locks = sorted(found.locks - self._held, key=lambda lk: (-strength(lk[0]), lk[1]))
+            if known is not None:
+                rec.already_held = _held_on(self._held, known.named)
+            elif self._held:
+                self._unresolved.append((rec, self._held, key, step, stmt))
             rec.rewrites = found.rewritten
             self._held, self._mark = found.held if step.transactional else frozenset(), found.mark
         if f.documented:
@@ -200,6 +228,15 @@ class Recorder:
             rec.observed = False
         self.records.append(rec)
         self.listen(StatementRehearsed(len(self.records), self.total, rec))
+
+    def resolve(self) -> None:
+        """``already_held`` of the records made before the parse was there (it raises if the parse failed)."""
+        if isinstance(self._facts, Future):
+            self._facts = self._facts.result()
+        for rec, held, key, step, stmt in self._unresolved:
+            f = self._facts_of(key, wait=True) or statement_facts(self.folder, step, stmt)
+            rec.already_held = _held_on(held, f.named)
+        self._unresolved = []
 
     def finished(self, conn: Any) -> None:
         """The copy's schema afterwards, on the run's connection (no new session, its catalog cache warm)."""
@@ -232,10 +269,11 @@ def rehearse(
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
-    with ThreadPoolExecutor(3, thread_name_prefix="gtsd-rehearse") as pool:
+    with ThreadPoolExecutor(4, thread_name_prefix="gtsd-rehearse") as pool:
         opening = pool.submit(open_admin, url)  # the session to copy on, opened while the plan is made
-        # an early copy is being made: the plan's read of the target waits for it, the parser loads meanwhile
-        loading = pool.submit(_load_the_run) if early is not None else None
+        # an early copy still being made: the plan's read of the target waits for it, the parser loads
+        # meanwhile (else it loads beside the run: here it would only slow the plan down)
+        loading = pool.submit(_load_the_run) if early is not None and not early.done() else None
         try:
             plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
         except BaseException:
@@ -253,14 +291,15 @@ def rehearse(
         made: Future[Clone] = Future()
         before = pool.submit(copy_then_read, project, url, skip, asked, made, opening, early)
         asked.wait()
-        try:
-            loading.result() if loading is not None else _load_the_run()
-            facts = all_facts(folder, plan.steps)
-        except BaseException:
-            drop_once_made(made)
-            raise
+        # the statements are parsed beside the copy and, if it is made first, beside the run
+        parsing = pool.submit(_parse, loading, folder, plan.steps)
         clone = made.result()  # a failed copy raises here, nothing left behind
-        return _run_on(project, request, listen, canceller, pool, folder, clone, before, facts, skip)
+        return _run_on(project, request, listen, canceller, pool, folder, clone, before, (plan.steps, parsing), skip)
+
+
+def _parse(loading: Future[None] | None, folder: Folder, steps: list[Step]) -> dict[FactsKey, StatementFacts]:
+    loading.result() if loading is not None else _load_the_run()
+    return all_facts(folder, steps)
 
 
 def _load_the_run() -> None:
@@ -282,18 +321,20 @@ def _run_on(
     folder: Folder,
     clone: Clone,
     before: Future[Catalog],
-    facts: dict[FactsKey, StatementFacts],
+    parsing: tuple[list[Step], Future[dict[FactsKey, StatementFacts]]],
     skip: str,
 ) -> Rehearsal:
     """Apply on the copy, then drop it while the live target is read for blockers (the copy is gone
     when this returns or raises)."""
     from gtsd_tui.core.schema_diff import diff
+    from gtsd_tui.core.stmt_split import statement_chunks
     from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
 
     finishing: Future[Catalog] | None = None
     try:
-        total = len(facts)
+        steps, facts = parsing
+        total = sum(len(statement_chunks(c)) for s in steps for c in s.chunks)
         listen(RehearsalStarted(total, clone.method, clone.notice))
         recorder = Recorder(folder, total, listen, facts)
         recorder.skip_table = skip
@@ -312,6 +353,7 @@ def _run_on(
             failure, applied = failure_of(exc), []
         if recorder.after_error is not None:
             raise recorder.after_error
+        recorder.resolve()
         # The copy dropped (its schema afterwards read first, unless the run's connection did) while the
         # live target is read for blockers.
         finishing = pool.submit(read_and_drop, clone, skip, recorder.schema_after)

@@ -160,17 +160,6 @@ def read_and_drop(clone: Clone, skip: str, after: Catalog | None) -> Catalog:
         drop_clone(clone)
 
 
-def drop_once_made(made: Future[Clone]) -> None:
-    """Drop the copy being made (the caller failed meanwhile); its own failure is the caller's to tell."""
-    from gtsd_tui.db.clone import drop_clone
-
-    try:
-        clone = made.result()
-    except Exception:
-        return
-    drop_clone(clone)
-
-
 def _embedded_admin(project: Project) -> str:
     from gtsd_tui.db.embedded import ensure_server
 
