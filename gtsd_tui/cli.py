@@ -116,6 +116,8 @@ def _early_copy(argv: Sequence[str]) -> Any:
     """For a run that will rehearse (``rehearse``, ``migrate --rehearse``): its copy asked for now,
     before the subcommands and psycopg load (:func:`gtsd_tui.services.rehearse_copy.start_early_copy`).
     None otherwise, or when anything is unclear (the full parse then says what)."""
+    if "rehearse" not in argv and "--rehearse" not in argv:  # every other start-up: not even a parser
+        return None
     quick = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
     quick.add_argument("command", nargs="?")
     try:

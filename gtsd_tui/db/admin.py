@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from gtsd_tui.db.clone_sql import ADMIN_DB
 from gtsd_tui.db.connect import connect
 from gtsd_tui.errors import DatabaseError
 
@@ -17,7 +18,7 @@ COMMENT_PREFIX = "gtsd-tui template "
 def admin_url(url: str) -> str:
     """The same server, maintenance database ``postgres``."""
     info = psycopg.conninfo.conninfo_to_dict(url)
-    info["dbname"] = "postgres"
+    info["dbname"] = ADMIN_DB
     return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
 
 
