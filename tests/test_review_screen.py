@@ -108,3 +108,28 @@ async def test_apply_from_review_uses_the_careful_options(tmp_path: Path, pg_url
             assert keys(app, "#pending-table") == ["0001_mixed", "0002_cic"]
     finally:
         idle.close()
+
+
+async def test_a_rehearsal_that_cannot_run_says_why_and_stops_its_bar(tmp_path: Path, pg_url: str, cli) -> None:
+    """The target goes away between the Pending pane and the rehearsal: one line saying why, and no bar
+    left animating as if it still ran."""
+    from textual.widgets import ProgressBar
+
+    admin = psycopg.conninfo.conninfo_to_dict(pg_url)
+    gone = f"review_gone_{tmp_path.name[-8:].lower()}".replace("-", "_")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{gone}"')
+    url = psycopg.conninfo.make_conninfo(**{**{k: str(v) for k, v in admin.items() if v is not None}, "dbname": gone})
+    app = GtsdApp(ConsoleBackend(review_project(tmp_path, url, cli)))
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: keys(app, "#pending-table") == ["0001_mixed", "0002_cic"])
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{gone}" WITH (FORCE)')
+        await pilot.press("2", "v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await wait_for(pilot, lambda: not screen.running, timeout=60)
+        status = str(screen.query_one("#review-status").render())
+        assert "rehearsal could not run" in status and gone in status, status
+        assert not screen.query_one(ProgressBar).display

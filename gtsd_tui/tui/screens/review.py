@@ -162,6 +162,7 @@ class ReviewScreen(Screen[bool]):
         bar = self.query_one(ProgressBar)
         status = self.query_one("#review-status", Static)
         if result is None:
+            bar.display = False  # an animated bar would say it is still running
             status.update(f"[red]✗ rehearsal could not run:[/] {error}")
             self.app.refresh_bindings()
             return
