@@ -40,7 +40,7 @@ NETWORK_TROUBLE = re.compile(
 
 
 def readme_table() -> dict[tuple[str, str], str]:
-    """{(python, platform): cell} from the docs/installation.md table under "Supported Python versions and platforms"."""
+    """{(python, platform): cell} from the table "Supported Python versions and platforms" in docs/installation.md."""
     text = (ROOT / "docs" / "installation.md").read_text()
     block = text.split("## Supported Python versions and platforms", 1)[1]
     lines = block.splitlines()

@@ -1,5 +1,5 @@
 """Lint of a real project's drizzle folder (dittofeed, MIT; /work/shared/corpus), findings reviewed by
-hand (docs/lint.md, "Findings on dittofeed"), and squawk's view of the same files."""
+hand (docs/lint.md, "Findings on a real project"), and squawk's view of the same files."""
 
 from __future__ import annotations
 
