@@ -181,7 +181,9 @@ def test_a_halt_lets_a_running_target_finish_its_migration_then_stops_it(cli, fl
     assert proc.returncode == 3, err
     got = {t["name"]: t for t in json.loads(out_text)["targets"]}
     assert got["t00"]["state"] == "halted" and [a["tag"] for a in got["t00"]["applied"]] == [tags(fleet.folder)[1]]
-    assert got["t00"]["halted"].startswith(f"halted by policy before {tags(fleet.folder)[2]}")
+    assert got["t00"]["halted"].startswith(
+        f"stopped before {tags(fleet.folder)[2]}; applied so far: {tags(fleet.folder)[1]}"
+    )
     assert len(tracking_rows(fleet.urls[0])) == 2  # 0000 before, 0001 finished, nothing after the halt
     assert [got[f"t{i:02d}"]["state"] for i in range(2, N)] == ["not_started"] * (N - 2)
     assert fleet.states()["t00"] == "halted"

@@ -117,7 +117,7 @@ def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> s
         tags = f"{len(r.applied)} applied" if r.applied else "nothing to apply"
         return f"{paint('✓', 'applied', stream)} {name}  {tags}  {r.seconds:.2f}s"
     if r.failure is None:  # halted by the policy after its current migration
-        return f"■ {name}  {len(r.applied)} applied, then {shown(r.error or 'halted')}  {r.seconds:.2f}s"
+        return f"■ {name}  halted by policy: {len(r.applied)} applied, {shown(r.error or 'stopped')}  {r.seconds:.2f}s"
     details = r.failure.details() if r.failure is not None else []
     return "\n".join(
         [f"{paint('✗', 'error', stream)} {name}  {shown(r.error or 'failed')}"]

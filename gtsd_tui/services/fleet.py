@@ -263,7 +263,7 @@ def migrate_one(
     except Exception as exc:  # one target's failure is its record, never the fleet's
         seconds = time.perf_counter() - t0
         if isinstance(exc, Cancelled) and canceller is not None and canceller.stopping and not canceller.cancelled:
-            why = "halted by policy " + str(exc).removeprefix("cancelled ")  # before TAG; applied so far: ...
+            why = "stopped " + str(exc).removeprefix("cancelled ")  # before TAG; applied so far: ...
             return TargetResult(
                 target.name, masked, target.source, tuple(done), None, why, seconds, rollout_state=HALTED
             )
