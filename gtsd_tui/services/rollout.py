@@ -60,10 +60,12 @@ class Rollout:
 
     @property
     def exit_code(self) -> int:
-        """The largest exit code of a failed or interrupted target; a halt or interruption without one: 3."""
-        code = max((r.exit_code for r in self.results if r.failure is not None), default=0)
-        if self.outcome != COMPLETED and code == 0:
-            code = 3
+        """The largest exit code of a failed target; an interrupted target counts 3 (as ``migrate``'s
+        Ctrl-C of a running statement, whether or not one was running); a halt without a failure: 3."""
+        failed = [r.exit_code for r in self.results if r.failure is not None and r.state != INTERRUPTED]
+        code = max(failed, default=0)
+        if self.outcome != COMPLETED or any(r.state == INTERRUPTED for r in self.results):
+            code = max(code, 3)
         return code
 
 
