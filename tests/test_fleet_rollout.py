@@ -322,3 +322,48 @@ def _wait_lock(admin: str, dbnames: list[str], proc: subprocess.Popen[str]) -> N
             return bool(row and row[0] == len(dbnames))
 
     _wait_for(blocked, proc)
+
+
+def test_bad_staging_input_is_refused_before_any_connection_and_nothing_is_written(
+    monkeypatch, capsys, tmp_path: Path
+) -> None:
+    from gtsd_tui.cli import main
+    from gtsd_tui.core.rollout import make_plan
+    from gtsd_tui.core.targets import read_targets
+    from gtsd_tui.services.apply import ApplyRequest
+    from gtsd_tui.services.rollout import header
+    from tests.test_fleet_cli import _no_connect
+
+    folder = five_migrations()
+    _no_connect(monkeypatch)
+    targets = tmp_path / "targets.txt"
+    targets.write_text("".join(f"t{i}=postgresql://u:pw@db.invalid/d{i}\n" for i in range(4)))
+    record = tmp_path / "targets.txt.rollout.jsonl"
+    base = ["fleet", "migrate", "--migrations", str(folder)]
+    for bad, says in [
+        (["--waves", "50%"], "the last wave must be 100%"),
+        (["--waves", "50%,25%,100%"], "must increase"),
+        (["--canary", "0"], "--canary 0"),
+        (["--max-failures", "0"], "--max-failures 0"),
+        (["--max-failure-rate", "abc"], "--max-failure-rate abc"),
+    ]:
+        assert main([*base, "--targets", str(targets), *bad]) == 2, bad
+        assert says in capsys.readouterr().err
+    assert not record.exists()  # refused before the record was opened
+    missing = tmp_path / "nope.jsonl"
+    assert main([*base, "--resume", str(missing)]) == 2
+    assert "rollout record not found" in capsys.readouterr().err and not missing.exists()
+
+    # a record whose targets file changed since: refused, and the record is left as it was
+    found = read_targets(targets)
+    plan = make_plan(1, "50%,100%", None, None)
+    head = header(found, plan, {"targets_file": str(targets)}, ApplyRequest(), str(folder), "r1")
+    record.write_text(json.dumps(head) + "\n")
+    assert ":pw@" not in record.read_text()  # masked URLs only
+    assert main([*base, "--resume", str(record), "--waves", "10%,100%"]) == 2
+    assert "keeps its record's waves" in capsys.readouterr().err
+    targets.write_text(targets.read_text() + "t9=postgresql://u:pw@db.invalid/d9\n")
+    before = record.read_text()
+    assert main([*base, "--resume", str(record)]) == 2
+    assert "the targets changed since the rollout began (new t9)" in capsys.readouterr().err
+    assert record.read_text() == before

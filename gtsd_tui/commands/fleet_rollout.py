@@ -117,7 +117,10 @@ def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_t
     writer: RecordWriter | None = None
     try:
         if args.resume:
-            writer = RecordWriter(_under(project, args.resume))
+            path = _under(project, args.resume)
+            if not path.is_file():
+                raise InputError(f"{path}: rollout record not found")
+            writer = RecordWriter(path)
             state = _resume_state(args, writer)
             plan = state.plan
             request = apply_request(args, project)

@@ -114,7 +114,23 @@ def run_rollout(
     lock = threading.Lock()
     tally = {"failed": 0, "begun": 0}
     halt: list[str] = []  # the reason, once halted
-    write = record.write if record is not None else (lambda e: None)
+
+    def write(event: dict[str, Any]) -> bool:
+        """The event in the record; a record that cannot be written halts the rollout (False)."""
+        if record is None:
+            return True
+        try:
+            record.write(event)
+            return True
+        except OSError as exc:
+            with lock:
+                first = not halt
+                if first:
+                    halt.append(f"the rollout record {record.path} cannot be written ({exc.strerror or exc})")
+            if first:
+                stop.halt()
+                emit(RolloutHalted(halt[0]))
+            return False
 
     def one(i: int, wave: int, canary: bool) -> None:
         target = targets[i]
@@ -124,8 +140,11 @@ def run_rollout(
         if halted or not stop._attach(target.name, canceller):
             results[i] = TargetResult(target.name, mask_url(target.url), target.source, started=False, wave=wave)
             return
+        if not write({"event": "start", "target": target.name, "wave": wave}):  # unrecorded: not started
+            stop._detach(target.name)
+            results[i] = TargetResult(target.name, mask_url(target.url), target.source, started=False, wave=wave)
+            return
         try:
-            write({"event": "start", "target": target.name, "wave": wave})
             emit(TargetStarted(target.name))
             res = migrate_one(settings, target, request, emit, canceller)
         finally:
