@@ -161,6 +161,20 @@ def test_a_failure_in_the_first_wave_means_the_second_never_starts(cli, fleet: F
     assert [t["state"] for t in out["targets"]] == ["done", "done", "failed"] + ["done"] * 9
 
 
+def test_max_failure_rate_counts_the_targets_of_the_waves_begun(cli, fleet: Fleet) -> None:
+    for i in (1, 2):
+        _break(fleet.urls[i])
+    cmd = fleet.args("--waves", "50%,100%", "--max-failure-rate", "20%", "--jobs", "1", "--json")
+    out = _json(cli(*cmd))  # wave 1 has 6 targets: 1 failure is within 20%, the second is more
+    assert out["rollout"]["reason"].startswith("2 of 6 target(s) of the waves begun failed, more than 20%")
+    assert [t["state"] for t in out["targets"]] == ["done", "failed", "failed"] + ["not_started"] * 9
+    assert not any(_tracked(u) for u in fleet.urls[3:])
+    _fix(fleet.urls[2])
+    out = _json(cli(*cmd))  # 1 of 6, then 1 of 12: within the policy, every wave runs
+    assert out["rollout"]["outcome"] == "completed" and out["exit_code"] == 3
+    assert [t["state"] for t in out["targets"]] == ["done", "failed"] + ["done"] * 10
+
+
 def test_a_halt_lets_a_running_target_finish_its_migration_then_stops_it(cli, fleet: Fleet, pg_server: str) -> None:
     first = tags(fleet.folder)[0]
     assert cli(*fleet.args("--to", first, "--no-record")).returncode == 0
