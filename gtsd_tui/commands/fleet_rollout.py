@@ -127,7 +127,7 @@ def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_t
             check_folder(project.settings, request)
             targets = _resume_targets(state, args, project, read_targets, writer.path)
             done = frozenset(t.name for t in state.targets.values() if t.state == "done")
-            writer.write({"event": "resume", "id": state.id, "pid": os.getpid(), "tool_version": __version__})
+            _first_line(writer, {"event": "resume", "id": state.id, "pid": os.getpid(), "tool_version": __version__})
             rollout_id = state.id
         else:
             plan = _plan(args)
@@ -145,7 +145,7 @@ def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_t
                     if args.targets
                     else {"databases_like": args.databases_like, "server": project.masked_url.rsplit("/", 1)[0]}
                 )
-                writer.write(header(targets, plan, source, request, str(project.folder_path), rollout_id))
+                _first_line(writer, header(targets, plan, source, request, str(project.folder_path), rollout_id))
         printer = FleetPrinter([t.name for t in targets], quiet=bool(args.json))
         cancel = FleetCancel()
         t0 = time.perf_counter()
@@ -175,6 +175,13 @@ def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_t
     seconds = time.perf_counter() - t0
     _report(args, project, rollout, rollout_id, writer.path if writer else None, seconds)
     return rollout.exit_code
+
+
+def _first_line(writer: RecordWriter, event: dict[str, Any]) -> None:
+    try:
+        writer.write(event)
+    except OSError as exc:
+        raise InputError(f"{writer.path}: cannot write the rollout record: {exc.strerror or exc}") from None
 
 
 def _as_interrupt(signum: int, frame: object) -> None:

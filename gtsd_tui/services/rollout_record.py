@@ -50,12 +50,7 @@ class RecordWriter:
             pid = _last_pid(path)
             who = f" (pid {pid})" if pid else ""
             raise LockTimeout(f"{path}: another fleet migrate{who} is writing this rollout record") from None
-        size = os.fstat(self.fd).st_size
-        if size:  # a last line cut short by a crash is ended before the next one is appended
-            with open(path, "rb") as f:
-                f.seek(size - 1)
-                if f.read(1) != b"\n":
-                    os.write(self.fd, b"\n")
+        self._checked = False  # whether a last line cut short by a crash was ended (on the first write)
         if created:  # the new name itself survives a crash
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:
@@ -69,6 +64,11 @@ class RecordWriter:
         with self._lock:
             if self.fd < 0:
                 return
+            if not self._checked:
+                self._checked = True
+                size = os.fstat(self.fd).st_size
+                if size and _last_byte(self.path, size) != b"\n":
+                    data = b"\n" + data  # a last line cut short by a crash is ended first
             os.write(self.fd, data)
             os.fsync(self.fd)
 
@@ -107,6 +107,12 @@ def read_record(path: Path, *, live: bool | None = None) -> RolloutState | None:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a rollout record (not UTF-8)") from None
     return fold(text, str(path), live=is_live(path) if live is None else live)
+
+
+def _last_byte(path: Path, size: int) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(size - 1)
+        return f.read(1)
 
 
 def _last_pid(path: Path) -> int | None:
