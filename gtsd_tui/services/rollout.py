@@ -182,6 +182,7 @@ def run_rollout(
                     results[i] = TargetResult(
                         t.name, mask_url(t.url), t.source, started=False, rollout_state=DONE, wave=w, earlier=True
                     )
+                    emit(TargetFinished(results[i]))  # the progress counts it done
             if halt or stop.requested:
                 for i in todo:
                     t = targets[i]
