@@ -136,14 +136,14 @@ def test_live_display_redraws_on_a_terminal_and_prints_lines_elsewhere(monkeypat
     printer.close()
     shown = tty.getvalue()
     assert "2/3 0001_x" in shown and "0/2 done, 2 running" in shown and "1/2 done, 1 running" in shown
-    assert "\x1b[" in shown and "✓ b  1 applied" in shown and "- a  not started" in shown
+    assert "\x1b[" in shown and "✓ b  1 applied" in shown and "- a  never started" in shown
     plain = io.StringIO()
     printer = FleetPrinter(["a", "b"], stream=plain)
     for e in events:
         printer.handle(e)
     assert "\x1b" not in plain.getvalue() and plain.getvalue().splitlines() == [
         "✓ b  1 applied  0.00s",
-        "- a  not started (--fail-fast or cancelled)",
+        "- a  never started",
     ]
 
 
