@@ -1,0 +1,201 @@
+"""Run the data checks of :mod:`gtsd_tui.core.data_checks` on the target, read-only.
+
+(Not the folder refusals of :mod:`gtsd_tui.core.preflight`.) Each check is its own transaction,
+``BEGIN READ ONLY`` with ``statement_timeout`` and ``lock_timeout`` set locally: plain ``SELECT``s,
+so the only table lock taken is ``ACCESS SHARE``, held for one check at a time, and nothing can be
+written. A check that runs past the timeout is answered from the planner's statistics
+(``pg_class.reltuples``, ``pg_stats``) and marked as an estimate, never as "ok".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import errors
+
+from gtsd_tui.core.data_checks import CAST, LOSS, NOT_NULL, UNIQUE, Check, count_sql, sample_sql, valid_input_sql
+from gtsd_tui.db.connect import connect, first_line
+
+FAILS, LOSES, OK, ESTIMATE, UNCHECKED = "fails", "loses", "ok", "estimate", "unchecked"
+APP_NAME = "gtsd-tui preflight"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # fails (proven) / loses (data lost, a warning) / ok / estimate (timed out) / unchecked
+    count: int | None = None  # offending rows (unique: rows in duplicate groups)
+    groups: int | None = None  # unique: duplicate groups
+    sample: list[list[str]] = field(default_factory=list)  # up to five rows' keys, as text
+    key_columns: list[str] = field(default_factory=list)  # what the sample's values are (ctid without a key)
+    query: str | None = None
+    sample_query: str | None = None
+    estimated: bool = False
+    note: str | None = None
+
+
+@dataclass
+class _Table:
+    exists: bool
+    keys: list[str]
+    reltuples: float
+    columns: dict[str, tuple[str, str]]  # name -> (type category, format_type)
+    stats: dict[str, tuple[float, float]]  # name -> (null_frac, n_distinct)
+
+
+_FACTS = """
+SELECT c.oid IS NOT NULL,
+       coalesce((SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum))
+                 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                 WHERE i.indrelid = c.oid AND i.indisprimary), '{}'),
+       coalesce(c.reltuples, -1)::float8,
+       coalesce((SELECT json_object_agg(a.attname,
+                                        json_build_array(t.typcategory, format_type(a.atttypid, a.atttypmod)))
+                 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
+       coalesce((SELECT json_object_agg(s.attname, json_build_array(s.null_frac, s.n_distinct))
+                 FROM pg_stats s JOIN pg_namespace n ON n.nspname = s.schemaname
+                 WHERE n.oid = c.relnamespace AND s.tablename = c.relname), '{}')
+FROM (SELECT to_regclass(%s) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid
+"""
+
+
+def _tables(conn: Any, names: list[str]) -> dict[str, _Table]:
+    out: dict[str, _Table] = {}
+    with conn.transaction():
+        conn.execute("SET TRANSACTION READ ONLY")
+        for name in names:
+            row = conn.execute(_FACTS, (name,)).fetchone()
+            exists, keys, reltuples, cols, stats = row
+            out[name] = _Table(
+                bool(exists),
+                list(keys or []),
+                float(reltuples),
+                {k: (str(v[0]), str(v[1])) for k, v in (cols or {}).items()},
+                {k: (float(v[0]), float(v[1])) for k, v in (stats or {}).items()},
+            )
+    return out
+
+
+def _estimate(c: Check, t: _Table) -> tuple[int | None, str]:
+    """(estimated offending rows, how) from statistics; None where statistics cannot tell."""
+    if t.reltuples < 0:
+        return None, "the table has never been analysed: no statistics"
+    rows = t.reltuples
+    if c.condition == "true":
+        return round(rows), "pg_class.reltuples"
+    st = t.stats.get(c.column or "") if c.column else None
+    if st is None:
+        return None, "no column statistics for this check"
+    null_frac, n_distinct = st
+    if c.kind == NOT_NULL:
+        return round(rows * null_frac), "pg_class.reltuples × pg_stats.null_frac"
+    if c.kind == LOSS:
+        return round(rows * (1 - null_frac)), "pg_class.reltuples × (1 − pg_stats.null_frac)"
+    if c.kind == UNIQUE and len(c.group) == 1:
+        distinct = -n_distinct * rows if n_distinct < 0 else n_distinct
+        return max(0, round(rows * (1 - null_frac) - distinct)), "non-null rows − pg_stats.n_distinct"
+    return None, "statistics cannot tell this check"
+
+
+def _server_num(conn: Any) -> int:
+    return int(conn.info.server_version)
+
+
+def _run_one(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome:
+    keys = t.keys or ["ctid"]
+    query = count_sql(c)
+    sample_q = sample_sql(c, t.keys)
+    try:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
+            conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+            row = conn.execute(query).fetchone()
+            if c.kind == CAST and c.condition is None:
+                return Outcome(OK, 0, query=query)
+            if c.kind == UNIQUE:
+                groups, count = int(row[0]), int(row[1])
+            else:
+                groups, count = None, int(row[0])
+            sample: list[list[str]] = []
+            if count and sample_q:
+                sample = [[_text(v) for v in r] for r in conn.execute(sample_q).fetchall()]
+        status = OK if not count else (LOSES if c.kind == LOSS else FAILS)
+        return Outcome(status, count, groups, sample, keys, query, sample_q if count else None)
+    except errors.QueryCanceled:
+        est, how = _estimate(c, t)
+        note = (
+            f"timed out after {timeout_ms} ms; estimate from {how}"
+            if est is not None
+            else f"timed out after {timeout_ms} ms; {how}"
+        )
+        return Outcome(ESTIMATE, est, key_columns=keys, query=query, estimated=True, note=note)
+    except errors.LockNotAvailable:
+        return Outcome(
+            UNCHECKED,
+            query=query,
+            note=f"another session holds a lock that ACCESS SHARE waits for (lock_timeout {timeout_ms} ms)",
+        )
+    except psycopg.errors.DataError as exc:  # class 22: a value that does not convert
+        if c.kind == CAST and c.condition is None:
+            return _cast_failed(conn, c, t, timeout_ms, query, first_line(None, exc))
+        return Outcome(UNCHECKED, query=query, note=f"the check itself failed: {first_line(None, exc)}")
+    except psycopg.Error as exc:
+        if conn.closed or conn.broken:
+            raise
+        return Outcome(UNCHECKED, query=query, note=f"the check itself failed: {first_line(None, exc)}")
+
+
+def _cast_failed(conn: Any, c: Check, t: _Table, timeout_ms: int, query: str, error: str) -> Outcome:
+    """A conversion proven to fail; counted row by row where the source is text (PostgreSQL 16+)."""
+    keys = t.keys or ["ctid"]
+    source_is_text = c.source_is_column and c.column is not None and t.columns.get(c.column, ("", ""))[0] == "S"
+    cond = valid_input_sql(c)
+    if not source_is_text or cond is None or _server_num(conn) < 160000:
+        return Outcome(FAILS, None, key_columns=keys, query=query, note=f"at least one value fails: {error}")
+    from dataclasses import replace
+
+    rows = replace(c, condition=cond)
+    q, sq = count_sql(rows), sample_sql(rows, t.keys)
+    try:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
+            conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+            count = int(conn.execute(q).fetchone()[0])
+            sample = [[_text(v) for v in r] for r in conn.execute(sq).fetchall()] if sq and count else []
+    except psycopg.Error:
+        if conn.closed or conn.broken:
+            raise
+        return Outcome(FAILS, None, key_columns=keys, query=query, note=f"at least one value fails: {error}")
+    return Outcome(FAILS, count, None, sample, keys, q, sq, note=error)
+
+
+def _text(v: Any) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def probe(
+    url: str, checks: list[Check], timeout: float, progress: Callable[[int, int], None] | None = None
+) -> list[Outcome]:
+    """One outcome per check, in order (a check with a ``reason`` is not run)."""
+    timeout_ms = max(1, int(timeout * 1000))
+    out: list[Outcome] = []
+    with connect(url, application_name=APP_NAME) as conn:
+        names = sorted({c.table.sql for c in checks if c.checked})
+        tables = _tables(conn, names)
+        for i, c in enumerate(checks):
+            if progress:
+                progress(i, len(checks))
+            if not c.checked:
+                out.append(Outcome(OK, 0, note=c.reason) if c.empty else Outcome(UNCHECKED, note=c.reason))
+                continue
+            t = tables[c.table.sql]
+            if not t.exists:
+                out.append(Outcome(UNCHECKED, note=f"{c.table.label} is not on the target"))
+                continue
+            out.append(_run_one(conn, c, t, timeout_ms))
+    return out
