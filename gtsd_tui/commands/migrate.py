@@ -64,6 +64,16 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="rehearse on a throwaway copy first (see rehearse); apply only if the rehearsal succeeded",
     )
     p.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip the data preflight (refuse, exit 1, when a pending statement is proven to fail on existing rows)",
+    )
+    p.add_argument(
+        "--preflight-timeout",
+        metavar="DURATION",
+        help="statement_timeout of each preflight check (default GTSD_PREFLIGHT_TIMEOUT, else 5s)",
+    )
+    p.add_argument(
         "--wait",
         type=float,
         default=60.0,
@@ -211,6 +221,25 @@ def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     )
 
 
+def data_preflight(args: argparse.Namespace, project: Project, request: ApplyRequest) -> int | None:
+    """The data preflight before the first statement: its warnings on stderr; when a statement is
+    proven to fail, its findings and a one-line refusal, and the exit code (1) to end with."""
+    from gtsd_tui.commands.preflight import print_preflight
+    from gtsd_tui.services.data_preflight import run_preflight, timeout_setting
+
+    result = run_preflight(project, request, timeout_setting(project, args.preflight_timeout))
+    if not result.failing:
+        for f in result.findings:
+            if f.status != "ok":
+                print(f"warning: preflight: {shown(f.line())}", file=sys.stderr)
+        return None
+    print_preflight(result, sys.stderr)
+    print(f"gtsd-tui: {shown(result.refusal())}", file=sys.stderr)
+    if args.json:
+        print_json({"applied": [], "error": None, "preflight": result.as_json()})
+    return result.exit_code
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services import apply as svc
 
@@ -243,6 +272,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
         else:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
+    if not args.no_preflight:
+        refused = data_preflight(args, project, request)
+        if refused is not None:
+            return refused
     try:
         result = in_thread(lambda c: svc.apply(project, request, events, c))
     except GtsdError as exc:

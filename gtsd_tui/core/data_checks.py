@@ -101,6 +101,7 @@ class Check:
     reason: str | None = None
     alias: str = ""  # the table's name as the statement writes it: expressions like "users"."age" read it
     source_is_column: bool = False  # cast: the value converted is the column itself
+    assignment: bool = False  # cast: no USING, so the server needs an assignment cast to the new type
 
     def __post_init__(self) -> None:
         if not self.alias:
@@ -494,6 +495,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: _Schema) -> lis
     what = f"values of {obj} that do not convert to {target}"
     reason = schema.why_not(rel)
     using = cdef.raw_default
+    assignment = using is None
     # USING col::type (drizzle-kit's form) reads the column itself
     if (
         isinstance(using, ast.TypeCast)
@@ -524,6 +526,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: _Schema) -> lis
                 column=col,
                 reason=reason,
                 source_is_column=using is None,
+                assignment=assignment,
             )
         ]
     if (*rel.key, col) in schema.added:
@@ -557,6 +560,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: _Schema) -> lis
                 column=col,
                 reason=reason,
                 source_is_column=using is None,
+                assignment=assignment,
             )
         ]
     return [
@@ -574,6 +578,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: _Schema) -> lis
             column=col,
             reason=reason,
             source_is_column=using is None,
+            assignment=assignment,
         )
     ]
 

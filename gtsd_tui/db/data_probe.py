@@ -16,7 +16,17 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from gtsd_tui.core.data_checks import CAST, LOSS, NOT_NULL, UNIQUE, Check, count_sql, sample_sql, valid_input_sql
+from gtsd_tui.core.data_checks import (
+    CAST,
+    LOSS,
+    NOT_NULL,
+    UNIQUE,
+    Check,
+    count_sql,
+    literal,
+    sample_sql,
+    valid_input_sql,
+)
 from gtsd_tui.db.connect import connect, first_line
 
 FAILS, LOSES, OK, ESTIMATE, UNCHECKED = "fails", "loses", "ok", "estimate", "unchecked"
@@ -79,6 +89,38 @@ def _tables(conn: Any, names: list[str]) -> dict[str, _Table]:
     return out
 
 
+_ASSIGNABLE = """
+SELECT s.oid = t.oid OR t.typcategory = 'S' OR 'd' IN (s.typtype, t.typtype) OR 'A' IN (s.typcategory, t.typcategory)
+       OR EXISTS (SELECT 1 FROM pg_cast c WHERE c.castsource = s.oid AND c.casttarget = t.oid
+                  AND c.castcontext IN ('a', 'i')),
+       format_type(s.oid, NULL), format_type(t.oid, NULL)
+FROM pg_attribute a JOIN pg_type s ON s.oid = a.atttypid JOIN pg_type t ON t.oid = to_regtype({})
+WHERE a.attrelid = to_regclass({}) AND a.attname = {} AND NOT a.attisdropped
+"""
+
+
+def assignable_sql(c: Check) -> str:
+    args = (literal(c.target_type or ""), literal(c.table.sql), literal(c.column or ""))
+    return " ".join(_ASSIGNABLE.format(*args).split())
+
+
+def _no_assignment_cast(conn: Any, c: Check) -> tuple[str, str] | None:
+    """For ``ALTER COLUMN ... TYPE`` without USING: why the server refuses it whatever the rows (no
+    assignment cast from the column's type to the new one), or None (there is one, or we cannot tell)."""
+    if not c.assignment or c.column is None or c.target_type is None:
+        return None
+    query = assignable_sql(c)
+    with conn.transaction():
+        conn.execute("SET TRANSACTION READ ONLY")
+        row = conn.execute(query).fetchone()
+    if row is None or row[0]:
+        return None
+    return query, (
+        f"no assignment cast from {row[1]} to {row[2]}: the statement fails whatever the rows "
+        f"(it needs USING {c.column}::{c.target_type} or another expression)"
+    )
+
+
 def _estimate(c: Check, t: _Table) -> tuple[int | None, str]:
     """(estimated offending rows, how) from statistics; None where statistics cannot tell."""
     if t.reltuples < 0:
@@ -109,6 +151,8 @@ def _run_one(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome:
     query = count_sql(c)
     sample_q = sample_sql(c, t.keys)
     try:
+        if c.kind == CAST and (refused := _no_assignment_cast(conn, c)) is not None:
+            return Outcome(FAILS, None, key_columns=keys, query=refused[0], note=refused[1])
         with conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")
             conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")

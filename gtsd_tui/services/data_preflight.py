@@ -83,6 +83,8 @@ class Finding:
             return head + f"ok: {c.what}: none"
         if o.status == "unchecked":
             return head + f"not checked: {c.what}: {o.note}"
+        if o.status == "fails" and o.count is None:
+            return head + f"fails: {c.what}: {o.note}"
         n = "an unknown number of" if o.count is None else (f"~{o.count}" if o.estimated else str(o.count))
         label = {"fails": "fails", "loses": "loses data", "estimate": "estimate"}[o.status]
         groups = f" in {o.groups} group(s)" if o.groups is not None else ""
@@ -90,7 +92,7 @@ class Finding:
         if o.sample:
             shown = ", ".join("(" + ", ".join(r) + ")" if len(r) > 1 else r[0] for r in o.sample)
             keys = f"; {'/'.join(o.key_columns)} {shown}"
-        note = f" ({o.note})" if o.note and o.status != "fails" else (f" ({o.note})" if o.count is None else "")
+        note = f" ({o.note})" if o.note and o.status != "fails" else ""
         return head + f"{label}: {n} row(s){groups}: {c.what}{keys}{note}"
 
 
