@@ -131,7 +131,7 @@ class DataPreflight:
 
 def checks_for(project: Project, request: ApplyRequest) -> tuple[tuple[str, ...], list[Check]]:
     """The pending migrations (as ``migrate`` would plan them now) and their data checks."""
-    from gtsd_tui.core.data_checks import pending_checks
+    from gtsd_tui.core.data_rules import pending_checks
     from gtsd_tui.services.apply import plan_only
 
     plan = plan_only(project, request)
