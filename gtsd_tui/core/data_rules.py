@@ -27,8 +27,10 @@ from gtsd_tui.core.data_schema import (
     column_refs,
     expr_sql,
     name_list,
+    quoted_names,
     record,
     rel_of,
+    serial_type,
     statements,
     type_key,
     type_sql,
@@ -160,7 +162,7 @@ def _unique(
     if cols is not None:  # plain columns: follow renames, added columns by their default
         reason = reason or _col_checks_ok(place, rel, cols, schema)
         exprs = [_value_of(rel, c, schema) for c in cols]
-    elif any((*rel.key, c) in schema.added or (*rel.key, c) in schema.col_renamed for c in _quoted_names(exprs)):
+    elif any((*rel.key, c) in schema.added or (*rel.key, c) in schema.col_renamed for c in quoted_names(exprs)):
         reason = reason or "an index expression reads a column a pending statement adds or renames"
     cond = " AND ".join(f"{e} IS NOT NULL" for e in exprs) if nulls_distinct else "true"
     return _check(
@@ -175,10 +177,6 @@ def _unique(
         tuple(exprs),
         reason=reason,
     )
-
-
-def _quoted_names(exprs: list[str]) -> list[str]:
-    return [e[1:-1].replace('""', '"') for e in exprs if e.startswith('"') and e.endswith('"')]
 
 
 def _alter_cmd(place: Place, rel: Rel, cmd: Any, schema: Schema) -> list[Check]:
@@ -210,7 +208,7 @@ def _add_column(place: Place, rel: Rel, col: Any, schema: Schema) -> list[Check]
     name = str(col.colname)
     cons = list(col.constraints or ())
     has_default = any(c.contype in (C.CONSTR_DEFAULT, C.CONSTR_IDENTITY, C.CONSTR_GENERATED) for c in cons)
-    has_default = has_default or _serial(col)
+    has_default = has_default or serial_type(col)
     not_null = any(c.contype in (C.CONSTR_NOTNULL, C.CONSTR_PRIMARY) for c in cons)
     if not not_null or has_default:
         return []
@@ -232,11 +230,6 @@ def _add_column(place: Place, rel: Rel, col: Any, schema: Schema) -> list[Check]
     ]
 
 
-def _serial(col: Any) -> bool:
-    names = name_list(col.typeName.names if col.typeName is not None else ())
-    return bool(names) and names[-1].lower() in ("serial", "bigserial", "smallserial", "serial4", "serial8", "serial2")
-
-
 def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list[Check]:
     from pglast import ast
 
@@ -255,6 +248,13 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
         and isinstance(using.arg, ast.ColumnRef)
     ):
         using = None
+    if (
+        names
+        and names[-1].lower() in ("text", "varchar")
+        and not cdef.typeName.typmods
+        and not cdef.typeName.arrayBounds
+    ):
+        return []  # every value has a text form: nothing can fail to convert
     labels = schema.enums.get(type_key(names))
     if labels is not None:  # an enum a pending statement (re)creates: its labels are known here, not on the target
         if using is not None:

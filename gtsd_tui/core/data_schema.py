@@ -202,3 +202,12 @@ def default_sql(col: Any) -> str | None:
         if c.contype == C.CONSTR_DEFAULT and c.raw_expr is not None:
             return expr_sql(c.raw_expr)
     return None
+
+
+def serial_type(col: Any) -> bool:
+    names = name_list(col.typeName.names if col.typeName is not None else ())
+    return bool(names) and names[-1].lower() in ("serial", "bigserial", "smallserial", "serial4", "serial8", "serial2")
+
+
+def quoted_names(exprs: list[str]) -> list[str]:
+    return [e[1:-1].replace('""', '"') for e in exprs if e.startswith('"') and e.endswith('"')]

@@ -1,0 +1,155 @@
+"""The data checks derived from pending statements, judged on the schema the earlier ones leave; and
+their queries run as they stand on a real PostgreSQL (odd identifiers, a table too big for the timeout)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gtsd_tui.core.data_checks import Check, count_sql, sample_sql
+from gtsd_tui.core.data_rules import pending_checks
+from gtsd_tui.core.folder import load_folder
+from gtsd_tui.core.plan import step_for
+from tests.helpers.folders import make_folder
+
+BP = "--> statement-breakpoint\n"
+USERS = 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text, "team_id" integer);'
+
+
+def checks(tmp_path: Path, *sqls: str) -> list[Check]:
+    """The checks of every migration of a folder made of ``sqls``, all pending."""
+    folder = load_folder(make_folder(tmp_path / "m", [(f"m{i}", s) for i, s in enumerate(sqls)]))
+    steps = [step_for(folder, m, "per-file") for m in folder.migrations]
+    return pending_checks(steps, folder.path)
+
+
+def test_a_table_created_by_a_pending_statement_has_no_rows(tmp_path: Path) -> None:
+    (c,) = checks(tmp_path, USERS, 'ALTER TABLE "users" ADD CONSTRAINT "u_email" UNIQUE("email");')
+    assert c.kind == "unique" and c.empty and "created by 0000_m0" in (c.reason or "")
+
+
+def test_a_column_added_without_default_is_null_on_every_row(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        'ALTER TABLE "users" ADD COLUMN "a" text;' + BP + 'ALTER TABLE "users" ADD COLUMN "b" int DEFAULT 7;',
+        'ALTER TABLE "users" ALTER COLUMN "a" SET NOT NULL;'
+        + BP
+        + 'ALTER TABLE "users" ALTER COLUMN "b" SET NOT NULL;',
+    )
+    a, b = found
+    assert a.checked and a.condition == "NULL IS NULL"  # every existing row fails
+    assert b.checked and b.condition == "(7) IS NULL"  # the default fills them: none fails
+    assert a.place.tag == "0001_m1" and (a.place.line, a.place.column) == (1, 1)
+    assert (b.place.line, b.place.column) == (2, 1)
+
+
+def test_a_backfill_before_set_not_null_is_not_judged_on_todays_rows(tmp_path: Path) -> None:
+    (c,) = checks(
+        tmp_path,
+        'UPDATE "users" SET "email" = \'none\' WHERE "email" IS NULL;'
+        + BP
+        + 'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;',
+    )
+    assert not c.checked and "rows are changed by 0000_m0" in (c.reason or "")
+
+
+def test_a_renamed_column_is_read_by_its_name_today(tmp_path: Path) -> None:
+    (c,) = checks(
+        tmp_path,
+        'ALTER TABLE "users" RENAME COLUMN "email" TO "mail";'
+        + BP
+        + 'ALTER TABLE "users" ALTER COLUMN "mail" SET NOT NULL;',
+    )
+    assert c.condition == '"users"."email" IS NULL'
+
+
+def test_not_valid_is_checked_at_validate(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        'ALTER TABLE "users" ADD CONSTRAINT "fk" FOREIGN KEY ("team_id") REFERENCES "teams"("id") NOT VALID;'
+        + BP
+        + 'ALTER TABLE "users" VALIDATE CONSTRAINT "fk";',
+    )
+    (c,) = found
+    assert c.kind == "foreign_key" and c.place.line == 2
+    assert 'NOT EXISTS (SELECT 1 FROM "teams" AS gtsd_parent' in (c.condition or "")
+
+
+def test_enum_labels_come_from_the_pending_create_type(tmp_path: Path) -> None:
+    (c,) = checks(
+        tmp_path,
+        'ALTER TABLE "users" ALTER COLUMN "mood" SET DATA TYPE text;'
+        + BP
+        + 'DROP TYPE "public"."mood";'
+        + BP
+        + "CREATE TYPE \"public\".\"mood\" AS ENUM('happy', 'sad');"
+        + BP
+        + 'ALTER TABLE "users" ALTER COLUMN "mood" SET DATA TYPE "public"."mood" USING "mood"::"public"."mood";',
+    )
+    assert c.kind == "cast" and c.checked and c.condition is not None
+    assert c.condition.endswith("NOT IN ('happy', 'sad')")
+
+
+@pytest.mark.pg
+def test_odd_identifiers_are_quoted_from_the_parse_tree(cli, tmp_path: Path, pg_url: str) -> None:
+    table, col = 'Odd "T"; DROP', 'e"x'
+    qt, qc = '"Odd ""T""; DROP"', '"e""x"'
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("base", f'CREATE TABLE {qt} ("ID" serial PRIMARY KEY, {qc} text, "Val" text);'),
+            (
+                "tighten",
+                f'ALTER TABLE {qt} ALTER COLUMN {qc} SET NOT NULL;{BP}CREATE UNIQUE INDEX "ix" ON {qt} ("Val");',
+            ),
+        ],
+    )
+    r = cli("migrate", "--migrations", str(folder), "--database-url", pg_url, "--to", "0000_base")
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"INSERT INTO {qt} ({qc}, \"Val\") VALUES (NULL, 'a'), ('x', 'a'), (NULL, 'b')")
+    r = cli("preflight", "--json", "--migrations", str(folder), "--database-url", pg_url)
+    assert r.returncode == 1, r.stderr
+    found = {f["kind"]: f for f in json.loads(r.stdout)["findings"]}
+    assert (found["not_null"]["count"], found["not_null"]["sample_keys"]) == (2, [["1"], ["3"]])
+    assert found["not_null"]["key_columns"] == ["ID"]
+    assert (found["unique"]["count"], found["unique"]["groups"]) == (2, 1)
+    assert found["not_null"]["object"] == f"{table}.{col}"
+    assert found["not_null"]["query"] == f"SELECT count(*) FROM {qt} AS {qt} WHERE {qt}.{qc} IS NULL"
+
+
+@pytest.mark.pg
+def test_a_table_too_big_for_the_timeout_gets_a_marked_estimate(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("base", 'CREATE TABLE "big" ("id" serial PRIMARY KEY, "v" integer);'),
+            ("tighten", 'ALTER TABLE "big" ALTER COLUMN "v" SET NOT NULL;'),
+        ],
+    )
+    r = cli("migrate", "--migrations", str(folder), "--database-url", pg_url, "--to", "0000_base")
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO big (id, v) SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE g END "
+            "FROM generate_series(1, 5000000) g"
+        )
+        conn.execute("ANALYZE big")
+    r = cli("preflight", "--json", "--timeout", "200ms", "--migrations", str(folder), "--database-url", pg_url)
+    assert r.returncode == 0, r.stdout + r.stderr  # an estimate is no proof: not exit 1, and not "ok" either
+    (f,) = json.loads(r.stdout)["findings"]
+    assert f["status"] == "estimate" and f["estimated"] is True
+    assert f["count"] > 0 and "timed out after 200 ms" in f["note"] and "null_frac" in f["note"]
+    assert f["sample_keys"] == []
+
+
+def test_sample_queries_name_keys_never_whole_rows(tmp_path: Path) -> None:
+    (c,) = checks(tmp_path, 'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;')
+    assert sample_sql(c, ["id"]) == (
+        'SELECT "users"."id" FROM "users" AS "users" WHERE "users"."email" IS NULL ORDER BY "users"."id" LIMIT 5'
+    )
+    assert sample_sql(c, []) is not None and '"users".ctid' in (sample_sql(c, []) or "")
+    assert count_sql(c) == 'SELECT count(*) FROM "users" AS "users" WHERE "users"."email" IS NULL'
