@@ -249,3 +249,34 @@ def test_fixed_data_passes_with_the_drop_warning_and_migrate_applies(cli, tmp_pa
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()[0] == 3
     assert p.kit("check").returncode == 0
+
+
+def test_migrate_json_refusal_and_rehearse_json_carry_the_findings(cli, tmp_path: Path, pg_url: str) -> None:
+    p = at_base(cli, tmp_path, pg_url, must=False)
+    expected = by_object(json.loads(cli("preflight", "--json", *args(p, pg_url)).stdout))
+    r = cli("migrate", "--json", *args(p, pg_url))
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)  # one document: the refusal and every finding
+    assert out["applied"] == [] and "would fail on existing data" in out["error"]["message"]
+    assert by_object(out["preflight"]) == expected
+    r = cli("rehearse", "--json", *args(p, pg_url))
+    assert r.returncode == 3, r.stderr  # the rehearsal itself fails on the copy's rows, as it did before
+    out = json.loads(r.stdout)
+    assert by_object(out["preflight"]) == expected
+
+
+def test_fleet_migrate_preflight_refuses_only_the_target_whose_rows_break(cli, tmp_path: Path, pg_url: str) -> None:
+    p = at_base(cli, tmp_path, pg_url, must=False)
+    clean = pg_url + "_clean"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(pg_url.rsplit("/", 1)[1] + "_clean")))
+    assert cli("migrate", *args(p, clean, "--to", "0000_init")).returncode == 0
+    targets = tmp_path / "targets.txt"
+    targets.write_text(f"bad={pg_url}\nclean={clean}\n")
+    before = state(pg_url)
+    r = cli("fleet", "migrate", "--preflight", "--json", "--targets", str(targets), "--migrations", str(p.folder))
+    assert r.returncode == 1, r.stdout + r.stderr
+    res = {t["name"]: t for t in json.loads(r.stdout)["targets"]}
+    assert res["bad"]["applied"] == [] and "would fail on existing data" in res["bad"]["error"]["summary"]
+    assert [a["tag"] for a in res["clean"]["applied"]] == ["0001_harmless", "0002_breaking"]
+    assert state(pg_url) == before  # nothing of the refused target changed

@@ -33,6 +33,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     mg = fsub.add_parser("migrate", parents=[common], help="apply pending migrations to every target, in parallel")
     _targets_options(mg)
     mg.add_argument("--fail-fast", action="store_true", help="after a target fails, start no other")
+    mg.add_argument(
+        "--preflight",
+        action="store_true",
+        help="run the data preflight on each target first; a target where a statement is proven to fail is refused",
+    )
+    mg.add_argument("--preflight-timeout", metavar="DURATION", help="as migrate (default 5s)")
     _apply_options(mg)
 
 
@@ -133,6 +139,12 @@ def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> in
     if args.wait < 0:
         raise InputError(f"--wait {args.wait:g}: expected seconds >= 0")
     request = apply_request(args, project)
+    if args.preflight:
+        from dataclasses import replace
+
+        from gtsd_tui.services.data_preflight import timeout_setting
+
+        request = replace(request, preflight_timeout=timeout_setting(project, args.preflight_timeout))
     check_folder(project.settings, request)  # the folder's refusals before any connection, pg_database's too
     targets = _targets(args, project, 5.0)
     printer = FleetPrinter([t.name for t in targets], quiet=bool(args.json))

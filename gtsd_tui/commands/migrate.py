@@ -6,6 +6,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gtsd_tui.commands.output import paint, print_json
@@ -221,23 +222,21 @@ def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     )
 
 
-def data_preflight(args: argparse.Namespace, project: Project, request: ApplyRequest) -> int | None:
-    """The data preflight before the first statement: its warnings on stderr; when a statement is
-    proven to fail, its findings and a one-line refusal, and the exit code (1) to end with."""
-    from gtsd_tui.commands.preflight import print_preflight
-    from gtsd_tui.services.data_preflight import run_preflight, timeout_setting
+def refused_on_data(exc: GtsdError, *, as_json: bool) -> int | None:
+    """A data preflight's refusal: every finding on stderr before the one line; under ``--json`` the
+    findings on stdout and the exit code to end with (None: not a preflight refusal, or not JSON)."""
+    from gtsd_tui.services.data_preflight import PreflightRefused
 
-    result = run_preflight(project, request, timeout_setting(project, args.preflight_timeout))
-    if not result.failing:
-        for f in result.findings:
-            if f.status != "ok":
-                print(f"warning: preflight: {shown(f.line())}", file=sys.stderr)
+    if not isinstance(exc, PreflightRefused):
         return None
-    print_preflight(result, sys.stderr)
-    print(f"gtsd-tui: {shown(result.refusal())}", file=sys.stderr)
-    if args.json:
-        print_json({"applied": [], "error": None, "preflight": result.as_json()})
-    return result.exit_code
+    from gtsd_tui.commands.preflight import print_preflight
+
+    print_preflight(exc.result, sys.stderr)
+    if not as_json:
+        return None
+    print_json({"applied": [], "error": {"message": str(exc)}, "preflight": exc.result.as_json()})
+    print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
+    return exc.exit_code
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
@@ -273,12 +272,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
     if not args.no_preflight:
-        refused = data_preflight(args, project, request)
-        if refused is not None:
-            return refused
+        from gtsd_tui.services.data_preflight import timeout_setting
+
+        request = replace(request, preflight_timeout=timeout_setting(project, args.preflight_timeout))
     try:
         result = in_thread(lambda c: svc.apply(project, request, events, c))
     except GtsdError as exc:
+        code = refused_on_data(exc, as_json=args.json)
+        if code is not None:
+            return code
         failure = svc.failure_of(exc)
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise

@@ -59,14 +59,14 @@ def print_preflight(result: DataPreflight, out: Any = None, *, everything: bool 
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.services.apply import ApplyRequest
-    from gtsd_tui.services.data_preflight import run_preflight, timeout_setting
+    from gtsd_tui.services.apply import ApplyRequest, data_preflight
+    from gtsd_tui.services.data_preflight import timeout_setting
 
     timeout = timeout_setting(project, args.preflight_timeout)
     request = ApplyRequest(
         to_tag=args.to, allow_out_of_order=args.allow_out_of_order, allow_symlinks=args.allow_symlinks
     )
-    result = run_preflight(project, request, timeout)
+    result = data_preflight(project, request, timeout)
     if args.json:
         print_json(result.as_json())
     else:

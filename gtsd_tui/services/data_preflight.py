@@ -1,9 +1,10 @@
 """The data preflight use case: what the pending migrations will do to the rows already there.
 
-Shared by ``gtsd-tui preflight``, ``migrate`` (run before the first statement), ``rehearse --json``
-and ``fleet migrate --preflight``. Not the folder refusals of :mod:`gtsd_tui.core.preflight` (which
-need no database): this reads the target's rows, read-only (:mod:`gtsd_tui.db.data_probe`), for the
-checks :mod:`gtsd_tui.core.data_checks` derives from the pending statements' parse trees.
+Shared by ``gtsd-tui preflight``, ``migrate`` (the apply use case runs it before the first statement
+when ``ApplyRequest.preflight_timeout`` is set), ``rehearse --json`` and ``fleet migrate --preflight``.
+Not the folder refusals of :mod:`gtsd_tui.core.preflight` (which need no database): this reads the
+target's rows, read-only (:mod:`gtsd_tui.db.data_probe`), for the checks
+:mod:`gtsd_tui.core.data_rules` derives from the pending statements' parse trees.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gtsd_tui.core.data_checks import Check
+    from gtsd_tui.core.plan import Step
     from gtsd_tui.db.data_probe import Outcome
-    from gtsd_tui.services.apply import ApplyRequest
 
 DEFAULT_TIMEOUT = "5s"
 TIMEOUT_KEY = "GTSD_PREFLIGHT_TIMEOUT"
@@ -129,26 +132,31 @@ class DataPreflight:
         )
 
 
-def checks_for(project: Project, request: ApplyRequest) -> tuple[tuple[str, ...], list[Check]]:
-    """The pending migrations (as ``migrate`` would plan them now) and their data checks."""
-    from gtsd_tui.core.data_rules import pending_checks
-    from gtsd_tui.services.apply import plan_only
+class PreflightRefused(GtsdError):
+    """A pending statement is proven to fail on the target's rows; nothing was applied (exit 1)."""
 
-    plan = plan_only(project, request)
-    return tuple(s.migration.tag for s in plan.steps), pending_checks(plan.steps, project.folder_path)
+    exit_code = EXIT_PROBLEMS
+
+    def __init__(self, result: DataPreflight) -> None:
+        super().__init__(result.refusal())
+        self.result = result
 
 
-def run_preflight(
-    project: Project,
-    request: ApplyRequest,
+def preflight_steps(
+    url: str,
+    steps: list[Step],
+    folder_path: Path,
     timeout: float,
-    *,
-    url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DataPreflight:
-    """Plan (the folder's and plan's refusals come first), derive the checks, run them read-only."""
-    from gtsd_tui.db.data_probe import probe
+    """The data checks of the planned ``steps``, run read-only on ``url``."""
+    from gtsd_tui.core.data_rules import pending_checks
 
-    tags, checks = checks_for(project, request)
-    outcomes = probe(url or project.resolve_url(), checks, timeout, progress) if checks else []
+    checks = pending_checks(steps, folder_path)
+    outcomes: list[Outcome] = []
+    if checks:
+        from gtsd_tui.db.data_probe import probe
+
+        outcomes = probe(url, checks, timeout, progress)
+    tags = tuple(s.migration.tag for s in steps)
     return DataPreflight(tags, tuple(Finding(c, o) for c, o in zip(checks, outcomes, strict=True)))
