@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
     from gtsd_tui.db.lock import Holder
     from gtsd_tui.db.runner import Canceller as Canceller  # re-exported: commands name it through services
     from gtsd_tui.db.runner import StatementObserver
-    from gtsd_tui.services.data_preflight import DataPreflight
+    from gtsd_tui.services.data_preflight import DataPreflight, PreflightDone
 
 PER_FILE, ALL = "per-file", "all"
 
@@ -301,6 +301,18 @@ def data_preflight(project: Project, request: ApplyRequest, timeout: float, *, u
 
     plan = plan_only(project, request)
     return preflight_steps(url or project.resolve_url(), plan.steps, project.folder_path, timeout)
+
+
+def review_preflight(project: Project, to_tag: str | None) -> PreflightDone:
+    """The console Review's data preflight up to ``to_tag`` (its timeout from the settings), or why it
+    could not run (a refusal or an unreachable target: the rehearsal has said it already)."""
+    from gtsd_tui.errors import GtsdError
+    from gtsd_tui.services.data_preflight import PreflightDone, timeout_setting
+
+    try:
+        return PreflightDone(data_preflight(project, ApplyRequest(to_tag=to_tag), timeout_setting(project, None)))
+    except GtsdError as exc:
+        return PreflightDone(None, str(exc))
 
 
 def _refuse_on_data(project: Project, url: str, plan: ApplyPlan, timeout: float, listen: Listener) -> None:

@@ -132,6 +132,14 @@ class DataPreflight:
         )
 
 
+@dataclass(frozen=True)
+class PreflightDone:
+    """The console's Review: the data preflight after the rehearsal, or why it could not run."""
+
+    result: DataPreflight | None
+    error: str | None = None
+
+
 class PreflightRefused(GtsdError):
     """A pending statement is proven to fail on the target's rows; nothing was applied (exit 1)."""
 
