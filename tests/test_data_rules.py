@@ -153,3 +153,30 @@ def test_sample_queries_name_keys_never_whole_rows(tmp_path: Path) -> None:
     )
     assert sample_sql(c, []) is not None and '"users".ctid' in (sample_sql(c, []) or "")
     assert count_sql(c) == 'SELECT count(*) FROM "users" AS "users" WHERE "users"."email" IS NULL'
+
+
+@pytest.mark.pg
+def test_preflight_of_a_revert_shows_what_rolling_back_destroys(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("base", USERS),
+            (
+                "more",
+                'ALTER TABLE "users" ADD COLUMN "nick" text;' + BP + 'CREATE TABLE "logs" ("id" serial PRIMARY KEY);',
+            ),
+        ],
+    )
+    common = ("--migrations", str(folder), "--database-url", pg_url)
+    assert cli("migrate", *common).returncode == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (nick) VALUES ('a'), (NULL), ('c')")
+        conn.execute("INSERT INTO logs DEFAULT VALUES")
+    r = cli("revert", "0001_more", *common)
+    assert r.returncode == 0, r.stderr
+    r = cli("preflight", "--json", *common)
+    assert r.returncode == 0, r.stdout + r.stderr  # losses are warnings, not failures
+    out = json.loads(r.stdout)
+    assert len(out["migrations"]) == 1
+    lost = {f["object"]: (f["status"], f["count"], f["sample_keys"]) for f in out["findings"]}
+    assert lost == {"users.nick": ("loses", 2, [["1"], ["3"]]), "logs": ("loses", 1, [["1"]])}
