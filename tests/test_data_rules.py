@@ -180,3 +180,20 @@ def test_preflight_of_a_revert_shows_what_rolling_back_destroys(cli, tmp_path: P
     assert len(out["migrations"]) == 1
     lost = {f["object"]: (f["status"], f["count"], f["sample_keys"]) for f in out["findings"]}
     assert lost == {"users.nick": ("loses", 2, [["1"], ["3"]]), "logs": ("loses", 1, [["1"]])}
+
+
+def test_a_table_made_and_seeded_by_pending_statements_is_not_empty(tmp_path: Path) -> None:
+    (c,) = checks(
+        tmp_path,
+        USERS + BP + "INSERT INTO \"users\" (\"email\") VALUES ('a'), ('a');",
+        'CREATE UNIQUE INDEX "users_email" ON "users" ("email");',
+    )
+    assert not c.checked and not c.empty and "rows are changed by 0000_m0" in (c.reason or "")
+
+
+def test_a_unique_index_on_plain_columns_follows_renames(tmp_path: Path) -> None:
+    (c,) = checks(
+        tmp_path,
+        'ALTER TABLE "users" RENAME COLUMN "email" TO "mail";' + BP + 'CREATE UNIQUE INDEX "u" ON "users" ("mail");',
+    )
+    assert c.group == ('"users"."email"',) and c.column == "email"  # the name statistics know it by

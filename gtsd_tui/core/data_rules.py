@@ -23,7 +23,6 @@ from gtsd_tui.core.data_checks import (
 from gtsd_tui.core.data_schema import (
     Schema,
     Statement,
-    at,
     column_refs,
     expr_sql,
     name_list,
@@ -65,7 +64,10 @@ def _checks_of(s: Statement, schema: Schema) -> list[Check]:
             exprs.append(quote(str(p.name)) if p.name else f"({expr_sql(p.expr)})")
         pred = f" AND ({expr_sql(node.whereClause)})" if node.whereClause is not None else ""
         name = str(node.idxname or "unnamed unique index")
-        return [_unique(s.place, rel, name, exprs, schema, nulls_distinct=not node.nulls_not_distinct, extra=pred)]
+        plain = [str(p.name) for p in node.indexParams or () if p.name]
+        cols = plain if len(plain) == len(exprs) else None  # plain columns: followed like a constraint's
+        nulls = not node.nulls_not_distinct
+        return [_unique(s.place, rel, name, exprs, schema, nulls_distinct=nulls, extra=pred, cols=cols)]
     if isinstance(node, ast.DropStmt):
         return _drops(s.place, node, schema)
     if isinstance(node, ast.TruncateStmt):
@@ -99,7 +101,16 @@ def _loss(place: Place, rel: Rel, col: str | None, what: str, schema: Schema) ->
             )
         cond = f"{quote(rel.name)}.{quote(schema.column_today(rel, col))} IS NOT NULL"
         return _check(
-            rel, LOSS, WARNING, place, today, f"{rel.label}.{col}", what, cond, column=col, reason=schema.why_not(rel)
+            rel,
+            LOSS,
+            WARNING,
+            place,
+            today,
+            f"{rel.label}.{col}",
+            what,
+            cond,
+            column=schema.column_today(rel, col),
+            reason=schema.why_not(rel),
         )
     return _check(rel, LOSS, WARNING, place, today, rel.label, what, "true", reason=schema.why_not(rel))
 
@@ -117,32 +128,22 @@ def _drops(place: Place, node: Any, schema: Schema) -> list[Check]:
     return out
 
 
-def _col_checks_ok(place: Place, rel: Rel, cols: list[str], schema: Schema) -> str | None:
-    """Why columns ``cols`` of ``rel`` cannot be judged on today's rows (None: they can)."""
-    for col in cols:
-        k = (*rel.key, col)
-        if k in schema.dropped_cols:
-            return f"the column {col} is dropped by {at(schema.dropped_cols[k])}"
-        if k in schema.retyped:
-            return f"the column {col} changes type in {at(schema.retyped[k])} first"
-    return None
-
-
-def _value_of(rel: Rel, col: str, schema: Schema) -> str:
-    """The column as an expression on today's rows: a column added by a pending statement is its default."""
-    added = schema.added.get((*rel.key, col))
-    if added is not None:
-        return f"({added.default_sql})" if added.default_sql is not None else "NULL"
-    return f"{quote(rel.name)}.{quote(schema.column_today(rel, col))}"
-
-
 def _not_null(place: Place, rel: Rel, cols: list[str], schema: Schema, what: str) -> Check:
     today = schema.today(rel)
-    reason = schema.why_not(rel) or _col_checks_ok(place, rel, cols, schema)
-    cond = " OR ".join(f"{_value_of(rel, c, schema)} IS NULL" for c in cols)
+    reason = schema.why_not(rel) or schema.columns_changed(rel, cols)
+    cond = " OR ".join(f"{schema.value_of(rel, c)} IS NULL" for c in cols)
     obj = f"{rel.label}.{cols[0]}" if len(cols) == 1 else f"{rel.label} ({', '.join(cols)})"
     return _check(
-        rel, NOT_NULL, ERROR, place, today, obj, what, cond, column=cols[0] if len(cols) == 1 else None, reason=reason
+        rel,
+        NOT_NULL,
+        ERROR,
+        place,
+        today,
+        obj,
+        what,
+        cond,
+        column=schema.column_today(rel, cols[0]) if len(cols) == 1 else None,
+        reason=reason,
     )
 
 
@@ -160,8 +161,8 @@ def _unique(
     today = schema.today(rel)
     reason = schema.why_not(rel)
     if cols is not None:  # plain columns: follow renames, added columns by their default
-        reason = reason or _col_checks_ok(place, rel, cols, schema)
-        exprs = [_value_of(rel, c, schema) for c in cols]
+        reason = reason or schema.columns_changed(rel, cols)
+        exprs = [schema.value_of(rel, c) for c in cols]
     elif any((*rel.key, c) in schema.added or (*rel.key, c) in schema.col_renamed for c in quoted_names(exprs)):
         reason = reason or "an index expression reads a column a pending statement adds or renames"
     cond = " AND ".join(f"{e} IS NOT NULL" for e in exprs) if nulls_distinct else "true"
@@ -175,6 +176,7 @@ def _unique(
         f"duplicate keys for {name} on {rel.label}",
         cond + extra,
         tuple(exprs),
+        column=schema.column_today(rel, cols[0]) if cols and len(cols) == 1 else None,
         reason=reason,
     )
 
@@ -275,7 +277,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
                 cond,
                 source=src,
                 target_type=target,
-                column=col,
+                column=schema.column_today(rel, col),
                 reason=reason,
                 source_is_column=using is None,
                 assignment=assignment,
@@ -283,7 +285,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
         ]
     if (*rel.key, col) in schema.added:
         reason = reason or "the column is added by a pending migration"
-    reason = reason or _col_checks_ok(place, rel, [col], schema)
+    reason = reason or schema.columns_changed(rel, [col])
     if using is not None:
         refs = set(column_refs(using))
         if any(
@@ -309,7 +311,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
                 cond,
                 source=src,
                 target_type=target,
-                column=col,
+                column=schema.column_today(rel, col),
                 reason=reason,
                 source_is_column=using is None,
                 assignment=assignment,
@@ -327,7 +329,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
             None,
             source=src,
             target_type=target,
-            column=col,
+            column=schema.column_today(rel, col),
             reason=reason,
             source_is_column=using is None,
             assignment=assignment,
@@ -356,7 +358,7 @@ def _constraint(place: Place, rel: Rel, con: Any, schema: Schema, *, validating:
     if con.contype == C.CONSTR_CHECK and con.raw_expr is not None:
         today = schema.today(rel)
         refs = set(column_refs(con.raw_expr))
-        reason = schema.why_not(rel) or _col_checks_ok(place, rel, sorted(refs), schema)
+        reason = schema.why_not(rel) or schema.columns_changed(rel, sorted(refs))
         if any((*rel.key, c) in schema.added or (*rel.key, c) in schema.col_renamed for c in refs):
             reason = reason or "the expression reads a column a pending statement adds or renames"
         cond = f"NOT ({expr_sql(con.raw_expr)})"
@@ -372,8 +374,8 @@ def _foreign_key(place: Place, rel: Rel, name: str, con: Any, schema: Schema) ->
     parent = rel_of(con.pktable)
     pcols = [str(k.sval) for k in con.pk_attrs or ()]
     what = f"rows of {rel.label} whose ({', '.join(cols)}) has no match in {parent.label}"
-    reason = schema.why_not(rel) or _col_checks_ok(place, rel, cols, schema)
-    vals = [_value_of(rel, c, schema) for c in cols]
+    reason = schema.why_not(rel) or schema.columns_changed(rel, cols)
+    vals = [schema.value_of(rel, c) for c in cols]
     if con.fk_matchtype == "f":  # MATCH FULL: all NULL passes; some NULL fails
         present = "NOT (" + " AND ".join(f"{v} IS NULL" for v in vals) + ")"
     else:
@@ -385,7 +387,7 @@ def _foreign_key(place: Place, rel: Rel, name: str, con: Any, schema: Schema) ->
     elif schema.why_not(parent, "constraint is added") is not None:
         reason = reason or f"{parent.label}: {schema.why_not(parent, 'constraint is added')}"
     else:
-        reason = reason or _col_checks_ok(place, parent, pcols, schema)
+        reason = reason or schema.columns_changed(parent, pcols)
     ptoday = schema.today(parent)
     match = " AND ".join(
         f"gtsd_parent.{quote(schema.column_today(parent, pc))} = {v}" for pc, v in zip(pcols, vals, strict=False)

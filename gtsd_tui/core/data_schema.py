@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gtsd_tui.core.data_checks import NO_ROWS, Place, Rel
+from gtsd_tui.core.data_checks import NO_ROWS, Place, Rel, quote
 from gtsd_tui.core.hashing import line_col
 from gtsd_tui.core.plan import Step
 from gtsd_tui.core.stmt_split import display_text, statement_chunks
@@ -41,18 +41,35 @@ class Schema:
     def column_today(self, rel: Rel, col: str) -> str:
         return self.col_renamed.get((*rel.key, col), col)
 
+    def columns_changed(self, rel: Rel, cols: list[str]) -> str | None:
+        """Why columns ``cols`` of ``rel`` cannot be judged on today's rows (None: they can)."""
+        for col in cols:
+            k = (*rel.key, col)
+            if k in self.dropped_cols:
+                return f"the column {col} is dropped by {at(self.dropped_cols[k])}"
+            if k in self.retyped:
+                return f"the column {col} changes type in {at(self.retyped[k])} first"
+        return None
+
+    def value_of(self, rel: Rel, col: str) -> str:
+        """The column as an expression on today's rows: a column added by a pending statement is its default."""
+        added = self.added.get((*rel.key, col))
+        if added is not None:
+            return f"({added.default_sql})" if added.default_sql is not None else "NULL"
+        return f"{quote(rel.name)}.{quote(self.column_today(rel, col))}"
+
     def why_not(self, rel: Rel, verb: str = "runs") -> str | None:
         """Why today's rows of ``rel`` are not the rows the statement meets (None: they are)."""
         k = rel.key
-        if k in self.created:
-            return f"{NO_ROWS}: the table is created by {at(self.created[k])}"
         if k in self.dropped:
             return f"the table is dropped by {at(self.dropped[k])} before this {verb}"
-        if k in self.written:
+        if k in self.written:  # before "created": a table made and filled by pending statements has rows
             return (
                 f"its rows are changed by {at(self.written[k])} before this {verb}; "
                 "today's rows are not the ones it meets"
             )
+        if k in self.created:
+            return f"{NO_ROWS}: the table is created by {at(self.created[k])}"
         return None
 
 

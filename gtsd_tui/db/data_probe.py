@@ -28,6 +28,7 @@ from gtsd_tui.core.data_checks import (
     valid_input_sql,
 )
 from gtsd_tui.db.connect import connect, first_line
+from gtsd_tui.errors import DatabaseError
 
 FAILS, LOSES, OK, ESTIMATE, UNCHECKED = "fails", "loses", "ok", "estimate", "unchecked"
 APP_NAME = "gtsd-tui preflight"
@@ -226,7 +227,15 @@ def probe(
     url: str, checks: list[Check], timeout: float, progress: Callable[[int, int], None] | None = None
 ) -> list[Outcome]:
     """One outcome per check, in order (a check with a ``reason`` is not run)."""
-    timeout_ms = max(1, int(timeout * 1000))
+    try:
+        return _probe(url, checks, max(1, int(timeout * 1000)), progress)
+    except psycopg.Error as exc:  # the connection lost mid-way, a catalog read refused: one line, exit 3
+        raise DatabaseError(f"data preflight: {first_line(url, exc)}") from None
+
+
+def _probe(
+    url: str, checks: list[Check], timeout_ms: int, progress: Callable[[int, int], None] | None
+) -> list[Outcome]:
     out: list[Outcome] = []
     with connect(url, application_name=APP_NAME) as conn:
         names = sorted({c.table.sql for c in checks if c.checked})
@@ -239,7 +248,9 @@ def probe(
                 continue
             t = tables[c.table.sql]
             if not t.exists:
-                out.append(Outcome(UNCHECKED, note=f"{c.table.label} is not on the target"))
+                missing = f"{c.table.label} is not on the target"
+                lost = c.kind == LOSS  # DROP TABLE IF EXISTS of a table that is not there: nothing is lost
+                out.append(Outcome(OK, 0, note=missing) if lost else Outcome(UNCHECKED, note=missing))
                 continue
             out.append(_run_one(conn, c, t, timeout_ms))
     return out
