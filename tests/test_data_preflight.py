@@ -209,6 +209,7 @@ def test_preflight_names_every_breaking_row_read_only(cli, tmp_path: Path, pg_ur
             blocker.close()
         assert ro.returncode == 1, ro.stderr
         assert by_object(json.loads(ro.stdout)) == found  # the same findings, queries and keys
+        assert watch.seen, "the poll saw none of the run's locks"
         assert {mode for mode, _ in watch.seen} <= {"AccessShareLock"}, watch.seen
     finally:
         drop_role(pg_url, role)
