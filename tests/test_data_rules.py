@@ -197,3 +197,39 @@ def test_a_unique_index_on_plain_columns_follows_renames(tmp_path: Path) -> None
         'ALTER TABLE "users" RENAME COLUMN "email" TO "mail";' + BP + 'CREATE UNIQUE INDEX "u" ON "users" ("mail");',
     )
     assert c.group == ('"users"."email"',) and c.column == "email"  # the name statistics know it by
+
+
+@pytest.mark.pg
+def test_validate_of_a_constraint_made_not_valid_earlier_reads_its_definition_on_the_target(
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("base", 'CREATE TABLE "teams" ("id" serial PRIMARY KEY);' + BP + USERS),
+            (
+                "loose",
+                'ALTER TABLE "users" ADD CONSTRAINT "users_team_fk" FOREIGN KEY ("team_id") REFERENCES "teams"("id") '
+                "NOT VALID;" + BP + 'ALTER TABLE "users" ADD CONSTRAINT "mail" CHECK ("email" LIKE \'%@%\') NOT VALID;',
+            ),
+            (
+                "tight",
+                'ALTER TABLE "users" VALIDATE CONSTRAINT "users_team_fk";'
+                + BP
+                + 'ALTER TABLE "users" VALIDATE CONSTRAINT "mail";',
+            ),
+        ],
+    )
+    common = ("--migrations", str(folder), "--database-url", pg_url)
+    assert cli("migrate", *common, "--to", "0000_base").returncode == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO teams DEFAULT VALUES")
+        conn.execute("INSERT INTO users (email, team_id) VALUES ('a@x', 1), ('bad', 7), (NULL, NULL), ('c', 1)")
+    r = cli("migrate", *common, "--to", "0001_loose")  # NOT VALID: existing rows are not checked, nor refused
+    assert r.returncode == 0, r.stderr
+    r = cli("preflight", "--json", *common)
+    assert r.returncode == 1, r.stdout + r.stderr
+    found = {
+        f["kind"]: (f["object"], f["count"], f["sample_keys"], f["line"]) for f in json.loads(r.stdout)["findings"]
+    }
+    assert found == {"foreign_key": ("users_team_fk", 1, [["2"]], 1), "check": ("mail", 2, [["2"], ["4"]], 2)}

@@ -31,15 +31,17 @@ from gtsd_tui.core.data_schema import (
     rel_of,
     serial_type,
     statements,
+    target_constraint,
     type_key,
     type_sql,
 )
 from gtsd_tui.core.plan import Step
 
 
-def derive(stmts: list[Statement]) -> list[Check]:
-    """The checks of the statements, in order, each judged on the schema the earlier ones leave."""
-    schema = Schema()
+def derive(stmts: list[Statement], on_target: dict[tuple[str, str, str], str] | None = None) -> list[Check]:
+    """The checks of the statements, in order, each judged on the schema the earlier ones leave;
+    ``on_target``: the definitions of constraints a ``VALIDATE CONSTRAINT`` names (see :func:`validated`)."""
+    schema = Schema(on_target=dict(on_target or {}))
     out: list[Check] = []
     for s in stmts:
         out += _checks_of(s, schema)
@@ -197,10 +199,11 @@ def _alter_cmd(place: Place, rel: Rel, cmd: Any, schema: Schema) -> list[Check]:
     if sub == T.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
         return _constraint(place, rel, cmd.def_, schema)
     if sub == T.AT_ValidateConstraint and cmd.name:
-        con = schema.not_valid.get((*rel.key, str(cmd.name)))
-        if con is None:
-            return []  # a NOT VALID constraint made before: its definition is on the target, not in the folder
-        return _constraint(place, rel, con, schema, validating=True)
+        key = (*rel.key, str(cmd.name))
+        con = schema.not_valid.get(key)
+        if con is None and key in schema.on_target:  # made NOT VALID before: its definition is on the target
+            con = target_constraint(rel, str(cmd.name), schema.on_target[key])
+        return [] if con is None else _constraint(place, rel, con, schema, validating=True)
     return []
 
 
@@ -243,6 +246,12 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
     reason = schema.why_not(rel)
     using = cdef.raw_default
     assignment = using is None
+
+    def mk(what: str, cond: str | None, src: str, reason: str | None) -> Check:
+        column = schema.column_today(rel, col)
+        kw = {"source": src, "target_type": target, "column": column, "source_is_column": using is None}
+        return _check(rel, CAST, ERROR, place, today, obj, what, cond, reason=reason, assignment=assignment, **kw)
+
     # USING col::type (drizzle-kit's form) reads the column itself
     if (
         isinstance(using, ast.TypeCast)
@@ -265,24 +274,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
             reason = reason or "the column is added by a pending migration"
         src = f"{quote(rel.name)}.{quote(schema.column_today(rel, col))}"
         cond = f"{src} IS NOT NULL AND ({src})::text NOT IN ({', '.join(literal(x) for x in labels)})"
-        return [
-            _check(
-                rel,
-                CAST,
-                ERROR,
-                place,
-                today,
-                obj,
-                f"values of {obj} not among the labels of {target}",
-                cond,
-                source=src,
-                target_type=target,
-                column=schema.column_today(rel, col),
-                reason=reason,
-                source_is_column=using is None,
-                assignment=assignment,
-            )
-        ]
+        return [mk(f"values of {obj} not among the labels of {target}", cond, src, reason)]
     if (*rel.key, col) in schema.added:
         reason = reason or "the column is added by a pending migration"
     reason = reason or schema.columns_changed(rel, [col])
@@ -299,42 +291,8 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
     if names and names[-1].lower() in ("varchar", "bpchar") and cdef.typeName.typmods:
         n = expr_sql(cdef.typeName.typmods[0])
         cond = f"{src} IS NOT NULL AND char_length(rtrim(({src})::text)) > {n}"
-        return [
-            _check(
-                rel,
-                CAST,
-                ERROR,
-                place,
-                today,
-                obj,
-                f"values of {obj} longer than {n}",
-                cond,
-                source=src,
-                target_type=target,
-                column=schema.column_today(rel, col),
-                reason=reason,
-                source_is_column=using is None,
-                assignment=assignment,
-            )
-        ]
-    return [
-        _check(
-            rel,
-            CAST,
-            ERROR,
-            place,
-            today,
-            obj,
-            what,
-            None,
-            source=src,
-            target_type=target,
-            column=schema.column_today(rel, col),
-            reason=reason,
-            source_is_column=using is None,
-            assignment=assignment,
-        )
-    ]
+        return [mk(f"values of {obj} longer than {n}", cond, src, reason)]
+    return [mk(what, None, src, reason)]
 
 
 def _constraint(place: Place, rel: Rel, con: Any, schema: Schema, *, validating: bool = False) -> list[Check]:
@@ -396,6 +354,8 @@ def _foreign_key(place: Place, rel: Rel, name: str, con: Any, schema: Schema) ->
     return _check(rel, FOREIGN_KEY, ERROR, place, today, name, what, cond, reason=reason)
 
 
-def pending_checks(steps: list[Step], folder_path: Any) -> list[Check]:
+def pending_checks(
+    steps: list[Step], folder_path: Any, on_target: dict[tuple[str, str, str], str] | None = None
+) -> list[Check]:
     """Every check of the pending steps (see the module's docstring)."""
-    return derive(statements(steps, folder_path))
+    return derive(statements(steps, folder_path), on_target)

@@ -33,6 +33,7 @@ class Schema:
     dropped_cols: dict[tuple[str, str, str], Place] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)  # enum types made by pending statements
     not_valid: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (schema, table, con) -> Constraint
+    on_target: dict[tuple[str, str, str], str] = field(default_factory=dict)  # its pg_get_constraintdef there
 
     def today(self, rel: Rel) -> Rel:
         name = self.renamed.get(rel.key)
@@ -228,3 +229,28 @@ def serial_type(col: Any) -> bool:
 
 def quoted_names(exprs: list[str]) -> list[str]:
     return [e[1:-1].replace('""', '"') for e in exprs if e.startswith('"') and e.endswith('"')]
+
+
+def validated(stmts: list[Statement]) -> list[tuple[Rel, str]]:
+    """(table, constraint) of every ``VALIDATE CONSTRAINT``: whose definition may be on the target alone."""
+    from pglast import ast
+    from pglast.enums import AlterTableType as T
+
+    out = []
+    for s in stmts:
+        if isinstance(s.node, ast.AlterTableStmt) and s.node.relation is not None:
+            rel = rel_of(s.node.relation)
+            out += [(rel, str(c.name)) for c in s.node.cmds or () if c.subtype == T.AT_ValidateConstraint and c.name]
+    return out
+
+
+def target_constraint(rel: Rel, name: str, definition: str) -> Any:
+    """The Constraint node of a definition read from the target (``FOREIGN KEY (...) REFERENCES ...``)."""
+    import pglast
+
+    try:
+        (raw,) = pglast.parse_sql(f"ALTER TABLE {rel.sql} ADD CONSTRAINT {quote(name)} {definition}")
+    except (pglast.parser.ParseError, ValueError):
+        return None
+    stmt: Any = raw.stmt
+    return stmt.cmds[0].def_

@@ -223,6 +223,25 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
+def constraint_defs(url: str, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """``pg_get_constraintdef`` of each (table as SQL, constraint name) found on the target, read-only."""
+    out: dict[tuple[str, str], str] = {}
+    try:
+        with connect(url, application_name=APP_NAME) as conn, conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            for table, name in wanted:
+                row = conn.execute(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = to_regclass(%s) AND conname = %s",
+                    (table, name),
+                ).fetchone()
+                if row is not None:
+                    out[(table, name)] = str(row[0])
+    except psycopg.Error as exc:
+        raise DatabaseError(f"data preflight: {first_line(url, exc)}") from None
+    return out
+
+
 def probe(
     url: str, checks: list[Check], timeout: float, progress: Callable[[int, int], None] | None = None
 ) -> list[Outcome]:

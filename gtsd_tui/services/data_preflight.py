@@ -158,9 +158,17 @@ def preflight_steps(
     progress: Callable[[int, int], None] | None = None,
 ) -> DataPreflight:
     """The data checks of the planned ``steps``, run read-only on ``url``."""
-    from gtsd_tui.core.data_rules import pending_checks
+    from gtsd_tui.core.data_rules import derive
+    from gtsd_tui.core.data_schema import statements, validated
 
-    checks = pending_checks(steps, folder_path)
+    stmts = statements(steps, folder_path)
+    on_target: dict[tuple[str, str, str], str] = {}
+    if wanted := validated(stmts):  # VALIDATE CONSTRAINT of a constraint the folder may not define
+        from gtsd_tui.db.data_probe import constraint_defs
+
+        found = constraint_defs(url, [(rel.sql, name) for rel, name in wanted])
+        on_target = {(*rel.key, name): found[(rel.sql, name)] for rel, name in wanted if (rel.sql, name) in found}
+    checks = derive(stmts, on_target)
     outcomes: list[Outcome] = []
     if checks:
         from gtsd_tui.db.data_probe import probe
