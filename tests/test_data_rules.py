@@ -233,3 +233,26 @@ def test_validate_of_a_constraint_made_not_valid_earlier_reads_its_definition_on
         f["kind"]: (f["object"], f["count"], f["sample_keys"], f["line"]) for f in json.loads(r.stdout)["findings"]
     }
     assert found == {"foreign_key": ("users_team_fk", 1, [["2"]], 1), "check": ("mail", 2, [["2"], ["4"]], 2)}
+
+
+DITTOFEED = Path("/work/shared/corpus/dittofeed/drizzle")
+
+
+@pytest.mark.pg
+@pytest.mark.skipif(not DITTOFEED.is_dir(), reason="the dittofeed corpus is not on this machine")
+def test_dittofeed_as_it_is_every_check_runs_or_says_why(cli, tmp_path: Path, pg_url: str) -> None:
+    import shutil
+
+    folder = tmp_path / "drizzle"
+    shutil.copytree(DITTOFEED, folder)  # read-only: the corpus itself is never touched
+    common = ("--migrations", str(folder), "--database-url", pg_url)
+    assert cli("migrate", *common, "--to", "0001_brave_randall").returncode == 0
+    r = cli("preflight", "--json", *common)
+    assert r.returncode == 0, r.stdout + r.stderr
+    findings = json.loads(r.stdout)["findings"]
+    assert findings and all(f["status"] in ("ok", "unchecked") for f in findings)
+    assert not [f for f in findings if "check itself failed" in (f["note"] or "")]
+    unchecked = {(f["tag"], f["object"]) for f in findings if f["status"] == "unchecked"}
+    assert all("rows are changed by 0002_spicy_inertia" in f["note"] for f in findings if f["status"] == "unchecked")
+    assert ("0005_equal_raza", "Workspace_parentWorkspaceId_name_key") in unchecked  # the UPDATE of 0002 runs first
+    assert cli("migrate", *common).returncode == 0

@@ -227,7 +227,7 @@ def constraint_defs(url: str, wanted: list[tuple[str, str]]) -> dict[tuple[str, 
     """``pg_get_constraintdef`` of each (table as SQL, constraint name) found on the target, read-only."""
     out: dict[tuple[str, str], str] = {}
     try:
-        with connect(url, application_name=APP_NAME) as conn, conn.transaction():
+        with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn, conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")
             for table, name in wanted:
                 row = conn.execute(
@@ -256,7 +256,7 @@ def _probe(
     url: str, checks: list[Check], timeout_ms: int, progress: Callable[[int, int], None] | None
 ) -> list[Outcome]:
     out: list[Outcome] = []
-    with connect(url, application_name=APP_NAME) as conn:
+    with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn:  # no prepared statements: PgBouncer
         names = sorted({c.table.sql for c in checks if c.checked})
         tables = _tables(conn, names)
         for i, c in enumerate(checks):

@@ -83,7 +83,7 @@ class Finding:
         c, o = self.check, self.outcome
         head = f"{c.place.where}: {c.place.tag}: "
         if o.status == "ok":
-            return head + f"ok: {c.what}: none"
+            return head + f"ok: {c.what}: none" + (f" ({o.note})" if o.note else "")
         if o.status == "unchecked":
             return head + f"not checked: {c.what}: {o.note}"
         if o.status == "fails" and o.count is None:
