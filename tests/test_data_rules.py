@@ -14,6 +14,7 @@ from gtsd_tui.core.data_rules import pending_checks
 from gtsd_tui.core.folder import load_folder
 from gtsd_tui.core.plan import step_for
 from tests.helpers.folders import make_folder
+from tests.test_pgbouncer import bouncer_url  # noqa: F401 - the fixture
 
 BP = "--> statement-breakpoint\n"
 USERS = 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text, "team_id" integer);'
@@ -256,3 +257,24 @@ def test_dittofeed_as_it_is_every_check_runs_or_says_why(cli, tmp_path: Path, pg
     assert all("rows are changed by 0002_spicy_inertia" in f["note"] for f in findings if f["status"] == "unchecked")
     assert ("0005_equal_raza", "Workspace_parentWorkspaceId_name_key") in unchecked  # the UPDATE of 0002 runs first
     assert cli("migrate", *common).returncode == 0
+
+
+@pytest.mark.pg
+def test_through_pgbouncer_transaction_pooling(cli, tmp_path: Path, pg_url: str, bouncer_url: str) -> None:  # noqa: F811
+    """Through a transaction pooler, many tables: each check is a transaction of its own. (With one client
+    PgBouncer keeps handing out the same server connection, so this does not prove the absence of
+    prepared statements; prepare_threshold=None does.)"""
+    n = 8
+    base = BP.join(f'CREATE TABLE "t{i}" ("id" serial PRIMARY KEY, "v" integer);' for i in range(n))
+    tighten = BP.join(f'ALTER TABLE "t{i}" ALTER COLUMN "v" SET NOT NULL;' for i in range(n))
+    folder = make_folder(tmp_path / "m", [("base", base), ("tighten", tighten)])
+    assert cli("migrate", "--migrations", str(folder), "--database-url", pg_url, "--to", "0000_base").returncode == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for i in range(n):
+            conn.execute(
+                f'INSERT INTO "t{i}" (v) SELECT CASE WHEN g <= {i} THEN NULL ELSE g END FROM generate_series(1, 9) g'
+            )
+    r = cli("preflight", "--json", "--migrations", str(folder), "--database-url", bouncer_url)
+    assert r.returncode == 1, r.stdout + r.stderr
+    counts = {f["object"]: f["count"] for f in json.loads(r.stdout)["findings"]}
+    assert counts == {f"t{i}.v": i for i in range(n)}
