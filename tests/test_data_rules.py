@@ -278,3 +278,39 @@ def test_through_pgbouncer_transaction_pooling(cli, tmp_path: Path, pg_url: str,
     assert r.returncode == 1, r.stdout + r.stderr
     counts = {f["object"]: f["count"] for f in json.loads(r.stdout)["findings"]}
     assert counts == {f"t{i}.v": i for i in range(n)}
+
+
+@pytest.mark.pg
+def test_a_narrowing_type_change_that_converts_reports_the_values_it_changes(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            (
+                "base",
+                'CREATE TABLE "p" ("id" serial PRIMARY KEY, "price" numeric(10, 2), "at" timestamp, "n" integer);',
+            ),
+            (
+                "narrow",
+                'ALTER TABLE "p" ALTER COLUMN "price" SET DATA TYPE numeric(10, 0);'
+                + BP
+                + 'ALTER TABLE "p" ALTER COLUMN "at" SET DATA TYPE date;'
+                + BP
+                + 'ALTER TABLE "p" ALTER COLUMN "n" SET DATA TYPE bigint;',
+            ),
+        ],
+    )
+    common = ("--migrations", str(folder), "--database-url", pg_url)
+    assert cli("migrate", *common, "--to", "0000_base").returncode == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO p (price, at, n) VALUES (1.50, '2026-01-01 10:00', 1), (2.00, '2026-01-02', 2), "
+            "(NULL, NULL, NULL), (3.25, '2026-01-03 00:00:01', 3)"
+        )
+    r = cli("preflight", "--json", *common)
+    assert r.returncode == 0, r.stdout + r.stderr  # nothing fails: values change, a warning
+    found = {f["object"]: (f["status"], f["count"], f["sample_keys"]) for f in json.loads(r.stdout)["findings"]}
+    assert found == {
+        "p.price": ("loses", 2, [["1"], ["4"]]),
+        "p.at": ("loses", 2, [["1"], ["4"]]),
+        "p.n": ("ok", 0, []),
+    }

@@ -159,15 +159,13 @@ def _run_one(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome:
             conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
             conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
             row = conn.execute(query).fetchone()
-            if c.kind == CAST and c.condition is None:
-                return Outcome(OK, 0, query=query)
-            if c.kind == UNIQUE:
-                groups, count = int(row[0]), int(row[1])
-            else:
-                groups, count = None, int(row[0])
+            converts = c.kind == CAST and c.condition is None  # no error: every value converts
+            groups, count = (int(row[0]), int(row[1])) if c.kind == UNIQUE else (None, int(row[0]))
             sample: list[list[str]] = []
-            if count and sample_q:
+            if not converts and count and sample_q:
                 sample = [[_text(v) for v in r] for r in conn.execute(sample_q).fetchall()]
+        if converts:  # whether each value comes back the same is asked next
+            return _narrowing(conn, c, t, timeout_ms) or Outcome(OK, 0, query=query)
         status = OK if not count else (LOSES if c.kind == LOSS else FAILS)
         return Outcome(status, count, groups, sample, keys, query, sample_q if count else None)
     except errors.QueryCanceled:
@@ -192,6 +190,36 @@ def _run_one(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome:
         if conn.closed or conn.broken:
             raise
         return Outcome(UNCHECKED, query=query, note=f"the check itself failed: {first_line(None, exc)}")
+
+
+def _narrowing(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome | None:
+    """A type change that converts every value: the values that do not come back the same when
+    converted back to the column's type (numeric rounding, time of day dropped), as a loss; None
+    when none changes, or when it cannot be told (a USING expression, no conversion back)."""
+    from dataclasses import replace
+
+    if not c.source_is_column or c.column is None or c.column not in t.columns:
+        return None
+    old = t.columns[c.column][1]
+    src = c.source
+    cond = f"{src} IS NOT NULL AND (({src})::{c.target_type})::{old} IS DISTINCT FROM {src}"
+    lossy = replace(c, condition=cond, kind=LOSS)
+    q, sq = count_sql(lossy), sample_sql(lossy, t.keys)
+    try:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
+            conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+            count = int(conn.execute(q).fetchone()[0])
+            sample = [[_text(v) for v in r] for r in conn.execute(sq).fetchall()] if sq and count else []
+    except psycopg.Error:
+        if conn.closed or conn.broken:
+            raise
+        return None
+    if not count:
+        return None
+    note = f"every value converts to {c.target_type}, but these do not come back the same as {old}: data changes"
+    return Outcome(LOSES, count, None, sample, t.keys or ["ctid"], q, sq, note=note)
 
 
 def _cast_failed(conn: Any, c: Check, t: _Table, timeout_ms: int, query: str, error: str) -> Outcome:
