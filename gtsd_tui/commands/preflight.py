@@ -53,7 +53,7 @@ def print_preflight(result: DataPreflight, out: Any = None, *, everything: bool 
     checked = sum(f.status != "unchecked" for f in result.findings)
     print(
         f"preflight: {len(result.tags)} pending migration(s), {len(result.findings)} check(s) "
-        f"({checked} run): {fails} would fail, {warn} warning(s)",
+        f"({checked} answered): {fails} would fail, {warn} warning(s)",
         file=out,
     )
 
@@ -66,7 +66,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
     request = ApplyRequest(
         to_tag=args.to, allow_out_of_order=args.allow_out_of_order, allow_symlinks=args.allow_symlinks
     )
-    result = data_preflight(project, request, timeout)
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        sys.stderr.write(f"\rchecking {done + 1}/{total}\x1b[K")
+        sys.stderr.flush()
+
+    result = data_preflight(project, request, timeout, progress if tty else None)
+    if tty:
+        sys.stderr.write("\r\x1b[K")
     if args.json:
         print_json(result.as_json())
     else:

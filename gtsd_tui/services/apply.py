@@ -295,12 +295,14 @@ def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> 
     return _planner(folder, request, read=read)(project.read_rows())
 
 
-def data_preflight(project: Project, request: ApplyRequest, timeout: float, *, url: str | None = None) -> DataPreflight:
+def data_preflight(
+    project: Project, request: ApplyRequest, timeout: float, progress: Callable[[int, int], None] | None = None
+) -> DataPreflight:
     """The data preflight of what an apply would run now (the plan's refusals first), read-only."""
     from gtsd_tui.services.data_preflight import preflight_steps
 
     plan = plan_only(project, request)
-    return preflight_steps(url or project.resolve_url(), plan.steps, project.folder_path, timeout)
+    return preflight_steps(project.resolve_url(), plan.steps, project.folder_path, timeout, progress)
 
 
 def review_preflight(project: Project, to_tag: str | None) -> PreflightDone:
