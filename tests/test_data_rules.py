@@ -314,3 +314,13 @@ def test_a_narrowing_type_change_that_converts_reports_the_values_it_changes(cli
         "p.at": ("loses", 2, [["1"], ["4"]]),
         "p.n": ("ok", 0, []),
     }
+
+
+@pytest.mark.parametrize("command", ["preflight", "migrate"])
+def test_a_bad_preflight_timeout_is_refused_before_any_connection(cli, tmp_path: Path, command: str) -> None:
+    folder = make_folder(tmp_path / "m", [("base", USERS)])
+    (tmp_path / ".env").write_text("GTSD_PREFLIGHT_TIMEOUT=soon\n")
+    url = "postgresql://nobody@127.0.0.1:1/none"  # nothing listens: a connection would be exit 3
+    r = cli(command, "--migrations", str(folder), "--database-url", url, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "GTSD_PREFLIGHT_TIMEOUT" in r.stderr and "'soon'" in r.stderr and "not a duration" in r.stderr

@@ -243,6 +243,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services import apply as svc
 
     request = apply_request(args, project)
+    preflight_timeout = None
+    if not args.no_preflight and not args.dry_run:  # a bad value is refused before anything runs
+        from gtsd_tui.services.data_preflight import timeout_setting
+
+        preflight_timeout = timeout_setting(project, args.preflight_timeout)
     events = CliEvents(args.json)
     if args.rehearse and not args.dry_run:
         from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
@@ -271,10 +276,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         else:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
-    if not args.no_preflight:
-        from gtsd_tui.services.data_preflight import timeout_setting
-
-        request = replace(request, preflight_timeout=timeout_setting(project, args.preflight_timeout))
+    request = replace(request, preflight_timeout=preflight_timeout)
     try:
         result = in_thread(lambda c: svc.apply(project, request, events, c))
     except GtsdError as exc:

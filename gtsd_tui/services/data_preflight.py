@@ -9,7 +9,6 @@ target's rows, read-only (:mod:`gtsd_tui.db.data_probe`), for the checks
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,9 +37,6 @@ def timeout_setting(project: Project, flag: str | None) -> float:
     given = project.settings.apply_defaults.get(TIMEOUT_KEY)
     if given:
         return parse_duration(given[0], f"{TIMEOUT_KEY} ({given[1]})")
-    env = os.environ.get(TIMEOUT_KEY)
-    if env:
-        return parse_duration(env, TIMEOUT_KEY)
     return parse_duration(DEFAULT_TIMEOUT)
 
 
