@@ -324,3 +324,15 @@ def test_a_bad_preflight_timeout_is_refused_before_any_connection(cli, tmp_path:
     r = cli(command, "--migrations", str(folder), "--database-url", url, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert "GTSD_PREFLIGHT_TIMEOUT" in r.stderr and "'soon'" in r.stderr and "not a duration" in r.stderr
+
+
+def test_add_column_not_null_with_default_null_has_no_default(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        'ALTER TABLE "users" ADD COLUMN "a" int DEFAULT NULL NOT NULL;'
+        + BP
+        + 'ALTER TABLE "users" ADD COLUMN "b" int DEFAULT 0 NOT NULL;'
+        + BP
+        + 'ALTER TABLE "users" ADD COLUMN "c" serial NOT NULL;',
+    )
+    assert [(c.kind, c.object, c.condition) for c in found] == [("not_null", "users.a", "true")]

@@ -24,6 +24,7 @@ from gtsd_tui.core.data_schema import (
     Schema,
     Statement,
     column_refs,
+    default_sql,
     expr_sql,
     name_list,
     quoted_names,
@@ -212,8 +213,8 @@ def _add_column(place: Place, rel: Rel, col: Any, schema: Schema) -> list[Check]
 
     name = str(col.colname)
     cons = list(col.constraints or ())
-    has_default = any(c.contype in (C.CONSTR_DEFAULT, C.CONSTR_IDENTITY, C.CONSTR_GENERATED) for c in cons)
-    has_default = has_default or serial_type(col)
+    has_default = any(c.contype in (C.CONSTR_IDENTITY, C.CONSTR_GENERATED) for c in cons) or serial_type(col)
+    has_default = has_default or default_sql(col) not in (None, "NULL")  # DEFAULT NULL is no default
     not_null = any(c.contype in (C.CONSTR_NOTNULL, C.CONSTR_PRIMARY) for c in cons)
     if not not_null or has_default:
         return []
