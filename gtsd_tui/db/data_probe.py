@@ -9,7 +9,8 @@ written. A check that runs past the timeout is answered from the planner's stati
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,10 +74,19 @@ FROM (SELECT to_regclass(%s) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid
 """
 
 
-def _tables(conn: Any, names: list[str]) -> dict[str, _Table]:
-    out: dict[str, _Table] = {}
+@contextmanager
+def read_only(conn: Any, timeout_ms: int) -> Iterator[None]:
+    """One transaction that cannot write, whose statements and lock waits end after ``timeout_ms``
+    (the settings in one round trip, after psycopg's BEGIN; rolled back on any error)."""
     with conn.transaction():
-        conn.execute("SET TRANSACTION READ ONLY")
+        ms = int(timeout_ms)
+        conn.execute(f"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}")
+        yield
+
+
+def _tables(conn: Any, names: list[str], timeout_ms: int) -> dict[str, _Table]:
+    out: dict[str, _Table] = {}
+    with read_only(conn, timeout_ms):
         for name in names:
             row = conn.execute(_FACTS, (name,)).fetchone()
             exists, keys, reltuples, cols, stats = row
@@ -105,14 +115,13 @@ def assignable_sql(c: Check) -> str:
     return " ".join(_ASSIGNABLE.format(*args).split())
 
 
-def _no_assignment_cast(conn: Any, c: Check) -> tuple[str, str] | None:
+def _no_assignment_cast(conn: Any, c: Check, timeout_ms: int) -> tuple[str, str] | None:
     """For ``ALTER COLUMN ... TYPE`` without USING: why the server refuses it whatever the rows (no
     assignment cast from the column's type to the new one), or None (there is one, or we cannot tell)."""
     if not c.assignment or c.column is None or c.target_type is None:
         return None
     query = assignable_sql(c)
-    with conn.transaction():
-        conn.execute("SET TRANSACTION READ ONLY")
+    with read_only(conn, timeout_ms):
         row = conn.execute(query).fetchone()
     if row is None or row[0]:
         return None
@@ -152,12 +161,9 @@ def _run_one(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome:
     query = count_sql(c)
     sample_q = sample_sql(c, t.keys)
     try:
-        if c.kind == CAST and (refused := _no_assignment_cast(conn, c)) is not None:
+        if c.kind == CAST and (refused := _no_assignment_cast(conn, c, timeout_ms)) is not None:
             return Outcome(FAILS, None, key_columns=keys, query=refused[0], note=refused[1])
-        with conn.transaction():
-            conn.execute("SET TRANSACTION READ ONLY")
-            conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
-            conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+        with read_only(conn, timeout_ms):
             row = conn.execute(query).fetchone()
             converts = c.kind == CAST and c.condition is None  # no error: every value converts
             groups, count = (int(row[0]), int(row[1])) if c.kind == UNIQUE else (None, int(row[0]))
@@ -206,10 +212,7 @@ def _narrowing(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome | Non
     lossy = replace(c, condition=cond, kind=LOSS)
     q, sq = count_sql(lossy), sample_sql(lossy, t.keys)
     try:
-        with conn.transaction():
-            conn.execute("SET TRANSACTION READ ONLY")
-            conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
-            conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+        with read_only(conn, timeout_ms):
             count = int(conn.execute(q).fetchone()[0])
             sample = [[_text(v) for v in r] for r in conn.execute(sq).fetchall()] if sq and count else []
     except psycopg.Error:
@@ -234,10 +237,7 @@ def _cast_failed(conn: Any, c: Check, t: _Table, timeout_ms: int, query: str, er
     rows = replace(c, condition=cond)
     q, sq = count_sql(rows), sample_sql(rows, t.keys)
     try:
-        with conn.transaction():
-            conn.execute("SET TRANSACTION READ ONLY")
-            conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
-            conn.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+        with read_only(conn, timeout_ms):
             count = int(conn.execute(q).fetchone()[0])
             sample = [[_text(v) for v in r] for r in conn.execute(sq).fetchall()] if sq and count else []
     except psycopg.Error:
@@ -251,12 +251,12 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
-def constraint_defs(url: str, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def constraint_defs(url: str, wanted: list[tuple[str, str]], timeout: float) -> dict[tuple[str, str], str]:
     """``pg_get_constraintdef`` of each (table as SQL, constraint name) found on the target, read-only."""
     out: dict[tuple[str, str], str] = {}
+    timeout_ms = max(1, int(timeout * 1000))
     try:
-        with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn, conn.transaction():
-            conn.execute("SET TRANSACTION READ ONLY")
+        with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn, read_only(conn, timeout_ms):
             for table, name in wanted:
                 row = conn.execute(
                     "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
@@ -286,7 +286,7 @@ def _probe(
     out: list[Outcome] = []
     with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn:  # no prepared statements: PgBouncer
         names = sorted({c.table.sql for c in checks if c.checked})
-        tables = _tables(conn, names)
+        tables = _tables(conn, names, max(timeout_ms, 10_000))  # catalog reads: short, never estimated
         for i, c in enumerate(checks):
             if progress:
                 progress(i, len(checks))

@@ -162,7 +162,7 @@ def preflight_steps(
     if wanted := validated(stmts):  # VALIDATE CONSTRAINT of a constraint the folder may not define
         from gtsd_tui.db.data_probe import constraint_defs
 
-        found = constraint_defs(url, [(rel.sql, name) for rel, name in wanted])
+        found = constraint_defs(url, [(rel.sql, name) for rel, name in wanted], timeout)
         on_target = {(*rel.key, name): found[(rel.sql, name)] for rel, name in wanted if (rel.sql, name) in found}
     checks = derive(stmts, on_target)
     outcomes: list[Outcome] = []
