@@ -336,3 +336,36 @@ def test_add_column_not_null_with_default_null_has_no_default(tmp_path: Path) ->
         + 'ALTER TABLE "users" ADD COLUMN "c" serial NOT NULL;',
     )
     assert [(c.kind, c.object, c.condition) for c in found] == [("not_null", "users.a", "true")]
+
+
+@pytest.mark.pg
+def test_enum_value_rename_and_truncate_are_counted_as_warnings(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            (
+                "base",
+                "CREATE TYPE \"Mood\" AS ENUM ('happy', 'sad');"
+                + BP
+                + 'CREATE TABLE "people" ("id" serial PRIMARY KEY, "mood" "Mood", "was" "Mood");'
+                + BP
+                + 'CREATE TABLE "scratch" ("id" serial PRIMARY KEY);',
+            ),
+            ("rename", "ALTER TYPE \"Mood\" RENAME VALUE 'sad' TO 'blue';" + BP + 'TRUNCATE "scratch";'),
+        ],
+    )
+    common = ("--migrations", str(folder), "--database-url", pg_url)
+    assert cli("migrate", *common, "--to", "0000_base").returncode == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO people (mood, was) VALUES ('sad', 'happy'), ('happy', 'sad'), ('sad', NULL)")
+        conn.execute("INSERT INTO scratch DEFAULT VALUES")
+    r = cli("preflight", "--json", *common)
+    assert r.returncode == 0, r.stdout + r.stderr
+    found = {
+        (f["kind"], f["object"]): (f["status"], f["count"], f["sample_keys"]) for f in json.loads(r.stdout)["findings"]
+    }
+    assert found == {
+        ("enum_value", "public.people.mood"): ("loses", 2, [["1"], ["3"]]),
+        ("enum_value", "public.people.was"): ("loses", 1, [["2"]]),
+        ("loss", "scratch"): ("loses", 1, [["1"]]),
+    }

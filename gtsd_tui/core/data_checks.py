@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NOT_NULL, UNIQUE, FOREIGN_KEY, CAST, CHECK, LOSS = "not_null", "unique", "foreign_key", "cast", "check", "loss"
+ENUM_VALUE = "enum_value"  # rows holding an enum value a statement renames
 ERROR, WARNING = "error", "warning"  # error: the statement fails when rows are found; warning: data is lost
 SAMPLE = 5
 NO_ROWS = "no rows to check"  # a reason that is an answer: the table is new and empty

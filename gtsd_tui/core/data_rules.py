@@ -8,6 +8,7 @@ from typing import Any
 from gtsd_tui.core.data_checks import (
     CAST,
     CHECK,
+    ENUM_VALUE,
     ERROR,
     FOREIGN_KEY,
     LOSS,
@@ -25,6 +26,7 @@ from gtsd_tui.core.data_schema import (
     Statement,
     column_refs,
     default_sql,
+    enum_sql,
     expr_sql,
     name_list,
     quoted_names,
@@ -39,10 +41,15 @@ from gtsd_tui.core.data_schema import (
 from gtsd_tui.core.plan import Step
 
 
-def derive(stmts: list[Statement], on_target: dict[tuple[str, str, str], str] | None = None) -> list[Check]:
-    """The checks of the statements, in order, each judged on the schema the earlier ones leave;
-    ``on_target``: the definitions of constraints a ``VALIDATE CONSTRAINT`` names (see :func:`validated`)."""
-    schema = Schema(on_target=dict(on_target or {}))
+def derive(
+    stmts: list[Statement],
+    on_target: dict[tuple[str, str, str], str] | None = None,
+    enum_columns: dict[str, list[tuple[str, str, str]]] | None = None,
+) -> list[Check]:
+    """The checks of the statements, in order, each judged on the schema the earlier ones leave. From the
+    target's catalog: ``on_target``, the definitions of constraints a ``VALIDATE CONSTRAINT`` names
+    (:func:`validated`); ``enum_columns``, the columns of each enum whose value is renamed."""
+    schema = Schema(on_target=dict(on_target or {}), enum_columns=dict(enum_columns or {}))
     out: list[Check] = []
     for s in stmts:
         out += _checks_of(s, schema)
@@ -71,6 +78,8 @@ def _checks_of(s: Statement, schema: Schema) -> list[Check]:
         cols = plain if len(plain) == len(exprs) else None  # plain columns: followed like a constraint's
         nulls = not node.nulls_not_distinct
         return [_unique(s.place, rel, name, exprs, schema, nulls_distinct=nulls, extra=pred, cols=cols)]
+    if isinstance(node, ast.AlterEnumStmt) and node.oldVal and node.newVal:
+        return _enum_rename(s.place, node, schema)
     if isinstance(node, ast.DropStmt):
         return _drops(s.place, node, schema)
     if isinstance(node, ast.TruncateStmt):
@@ -116,6 +125,24 @@ def _loss(place: Place, rel: Rel, col: str | None, what: str, schema: Schema) ->
             reason=schema.why_not(rel),
         )
     return _check(rel, LOSS, WARNING, place, today, rel.label, what, "true", reason=schema.why_not(rel))
+
+
+def _enum_rename(place: Place, node: Any, schema: Schema) -> list[Check]:
+    """The rows still holding a renamed enum value: they read the new label afterwards (a warning)."""
+    names = name_list(node.typeName)
+    if type_key(names) in schema.enums:  # made by a pending statement: only pending tables use it
+        return []
+    old, new = str(node.oldVal), str(node.newVal)
+    out = []
+    for nsp, table, col in schema.enum_columns.get(enum_sql(names), []):
+        rel = Rel(nsp, table)
+        what = f"rows of {rel.label}.{col} holding '{old}', which will read '{new}'"
+        cond = f"{quote(table)}.{quote(col)}::text = {literal(old)}"
+        reason = schema.why_not(rel) or schema.columns_changed(rel, [col])
+        out.append(
+            _check(rel, ENUM_VALUE, WARNING, place, rel, f"{rel.label}.{col}", what, cond, column=col, reason=reason)
+        )
+    return out
 
 
 def _drops(place: Place, node: Any, schema: Schema) -> list[Check]:

@@ -34,6 +34,7 @@ class Schema:
     enums: dict[str, list[str]] = field(default_factory=dict)  # enum types made by pending statements
     not_valid: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (schema, table, con) -> Constraint
     on_target: dict[tuple[str, str, str], str] = field(default_factory=dict)  # its pg_get_constraintdef there
+    enum_columns: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # enum SQL -> its columns
 
     def today(self, rel: Rel) -> Rel:
         name = self.renamed.get(rel.key)
@@ -254,3 +255,19 @@ def target_constraint(rel: Rel, name: str, definition: str) -> Any:
         return None
     stmt: Any = raw.stmt
     return stmt.cmds[0].def_
+
+
+def enum_sql(names: list[str]) -> str:
+    return ".".join(quote(n) for n in names)
+
+
+def renamed_enums(stmts: list[Statement]) -> list[str]:
+    """The enum types (as SQL) an ``ALTER TYPE ... RENAME VALUE`` changes: their columns are on the target."""
+    from pglast import ast
+
+    out: list[str] = []
+    for s in stmts:
+        if isinstance(s.node, ast.AlterEnumStmt) and s.node.oldVal and s.node.newVal:
+            sql = enum_sql(name_list(s.node.typeName))
+            out += [] if sql in out else [sql]
+    return out

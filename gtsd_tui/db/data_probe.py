@@ -22,6 +22,7 @@ from gtsd_tui.core.data_checks import (
     LOSS,
     NOT_NULL,
     UNIQUE,
+    WARNING,
     Check,
     count_sql,
     literal,
@@ -172,7 +173,7 @@ def _run_one(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome:
                 sample = [[_text(v) for v in r] for r in conn.execute(sample_q).fetchall()]
         if converts:  # whether each value comes back the same is asked next
             return _narrowing(conn, c, t, timeout_ms) or Outcome(OK, 0, query=query)
-        status = OK if not count else (LOSES if c.kind == LOSS else FAILS)
+        status = OK if not count else (LOSES if c.severity == WARNING else FAILS)
         return Outcome(status, count, groups, sample, keys, query, sample_q if count else None)
     except errors.QueryCanceled:
         est, how = _estimate(c, t)
@@ -251,23 +252,38 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
-def constraint_defs(url: str, wanted: list[tuple[str, str]], timeout: float) -> dict[tuple[str, str], str]:
-    """``pg_get_constraintdef`` of each (table as SQL, constraint name) found on the target, read-only."""
-    out: dict[tuple[str, str], str] = {}
-    timeout_ms = max(1, int(timeout * 1000))
+def target_facts(
+    url: str, constraints: list[tuple[str, str]], enums: list[str], timeout: float
+) -> tuple[dict[tuple[str, str], str], dict[str, list[tuple[str, str, str]]]]:
+    """Read-only, from the target's catalog: ``pg_get_constraintdef`` of each (table as SQL, constraint)
+    found, and the (schema, table, column) of each table column whose type is each enum (as SQL)."""
+    defs: dict[tuple[str, str], str] = {}
+    columns: dict[str, list[tuple[str, str, str]]] = {}
+    timeout_ms = max(10_000, int(timeout * 1000))
     try:
         with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn, read_only(conn, timeout_ms):
-            for table, name in wanted:
+            for table, name in constraints:
                 row = conn.execute(
                     "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
                     "WHERE conrelid = to_regclass(%s) AND conname = %s",
                     (table, name),
                 ).fetchone()
                 if row is not None:
-                    out[(table, name)] = str(row[0])
+                    defs[(table, name)] = str(row[0])
+            for enum in enums:
+                columns[enum] = [
+                    (str(n), str(t), str(c))
+                    for n, t, c in conn.execute(
+                        "SELECT n.nspname, r.relname, a.attname FROM pg_attribute a "
+                        "JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+                        "WHERE a.atttypid = to_regtype(%s) AND r.relkind IN ('r', 'p') AND a.attnum > 0 "
+                        "AND NOT a.attisdropped ORDER BY 1, 2, 3",
+                        (enum,),
+                    ).fetchall()
+                ]
     except psycopg.Error as exc:
         raise DatabaseError(f"data preflight: {first_line(url, exc)}") from None
-    return out
+    return defs, columns
 
 
 def probe(

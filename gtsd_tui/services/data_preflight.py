@@ -155,16 +155,18 @@ def preflight_steps(
 ) -> DataPreflight:
     """The data checks of the planned ``steps``, run read-only on ``url``."""
     from gtsd_tui.core.data_rules import derive
-    from gtsd_tui.core.data_schema import statements, validated
+    from gtsd_tui.core.data_schema import renamed_enums, statements, validated
 
     stmts = statements(steps, folder_path)
     on_target: dict[tuple[str, str, str], str] = {}
-    if wanted := validated(stmts):  # VALIDATE CONSTRAINT of a constraint the folder may not define
-        from gtsd_tui.db.data_probe import constraint_defs
+    enum_columns: dict[str, list[tuple[str, str, str]]] = {}
+    wanted, enums = validated(stmts), renamed_enums(stmts)
+    if wanted or enums:  # what only the target's catalog knows (a NOT VALID constraint, an enum's columns)
+        from gtsd_tui.db.data_probe import target_facts
 
-        found = constraint_defs(url, [(rel.sql, name) for rel, name in wanted], timeout)
+        found, enum_columns = target_facts(url, [(rel.sql, name) for rel, name in wanted], enums, timeout)
         on_target = {(*rel.key, name): found[(rel.sql, name)] for rel, name in wanted if (rel.sql, name) in found}
-    checks = derive(stmts, on_target)
+    checks = derive(stmts, on_target, enum_columns)
     outcomes: list[Outcome] = []
     if checks:
         from gtsd_tui.db.data_probe import probe
