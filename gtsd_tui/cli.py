@@ -35,6 +35,7 @@ COMMANDS = (
     "forget",
     "revert",
     "rehearse",
+    "preflight",
     "accept",
     "server",
     "envs",

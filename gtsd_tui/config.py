@@ -14,7 +14,7 @@ from gtsd_tui.errors import InputError
 DEFAULT_SCHEMA = "drizzle"
 DEFAULT_TABLE = "__drizzle_migrations"
 FOLDER_CANDIDATES = ("migrations", "apps/api/src/db/migrations")
-APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES")
+APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES", "GTSD_PREFLIGHT_TIMEOUT")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
 
 
@@ -28,7 +28,7 @@ class Settings:
     schema: str = DEFAULT_SCHEMA
     table: str = DEFAULT_TABLE
     env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
-    # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, GTSD_STATEMENT_TIMEOUT, GTSD_LOCK_RETRIES): (value, source)
+    # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, ..., GTSD_PREFLIGHT_TIMEOUT): (value, source)
     apply_defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property

@@ -32,6 +32,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     mg = fsub.add_parser("migrate", parents=[common], help="apply pending migrations to every target, in parallel")
     _targets_options(mg, resume=True)
     add_rollout_options(mg)
+    mg.add_argument(
+        "--preflight",
+        action="store_true",
+        help="run the data preflight on each target first; a target where a statement is proven to fail is refused",
+    )
+    mg.add_argument("--preflight-timeout", metavar="DURATION", help="as migrate (default 5s)")
     _apply_options(mg)
 
 

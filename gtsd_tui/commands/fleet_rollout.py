@@ -105,6 +105,17 @@ def _resume_targets(
     return targets
 
 
+def _with_preflight(request: Any, args: argparse.Namespace, project: Project) -> Any:
+    """``--preflight``: each target's apply runs the data preflight first (a refused target fails)."""
+    if not getattr(args, "preflight", False):
+        return request
+    from dataclasses import replace
+
+    from gtsd_tui.services.data_preflight import timeout_setting
+
+    return replace(request, preflight_timeout=timeout_setting(project, args.preflight_timeout))
+
+
 def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_targets: Any) -> int:
     """``fleet migrate``: ``read_targets(args, project, timeout)`` gives the targets (``commands.fleet``)."""
     from gtsd_tui.commands.migrate import apply_request, cancellable
@@ -123,7 +134,7 @@ def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_t
             writer = RecordWriter(path)
             state = _resume_state(args, writer)
             plan = state.plan
-            request = apply_request(args, project)
+            request = _with_preflight(apply_request(args, project), args, project)
             check_folder(project.settings, request)
             targets = _resume_targets(state, args, project, read_targets, writer.path)
             done = frozenset(t.name for t in state.targets.values() if t.state == "done")
@@ -132,7 +143,7 @@ def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_t
         else:
             plan = _plan(args)
             args.tx = args.tx or "per-file"
-            request = apply_request(args, project)
+            request = _with_preflight(apply_request(args, project), args, project)
             check_folder(project.settings, request)  # the folder's refusals before any connection
             targets = read_targets(args, project, 5.0)
             done = frozenset()

@@ -6,6 +6,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gtsd_tui.commands.output import paint, print_json
@@ -62,6 +63,16 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--rehearse",
         action="store_true",
         help="rehearse on a throwaway copy first (see rehearse); apply only if the rehearsal succeeded",
+    )
+    p.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip the data preflight (refuse, exit 1, when a pending statement is proven to fail on existing rows)",
+    )
+    p.add_argument(
+        "--preflight-timeout",
+        metavar="DURATION",
+        help="statement_timeout of each preflight check (default GTSD_PREFLIGHT_TIMEOUT, else 5s)",
     )
     p.add_argument(
         "--wait",
@@ -211,10 +222,32 @@ def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     )
 
 
+def refused_on_data(exc: GtsdError, *, as_json: bool) -> int | None:
+    """A data preflight's refusal: every finding on stderr before the one line; under ``--json`` the
+    findings on stdout and the exit code to end with (None: not a preflight refusal, or not JSON)."""
+    from gtsd_tui.services.data_preflight import PreflightRefused
+
+    if not isinstance(exc, PreflightRefused):
+        return None
+    from gtsd_tui.commands.preflight import print_preflight
+
+    print_preflight(exc.result, sys.stderr)
+    if not as_json:
+        return None
+    print_json({"applied": [], "error": {"message": str(exc)}, "preflight": exc.result.as_json()})
+    print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
+    return exc.exit_code
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services import apply as svc
 
     request = apply_request(args, project)
+    preflight_timeout = None
+    if not args.no_preflight and not args.dry_run:  # a bad value is refused before anything runs
+        from gtsd_tui.services.data_preflight import timeout_setting
+
+        preflight_timeout = timeout_setting(project, args.preflight_timeout)
     events = CliEvents(args.json)
     if args.rehearse and not args.dry_run:
         from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
@@ -243,9 +276,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
         else:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
+    request = replace(request, preflight_timeout=preflight_timeout)
     try:
         result = in_thread(lambda c: svc.apply(project, request, events, c))
     except GtsdError as exc:
+        code = refused_on_data(exc, as_json=args.json)
+        if code is not None:
+            return code
         failure = svc.failure_of(exc)
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise
