@@ -39,6 +39,7 @@ COMMANDS = (
     "server",
     "envs",
     "fleet",
+    "drift",
 )
 
 

@@ -1,0 +1,104 @@
+"""Drift: the database against the snapshot of its newest applied migration (or of a named one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gtsd_tui.core.drift import Difference, compare
+from gtsd_tui.core.folder import Folder, Migration
+from gtsd_tui.core.snapshots import empty_snapshot
+from gtsd_tui.errors import DatabaseError, InputError
+from gtsd_tui.services.project import Project
+
+
+@dataclass
+class DriftReport:
+    tag: str | None  # the migration whose snapshot the database is compared with; None: nothing applied
+    snapshot: str | None  # its file, relative to the folder
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def drift(self) -> bool:
+        return bool(self.differences)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "snapshot": self.snapshot,
+            "drift": self.drift,
+            "differences": [d.as_json() for d in self.differences],
+        }
+
+
+def snapshot_path(folder: Folder, m: Migration) -> Path:
+    if folder.layout == "v1":
+        return folder.path / m.tag / "snapshot.json"
+    return folder.path / "meta" / f"{m.prefix}_snapshot.json"
+
+
+def expected_schema(folder: Folder, m: Migration) -> dict[str, Any]:
+    """The snapshot of ``m`` as a v7 body (a v1 snapshot converted); InputError when there is none."""
+    import json
+
+    path = snapshot_path(folder, m)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{path}: no snapshot for {m.tag} (drift compares with the snapshot drizzle-kit wrote)"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: unreadable snapshot: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a snapshot (a JSON object expected)")
+    if folder.layout == "v1" or "ddl" in data:
+        from gtsd_tui.core.drift_v1 import v7_of_v1
+
+        return v7_of_v1(data, str(path))
+    if str(data.get("version")) != "7" or data.get("dialect") != "postgresql":
+        raise InputError(
+            f"{path}: snapshot version {data.get('version')!r} of dialect {data.get('dialect')!r}; "
+            "drift reads PostgreSQL v7 snapshots (run `drizzle-kit up`)"
+        )
+    return data
+
+
+def newest_applied(project: Project, folder: Folder) -> Migration | None:
+    """The last migration in run order that has its row (applied, or applied and edited since)."""
+    report = project.status(folder)
+    applied = [s.migration for s in report.items if s.row is not None and s.migration.file is not None]
+    return applied[-1] if applied else None
+
+
+def target_migration(project: Project, folder: Folder, at: str | None) -> Migration | None:
+    if at is None:
+        return newest_applied(project, folder)
+    m = folder.by_tag(at)
+    if m is None:
+        raise InputError(f"{at}: no such migration in {folder.path}")
+    return m
+
+
+def read_actual(project: Project) -> dict[str, Any]:
+    """The live schema, read in a read-only transaction."""
+    import psycopg
+
+    from gtsd_tui.db.drift_catalog import read_schema
+
+    with project.connect(autocommit=False) as conn:
+        try:
+            conn.read_only = True
+            with conn.transaction():
+                return read_schema(conn, project.settings.schema, project.settings.table)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"reading the catalog: {str(exc).strip().splitlines()[0]}") from None
+
+
+def drift(project: Project, at: str | None = None) -> DriftReport:
+    folder = project.load_folder()
+    m = target_migration(project, folder, at)
+    expected = expected_schema(folder, m) if m else empty_snapshot("", "")
+    rel = str(snapshot_path(folder, m).relative_to(folder.path)) if m else None
+    return DriftReport(m.tag if m else None, rel, compare(expected, read_actual(project)))

@@ -1,0 +1,170 @@
+"""``gtsd-tui drift`` on real projects: a TypeScript schema, the real ``drizzle-kit generate``, the real
+drizzle-orm migrator, hand-made changes, and ``drizzle-kit pull`` as the second opinion."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gtsd_tui.core.drift import compare, norm_default, norm_type
+from tests.conftest import run_cli
+from tests.helpers.kit_project import KitProject, catalog
+from tests.helpers.node import drizzle_migrate, drizzle_rows
+
+SCHEMA = (Path(__file__).parent / "drift_schemas" / "app.ts").read_text()
+CORPUS = Path("/work/shared/corpus/dittofeed/drizzle")
+
+PULL_CONFIG = """import { defineConfig } from "drizzle-kit";
+export default defineConfig({
+  dialect: "postgresql",
+  out: "./pulled",
+  schemaFilter: ["public", "billing"],
+  dbCredentials: { url: process.env.DATABASE_URL! },
+});
+"""
+
+# One hand-made change per acceptance point, and the difference drift must name for it.
+CHANGES = [
+    ('ALTER TABLE "users" ADD COLUMN "nickname" text', ("column", "public.users.nickname", "extra")),
+    ('CREATE INDEX "users_born_idx" ON "users" ("born")', ("index", "public.users_born_idx", "extra")),
+    ('ALTER TABLE "users" ALTER COLUMN "ratio" SET NOT NULL', ("column", "public.users.ratio", "changed")),
+    ('CREATE TABLE "audit" ("id" integer)', ("table", "public.audit", "extra")),
+    ('ALTER TABLE "users" ALTER COLUMN "name" SET DEFAULT \'someone\'', ("column", "public.users.name", "changed")),
+    ('ALTER TYPE "public"."mood" ADD VALUE \'angry\'', ("enum", "public.mood", "changed")),
+]
+
+
+def drift_json(project: Path, url: str, *extra: str) -> tuple[int, dict]:
+    r = run_cli("drift", "--json", "--database-url", url, "--migrations", str(project), *extra)
+    assert r.returncode in (0, 1), r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+def names(differences: list[dict]) -> set[tuple[str, str, str]]:
+    return {(d["kind"], d["object"], d["action"]) for d in differences}
+
+
+def pull(p: KitProject, url: str) -> dict:
+    """``drizzle-kit pull`` of the database: its snapshot (the tool's own introspection)."""
+    (p.root / "pull.config.ts").write_text(PULL_CONFIG)
+    r = p.kit("pull", "--config", "pull.config.ts", url=url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (snap,) = (p.root / "pulled" / "meta").glob("0000_snapshot.json")
+    data = json.loads(snap.read_text())
+    shutil.rmtree(p.root / "pulled")
+    return data
+
+
+def pulled_names(expected: dict, pulled: dict) -> set[tuple[str, str, str]]:
+    return {(d.kind, d.name, d.action) for d in compare(expected, pulled)}
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_kit_project_no_drift_after_apply_then_each_hand_change_named(tmp_path: Path, pg_url: str) -> None:
+    p = KitProject(tmp_path / "app")
+    p.schema({"app.ts": SCHEMA})
+    p.generate("init")
+    r = drizzle_migrate(pg_url, p.folder)
+    assert r.returncode == 0, r.stderr
+    rows = drizzle_rows(pg_url)
+    expected = json.loads((p.folder / "meta" / "0000_snapshot.json").read_text())
+
+    code, out = drift_json(p.folder, pg_url)
+    assert (code, out["differences"], out["tag"]) == (0, [], "0000_init")
+    # drizzle-kit pull's reading of the same database: its own quirks (kept out of the comparison below)
+    quirks = pulled_names(expected, pull(p, pg_url))
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for statement, want in CHANGES:
+            conn.execute(statement)
+            before = catalog(pg_url)
+            code, out = drift_json(p.folder, pg_url)
+            assert code == 1
+            assert want in names(out["differences"]), (statement, out["differences"])
+            assert catalog(pg_url) == before  # drift wrote nothing
+            assert pulled_names(expected, pull(p, pg_url)) - quirks == names(out["differences"]), statement
+    assert drizzle_rows(pg_url) == rows
+
+    # the statements drift prints bring the database back to the snapshot
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for d in out["differences"]:
+            for stmt in d["statements"]:
+                conn.execute(stmt)
+    code, out = drift_json(p.folder, pg_url)
+    assert (code, out["differences"]) == (0, [])
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_dittofeed_no_drift_after_the_real_migrator(pg_url: str) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("the dittofeed corpus is not on this machine")
+    r = drizzle_migrate(pg_url, CORPUS)
+    assert r.returncode == 0, r.stderr
+    code, out = drift_json(CORPUS, pg_url)
+    assert (code, out["differences"], out["tag"]) == (0, [], "0010_subscription_management_template")
+    # an older snapshot: what the last migration made is named, with drizzle-kit's statements
+    code, out = drift_json(CORPUS, pg_url, "--at", "0009_daily_romulus")
+    assert code == 1
+    extra = {d["object"]: d for d in out["differences"]}
+    assert extra["public.SubscriptionManagementTemplate"]["statements"] == [
+        'DROP TABLE "SubscriptionManagementTemplate" CASCADE;'
+    ]
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_drift_works_as_a_role_that_may_only_read(tmp_path: Path, pg_url: str) -> None:
+    p = KitProject(tmp_path / "app")
+    p.schema({"app.ts": SCHEMA})
+    p.generate("init")
+    assert drizzle_migrate(pg_url, p.folder).returncode == 0
+    role = "reader_" + pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT USAGE ON SCHEMA drizzle TO "{role}"')
+        conn.execute(f'GRANT SELECT ON drizzle.__drizzle_migrations TO "{role}"')
+    reader_url = pg_url.replace("postgresql://postgres@", f"postgresql://{role}@")
+    try:
+        code, out = drift_json(p.folder, reader_url)
+        assert (code, out["differences"]) == (0, [])
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute('ALTER TABLE "posts" ADD COLUMN "x" int')
+        code, out = drift_json(p.folder, reader_url)
+        assert code == 1 and ("column", "public.posts.x", "extra") in names(out["differences"])
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_drift_unknown_tag_is_a_usage_error(tmp_path: Path) -> None:
+    folder = tmp_path / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    (folder / "meta" / "_journal.json").write_text('{"version":"7","dialect":"postgresql","entries":[]}')
+    r = run_cli(
+        "drift", "--at", "0007_nope", "--migrations", str(folder), "--database-url", "postgresql://x@127.0.0.1:1/x"
+    )
+    assert r.returncode in (2, 3), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_type_and_default_spellings_compare_equal() -> None:
+    assert norm_type({"type": "timestamp (3) with time zone"}) == norm_type({"type": "timestamp(3) with time zone"})
+    assert norm_type({"type": "varchar(256)"}) == norm_type({"type": "character varying(256)"})
+    assert norm_type({"type": "numeric(10, 2)"}) == norm_type({"type": "numeric(10,2)"})
+    assert norm_type({"type": "timestamp"}) == norm_type({"type": "timestamp without time zone"})
+    assert norm_type({"type": "char(2)"}) != norm_type({"type": "char(3)"})
+    assert norm_type({"type": "mood", "typeSchema": "public"}) != norm_type({"type": "mood"})
+    assert norm_default("'anon'") == norm_default("'anon'::text")
+    assert norm_default("'9.99'") == norm_default("9.99")
+    assert norm_default(-1) == norm_default("'-1'::integer")
+    assert norm_default("'open'") == norm_default("'open'::billing.status")
+    assert norm_default("'{}'::jsonb") == norm_default("'{}'")
+    assert norm_default("'a'") != norm_default("'b'::text")
+    assert norm_default(True) == norm_default("true")
