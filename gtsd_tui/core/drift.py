@@ -11,10 +11,10 @@ writes for it (measured: a TypeScript schema, ``generate``, change, ``generate``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
+
+from gtsd_tui.core.drift_norm import norm_default, norm_expr, norm_type, strip_parens
 
 # The order of the report and of the fix statements (drizzle-kit's: types and tables first).
 KINDS = (
@@ -66,130 +66,6 @@ class Difference:
             "actual": self.actual,
             "statements": list(self.statements),
         }
-
-
-# ---------------------------------------------------------------------------------------------
-# normalisation
-
-
-_TYPE_SYNONYMS = {
-    "character varying": "varchar",
-    "character": "char",
-    "int": "integer",
-    "int4": "integer",
-    "int8": "bigint",
-    "int2": "smallint",
-    "float8": "double precision",
-    "float4": "real",
-    "bool": "boolean",
-    "decimal": "numeric",
-    "timestamp without time zone": "timestamp",
-    "time without time zone": "time",
-    "timestamptz": "timestamp with time zone",
-    "timetz": "time with time zone",
-    "bit varying": "varbit",
-}
-
-
-def norm_type(col: dict[str, Any]) -> str:
-    typ = str(col.get("type", "")).strip()
-    if col.get("typeSchema"):  # an enum: case kept, qualified
-        base, dims = _split_array(typ.strip('"'))
-        return f"{col['typeSchema']}.{base.strip(chr(34))}{dims}"
-    base, dims = _split_array(typ.lower())
-    base = re.sub(r"\s+", " ", base)
-    base = re.sub(r"\s*\(\s*", "(", base)
-    base = re.sub(r"\s*,\s*", ",", base)
-    base = re.sub(r"\s*\)", ")", base)
-    m = re.fullmatch(r"([a-z ]+?)(\(\d+(?:,\d+)?\))?( with(?:out)? time zone)?", base)
-    if m:
-        name, mod, zone = m.group(1), m.group(2) or "", m.group(3) or ""
-        name = _TYPE_SYNONYMS.get(name + zone, _TYPE_SYNONYMS.get(name, name) + zone)
-        if mod and " with" in name:  # timestamp with time zone(3) -> timestamp(3) with time zone
-            head, _, tail = name.partition(" with")
-            base = f"{head}{mod} with{tail}"
-        else:
-            base = name + mod
-    if base in ("numeric(0)",):
-        base = "numeric"
-    return base + dims
-
-
-def _split_array(typ: str) -> tuple[str, str]:
-    dims = ""
-    while typ.endswith("[]"):
-        typ, dims = typ[:-2].rstrip(), dims + "[]"
-    return typ, dims
-
-
-_CAST = re.compile(
-    r"::\s*(?:\"[^\"]+\"|[A-Za-z_][\w]*)(?:\s*\.\s*(?:\"[^\"]+\"|[A-Za-z_]\w*))?"
-    r"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))*(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?"
-    r"(?:\s*\[\])*\s*$"
-)
-
-
-def norm_default(value: Any) -> str | None:
-    """A default as a comparable text: ``'x'::text`` and ``'x'`` alike, ``'9.99'`` and ``9.99`` alike."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value).strip()
-    while True:
-        stripped = _CAST.sub("", text).strip()
-        if stripped == text:
-            break
-        text = stripped
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    m = re.fullmatch(r"'(-?\d+(?:\.\d+)?)'", text)
-    if m:
-        text = m.group(1)
-    if re.fullmatch(r"[A-Za-z_][\w]*\(\)", text) or text.upper() in (
-        "CURRENT_TIMESTAMP",
-        "CURRENT_DATE",
-        "TRUE",
-        "FALSE",
-    ):
-        text = text.lower()
-    return text
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-@lru_cache(maxsize=4096)
-def norm_expr(text: str) -> str:
-    """An SQL expression printed back by PostgreSQL's parser, without table qualifiers and casts."""
-    import pglast
-    from pglast import ast
-    from pglast.stream import RawStream
-    from pglast.visitors import Visitor
-
-    class _Plain(Visitor):
-        def visit_ColumnRef(self, ancestors: Any, node: Any) -> Any:  # noqa: N802 - pglast's name
-            if len(node.fields) > 1:
-                return ast.ColumnRef(fields=(node.fields[-1],))
-            return None
-
-        def visit_TypeCast(self, ancestors: Any, node: Any) -> Any:  # noqa: N802
-            return node.arg
-
-    try:
-        tree: Any = pglast.parse_sql("SELECT " + text)[0].stmt
-        _Plain()(tree)
-        return str(RawStream()(tree.targetList[0].val))
-    except Exception:  # noqa: BLE001 - a text the parser refuses is compared as written
-        return re.sub(r"\s+", " ", text.strip()).lower()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +138,7 @@ def _column_parts(c: dict[str, Any], in_pk: bool) -> tuple[tuple[str, str], ...]
     parts = [("type", typ), ("not null", "NOT NULL" if not_null else "NULL")]
     gen = c.get("generated")
     if gen:
-        parts.append(("generated", f"GENERATED ALWAYS AS ({norm_expr(_strip_parens(str(gen.get('as', ''))))})"))
+        parts.append(("generated", f"GENERATED ALWAYS AS ({norm_expr(strip_parens(str(gen.get('as', ''))))})"))
     else:
         default = norm_default(c.get("default"))
         parts.append(("default", f"DEFAULT {default}" if default is not None else "no default"))
@@ -270,13 +146,6 @@ def _column_parts(c: dict[str, Any], in_pk: bool) -> tuple[tuple[str, str], ...]
         base = typ.removesuffix("[]")
         parts.append(("identity", f"{ident.get('type', 'byDefault')} {_seq_value(ident, base)}"))
     return tuple(parts)
-
-
-def _strip_parens(text: str) -> str:
-    text = text.strip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    return text
 
 
 _MAX = {"smallint": "32767", "integer": "2147483647", "bigint": "9223372036854775807"}
@@ -389,13 +258,3 @@ def _shown(o: Obj, other: Obj | None = None) -> str:
     if o.kind == "enum":
         return f"({o.value})"
     return o.value
-
-
-def fingerprint(snapshot: dict[str, Any]) -> str:
-    """A digest of the model: equal digests, no drift (status' cheap check)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for key, o in sorted(model(snapshot).items()):
-        h.update(f"{key[0]}\0{key[1]}\0{o.value}\0{_opclasses(o.spec) if o.kind == 'index' else ''}\n".encode())
-    return h.hexdigest()
