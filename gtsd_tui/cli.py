@@ -40,6 +40,7 @@ COMMANDS = (
     "envs",
     "fleet",
     "drift",
+    "baseline",
 )
 
 

@@ -168,3 +168,32 @@ def test_type_and_default_spellings_compare_equal() -> None:
     assert norm_default("'{}'::jsonb") == norm_default("'{}'")
     assert norm_default("'a'") != norm_default("'b'::text")
     assert norm_default(True) == norm_default("true")
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_v1_folder_no_drift_after_drizzle_orm_1_then_a_change_named(tmp_path: Path, pg_url: str) -> None:
+    import time
+
+    from tests.helpers.node_v1 import generate_v1, v1_migrate
+
+    project = tmp_path / "v1"
+    project.mkdir()
+    (project / "schema.ts").write_text(SCHEMA)
+    first = generate_v1(project, "init")
+    time.sleep(1.1)
+    (project / "schema.ts").write_text(SCHEMA.replace('name: text("name").default("anon"),', 'name: text("name"),'))
+    second = generate_v1(project, "plain_name")  # a diff snapshot: replayed over the base one
+    folder = project / "drizzle"
+    assert v1_migrate(pg_url, folder).returncode == 0
+    code, out = drift_json(folder, pg_url)
+    assert (code, out["differences"], out["tag"]) == (0, [], second.name)
+    code, out = drift_json(folder, pg_url, "--at", first.name)
+    assert code == 1
+    assert [(d["object"], d["statements"]) for d in out["differences"]] == [
+        ("public.users.name", ['ALTER TABLE "users" ALTER COLUMN "name" SET DEFAULT \'anon\';'])
+    ]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute('CREATE INDEX "posts_slug_idx" ON "posts" ("slug")')
+    code, out = drift_json(folder, pg_url)
+    assert code == 1 and names(out["differences"]) == {("index", "public.posts_slug_idx", "extra")}

@@ -38,25 +38,33 @@ def snapshot_path(folder: Folder, m: Migration) -> Path:
     return folder.path / "meta" / f"{m.prefix}_snapshot.json"
 
 
-def expected_schema(folder: Folder, m: Migration) -> dict[str, Any]:
-    """The snapshot of ``m`` as a v7 body (a v1 snapshot converted); InputError when there is none."""
+def _load(path: Path, tag: str) -> dict[str, Any]:
     import json
 
-    path = snapshot_path(folder, m)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(
-            f"{path}: no snapshot for {m.tag} (drift compares with the snapshot drizzle-kit wrote)"
+            f"{path}: no snapshot for {tag} (drift compares with the snapshot drizzle-kit wrote)"
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: unreadable snapshot: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: not a snapshot (a JSON object expected)")
-    if folder.layout == "v1" or "ddl" in data:
-        from gtsd_tui.core.drift_v1 import v7_of_v1
+    return data
 
-        return v7_of_v1(data, str(path))
+
+def expected_schema(folder: Folder, m: Migration) -> dict[str, Any]:
+    """The snapshot of ``m`` as a v7 body (v1: the snapshots up to it replayed); InputError when there is none."""
+    if folder.layout == "v1":
+        from gtsd_tui.core.drift_v1 import replay, v7_of_ddl
+
+        chain = [x for x in sorted(folder.migrations, key=lambda x: x.position) if x.position <= m.position]
+        return v7_of_ddl(
+            replay([(str(snapshot_path(folder, x)), _load(snapshot_path(folder, x), x.tag)) for x in chain])
+        )
+    path = snapshot_path(folder, m)
+    data = _load(path, m.tag)
     if str(data.get("version")) != "7" or data.get("dialect") != "postgresql":
         raise InputError(
             f"{path}: snapshot version {data.get('version')!r} of dialect {data.get('dialect')!r}; "
