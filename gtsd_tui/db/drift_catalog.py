@@ -236,3 +236,40 @@ def _index(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def _unquoted(name: str) -> str:
     return name[1:-1].replace('""', '"') if len(name) > 1 and name[0] == name[-1] == '"' else name
+
+
+_FINGERPRINT = (
+    "SELECT md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM ("
+    f"SELECT 'n ' || n.nspname FROM pg_namespace n WHERE {_SKIP_NS} "
+    "UNION ALL SELECT 'c ' || c.oid::regclass::text || ' ' || c.relrowsecurity FROM pg_class c "
+    f"WHERE c.oid IN ({_TABLES}) "
+    "UNION ALL SELECT 'a ' || a.attrelid::regclass::text || ' ' || a.attname || ' ' "
+    "|| format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || a.attidentity::text "
+    "|| a.attgenerated::text || ' ' "
+    "|| coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') FROM pg_attribute a "
+    "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+    f"WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid IN ({_TABLES}) "
+    "UNION ALL SELECT 'k ' || co.conrelid::regclass::text || ' ' || co.conname || ' ' || pg_get_constraintdef(co.oid) "
+    f"FROM pg_constraint co WHERE co.conrelid IN ({_TABLES}) "
+    "UNION ALL SELECT 'i ' || pg_get_indexdef(i.indexrelid) FROM pg_index i "
+    f"WHERE i.indrelid IN ({_TABLES}) "
+    "UNION ALL SELECT 'e ' || q.k || ' ' || q.v::text FROM ("
+    + _ENUMS.replace("SELECT n.nspname, t.typname,", "SELECT n.nspname || '.' || t.typname,", 1).replace(
+        "GROUP BY 1, 2", "GROUP BY 1"
+    )
+    + ") q(k, v) "
+    "UNION ALL SELECT 's ' || q::text FROM (" + _SEQUENCES + ") q"
+    ") f(x)"
+)
+
+
+def fingerprint(conn: psycopg.Connection[Any], track_schema: str, track_table: str) -> str:
+    """One round trip: a digest of everything :func:`read_schema` reads (and a little more); a schema
+    whose digest did not move since a clean comparison is still clean."""
+    params = {
+        "skip_schema": "" if track_schema == "public" else track_schema,
+        "track_schema": track_schema,
+        "track_table": track_table,
+    }
+    row = conn.execute(_FINGERPRINT, params, prepare=False).fetchone()
+    return str(row[0]) if row else ""
