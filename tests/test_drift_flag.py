@@ -68,3 +68,26 @@ def test_envs_has_a_drift_column(tmp_path: Path, pg_url: str, pg_server: str) ->
     r = run_cli("envs", "--migrations", str(p.folder), cwd=p.root)
     lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith(("dev ", "prod "))}
     assert lines["dev"].endswith("  no drift") and lines["prod"].endswith("  drift")
+
+
+def test_fleet_status_has_a_drift_column(tmp_path: Path, pg_url: str, pg_server: str) -> None:
+    p = KitProject(tmp_path / "app")
+    p.schema({"app.ts": SCHEMA})
+    p.generate("init")
+    base = pg_url.rsplit("/", 1)[1]
+    urls = [pg_url + suffix for suffix in ("_t1", "_t2")]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        for url in urls:
+            conn.execute(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"')
+    for url in urls:
+        assert drizzle_migrate(url, p.folder).returncode == 0
+    with psycopg.connect(urls[1], autocommit=True) as conn:
+        conn.execute('ALTER TABLE "users" ADD COLUMN "hand_made" text')
+    args = ("fleet", "status", "--databases-like", f"{base}_t%", "--migrations", str(p.folder))
+    r = run_cli(*args, "--database-url", pg_server, "--json")
+    assert r.returncode == 0, r.stderr
+    got = {t["name"]: t["schema"]["drift"] for t in json.loads(r.stdout)["targets"]}
+    assert got == {f"{base}_t1": False, f"{base}_t2": True}
+    r = run_cli(*args, "--database-url", pg_server)
+    lines = [line for line in r.stdout.splitlines() if line.startswith(base)]
+    assert [line.rsplit("  ", 1)[1] for line in lines] == ["no drift", "drift"]

@@ -96,7 +96,9 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
 
     timeout = connect_timeout(args)
     folder = project.load_folder(refresh=True)
-    statuses = status_many(_targets(args, project, timeout), folder, jobs=jobs, connect_timeout=timeout)
+    targets = _targets(args, project, timeout)
+    statuses = status_many(targets, folder, jobs=jobs, connect_timeout=timeout)
+    drift = _drift(targets, folder, statuses, timeout, jobs)
     behind = any(t.report and any(s.state != APPLIED for s in t.report.items) for t in statuses)
     code = EXIT_PROBLEMS if any(t.problems for t in statuses) or (args.exit_code and behind) else EXIT_OK
     if args.json:
@@ -106,7 +108,9 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
                 "tool_version": __version__,
                 "migrations_dir": str(project.folder_path),
                 "migrations": [m.tag for m in folder.migrations],
-                "targets": [t.as_json() for t in statuses],
+                "targets": [
+                    {**t.as_json(), "schema": drift[t.name].as_json() if t.name in drift else None} for t in statuses
+                ],
                 "exit_code": code,
             }
         )
@@ -115,7 +119,8 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     print(f"{shown(str(project.folder_path))}: {len(folder.migrations)} migration(s), {len(statuses)} target(s)")
     for t in statuses:
         glyphs = "".join(s.glyph for s in t.report.items) if t.report else "○"
-        print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}")
+        flag = f"  {drift[t.name].label}" if t.name in drift else ""
+        print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}{flag}")
     down = sum(1 for t in statuses if not t.reachable)
     bad = sum(1 for t in statuses if t.problems) - down
     current = sum(
@@ -124,6 +129,13 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     lagging = len(statuses) - down - bad - current
     print(f"{current} up to date, {lagging} with pending migrations, {bad} with problems, {down} unreachable")
     return code
+
+
+def _drift(targets: list[Target], folder: Any, statuses: list[Any], timeout: float, jobs: int | None) -> dict[str, Any]:
+    """Each reachable target's drift flag (services.drift_status), by name."""
+    from gtsd_tui.services.drift_status import target_states
+
+    return target_states(targets, folder, statuses, timeout=timeout, jobs=jobs)
 
 
 def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,16 @@ def _load_record() -> dict[str, str]:
         return {}
 
 
+_SAVING = threading.Lock()  # fleet status checks several databases at once
+
+
 def _save_record(key: str, value: str) -> None:
     path = _record_path()
+    with _SAVING:
+        _write(path, key, value)
+
+
+def _write(path: Any, key: str, value: str) -> None:
     try:
         data = _load_record()
         data[key] = value
@@ -104,13 +113,24 @@ def schema_state(
 
 
 def target_states(
-    targets: list[Any], folder: Folder, statuses: list[Any], *, timeout: float = 5
+    targets: list[Any], folder: Folder, statuses: list[Any], *, timeout: float = 5, jobs: int | None = None
 ) -> dict[str, SchemaState]:
-    """The drift flag of every reachable target (``services.targets.Target`` + its ``TargetStatus``), by name."""
+    """The drift flag of every reachable target (``services.targets.Target`` + its ``TargetStatus``), by
+    name; ``jobs`` databases at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
     by_name = {t.name: t for t in targets}
-    out: dict[str, SchemaState] = {}
-    for st in statuses:
-        target = by_name.get(st.name)
-        if target is not None and st.reachable and st.report is not None:
-            out[st.name] = schema_state(target.url, target.schema, target.table, folder, st.report, timeout=timeout)
-    return out
+    todo = [
+        (st.name, by_name[st.name], st.report)
+        for st in statuses
+        if st.name in by_name and st.reachable and st.report is not None
+    ]
+    if not todo:
+        return {}
+
+    def one(item: tuple[str, Any, StatusReport]) -> SchemaState:
+        _, target, report = item
+        return schema_state(target.url, target.schema, target.table, folder, report, timeout=timeout)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs or 8, len(todo)))) as pool:
+        return {name: state for (name, _, _), state in zip(todo, pool.map(one, todo), strict=True)}
