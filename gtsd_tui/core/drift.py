@@ -11,6 +11,7 @@ writes for it (measured: a TypeScript schema, ``generate``, change, ``generate``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ class Obj:
     spec: dict[str, Any] = field(compare=False, repr=False)
     table: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     parts: tuple[tuple[str, str], ...] = ()  # a column's attributes, compared one by one
+    key: str = ""  # what is compared when it is not ``value`` (expressions: their parse trees)
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def _table_model(t: dict[str, Any], put: Any) -> None:
         nnd = " NULLS NOT DISTINCT" if u.get("nullsNotDistinct") else ""
         put(Obj("unique constraint", f"{tname}.{u['name']}", f"UNIQUE{nnd} ({_cols(u['columns'])})", u, t))
     for ch in (t.get("checkConstraints") or {}).values():
-        put(Obj("check constraint", f"{tname}.{ch['name']}", f"CHECK ({norm_expr(str(ch['value']))})", ch, t))
+        value = str(ch["value"])
+        put(Obj("check constraint", f"{tname}.{ch['name']}", f"CHECK ({value})", ch, t, key=norm_expr(value)))
     for fk in (t.get("foreignKeys") or {}).values():
         to = f"{fk.get('schemaTo') or 'public'}.{fk['tableTo']}"
         value = (
@@ -127,7 +130,7 @@ def _table_model(t: dict[str, Any], put: Any) -> None:
         )
         put(Obj("foreign key", f"{tname}.{fk['name']}", value, fk, t))
     for ix in (t.get("indexes") or {}).values():
-        put(Obj("index", f"{_schema_of(t)}.{ix['name']}", _index_value(ix), ix, t))
+        put(Obj("index", f"{_schema_of(t)}.{ix['name']}", _index_value(ix), ix, t, key=_index_value(ix, norm_expr)))
 
 
 def _column_parts(c: dict[str, Any], in_pk: bool) -> tuple[tuple[str, str], ...]:
@@ -160,10 +163,11 @@ def _seq_value(s: dict[str, Any], typ: str) -> str:
     return f"INCREMENT BY {inc} MINVALUE {lo} MAXVALUE {hi} START WITH {start} CACHE {s.get('cache') or 1}{cycle}"
 
 
-def _index_value(ix: dict[str, Any]) -> str:
+def _index_value(ix: dict[str, Any], expr_of: Callable[[str], str] = str) -> str:
+    """The index as text; ``expr_of`` turns its expressions into what is compared (``norm_expr``)."""
     cols = []
     for c in ix.get("columns") or []:
-        expr = norm_expr(str(c["expression"])) if c.get("isExpression") else _q(str(c["expression"]))
+        expr = expr_of(str(c["expression"])) if c.get("isExpression") else _q(str(c["expression"]))
         asc = c.get("asc", True)
         nulls = c.get("nulls") or ("last" if asc else "first")
         text = (
@@ -172,7 +176,7 @@ def _index_value(ix: dict[str, Any]) -> str:
             + (f" NULLS {nulls.upper()}" if nulls != ("last" if asc else "first") else "")
         )
         cols.append(text)
-    where = f" WHERE {norm_expr(str(ix['where']))}" if ix.get("where") else ""
+    where = f" WHERE {expr_of(str(ix['where']))}" if ix.get("where") else ""
     with_ = ix.get("with") or {}
     opts = f" WITH ({', '.join(f'{k}={v}' for k, v in sorted(with_.items()))})" if with_ else ""
     unique = "UNIQUE " if ix.get("isUnique") else ""
@@ -227,7 +231,7 @@ def _owner(o: Obj | None) -> str | None:
 
 
 def _same(e: Obj, a: Obj) -> bool:
-    if e.value != a.value:
+    if (e.key or e.value) != (a.key or a.value):
         return False
     if e.kind == "index":  # an operator class named in the snapshot must be the index's
         return all(

@@ -2,8 +2,9 @@
 
 Types (``varchar`` / ``character varying``, ``timestamp (3)`` / ``timestamp(3)``), defaults without
 their casts (``'x'::text`` / ``'x'``, ``'9.99'`` / ``9.99``), and expressions (index columns and
-predicates, checks, generated columns) printed back by PostgreSQL's own parser (pglast) without table
-qualifiers and casts: ``"users"."deleted_at" is null`` and ``(deleted_at IS NULL)`` are one text.
+predicates, checks, generated columns) read by PostgreSQL's own parser (pglast's JSON parse tree,
+no Python tree built) without table qualifiers and casts: ``"users"."deleted_at" is null`` and
+``(deleted_at IS NULL)`` are one key.
 """
 
 from __future__ import annotations
@@ -32,10 +33,14 @@ _TYPE_SYNONYMS = {
 
 
 def norm_type(col: dict[str, Any]) -> str:
-    typ = str(col.get("type", "")).strip()
-    if col.get("typeSchema"):  # an enum: case kept, qualified
+    return _norm_type(str(col.get("type", "")).strip(), col.get("typeSchema") or None)
+
+
+@lru_cache(maxsize=4096)
+def _norm_type(typ: str, type_schema: str | None) -> str:
+    if type_schema:  # an enum: case kept, qualified
         base, dims = _split_array(typ.strip('"'))
-        return f"{col['typeSchema']}.{base.strip(chr(34))}{dims}"
+        return f"{type_schema}.{base.strip(chr(34))}{dims}"
     base, dims = _split_array(typ.lower())
     base = re.sub(r"\s+", " ", base)
     base = re.sub(r"\s*\(\s*", "(", base)
@@ -77,7 +82,12 @@ def norm_default(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    text = str(value).strip()
+    return _norm_default_text(str(value))
+
+
+@lru_cache(maxsize=8192)
+def _norm_default_text(value: str) -> str:
+    text = value.strip()
     while True:
         stripped = _CAST.sub("", text).strip()
         if stripped == text:
@@ -107,29 +117,60 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-@lru_cache(maxsize=4096)
+_LOCATION = re.compile(r',"location":-?\d+|"location":-?\d+,?')
+_QUALIFIERS = re.compile(r'(\{"ColumnRef":\{"fields":\[)(?:\{"String":\{"sval":"(?:[^"\\]|\\.)*"\}\},)+')
+_TOKEN = re.compile(r'\\.|"|[{}\[\]]')
+_CAST_HEAD, _CAST_TYPE = '{"TypeCast":{"arg":', ',"typeName":'
+
+
+@lru_cache(maxsize=8192)
 def norm_expr(text: str) -> str:
-    """An SQL expression printed back by PostgreSQL's parser, without table qualifiers and casts."""
-    import pglast
-    from pglast import ast
-    from pglast.stream import RawStream
-    from pglast.visitors import Visitor
-
-    class _Plain(Visitor):
-        def visit_ColumnRef(self, ancestors: Any, node: Any) -> Any:  # noqa: N802 - pglast's name
-            if len(node.fields) > 1:
-                return ast.ColumnRef(fields=(node.fields[-1],))
-            return None
-
-        def visit_TypeCast(self, ancestors: Any, node: Any) -> Any:  # noqa: N802
-            return node.arg
+    """An SQL expression as PostgreSQL's parser reads it (its parse tree as JSON, from pglast's C
+    parser), without positions, table qualifiers and casts: ``"users"."deleted_at" is null`` and
+    ``(deleted_at IS NULL)`` give one text. A text the parser refuses is compared as written (spaces
+    collapsed, lower case)."""
+    from pglast.parser import ParseError, parse_sql_json
 
     try:
-        tree: Any = pglast.parse_sql("SELECT " + text)[0].stmt
-        _Plain()(tree)
-        return str(RawStream()(tree.targetList[0].val))
-    except Exception:  # noqa: BLE001 - a text the parser refuses is compared as written
+        tree = parse_sql_json("SELECT " + text)
+    except ParseError:
         return re.sub(r"\s+", " ", text.strip()).lower()
+    tree = _LOCATION.sub("", tree)
+    tree = _drop_casts(tree)
+    tree = _QUALIFIERS.sub(r"\1", tree)
+    return tree[tree.find('"stmts"') :]  # without the parser's version
+
+
+def _drop_casts(tree: str) -> str:
+    """Each ``{"TypeCast":{"arg":X,"typeName":T}}`` replaced by X (positions already gone)."""
+    while (i := tree.find(_CAST_HEAD)) >= 0:
+        a = i + len(_CAST_HEAD)
+        b = _value_end(tree, a)
+        if b < 0 or not tree.startswith(_CAST_TYPE, b):
+            return tree
+        c = _value_end(tree, b + len(_CAST_TYPE))
+        if c < 0 or not tree.startswith("}}", c):
+            return tree
+        tree = tree[:i] + tree[a:b] + tree[c + 2 :]
+    return tree
+
+
+def _value_end(tree: str, start: int) -> int:
+    """The end of the JSON object or array starting at ``start`` (-1 when it does not close)."""
+    depth, in_string = 0, False
+    for m in _TOKEN.finditer(tree, start):
+        t = m.group()
+        if in_string:
+            in_string = t != '"'
+        elif t == '"':
+            in_string = True
+        elif t in "{[":
+            depth += 1
+        elif t in "}]":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return -1
 
 
 def strip_parens(text: str) -> str:

@@ -32,41 +32,39 @@ _TABLE_ROWS = (
 )
 
 _COLUMNS = (
+    f"WITH tabs AS MATERIALIZED ({_TABLES}), "
+    "seqs AS (SELECT d.refobjid, d.refobjsubid, c.oid, c.relname, sn.nspname, d.deptype FROM pg_depend d "
+    "JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S' JOIN pg_namespace sn ON sn.oid = c.relnamespace "
+    "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 "
+    "AND d.deptype IN ('a', 'i')) "
     "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
     "pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, "
     "CASE WHEN et.typtype = 'e' THEN en.nspname END, CASE WHEN et.typtype = 'e' THEN et.typname END, "
     "a.attndims, t.typcategory = 'A', "
     "s.seqincrement, s.seqstart, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, sq.relname, sq.nspname, "
-    "sq.deptype = 'a' "
-    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    "sq.deptype = 'a', a.attnum "
+    "FROM tabs JOIN pg_attribute a ON a.attrelid = tabs.oid JOIN pg_type t ON t.oid = a.atttypid "
     "LEFT JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END "
     "LEFT JOIN pg_namespace en ON en.oid = et.typnamespace "
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
-    "LEFT JOIN LATERAL (SELECT c.oid, c.relname, sn.nspname, dq.deptype FROM pg_depend dq "
-    "JOIN pg_class c ON c.oid = dq.objid AND c.relkind = 'S' JOIN pg_namespace sn ON sn.oid = c.relnamespace "
-    "WHERE dq.refobjid = a.attrelid AND dq.refobjsubid = a.attnum AND dq.classid = 'pg_class'::regclass "
-    "AND dq.deptype IN ('i', 'a') LIMIT 1) sq ON true "
+    "LEFT JOIN seqs sq ON sq.refobjid = a.attrelid AND sq.refobjsubid = a.attnum "
     "LEFT JOIN pg_sequence s ON s.seqrelid = sq.oid "
-    f"WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid IN ({_TABLES}) "
-    "ORDER BY a.attrelid, a.attnum"
+    "WHERE a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum"
 )
 
 _CONSTRAINTS = (
-    "SELECT co.conrelid, co.conname, co.contype, "
-    "ARRAY(SELECT a.attname FROM unnest(co.conkey) WITH ORDINALITY k(n, i) "
-    "JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n ORDER BY k.i), "
-    "fn.nspname, fc.relname, "
-    "ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(n, i) "
-    "JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n ORDER BY k.i), "
-    "co.confdeltype, co.confupdtype, pg_get_constraintdef(co.oid), "
-    "coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::boolean, false) "
+    f"WITH tabs AS MATERIALIZED ({_TABLES}) "
+    "SELECT co.conrelid, co.conname, co.contype, co.conkey, fn.nspname, fc.relname, co.confrelid, co.confkey, "
+    "co.confdeltype, co.confupdtype, CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, "
+    "{nulls_not_distinct} "
     "FROM pg_constraint co LEFT JOIN pg_class fc ON fc.oid = co.confrelid "
     "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace LEFT JOIN pg_index ix ON ix.indexrelid = co.conindid "
-    f"AND co.contype = 'u' WHERE co.contype IN ('p', 'u', 'f', 'c') AND co.conrelid IN ({_TABLES}) "
+    "AND co.contype = 'u' WHERE co.contype IN ('p', 'u', 'f', 'c') AND co.conrelid IN (SELECT oid FROM tabs) "
     "ORDER BY co.conrelid, co.conname"
 )
 
 _INDEXES = (
+    f"WITH tabs AS MATERIALIZED ({_TABLES}) "
     "SELECT i.indrelid, c.relname, i.indisunique, am.amname, pg_get_expr(i.indpred, i.indrelid, true), "
     "ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), "
     "ARRAY(SELECT i.indkey[k - 1] FROM generate_series(1, i.indnkeyatts) k ORDER BY k), "
@@ -75,7 +73,7 @@ _INDEXES = (
     "JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k), "
     "coalesce(c.reloptions, '{}') "
     "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
-    f"WHERE i.indrelid IN ({_TABLES}) AND NOT EXISTS (SELECT 1 FROM pg_constraint co "
+    "WHERE i.indrelid IN (SELECT oid FROM tabs) AND NOT EXISTS (SELECT 1 FROM pg_constraint co "
     "WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "
     "ORDER BY i.indrelid, c.relname"
 )
@@ -118,13 +116,26 @@ def read_schema(conn: psycopg.Connection[Any], track_schema: str, track_table: s
             "checkConstraints": {},
             "isRLSEnabled": bool(rls),
         }
+    names: dict[tuple[int, int], str] = {}  # (table oid, attnum) -> column name
     for row in run(_COLUMNS):
         if row[0] in tables:
-            col = _column(row)
+            col = _column(row[:-1])
             tables[row[0]]["columns"][col["name"]] = col
-    for row in run(_CONSTRAINTS):
+            names[(row[0], row[-1])] = col["name"]
+    nnd = "ix.indnullsnotdistinct" if conn.info.server_version >= 150000 else "false"
+    constraints = run(_CONSTRAINTS.replace("{nulls_not_distinct}", nnd))
+    outside = sorted({r[6] for r in constraints if r[6] and r[6] not in tables})  # referenced, not read
+    if outside:
+        for rel, num, attname in conn.execute(
+            "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrelid = ANY(%s) AND attnum > 0", (outside,)
+        ):
+            names[(rel, num)] = attname
+    for row in constraints:
         if row[0] in tables:
-            _constraint(tables[row[0]], row)
+            oid, name, kind, conkey, to_schema, to_table, to_oid, confkey, *rest = row
+            cols = [names[(oid, n)] for n in conkey or []]
+            to_cols = [names[(to_oid, n)] for n in confkey or []]
+            _constraint(tables[oid], (oid, name, kind, cols, to_schema, to_table, to_cols, *rest))
     for row in run(_INDEXES):
         if row[0] in tables:
             idx = _index(row)

@@ -9,6 +9,7 @@ from typing import Any
 from gtsd_tui.core.drift import Difference, compare
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.snapshots import empty_snapshot
+from gtsd_tui.core.status import HistoryRow, compute_status
 from gtsd_tui.errors import DatabaseError, InputError
 from gtsd_tui.services.project import Project
 
@@ -73,40 +74,40 @@ def expected_schema(folder: Folder, m: Migration) -> dict[str, Any]:
     return data
 
 
-def newest_applied(project: Project, folder: Folder) -> Migration | None:
+def newest_applied(project: Project, folder: Folder, rows: list[HistoryRow] | None = None) -> Migration | None:
     """The last migration in run order that has its row (applied, or applied and edited since)."""
-    report = project.status(folder)
+    report = compute_status(folder, rows) if rows is not None else project.status(folder)
     applied = [s.migration for s in report.items if s.row is not None and s.migration.file is not None]
     return applied[-1] if applied else None
 
 
-def target_migration(project: Project, folder: Folder, at: str | None) -> Migration | None:
+def target_migration(project: Project, folder: Folder, at: str | None, rows: list[HistoryRow]) -> Migration | None:
     if at is None:
-        return newest_applied(project, folder)
+        return newest_applied(project, folder, rows)
     m = folder.by_tag(at)
     if m is None:
         raise InputError(f"{at}: no such migration in {folder.path}")
     return m
 
 
-def read_actual(project: Project) -> dict[str, Any]:
-    """The live schema, read in a read-only transaction."""
+def drift(project: Project, at: str | None = None) -> DriftReport:
+    """The tracking rows and the catalog read on one connection, in one read-only transaction."""
     import psycopg
 
     from gtsd_tui.db.drift_catalog import read_schema
+    from gtsd_tui.db.history import read_rows
 
+    folder = project.load_folder()
+    s = project.settings
     with project.connect(autocommit=False) as conn:
         try:
             conn.read_only = True
             with conn.transaction():
-                return read_schema(conn, project.settings.schema, project.settings.table)
+                rows = read_rows(conn, s.schema, s.table)
+                actual = read_schema(conn, s.schema, s.table)
         except psycopg.Error as exc:
             raise DatabaseError(f"reading the catalog: {str(exc).strip().splitlines()[0]}") from None
-
-
-def drift(project: Project, at: str | None = None) -> DriftReport:
-    folder = project.load_folder()
-    m = target_migration(project, folder, at)
+    m = target_migration(project, folder, at, rows)
     expected = expected_schema(folder, m) if m else empty_snapshot("", "")
     rel = str(snapshot_path(folder, m).relative_to(folder.path)) if m else None
-    return DriftReport(m.tag if m else None, rel, compare(expected, read_actual(project)))
+    return DriftReport(m.tag if m else None, rel, compare(expected, actual))
