@@ -197,3 +197,27 @@ def test_v1_folder_no_drift_after_drizzle_orm_1_then_a_change_named(tmp_path: Pa
         conn.execute('CREATE INDEX "posts_slug_idx" ON "posts" ("slug")')
     code, out = drift_json(folder, pg_url)
     assert code == 1 and names(out["differences"]) == {("index", "public.posts_slug_idx", "extra")}
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_objects_drizzle_does_not_model_are_not_drift(tmp_path: Path, pg_url: str) -> None:
+    p = KitProject(tmp_path / "app")
+    p.schema({"app.ts": SCHEMA})
+    p.generate("init")
+    assert drizzle_migrate(pg_url, p.folder).returncode == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions").fetchall()}
+        for ext in ("hstore", "pg_trgm", "citext") if available else ():
+            if ext in available:
+                conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{ext}"')
+        conn.execute('CREATE TABLE "drizzle"."notes" ("id" integer)')  # drizzle's own schema
+        conn.execute("CREATE OR REPLACE VIEW users_view AS SELECT 1 AS x")  # views: not compared
+        conn.execute("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    code, out = drift_json(p.folder, pg_url)
+    assert (code, out["differences"]) == (0, [])
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # an extension's type used by a column is
+        if "citext" in available:  # the column's drift, named by type
+            conn.execute('ALTER TABLE "users" ALTER COLUMN "name" TYPE citext')
+            code, out = drift_json(p.folder, pg_url)
+            assert code == 1 and ("column", "public.users.name", "changed") in names(out["differences"])
