@@ -98,6 +98,8 @@ def drift(project: Project, at: str | None = None) -> DriftReport:
     from gtsd_tui.db.history import read_rows
 
     folder = project.load_folder()
+    if at is not None and folder.by_tag(at) is None:  # before connecting: a usage error, not a database one
+        raise InputError(f"{at}: no such migration in {folder.path}")
     s = project.settings
     with project.connect(autocommit=False) as conn:
         try:
