@@ -221,3 +221,22 @@ def test_objects_drizzle_does_not_model_are_not_drift(tmp_path: Path, pg_url: st
             conn.execute('ALTER TABLE "users" ALTER COLUMN "name" TYPE citext')
             code, out = drift_json(p.folder, pg_url)
             assert code == 1 and ("column", "public.users.name", "changed") in names(out["differences"])
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_dittofeed_upgraded_to_v1_no_drift_after_drizzle_orm_1(tmp_path: Path, pg_url: str) -> None:
+    """``drizzle-kit up`` (rc.5) turns the journal folder into v1 folders (a base snapshot, then diffs
+    that drop and alter indexes, enums and columns); drizzle-orm 1.0 applies it; drift replays them."""
+    from tests.helpers.node_v1 import up_v1, v1_migrate
+
+    if not CORPUS.is_dir():
+        pytest.skip("the dittofeed corpus is not on this machine")
+    shutil.copytree(CORPUS, tmp_path / "drizzle")
+    r = up_v1(tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    folder = tmp_path / "drizzle"
+    assert v1_migrate(pg_url, folder).returncode == 0
+    code, out = drift_json(folder, pg_url)
+    assert (code, out["differences"]) == (0, [])
+    assert out["tag"].endswith("_subscription_management_template")

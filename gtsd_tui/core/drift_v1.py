@@ -17,7 +17,27 @@ _IDENT = ("schema", "table", "name")
 
 
 def _key(row: dict[str, Any]) -> str:
-    return str(row.get("entityType")) + "\0" + json.dumps([row[k] for k in _IDENT if k in row], separators=(",", ":"))
+    """drizzle-kit's key of an entity: its kind and [schema, table, name] (indexes: [schema, name])."""
+    kind = str(row.get("entityType"))
+    fields = ("schema", "name") if kind == "indexes" else _IDENT
+    return kind + "\0" + json.dumps([row[k] for k in fields if k in row], separators=(",", ":"))
+
+
+def _find(state: dict[str, dict[str, Any]], key: str) -> str | None:
+    """The state's key for a delta's key: the same, else the one of that kind, schema and name."""
+    key = _norm_key(key)
+    if key in state:
+        return key
+    kind, _, ident = key.partition("\0")
+    try:
+        parts = json.loads(ident)
+    except ValueError:
+        return None
+    for k, row in state.items():
+        same_name = row.get("entityType") == kind and parts and row.get("name") == parts[-1]
+        if same_name and row.get("schema", parts[0]) == parts[0]:
+            return k
+    return None
 
 
 def _norm_key(key: str) -> str:
@@ -42,11 +62,13 @@ def replay(snapshots: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
             if op == "create" and isinstance(d.get("row"), dict):
                 state[_key(d["row"])] = dict(d["row"])
             elif op == "drop":
-                state.pop(_norm_key(str(d.get("key"))), None)
+                found = _find(state, str(d.get("key")))
+                if found is not None:
+                    del state[found]
             elif op == "alter":
-                row = state.get(_norm_key(str(d.get("key"))))
-                if row is not None:
-                    row.update(d.get("set") or {})
+                found = _find(state, str(d.get("key")))
+                if found is not None:
+                    state[found].update(d.get("set") or {})
             else:
                 raise InputError(f"{where}: unknown delta {op!r}; drift reads drizzle-kit 1.0.0-rc.5 snapshots")
     return list(state.values())
@@ -165,7 +187,7 @@ def _index(r: dict[str, Any]) -> dict[str, Any]:
             "isExpression": bool(c.get("isExpression")),
             "asc": c.get("asc", True),
             "nulls": "first" if c.get("nullsFirst") else "last",
-            "opclass": c.get("opclass") or None,
+            "opclass": _opclass(c.get("opclass")),
         }
         for c in r.get("columns") or []
     ]
@@ -182,3 +204,10 @@ def _index(r: dict[str, Any]) -> dict[str, Any]:
     if r.get("where"):
         out["where"] = r["where"]
     return out
+
+
+def _opclass(value: Any) -> str | None:
+    """rc.5 writes ``{"name": "uuid_ops", "default": false}`` (pulled or upgraded snapshots), or null."""
+    if isinstance(value, dict):
+        return str(value["name"]) if value.get("name") else None
+    return str(value) if value else None
