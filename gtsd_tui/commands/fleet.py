@@ -14,6 +14,7 @@ from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services.drift_status import drift_line, target_states
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
@@ -96,21 +97,19 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
 
     timeout = connect_timeout(args)
     folder = project.load_folder(refresh=True)
-    targets = _targets(args, project, timeout)
-    statuses = status_many(targets, folder, jobs=jobs, connect_timeout=timeout)
-    drift = _drift(targets, folder, statuses, timeout, jobs)
+    statuses = status_many(_targets(args, project, timeout), folder, jobs=jobs, connect_timeout=timeout)
     behind = any(t.report and any(s.state != APPLIED for s in t.report.items) for t in statuses)
     code = EXIT_PROBLEMS if any(t.problems for t in statuses) or (args.exit_code and behind) else EXIT_OK
+    drift = target_states(_targets(args, project, timeout), folder, statuses, timeout=timeout, jobs=jobs)
     if args.json:
         print_json(
             {
                 "version": JSON_FORMAT_VERSION,
                 "tool_version": __version__,
+                "schema": {name: state.as_json() for name, state in drift.items()},  # drift, by target
                 "migrations_dir": str(project.folder_path),
                 "migrations": [m.tag for m in folder.migrations],
-                "targets": [
-                    {**t.as_json(), "schema": drift[t.name].as_json() if t.name in drift else None} for t in statuses
-                ],
+                "targets": [t.as_json() for t in statuses],
                 "exit_code": code,
             }
         )
@@ -119,9 +118,9 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     print(f"{shown(str(project.folder_path))}: {len(folder.migrations)} migration(s), {len(statuses)} target(s)")
     for t in statuses:
         glyphs = "".join(s.glyph for s in t.report.items) if t.report else "○"
-        flag = f"  {drift[t.name].label}" if t.name in drift else ""
-        print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}{flag}")
+        print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}")
     down = sum(1 for t in statuses if not t.reachable)
+    print(shown(drift_line(drift)))
     bad = sum(1 for t in statuses if t.problems) - down
     current = sum(
         1 for t in statuses if t.report and not t.problems and all(s.state == APPLIED for s in t.report.items)
@@ -129,13 +128,6 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     lagging = len(statuses) - down - bad - current
     print(f"{current} up to date, {lagging} with pending migrations, {bad} with problems, {down} unreachable")
     return code
-
-
-def _drift(targets: list[Target], folder: Any, statuses: list[Any], timeout: float, jobs: int | None) -> dict[str, Any]:
-    """Each reachable target's drift flag (services.drift_status), by name."""
-    from gtsd_tui.services.drift_status import target_states
-
-    return target_states(targets, folder, statuses, timeout=timeout, jobs=jobs)
 
 
 def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> int:

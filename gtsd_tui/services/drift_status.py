@@ -134,3 +134,17 @@ def target_states(
 
     with ThreadPoolExecutor(max_workers=max(1, min(jobs or 8, len(todo)))) as pool:
         return {name: state for (name, _, _), state in zip(todo, pool.map(one, todo), strict=True)}
+
+
+def drift_line(states: dict[str, SchemaState]) -> str:
+    """``fleet status``'s drift line: the targets whose schema differs from their snapshot, by name."""
+    drifted = [f"{n} ({s.differences})" for n, s in states.items() if s.drift]
+    clean = sum(1 for s in states.values() if s.drift is False)
+    unknown = sum(1 for s in states.values() if s.drift is None)
+    parts = [
+        f"{len(drifted)} with drift" + (f": {', '.join(drifted)}" if drifted else ""),
+        f"{clean} as their snapshot",
+    ]
+    if unknown:
+        parts.append(f"{unknown} not known")
+    return "schema: " + ", ".join(parts)
