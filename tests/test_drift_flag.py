@@ -86,8 +86,7 @@ def test_fleet_status_has_a_drift_column(tmp_path: Path, pg_url: str, pg_server:
     args = ("fleet", "status", "--databases-like", f"{base}_t%", "--migrations", str(p.folder))
     r = run_cli(*args, "--database-url", pg_server, "--json")
     assert r.returncode == 0, r.stderr
-    got = {t["name"]: t["schema"]["drift"] for t in json.loads(r.stdout)["targets"]}
+    got = {name: state["drift"] for name, state in json.loads(r.stdout)["schema"].items()}
     assert got == {f"{base}_t1": False, f"{base}_t2": True}
     r = run_cli(*args, "--database-url", pg_server)
-    lines = [line for line in r.stdout.splitlines() if line.startswith(base)]
-    assert [line.rsplit("  ", 1)[1] for line in lines] == ["no drift", "drift"]
+    assert f"schema: 1 with drift: {base}_t2 (1), 1 as their snapshot" in r.stdout.splitlines()
