@@ -67,15 +67,19 @@ def column_def(c: dict[str, Any], *, in_create: bool) -> str:
     if gen:
         parts.append(f"GENERATED ALWAYS AS ({gen.get('as')}) STORED")
     ident = c.get("identity")
-    if ident:
-        kind = "ALWAYS" if ident.get("type") == "always" else "BY DEFAULT"
-        seq = q(ident.get("name", ""))
-        if ident.get("schema") and ident["schema"] != "public":
-            seq = f"{q(ident['schema'])}.{seq}"
-        parts.append(f"GENERATED {kind} AS IDENTITY (sequence name {seq} {_seq_options(ident)})")
-    elif c.get("notNull"):
+    if c.get("notNull") and not (ident and in_create):  # CREATE TABLE leaves it to the identity
         parts.append("NOT NULL")
+    if ident:
+        parts.append(_identity(ident))
     return " ".join(parts)
+
+
+def _identity(ident: dict[str, Any]) -> str:
+    kind = "ALWAYS" if ident.get("type") == "always" else "BY DEFAULT"
+    seq = q(ident.get("name", ""))
+    if ident.get("schema") and ident["schema"] != "public":
+        seq = f"{q(ident['schema'])}.{seq}"
+    return f"GENERATED {kind} AS IDENTITY (sequence name {seq} {_seq_options(ident)})"
 
 
 def create_table(t: dict[str, Any]) -> str:
@@ -201,7 +205,9 @@ def alter(e: Obj, a: Obj, exp: Model) -> list[str]:
 def _alter_column(e: Obj, a: Obj) -> list[str]:
     t, c = e.table or {}, e.spec
     head = f"ALTER TABLE {table_ref(t)} ALTER COLUMN {q(c['name'])}"
-    theirs = dict(a.parts)
+    theirs, ours = dict(a.parts), dict(e.parts)
+    if ours.get("generated") != theirs.get("generated"):  # drizzle-kit drops and re-adds the column
+        return [f"ALTER TABLE {table_ref(t)} DROP COLUMN {q(c['name'])};", *create(e, {})]
     out = []
     for key, value in e.parts:
         if theirs.get(key) == value:
@@ -213,9 +219,35 @@ def _alter_column(e: Obj, a: Obj) -> list[str]:
             out.append(f"{head} SET DEFAULT {_default_text(c['default'])};" if has else f"{head} DROP DEFAULT;")
         elif key == "not null":
             out.append(f"{head} SET NOT NULL;" if value == "NOT NULL" else f"{head} DROP NOT NULL;")
-        else:  # identity or generation: drizzle-kit drops and re-adds the column
-            out += [f"ALTER TABLE {table_ref(t)} DROP COLUMN {q(c['name'])};"] + create(e, {})
-            break
+    if ours.get("identity") != theirs.get("identity"):
+        out += [f"{head} {x};" for x in _alter_identity(c.get("identity"), a.spec.get("identity"))]
+    return out
+
+
+_IDENTITY_OPTIONS = (
+    ("increment", "INCREMENT BY"),
+    ("minValue", "MINVALUE"),
+    ("maxValue", "MAXVALUE"),
+    ("startWith", "START WITH"),
+    ("cache", "CACHE"),
+)
+
+
+def _alter_identity(want: dict[str, Any] | None, have: dict[str, Any] | None) -> list[str]:
+    """drizzle-kit's identity statements (measured: DROP IDENTITY, ADD GENERATED ..., SET GENERATED ...,
+    SET INCREMENT BY, SET START WITH; the other options by the same pattern)."""
+    if not want:
+        return ["DROP IDENTITY"]
+    if not have:
+        return ["ADD " + _identity(want)]
+    out = []
+    if want.get("type") != have.get("type"):
+        out.append("SET GENERATED " + ("ALWAYS" if want.get("type") == "always" else "BY DEFAULT"))
+    for key, words in _IDENTITY_OPTIONS:
+        if want.get(key) is not None and str(want.get(key)) != str(have.get(key)):
+            out.append(f"SET {words} {want[key]}")
+    if bool(want.get("cycle")) != bool(have.get("cycle")):
+        out.append("SET CYCLE" if want.get("cycle") else "SET NO CYCLE")
     return out
 
 
