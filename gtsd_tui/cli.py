@@ -40,6 +40,8 @@ COMMANDS = (
     "server",
     "envs",
     "fleet",
+    "drift",
+    "baseline",
 )
 
 

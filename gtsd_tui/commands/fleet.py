@@ -13,6 +13,7 @@ from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services.drift_status import drift_line, target_states
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
@@ -110,11 +111,13 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     statuses = status_many(_targets(args, project, timeout), folder, jobs=jobs, connect_timeout=timeout)
     behind = any(t.report and any(s.state != APPLIED for s in t.report.items) for t in statuses)
     code = EXIT_PROBLEMS if any(t.problems for t in statuses) or (args.exit_code and behind) else EXIT_OK
+    drift = target_states(_targets(args, project, timeout), folder, statuses, timeout=timeout, jobs=jobs)
     if args.json:
         print_json(
             {
                 "version": JSON_FORMAT_VERSION,
                 "tool_version": __version__,
+                "schema": {name: state.as_json() for name, state in drift.items()},  # drift, by target
                 "migrations_dir": str(project.folder_path),
                 "migrations": [m.tag for m in folder.migrations],
                 "targets": [
@@ -133,6 +136,7 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
         cell = f"  {shown(rollout_cell(rollout.get(t.name)))}" if rollout is not None else ""
         print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}{cell}")
     down = sum(1 for t in statuses if not t.reachable)
+    print(shown(drift_line(drift)))
     bad = sum(1 for t in statuses if t.problems) - down
     current = sum(
         1 for t in statuses if t.report and not t.problems and all(s.state == APPLIED for s in t.report.items)

@@ -77,10 +77,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
     errors = input_errors(folder)
     report.warnings += [link_warning(folder, f) for f in sorted(folder.links_outside)]
     invalid = invalid_indexes(project, folder, report)
+    schema = _schema_state(project, folder, report)
     if args.json:
         out = status_json(project, report)
         out["errors"] = errors
         out["invalid_indexes"] = [i.as_json() for i in invalid]
+        out["schema"] = schema.as_json() if schema else None
         for entry, item in zip(out["migrations"], report.items, strict=True):
             if item.state == MODIFIED and item.row is not None:
                 entry["edit"] = classify_item(project, item).as_json()
@@ -110,6 +112,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
         for s in report.items:
             counts[s.state] = counts.get(s.state, 0) + 1
         print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
+        if schema and schema.drift is not None:
+            print(_schema_line(schema))
     for e in errors:
         print(f"gtsd-tui: {shown(e)}", file=sys.stderr)
     if errors:
@@ -117,3 +121,22 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows or invalid):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _schema_state(project: Project, folder: Folder, report: StatusReport) -> Any:
+    """The drift flag (services.drift_status); None when nothing is applied."""
+    from gtsd_tui.services.drift_status import schema_state
+
+    if not any(s.row is not None for s in report.items) or project.url is None:
+        return None
+    return schema_state(project.url, project.settings.schema, project.settings.table, folder, report)
+
+
+def _schema_line(state: Any) -> str:
+    if state.drift:
+        n = state.differences
+        return (
+            f"drift: the schema differs from the snapshot of {shown(state.tag)} "
+            f"({n} difference{'s' if n != 1 else ''}; `gtsd-tui drift` lists them with their fix)"
+        )
+    return f"schema: as the snapshot of {shown(state.tag)} (no drift)"

@@ -190,6 +190,12 @@ class GtsdApp(App[None]):
         if not any(isinstance(s, EnvironmentsScreen) for s in self.screen_stack):
             self.push_screen(EnvironmentsScreen(self))
 
+    def action_drift(self) -> None:
+        """The Drift view: each difference from the newest applied snapshot, with its fix (palette)."""
+        from gtsd_tui.tui import drift_view
+
+        drift_view.open_view(self)
+
     def action_new(self) -> None:
         flows.ask_new(self)
 

@@ -27,6 +27,7 @@ ACTIONS = [
     ("Renumber conflicting migrations", "renumber", "n"),
     ("Reset the database (drop, recreate, migrate)", "reset", "R"),
     ("Environments: migrations × environments (.env, .env.NAME)", "environments", "e"),
+    ("Drift: the schema against its newest applied snapshot", "drift", ""),
     ("Refresh", "refresh", "r"),
     ("Filter the focused list", "filter", "/"),
     ("Show keys and help", "help", "?"),

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from gtsd_tui.tui import flows, live
+from gtsd_tui.tui import drift_view, flows, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
@@ -132,6 +132,7 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
+        drift_view.check_mark(self.console, state)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
         self.call_after_refresh(self._compose_hidden)
