@@ -1,0 +1,83 @@
+"""``gtsd-tui git install|uninstall`` (and the entries git itself calls: ``git driver``, ``git hook``).
+
+``driver`` and ``hook`` are reached through :func:`fast_main` straight from ``gtsd_tui.cli.main``:
+git runs the driver once per conflicted file, so that path imports no other subcommand (and no
+database driver, no Textual, no pglast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from gtsd_tui.errors import EXIT_OK, EXIT_USAGE, GtsdError
+
+FAST = ("driver", "hook")
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("git", parents=[common], help="merge driver and hooks: git merge/rebase renumber by themselves")
+    actions = p.add_subparsers(dest="git_action", metavar="ACTION", required=True)
+    actions.add_parser("install", parents=[common], help="merge driver, .gitattributes and hooks for this clone")
+    actions.add_parser("uninstall", parents=[common], help="restore every byte install changed")
+    for name in FAST:  # listed for --help; run by fast_main
+        actions.add_parser(name, help=f"(called by git) the {name}", add_help=False)
+
+
+def run(args: argparse.Namespace, project: Any) -> int:
+    from gtsd_tui.services import git_install
+
+    folder: Path = project.folder_path
+    if args.git_action == "install":
+        lines = git_install.install(folder)
+    elif args.git_action == "uninstall":
+        lines = git_install.uninstall(folder)
+    else:  # `gtsd-tui --migrations X git driver ...`: the same as the fast path
+        return fast_main(sys.argv[sys.argv.index(args.git_action) :])
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
+def _hook_args(argv: list[str]) -> argparse.Namespace:
+    """``NAME --migrations DIR [git's arguments...]`` (git's own arguments are passed through as they are)."""
+    if len(argv) < 3 or argv[1] != "--migrations":
+        raise argparse.ArgumentError(None, "usage: hook NAME --migrations DIR [ARGS...]")
+    return argparse.Namespace(name=argv[0], migrations=argv[2], rest=argv[3:])
+
+
+def fast_main(argv: list[str]) -> int:
+    """``driver %O %A %B %P [%L]`` or ``hook NAME --migrations DIR [git's arguments]``."""
+    try:
+        if argv[:1] == ["driver"] and len(argv) in (5, 6):
+            from gtsd_tui.services.git_hooks import run_driver
+
+            code, lines = run_driver(*argv[1:])
+        elif argv[:1] == ["hook"]:
+            code, lines = _hook(_hook_args(argv[1:]))
+        else:
+            print("gtsd-tui git: usage: driver %O %A %B %P [%L] | hook NAME --migrations DIR", file=sys.stderr)
+            return EXIT_USAGE
+    except (GtsdError, argparse.ArgumentError) as exc:
+        print(f"gtsd-tui: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", EXIT_USAGE)
+    for line in lines:
+        print(line, file=sys.stderr)
+    return code
+
+
+def _hook(args: argparse.Namespace) -> tuple[int, list[str]]:
+    from gtsd_tui.services import git_hooks
+    from gtsd_tui.services.git_merge import git_out
+
+    top = Path(git_out(Path.cwd(), "rev-parse", "--show-toplevel"))
+    folder = top / args.migrations
+    if args.name == "post-merge":
+        return git_hooks.post_merge(top, folder, args.rest[0] if args.rest else "0")
+    if args.name == "post-rewrite":
+        return git_hooks.post_rewrite(top, folder, args.rest[0] if args.rest else "", sys.stdin.read())
+    if args.name == "pre-commit":
+        return git_hooks.pre_commit(folder)
+    return EXIT_USAGE, [f"gtsd-tui git hook: unknown hook {args.name}"]

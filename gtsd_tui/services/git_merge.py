@@ -1,0 +1,207 @@
+"""The merge of a migrations folder as ``git merge`` / ``git rebase`` make it with the gtsd-tui driver.
+
+Both sides are read as folders from git's objects (ours: the branch merged into, or the rebase's
+``onto``; theirs: the incoming commit; base: their merge base). The decision is the renumber
+engine's (:func:`gtsd_tui.core.renumber.plan_renumber` on the union of both sides, every migration
+of ours kept): ours' migrations keep their names, bytes and ``when``; theirs' go after them, their
+snapshots merged three-way. The resulting folder (the *model*) is computed once per
+(folder, ours, theirs) and kept in ``$GIT_DIR/gtsd-merge/<key>/`` so that the driver, called once
+per conflicted file, and the hooks read the same decision. Only git, the standard library and the
+pure ``core`` modules are imported here: the driver must start fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gtsd_tui.errors import InputError
+
+CACHE_DIR = "gtsd-merge"
+
+
+def git(top: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], cwd=top, capture_output=True, input=stdin, timeout=120)
+
+
+def git_out(top: Path, *args: str) -> str:
+    r = git(top, *args)
+    if r.returncode != 0:
+        why = r.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"git {' '.join(args)}: {why[0] if why else 'failed'}")
+    return r.stdout.decode("utf-8", "replace").strip()
+
+
+def git_path(top: Path, name: str) -> Path:
+    p = Path(git_out(top, "rev-parse", "--git-path", name))
+    return p if p.is_absolute() else top / p
+
+
+def folder_files(top: Path, commit: str, rel: str) -> dict[str, bytes]:
+    """Every file of the folder ``rel`` in ``commit`` (paths relative to the folder)."""
+    listing = git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", rel)
+    if listing.returncode != 0:
+        return {}
+    items: list[tuple[str, str]] = []
+    for rec in listing.stdout.split(b"\0"):
+        if not rec:
+            continue
+        meta, raw_path = rec.split(b"\t", 1)
+        mode, kind, oid = meta.decode().split()
+        if kind == "blob" and mode != "120000":
+            items.append((raw_path.decode("utf-8", "surrogateescape"), oid))
+    if not items:
+        return {}
+    batch = git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for _, oid in items).encode())
+    out: dict[str, bytes] = {}
+    data, pos = batch.stdout, 0
+    prefix = rel.rstrip("/") + "/"
+    for name, _ in items:
+        nl = data.index(b"\n", pos)
+        size = int(data[pos:nl].split()[2])
+        out[name[len(prefix) :] if name.startswith(prefix) else name] = data[nl + 1 : nl + 1 + size]
+        pos = nl + 1 + size + 1
+    return out
+
+
+def _markers(ours: bytes, theirs: bytes) -> bytes:
+    return b"<<<<<<< ours\n" + ours + b"\n=======\n" + theirs + b"\n>>>>>>> theirs\n"
+
+
+@dataclass
+class Model:
+    """The folder after the merge, and what the decision says about it."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # theirs' file -> its new name
+    clashes: list[str] = field(default_factory=list)  # one line per clashing object, both definitions
+    problem: str | None = None  # why no decision could be made (an ordinary conflict then)
+    layout: str = "v0"
+
+    @property
+    def merged(self) -> bool:
+        return self.problem is None and not self.clashes
+
+    def to_json(self) -> dict[str, object]:
+        return {"renamed": self.renamed, "clashes": self.clashes, "problem": self.problem, "layout": self.layout}
+
+
+def _union(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, bytes]) -> tuple[dict[str, bytes], str]:
+    """The two folders side by side, as the renumber engine reads a conflicted merge; '' or a problem."""
+    out: dict[str, bytes] = {}
+    for name in sorted(set(ours) | set(theirs)):
+        o, t, b = ours.get(name), theirs.get(name), base.get(name)
+        if o == t or t == b:
+            pick = o
+        elif o == b:
+            pick = t
+        elif o is not None and t is not None and name.startswith("meta/") and name.endswith(".json"):
+            pick = _markers(o, t)  # journal, snapshots: both sides, read as such by the engine
+        else:
+            return out, f"{name} changed differently on both branches"
+        if pick is not None:
+            out[name] = pick
+    return out, ""
+
+
+def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
+    """The decision for the folder ``rel`` (relative to the work tree ``top``) when merging theirs into ours."""
+    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.journal import parse_journal
+    from gtsd_tui.core.renumber import plan_renumber
+    from gtsd_tui.core.renumber_text import clash_lines
+    from gtsd_tui.errors import GtsdError
+
+    base_rev = git(top, "merge-base", ours, theirs)
+    base = base_rev.stdout.decode().strip() if base_rev.returncode == 0 else ""
+    o_files, t_files = folder_files(top, ours, rel), folder_files(top, theirs, rel)
+    b_files = folder_files(top, base, rel) if base else {}
+    union, problem = _union(b_files, o_files, t_files)
+    if problem:
+        return Model(problem=problem)
+    if "meta/_journal.json" not in union:  # a drizzle 1.0 folder (or none): git's text merge is right
+        return Model(files=union, layout="v1")
+    with tempfile.TemporaryDirectory(prefix="gtsd-merge-") as tmp:
+        root = Path(tmp) / "m"
+        for name, data in union.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        try:
+            kept = {e.tag for e in parse_journal(o_files["meta/_journal.json"].decode()).entries}
+        except (KeyError, UnicodeDecodeError, GtsdError):
+            kept = set()
+        try:
+            folder = load_folder(root)
+            plan = plan_renumber(folder, pinned=kept, now_ms=0)
+        except GtsdError as exc:
+            return Model(problem=str(exc).replace(str(root) + "/", "").replace(str(root), rel))
+        if plan.clashes:
+            return Model(clashes=clash_lines(plan))
+        files = dict(union)
+        for src, dst in plan.sql_moves:
+            files[dst] = files.pop(src)
+        for name in plan.deletes:
+            files.pop(name, None)
+        files.update(plan.writes)
+        return Model(files=files, renamed=list(plan.sql_moves))
+
+
+def cache_key(rel: str, ours: str, theirs: str) -> str:
+    return hashlib.sha256(f"{rel}\0{ours}\0{theirs}".encode()).hexdigest()[:24]
+
+
+def model_for(top: Path, rel: str, ours: str, theirs: str) -> Model:
+    """The model, computed once per (folder, ours, theirs) and kept under ``$GIT_DIR/gtsd-merge/``.
+
+    The cache entry is built in a temporary directory and renamed into place: a reader finds it
+    whole or not at all (a driver killed while building it leaves nothing that is read)."""
+    ours = git_out(top, "rev-parse", "--verify", f"{ours}^{{commit}}")
+    theirs = git_out(top, "rev-parse", "--verify", f"{theirs}^{{commit}}")
+    root = git_path(top, CACHE_DIR)
+    entry = root / cache_key(rel, ours, theirs)
+    if (entry / "model.json").is_file():
+        return _read_entry(entry)
+    model = compute_model(top, rel, ours, theirs)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    try:
+        for name, data in model.files.items():
+            (tmp / "files" / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / "files" / name).write_bytes(data)
+        (tmp / "model.json").write_text(json.dumps(model.to_json()))
+        try:
+            os.rename(tmp, entry)
+        except OSError:  # another driver call made it meanwhile: the same decision
+            pass
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return model
+
+
+def _read_entry(entry: Path) -> Model:
+    meta = json.loads((entry / "model.json").read_text())
+    files: dict[str, bytes] = {}
+    base = entry / "files"
+    for dirpath, _, names in os.walk(base):
+        for n in names:
+            p = Path(dirpath) / n
+            files[str(p.relative_to(base))] = p.read_bytes()
+    return Model(
+        files=files,
+        renamed=[(a, b) for a, b in meta["renamed"]],
+        clashes=list(meta["clashes"]),
+        problem=meta["problem"],
+        layout=meta["layout"],
+    )
+
+
+def forget_models(top: Path) -> None:
+    """Drop every cached decision (the hooks call this once the merge is finished)."""
+    shutil.rmtree(git_path(top, CACHE_DIR), ignore_errors=True)

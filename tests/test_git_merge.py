@@ -1,0 +1,153 @@
+"""``gtsd-tui git install``: the merge driver and hooks make ``git merge`` / ``git rebase`` / ``git pull``
+produce the folder ``renumber`` would. Real git, projects from TypeScript schemas and the real
+``drizzle-kit generate``; afterwards ``drizzle-kit check`` passes, ``generate`` finds nothing,
+drizzle-orm applies the incoming migrations to a database where the target branch already ran, and
+its catalog equals ``drizzle-kit push`` of the merged schema."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.helpers.git import git
+from tests.helpers.kit_project import KitProject, base_project, catalog, push_database
+from tests.helpers.node import drizzle_kit_check, drizzle_migrate
+
+pytestmark = [pytest.mark.node]
+
+IMPORTS = 'import { pgTable, serial, text, integer } from "drizzle-orm/pg-core";\n'
+
+
+def users(top: str = "", bottom: str = "") -> str:
+    """users with an optional column before and after email: two branches adding one each merge clean."""
+    first = f"\n  {top}," if top else ""
+    last = f"\n  {bottom}," if bottom else ""
+    return (
+        f'{IMPORTS}export const users = pgTable("users", {{\n  id: serial("id").primaryKey(),{first}\n'
+        f'  email: text("email").notNull(),{last}\n}});\n'
+    )
+
+
+def table(name: str, *cols: str, ref_users: bool = False) -> str:
+    head = IMPORTS + ('import { users } from "./users";\n' if ref_users else "")
+    body = "".join(f"\n  {c}," for c in cols)
+    return f'{head}export const {name} = pgTable("{name}", {{\n  id: serial("id").primaryKey(),{body}\n}});\n'
+
+
+AUDIT = table("audit_log", 'action: text("action").notNull()')
+BILLING = table(
+    "billing",
+    'userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" })',
+    'amount: integer("amount").notNull()',
+    ref_users=True,
+)
+
+
+def installed(tmp: Path, base: dict[str, str]) -> KitProject:
+    """main with the first migration and ``gtsd-tui git install`` committed (.gitattributes)."""
+    p = base_project(tmp, base)
+    r = run_cli("git", "install", "--migrations", str(p.folder), cwd=p.root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    p.commit("gtsd-tui git install")
+    return p
+
+
+def branches(p: KitProject, a: list[tuple[dict[str, str], str]], b: list[tuple[dict[str, str], str]]) -> None:
+    p.branch("a")
+    for files, name in a:
+        p.step(files, name)
+    p.branch("b")
+    for files, name in b:
+        p.step(files, name)
+
+
+def folder_bytes(p: KitProject) -> dict[str, bytes]:
+    return {f: (p.folder / f).read_bytes() for f in p.files()}
+
+
+def commit_as_told(p: KitProject, out: str) -> None:
+    """Run the exact command the hook printed (when it printed one)."""
+    cmds = [line.split("commit them: ", 1)[1] for line in out.splitlines() if "commit them: " in line]
+    for cmd in cmds:
+        r = git(p.root, *shlex.split(cmd)[1:])
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
+def assert_whole(p: KitProject, ours_before: dict[str, bytes], applied_first: Path, pg_url: str | None) -> None:
+    """No unmerged path, no marker; ours' files unchanged byte for byte and first in the journal; the real
+    drizzle-kit check and generate; drizzle-orm on a database where ours already ran equals push."""
+    assert git(p.root, "ls-files", "-u").stdout == ""
+    assert git(p.root, "status", "--porcelain", "--", "drizzle").stdout == ""  # committed, nothing left
+    files = folder_bytes(p)
+    assert not any(b"<<<<<<<" in d or b">>>>>>>" in d for d in files.values())
+    for name, data in ours_before.items():
+        if name != "meta/_journal.json":
+            assert files.get(name) == data, name
+    ours_tags = [e["tag"] for e in json.loads(ours_before["meta/_journal.json"])["entries"]]
+    journal = json.loads(files["meta/_journal.json"])["entries"]
+    assert [e["tag"] for e in journal][: len(ours_tags)] == ours_tags
+    old = json.loads(ours_before["meta/_journal.json"])["entries"]
+    assert journal[: len(old)] == old  # ours' entries (when included) unchanged
+    assert [e["idx"] for e in journal] == list(range(len(journal)))
+    kit = drizzle_kit_check(p.folder)
+    assert kit.returncode == 0 and "Everything's fine" in kit.stdout + kit.stderr, kit.stdout + kit.stderr
+    gen = p.kit("generate", "--name", "after_merge")
+    assert gen.returncode == 0 and "No schema changes" in gen.stdout, gen.stdout + gen.stderr
+    assert folder_bytes(p) == files
+    if pg_url is not None:
+        first = drizzle_migrate(pg_url, applied_first)
+        assert first.returncode == 0, first.stdout + first.stderr
+        applied = drizzle_migrate(pg_url, p.folder)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert catalog(pg_url) == catalog(push_database(p, pg_url))
+
+
+def snapshot_of(p: KitProject, tmp: Path, branch: str) -> tuple[dict[str, bytes], Path]:
+    git(p.root, "checkout", "-q", branch)
+    copy = tmp / f"applied-{branch}"
+    shutil.copytree(p.folder, copy)
+    return folder_bytes(p), copy
+
+
+def merge(p: KitProject, ours: str, theirs: str):
+    git(p.root, "checkout", "-q", ours)
+    return git(p.root, "merge", theirs, "--no-edit", check=False)
+
+
+@pytest.mark.pg
+def test_merge_disjoint_tables_and_a_foreign_key(tmp_path: Path, pg_url: str) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(p, [({"audit.ts": AUDIT}, "add_audit")], [({"billing.ts": BILLING}, "add_billing")])
+    before, applied = snapshot_of(p, tmp_path, "a")
+    m = merge(p, "a", "b")
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert "renumbered after the merge: 0001_add_billing -> 0002_add_billing" in m.stderr, m.stderr
+    commit_as_told(p, m.stderr)
+    assert_whole(p, before, applied, pg_url)
+    snap = json.loads((p.folder / "meta/0002_snapshot.json").read_text())
+    assert list(snap["tables"]) == ["public.audit_log", "public.billing", "public.users"]
+
+
+@pytest.mark.pg
+def test_merge_same_table_different_columns_several_migrations(tmp_path: Path, pg_url: str) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    tags = table("tags", 'label: text("label")')
+    branches(
+        p,
+        [({"users.ts": users(top='status: text("status")')}, "add_status")],
+        [
+            ({"users.ts": users(bottom='plan: text("plan").default("free")')}, "add_plan"),
+            ({"tags.ts": tags}, "add_tags"),
+        ],
+    )
+    before, applied = snapshot_of(p, tmp_path, "a")
+    m = merge(p, "a", "b")
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert "0001_add_plan -> 0002_add_plan, 0002_add_tags -> 0003_add_tags" in m.stderr, m.stderr
+    commit_as_told(p, m.stderr)
+    assert_whole(p, before, applied, pg_url)
