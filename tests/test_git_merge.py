@@ -151,3 +151,91 @@ def test_merge_same_table_different_columns_several_migrations(tmp_path: Path, p
     assert "0001_add_plan -> 0002_add_plan, 0002_add_tags -> 0003_add_tags" in m.stderr, m.stderr
     commit_as_told(p, m.stderr)
     assert_whole(p, before, applied, pg_url)
+
+
+@pytest.mark.pg
+def test_rebase_completes_by_itself(tmp_path: Path, pg_url: str) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    tags = table("tags", 'label: text("label")')
+    branches(
+        p,
+        [({"audit.ts": AUDIT}, "add_audit")],
+        [({"billing.ts": BILLING}, "add_billing"), ({"tags.ts": tags}, "add_tags")],
+    )
+    before, applied = snapshot_of(p, tmp_path, "a")
+    git(p.root, "checkout", "-q", "b")
+    r = git(p.root, "rebase", "a", check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not (p.root / ".git" / "rebase-merge").exists()
+    assert "renumbered after the rebase: 0001_add_billing -> 0002_add_billing, 0002_add_tags -> 0003_add_tags" in (
+        r.stderr
+    ), r.stderr
+    commit_as_told(p, r.stderr)
+    assert_whole(p, before, applied, pg_url)
+
+
+@pytest.mark.pg
+def test_pull_with_merge(tmp_path: Path, pg_url: str) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(p, [({"audit.ts": AUDIT}, "add_audit")], [({"billing.ts": BILLING}, "add_billing")])
+    before, applied = snapshot_of(p, tmp_path, "a")
+    r = git(p.root, "-c", "pull.rebase=false", "pull", "--no-edit", ".", "b", check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0001_add_billing -> 0002_add_billing" in r.stderr, r.stderr
+    commit_as_told(p, r.stderr)
+    assert_whole(p, before, applied, pg_url)
+
+
+def test_without_the_driver_the_same_merge_conflicts(tmp_path: Path) -> None:
+    """The yardstick of the tests above: the same branches, no install, git's ordinary conflict."""
+    p = base_project(tmp_path, {"users.ts": users()})
+    branches(p, [({"audit.ts": AUDIT}, "add_audit")], [({"billing.ts": BILLING}, "add_billing")])
+    m = merge(p, "a", "b")
+    assert m.returncode != 0
+    assert "drizzle/meta/_journal.json" in git(p.root, "ls-files", "-u").stdout
+
+
+def test_a_clash_stops_the_merge_and_nothing_is_renamed(tmp_path: Path) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(
+        p,
+        [({"users.ts": users(top='status: text("status")')}, "status_text")],
+        [({"users.ts": users(bottom='status: integer("status")')}, "status_int")],
+    )
+    m = merge(p, "a", "b")
+    assert m.returncode != 0
+    assert "the branches' schemas clash; merge stopped" in m.stderr, m.stderr
+    clash = [ln for ln in m.stderr.splitlines() if "column users.status" in ln]
+    assert len(clash) == 1 and "ours" in clash[0] and "theirs" in clash[0] and "integer" in clash[0], m.stderr
+    unmerged = git(p.root, "ls-files", "-u").stdout
+    assert "drizzle/meta/_journal.json" in unmerged
+    assert "<<<<<<<" in (p.folder / "meta/_journal.json").read_text()  # git's ordinary conflict
+    assert sorted(f for f in p.files() if f.endswith(".sql"))[1:] == ["0001_status_int.sql", "0001_status_text.sql"]
+    assert not (p.folder / "meta/0002_snapshot.json").exists()
+    check = run_cli("check", "--offline", "--migrations", str(p.folder))
+    assert check.returncode == 1 and "schema-conflict" in check.stdout and "users.status" in check.stdout
+
+
+@pytest.mark.parametrize("step", ["ordinary", "model", "write"])
+def test_a_driver_killed_half_way_leaves_git_s_ordinary_conflict(tmp_path: Path, step: str) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(p, [({"audit.ts": AUDIT}, "add_audit")], [({"billing.ts": BILLING}, "add_billing")])
+    git(p.root, "checkout", "-q", "a")
+    ordinary = git(p.root, "merge-tree", "--write-tree", "a", "b", check=False)  # git's own merge, no driver
+    journal = p.folder / "meta/_journal.json"
+    import os
+
+    os.environ["GTSD_TEST_KILL_DRIVER_AT"] = step
+    try:
+        m = git(p.root, "merge", "b", "--no-edit", check=False)
+    finally:
+        del os.environ["GTSD_TEST_KILL_DRIVER_AT"]
+    assert m.returncode != 0, m.stdout + m.stderr
+    assert "drizzle/meta/_journal.json" in git(p.root, "ls-files", "-u").stdout
+    text = journal.read_text()
+    assert "<<<<<<< ours" in text and ">>>>>>> theirs" in text  # markers as git's merge-file writes them
+    assert ordinary.returncode == 1
+    # the conflict is the ordinary one: renumber (as today) finishes it
+    r = run_cli("renumber", "--yes", "--offline", "--migrations", str(p.folder))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert drizzle_kit_check(p.folder).returncode == 0

@@ -17,6 +17,7 @@ from gtsd_tui.services.git_merge import Model, forget_models, git, git_out, git_
 COMMIT_MESSAGE = "gtsd-tui: renumber migrations after {what}"
 # pre-commit refuses these (the list: markers, duplicate prefix, an entry without its file,
 # a NUL byte, a schema conflict); the rest of `check` stays advice.
+_KILL_ENV = "GTSD_TEST_KILL_DRIVER_AT"  # test hook: SIGKILL the driver at this step (ordinary, model, write)
 REFUSED = ("merge-markers", "duplicate-prefix", "missing-file", "nul-byte", "schema-conflict")
 
 
@@ -35,10 +36,22 @@ def _sides_now(top: Path) -> tuple[str, str] | None:
     return None
 
 
+def _step(name: str) -> None:
+    if os.environ.get(_KILL_ENV) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.gtsd-{os.getpid()}")
     tmp.write_bytes(data)
-    os.replace(tmp, path)
+    _step("write")
+    try:
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_size: str = "7") -> tuple[int, list[str]]:
@@ -53,6 +66,7 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
         ours_file, base, theirs_file,
     )  # fmt: skip
     conflicted = 1 if ordinary.returncode != 0 else 0
+    _step("ordinary")
     pure = PurePosixPath(path)
     if pure.parent.name != "meta":
         return conflicted, []
@@ -61,6 +75,7 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
     if sides is None:
         return conflicted, []  # a cherry-pick, a merge-tree: git's ordinary merge
     model = model_for(top, rel, *sides)
+    _step("model")
     if model.layout == "v1":
         return conflicted, []
     if model.problem:
@@ -148,7 +163,7 @@ def finish(top: Path, folder: Path, ours: str, theirs: str, what: str) -> tuple[
         forget_models(top)
     if not moves and not _dirty(top, folder):
         return 0, []
-    said = ", ".join(f"{a[:-4]} -> {b[:-4]}" for a, b in moves) or "snapshots and journal re-linked"
+    said = ", ".join(f"{a[:-4]} -> {b[:-4]}" for a, b in model.renamed) or "snapshots and journal re-linked"
     lines = [f"gtsd-tui: {rel}: renumbered after the {what}: {said}"]
     if _dirty(top, folder):
         msg = COMMIT_MESSAGE.format(what=what)
