@@ -239,3 +239,48 @@ def test_a_driver_killed_half_way_leaves_git_s_ordinary_conflict(tmp_path: Path,
     r = run_cli("renumber", "--yes", "--offline", "--migrations", str(p.folder))
     assert r.returncode == 0, r.stdout + r.stderr
     assert drizzle_kit_check(p.folder).returncode == 0
+
+
+@pytest.mark.pg
+def test_a_merge_stopped_by_the_typescript_finishes_at_the_commit(tmp_path: Path, pg_url: str) -> None:
+    """Both branches add a column at the same place of users.ts: git stops on the TypeScript (not on the
+    folder, which the driver merged); the developer resolves the schema and commits; pre-commit makes
+    the renames part of that commit (post-merge never runs for a merge that stopped)."""
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(
+        p,
+        [({"users.ts": users(bottom='status: text("status")')}, "add_status")],
+        [({"users.ts": users(bottom='plan: text("plan")')}, "add_plan")],
+    )
+    before, applied = snapshot_of(p, tmp_path, "a")
+    m = merge(p, "a", "b")
+    assert m.returncode != 0
+    unmerged = git(p.root, "ls-files", "-u").stdout
+    assert "schema/users.ts" in unmerged and "drizzle/" not in unmerged, unmerged
+    p.schema({"users.ts": users(bottom='status: text("status"),\n  plan: text("plan")')})
+    git(p.root, "add", "schema")
+    c = git(p.root, "commit", "--no-edit", check=False)
+    assert c.returncode == 0, c.stdout + c.stderr
+    assert "0001_add_plan -> 0002_add_plan (staged into this commit)" in c.stderr, c.stderr
+    assert len(git(p.root, "rev-list", "--parents", "-n1", "HEAD").stdout.split()) == 3  # the merge commit
+    assert_whole(p, before, applied, pg_url)
+
+
+def test_a_folder_resolved_otherwise_is_left_alone(tmp_path: Path) -> None:
+    """The hooks finish only the driver's decision: a journal someone changed since is not touched."""
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(
+        p,
+        [({"users.ts": users(bottom='status: text("status")')}, "add_status")],
+        [({"users.ts": users(bottom='plan: text("plan")')}, "add_plan")],
+    )
+    merge(p, "a", "b")
+    journal = p.folder / "meta/_journal.json"
+    edited = journal.read_text().replace('"breakpoints": true', '"breakpoints": false')
+    journal.write_text(edited)
+    p.schema({"users.ts": users(bottom='status: text("status"),\n  plan: text("plan")')})
+    git(p.root, "add", "-A")
+    c = git(p.root, "commit", "--no-edit", check=False)
+    assert "staged into this commit" not in c.stderr
+    assert journal.read_text() == edited
+    assert (p.folder / "0001_add_plan.sql").exists()  # not renamed

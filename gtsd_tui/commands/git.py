@@ -79,5 +79,5 @@ def _hook(args: argparse.Namespace) -> tuple[int, list[str]]:
     if args.name == "post-rewrite":
         return git_hooks.post_rewrite(top, folder, args.rest[0] if args.rest else "", sys.stdin.read())
     if args.name == "pre-commit":
-        return git_hooks.pre_commit(folder)
+        return git_hooks.pre_commit(top, folder)
     return EXIT_USAGE, [f"gtsd-tui git hook: unknown hook {args.name}"]

@@ -147,8 +147,13 @@ def _commutativity(folder: Path) -> list[str]:
     return out
 
 
-def finish(top: Path, folder: Path, ours: str, theirs: str, what: str) -> tuple[int, list[str]]:
-    """After a merge or rebase: the folder made equal to the model, and one line saying what moved."""
+def finish(
+    top: Path, folder: Path, ours: str, theirs: str, what: str, committing: bool = False
+) -> tuple[int, list[str]]:
+    """After a merge or rebase: the folder made equal to the model, and one line saying what moved.
+
+    Only while the journal is still the driver's (the model's): a folder someone resolved otherwise
+    (``renumber --force``, by hand), or merged without the driver, is left as it is."""
     rel = os.path.relpath(folder.resolve(), top.resolve())
     model = model_for(top, rel, ours, theirs)
     try:
@@ -158,6 +163,9 @@ def finish(top: Path, folder: Path, ours: str, theirs: str, what: str) -> tuple[
             return 1, [f"gtsd-tui: {rel}: not renumbered: {model.problem}; run `gtsd-tui renumber`"]
         if model.clashes:
             return 1, [f"gtsd-tui: {rel}: schema clash: {c}" for c in model.clashes]
+        journal = folder / "meta" / "_journal.json"
+        if not journal.is_file() or journal.read_bytes() != model.files.get("meta/_journal.json"):
+            return 0, []  # not the driver's journal: not ours to finish
         moves = _materialize(top, folder, model)
     finally:
         forget_models(top)
@@ -165,7 +173,9 @@ def finish(top: Path, folder: Path, ours: str, theirs: str, what: str) -> tuple[
         return 0, []
     said = ", ".join(f"{a[:-4]} -> {b[:-4]}" for a, b in model.renamed) or "snapshots and journal re-linked"
     lines = [f"gtsd-tui: {rel}: renumbered after the {what}: {said}"]
-    if _dirty(top, folder):
+    if committing:
+        lines[0] += " (staged into this commit)"
+    elif _dirty(top, folder):
         msg = COMMIT_MESSAGE.format(what=what)
         lines.append(f"gtsd-tui: the renames are staged; commit them: git commit -m {shlex.quote(msg)}")
     return 0, lines
@@ -201,13 +211,20 @@ def post_rewrite(top: Path, folder: Path, kind: str, stdin: str) -> tuple[int, l
     return finish(top, folder, onto, pairs[-1][0], "rebase")
 
 
-def pre_commit(folder: Path) -> tuple[int, list[str]]:
+def pre_commit(top: Path, folder: Path) -> tuple[int, list[str]]:
+    """Refuse a broken folder. When the commit concludes a merge that stopped on another conflict (a
+    TypeScript schema, say) or ran with ``--no-commit``, post-merge never ran: its renames are made
+    and staged into this commit first."""
     from gtsd_tui.core.conflicts import check_folder
     from gtsd_tui.core.folder import load_folder
     from gtsd_tui.errors import GtsdError
 
     if not folder.is_dir():
         return 0, []
+    said: list[str] = []
+    merge_head = git_path(top, "MERGE_HEAD")
+    if merge_head.is_file() and (folder / "meta" / "_journal.json").is_file():
+        _, said = finish(top, folder, "HEAD", merge_head.read_text().split()[0], "merge", committing=True)
     try:
         found = check_folder(load_folder(folder, allow_empty=True))
     except GtsdError as exc:
@@ -216,7 +233,7 @@ def pre_commit(folder: Path) -> tuple[int, list[str]]:
     lines = [f"gtsd-tui pre-commit: refused: {f.code}: {_named(folder, f.files)}: {f.message}" for f in bad]
     if lines:
         lines.append("gtsd-tui pre-commit: fix the folder (`gtsd-tui renumber`), or git commit --no-verify skips this")
-    return (1 if bad else 0), lines
+    return (1 if bad else 0), said + lines
 
 
 def _named(folder: Path, files: tuple[str, ...] | list[str]) -> str:
