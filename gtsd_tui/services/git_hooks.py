@@ -74,7 +74,7 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
     sides = _sides_now(top)
     if sides is None:
         return conflicted, []  # a cherry-pick, a merge-tree: git's ordinary merge
-    model = model_for(top, rel, *sides)
+    model = model_for(top, rel, *sides, only=name)
     _step("model")
     if model.layout == "v1":
         return conflicted, []

@@ -156,17 +156,19 @@ def cache_key(rel: str, ours: str, theirs: str) -> str:
     return hashlib.sha256(f"{rel}\0{ours}\0{theirs}".encode()).hexdigest()[:24]
 
 
-def model_for(top: Path, rel: str, ours: str, theirs: str) -> Model:
+def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
     """The model, computed once per (folder, ours, theirs) and kept under ``$GIT_DIR/gtsd-merge/``.
 
     The cache entry is built in a temporary directory and renamed into place: a reader finds it
-    whole or not at all (a driver killed while building it leaves nothing that is read)."""
-    ours = git_out(top, "rev-parse", "--verify", f"{ours}^{{commit}}")
-    theirs = git_out(top, "rev-parse", "--verify", f"{theirs}^{{commit}}")
-    root = git_path(top, CACHE_DIR)
+    whole or not at all (a driver killed while building it leaves nothing that is read). ``only``: the
+    one file the caller needs (the driver's), read alone from the cache."""
+    # one git call: both commits and the cache's place (the driver runs once per conflicted file)
+    said = git_out(top, "rev-parse", "--git-path", CACHE_DIR, f"{ours}^{{commit}}", f"{theirs}^{{commit}}")
+    cache_line, ours, theirs = said.splitlines()
+    root = Path(cache_line) if Path(cache_line).is_absolute() else top / cache_line
     entry = root / cache_key(rel, ours, theirs)
     if (entry / "model.json").is_file():
-        return _read_entry(entry)
+        return _read_entry(entry, only)
     model = compute_model(top, rel, ours, theirs)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
@@ -185,14 +187,18 @@ def model_for(top: Path, rel: str, ours: str, theirs: str) -> Model:
     return model
 
 
-def _read_entry(entry: Path) -> Model:
+def _read_entry(entry: Path, only: str | None) -> Model:
     meta = json.loads((entry / "model.json").read_text())
     files: dict[str, bytes] = {}
     base = entry / "files"
-    for dirpath, _, names in os.walk(base):
-        for n in names:
-            p = Path(dirpath) / n
-            files[str(p.relative_to(base))] = p.read_bytes()
+    if only is not None:
+        if (base / only).is_file():
+            files[only] = (base / only).read_bytes()
+    else:
+        for dirpath, _, names in os.walk(base):
+            for n in names:
+                p = Path(dirpath) / n
+                files[str(p.relative_to(base))] = p.read_bytes()
     return Model(
         files=files,
         renamed=[(a, b) for a, b in meta["renamed"]],
