@@ -22,8 +22,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     actions = p.add_subparsers(dest="git_action", metavar="ACTION", required=True)
     actions.add_parser("install", parents=[common], help="merge driver, .gitattributes and hooks for this clone")
     actions.add_parser("uninstall", parents=[common], help="restore every byte install changed")
-    for name in FAST:  # listed for --help; run by fast_main
-        actions.add_parser(name, help=f"(called by git) the {name}", add_help=False)
+    for name in FAST:  # called by git; normally reached through fast_main before this parser is built
+        fast = actions.add_parser(name, help=f"(called by git) the {name}", add_help=False)
+        fast.add_argument("args", nargs=argparse.REMAINDER)
 
 
 def run(args: argparse.Namespace, project: Any) -> int:
@@ -34,10 +35,15 @@ def run(args: argparse.Namespace, project: Any) -> int:
         lines = git_install.install(folder)
     elif args.git_action == "uninstall":
         lines = git_install.uninstall(folder)
-    else:  # `gtsd-tui --migrations X git driver ...`: the same as the fast path
-        return fast_main(sys.argv[sys.argv.index(args.git_action) :])
-    for line in lines:
-        print(line)
+    else:  # `gtsd-tui --json git driver ...` and the like: the same as the fast path
+        return fast_main([args.git_action, *args.args])
+    if args.json:
+        from gtsd_tui.commands.output import print_json
+
+        print_json({"action": args.git_action, "messages": lines})
+    else:
+        for line in lines:
+            print(line)
     return EXIT_OK
 
 
