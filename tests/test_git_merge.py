@@ -284,3 +284,15 @@ def test_a_folder_resolved_otherwise_is_left_alone(tmp_path: Path) -> None:
     assert "staged into this commit" not in c.stderr
     assert journal.read_text() == edited
     assert (p.folder / "0001_add_plan.sql").exists()  # not renamed
+
+
+def test_pull_with_rebase(tmp_path: Path) -> None:
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(p, [({"audit.ts": AUDIT}, "add_audit")], [({"billing.ts": BILLING}, "add_billing")])
+    before, applied = snapshot_of(p, tmp_path, "a")
+    git(p.root, "checkout", "-q", "b")
+    r = git(p.root, "pull", "--rebase", ".", "a", check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "renumbered after the rebase: 0001_add_billing -> 0002_add_billing" in r.stderr, r.stderr
+    commit_as_told(p, r.stderr)
+    assert_whole(p, before, applied, None)
