@@ -296,3 +296,34 @@ def test_pull_with_rebase(tmp_path: Path) -> None:
     assert "renumbered after the rebase: 0001_add_billing -> 0002_add_billing" in r.stderr, r.stderr
     commit_as_told(p, r.stderr)
     assert_whole(p, before, applied, None)
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("main_moves_on", [False, True])
+def test_main_merged_into_a_branch_keeps_main_s_names(tmp_path: Path, pg_url: str, main_moves_on: bool) -> None:
+    """The usual life of a branch: main is merged into it, then it into main. Main's migrations keep
+    their names, bytes and when even when merged *into* the branch (they may be applied in
+    production, and main may later fast-forward to the branch): the branch's own move after them."""
+    p = installed(tmp_path, {"users.ts": users()})
+    p.branch("feature")
+    p.step({"billing.ts": BILLING}, "add_billing")
+    git(p.root, "checkout", "-q", "main")
+    p.step({"audit.ts": AUDIT}, "add_audit")
+    before, applied = snapshot_of(p, tmp_path, "main")
+    back = merge(p, "feature", "main")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "renumbered after the merge: 0001_add_billing -> 0002_add_billing" in back.stderr, back.stderr
+    commit_as_told(p, back.stderr)
+    if main_moves_on:  # main gets another commit (no migration): the merge back is a real merge
+        git(p.root, "checkout", "-q", "main")
+        (p.root / "notes.txt").write_text("main moved on\n")
+        p.commit("notes")
+    forward = merge(p, "main", "feature")
+    assert forward.returncode == 0, forward.stdout + forward.stderr
+    assert "renumbered" not in forward.stderr, forward.stderr  # nothing left to move
+    assert sorted(f for f in p.files() if f.endswith(".sql")) == [
+        "0000_init.sql",
+        "0001_add_audit.sql",
+        "0002_add_billing.sql",
+    ]
+    assert_whole(p, before, applied, pg_url)

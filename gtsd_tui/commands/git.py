@@ -20,7 +20,13 @@ FAST = ("driver", "hook")
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("git", parents=[common], help="merge driver and hooks: git merge/rebase renumber by themselves")
     actions = p.add_subparsers(dest="git_action", metavar="ACTION", required=True)
-    actions.add_parser("install", parents=[common], help="merge driver, .gitattributes and hooks for this clone")
+    inst = actions.add_parser("install", parents=[common], help="merge driver, .gitattributes and hooks for this clone")
+    inst.add_argument(
+        "--mainline",
+        action="append",
+        metavar="REF",
+        help="a branch whose migrations never move (repeatable; default: origin's HEAD branch, else main/master)",
+    )
     actions.add_parser("uninstall", parents=[common], help="restore every byte install changed")
     for name in FAST:  # called by git; normally reached through fast_main before this parser is built
         fast = actions.add_parser(name, help=f"(called by git) the {name}", add_help=False)
@@ -32,7 +38,7 @@ def run(args: argparse.Namespace, project: Any) -> int:
 
     folder: Path = project.folder_path
     if args.git_action == "install":
-        lines = git_install.install(folder)
+        lines = git_install.install(folder, args.mainline)
     elif args.git_action == "uninstall":
         lines = git_install.uninstall(folder)
     else:  # `gtsd-tui --json git driver ...` and the like: the same as the fast path

@@ -156,7 +156,20 @@ def _config_get(top: Path, key: str) -> str | None:
     return r.stdout.decode().rstrip("\n") if r.returncode == 0 else None
 
 
-def install(folder: Path) -> list[str]:
+def default_mainline(top: Path) -> list[str]:
+    """The branches whose migrations never move: origin's HEAD branch, else main / master (and their
+    remote-tracking refs), those that exist."""
+    found = []
+    head = git(top, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")
+    names = [head.stdout.decode().strip().split("/", 1)[-1]] if head.returncode == 0 else ["main", "master"]
+    for name in names:
+        for ref in (name, f"origin/{name}"):
+            if git(top, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}").returncode == 0:
+                found.append(ref)
+    return found
+
+
+def install(folder: Path, mainline: list[str] | None = None) -> list[str]:
     """Install driver, attributes and hooks for ``folder``; the lines to print."""
     top = _top(folder)
     rel = os.path.relpath(folder.resolve() if folder.exists() else folder.absolute(), top.resolve())
@@ -169,7 +182,7 @@ def install(folder: Path) -> list[str]:
         out.append("gtsd-tui: already installed: reinstalled")
     hooks_dir = git_path(top, "hooks")
     manager = _manager(top, hooks_dir)
-    keys = [f"merge.{DRIVER}.name", f"merge.{DRIVER}.driver"]
+    keys = [f"merge.{DRIVER}.name", f"merge.{DRIVER}.driver", f"merge.{DRIVER}.mainline"]
     section_existed = git(top, "config", "--local", "--get-regexp", rf"^merge\.{DRIVER}\.").returncode == 0
     files: dict[str, Path] = {"gitattributes": top / ".gitattributes"}
     if manager is None:
@@ -189,7 +202,12 @@ def install(folder: Path) -> list[str]:
     attrs.write_text(old + sep + attributes_block(rel))
     git_out(top, "config", "--local", keys[0], "gtsd-tui: drizzle migrations journal and snapshots")
     git_out(top, "config", "--local", keys[1], driver_command())
+    refs = mainline if mainline is not None else default_mainline(top)
+    if refs:
+        git_out(top, "config", "--local", keys[2], " ".join(refs))
     out.append(f"gtsd-tui: merge driver {DRIVER} set for {rel}/meta/ in .gitattributes and this clone's git config")
+    if refs:
+        out.append(f"gtsd-tui: migrations on {', '.join(refs)} never move (merged into a branch, the branch's do)")
     if manager is not None:
         out.append(f"gtsd-tui: {manager} manages this repository's hooks; no hook written. Add:")
         out += manager_lines(manager, rel)

@@ -97,8 +97,8 @@ def _union(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, byt
     out: dict[str, bytes] = {}
     for name in sorted(set(ours) | set(theirs)):
         o, t, b = ours.get(name), theirs.get(name), base.get(name)
-        if o == t or t == b:
-            pick = o
+        if o == t or t == b or (t is None and o is not None and "/" not in name):
+            pick = o  # (a migration of ours stays even where theirs renamed or deleted it)
         elif o == b:
             pick = t
         elif o is not None and t is not None and name.startswith("meta/") and name.endswith(".json"):
@@ -108,6 +108,63 @@ def _union(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, byt
         if pick is not None:
             out[name] = pick
     return out, ""
+
+
+def _without_copies(ours: dict[str, bytes], theirs: dict[str, bytes]) -> dict[str, bytes]:
+    """Theirs without its renamed copies of ours' migrations (a branch that merged ours' branch
+    earlier holds them under the numbers it gave them then): ours' names stay, the copies go, with
+    their journal entries and snapshots."""
+    from gtsd_tui.core.journal import Journal, parse_journal
+    from gtsd_tui.errors import GtsdError
+
+    mine = {data for name, data in ours.items() if name.endswith(".sql") and "/" not in name}
+    copies = {n for n, d in theirs.items() if n.endswith(".sql") and "/" not in n and n not in ours and d in mine}
+    if not copies or "meta/_journal.json" not in theirs:
+        return theirs
+    try:
+        journal = parse_journal(theirs["meta/_journal.json"].decode())
+    except (UnicodeDecodeError, GtsdError):
+        return theirs
+    gone = {n[:-4] for n in copies}
+    kept = [e for e in journal.entries if e.tag not in gone]
+    out = {n: d for n, d in theirs.items() if n not in copies}
+    still = {e.tag.split("_", 1)[0] for e in kept}
+    for tag in gone:
+        prefix = tag.split("_", 1)[0]
+        if prefix not in still:
+            out.pop(f"meta/{prefix}_snapshot.json", None)
+    new = Journal(kept, journal.version, journal.dialect, [], journal.extra)
+    out["meta/_journal.json"] = new.dumps().encode()
+    return out
+
+
+MAINLINE_KEY = "merge.gtsd-drizzle.mainline"  # refs whose migrations never move (install --mainline)
+
+
+def _tags(files: dict[str, bytes]) -> set[str]:
+    return {n[:-4] for n in files if n.endswith(".sql") and "/" not in n}
+
+
+def mainline_refs(top: Path) -> list[str]:
+    r = git(top, "config", "--get-all", MAINLINE_KEY)
+    return r.stdout.decode().split() if r.returncode == 0 else []
+
+
+def _mainline_comes_in(
+    top: Path, rel: str, base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, bytes]
+) -> bool:
+    """True when the incoming side brings the mainline's migrations into a branch (``git merge main``
+    on a feature branch): then the mainline's keep their names (they may be applied in production;
+    a fast-forward of main to the branch later must not rename them) and the branch's move."""
+    theirs_new, ours_new = _tags(theirs) - _tags(base), _tags(ours) - _tags(base)
+    if not theirs_new or not ours_new:
+        return False
+    on_mainline: set[str] = set()
+    for ref in mainline_refs(top):
+        listing = git(top, "ls-tree", "--name-only", f"{ref}:{rel}")
+        if listing.returncode == 0:
+            on_mainline |= {n[:-4] for n in listing.stdout.decode().splitlines() if n.endswith(".sql")}
+    return theirs_new <= on_mainline and not ours_new <= on_mainline
 
 
 def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
@@ -122,7 +179,9 @@ def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
     base = base_rev.stdout.decode().strip() if base_rev.returncode == 0 else ""
     o_files, t_files = folder_files(top, ours, rel), folder_files(top, theirs, rel)
     b_files = folder_files(top, base, rel) if base else {}
-    union, problem = _union(b_files, o_files, t_files)
+    if _mainline_comes_in(top, rel, b_files, o_files, t_files):
+        o_files, t_files = t_files, o_files  # the mainline's migrations are the ones kept
+    union, problem = _union(b_files, o_files, _without_copies(o_files, t_files))
     if problem:
         return Model(problem=problem)
     if "meta/_journal.json" not in union:  # a drizzle 1.0 folder (or none): git's text merge is right
