@@ -212,3 +212,15 @@ def run_cli_importtime(*args: str):
     return subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "gtsd_tui", *args], capture_output=True, text=True, env=env
     )
+
+
+def test_a_hook_whose_python_is_gone_says_so_and_lets_the_commit_through(tmp_path: Path, sample: Path) -> None:
+    repo = base_repo(tmp_path, sample)
+    assert install(repo).returncode == 0
+    hook = repo / ".git/hooks/pre-commit"
+    hook.write_text(hook.read_text().replace(sys.executable, str(tmp_path / "moved-venv/bin/python")))
+    (repo / "x.txt").write_text("x\n")
+    git(repo, "add", "x.txt")
+    c = git(repo, "commit", "-qm", "x", check=False)
+    assert c.returncode == 0, c.stderr
+    assert "pre-commit hook skipped" in c.stderr and "run gtsd-tui git install again" in c.stderr, c.stderr

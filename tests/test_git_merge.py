@@ -327,3 +327,40 @@ def test_main_merged_into_a_branch_keeps_main_s_names(tmp_path: Path, pg_url: st
         "0002_add_billing.sql",
     ]
     assert_whole(p, before, applied, pg_url)
+
+
+CORPUS = Path("/work/shared/corpus/dittofeed/drizzle")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the dittofeed corpus is not on this machine")
+def test_a_real_project_s_folder_merges_clean(tmp_path: Path) -> None:
+    """dittofeed's real folder (read-only, copied) as main; two branches each add a migration."""
+    from tests.helpers.git import add_migration, base_repo
+
+    repo = base_repo(tmp_path, CORPUS)
+    assert run_cli("git", "install", "--migrations", "migrations", cwd=repo).returncode == 0
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "install")
+    folder = repo / "migrations"
+    tags = {}
+    for branch, suffix in (("a", "a_streaks"), ("b", "b_badges")):
+        git(repo, "checkout", "-q", "main")
+        git(repo, "checkout", "-qb", branch)
+        tags[branch] = add_migration(folder, suffix, f'CREATE TABLE "{suffix}" ("id" serial);', 1_900_000_000_000)
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", branch)
+    git(repo, "checkout", "-q", "a")
+    ours = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    m = git(repo, "merge", "b", "--no-edit", check=False)
+    assert m.returncode == 0, m.stdout + m.stderr
+    number = int(tags["b"][:4])
+    assert f"{tags['b']} -> {number + 1:04d}_b_badges" in m.stderr, m.stderr
+    cmd = [ln.split("commit them: ", 1)[1] for ln in m.stderr.splitlines() if "commit them: " in ln]
+    assert git(repo, *shlex.split(cmd[0])[1:]).returncode == 0
+    after = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert all(after[n] == d for n, d in ours.items() if n != "meta/_journal.json")
+    assert not any(b"<<<<<<<" in d for d in after.values())
+    assert git(repo, "status", "--porcelain").stdout == ""
+    assert run_cli("check", "--offline", "--migrations", "migrations", cwd=repo).returncode == 0
+    kit = drizzle_kit_check(folder)
+    assert kit.returncode == 0 and "Everything's fine" in kit.stdout + kit.stderr, kit.stdout + kit.stderr

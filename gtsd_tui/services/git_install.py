@@ -77,9 +77,14 @@ def hook_script(spec: HookSpec, rel: str, chained: Path) -> str:
     ]
     if spec.stdin:
         lines.append("input=$(cat; echo x); input=${input%x}")
+    python = shlex.quote(sys.executable)
     lines += [
         "status=0",
         f'if [ -x "$chained" ]; then {feed}"$chained" "$@" || status=$?; fi',
+        f"if [ ! -x {python} ]; then",
+        f'  echo "gtsd-tui: {spec.name} hook skipped: {python} is gone; run gtsd-tui git install again" >&2',
+        "  exit $status",
+        "fi",
         f'{feed}{hook_command(spec, rel)} "$@" || status=$?',
         "exit $status",
         "",
