@@ -214,6 +214,11 @@ def test_a_clash_stops_the_merge_and_nothing_is_renamed(tmp_path: Path) -> None:
     assert not (p.folder / "meta/0002_snapshot.json").exists()
     check = run_cli("check", "--offline", "--migrations", str(p.folder))
     assert check.returncode == 1 and "schema-conflict" in check.stdout and "users.status" in check.stdout
+    git(p.root, "add", "-A")  # committing the conflict as it is: pre-commit names the clash
+    c = git(p.root, "commit", "--no-edit", check=False)
+    assert c.returncode != 0
+    refused = [ln for ln in c.stderr.splitlines() if "refused: schema-conflict:" in ln]
+    assert refused and "0001_status_int.sql" in refused[0] and "users.status" in refused[0], c.stderr
 
 
 @pytest.mark.parametrize("step", ["ordinary", "model", "write"])
