@@ -224,3 +224,27 @@ def test_a_hook_whose_python_is_gone_says_so_and_lets_the_commit_through(tmp_pat
     c = git(repo, "commit", "-qm", "x", check=False)
     assert c.returncode == 0, c.stderr
     assert "pre-commit hook skipped" in c.stderr and "run gtsd-tui git install again" in c.stderr, c.stderr
+
+
+def test_merge_no_commit_gets_its_renames_at_the_commit(tmp_path: Path, sample: Path) -> None:
+    repo = base_repo(tmp_path, sample)
+    assert install(repo).returncode == 0
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "install")
+    for branch, suffix, when in (("a", "a_streaks", 1_900_000_000_000), ("b", "b_badges", 1_900_000_000_500)):
+        git(repo, "checkout", "-q", "main")
+        git(repo, "checkout", "-qb", branch)
+        add_migration(repo / "migrations", suffix, f'CREATE TABLE "{suffix}" ("id" serial);', when)
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", branch)
+    git(repo, "checkout", "-q", "a")
+    m = git(repo, "merge", "--no-commit", "b", check=False)
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert (repo / "migrations/0004_b_badges.sql").exists()  # not renamed yet: post-merge has not run
+    c = git(repo, "commit", "--no-edit", check=False)
+    assert c.returncode == 0, c.stdout + c.stderr
+    assert "0004_b_badges -> 0005_b_badges (staged into this commit)" in c.stderr, c.stderr
+    assert git(repo, "status", "--porcelain").stdout == ""
+    tree = git(repo, "ls-tree", "--name-only", "HEAD", "migrations/").stdout
+    assert "migrations/0005_b_badges.sql" in tree and "migrations/0004_b_badges.sql" not in tree
+    assert run_cli("check", "--offline", "--migrations", str(repo / "migrations")).returncode == 0
