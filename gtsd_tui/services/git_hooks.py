@@ -15,9 +15,9 @@ from pathlib import Path, PurePosixPath
 from gtsd_tui.services.git_merge import Model, forget_models, git, git_out, git_path, model_for
 
 COMMIT_MESSAGE = "gtsd-tui: renumber migrations after {what}"
+_KILL_ENV = "GTSD_TEST_KILL_DRIVER_AT"  # test hook: SIGKILL the driver at this step (ordinary, model, write)
 # pre-commit refuses these (the issue's list: markers, duplicate prefix, an entry without its file,
 # a NUL byte, a schema conflict); the rest of `check` stays advice.
-_KILL_ENV = "GTSD_TEST_KILL_DRIVER_AT"  # test hook: SIGKILL the driver at this step (ordinary, model, write)
 REFUSED = ("merge-markers", "duplicate-prefix", "missing-file", "nul-byte", "schema-conflict")
 
 
@@ -78,19 +78,14 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
     _step("model")
     if model.layout == "v1":
         return conflicted, []
+    journal = name == "meta/_journal.json"  # said once per merge, with the journal
     if model.problem:
-        return conflicted, [f"gtsd-tui: {path}: not merged by gtsd-tui: {model.problem}"] if not name.endswith(
-            "_snapshot.json"
-        ) else []
-    if model.clashes:
+        return conflicted, [f"gtsd-tui: {path}: not merged by gtsd-tui: {model.problem}"] if journal else []
+    if model.clashes:  # a conflict even where git's text merge was clean: the path stays unmerged
         lines = []
-        if name == "meta/_journal.json":
+        if journal:
             lines = [f"gtsd-tui: {rel}: the branches' schemas clash; merge stopped (ordinary conflict):"]
             lines += [f"gtsd-tui:   {c}" for c in model.clashes]
-        if not conflicted:  # a clean text merge of a clashing folder is still a conflict: say so in the file
-            Path(ours_file).write_bytes(mine)
-            git(top, "merge-file", f"--marker-size={marker_size}", "-L", "ours", "-L", "base", "-L", "theirs",
-                "--diff3", ours_file, base, theirs_file)  # fmt: skip
         return 1, lines
     result = model.files.get(name, mine)
     _write_atomic(Path(ours_file), result)
