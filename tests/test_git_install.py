@@ -122,9 +122,18 @@ def test_a_hook_manager_gets_the_lines_instead(tmp_path: Path, sample: Path, con
     assert r.returncode == 0, r.stdout + r.stderr
     assert not any((repo / ".git/hooks" / n).exists() for n in ("post-merge", "post-rewrite", "pre-commit"))
     assert "no hook written" in r.stdout
-    assert "git hook post-merge --migrations migrations" in r.stdout
-    assert "git hook post-rewrite --migrations migrations" in r.stdout
+    assert "entry()' hook post-merge --migrations migrations" in r.stdout
+    assert "entry()' hook post-rewrite --migrations migrations" in r.stdout
     assert "merge=gtsd-drizzle" in (repo / ".gitattributes").read_text()  # the driver is still installed
+    yaml = pytest.importorskip("yaml")
+    block = r.stdout.split("Add:\n", 1)[1]
+    parsed = yaml.safe_load("\n".join(ln for ln in block.splitlines() if not ln.startswith("#")))
+    if config.startswith(".pre"):  # what the user pastes is valid configuration for that tool
+        stages = {h["stages"][0]: h["entry"] for h in parsed[0]["hooks"]}
+        assert set(stages) == {"post-merge", "post-rewrite", "pre-commit"}
+        assert stages["pre-commit"].endswith("hook pre-commit --migrations migrations")
+    else:
+        assert parsed["post-rewrite"]["commands"]["gtsd-tui"]["use_stdin"] is True
     assert uninstall(repo).returncode == 0
     assert not (repo / ".gitattributes").exists()
 
@@ -182,7 +191,9 @@ def test_the_driver_starts_without_heavy_modules(tmp_path: Path, sample: Path) -
     git(repo, "add", ".gitattributes")
     git(repo, "commit", "-qm", "install")
     log = tmp_path / "importtime.log"
-    driver = f"{sys.executable} -X importtime -m gtsd_tui git driver %O %A %B %P %L 2>>{log}"
+    installed = git(repo, "config", "merge.gtsd-drizzle.driver").stdout.strip()
+    assert installed.startswith(f"{sys.executable} -c ")  # the command install wrote, run under -X importtime
+    driver = installed.replace(sys.executable, f"{sys.executable} -X importtime", 1) + f" 2>>{log}"
     git(repo, "config", "merge.gtsd-drizzle.driver", driver)
     for branch, suffix in (("a", "a_streaks"), ("b", "b_badges")):
         git(repo, "checkout", "-q", "main")
@@ -196,6 +207,7 @@ def test_the_driver_starts_without_heavy_modules(tmp_path: Path, sample: Path) -
     modules = {ln.split("|")[-1].strip() for ln in log.read_text().splitlines() if ln.startswith("import time:")}
     assert "gtsd_tui.services.git_merge" in modules and "gtsd_tui.core.renumber" in modules
     assert not [m for m in modules if m.split(".")[0] in HEAVY], sorted(modules)
+    assert "argparse" not in modules and "gtsd_tui.cli" not in modules  # no CLI parser on git's path
 
 
 def test_check_offline_starts_without_heavy_modules(sample: Path) -> None:

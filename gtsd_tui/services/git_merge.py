@@ -7,18 +7,15 @@ of ours kept): ours' migrations keep their names, bytes and ``when``; theirs' go
 snapshots merged three-way. The resulting folder (the *model*) is computed once per
 (folder, ours, theirs) and kept in ``$GIT_DIR/gtsd-merge/<key>/`` so that the driver, called once
 per conflicted file, and the hooks read the same decision. Only git, the standard library and the
-pure ``core`` modules are imported here: the driver must start fast.
+pure ``core`` modules are imported here, and what only the first call needs is imported there:
+the driver must start fast.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gtsd_tui.errors import InputError
@@ -74,15 +71,23 @@ def _markers(ours: bytes, theirs: bytes) -> bytes:
     return b"<<<<<<< ours\n" + ours + b"\n=======\n" + theirs + b"\n>>>>>>> theirs\n"
 
 
-@dataclass
 class Model:
-    """The folder after the merge, and what the decision says about it."""
+    """The folder after the merge, and what the decision says about it (a plain class: the
+    driver's start-up does not import dataclasses)."""
 
-    files: dict[str, bytes] = field(default_factory=dict)
-    renamed: list[tuple[str, str]] = field(default_factory=list)  # theirs' file -> its new name
-    clashes: list[str] = field(default_factory=list)  # one line per clashing object, both definitions
-    problem: str | None = None  # why no decision could be made (an ordinary conflict then)
-    layout: str = "v0"
+    def __init__(
+        self,
+        files: dict[str, bytes] | None = None,
+        renamed: list[tuple[str, str]] | None = None,
+        clashes: list[str] | None = None,
+        problem: str | None = None,
+        layout: str = "v0",
+    ) -> None:
+        self.files = files if files is not None else {}
+        self.renamed = renamed if renamed is not None else []  # theirs' file -> its new name
+        self.clashes = clashes if clashes is not None else []  # one line per clashing object
+        self.problem = problem  # why no decision could be made (an ordinary conflict then)
+        self.layout = layout
 
     @property
     def merged(self) -> bool:
@@ -186,6 +191,8 @@ def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
         return Model(problem=problem)
     if "meta/_journal.json" not in union:  # a drizzle 1.0 folder (or none): git's text merge is right
         return Model(files=union, layout="v1")
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="gtsd-merge-") as tmp:
         root = Path(tmp) / "m"
         for name, data in union.items():
@@ -212,7 +219,9 @@ def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
 
 
 def cache_key(rel: str, ours: str, theirs: str) -> str:
-    return hashlib.sha256(f"{rel}\0{ours}\0{theirs}".encode()).hexdigest()[:24]
+    import zlib  # (hashlib loads OpenSSL: too slow a start for a key made of two commit ids)
+
+    return f"{ours[:20]}-{theirs[:20]}-{zlib.crc32(rel.encode()):08x}"
 
 
 def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
@@ -230,6 +239,9 @@ def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = No
         return _read_entry(entry, only)
     model = compute_model(top, rel, ours, theirs)
     root.mkdir(parents=True, exist_ok=True)
+    import shutil
+    import tempfile
+
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     try:
         for name, data in model.files.items():
@@ -269,4 +281,6 @@ def _read_entry(entry: Path, only: str | None) -> Model:
 
 def forget_models(top: Path) -> None:
     """Drop every cached decision (the hooks call this once the merge is finished)."""
+    import shutil
+
     shutil.rmtree(git_path(top, CACHE_DIR), ignore_errors=True)
