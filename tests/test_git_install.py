@@ -260,3 +260,19 @@ def test_merge_no_commit_gets_its_renames_at_the_commit(tmp_path: Path, sample: 
     tree = git(repo, "ls-tree", "--name-only", "HEAD", "migrations/").stdout
     assert "migrations/0005_b_badges.sql" in tree and "migrations/0004_b_badges.sql" not in tree
     assert run_cli("check", "--offline", "--migrations", str(repo / "migrations")).returncode == 0
+
+
+def test_pre_commit_checks_only_commits_that_touch_the_folder(tmp_path: Path, sample: Path) -> None:
+    repo = base_repo(tmp_path, sample)
+    assert install(repo).returncode == 0
+    _duplicate_prefix(repo / "migrations")
+    git(repo, "add", "-A")
+    assert git(repo, "commit", "-qm", "broken", "--no-verify", check=False).returncode == 0
+    (repo / "x.txt").write_text("x\n")
+    git(repo, "add", "x.txt")
+    unrelated = git(repo, "commit", "-qm", "x", check=False)
+    assert unrelated.returncode == 0 and "refused" not in unrelated.stderr, unrelated.stderr
+    (repo / "migrations/0001_onboarding.sql").write_text("SELECT 2;\n")
+    git(repo, "add", "-A")
+    touching = git(repo, "commit", "-qm", "y", check=False)
+    assert touching.returncode != 0 and "refused: duplicate-prefix:" in touching.stderr, touching.stderr

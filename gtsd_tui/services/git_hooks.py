@@ -222,6 +222,8 @@ def pre_commit(top: Path, folder: Path) -> tuple[int, list[str]]:
     merge_head = git_path(top, "MERGE_HEAD")
     if merge_head.is_file() and (folder / "meta" / "_journal.json").is_file():
         _, said = finish(top, folder, "HEAD", merge_head.read_text().split()[0], "merge", committing=True)
+    elif git(top, "diff", "--cached", "--quiet", "--", str(folder.resolve())).returncode == 0:
+        return 0, []  # the commit does not touch the folder: nothing of it to refuse
     try:
         found = check_folder(load_folder(folder, allow_empty=True))
     except GtsdError as exc:
