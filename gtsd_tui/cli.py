@@ -25,6 +25,7 @@ COMMANDS = (
     "migrate",
     "check",
     "renumber",
+    "git",
     "new",
     "stats",
     "health",
@@ -39,7 +40,6 @@ COMMANDS = (
     "server",
     "envs",
     "fleet",
-    "git",
 )
 
 
