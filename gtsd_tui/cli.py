@@ -25,6 +25,7 @@ COMMANDS = (
     "migrate",
     "check",
     "renumber",
+    "git",
     "new",
     "stats",
     "health",
@@ -138,6 +139,10 @@ def _early_copy(argv: Sequence[str]) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["git"] and argv[1:2] in (["driver"], ["hook"]):  # called by git: nothing else imported
+        from gtsd_tui.commands.git import fast_main
+
+        return fast_main(argv[1:])
     early = _early_copy(argv)
     try:
         return _main(argv, early)
