@@ -122,7 +122,9 @@ class Diff:
     @property
     def disagreements(self) -> set[tuple[str, str, int, str, str]]:
         """(corpus, file, line, rule, who found it alone)."""
-        return {(*k, "squawk-only") for k in self.squawk - self.gtsd} | {(*k, "gtsd-only") for k in self.gtsd - self.squawk}
+        return {(*k, "squawk-only") for k in self.squawk - self.gtsd} | {
+            (*k, "gtsd-only") for k in self.gtsd - self.squawk
+        }
 
 
 def differ(cs: Iterable[Corpus]) -> Diff:
@@ -165,7 +167,9 @@ def read_deviations() -> dict[tuple[str, str, int, str, str], str]:
     return out
 
 
-def write_deviations(found: set[tuple[str, str, int, str, str]], reasons: dict[tuple[str, str, int, str, str], str]) -> str:
+def write_deviations(
+    found: set[tuple[str, str, int, str, str]], reasons: dict[tuple[str, str, int, str, str], str]
+) -> str:
     lines = ["# corpus\tfile\tline\trule\twho\treason (a row of docs/lint.md's deviation table)"]
     for k in sorted(found):
         lines.append("\t".join([k[0], k[1], str(k[2]), k[3], k[4], reasons.get(k, "TODO")]))

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
+from gtsd_tui.core.lint.clauses import long_identifiers, may_have_long_names
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
@@ -79,13 +80,18 @@ class Linter:
         self._ascii = True
         self._ignored: frozenset[str] | None = None
         self.in_do = False
+        self.end = -1  # file offset past the current statement (-1: unknown)
+        self._tokens: list[tuple[int, int, str]] | None = None
+        self.long_names = may_have_long_names(text)
         self.enabled = frozenset(r for r in RULES if settings.enabled(r)) - self.file_ignored
 
     # positions -------------------------------------------------------------------------------
-    def begin(self, file_start: int, parsed_start: int, ascii_: bool) -> None:
+    def begin(self, file_start: int, parsed_start: int, ascii_: bool, end: int = -1) -> None:
         self._file_start, self._parsed_start, self._ascii = file_start, parsed_start, ascii_
         self.first = _skip_ws(self.text, file_start)
+        self.end = end
         self._ignored = None
+        self._tokens = None
 
     def at(self, loc: int) -> int:
         """File offset of a parse-tree ``location`` of the current statement (its start when -1)."""
@@ -199,7 +205,8 @@ class Linter:
             return False
         self.statements = len(raws)
         for raw in raws:
-            self.begin(raw.stmt_location, raw.stmt_location, True)
+            end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(text)
+            self.begin(raw.stmt_location, raw.stmt_location, True, end)
             self.statement(raw.stmt)
         return True
 
@@ -230,13 +237,16 @@ class Linter:
             raws = [located(parser.parse_sql_json(p))[0] for p in pieces]
             starts = [0] * len(pieces)
         for sp, raw, start in zip(spans, raws, starts, strict=True):
-            self.begin(sp.start, start, ascii_)
+            self.begin(sp.start, start, ascii_, sp.stop)
             self.statement(raw.stmt)
 
     def statement(self, s: Stmt) -> None:
         from gtsd_tui.core.lint.statements import check
 
         self.state.count += 1
+        if self.long_names and "identifier-too-long" in self.enabled:
+            for at, name in long_identifiers(self):
+                self.add("identifier-too-long", at, f"{name[:20]}... is over 63 bytes: PostgreSQL truncates it")
         check(self, s)
 
 

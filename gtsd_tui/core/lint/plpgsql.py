@@ -190,8 +190,9 @@ def do_block(lint: Linter, do: DoStmt) -> None:
             start = (body_at + i) if body_at >= 0 and i >= 0 else outer_first
             cursor = i + len(q) if i >= 0 else cursor
             for raw in raws or ():
-                lint.begin(start if body_at >= 0 and i >= 0 else outer_first, 0, q.isascii())
-                if body_at < 0 or i < 0:
+                located = body_at >= 0 and i >= 0
+                lint.begin(start if located else outer_first, 0, q.isascii(), start + len(q) if located else -1)
+                if not located:
                     lint.first = outer_first
                 if lint._has_ignores:
                     lint._ignored = outer_ignored | lint._statement_ignores()

@@ -190,6 +190,12 @@ _ALL = [
         "DROP INDEX without CONCURRENTLY",
         "DROP INDEX CONCURRENTLY in a migration of its own",
     ),
+    _r(
+        "prefer-repack",
+        WARNING,
+        "VACUUM FULL or CLUSTER (from pg_version 19, where REPACK exists)",
+        "REPACK (CONCURRENTLY) table",
+    ),
     _r("require-concurrent-reindex", WARNING, "REINDEX without CONCURRENTLY", "REINDEX ... CONCURRENTLY (PG 12+)"),
     _r(
         "require-concurrent-partition-detach",

@@ -171,6 +171,19 @@ class CreateStmt(Struct, gc=False):
     relation: RangeVar | None = None
     table_elts: list[TableElt] = field(default=[], name="tableElts")
     if_not_exists: bool = False
+    oncommit: str = ""
+
+
+class CreateForeignTableStmt(Struct, gc=False):
+    base: CreateStmt | None = None
+
+
+class NameList(Struct, gc=False):
+    items: list[StringNode] = []
+
+
+class DropObject(Struct, gc=False):
+    names: NameList | None = field(default=None, name="List")
 
 
 class IndexStmt(Struct, gc=False):
@@ -182,6 +195,7 @@ class IndexStmt(Struct, gc=False):
 
 class DropStmt(Struct, gc=False):
     remove_type: str = field(default="", name="removeType")
+    objects: list[DropObject] = []
     missing_ok: bool = False
     concurrent: bool = False
     behavior: str = ""
@@ -195,6 +209,7 @@ class AlterTableStmt(Struct, gc=False):
 
 class RenameStmt(Struct, gc=False):
     rename_type: str = field(default="", name="renameType")
+    relation_type: str = field(default="", name="relationType")
     relation: RangeVar | None = None
     missing_ok: bool = False
 
@@ -211,6 +226,8 @@ class TransactionStmt(Struct, gc=False):
 
 class ResTarget(Struct, gc=False):
     name: str = ""
+    indirection: list[Present] = []  # a[1] = ..., a.x = ...: a part of the column
+    val: Expr | None = None
     location: int = -1
 
 
@@ -222,12 +239,64 @@ class UpdateStmt(Struct, gc=False):
     target_list: list[ResTargetNode] = field(default=[], name="targetList")
 
 
+class OnConflict(Struct, gc=False):
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+
+
+class InsertStmt(Struct, gc=False):
+    cols: list[ResTargetNode] = []
+    on_conflict: OnConflict | None = field(default=None, name="onConflictClause")
+
+
+class MergeWhen(Struct, gc=False):
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+    command_type: str = field(default="", name="commandType")
+
+
+class MergeWhenNode(Struct, gc=False):
+    clause: MergeWhen | None = field(default=None, name="MergeWhenClause")
+
+
+class MergeStmt(Struct, gc=False):
+    clauses: list[MergeWhenNode] = field(default=[], name="mergeWhenClauses")
+
+
+class IntoClause(Struct, gc=False):
+    rel: RangeVar | None = None
+
+
+class SelectStmt(Struct, gc=False):
+    into: IntoClause | None = field(default=None, name="intoClause")
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+
+
+class SelectNode(Struct, gc=False):
+    select: SelectStmt | None = field(default=None, name="SelectStmt")
+
+
+class ViewStmt(Struct, gc=False):
+    view: RangeVar | None = None
+    aliases: list[StringNode] = []
+    query: SelectNode | None = None
+
+
+class CreateTableAsStmt(Struct, gc=False):
+    into: IntoClause | None = None
+    objtype: str = ""
+
+
+class VacuumStmt(Struct, gc=False):
+    options: list[DefElemNode] = []
+    is_vacuumcmd: bool = False
+
+
 class TruncateStmt(Struct, gc=False):
     behavior: str = ""
 
 
 class DefElem(Struct, gc=False):
     defname: str = ""
+    arg: Raw = Raw()  # VACUUM (FULL false): read only by prefer-repack
 
 
 class DefElemNode(Struct, gc=False):
@@ -235,6 +304,7 @@ class DefElemNode(Struct, gc=False):
 
 
 class ReindexStmt(Struct, gc=False):
+    kind: str = ""
     params: list[DefElemNode] = []
 
 
@@ -244,6 +314,11 @@ class AlterDomainStmt(Struct, gc=False):
 
 class CreateDomainStmt(Struct, gc=False):
     constraints: list[ConstraintNode] = []
+
+
+class SetSchemaStmt(Struct, gc=False):
+    object_type: str = field(default="", name="objectType")
+    relation: RangeVar | None = None
 
 
 class VariableSetStmt(Struct, gc=False):
@@ -292,9 +367,17 @@ class Stmt(Struct, gc=False):
     truncate: TruncateStmt | None = field(default=None, name="TruncateStmt")
     reindex: ReindexStmt | None = field(default=None, name="ReindexStmt")
     dropdb: Present | None = field(default=None, name="DropdbStmt")
-    set_schema: Present | None = field(default=None, name="AlterObjectSchemaStmt")
+    set_schema: SetSchemaStmt | None = field(default=None, name="AlterObjectSchemaStmt")
     variable_set: VariableSetStmt | None = field(default=None, name="VariableSetStmt")
     do: DoStmt | None = field(default=None, name="DoStmt")
+    insert: InsertStmt | None = field(default=None, name="InsertStmt")
+    merge: MergeStmt | None = field(default=None, name="MergeStmt")
+    select: SelectStmt | None = field(default=None, name="SelectStmt")
+    view: ViewStmt | None = field(default=None, name="ViewStmt")
+    create_as: CreateTableAsStmt | None = field(default=None, name="CreateTableAsStmt")
+    foreign_table: CreateForeignTableStmt | None = field(default=None, name="CreateForeignTableStmt")
+    vacuum: VacuumStmt | None = field(default=None, name="VacuumStmt")
+    cluster: Present | None = field(default=None, name="ClusterStmt")
 
     @property
     def creates_type(self) -> bool:
