@@ -40,13 +40,14 @@ def _tag_of(path: Path, folder_path: Path) -> str | None:
     return None
 
 
-def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool]]:
-    """(path, hand_written) to lint."""
+def targets(args: argparse.Namespace, project: Project) -> tuple[list[tuple[Path, bool]], frozenset[Path]]:
+    """(path, hand_written) to lint, and the files among them outside the migrations folder."""
     from gtsd_tui.core.lint import hand_written_tags
     from gtsd_tui.core.status import APPLIED, MODIFIED, compute_status
 
     if args.files:
         out = []
+        plain: set[Path] = set()
         written_by_hand: set[str] | None = None
         for name in args.files:
             path = Path(name)
@@ -59,7 +60,9 @@ def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool
                 except InputError:
                     written_by_hand = set()  # loose files: no journal to tell hand-written ones
             out.append((path, tag is not None and tag in (written_by_hand or set())))
-        return out
+            if tag is None:
+                plain.add(path)
+        return out, frozenset(plain)
     folder = project.load_folder()
     rows, _ = project.try_rows(start_embedded=False)
     report = compute_status(folder, rows or [])
@@ -68,7 +71,7 @@ def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool
         (folder.file_path(s.migration), s.migration.tag in written_by_hand)
         for s in report.items
         if s.migration.file and s.state not in (APPLIED, MODIFIED)
-    ]
+    ], frozenset()
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
@@ -92,11 +95,14 @@ def run(args: argparse.Namespace, project: Project) -> int:
     settings = Overrides(args.pg_version, args.assume_in_transaction, args.exclude, args.include).apply(settings)
     if args.files == ["-"]:
         name = args.stdin_filepath or "stdin"
+        if args.stdin_filepath is None or _tag_of(Path(name), project.folder_path) is None:
+            settings = settings.plain()
         findings = lint_text(name, decode(name, sys.stdin.buffer.read()), settings=settings)
     elif "-" in args.files:
         raise InputError("-: standard input cannot be mixed with files")
     else:
-        findings = lint_paths(targets(args, project), settings=settings)
+        items, plain = targets(args, project)
+        findings = lint_paths(items, settings=settings, plain=plain)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         out = report.as_json(findings)

@@ -65,11 +65,15 @@ def _lint_packed(item: tuple[str, bool, Settings]) -> bytes:
 
 
 def lint_paths(
-    items: list[tuple[Path, bool]], workers: int | None = None, settings: Settings | None = None
+    items: list[tuple[Path, bool]],
+    workers: int | None = None,
+    settings: Settings | None = None,
+    plain: frozenset[Path] = frozenset(),
 ) -> list[LintFinding]:
-    """Findings for (path, hand_written) pairs, in input order."""
+    """Findings for (path, hand_written) pairs, in input order. Paths in ``plain`` are not migrations of
+    the folder: linted with squawk's transaction default unless one was set (``Settings.plain``)."""
     s = settings or Settings()
-    jobs = [(str(p), hand, s) for p, hand in items]
+    jobs = [(str(p), hand, s.plain() if p in plain else s) for p, hand in items]
     total = sum(p.stat().st_size for p, _ in items)
     workers = workers or os.cpu_count() or 1
     if total < PARALLEL_BYTES or workers < 2 or len(jobs) < 2:

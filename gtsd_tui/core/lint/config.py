@@ -30,6 +30,11 @@ class Settings:
     def in_transaction(self) -> bool:
         return self.assume_in_transaction is not False
 
+    def plain(self) -> Settings:
+        """For a file outside the migrations folder: squawk's default (each statement on its own, unless
+        the file says BEGIN) when nothing was set; drizzle's one transaction applies to its folder only."""
+        return self if self.assume_in_transaction is not None else replace(self, assume_in_transaction=False)
+
 
 def pg_major(value: str | int | float, where: str) -> int:
     m = re.fullmatch(r"\s*(\d+)(?:\.\d+)*\s*", str(value))

@@ -171,10 +171,8 @@ class Linter:
                     continue
                 try:
                     part = parser.split(chunk.text, only_slices=True)  # the real parser: syntax checked here
-                except parser.ParseError as exc:
-                    message, offset = (exc.args + (0,))[:2]
-                    self.begin(chunk.offset, 0, True)
-                    self.add("syntax-error", chunk.offset + int(offset or 0), str(message))
+                except parser.ParseError:
+                    spans += self.recover(chunk.text, chunk.offset)
                     continue
                 spans += [slice(sp.start + chunk.offset, sp.stop + chunk.offset) for sp in part]
         self.statements = len(spans)
@@ -183,6 +181,42 @@ class Linter:
         for i in range(0, len(wanted), BATCH):
             self.trees(wanted[i : i + BATCH])
         return self.finish()
+
+    def recover(self, text: str, offset: int) -> list[slice]:
+        """A chunk the parser refuses: cut it at its top-level semicolons (PostgreSQL's own scanner, so
+        quotes, comments and dollar bodies are respected), report each statement that does not parse
+        as a syntax-error and keep the others, so one bad statement does not hide the rest."""
+        from pglast import parser
+
+        try:
+            tokens = parser.scan(text)
+        except parser.ParseError as exc:  # not even tokens (an unterminated quote): the chunk is lost
+            self._syntax_error(text, offset, exc)
+            return []
+        raw = text.encode()
+        ends = [t.end + 1 for t in tokens if t.name == "ASCII_59"]
+        if not ends or ends[-1] < len(raw):
+            ends.append(len(raw))
+        spans, start = [], 0
+        for end in ends:
+            piece = raw[start:end].decode("utf-8", "ignore")
+            at = offset + len(raw[:start].decode("utf-8", "ignore"))
+            start = end
+            if not piece.strip(" \t\r\n;"):
+                continue
+            try:
+                found = parser.split(piece, only_slices=True)
+            except parser.ParseError as exc:
+                self._syntax_error(piece, at, exc)
+                continue
+            spans += [slice(sp.start + at, sp.stop + at) for sp in found]
+        return spans
+
+    def _syntax_error(self, text: str, offset: int, exc: Exception) -> None:
+        message, where = (exc.args + (0,))[:2]
+        at = offset + len(text.encode()[: int(where or 0)].decode("utf-8", "ignore"))
+        self.begin(offset, 0, True)
+        self.add("syntax-error", at, str(message))
 
     def finish(self) -> list[LintFinding]:
         from gtsd_tui.core.lint.statements import finish

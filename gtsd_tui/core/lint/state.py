@@ -22,6 +22,7 @@ class FileState:
     settings: Settings
     count: int = 0
     new_tables: set[TableKey] = field(default_factory=set)
+    new_types: set[TableKey] = field(default_factory=set)  # enums created in this file
     column_types: dict[tuple[TableKey, str], str] = field(default_factory=dict)  # "varchar:20", "text", ...
     not_valid: set[tuple[TableKey, str]] = field(default_factory=set)  # constraints added NOT VALID
     not_null_checks: dict[tuple[TableKey, str], str] = field(default_factory=dict)  # CHECK name -> column

@@ -11,7 +11,7 @@ from gtsd_tui.core.lint.clauses import keyword
 from gtsd_tui.core.lint.columns import column, type_key
 from gtsd_tui.core.lint.state import table_key
 from gtsd_tui.core.lint.tables import alter_table
-from gtsd_tui.core.lint.tree import CreateStmt, DropStmt, IndexStmt, RangeVar, Stmt, TableElt
+from gtsd_tui.core.lint.tree import CreateStmt, DropStmt, IndexStmt, RangeVar, Stmt, TableElt, type_name_key
 
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
@@ -79,12 +79,14 @@ def check(lint: Linter, s: Stmt) -> None:
         if s.alter_enum.old_val:
             where = keyword(lint, "RENAME")
             lint.add("renaming-object", where, "RENAME VALUE breaks code that writes or compares the old value")
-        else:
+        elif type_name_key(s.alter_enum.type_name) not in st.new_types:  # a new enum: no reader yet
             where = keyword(lint, "ADD_P")
             if not s.alter_enum.new_val_neighbor:
                 lint.add("require-enum-value-ordering", where, "ADD VALUE without BEFORE/AFTER appends it last")
             lint.add("ban-add-enum-value", where, "old code may not accept the new value")
     elif s.creates_type:
+        if s.enum is not None:
+            st.new_types.add(type_name_key(s.enum.type_name))
         if not lint.in_do:
             lint.add("create-type-guarded", at, "CREATE TYPE fails if the type exists (no IF NOT EXISTS)")
         if s.domain is not None and s.domain.constraints:
@@ -126,6 +128,8 @@ def check(lint: Linter, s: Stmt) -> None:
             if not into.schemaname and into.relpersistence != "t":
                 lint.add("require-table-schema", lint.at(into.location), f"{into.relname} without its schema")
             st.new_tables.add(table_key(into))
+    elif s.select is not None and s.select.into is not None and s.select.into.rel is not None:
+        st.new_tables.add(table_key(s.select.into.rel))  # SELECT ... INTO makes a new table
     elif s.vacuum is not None or s.cluster is not None:
         _repack(lint, s)
     elif s.variable_set is not None:

@@ -214,7 +214,17 @@ class RenameStmt(Struct, gc=False):
     missing_ok: bool = False
 
 
+def type_name_key(names: list[StringNode]) -> tuple[str, str]:
+    parts = [n.string.sval for n in names if n.string]
+    return ("public", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1]) if parts else ("", "")
+
+
+class CreateEnumStmt(Struct, gc=False):
+    type_name: list[StringNode] = field(default=[], name="typeName")
+
+
 class AlterEnumStmt(Struct, gc=False):
+    type_name: list[StringNode] = field(default=[], name="typeName")
     old_val: str = field(default="", name="oldVal")
     new_val_neighbor: str = field(default="", name="newValNeighbor")
     skip_if_exists: bool = field(default=False, name="skipIfNewValExists")
@@ -357,7 +367,7 @@ class Stmt(Struct, gc=False):
     alter: AlterTableStmt | None = field(default=None, name="AlterTableStmt")
     rename: RenameStmt | None = field(default=None, name="RenameStmt")
     transaction: TransactionStmt | None = field(default=None, name="TransactionStmt")
-    enum: Present | None = field(default=None, name="CreateEnumStmt")
+    enum: CreateEnumStmt | None = field(default=None, name="CreateEnumStmt")
     composite: Present | None = field(default=None, name="CompositeTypeStmt")
     domain: CreateDomainStmt | None = field(default=None, name="CreateDomainStmt")
     range: Present | None = field(default=None, name="CreateRangeStmt")
