@@ -4,7 +4,6 @@ CPU-bound and holds the GIL, so threads would not help). Settings come from ``.s
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -78,6 +77,8 @@ def lint_paths(
     workers = workers or os.cpu_count() or 1
     if total < PARALLEL_BYTES or workers < 2 or len(jobs) < 2:
         return [f for job in jobs for f in _lint_one(job)]
+    from concurrent.futures import ProcessPoolExecutor
+
     from pglast import parser  # noqa: F401  (imported once here: forked workers inherit it)
 
     with ProcessPoolExecutor(max_workers=workers) as pool:

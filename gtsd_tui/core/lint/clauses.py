@@ -13,14 +13,22 @@ if TYPE_CHECKING:
 
 Token = tuple[int, int, str]  # (file offset, file offset past the end, scanner's token name)
 MAX_IDENTIFIER = 63
-# a file where no name can be over 63 bytes skips the scan (checked once per file; a character of a
-# non-ASCII file may take 4 bytes)
-LONG_NAME = re.compile(r'[^\s,;()."\'=]{64,}|"(?:[^"]|""){64,}')
-LONG_NAME_UTF8 = re.compile(r'[^\s,;()."\'=]{16,}|"(?:[^"]|""){16,}')
+# Where a name over 63 bytes may be: a run of 64 identifier characters, or a quoted name of 64 without
+# white space (a quoted name with spaces that long is not looked for: the pattern would otherwise match
+# the SQL between two quoted names). A character of a non-ASCII file may take 4 bytes: 16 there.
+LONG_NAME = re.compile(r'(?<![\w$])[\w$]{64,}|"(?:[^"\s]|""){64,}"')
+LONG_NAME_UTF8 = re.compile(r'(?<![\w$])[\w$]{16,}|"(?:[^"\s]|""){16,}"')
 
 
-def may_have_long_names(text: str) -> bool:
-    return bool((LONG_NAME if text.isascii() else LONG_NAME_UTF8).search(text))
+def long_name_starts(text: str) -> list[int]:
+    """Where a name over 63 bytes may start, in file order: usually none, and no statement is scanned."""
+    ascii_ = text.isascii()
+    limit, pattern = (64, LONG_NAME) if ascii_ else (16, LONG_NAME_UTF8)
+    # a name of 64 characters is in a word of 64 or more: the words are split at C speed, the pattern
+    # tried on the long ones, and on the whole text only when one of them holds such a name
+    if not any(pattern.search(w) for w in text.split() if len(w) >= limit):
+        return []
+    return [m.start() for m in pattern.finditer(text)]
 
 
 _COMMA, _OPEN, _CLOSE = "ASCII_44", "ASCII_40", "ASCII_41"

@@ -4,6 +4,8 @@ the same, positions mapped back to the file, ignore comments, settings. The rule
 
 from __future__ import annotations
 
+import bisect
+import functools
 import gc
 import re
 from collections.abc import Sequence
@@ -12,7 +14,7 @@ from typing import Any
 import msgspec
 
 from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
-from gtsd_tui.core.lint.clauses import long_identifiers, may_have_long_names
+from gtsd_tui.core.lint.clauses import long_identifiers, long_name_starts
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
@@ -53,6 +55,12 @@ BATCH = 2000
 _SEPARATOR = "\n;\n"  # joins statements for one parser call; the newline ends a trailing -- comment
 
 
+@functools.lru_cache(maxsize=8)
+def enabled_rules(settings: Settings) -> frozenset[str]:
+    """The rules a setting turns on: built once per setting, not per file."""
+    return frozenset(r for r in RULES if settings.enabled(r))
+
+
 def _ignore_names(found: str) -> frozenset[str]:
     names = [n for n in re.split(r"[,\s]+", found) if n]
     return frozenset(expand(names)) if names else ALL
@@ -82,8 +90,8 @@ class Linter:
         self.in_do = False
         self.end = -1  # file offset past the current statement (-1: unknown)
         self._tokens: list[tuple[int, int, str]] | None = None
-        self.long_names = may_have_long_names(text)
-        self.enabled = frozenset(r for r in RULES if settings.enabled(r)) - self.file_ignored
+        self.long_names = long_name_starts(text)
+        self.enabled = enabled_rules(settings) - self.file_ignored
 
     # positions -------------------------------------------------------------------------------
     def begin(self, file_start: int, parsed_start: int, ascii_: bool, end: int = -1) -> None:
@@ -274,11 +282,16 @@ class Linter:
             self.begin(sp.start, start, ascii_, sp.stop)
             self.statement(raw.stmt)
 
+    def _may_have_long_name(self) -> bool:
+        end = self.end if self.end > self.first else len(self.text)
+        i = bisect.bisect_left(self.long_names, self.first)
+        return i < len(self.long_names) and self.long_names[i] < end
+
     def statement(self, s: Stmt) -> None:
         from gtsd_tui.core.lint.statements import check
 
         self.state.count += 1
-        if self.long_names and "identifier-too-long" in self.enabled:
+        if self.long_names and "identifier-too-long" in self.enabled and self._may_have_long_name():
             for at, name in long_identifiers(self):
                 self.add("identifier-too-long", at, f"{name[:20]}... is over 63 bytes: PostgreSQL truncates it")
         check(self, s)
