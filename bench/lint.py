@@ -196,6 +196,20 @@ def workers(files: list[Path], rounds: int = 5) -> None:
     )
 
 
+def kit_output(dest: Path) -> list[Path]:
+    """The wide schema of the differential test through the real drizzle-kit 0.31 and 1.0 (npm, cached);
+    none when node or the packages are not there."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        from tests.helpers.squawk_diff import kit_corpora
+
+        corpora = kit_corpora(dest)
+    except Exception as exc:  # no node, no network for the first install: the rest of the bench still runs
+        print(f"drizzle-kit output: not generated ({type(exc).__name__}: {exc})")
+        return []
+    return [c.root / f for c in corpora for files in c.groups.values() for f in files]
+
+
 def main() -> None:
     import argparse
 
@@ -212,6 +226,9 @@ def main() -> None:
         one = copies(src, root / "real187", 17)
         forty = copies(one, root / "real7480", 40)
         medians("dittofeed as it is", src, squawk, 9, 3)
+        kit = kit_output(root / "kit")
+        if kit:
+            medians("drizzle-kit 0.31 + 1.0 output of a wide schema", kit, squawk, 9, 3)
         medians("one real folder", one, squawk, 9, 3)
         medians("the folder 40 times", forty, squawk, 5, 0.75)
         workers(forty)

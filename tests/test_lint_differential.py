@@ -71,3 +71,14 @@ def test_the_postgresql_reasons_hold_on_a_real_server(pg_url: str) -> None:
 def test_gtsd_tui_reads_do_blocks_where_squawk_does_not() -> None:
     text = 'DO $$ BEGIN\n  ALTER TABLE "t" ADD CONSTRAINT "fk" FOREIGN KEY ("a") REFERENCES "u"("id");\nEND $$;'
     assert ("adding-foreign-key-constraint", 2) in {(f.rule, f.line) for f in lint_text("m.sql", text)}
+
+
+@pytest.mark.node
+def test_drizzle_kit_output_of_a_wide_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """drizzle-kit 0.31 and 1.0 output (tables, columns and foreign keys added to existing tables, a
+    column and a table dropped), linted as a drizzle folder: squawk and gtsd-tui agree, or the table says why."""
+    from tests.helpers.squawk_diff import kit_corpora
+
+    diff = differ(kit_corpora(tmp_path))
+    assert {r for _c, _f, _l, r in diff.gtsd} >= {"adding-required-field", "adding-foreign-key-constraint"}
+    assert sorted(diff.disagreements - set(read_deviations())) == []

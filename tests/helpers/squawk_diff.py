@@ -174,3 +174,78 @@ def write_deviations(
     for k in sorted(found):
         lines.append("\t".join([k[0], k[1], str(k[2]), k[3], k[4], reasons.get(k, "TODO")]))
     return "\n".join(lines) + "\n"
+
+
+# A wide TypeScript schema, generated as users generate it: the real drizzle-kit 0.31 (journal layout)
+# and 1.0.0-rc.5 (a folder per migration). Three steps: the tables; columns, constraints and an index
+# added to existing tables; then a column and a table dropped (no step both adds and drops in one
+# place, where drizzle-kit would ask whether it is a rename).
+KIT_HEAD = (
+    "import { pgTable, pgEnum, serial, integer, smallint, bigint, varchar, char, text, timestamp, uuid, jsonb, "
+    'boolean, index, uniqueIndex } from "drizzle-orm/pg-core";\n'
+    'export const status = pgEnum("status", ["draft", "active"]);\n'
+    'export const workspace = pgTable("workspace", {\n'
+    '  id: uuid("id").primaryKey().defaultRandom(),\n'
+    '  name: varchar("name", { length: 255 }).notNull(),\n'
+    '  createdAt: timestamp("created_at").defaultNow().notNull(),\n'
+    "EXTRA_WORKSPACE});\n"
+)
+KIT_TABLE = (
+    'export const item{i} = pgTable("item_{i}", {{\n'
+    '  id: serial("id").primaryKey(),\n'
+    '  workspaceId: uuid("workspace_id").notNull().references(() => workspace.id, {{ onDelete: "cascade" }}),\n'
+    '  code: char("code", {{ length: 4 }}),\n'
+    '  rank: smallint("rank"),\n'
+    '  score: integer("score").default(0).notNull(),\n'
+    '  total: bigint("total", {{ mode: "number" }}),\n'
+    '  state: status("state").default("draft").notNull(),\n'
+    '  meta: jsonb("meta").default({{}}),\n'
+    '  done: boolean("done").default(false),\n'
+    '  note: text("note"),\n'
+    'EXTRA}}, (t) => [index("item_{i}_ws_idx").on(t.workspaceId), '
+    'uniqueIndex("item_{i}_code_key").on(t.workspaceId, t.code)]);\n'
+)
+KIT_ADDED = (
+    '  plan: text("plan").notNull(),\n'
+    '  owner: uuid("owner").references(() => workspace.id),\n'
+    '  seenAt: timestamp("seen_at", { withTimezone: true }),\n'
+    '  label: varchar("label", { length: 64 }).default("x"),\n'
+)
+
+
+def kit_schemas(tables: int = 6) -> list[str]:
+    first = KIT_HEAD.replace("EXTRA_WORKSPACE", "") + "".join(
+        KIT_TABLE.format(i=i).replace("EXTRA", "") for i in range(tables)
+    )
+    second = KIT_HEAD.replace("EXTRA_WORKSPACE", '  slug: text("slug"),\n') + "".join(
+        KIT_TABLE.format(i=i).replace("EXTRA", KIT_ADDED if i % 2 == 0 else "") for i in range(tables)
+    )
+    third = second.replace('  slug: text("slug"),\n', "").replace(
+        KIT_TABLE.format(i=tables - 1).replace("EXTRA", KIT_ADDED if (tables - 1) % 2 == 0 else ""), ""
+    )
+    return [first, second, third]
+
+
+def kit_corpora(tmp: Path) -> list[Corpus]:
+    """The wide schema through drizzle-kit 0.31 and 1.0, each migration copied under a stable name
+    (``kit031/0001_step2.sql``, ``kit1/step2.sql``: 1.0 names its folders by the second)."""
+    from tests.helpers.node_v1 import generate_v0, generate_v1
+
+    out = []
+    for name, gen in (("kit031", generate_v0), ("kit1", generate_v1)):
+        project = tmp / name / "project"
+        project.mkdir(parents=True)
+        (project / "package.json").write_text('{"type": "module"}\n')
+        dest = tmp / name / "sql"
+        dest.mkdir()
+        for n, schema in enumerate(kit_schemas(), start=1):
+            (project / "schema.ts").write_text(schema)
+            gen(project, f"step{n}")
+        if name == "kit031":
+            for p in sorted((project / "drizzle").glob("*.sql")):
+                (dest / p.name).write_text(p.read_text())
+        else:
+            for p in sorted((project / "drizzle").glob("*/migration.sql")):
+                (dest / (p.parent.name.split("_", 1)[1] + ".sql")).write_text(p.read_text())
+        out.append(folder_corpus(name, dest))
+    return out
