@@ -88,3 +88,17 @@ def test_plain_files_and_drizzle_folders_differ_on_a_lone_create_index_concurren
     assert "drizzle-orm's migrator" in f.message and f.column == 14  # at CONCURRENTLY
     plain = lint_text("m.sql", text, settings=Settings().plain())  # squawk's default for a plain file
     assert "ban-concurrent-index-creation-in-transaction" not in {f.rule for f in plain}
+
+
+def test_findings_point_at_the_clause_of_a_multi_line_alter_table() -> None:
+    """squawk points at the action inside a multi-line ALTER TABLE; so does gtsd-tui (line and column)."""
+    text = (
+        'ALTER TABLE "public"."orders"\n'
+        '  ADD COLUMN "n" bigint NOT NULL,\n'
+        '  ALTER COLUMN "total" SET DATA TYPE numeric(12, 2),\n'
+        '  ADD CONSTRAINT "c" CHECK ("total" > 0);'
+    )
+    found = {(f.rule, f.line, f.column) for f in lint_text("m.sql", text)}
+    assert ("adding-required-field", 2, 3) in found
+    assert ("changing-column-type", 3, 24) in found  # at SET DATA TYPE, as squawk (2:23 0-based)
+    assert ("constraint-missing-not-valid", 4, 3) in found
