@@ -26,7 +26,8 @@ def long_name_starts(text: str) -> list[int]:
     limit, pattern = (64, LONG_NAME) if ascii_ else (16, LONG_NAME_UTF8)
     # a name of 64 characters is in a word of 64 or more: the words are split at C speed, the pattern
     # tried on the long ones, and on the whole text only when one of them holds such a name
-    if not any(pattern.search(w) for w in text.split() if len(w) >= limit):
+    words = text.split()
+    if not words or max(map(len, words)) < limit or not any(pattern.search(w) for w in words if len(w) >= limit):
         return []
     return [m.start() for m in pattern.finditer(text)]
 
