@@ -177,10 +177,12 @@ def workers(files: list[Path], rounds: int = 5) -> None:
     """lint_paths with worker processes against one process, alternating, in this process."""
     import statistics
 
+    import gtsd_tui.services.lint_runner as runner
     from gtsd_tui.services.lint_runner import PARALLEL_BYTES, lint_paths
 
     items = [(p, False) for p in files]
     cores = os.cpu_count() or 1
+    runner.MIN_WORKERS = 2  # measure the pool on every core, even where lint would not start it
     one, many = [], []
     for _ in range(rounds):
         t = time.perf_counter()

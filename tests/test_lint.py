@@ -159,7 +159,7 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
     saved = runner.PARALLEL_BYTES
     runner.PARALLEL_BYTES = 0
     try:
-        assert lint_paths(items, workers=2) == serial
+        assert lint_paths(items, workers=3) == serial  # a pool of 3 (MIN_WORKERS)
     finally:
         runner.PARALLEL_BYTES = saved
     assert len(serial) == 6 * 50 * 3  # create-table-if-not-exists, drop-if-exists, ban-drop-table
