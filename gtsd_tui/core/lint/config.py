@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 
 from gtsd_tui.core.lint.rules import RULES, expand, unknown
@@ -57,6 +56,8 @@ def rule_names(names: object, where: str) -> frozenset[str]:
 def from_toml(text: str, where: str, base: Settings | None = None) -> Settings:
     """Settings from a ``.squawk.toml``: squawk's ``excluded_rules``, ``pg_version``,
     ``assume_in_transaction``; ``[gtsd-tui]`` may add ``included_rules`` and ``excluded_rules``."""
+    import tomllib  # only when a .squawk.toml is there: not on every start-up
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
