@@ -70,10 +70,20 @@ def common_options(*, for_subcommand: bool = False) -> argparse.ArgumentParser:
     return p
 
 
-def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
-    """``with_commands=False``: the console's options only, without importing every subcommand's module."""
+class _NotFast(Exception):
+    """The one-subcommand parser could not read the arguments: the full parser reads them."""
+
+
+class _FastParser(_Parser):
+    def error(self, message: str) -> Any:
+        raise _NotFast(message)
+
+
+def build_parser(*, with_commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
+    """``with_commands=False``: the console's options only, without importing every subcommand's module;
+    ``only``: that subcommand's module alone (``lint`` starts in a fraction of the time)."""
     common = common_options(for_subcommand=True)
-    parser = _Parser(
+    parser = (_FastParser if only else _Parser)(
         prog="gtsd-tui",
         description="Console and CLI for Drizzle-style PostgreSQL migrations.",
         epilog="Exit codes: 0 ok, 1 problems found, 2 usage/input error, 3 database error, 4 lock not acquired.",
@@ -84,8 +94,8 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     if not with_commands:
         parser.set_defaults(command=None)
         return parser
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_FastParser if only else _Parser)
+    for name in (only,) if only else COMMANDS:
         importlib.import_module(f"gtsd_tui.commands.{name}").add_parser(sub, common)
     return parser
 
@@ -114,6 +124,21 @@ def _console_args(argv: Sequence[str]) -> argparse.Namespace | None:
         return None
     args, rest = build_parser(with_commands=False).parse_known_args(argv)
     return None if rest else args
+
+
+_FAST = ("lint",)  # subcommands parsed without importing the others
+
+
+def _fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``gtsd-tui [options] lint ...``: parsed with the lint subcommand alone. Anything else, any doubt
+    (help, an unknown option, another subcommand's name first): None, and the full parser reads it."""
+    first = next((a for a in argv if a in COMMANDS), None)
+    if first not in _FAST or any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    try:
+        return build_parser(only=first).parse_args(argv)
+    except _NotFast:
+        return None
 
 
 def _early_copy(argv: Sequence[str]) -> Any:
@@ -162,7 +187,7 @@ def _drop_early_copy(early: Any) -> None:
 
 
 def _main(argv: list[str], early: Any) -> int:
-    args = _console_args(argv) or build_parser().parse_args(argv)
+    args = _console_args(argv) or _fast_args(argv) or build_parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     url: str | None = args.database_url  # every message is scrubbed of its passwords, whatever raised it
     try:

@@ -6,14 +6,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.config import Settings, mask_url
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.folder import Folder, load_folder
-from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
-from gtsd_tui.services.gitutil import index_sides
+
+if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
+    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.core.status import HistoryRow, StatusReport
 
 Notify = Callable[[str], None]
 
@@ -69,6 +70,8 @@ class Project:
 
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
+            from gtsd_tui.core.folder import load_folder
+            from gtsd_tui.services.gitutil import index_sides
             from gtsd_tui.services.renumber_log import read_stable, recover
 
             recover(self.folder_path, self.notify)
@@ -90,6 +93,8 @@ class Project:
             return read_rows(conn, self.settings.schema, self.settings.table)
 
     def status(self, folder: Folder | None = None) -> StatusReport:
+        from gtsd_tui.core.status import compute_status
+
         folder = folder or self.load_folder()
         return compute_status(folder, self.read_rows())
 
