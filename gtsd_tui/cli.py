@@ -126,14 +126,12 @@ def _console_args(argv: Sequence[str]) -> argparse.Namespace | None:
     return None if rest else args
 
 
-_FAST = ("lint",)  # subcommands parsed without importing the others
-
-
 def _fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """``gtsd-tui [options] lint ...``: parsed with the lint subcommand alone. Anything else, any doubt
-    (help, an unknown option, another subcommand's name first): None, and the full parser reads it."""
+    """``gtsd-tui [options] COMMAND ...``: parsed with that subcommand's module alone (importing every
+    subcommand costs every command about 0.1-0.3 s). Any doubt (help, an unknown option, another
+    subcommand's name first): None, and the full parser reads it and words any error."""
     first = next((a for a in argv if a in COMMANDS), None)
-    if first not in _FAST or any(a in ("-h", "--help", "--version") for a in argv):
+    if first is None or any(a in ("-h", "--help", "--version") for a in argv):
         return None
     try:
         return build_parser(only=first).parse_args(argv)
