@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.helpers.folders import make_folder
-from tests.helpers.procs import wait_for_query
+from tests.helpers.procs import default_signals, wait_for_query
 
 pytestmark = pytest.mark.pg
 
@@ -35,8 +35,7 @@ def start_rehearsal(folder: Path, url: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # the test's own signal dispositions (nohup: SIGHUP ignored) are not the child's
-        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP)],
+        preexec_fn=default_signals,  # the test run's own dispositions (nohup: SIGHUP ignored) are not the child's
     )
 
 
