@@ -140,7 +140,9 @@ class ApplyFailure:
 
     def details(self) -> list[str]:
         """Lines under the one-line message, in the order ``migrate`` prints them."""
-        out = [self.excerpt] if self.excerpt else []
+        more = (self.server_message or "").strip().splitlines()[1:]  # a driver's message of several lines
+        out = [f"    {line.strip()}" for line in more if line.strip()]
+        out += [self.excerpt] if self.excerpt else []
         out += [f"DETAIL: {self.detail}"] if self.detail else []
         out += [f"HINT: {self.hint}"] if self.hint else []
         out += [f"CONTEXT: {self.context}"] if self.context else []
