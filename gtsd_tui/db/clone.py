@@ -205,7 +205,11 @@ def sweep_orphans(conn: psycopg.Connection[Any]) -> list[str]:
     by SIGKILL, a power cut); copies of live processes and of other hosts are left alone. Returns the
     names dropped."""
     mine, dropped = host_tag(socket.gethostname()), []
-    for (name,) in conn.execute(ORPHANS_QUERY, prepare=False).fetchall():
+    try:
+        names = conn.execute(ORPHANS_QUERY, prepare=False).fetchall()
+    except psycopg.Error:
+        return []
+    for (name,) in names:
         owner = rehearse_owner(str(name))
         if owner is None or owner[1] != mine or owner[0] == os.getpid() or not _gone(owner[0]):
             continue
