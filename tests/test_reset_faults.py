@@ -186,3 +186,16 @@ def test_long_and_multibyte_names_keep_their_template_and_spare(named_db: str, s
     assert second.returncode == 0, second.stderr
     assert "swap in prepared copy" in second.stdout and "migrate" not in second.stdout, second.stdout
     assert_all_applied(sample, url)
+
+
+def test_a_held_reset_lock_ends_in_exit_4_naming_the_holder(sample: Path, pg_url: str) -> None:
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(_admin(pg_url), autocommit=True) as holder:
+        holder.execute("SET application_name = 'another reset'")
+        holder.execute("SELECT pg_advisory_lock(%s)", (admin.reset_lock_key(name),))
+        pid = holder.info.backend_pid
+        r = reset(sample, pg_url, "--wait", "0.5")
+    assert r.returncode == 4, r.stderr
+    assert f"reset lock of {name} not acquired" in r.stderr and f"pid {pid} (another reset" in r.stderr, r.stderr
+    with psycopg.connect(pg_url) as conn:  # untouched
+        assert conn.execute("SELECT to_regclass('drizzle.__drizzle_migrations')").fetchone() == (None,)
