@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from gtsd_tui.core.dbnames import rehearse_owner
 from tests.helpers.folders import make_folder
 from tests.helpers.procs import default_signals, wait_for_query
 
@@ -61,7 +62,8 @@ def test_a_killed_rehearsals_copy_is_dropped_by_the_next(cli, tmp_path: Path, pg
     proc.communicate(timeout=60)
     orphans = leftovers(pg_url)
     assert len(orphans) == 1, orphans  # SIGKILL cannot be caught: the copy stays, named with its owner
-    assert str(proc.pid) not in orphans[0]  # (the pid is in hex)
+    owner = rehearse_owner(orphans[0])
+    assert owner is not None and owner[0] == proc.pid
     quick = make_folder(tmp_path / "quick", [("base", BASE)])
     r = cli("rehearse", "--migrations", str(quick), "--database-url", pg_url)
     assert r.returncode == 0, r.stderr
