@@ -276,4 +276,4 @@ def prepare_spare(admin: str, name: str, fingerprint: str, drop: list[str], wait
                 )
             )
         finally:
-            lock.release(conn, key)
+            lock.release_quietly(conn, key)

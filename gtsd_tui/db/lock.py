@@ -81,3 +81,11 @@ def acquire(
 
 def release(conn: psycopg.Connection[Any], key: int) -> None:
     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def release_quietly(conn: psycopg.Connection[Any], key: int) -> None:
+    """Release; a connection broken meanwhile took its session lock with it (nothing to say)."""
+    try:
+        release(conn, key)
+    except psycopg.Error:
+        pass

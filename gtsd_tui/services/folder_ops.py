@@ -118,10 +118,7 @@ def _migration_lock(project: Project, ctx: RenumberContext | RenumberPlan, wait:
                 )
             yield
         finally:
-            try:
-                lock.release(conn, key)
-            except Exception:  # noqa: BLE001 - the connection broke: the session (and its lock) is gone
-                pass
+            lock.release_quietly(conn, key)
 
 
 _NAME = re.compile(r"[^a-z0-9_]+")

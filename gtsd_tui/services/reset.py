@@ -111,8 +111,6 @@ def _reset_locked(
     step: Callable[[str], None],
 ) -> list[str]:
     """The reset proper, under the reset lock; returns the trash for the background job to drop."""
-    import psycopg
-
     from gtsd_tui.db import admin, lock
 
     key = admin.reset_lock_key(name)
@@ -151,10 +149,7 @@ def _reset_locked(
                 timings["save template"] = time.perf_counter() - t1
         return admin.trash_of(conn, name)  # the target is there and the lock held: all of it is garbage
     finally:
-        try:
-            lock.release(conn, key)
-        except psycopg.Error:
-            pass
+        lock.release_quietly(conn, key)
 
 
 def _migrate(project: Project, timings: dict[str, float], progress: Progress) -> None:
