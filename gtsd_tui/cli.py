@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -160,15 +161,55 @@ def _early_copy(argv: Sequence[str]) -> Any:
     return start_early_copy(settings)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwound like Ctrl-C (a rehearsal drops its copy, a migration rolls back)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _catch_termination() -> dict[int, Any]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` while a subcommand runs; a signal the parent set
+    to be ignored (``nohup``) stays ignored. Returns the handlers to put back."""
+    before: dict[int, Any] = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                before[sig] = signal.signal(sig, _terminate)
+        except ValueError:  # not the main thread (tests calling main from a thread): as before
+            pass
+    return before
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["git"] and argv[1:2] in (["driver"], ["hook"]):  # called by git: nothing else imported
         from gtsd_tui.commands.git import fast_main
 
         return fast_main(argv[1:])
+    handlers = _catch_termination()
+    try:
+        return _main_with_copy(argv, handlers)
+    except Terminated as exc:  # in the very first or last instants: the documented exit all the same
+        return 128 + exc.signum
+    finally:
+        _restore(handlers)
+
+
+def _main_with_copy(argv: list[str], handlers: dict[int, Any]) -> int:
     early = _early_copy(argv)
     try:
-        return _main(argv, early)
+        return _main(argv, early, handlers)
     finally:
         if early is not None:  # not taken by the rehearsal (a refusal, a usage error): dropped
             _drop_early_copy(early)
@@ -184,7 +225,7 @@ def _drop_early_copy(early: Any) -> None:
         print(f"gtsd-tui: the rehearsal's copy {early.name} was not dropped: {why}", file=sys.stderr)
 
 
-def _main(argv: list[str], early: Any) -> int:
+def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
     args = _console_args(argv) or _fast_args(argv) or build_parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     url: str | None = args.database_url  # every message is scrubbed of its passwords, whatever raised it
@@ -195,11 +236,14 @@ def _main(argv: list[str], early: Any) -> int:
         if args.command is None:
             from gtsd_tui.tui.launch import run_console
 
+            _restore(handlers)  # the console's own terminal handling, as before
             return run_console(project, read_only=args.read_only)
         module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
         return int(module.run(args, project))
     except GtsdError as exc:
         return _fail(scrub(str(exc), url), exc.exit_code, as_json)
+    except Terminated as exc:
+        return _fail(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum, as_json)
     except KeyboardInterrupt:
         return _fail("interrupted", 130, as_json)
     except BrokenPipeError:

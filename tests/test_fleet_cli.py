@@ -14,6 +14,7 @@ from psycopg import sql
 
 from tests.conftest import PW_ROLE, PW_SECRET
 from tests.helpers.fleet import create_databases, drop_databases, five_migrations, tags
+from tests.helpers.procs import default_signals
 
 
 def _no_connect(monkeypatch) -> None:
@@ -172,7 +173,7 @@ def test_ctrl_c_rolls_back_the_running_migrations_and_starts_nothing_more(pg_ser
         cmd = [sys.executable, "-m", "gtsd_tui", "fleet", "migrate", "--targets", str(targets)]
         proc = subprocess.Popen(
             [*cmd, "--migrations", str(folder), "--jobs", "2", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
         )  # fmt: skip
         _wait_sleeping(pg_server, names[:2])  # both running targets are inside the slow migration
         proc.send_signal(signal.SIGINT)

@@ -32,6 +32,25 @@ def processes_of(data: Path) -> list[int]:
     return pids
 
 
+def _orphan_and_live_copies(url: str) -> tuple[str, str]:
+    """Two rehearsal copies on the server: one whose owner (a finished process of this host) is gone,
+    one owned by this test's process."""
+    import socket
+    import subprocess
+
+    from psycopg import sql
+
+    from gtsd_tui.core.dbnames import rehearse_name
+
+    gone_pid = int(subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True).stdout)  # exited
+    host = socket.gethostname()
+    dead, alive = rehearse_name("gtsd", gone_pid, host, "dead"), rehearse_name("gtsd", os.getpid(), host, "a11e")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in (dead, alive):
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return dead, alive
+
+
 def test_status_and_stop_of_the_embedded_server(cli, outside_tmp: Path) -> None:
     data = (outside_tmp / ".gtsd" / "pgdata").resolve()
     before = json.loads(cli("server", "status", "--json", cwd=outside_tmp).stdout)
@@ -48,6 +67,12 @@ def test_status_and_stop_of_the_embedded_server(cli, outside_tmp: Path) -> None:
         with psycopg.connect(st["url"]) as conn:
             assert conn.execute("SELECT pg_postmaster_start_time() IS NOT NULL").fetchone() == (True,)
         assert processes_of(data), "the server's processes are visible by their data directory"
+        dead, alive = _orphan_and_live_copies(st["url"])
+        swept = json.loads(cli("server", "status", "--json", cwd=outside_tmp).stdout)["swept"]
+        assert swept == [dead], swept  # a killed rehearsal's copy dropped; a live one's left alone
+        with psycopg.connect(st["url"]) as conn:
+            names = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+        assert dead not in names and alive in names
         text = cli("server", "status", cwd=outside_tmp).stdout
         assert f"running, pid {live.pid}, since" in text and f"127.0.0.1:{live.port}" in text and "MB" in text
         elsewhere = json.loads(cli("server", "status", "--json", "--database-url", st["url"], cwd=outside_tmp).stdout)

@@ -286,8 +286,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         failure = svc.failure_of(exc)
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise
-        for line in failure.details():
-            print(shown(line), file=sys.stderr)
+        for detail in failure.details():  # each line of each on its own line, none escaped into one
+            for line in detail.splitlines():
+                print(shown(line), file=sys.stderr)
         if args.json:
             print_json({"applied": [], "error": failure.as_json()})
             print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from gtsd_tui.commands.output import print_json
+from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services import server
 from gtsd_tui.services.project import Project
@@ -51,7 +52,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
     settings = project.settings
     if args.action == "status":
         st = server.status(settings)
-        print_json(st.as_json()) if args.json else print(_text(st))
+        swept = server.sweep_rehearsals(st)
+        if args.json:
+            print_json({**st.as_json(), "swept": swept})
+        else:
+            print(_text(st))
+            if swept:
+                print(f"dropped {len(swept)} copy(ies) left by killed rehearsals: {shown(', '.join(swept))}")
         return EXIT_OK
     t0 = time.perf_counter()
     before = server.status(settings)

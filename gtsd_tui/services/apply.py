@@ -142,7 +142,9 @@ class ApplyFailure:
 
     def details(self) -> list[str]:
         """Lines under the one-line message, in the order ``migrate`` prints them."""
-        out = [self.excerpt] if self.excerpt else []
+        more = (self.server_message or "").strip().splitlines()[1:]  # a driver's message of several lines
+        out = [f"    {line.strip()}" for line in more if line.strip()]
+        out += [self.excerpt] if self.excerpt else []
         out += [f"DETAIL: {self.detail}"] if self.detail else []
         out += [f"HINT: {self.hint}"] if self.hint else []
         out += [f"CONTEXT: {self.context}"] if self.context else []
@@ -350,9 +352,19 @@ def apply(
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
     """
     from gtsd_tui.db.runner import RunOptions, run
+    from gtsd_tui.services.folder_ops import fingerprint
 
+    loaded = fingerprint(project.folder_path)
     folder = project.load_folder(refresh=True)
-    make_plan = _planner(folder, request)  # the folder's refusals come before any connection
+    first_plan = _planner(folder, request)  # the folder's refusals come before any connection
+
+    def make_plan(rows: list[HistoryRow]) -> ApplyPlan:
+        """Under the lock: a folder changed since it was read (a renumber committed meanwhile, under
+        this same lock) is read again, so no row is written from the old journal."""
+        if fingerprint(project.folder_path) == loaded:
+            return first_plan(rows)
+        return _planner(project.load_folder(refresh=True), request)(rows)
+
     url = url or project.resolve_url()
     xact_lock = uses_xact_lock(url, request, listen)
     s = project.settings

@@ -64,6 +64,22 @@ def status(settings: Settings) -> ServerStatus:
     )
 
 
+def sweep_rehearsals(st: ServerStatus) -> list[str]:
+    """Drop the copies that killed rehearsals on this host left on the running embedded server (their
+    owner's pid is in the name and gone); the names dropped. Nothing when the server is not running."""
+    if not st.running or st.port is None:
+        return []
+    from gtsd_tui.db.clone import sweep_orphans
+    from gtsd_tui.db.connect import connect
+    from gtsd_tui.errors import GtsdError
+
+    try:
+        with connect(f"postgresql://postgres@127.0.0.1:{st.port}/postgres", connect_timeout=3) as conn:
+            return sweep_orphans(conn)
+    except GtsdError:
+        return []
+
+
 def _live_version(port: int) -> str | None:
     from gtsd_tui.db.connect import connect
     from gtsd_tui.errors import GtsdError
