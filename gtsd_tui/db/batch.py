@@ -82,6 +82,8 @@ def run_batch(
     while (res := _next_result(pg)) is not None:
         results += 1
         if failure is not None:
+            if res.status == pq.ExecStatus.FATAL_ERROR:  # as PQexec does: later errors' texts appended
+                failure = (failure[0], _appended(failure[1], res))
             continue  # drain
         if res.status == pq.ExecStatus.FATAL_ERROR:
             err = error_of(res)
@@ -95,6 +97,11 @@ def run_batch(
         elif (seen := _mark_index(res)) is not None:
             done = seen + 1
     return failure
+
+
+def _appended(err: ServerError, res: Any) -> ServerError:
+    more = res.error_message.decode("utf-8", "replace").strip()
+    return replace(err, message=f"{err.message}\n{more}") if more and more not in err.message else err
 
 
 def _relative(err: ServerError, start: int) -> ServerError:
@@ -118,9 +125,12 @@ def _next_result(pg: Any) -> Any:
     """``PQgetResult`` without blocking inside it: psycopg's binding holds the GIL there, which would
     keep the main thread (Ctrl-C, the console) from running, and so from cancelling, until the
     statement ended. The wait is a ``select`` on the socket, which lets them run."""
-    while pg.is_busy():
-        select.select([pg.socket], [], [])
-        pg.consume_input()
+    try:
+        while pg.is_busy():
+            select.select([pg.socket], [], [])
+            pg.consume_input()
+    except psycopg.OperationalError:
+        pass  # the connection broke: libpq's next result says how, as PQexec would have
     return pg.get_result()
 
 
