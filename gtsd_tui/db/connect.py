@@ -12,9 +12,11 @@ from typing import Any
 import psycopg
 
 from gtsd_tui.config import mask_url, parse_target, scrub
+from gtsd_tui.core.activity import CONSOLE_APP
 from gtsd_tui.errors import DatabaseError, InputError
 
 APP_NAME = "gtsd-tui"
+CONSOLE_APP_NAME = CONSOLE_APP  # the console's own reads: its Connections pane offers no c/K on them
 
 
 def first_line(url: str | None, exc: BaseException) -> str:
@@ -103,7 +105,7 @@ def open_pool(url: str, *, max_size: int = 4) -> Any:
     from psycopg_pool import ConnectionPool
 
     try:
-        with psycopg.connect(url, connect_timeout=3, application_name=APP_NAME):
+        with psycopg.connect(url, connect_timeout=3, application_name=CONSOLE_APP_NAME):
             pass  # fail fast, with the server's own message, before the pool starts retrying in the background
     except psycopg.Error as exc:
         raise DatabaseError(describe_error(url, exc)) from None
@@ -114,5 +116,5 @@ def open_pool(url: str, *, max_size: int = 4) -> Any:
         timeout=5,
         open=True,
         name="gtsd-console",
-        kwargs={"autocommit": True, "application_name": APP_NAME, "connect_timeout": 3},
+        kwargs={"autocommit": True, "application_name": CONSOLE_APP_NAME, "connect_timeout": 3},
     )

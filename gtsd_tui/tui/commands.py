@@ -20,6 +20,7 @@ DESTRUCTIVE = {"apply_to", "apply_all", "review", "renumber", "reset", "new"}  #
 ACTIONS = [
     ("Apply all pending migrations", "apply_all", "A"),
     ("Apply up to the highlighted migration", "apply_to", "a"),
+    ("Review: rehearse up to the highlighted migration on a copy, then apply", "review", "v"),
     ("Lint: the highlighted migration's findings", "lint", ""),
     ("Check the folder (conflicts pane)", "check", ""),
     ("New migration (gtsd-tui new)", "new", ""),

@@ -13,7 +13,8 @@ from textual.widgets import Footer, Label, Static
 HELP = """\
 Panes: 1 History · 2 Pending · 3 Conflicts · 4 Connections (tab / shift+tab, or click the tabs)
 History   enter: the file (the diff for a modified one) · R: reset the database (offers a backup)
-Pending   a: apply up to the highlighted · A: apply all · enter: the file · findings under the preview
+Pending   a: apply up to the highlighted · A: apply all · v: review (rehearse on a copy, then apply)
+          enter: the file · findings under the preview
 Conflicts enter: a finding in full (files, suggested fix) · n: renumber (shows the plan first)
 Connections  c: cancel the query · K: terminate the session (both ask first) · s: sort · space: pause
              + / -: refresh interval · i: app instances for the pool advice · x: index usage
