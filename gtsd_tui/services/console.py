@@ -41,6 +41,14 @@ class DbState:
     error: str | None = None
     checked_at: float = field(default_factory=time.monotonic)
     fatal: bool = False  # the URL itself is bad (malformed): no retry will help; the console exits 2
+    kind: str = ""  # why not connected (core/connect_failure.py): auth, missing_database, unreachable
+    hint: str = ""  # what to do about it ("not retrying: fix the password in DATABASE_URL in .env, then r")
+
+    @property
+    def retriable(self) -> bool:
+        from gtsd_tui.core.connect_failure import retriable
+
+        return not self.fatal and retriable(self.kind)
 
 
 @dataclass
@@ -212,11 +220,19 @@ class ConsoleBackend:
                 rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
             return DbState(True, self.project.masked_url, version=str(version[0]) if version else None), rows
         except GtsdError as exc:
-            return DbState(False, self.project.masked_url, error=str(exc), fatal=isinstance(exc, InputError)), None
+            return self._failed(str(exc), fatal=isinstance(exc, InputError)), None
         except Exception as exc:  # pool timeout / connection errors: a state, never a crash
             from gtsd_tui.db.connect import describe_error
 
-            return DbState(False, self.project.masked_url, error=describe_error(self.project.url or "", exc)), None
+            return self._failed(describe_error(self.project.url or "", exc)), None
+
+    def _failed(self, error: str, *, fatal: bool = False) -> DbState:
+        """Not connected: the reason in full, its kind, and what to do (as the CLI says it)."""
+        from gtsd_tui.core.connect_failure import advice, failure_kind
+
+        kind = failure_kind(error)
+        hint = advice(kind, self.project.url_source)
+        return DbState(False, self.project.masked_url, error=error, fatal=fatal, kind=kind, hint=hint)
 
     def _pool(self) -> ConnectionPool:
         """The console's own small pool (psycopg_pool); its statistics show in the Connections pane."""

@@ -52,12 +52,23 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
     app.seen = (app.seen[0] + 1, signature)
     if not state.db.connected and app.retry_in <= 0:
         app.retry_in = live.RETRY_SECONDS
+    if not state.db.connected and state.db.error:  # no "waiting for the first poll…": none comes until it is back
+        app.connections.show_error(f"no database ({state.db.kind.replace('_', ' ') or 'not connected'})")
     live.render_header(app)
     app.history.show(state)
     app.pending.show(state)
     app.refresh_bindings()
     app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
     app.call_after_refresh(live.watch_folder, app)
+
+
+def unread_note(state: ConsoleState) -> str:
+    """What the checks could not read, said where their result is shown (never "no problems found")."""
+    if state.folder is None:
+        return f"the folder could not be read: {state.folder_error or 'unknown error'}"
+    if not state.db.connected:
+        return "the database was not checked (not connected)"
+    return ""
 
 
 def load_preview(app: GtsdApp, tag: str, error_line: int | None) -> None:

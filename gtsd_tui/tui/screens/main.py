@@ -24,7 +24,7 @@ from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
-from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
+from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
 from gtsd_tui.tui.widgets.keys_footer import KeysFooter
 from gtsd_tui.tui.widgets.pane import PANES, Pane
@@ -60,6 +60,7 @@ class MainScreen(Screen[None]):
         narrow = self.console.size.width < NARROW
         self.set_class(narrow, "narrow", update=False)  # its own style does not depend on it
         yield HeaderBar()
+        yield DbProblem()
         yield TabStrip()
         with Grid(id="grid"):  # narrow: only Pending is shown; the others are composed when first shown
             yield _deferred(HistoryPane(), narrow)
@@ -152,7 +153,7 @@ class MainScreen(Screen[None]):
     def _findings_loaded(self, event: msg.FindingsLoaded) -> None:
         if event.state is self.console.state:  # else a newer state is shown; its own findings follow
             event.state.findings = event.findings
-            self.query_one(ConflictsPane).show(event.findings)
+            self.query_one(ConflictsPane).show(event.findings, flows.unread_note(event.state))
             self.console.refresh_bindings()
 
     @on(msg.FolderChanged)

@@ -46,13 +46,14 @@ class ConflictsPane(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.findings: list[Finding] = []
+        self.unread = ""  # what could not be checked (no database, an unreadable folder): never "no problems"
 
     def body(self) -> ComposeResult:
         yield RowTable("Severity", "Code", "Files", "Message", id="conflicts-table")
         yield Static("", id="conflicts-note", classes="note")
 
-    def show(self, findings: list[Finding]) -> None:
-        self.findings = findings
+    def show(self, findings: list[Finding], unread: str = "") -> None:
+        self.findings, self.unread = findings, unread
         self.render_rows()
 
     def render_rows(self) -> None:
@@ -62,6 +63,8 @@ class ConflictsPane(Pane):
         errors = sum(1 for f in self.findings if f.severity == "error")
         fixable = any(f.fix and "renumber" in f.fix for f in self.findings)
         note = "no problems found" if not self.findings else f"{errors} error(s); enter shows one in full"
+        if self.unread:
+            note = f"{len(self.findings)} finding(s) in what was read; {self.unread}"
         self.query_one("#conflicts-note", Static).update(note + ("; n renumbers" if fixable else ""))
 
     @property

@@ -22,7 +22,9 @@ class HeaderBar(Static):
             out.append(f" PostgreSQL {state.db.version}")
         else:
             out.append("○ disconnected", style="bold red")
-            if retry_in > 0:
+            if not state.db.retriable:
+                out.append(" · not retrying", style="bold")
+            elif retry_in > 0:
                 out.append(f" · retry in {retry_in}s", style="bold")
         if busy:
             out.append(f"  [{busy}]", style="bold yellow")
@@ -31,9 +33,22 @@ class HeaderBar(Static):
         out.append(f"  {info.folder}  {state.db.url if state is not None else info.url}")
         if info.embedded:
             out.append(f"  ({console_note(True)})", style="dim")
-        if state is not None and not state.db.connected and state.db.error:
-            out.append(f"  {state.db.error}", style="red")
-        self.update(out)
+        self.update(out)  # the reason, in full, is on the line under it (DbProblem)
+
+
+class DbProblem(Static):
+    """Why the database cannot be read, in full (wrapped, never cut), and what to do about it; hidden
+    while connected."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="db-problem", markup=False)
+
+    def show(self, state: ConsoleState | None) -> None:
+        db = state.db if state is not None else None
+        problem = db is not None and not db.connected and bool(db.error)
+        self.set_class(problem, "shown")
+        if db is not None and problem:
+            self.update(f"✗ {db.error}" + (f"\n  {db.hint}" if db.hint and not db.retriable else ""))
 
 
 class TabStrip(Static):

@@ -1,0 +1,44 @@
+"""Why a connection failed, in the terms of what helps: retrying, fixing the URL, or creating the database.
+
+Read from the one-line message the driver gave (``cannot connect to URL: FATAL: ...``); the CLI and the
+console say the same thing from it.
+"""
+
+from __future__ import annotations
+
+import re
+
+AUTH = "auth"  # wrong password, unknown role, pg_hba refusal: no retry helps until the URL changes
+MISSING_DATABASE = "missing_database"  # the server answers, the database is not there: R creates it
+UNREACHABLE = "unreachable"  # no answer (down, wrong host or port, a network cut): worth retrying
+
+_AUTH = (
+    "password authentication failed",
+    "no password supplied",
+    "authentication failed",
+    "pg_hba.conf",
+    "peer authentication failed",
+)
+
+
+def failure_kind(message: str) -> str:
+    text = message.lower()
+    if any(a in text for a in _AUTH) or re.search(r'role "[^"]*" does not exist', text):
+        return AUTH
+    if re.search(r'database "[^"]*" does not exist', text):
+        return MISSING_DATABASE
+    return UNREACHABLE
+
+
+def retriable(kind: str) -> bool:
+    """Whether trying again without a change can succeed."""
+    return kind not in (AUTH, MISSING_DATABASE)
+
+
+def advice(kind: str, url_origin: str) -> str:
+    """What to do about it, naming where the URL came from (``DATABASE_URL in .env``, ``--database-url``)."""
+    if kind == AUTH:
+        return f"not retrying: fix the user or password in {url_origin}, then r"
+    if kind == MISSING_DATABASE:
+        return "not retrying: R creates the database and applies every migration"
+    return "retrying"
