@@ -168,7 +168,7 @@ def _main(argv: list[str], early: Any) -> int:
         module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
         return int(module.run(args, project))
     except GtsdError as exc:
-        return _fail(scrub(str(exc), url), exc.exit_code, as_json)
+        return _fail(scrub(str(exc), url), exc.exit_code, as_json, _connect_advice(str(exc), args))
     except KeyboardInterrupt:
         return _fail("interrupted", 130, as_json)
     except BrokenPipeError:
@@ -180,8 +180,20 @@ def _main(argv: list[str], early: Any) -> int:
         return _fail(f"{message} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
 
 
-def _fail(message: str, code: int, as_json: bool) -> int:
+def _connect_advice(message: str, args: argparse.Namespace) -> str | None:
+    """For a failed connection, what to do (the console's line under its header says the same)."""
+    if not message.startswith("cannot connect to "):
+        return None
+    from gtsd_tui.core.connect_failure import advice, failure_kind
+
+    origin = "--database-url" if args.database_url else "DATABASE_URL"
+    return advice(failure_kind(message), origin, console=False)
+
+
+def _fail(message: str, code: int, as_json: bool, hint: str | None = None) -> int:
     message = shown(message)  # tags and file names in a message never reach the terminal raw
+    if hint:  # on the same line: an error is one line
+        message = f"{message} ({hint})"
     print(f"gtsd-tui: {message}", file=sys.stderr)
     if as_json:
         sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")

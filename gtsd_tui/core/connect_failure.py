@@ -35,10 +35,17 @@ def retriable(kind: str) -> bool:
     return kind not in (AUTH, MISSING_DATABASE)
 
 
-def advice(kind: str, url_origin: str) -> str:
-    """What to do about it, naming where the URL came from (``DATABASE_URL in .env``, ``--database-url``)."""
+def advice(kind: str, url_origin: str, *, console: bool = True) -> str:
+    """What to do about it, naming where the URL came from (``DATABASE_URL in .env``, ``--database-url``);
+    the console's keys (``r``, ``R``) or the CLI's commands."""
     if kind == AUTH:
-        return f"not retrying: fix the user or password in {url_origin}, then r"
+        return (
+            f"not retrying: fix the user or password in {url_origin}, then r"
+            if console
+            else (f"fix the user or password in {url_origin}")
+        )
     if kind == MISSING_DATABASE:
-        return "not retrying: R creates the database and applies every migration"
-    return "retrying"
+        if console:
+            return "not retrying: R creates the database and applies every migration"
+        return "`gtsd-tui reset` creates it and applies every migration"
+    return "retrying" if console else f"is the server running, and is {url_origin} right?"
