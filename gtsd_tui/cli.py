@@ -53,7 +53,9 @@ def common_options(*, for_subcommand: bool = False) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if for_subcommand else None)
     g = p.add_argument_group("project")
     g.add_argument("--database-url", metavar="URL", help="PostgreSQL URL (else DATABASE_URL, .env, embedded)")
-    g.add_argument("--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./migrations)")
+    g.add_argument(
+        "--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./drizzle, ./migrations)"
+    )
     g.add_argument("--migrations-schema", metavar="NAME", help="tracking table schema (default drizzle)")
     g.add_argument("--migrations-table", metavar="NAME", help="tracking table (default __drizzle_migrations)")
     g.add_argument("--env", metavar="NAME", help="read .env.NAME instead of .env")

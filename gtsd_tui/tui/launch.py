@@ -14,6 +14,7 @@ def _quiet(message: str) -> None:
 def run_console(project: Project, *, read_only: bool = False) -> int:
     from gtsd_tui.services.console import ConsoleBackend
 
+    project.require_folder()  # as every command: a folder that is not there is refused (exit 2), no console
     project.notify = _quiet
     backend = ConsoleBackend(project)
     backend.prefetch()  # first thing: a forked child reads the first state while Textual is imported
