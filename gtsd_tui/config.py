@@ -173,6 +173,29 @@ def missing_folder_message(settings: Settings) -> str:
     return f"{settings.migrations_dir}: migrations folder not found ({where}; use --migrations DIR)"
 
 
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def bad_escape_part(url: str) -> str | None:
+    """Which part of a ``postgresql://`` URL holds a ``%`` not followed by two hex digits (the user, the
+    password, the host, the database name or the query), without ever returning the part itself."""
+    m = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", url)
+    if not m:
+        return None
+    rest = url[m.end() :]
+    at = rest.rfind("@", 0, min([i for i in (rest.find("/"), rest.find("?")) if i >= 0] or [len(rest)]))
+    userinfo, hostpart = (rest[:at], rest[at + 1 :]) if at >= 0 else ("", rest)
+    user, _, password = userinfo.partition(":")
+    host, _, tail = hostpart.partition("/")
+    dbname, _, query = tail.partition("?")
+    if "?" in host:
+        host, _, query = host.partition("?")
+    for part, text in (("user", user), ("password", password), ("host", host), ("database name", dbname)):
+        if _BAD_ESCAPE.search(text):
+            return part
+    return "query" if _BAD_ESCAPE.search(query) else None
+
+
 _SECRET_KEYS = ("password", "pass", "passwd", "pwd", "sslpassword")
 _KV_SECRET = re.compile(
     r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|\S+)", re.IGNORECASE

@@ -55,3 +55,38 @@ def test_new_in_a_fresh_project_creates_the_folder_and_journal(cli, tmp_path: Pa
     sql.write_text(sql.read_text() + 'CREATE TABLE "first" ("id" serial PRIMARY KEY);\n')
     assert drizzle_kit_check(folder).returncode == 0
     assert drizzle_migrate(pg_url, folder).returncode == 0 and len(drizzle_rows(pg_url)) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("postgresql://app:pa%zzss@127.0.0.1:5432/db", "password"),
+        ("postgresql://a%zzpp:secret@127.0.0.1:5432/db", "user"),
+        ("postgresql://app:secret@127.0.0.1:5432/d%b", "database name"),
+    ],
+)
+def test_a_bad_percent_escape_names_the_part_and_where_the_url_came_from(
+    cli, sample: Path, tmp_path: Path, url: str, part: str
+) -> None:
+    flag = cli("status", "--migrations", str(sample), "--database-url", url, cwd=tmp_path)
+    (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n")
+    dotenv = cli("status", "--migrations", str(sample), cwd=tmp_path)
+    for r, origin in ((flag, "--database-url"), (dotenv, "DATABASE_URL in .env")):
+        assert r.returncode == 2
+        assert r.stderr.startswith(f"gtsd-tui: {origin} postgresql://")
+        assert f"a % in its {part} is not followed by two hex digits" in r.stderr
+        assert "pa%zzss" not in r.stderr and "secret" not in r.stderr and "zzss" not in r.stderr
+
+
+@pytest.mark.pg
+def test_nothing_pending_is_said_and_status_names_the_journal_when(cli, sample: Path, pg_url: str) -> None:
+    base = ("--migrations", str(sample), "--database-url", pg_url)
+    assert cli("migrate", *base).returncode == 0
+    lint = cli("lint", *base)
+    assert lint.returncode == 0 and lint.stdout.startswith("nothing pending: every migration of the folder is applied")
+    rehearse = cli("rehearse", *base)
+    assert rehearse.returncode == 0, rehearse.stderr
+    assert rehearse.stdout.startswith("nothing pending: every migration of the folder is applied")
+    status = cli("status", *base)
+    header = status.stdout.splitlines()[1]
+    assert "CREATED (JOURNAL WHEN)" in header and "APPLIED AT" not in header

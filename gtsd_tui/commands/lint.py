@@ -96,7 +96,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
     elif "-" in args.files:
         raise InputError("-: standard input cannot be mixed with files")
     else:
-        findings = lint_paths(targets(args, project), settings=settings)
+        paths = targets(args, project)
+        if not paths and fmt == "text":  # not "0 finding(s)": there was nothing to lint
+            print("nothing pending: every migration of the folder is applied (name files to lint them)")
+            return EXIT_OK
+        findings = lint_paths(paths, settings=settings)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         out = report.as_json(findings)

@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from gtsd_tui.config import mask_url, parse_target, scrub
+from gtsd_tui.config import bad_escape_part, mask_url, parse_target, scrub
 from gtsd_tui.core.activity import CONSOLE_APP
 from gtsd_tui.errors import DatabaseError, InputError
 
@@ -38,6 +38,10 @@ def parse_conninfo(url: str, source: str = "the database URL") -> dict[str, str]
     try:
         return {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(url).items() if v is not None}
     except psycopg.Error as exc:
+        part = bad_escape_part(url) if "percent-encoded" in str(exc) else None
+        if part is not None:  # the token itself may be the password: name the part instead
+            why = f"a % in its {part} is not followed by two hex digits (write a literal % as %25)"
+            raise InputError(f"{source} {mask_url(url)} is malformed: {why}") from None
         raise InputError(f"{source} {mask_url(url)} is malformed: {first_line(url, exc)}") from None
 
 
