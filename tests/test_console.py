@@ -11,7 +11,7 @@ import pytest
 
 from gtsd_tui.errors import DatabaseError
 from gtsd_tui.tui.app import GtsdApp
-from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.confirm import ChoiceScreen, ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -126,8 +126,8 @@ async def test_only_keys_that_apply_are_shown(folder: Path) -> None:
     async with app.run_test(size=(120, 34)) as pilot:
         await wait_for(pilot, lambda: app.state is not None)
         await pilot.press("4")
-        await wait_for(pilot, lambda: "c Cancel" in footer_text(app))
-        assert "Apply" not in footer_text(app)
+        await wait_for(pilot, lambda: "s Sort" in footer_text(app))
+        assert "Apply" not in footer_text(app) and "Terminate" not in footer_text(app)  # no session selected
         await pilot.press("2")
         await wait_for(pilot, lambda: "A Apply all" in footer_text(app))
         text = footer_text(app)
@@ -153,8 +153,8 @@ async def test_failed_reset_is_titled_as_reset(folder: Path, error: BaseExceptio
         await pilot.press("1", "R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
-        await pilot.press("n")  # no backup
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("r")  # reset without backup
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
         assert app.screen.title_text == "Reset failed"
         assert str(error) in " ".join(app.screen.lines)
@@ -170,8 +170,8 @@ async def test_reset_offers_a_backup_first_and_shows_progress(folder: Path) -> N
         await pilot.press("1", "R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
-        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("b")  # back up, then reset
         await wait_for(pilot, lambda: any("✓ reset" in line for line in app.pending.log_lines))
         log = app.pending.log_lines
         assert any("backup_test.sql" in line for line in log) and any("recreating app" in line for line in log)

@@ -224,8 +224,9 @@ async def test_reset_second_question_n_and_escape_cancel_b_backs_up_first(
         await pilot.press("b")
         await wait_for(pilot, lambda: users() == 0, timeout=30)
         await wait_for(pilot, lambda: not app.busy)
-    dumps = list(sample.parent.glob("backup_*.sql"))
+    dumps = list((sample.parent / ".gtsd" / "backups").glob("backup_*.sql"))
     assert len(dumps) == 1 and "a@x.invalid" in dumps[0].read_text()
+    assert (sample.parent / ".gtsd" / ".gitignore").read_text().endswith("*\n")  # not untracked in the repo
 
 
 async def test_reset_of_a_missing_database_creates_it_without_offering_a_backup(sample: Path, pg_url: str) -> None:

@@ -37,10 +37,14 @@ def base_dir(settings: Settings) -> Path:
 
 
 def status(settings: Settings) -> ServerStatus:
+    return status_of(base_dir(settings), in_use=settings.database_url is None)
+
+
+def status_of(base: Path, *, in_use: bool) -> ServerStatus:
     from gtsd_tui.db.embedded import DEFAULT_DB, bindir_for_data, postmaster, server_size
     from gtsd_tui.db.pg_binaries import bindir_version, data_major
 
-    data = base_dir(settings) / "pgdata"
+    data = base / "pgdata"
     live = postmaster(data)
     bindir = bindir_for_data(data)
     version = _live_version(live.port) if live else None
@@ -60,8 +64,34 @@ def status(settings: Settings) -> ServerStatus:
         size_bytes=server_size(data) if data.exists() else 0,
         url=f"postgresql://postgres@127.0.0.1:{live.port}/{DEFAULT_DB}" if live else None,
         binaries=str(bindir) if bindir else None,
-        in_use=settings.database_url is None,
+        in_use=in_use,
     )
+
+
+def everywhere(settings: Settings) -> list[ServerStatus]:
+    """Every embedded server gtsd-tui started on this machine (this directory's among them, if made)."""
+    from gtsd_tui.db.embedded import registered
+
+    here = base_dir(settings)
+    bases = registered()
+    return [status_of(b, in_use=b == here and settings.database_url is None) for b in bases]
+
+
+def consoles_using(st: ServerStatus) -> int:
+    """How many connections of consoles a running server has now (their reads' application_name)."""
+    from gtsd_tui.core.activity import CONSOLE_APP
+    from gtsd_tui.db.connect import connect
+    from gtsd_tui.errors import GtsdError
+
+    if not st.running or st.port is None:
+        return 0
+    try:
+        with connect(f"postgresql://postgres@127.0.0.1:{st.port}/postgres", connect_timeout=3) as conn:
+            sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+            n = conn.execute(sql, (CONSOLE_APP,)).fetchone()
+            return int(n[0]) if n else 0
+    except GtsdError:
+        return 0
 
 
 def _live_version(port: int) -> str | None:

@@ -273,7 +273,7 @@ def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
             return
         question = ChoiceScreen(
             "Back up first?",
-            f"pg_dump {event.name!r} to backup_YYYYMMDD_HHMMSS.sql in the project folder before dropping it.\n"
+            f"pg_dump {event.name!r} to .gtsd/backups/backup_YYYYMMDD_HHMMSS.sql (ignored by git) before dropping it.\n"
             "b: back up, then reset · r: reset without backup · n or esc: cancel (nothing is dropped)",
             [("b", "Back up, then reset"), ("r", "Reset without backup")],
         )
