@@ -358,3 +358,36 @@ async def test_the_main_screens_keys_do_nothing_under_a_dialog(folder: Path) -> 
         assert len(app.screen_stack) == 2
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is app.main_screen)
+
+
+async def test_help_lists_the_consoles_keys_by_pane_not_textuals_raw_bindings(folder: Path) -> None:
+    from gtsd_tui.tui.screens.help import HelpScreen
+
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        titles = [title for title, _ in app.screen.sections]
+        assert titles[:4] == ["History", "Pending", "Conflicts", "Connections"]
+        assert {"Review (v)", "Environments (e)", "Everywhere", "Textual"} <= set(titles)
+        by_title = dict(app.screen.sections)
+        assert ("v", "Review — rehearse on a copy, then a applies") in by_title["Pending"]
+        assert any(k == "K" and w.startswith("Terminate") for k, w in by_title["Connections"])
+        text = str(app.screen.query_one("#help-keys").render())
+        for raw in ("ctrl+pagedown", "super+c", "Page Right", "Copy selected text"):
+            assert raw not in text
+        assert sum(1 for _, keys in app.screen.sections for _, w in keys if w.startswith("Quit")) == 1
+
+
+async def test_tab_and_shift_tab_go_to_the_next_and_previous_pane_at_80x24(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        assert app.active_pane() == "pending"
+        await pilot.press("tab")
+        assert app.active_pane() == "conflicts"
+        await pilot.press("tab", "tab")
+        assert app.active_pane() == "history"
+        await pilot.press("shift+tab")
+        assert app.active_pane() == "connections"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
@@ -48,6 +49,11 @@ def _deferred(pane: Pane, defer: bool) -> Pane:
 class MainScreen(Screen[None]):
     """Owns the layout (the panes, which one is active, the narrow mode) and the dispatch of worker
     results; the app keeps the keys and the workers."""
+
+    BINDINGS = [  # as the README and Help say: tab / shift+tab go to the next / previous pane, at any width
+        Binding("tab", "cycle_pane(1)", "Next pane", id="pane.next", show=False),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="pane.previous", show=False),
+    ]
 
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="main")
@@ -115,6 +121,9 @@ class MainScreen(Screen[None]):
         if self.console.alive:
             self.update_tabs()
             self.console.refresh_bindings()
+
+    def action_cycle_pane(self, step: int) -> None:
+        self.focus_pane(PANES[(PANES.index(self.active_pane()) + step) % len(PANES)])
 
     def focus_pane(self, name: str) -> None:
         pane = self.pane(name)

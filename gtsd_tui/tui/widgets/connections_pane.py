@@ -46,12 +46,12 @@ class ConnectionsPane(Pane):
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause", id="stats.pause"),
         Binding("s", "sort", "Sort", id="sessions.sort"),
-        Binding("c", "signal(False)", "Cancel query", id="sessions.cancel"),
-        Binding("K", "signal(True)", "Terminate", id="sessions.terminate"),
-        Binding("i", "instances", "Instances", id="stats.instances", show=False),
-        Binding("x", "indexes", "Indexes", id="stats.indexes", show=False),
-        Binding("plus", "interval(1)", "Slower", id="stats.slower", show=False),
-        Binding("minus", "interval(-1)", "Faster", id="stats.faster", show=False),
+        Binding("c", "signal(False)", "Cancel query", id="sessions.cancel", tooltip="a running query (asks first)"),
+        Binding("K", "signal(True)", "Terminate", id="sessions.terminate", tooltip="the session (asks first)"),
+        Binding("i", "instances", "Instances", id="stats.instances", show=False, tooltip="app instances (advice)"),
+        Binding("x", "indexes", "Indexes", id="stats.indexes", show=False, tooltip="index usage"),
+        Binding("plus", "interval(1)", "Slower", id="stats.slower", show=False, tooltip="refresh interval"),
+        Binding("minus", "interval(-1)", "Faster", id="stats.faster", show=False, tooltip="refresh interval"),
     ]
 
     class SignalWanted(Message):
