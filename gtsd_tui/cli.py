@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 import traceback
@@ -39,11 +38,21 @@ COMMANDS = (
     "server",
     "envs",
     "fleet",
+    "completion",
 )
+
+
+_ARGV: list[str] = []  # the arguments being parsed: a usage error under --json is JSON too
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2
+        if "--json" in _ARGV:
+            from gtsd_tui.commands.output import set_command
+
+            set_command(next((a for a in _ARGV if a in COMMANDS), None))
+            _fail(f"error: {message} (see --help)", EXIT_USAGE, True)
+            self.exit(EXIT_USAGE)
         self.exit(EXIT_USAGE, f"gtsd-tui: error: {message} (see --help)\n")
 
 
@@ -156,8 +165,13 @@ def _drop_early_copy(early: Any) -> None:
 
 
 def _main(argv: list[str], early: Any) -> int:
+    _ARGV[:] = argv
     args = _console_args(argv) or build_parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))
+    if args.command is not None:  # named in every JSON object it prints
+        from gtsd_tui.commands.output import set_command
+
+        set_command(args.command)
     url: str | None = args.database_url  # every message is scrubbed of its passwords, whatever raised it
     try:
         project = _project(args)
@@ -198,5 +212,7 @@ def _fail(message: str, code: int, as_json: bool, hint: str | None = None) -> in
         message = f"{message} ({hint})"
     print(f"gtsd-tui: {message}", file=sys.stderr)
     if as_json:
-        sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
+        from gtsd_tui.commands.output import print_json
+
+        print_json({"error": message, "exit_code": code})
     return code

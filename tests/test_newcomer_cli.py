@@ -90,3 +90,74 @@ def test_nothing_pending_is_said_and_status_names_the_journal_when(cli, sample: 
     status = cli("status", *base)
     header = status.stdout.splitlines()[1]
     assert "CREATED (JOURNAL WHEN)" in header and "APPLIED AT" not in header
+
+
+@pytest.mark.pg
+def test_json_means_json_with_one_envelope_for_every_command(cli, sample: Path, pg_url: str, tmp_path: Path) -> None:
+    """Every --json output, success, refusal or usage error, is a JSON object on stdout that starts with
+    version, tool_version and command (docs/cli.md)."""
+    import json
+
+    from gtsd_tui import __version__
+
+    base = ("--migrations", str(sample), "--database-url", pg_url)
+    runs = {
+        "status": cli("status", "--json", *base),
+        "migrate": cli("migrate", "--json", "--to", "0000_initial_schema", *base),
+        "lint": cli("lint", "--json", *base),
+        "check": cli("check", "--json", "--offline", *base),
+        "backup": cli("backup", "--json", *base, cwd=tmp_path),
+        "health": cli("health", "--json", *base),
+        "rehearse": cli("rehearse", "--json", *base),
+        "server": cli("server", "status", "--json", cwd=tmp_path, env={"GTSD_CACHE_DIR": str(tmp_path / "c")}),
+    }
+    usage = cli("status", "--json", "--no-such-flag")
+    failed = cli("status", "--json", "--migrations", str(sample), "--database-url", pg_url + "_absent")
+    for name, r in runs.items():
+        out = json.loads(r.stdout)
+        assert r.returncode in (0, 1), (name, r.stderr)
+        assert (out["version"], out["tool_version"], out["command"]) == (1, __version__, name), name
+    assert Path(json.loads(runs["backup"].stdout)["file"]).parent == tmp_path / ".gtsd" / "backups"
+    for r, code in ((usage, 2), (failed, 3)):
+        out = json.loads(r.stdout)
+        assert r.returncode == code and out["exit_code"] == code and out["command"] == "status"
+        assert out["version"] == 1 and out["error"] and r.stderr.startswith("gtsd-tui: ")
+
+
+def test_bash_completion_completes_subcommands_flags_tags_and_environments(cli, sample: Path, tmp_path: Path) -> None:
+    """The script runs in a real bash: the words it offers at each place of a command line."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = cli("completion", "bash")
+    assert script.returncode == 0 and "complete -o default -F _gtsd_tui gtsd-tui" in script.stdout
+    (tmp_path / "script.bash").write_text(script.stdout)
+    assert sample == tmp_path / "migrations"  # the folder found by default
+    (tmp_path / ".env.staging").write_text("DATABASE_URL=postgresql://u@db.invalid/s\n")
+    (tmp_path / ".env.example").write_text("DATABASE_URL=\n")
+
+    def complete(*words: str) -> list[str]:
+        line = " ".join(f"'{w}'" for w in words)
+        cword = len(words) - 1
+        body = f"source script.bash; COMP_WORDS=({line}); COMP_CWORD={cword}; _gtsd_tui; "
+        body += 'printf "%s\\n" "${COMPREPLY[@]}"'
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        env.pop("DATABASE_URL", None)
+        out = subprocess.run(["bash", "-c", body], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+        return [w for w in out.stdout.split("\n") if w]
+
+    tags = ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
+    assert complete("gtsd-tui", "st") == ["stats", "status"]
+    assert complete("gtsd-tui", "migrate", "--to", "") == tags
+    assert complete("gtsd-tui", "--database-url", "postgresql://x", "revert", "0002") == ["0002_partners"]
+    assert complete("gtsd-tui", "status", "--env", "") == ["staging"]  # templates (.env.example) left out
+    assert {"status", "stop", "--all"} <= set(complete("gtsd-tui", "server", ""))
+    assert "--rehearse" in complete("gtsd-tui", "migrate", "--re")
+    for shell in ("zsh", "fish"):
+        r = cli("completion", shell)
+        assert r.returncode == 0 and "gtsd-tui completion --values tags" in r.stdout
+        if shutil.which(shell):  # a syntax check where the shell is installed
+            check = ["zsh", "-n"] if shell == "zsh" else ["fish", "--no-execute"]
+            assert subprocess.run([*check], input=r.stdout, text=True, capture_output=True).returncode == 0

@@ -103,7 +103,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         findings = lint_paths(paths, settings=settings)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
-        out = report.as_json(findings)
+        from gtsd_tui.commands.output import envelope
+
+        out = report.as_json(findings, envelope())
     elif fmt == "github":
         out = report.github(findings)
     elif fmt == "sarif":
