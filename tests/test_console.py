@@ -391,3 +391,23 @@ async def test_tab_and_shift_tab_go_to_the_next_and_previous_pane_at_80x24(folde
         assert app.active_pane() == "history"
         await pilot.press("shift+tab")
         assert app.active_pane() == "connections"
+
+
+def test_history_keeps_the_date_whole_beside_a_modified_row_and_long_tags() -> None:
+    """At 120 columns the History pane is ~44 cells wide: the date of a modified row was cut ("2026-11-2")
+    and long tags pushed it off; now the tag gives up cells (with …) and the date shows whole."""
+    from rich.text import Text
+
+    from gtsd_tui.tui.widgets.history_pane import dates_only, fit_tags, wanted_width
+
+    headers = ["State", "Tag", "Created", "Hash"]
+    rows = [
+        ("a", (Text("✓ applied"), "0000_lethal_trish_tilby", "2026-11-21 10:00", "abc")),
+        ("b", (Text("≠ modified"), "0006_talented_mattie_franklin_and_friends", "2026-11-22 11:00", "def")),
+    ]
+    width = 42
+    assert wanted_width(headers, rows) > width
+    fitted = fit_tags(headers, dates_only(rows), width)
+    assert wanted_width(headers, fitted) <= width
+    assert [cells[2] for _, cells in fitted] == ["2026-11-21", "2026-11-22"]
+    assert str(fitted[1][1][1]).startswith("0006_talented") and str(fitted[1][1][1]).endswith("…")
