@@ -411,3 +411,40 @@ def test_history_keeps_the_date_whole_beside_a_modified_row_and_long_tags() -> N
     assert wanted_width(headers, fitted) <= width
     assert [cells[2] for _, cells in fitted] == ["2026-11-21", "2026-11-22"]
     assert str(fitted[1][1][1]).startswith("0006_talented") and str(fitted[1][1][1]).endswith("…")
+
+
+async def test_focus_starts_on_history_when_nothing_is_pending(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, applied=TAGS), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.pause(0.1)
+        assert app.active_pane() == "history"
+    app = GtsdApp(FakeConsole(folder, applied=TAGS[:2]), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.pause(0.1)
+        assert app.active_pane() == "pending"
+
+
+def test_the_editor_command_is_visual_then_editor_then_vi() -> None:
+    from gtsd_tui.tui.flows import editor_command
+
+    assert editor_command({"VISUAL": "code --wait", "EDITOR": "nano"}, "/m/0001_a.sql") == [
+        "code",
+        "--wait",
+        "/m/0001_a.sql",
+    ]
+    assert editor_command({"EDITOR": "nano -w"}, "/m/x.sql") == ["nano", "-w", "/m/x.sql"]
+    assert editor_command({}, "/m/x.sql") == ["vi", "/m/x.sql"]
+
+
+async def test_e_is_offered_on_a_pending_file_and_says_why_it_cannot_run_headless(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, applied=TAGS[:2]), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None and app.pending.highlighted is not None)
+        await wait_for(pilot, lambda: "E Edit" in footer_text(app))
+        await pilot.press("E")  # a test's headless driver cannot hand the terminal over: said, nothing run
+        await wait_for(pilot, lambda: any("cannot be handed" in n.message for n in app._notifications))
+        await pilot.press("1")
+        await pilot.pause(0.1)
+        assert "E Edit" not in footer_text(app)

@@ -373,3 +373,16 @@ async def test_connections_offer_c_on_a_running_query_and_k_on_no_console_read(s
             assert not offered("c") and not offered("K")
     finally:
         idle.close()
+
+
+async def test_the_migration_just_created_is_selected(sample: Path, pg_url: str) -> None:
+    from gtsd_tui.tui.screens.prompt import PromptScreen
+
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
+        app.action_new()
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"add streaks", "enter")
+        await wait_for(pilot, lambda: app.pending.highlighted == "0004_add_streaks")
+        assert app.active_pane() == "pending" and app.pending.preview_tag == "0004_add_streaks"

@@ -46,6 +46,7 @@ class GtsdApp(App[None]):
         Binding("A", "apply_all", "Apply all", id="apply.all", tooltip="every pending migration (asks first)"),
         Binding("v", "review", "Review", id="review", tooltip="rehearse on a copy, then a applies"),
         Binding("enter", "open", "Open", id="open", tooltip="the file; the diff for a modified one"),
+        Binding("E", "edit", "Edit", id="edit", tooltip="the highlighted file in $VISUAL / $EDITOR"),
         Binding("n", "renumber", "Renumber", id="renumber", tooltip="shows the plan first"),
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
         Binding("r", "refresh", "Refresh", id="refresh"),
@@ -70,6 +71,7 @@ class GtsdApp(App[None]):
         self.fatal: str | None = None  # why the console stopped at once (bad input), said after it closes
         self.busy = ""  # what runs now: "applying", "resetting", "backing up"
         self.retry_in = 0
+        self.failures = 0  # reads in a row that found no database (the retry waits 2, 4, 8, then 10 s)
         self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
 
     # ---- the main screen (layout and dispatch) and its panes ------------------------------------
@@ -183,6 +185,9 @@ class GtsdApp(App[None]):
         tag = self.main_screen.pane(self.active_pane()).main_table.cursor_key
         if tag is not None and self.state is not None and not tag.startswith("row:"):
             self.run_job("open", partial(jobs.open_file, self.service, self.state, tag), exclusive=False)
+
+    def action_edit(self) -> None:
+        flows.edit(self, self.pending.highlighted)
 
     def action_renumber(self) -> None:
         self.run_job("renumber", partial(jobs.plan_renumber, self.service))

@@ -13,6 +13,7 @@ PANE_ACTIONS = {  # where an action's key applies (elsewhere it is hidden; the p
     "apply_all": ("pending",),
     "review": ("pending",),
     "open": ("history", "pending"),
+    "edit": ("pending",),
     "renumber": ("conflicts",),
     "reset": ("history", "pending"),
 }
@@ -24,6 +25,7 @@ ACTIONS = [
     ("Lint: the highlighted migration's findings", "lint", ""),
     ("Check the folder (conflicts pane)", "check", ""),
     ("New migration (gtsd-tui new)", "new", ""),
+    ("Edit the highlighted pending migration in $EDITOR", "edit", "E"),
     ("Back up the database (pg_dump)", "backup", ""),
     ("Renumber conflicting migrations", "renumber", "n"),
     ("Reset the database (drop, recreate, migrate)", "reset", "R"),

@@ -48,15 +48,19 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
         app.fatal = state.db.error
         app.exit(return_code=2)
         return
+    first = app.state is None
     app.state = state
     app.seen = (app.seen[0] + 1, signature)
-    if not state.db.connected and app.retry_in <= 0:
-        app.retry_in = live.RETRY_SECONDS
+    app.failures = 0 if state.db.connected else app.failures + 1
+    if not state.db.connected and app.retry_in <= 0:  # soon at first (a server still starting), then every 10 s
+        app.retry_in = min(live.RETRY_SECONDS, 2**app.failures)
     if not state.db.connected and state.db.error:  # no "waiting for the first poll…": none comes until it is back
         app.connections.show_error(f"no database ({state.db.kind.replace('_', ' ') or 'not connected'})")
     live.render_header(app)
     app.history.show(state)
     app.pending.show(state)
+    if first and state.db.connected and state.report is not None and not state.report.pending:
+        app.main_screen.focus_pane("history")  # nothing pending: not an empty pane first
     app.refresh_bindings()
     app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
     app.call_after_refresh(live.watch_folder, app)
@@ -327,7 +331,47 @@ def created(app: GtsdApp, event: msg.MigrationCreated) -> None:
     if event.error:
         app.push_screen(ErrorScreen("New migration failed", "", [event.error]))
     else:
-        app.notify(f"created {event.file}")
+        app.notify(f"created {event.file}; E edits it")
+        path = event.file.replace("\\", "/")
+        tag = path.rsplit("/", 2)[-2] if "/" in path else path.removesuffix(".sql")  # v1: its folder's name
+        app.main_screen.focus_pane("pending")
+        app.pending.select_when_listed(tag)
+    reload(app)
+
+
+def editor_command(environ: dict[str, str], path: str) -> list[str]:
+    """``$VISUAL``, else ``$EDITOR`` (split as a shell would: ``code --wait``), else ``vi``; the file last."""
+    import shlex
+
+    words = shlex.split(environ.get("VISUAL") or environ.get("EDITOR") or "vi")
+    return [*words, path]
+
+
+def edit(app: GtsdApp, tag: str | None) -> None:
+    """The highlighted pending migration in ``$EDITOR``, the console suspended meanwhile; the folder
+    watcher shows the change once it is saved."""
+    import os
+    import subprocess
+
+    from textual.app import SuspendNotSupported
+
+    st = app.state
+    migration = st.folder.by_tag(tag) if st is not None and st.folder is not None and tag else None
+    if st is None or st.folder is None or migration is None or migration.file is None:
+        app.notify("no migration file highlighted", severity="warning")
+        return
+    command = editor_command(dict(os.environ), str(st.folder.file_path(migration)))
+    try:
+        with app.suspend():
+            done = subprocess.run(command, check=False)
+    except SuspendNotSupported:
+        app.notify("this terminal cannot be handed to an editor", severity="warning")
+        return
+    except OSError as exc:
+        app.notify(f"{command[0]}: {exc.strerror} (set $EDITOR)", severity="error")
+        return
+    if done.returncode != 0:
+        app.notify(f"{command[0]} exited with {done.returncode}", severity="warning")
     reload(app)
 
 

@@ -66,7 +66,7 @@ class ReviewScreen(Screen[bool]):
         Binding("a", "apply", "Apply (safe)", id="review.apply"),
         Binding("escape,q", "close", "Back", id="review.close"),
         # the main screen's keys do not reach through this screen (apply all, reset, renumber, ...)
-        Binding("A,v,R,n,r,slash,1,2,3,4", "shadowed", show=False),
+        Binding("A,v,R,n,r,E,slash,1,2,3,4", "shadowed", show=False),
     ]
 
     def __init__(
