@@ -69,6 +69,7 @@ async def test_unreachable_host_is_retried_with_a_countdown(sample: Path) -> Non
     async with app.run_test(size=(120, 34)) as pilot:
         await wait_for(pilot, lambda: app.state is not None and app.state.db.kind != "")
         assert app.state.db.kind == UNREACHABLE and app.state.db.retriable
+        assert app.retry_in == 2  # soon first (a server another console is still starting), then 4, 8, 10
         await pilot.pause(0.1)
         assert "127.0.0.1" in text_of(app, DbProblem)
         app.retry_in = 1

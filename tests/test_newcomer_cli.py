@@ -161,3 +161,19 @@ def test_bash_completion_completes_subcommands_flags_tags_and_environments(cli, 
         if shutil.which(shell):  # a syntax check where the shell is installed
             check = ["zsh", "-n"] if shell == "zsh" else ["fish", "--no-execute"]
             assert subprocess.run([*check], input=r.stdout, text=True, capture_output=True).returncode == 0
+
+
+def test_the_console_says_on_quit_that_the_embedded_server_keeps_running(cli, outside_tmp: Path) -> None:
+    import shutil
+
+    from gtsd_tui.db.embedded import stop_server
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "migrations", outside_tmp / "drizzle")
+    env = {"GTSD_TUI_HEADLESS": "1", "GTSD_TUI_EXIT_WHEN_READY": "1", "GTSD_CACHE_DIR": str(outside_tmp / "c")}
+    try:
+        r = cli(cwd=outside_tmp, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "gtsd-tui: the embedded PostgreSQL in .gtsd/ keeps running (gtsd-tui server stop)" in r.stderr
+        assert (outside_tmp / ".gtsd" / ".gitignore").is_file()
+    finally:
+        stop_server(outside_tmp / ".gtsd")
