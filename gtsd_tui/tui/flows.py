@@ -55,7 +55,8 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
     if not state.db.connected and app.retry_in <= 0:  # soon at first (a server still starting), then every 10 s
         app.retry_in = min(live.RETRY_SECONDS, 2**app.failures)
     if not state.db.connected and state.db.error:  # no "waiting for the first poll…": none comes until it is back
-        app.connections.show_error(f"no database ({state.db.kind.replace('_', ' ') or 'not connected'})")
+        why = {"auth": "authentication failed", "missing_database": "the database does not exist"}
+        app.connections.show_error(f"no database ({why.get(state.db.kind, 'not connected')})")
     live.render_header(app)
     app.history.show(state)
     app.pending.show(state)
@@ -279,14 +280,15 @@ def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
             "Back up first?",
             f"pg_dump {event.name!r} to .gtsd/backups/backup_YYYYMMDD_HHMMSS.sql (ignored by git) before dropping it.\n"
             "b: back up, then reset · r: reset without backup · n or esc: cancel (nothing is dropped)",
-            [("b", "Back up, then reset"), ("r", "Reset without backup")],
+            [("b", "Back up, reset"), ("r", "No backup")],  # short: the three buttons fit at 80 columns
         )
         app.push_screen(question, backup_answer)
 
     typed = None if event.local else event.name
     missing = not reachable and "does not exist" in body
     title = "Create the database?" if missing else "Reset the database?"
-    app.push_screen(ConfirmScreen(title, body, action_label="Reset", type_to_confirm=typed), answer)
+    label = "Create" if missing else "Reset"
+    app.push_screen(ConfirmScreen(title, body, action_label=label, type_to_confirm=typed), answer)
 
 
 def start_reset(app: GtsdApp, *, fresh: bool = True) -> None:
