@@ -113,8 +113,9 @@ def stop(settings: Settings) -> bool:
     return stop_server(base_dir(settings))
 
 
-def console_note(embedded: bool) -> str:
+def console_note(embedded: bool, port: str = "") -> str:
     """The console header's words for the embedded server (empty when another server is used)."""
     if not embedded:
         return ""
-    return f"embedded PostgreSQL in {EMBEDDED_DIR}/, keeps running after quit (gtsd-tui server stop)"
+    where = f"{EMBEDDED_DIR}/, port {port}" if port else f"{EMBEDDED_DIR}/"
+    return f"embedded PostgreSQL in {where}; keeps running after quit"  # quit says how to stop it

@@ -30,9 +30,13 @@ class HeaderBar(Static):
             out.append(f"  [{busy}]", style="bold yellow")
         if read_only:
             out.append("  read-only", style="bold")
-        out.append(f"  {info.folder}  {state.db.url if state is not None else info.url}")
-        if info.embedded:
-            out.append(f"  ({console_note(True)})", style="dim")
+        url = state.db.url if state is not None else info.url
+        if info.embedded:  # not its long URL (server status has it): what it is, that it outlives the console
+            port = url.rsplit(":", 1)[-1].split("/", 1)[0] if url.count(":") >= 2 else ""
+            out.append(f"  {info.folder}  ")
+            out.append(console_note(True, port), style="dim")
+        else:
+            out.append(f"  {info.folder}  {url}")
         self.update(out)  # the reason, in full, is on the line under it (DbProblem)
 
 
