@@ -427,7 +427,7 @@ async def test_focus_starts_on_history_when_nothing_is_pending(folder: Path) -> 
 
 
 def test_the_editor_command_is_visual_then_editor_then_vi() -> None:
-    from gtsd_tui.tui.flows import editor_command
+    from gtsd_tui.tui.editor import editor_command
 
     assert editor_command({"VISUAL": "code --wait", "EDITOR": "nano"}, "/m/0001_a.sql") == [
         "code",

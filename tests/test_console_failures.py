@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core.connect_failure import AUTH, MISSING_DATABASE, UNREACHABLE, failure_kind
+from gtsd_tui.core.connect_failure import AUTH, MISSING_DATABASE, UNREACHABLE, failure_kind, retry_helps
 from gtsd_tui.tui import live
 from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar
 from tests.conftest import PW_ROLE, PW_SECRET
@@ -18,6 +18,10 @@ pytestmark = pytest.mark.pg
 
 def text_of(app, widget_type) -> str:
     return str(app.main_screen.query_one(widget_type).render())
+
+
+def kind(app) -> str:
+    return failure_kind(app.state.db.error or "")
 
 
 def states_started(app) -> int:
@@ -32,8 +36,8 @@ async def test_wrong_password_shows_the_reason_in_full_and_is_not_retried(
     url = f"postgresql://{PW_ROLE}:not-{PW_SECRET}@{host_port}/postgres"
     app = make_app(sample, url)
     async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: app.state is not None and app.state.db.kind != "")
-        assert app.state.db.kind == AUTH and not app.state.db.retriable
+        await wait_for(pilot, lambda: app.state is not None and bool(app.state.db.error))
+        assert kind(app) == AUTH and not retry_helps(app.state.db.error, app.state.db.fatal)
         await pilot.pause(0.1)
         problem = text_of(app, DbProblem)
         assert "password authentication failed" in problem  # the reason, not cut at any width
@@ -57,8 +61,8 @@ async def test_wrong_password_shows_the_reason_in_full_and_is_not_retried(
 async def test_missing_database_is_not_retried_and_names_r(sample: Path, pg_url: str) -> None:
     app = make_app(sample, pg_url + "_absent")
     async with app.run_test(size=(120, 34)) as pilot:
-        await wait_for(pilot, lambda: app.state is not None and app.state.db.kind != "")
-        assert app.state.db.kind == MISSING_DATABASE
+        await wait_for(pilot, lambda: app.state is not None and bool(app.state.db.error))
+        assert kind(app) == MISSING_DATABASE
         await pilot.pause(0.1)
         problem = text_of(app, DbProblem)
         assert "does not exist" in problem and "R creates the database" in problem
@@ -67,8 +71,8 @@ async def test_missing_database_is_not_retried_and_names_r(sample: Path, pg_url:
 async def test_unreachable_host_is_retried_with_a_countdown(sample: Path) -> None:
     app = make_app(sample, "postgresql://app:pw@127.0.0.1:1/gtsd")
     async with app.run_test(size=(120, 34)) as pilot:
-        await wait_for(pilot, lambda: app.state is not None and app.state.db.kind != "")
-        assert app.state.db.kind == UNREACHABLE and app.state.db.retriable
+        await wait_for(pilot, lambda: app.state is not None and bool(app.state.db.error))
+        assert kind(app) == UNREACHABLE and retry_helps(app.state.db.error, app.state.db.fatal)
         assert app.retry_in == 2  # soon first (a server another console is still starting), then 4, 8, 10
         await pilot.pause(0.1)
         assert "127.0.0.1" in text_of(app, DbProblem)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from gtsd_tui.commands.output import print_json
@@ -97,19 +96,11 @@ def _warn_consoles(st: server.ServerStatus) -> None:
 
 
 def _stop_all(args: argparse.Namespace, settings: Any) -> int:
-    from gtsd_tui.db.embedded import stop_server
-
-    stopped = []
-    for st in server.everywhere(settings):
-        if not st.running:
-            continue
-        _warn_consoles(st)
-        if stop_server(Path(st.data_dir).parent):
-            stopped.append({"data_dir": st.data_dir, "pid": st.pid})
-            if not args.json:
-                print(f"stopped the embedded PostgreSQL of {st.data_dir} (pid {st.pid})")
+    stopped = server.stop_everywhere(settings, _warn_consoles)
     if args.json:
-        print_json({"stopped": stopped})
+        print_json({"stopped": [{"data_dir": st.data_dir, "pid": st.pid} for st in stopped]})
     elif not stopped:
         print("no embedded server of gtsd-tui is running on this machine")
+    for st in [] if args.json else stopped:
+        print(f"stopped the embedded PostgreSQL of {st.data_dir} (pid {st.pid})")
     return EXIT_OK

@@ -35,6 +35,12 @@ def retriable(kind: str) -> bool:
     return kind not in (AUTH, MISSING_DATABASE)
 
 
+def retry_helps(error: str | None, fatal: bool) -> bool:
+    """For a database state: whether the console's countdown should try again (not after a malformed
+    URL, a wrong password or a missing database)."""
+    return not fatal and retriable(failure_kind(error or ""))
+
+
 def advice(kind: str, url_origin: str, *, console: bool = True) -> str:
     """What to do about it, naming where the URL came from (``DATABASE_URL in .env``, ``--database-url``);
     the console's keys (``r``, ``R``) or the CLI's commands."""

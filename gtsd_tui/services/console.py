@@ -41,14 +41,6 @@ class DbState:
     error: str | None = None
     checked_at: float = field(default_factory=time.monotonic)
     fatal: bool = False  # the URL itself is bad (malformed): no retry will help; the console exits 2
-    kind: str = ""  # why not connected (core/connect_failure.py): auth, missing_database, unreachable
-    hint: str = ""  # what to do about it ("not retrying: fix the password in DATABASE_URL in .env, then r")
-
-    @property
-    def retriable(self) -> bool:
-        from gtsd_tui.core.connect_failure import retriable
-
-        return not self.fatal and retriable(self.kind)
 
 
 @dataclass
@@ -92,6 +84,7 @@ class Info:
     folder: str  # relative to the working directory where possible
     url: str
     embedded: bool
+    origin: str = ""  # where the URL came from ("DATABASE_URL in .env"): what to fix when it is refused
 
 
 class ConsoleService(Protocol):
@@ -137,7 +130,7 @@ class ConsoleBackend:
             folder = folder.relative_to(Path.cwd())
         except ValueError:
             pass
-        return Info(str(folder), self.project.masked_url, self.project.embedded)
+        return Info(str(folder), self.project.masked_url, self.project.embedded, self.project.url_source)
 
     def prefetch(self, *, fork: bool = True) -> None:
         """Start the first refresh before Textual is imported: in a forked child (services/prefetch.py),
@@ -220,19 +213,11 @@ class ConsoleBackend:
                 rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
             return DbState(True, self.project.masked_url, version=str(version[0]) if version else None), rows
         except GtsdError as exc:
-            return self._failed(str(exc), fatal=isinstance(exc, InputError)), None
+            return DbState(False, self.project.masked_url, error=str(exc), fatal=isinstance(exc, InputError)), None
         except Exception as exc:  # pool timeout / connection errors: a state, never a crash
             from gtsd_tui.db.connect import describe_error
 
-            return self._failed(describe_error(self.project.url or "", exc)), None
-
-    def _failed(self, error: str, *, fatal: bool = False) -> DbState:
-        """Not connected: the reason in full, its kind, and what to do (as the CLI says it)."""
-        from gtsd_tui.core.connect_failure import advice, failure_kind
-
-        kind = failure_kind(error)
-        hint = advice(kind, self.project.url_source)
-        return DbState(False, self.project.masked_url, error=error, fatal=fatal, kind=kind, hint=hint)
+            return DbState(False, self.project.masked_url, error=describe_error(self.project.url or "", exc)), None
 
     def _pool(self) -> ConnectionPool:
         """The console's own small pool (psycopg_pool); its statistics show in the Connections pane."""

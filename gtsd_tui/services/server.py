@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,19 @@ def everywhere(settings: Settings) -> list[ServerStatus]:
     here = base_dir(settings)
     bases = registered()
     return [status_of(b, in_use=b == here and settings.database_url is None) for b in bases]
+
+
+def stop_everywhere(settings: Settings, before: Callable[[ServerStatus], None]) -> list[ServerStatus]:
+    """Stop every running embedded server gtsd-tui started here (``before`` hears each one first)."""
+    from gtsd_tui.db.embedded import stop_server
+
+    stopped = []
+    for st in everywhere(settings):
+        if st.running:
+            before(st)
+            if stop_server(Path(st.data_dir).parent):
+                stopped.append(st)
+    return stopped
 
 
 def consoles_using(st: ServerStatus) -> int:

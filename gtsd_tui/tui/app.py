@@ -187,7 +187,9 @@ class GtsdApp(App[None]):
             self.run_job("open", partial(jobs.open_file, self.service, self.state, tag), exclusive=False)
 
     def action_edit(self) -> None:
-        flows.edit(self, self.pending.highlighted)
+        from gtsd_tui.tui.editor import edit
+
+        edit(self, self.pending.highlighted)
 
     def action_renumber(self) -> None:
         self.run_job("renumber", partial(jobs.plan_renumber, self.service))

@@ -55,8 +55,10 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
     if not state.db.connected and app.retry_in <= 0:  # soon at first (a server still starting), then every 10 s
         app.retry_in = min(live.RETRY_SECONDS, 2**app.failures)
     if not state.db.connected and state.db.error:  # no "waiting for the first poll…": none comes until it is back
+        from gtsd_tui.core.connect_failure import failure_kind
+
         why = {"auth": "authentication failed", "missing_database": "the database does not exist"}
-        app.connections.show_error(f"no database ({why.get(state.db.kind, 'not connected')})")
+        app.connections.show_error(f"no database ({why.get(failure_kind(state.db.error), 'not connected')})")
     live.render_header(app)
     app.history.show(state)
     app.pending.show(state)
@@ -65,15 +67,6 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
     app.refresh_bindings()
     app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
     app.call_after_refresh(live.watch_folder, app)
-
-
-def unread_note(state: ConsoleState) -> str:
-    """What the checks could not read, said where their result is shown (never "no problems found")."""
-    if state.folder is None:
-        return f"the folder could not be read: {state.folder_error or 'unknown error'}"
-    if not state.db.connected:
-        return "the database was not checked (not connected)"
-    return ""
 
 
 def load_preview(app: GtsdApp, tag: str, error_line: int | None) -> None:
@@ -285,7 +278,9 @@ def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
         app.push_screen(question, backup_answer)
 
     typed = None if event.local else event.name
-    missing = not reachable and "does not exist" in body
+    from gtsd_tui.core.connect_failure import MISSING_DATABASE, failure_kind
+
+    missing = not reachable and app.state is not None and failure_kind(app.state.db.error or "") == MISSING_DATABASE
     title = "Create the database?" if missing else "Reset the database?"
     label = "Create" if missing else "Reset"
     app.push_screen(ConfirmScreen(title, body, action_label=label, type_to_confirm=typed), answer)
@@ -338,42 +333,6 @@ def created(app: GtsdApp, event: msg.MigrationCreated) -> None:
         tag = path.rsplit("/", 2)[-2] if "/" in path else path.removesuffix(".sql")  # v1: its folder's name
         app.main_screen.focus_pane("pending")
         app.pending.select_when_listed(tag)
-    reload(app)
-
-
-def editor_command(environ: dict[str, str], path: str) -> list[str]:
-    """``$VISUAL``, else ``$EDITOR`` (split as a shell would: ``code --wait``), else ``vi``; the file last."""
-    import shlex
-
-    words = shlex.split(environ.get("VISUAL") or environ.get("EDITOR") or "vi")
-    return [*words, path]
-
-
-def edit(app: GtsdApp, tag: str | None) -> None:
-    """The highlighted pending migration in ``$EDITOR``, the console suspended meanwhile; the folder
-    watcher shows the change once it is saved."""
-    import os
-    import subprocess
-
-    from textual.app import SuspendNotSupported
-
-    st = app.state
-    migration = st.folder.by_tag(tag) if st is not None and st.folder is not None and tag else None
-    if st is None or st.folder is None or migration is None or migration.file is None:
-        app.notify("no migration file highlighted", severity="warning")
-        return
-    command = editor_command(dict(os.environ), str(st.folder.file_path(migration)))
-    try:
-        with app.suspend():
-            done = subprocess.run(command, check=False)
-    except SuspendNotSupported:
-        app.notify("this terminal cannot be handed to an editor", severity="warning")
-        return
-    except OSError as exc:
-        app.notify(f"{command[0]}: {exc.strerror} (set $EDITOR)", severity="error")
-        return
-    if done.returncode != 0:
-        app.notify(f"{command[0]} exited with {done.returncode}", severity="warning")
     reload(app)
 
 

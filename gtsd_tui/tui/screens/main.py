@@ -23,7 +23,7 @@ from textual.widgets import Footer
 from gtsd_tui.tui import flows, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
-from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
+from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
@@ -162,7 +162,7 @@ class MainScreen(Screen[None]):
     def _findings_loaded(self, event: msg.FindingsLoaded) -> None:
         if event.state is self.console.state:  # else a newer state is shown; its own findings follow
             event.state.findings = event.findings
-            self.query_one(ConflictsPane).show(event.findings, flows.unread_note(event.state))
+            self.query_one(ConflictsPane).show(event.findings, unread_note(event.state))
             self.console.refresh_bindings()
 
     @on(msg.FolderChanged)

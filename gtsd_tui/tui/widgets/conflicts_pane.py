@@ -16,6 +16,7 @@ from gtsd_tui.tui.widgets.rows import RowTable
 
 if TYPE_CHECKING:
     from gtsd_tui.core.conflicts import Finding  # check's modules load in the findings worker
+    from gtsd_tui.services.console import ConsoleState
 
 
 def finding_rows(findings: list[Finding], needle: str) -> list[Row]:
@@ -77,3 +78,12 @@ class ConflictsPane(Pane):
         index = int(event.key.removeprefix("f"))
         if 0 <= index < len(self.findings):
             self.post_message(self.Opened(self.findings[index]))
+
+
+def unread_note(state: ConsoleState) -> str:
+    """What the checks could not read, said where their result is shown (never "no problems found")."""
+    if state.folder is None:
+        return f"the folder could not be read: {state.folder_error or 'unknown error'}"
+    if not state.db.connected:
+        return "the database was not checked (not connected)"
+    return ""

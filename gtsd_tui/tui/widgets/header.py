@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from gtsd_tui.core.connect_failure import advice, failure_kind, retry_helps
 from gtsd_tui.services.console import ConsoleState, Info
 from gtsd_tui.services.server import console_note
 
@@ -22,7 +23,7 @@ class HeaderBar(Static):
             out.append(f" PostgreSQL {state.db.version}")
         else:
             out.append("○ disconnected", style="bold red")
-            if not state.db.retriable:
+            if not retry_helps(state.db.error, state.db.fatal):
                 out.append(" · not retrying", style="bold")
             elif retry_in > 0:
                 out.append(f" · retry in {retry_in}s", style="bold")
@@ -47,12 +48,12 @@ class DbProblem(Static):
     def __init__(self) -> None:
         super().__init__("", id="db-problem", markup=False)
 
-    def show(self, state: ConsoleState | None) -> None:
+    def show(self, state: ConsoleState | None, origin: str) -> None:
         db = state.db if state is not None else None
-        problem = db is not None and not db.connected and bool(db.error)
-        self.set_class(problem, "shown")
-        if db is not None and problem:
-            self.update(f"✗ {db.error}" + (f"\n  {db.hint}" if db.hint and not db.retriable else ""))
+        self.set_class(db is not None and not db.connected and bool(db.error), "shown")
+        if db is not None and not db.connected and db.error:
+            hint = "" if retry_helps(db.error, db.fatal) else f"\n  {advice(failure_kind(db.error), origin)}"
+            self.update(f"✗ {db.error}{hint}")
 
 
 class TabStrip(Static):
