@@ -177,3 +177,28 @@ def test_the_console_says_on_quit_that_the_embedded_server_keeps_running(cli, ou
         assert (outside_tmp / ".gtsd" / ".gitignore").is_file()
     finally:
         stop_server(outside_tmp / ".gtsd")
+
+
+def test_two_commands_started_at_once_in_a_new_folder_both_connect(outside_tmp: Path) -> None:
+    """Both start the embedded server: the one that waited for the other's lock found the server running
+    before its database was created ("database gtsd does not exist", exit 3, a console 'disconnected')."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from gtsd_tui.db.embedded import stop_server
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "migrations", outside_tmp / "drizzle")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["GTSD_CACHE_DIR"] = str(outside_tmp / "c")
+    args = [sys.executable, "-m", "gtsd_tui", "status"]
+    try:
+        procs = [
+            subprocess.Popen(args, cwd=outside_tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        results = [(p.wait(120), p.stderr.read() if p.stderr else "") for p in procs]
+        assert [code for code, _ in results] == [0, 0], results
+    finally:
+        stop_server(outside_tmp / ".gtsd")

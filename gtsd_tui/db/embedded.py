@@ -168,7 +168,9 @@ def ensure_server(base: Path, *, fast: bool = False, dbname: str = DEFAULT_DB) -
             psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server.url("postgres"), "-f", str(script)]
             cmd(bindir, None, psql, timeout=600)
             shutil.rmtree(script.parent, ignore_errors=True)
-    _ensure_database(server, dbname)
+        # still under the lock: a second process (a second console started at once) that waited for it
+        # finds the server running and reuses it at once; its database must be there by then
+        _ensure_database(server, dbname)
     return server
 
 
