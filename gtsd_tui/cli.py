@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import signal
 import sys
@@ -44,11 +43,21 @@ COMMANDS = (
     "fleet",
     "drift",
     "baseline",
+    "completion",
 )
+
+
+_ARGV: list[str] = []  # the arguments being parsed: a usage error under --json is JSON too
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2
+        if "--json" in _ARGV:
+            from gtsd_tui.commands.output import set_command
+
+            set_command(next((a for a in _ARGV if a in COMMANDS), None))
+            _fail(f"error: {message} (see --help)", EXIT_USAGE, True)
+            self.exit(EXIT_USAGE)
         self.exit(EXIT_USAGE, f"gtsd-tui: error: {message} (see --help)\n")
 
 
@@ -58,7 +67,9 @@ def common_options(*, for_subcommand: bool = False) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if for_subcommand else None)
     g = p.add_argument_group("project")
     g.add_argument("--database-url", metavar="URL", help="PostgreSQL URL (else DATABASE_URL, .env, embedded)")
-    g.add_argument("--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./migrations)")
+    g.add_argument(
+        "--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./drizzle, ./migrations)"
+    )
     g.add_argument("--migrations-schema", metavar="NAME", help="tracking table schema (default drizzle)")
     g.add_argument("--migrations-table", metavar="NAME", help="tracking table (default __drizzle_migrations)")
     g.add_argument("--env", metavar="NAME", help="read .env.NAME instead of .env")
@@ -226,8 +237,13 @@ def _drop_early_copy(early: Any) -> None:
 
 
 def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
+    _ARGV[:] = argv
     args = _console_args(argv) or _fast_args(argv) or build_parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))
+    if args.command is not None:  # named in every JSON object it prints
+        from gtsd_tui.commands.output import set_command
+
+        set_command(args.command)
     url: str | None = args.database_url  # every message is scrubbed of its passwords, whatever raised it
     try:
         project = _project(args)
@@ -241,7 +257,7 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
         module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
         return int(module.run(args, project))
     except GtsdError as exc:
-        return _fail(scrub(str(exc), url), exc.exit_code, as_json)
+        return _fail(scrub(str(exc), url), exc.exit_code, as_json, _connect_advice(str(exc), args))
     except Terminated as exc:
         return _fail(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum, as_json)
     except KeyboardInterrupt:
@@ -255,9 +271,23 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
         return _fail(f"{message} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
 
 
-def _fail(message: str, code: int, as_json: bool) -> int:
+def _connect_advice(message: str, args: argparse.Namespace) -> str | None:
+    """For a failed connection, what to do (the console's line under its header says the same)."""
+    if not message.startswith("cannot connect to "):
+        return None
+    from gtsd_tui.core.connect_failure import advice, failure_kind
+
+    origin = "--database-url" if args.database_url else "DATABASE_URL"
+    return advice(failure_kind(message), origin, console=False)
+
+
+def _fail(message: str, code: int, as_json: bool, hint: str | None = None) -> int:
     message = shown(message)  # tags and file names in a message never reach the terminal raw
+    if hint:  # on the same line: an error is one line
+        message = f"{message} ({hint})"
     print(f"gtsd-tui: {message}", file=sys.stderr)
     if as_json:
-        sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
+        from gtsd_tui.commands.output import print_json
+
+        print_json({"error": message, "exit_code": code})
     return code

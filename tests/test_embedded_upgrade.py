@@ -103,7 +103,7 @@ def test_old_cluster_without_old_binaries_is_refused_untouched(cli, outside_tmp:
     assert r.stderr.strip() == f"gtsd-tui: {pg_upgrade.refusal(data, 16, NEW_MAJOR)}"
     assert "pip install 'gtsd-tui[pg16]'" in r.stderr and "nothing was changed" in r.stderr
     assert tree_state(data) == before and data_major(data) == 16
-    assert {p.name for p in base.iterdir()} - entries <= {"lock"}, "no upgrade folder, no new cluster"
+    assert {p.name for p in base.iterdir()} - entries <= {"lock", ".gitignore"}, "no upgrade folder, no new cluster"
     assert embedded.postmaster(data) is None, "no server was started on it"
 
 

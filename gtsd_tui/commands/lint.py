@@ -125,10 +125,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
         raise InputError("-: standard input cannot be mixed with files")
     else:
         items, plain = targets(args, project)
+        if not items and fmt == "text":  # not "0 finding(s)": there was nothing to lint
+            print("nothing pending: every migration of the folder is applied (name files to lint them)")
+            return EXIT_OK
         findings = lint_paths(items, settings=settings, plain=plain)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
-        out = report.as_json(findings)
+        from gtsd_tui.commands.output import envelope
+
+        out = report.as_json(findings, envelope())
     elif fmt == "github":
         out = report.github(findings)
     elif fmt == "sarif":

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gtsd_tui.commands.output import paint, print_json
+from gtsd_tui.config import scrub
 from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, GtsdError
 from gtsd_tui.services.project import Project
@@ -95,6 +96,12 @@ class CliEvents:
     def __init__(self, as_json: bool) -> None:
         self.out = sys.stderr if as_json else sys.stdout
         self.tty = self.out.isatty()
+
+    def end_progress(self) -> None:
+        """Clear the progress bar's line (a terminal only), so what follows starts on a clean line."""
+        if self.tty:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
 
     def __call__(self, event: ApplyEvent) -> None:
         from gtsd_tui.services import apply as svc
@@ -286,14 +293,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
         failure = svc.failure_of(exc)
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise
-        for detail in failure.details():  # each line of each on its own line, none escaped into one
-            for line in detail.splitlines():
-                print(shown(line), file=sys.stderr)
+        events.end_progress()  # the bar's line is cleared: nothing is glued to it
         if args.json:
             print_json({"applied": [], "error": failure.as_json()})
-            print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
-            return exc.exit_code
-        raise
+        # the error line first, then the excerpt and the server's details, each on lines of their own
+        print(f"gtsd-tui: {shown(scrub(str(exc), project.settings.database_url))}", file=sys.stderr)
+        for detail in failure.details():
+            for line in detail.split("\n"):
+                print(shown(line), file=sys.stderr)
+        return exc.exit_code
     if args.json:
         print_json(
             {

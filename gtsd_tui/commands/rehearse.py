@@ -75,6 +75,9 @@ def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
     from gtsd_tui.core.schema_diff import summary
 
     out = out or sys.stdout
+    if not r.records and r.failure is None:
+        print("nothing pending: every migration of the folder is applied (nothing was rehearsed)", file=out)
+        return
     for s in r.records:
         locks = ", ".join(f"{sql_name(m)} {rel}" for m, rel in s.locks) or "no new table lock"
         if not s.observed:

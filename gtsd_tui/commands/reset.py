@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.backup:
         from gtsd_tui.services.backup import dump
 
-        print(f"backup: {dump(url, None)}")
+        print(f"backup: {dump(url, None, project.settings.cwd)}")
     from gtsd_tui.services.reset import reset_database
 
     timings = reset_database(project, url, seed, use_template=not args.no_template, wait=args.wait)

@@ -94,7 +94,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
             rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
             colors.append(s.state)
         print(f"{shown(str(project.folder_path))}  ->  {shown(project.masked_url)}  ({project.settings.table_label})")
-        print(table(rows, ["TAG", "STATE", "APPLIED AT", "HASH"], colors) if rows else "(no migrations)")
+        # the row's created_at is the journal's `when` (drizzle-orm records no apply time): named as such
+        print(table(rows, ["TAG", "STATE", "CREATED (JOURNAL WHEN)", "HASH"], colors) if rows else "(no migrations)")
         for r in report.unknown_rows:
             print(f"! unknown row id={r.id} created_at={r.created_at} hash={shown(r.hash[:12])}: matches no migration")
         for i in invalid:

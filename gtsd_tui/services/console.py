@@ -84,6 +84,7 @@ class Info:
     folder: str  # relative to the working directory where possible
     url: str
     embedded: bool
+    origin: str = ""  # where the URL came from ("DATABASE_URL in .env"): what to fix when it is refused
 
 
 class ConsoleService(Protocol):
@@ -129,7 +130,7 @@ class ConsoleBackend:
             folder = folder.relative_to(Path.cwd())
         except ValueError:
             pass
-        return Info(str(folder), self.project.masked_url, self.project.embedded)
+        return Info(str(folder), self.project.masked_url, self.project.embedded, self.project.url_source)
 
     def prefetch(self, *, fork: bool = True) -> None:
         """Start the first refresh before Textual is imported: in a forked child (services/prefetch.py),

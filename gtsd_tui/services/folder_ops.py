@@ -133,7 +133,11 @@ class NewMigration:
 
 
 def create_migration(project: Project, name: str, description: str | None = None, body: str = "") -> NewMigration:
-    """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it."""
+    """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it; in a fresh project
+    the folder (and then its journal) is created, as drizzle-kit does."""
+    if not _NAME.sub("_", name.strip().lower()).strip("_"):
+        raise InputError(f"{name!r}: a migration name needs letters or digits")  # before anything is made
+    project.folder_path.mkdir(parents=True, exist_ok=True)
     with folder_lock(project.folder_path, "gtsd-tui new"):
         return _create_migration(project, name, description, body)
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.config import Settings, mask_url
+from gtsd_tui.config import Settings, mask_url, missing_folder_message
 from gtsd_tui.core.display import shown
-from gtsd_tui.errors import DatabaseError, GtsdError
+from gtsd_tui.errors import DatabaseError, GtsdError, InputError
 
 if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
     from gtsd_tui.core.folder import Folder
@@ -68,8 +68,14 @@ class Project:
         src = self.settings.database_source
         return {"flag": "--database-url", "environment": "DATABASE_URL"}.get(src, f"DATABASE_URL in {src}")
 
+    def require_folder(self) -> None:
+        """InputError (exit 2) naming what was tried when the migrations folder is not there."""
+        if not self.folder_path.exists():
+            raise InputError(missing_folder_message(self.settings))
+
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
+            self.require_folder()
             from gtsd_tui.core.folder import load_folder
             from gtsd_tui.services.gitutil import index_sides
             from gtsd_tui.services.renumber_log import read_stable, recover

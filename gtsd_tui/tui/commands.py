@@ -13,6 +13,7 @@ PANE_ACTIONS = {  # where an action's key applies (elsewhere it is hidden; the p
     "apply_all": ("pending",),
     "review": ("pending",),
     "open": ("history", "pending"),
+    "edit": ("pending",),
     "renumber": ("conflicts",),
     "reset": ("history", "pending"),
 }
@@ -20,9 +21,11 @@ DESTRUCTIVE = {"apply_to", "apply_all", "review", "renumber", "reset", "new"}  #
 ACTIONS = [
     ("Apply all pending migrations", "apply_all", "A"),
     ("Apply up to the highlighted migration", "apply_to", "a"),
+    ("Review: rehearse up to the highlighted migration on a copy, then apply", "review", "v"),
     ("Lint: the highlighted migration's findings", "lint", ""),
     ("Check the folder (conflicts pane)", "check", ""),
     ("New migration (gtsd-tui new)", "new", ""),
+    ("Edit the highlighted pending migration in $EDITOR", "edit", "E"),
     ("Back up the database (pg_dump)", "backup", ""),
     ("Renumber conflicting migrations", "renumber", "n"),
     ("Reset the database (drop, recreate, migrate)", "reset", "R"),

@@ -69,7 +69,7 @@ class ReviewScreen(Screen[bool]):
         Binding("a", "apply", "Apply (safe)", id="review.apply"),
         Binding("escape,q", "close", "Back", id="review.close"),
         # the main screen's keys do not reach through this screen (apply all, reset, renumber, ...)
-        Binding("A,v,R,n,r,slash,1,2,3,4", "shadowed", show=False),
+        Binding("A,v,R,n,r,E,slash,1,2,3,4", "shadowed", show=False),
         # ``a`` while the safe apply is off (a failed rehearsal, rows a statement fails on) must not
         # fall through to the main screen's plain apply
         Binding("a", "shadowed", show=False, id="review.apply.off"),
@@ -247,7 +247,25 @@ class ReviewScreen(Screen[bool]):
         """Keys of the main screen do nothing here."""
 
     def action_apply(self) -> None:
-        self.dismiss(True)
+        """Asks first, as apply does everywhere else, with the rehearsal's verdict in the question."""
+        from gtsd_tui.tui.screens.confirm import ConfirmScreen
+
+        result = self.result
+        if result is None:
+            return
+        waits = sum(1 for r in result.records if r.blockers)
+        rewrites = sum(1 for r in result.records if r.rewrite)
+        verdict = [f"Rehearsal: ✓ {len(result.records)} statement(s) ran on a {result.method} copy."]
+        verdict += [f"{rewrites} statement(s) rewrite a table (✱)."] if rewrites else []
+        verdict += [f"{waits} statement(s) would wait behind sessions on the target now."] if waits else []
+        verdict += ["Applied with the careful options: a short lock_timeout, retried on a lock timeout."]
+        target = f"up to {self.to_tag}" if self.to_tag else "all pending migrations"
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(True)
+
+        self.app.push_screen(ConfirmScreen(f"Apply {target}?", "\n".join(verdict), action_label="Apply"), answer)
 
     def action_close(self) -> None:
         if self.running:
