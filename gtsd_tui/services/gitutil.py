@@ -85,7 +85,7 @@ def merged_tree_folder(top: Path, ref: str, folder: Path, dest: Path) -> Path | 
     if archive.returncode != 0:
         return None
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+        _extract_data(tar, dest)
     return dest / rel
 
 
@@ -101,3 +101,22 @@ def find_version(path: Path, want_hash: str, hasher: Any, limit: int = 300) -> t
         if blob.returncode == 0 and hasher(blob.stdout) == want_hash:
             return commit, blob.stdout
     return None
+
+
+def _extract_data(tar: Any, dest: Path) -> None:
+    """``extractall(filter="data")``: plain files and folders inside ``dest``, nothing else. Python
+    3.11.0-3.11.3 have no extraction filters (3.11.4 added them): the same rule is applied by hand."""
+    import tarfile
+
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    safe = []
+    for member in tar.getmembers():
+        target = (root / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            continue  # links, devices and paths leaving dest are not ours to write
+        member.mode = (member.mode | 0o600) & 0o755 if member.isfile() else 0o755
+        safe.append(member)
+    tar.extractall(dest, members=safe)
