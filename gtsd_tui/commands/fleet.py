@@ -127,7 +127,8 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
 
 
 def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> int:
-    from gtsd_tui.commands.migrate import apply_request, cancellable
+    from gtsd_tui.commands.interrupt import cancellable
+    from gtsd_tui.commands.migrate import apply_request
     from gtsd_tui.services.fleet import FleetCancel, check_folder, migrate_many
 
     if args.wait < 0:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from gtsd_tui.commands.interrupt import in_thread
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.errors import EXIT_OK, GtsdError
@@ -15,10 +14,9 @@ from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
     from gtsd_tui.core.plan import ApplyPlan
-    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest, Canceller
+    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest
 
 PER_FILE, ALL = "per-file", "all"
-T = TypeVar("T")
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -154,40 +152,6 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print("COMMIT;")
     for tag in plan.skipped:
         print(f"-- not applied (after --to): {shown(tag)}")
-
-
-def in_thread(work: Callable[[Canceller], T]) -> T:
-    """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
-    from gtsd_tui.services.apply import new_canceller
-
-    canceller = new_canceller()
-    return cancellable(lambda: work(canceller), canceller.cancel, "the running migration is rolled back")
-
-
-def cancellable(work: Callable[[], T], cancel: Callable[[], None], what: str) -> T:
-    """``work()`` in a thread; Ctrl-C calls ``cancel`` (saying ``what`` happens) and waits for the end."""
-    box: dict[str, Any] = {}
-    done = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
-
-    def target() -> None:
-        try:
-            box["result"] = work()
-        except BaseException as exc:  # handed to the main thread
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=target, name="gtsd-apply", daemon=True).start()
-    while not done.is_set():
-        try:
-            done.wait(0.2)
-        except KeyboardInterrupt:
-            print(f"\ncancelling: {what}...", file=sys.stderr)
-            cancel()
-    if "error" in box:
-        raise box["error"]
-    result: T = box["result"]
-    return result
 
 
 def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:

@@ -105,7 +105,7 @@ def rehearse_and_report(args: argparse.Namespace, project: Project, request: Any
 
 
 def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
-    from gtsd_tui.commands.migrate import in_thread
+    from gtsd_tui.commands.interrupt import in_thread
     from gtsd_tui.services import rehearse as svc
 
     def listen(event: object) -> None:

@@ -12,14 +12,11 @@ from gtsd_tui.core.hashing import Chunk, digest_bytes, drizzle_text, split_chunk
 from gtsd_tui.core.sqlinfo import analyse_chunk
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, PENDING, StatusReport
 from gtsd_tui.core.v1 import TableUpgrade
-from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
+from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
+from gtsd_tui.errors import PlanRefused as PlanRefused  # raised here; callers name it from the plan
 
 PER_FILE = "per-file"
 ALL = "all"
-
-
-class PlanRefused(GtsdError):
-    """The plan cannot run as asked; nothing was executed."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ from psycopg import pq, sql
 from psycopg.errors import DuplicateObject, DuplicateSchema, DuplicateTable, UniqueViolation
 
 from gtsd_tui.core.durations import pg_duration
-from gtsd_tui.core.errorpos import Location, ServerError, locate
+from gtsd_tui.core.errorpos import ServerError, locate
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
@@ -22,6 +22,7 @@ from gtsd_tui.core.stmt_split import statement_chunks, statement_start
 from gtsd_tui.db import lock
 from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
+from gtsd_tui.db.failure import MigrationFailed as MigrationFailed  # re-exported: callers name it here
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
 from gtsd_tui.db.resume import resume_concurrent_index, with_retries
 from gtsd_tui.db.upgrade import upgrade_if_needed
@@ -56,31 +57,6 @@ class Events(Protocol):
     def step_started(self, step: Step, index: int, total: int) -> None: ...
     def step_done(self, step: Step, seconds: float) -> None: ...
     def note(self, message: str) -> None: ...
-
-
-class MigrationFailed(DatabaseError):
-    """A statement failed; nothing of this migration remains (per-file) or of the batch (all)."""
-
-    def __init__(self, *, step: Step, chunk: Chunk, error: ServerError, location: Location | None, path: str) -> None:
-        self.step, self.chunk, self.error, self.location, self.path = step, chunk, error, location, path
-        self.rolled_back: list[str] = []
-        where = f"{path}:{location.line}:{location.column}" if location else path
-        state = f"{error.sqlstate}: " if error.sqlstate else ""
-        super().__init__(f"{where}: {state}{error.message}")
-
-    def details(self) -> list[str]:
-        out = []
-        if self.location and self.location.excerpt:
-            out.append(self.location.excerpt)
-        if self.error.detail:
-            out.append(f"DETAIL: {self.error.detail}")
-        if self.error.hint:
-            out.append(f"HINT: {self.error.hint}")
-        if self.error.context:
-            out.append(f"CONTEXT: {self.error.context}")
-        if self.rolled_back:
-            out.append("rolled back: " + ", ".join(self.rolled_back))
-        return out
 
 
 @dataclass

@@ -16,6 +16,7 @@ from gtsd_tui.core.snapshots import custom_snapshot
 from gtsd_tui.core.status import APPLIED, MODIFIED
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import gitutil, renumber_log
+from gtsd_tui.services.console_types import NewMigration as NewMigration  # re-exported: callers name it here
 from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.project import Project
 
@@ -87,14 +88,6 @@ def apply_renumber(project: Project, ctx: RenumberContext | RenumberPlan, *, wai
 
 
 _NAME = re.compile(r"[^a-z0-9_]+")
-
-
-@dataclass
-class NewMigration:
-    tag: str
-    file: str
-    when: int
-    snapshot: str
 
 
 def create_migration(project: Project, name: str, description: str | None = None, body: str = "") -> NewMigration:

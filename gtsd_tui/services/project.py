@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gtsd_tui.config import Settings, mask_url
-from gtsd_tui.core.display import shown
 from gtsd_tui.core.folder import Folder, load_folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import DatabaseError, GtsdError
 from gtsd_tui.services.gitutil import index_sides
-
-Notify = Callable[[str], None]
-
-
-def stderr_notify(message: str) -> None:
-    print(shown(message), file=sys.stderr)
+from gtsd_tui.services.notify import Notify, stderr_notify
 
 
 @dataclass

@@ -138,7 +138,13 @@ class GtsdApp(App[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         """Every unexpected worker error shows here, and what the worker left half-done is reset."""
         if event.state == WorkerState.ERROR and self.alive:
-            flows.worker_failed(self, event.worker.group, event.worker.error)
+            group, exc = event.worker.group, event.worker.error
+            if group in ("envs", "env_apply"):  # the Environments view's load or apply: the view says so too
+                from gtsd_tui.tui import env_flows
+                from gtsd_tui.tui.screens.environments import view
+
+                env_flows.failed(self, group, f"{type(exc).__name__}: {exc}", view(self))
+            flows.worker_failed(self, group, exc)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only keys that apply here are shown; a shown key that cannot run now says why when pressed."""

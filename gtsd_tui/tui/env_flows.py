@@ -64,16 +64,9 @@ def start(app: GtsdApp, screen: EnvironmentsScreen, name: str, to_tag: str | Non
     app.run_job("env_apply", partial(jobs.apply_env, app.service, name, to_tag, screen.post_message))
 
 
-def view(app: GtsdApp) -> EnvironmentsScreen | None:
-    """The Environments view when it is open."""
-    from gtsd_tui.tui.screens.environments import EnvironmentsScreen
-
-    return next((s for s in app.screen_stack if isinstance(s, EnvironmentsScreen)), None)
-
-
-def finished(app: GtsdApp, event: msg.EnvApplyFinished) -> None:
+def finished(app: GtsdApp, event: msg.EnvApplyFinished, screen: EnvironmentsScreen | None) -> None:
+    """The apply's result; ``screen``: the Environments view when it is still open."""
     flows.set_busy(app, "")
-    screen = view(app)
     failure = event.failure
     if failure is None:
         n = len(event.applied)
@@ -90,11 +83,10 @@ def finished(app: GtsdApp, event: msg.EnvApplyFinished) -> None:
     flows.reload(app)  # the console's own database may be the one applied to
 
 
-def failed(app: GtsdApp, group: str, error: str) -> None:
+def failed(app: GtsdApp, group: str, error: str, screen: EnvironmentsScreen | None) -> None:
     """An unexpected error in the view's worker: the view stops loading, a failed apply frees the console."""
     if group == "env_apply":
         flows.set_busy(app, "")
-    screen = view(app)
     if screen is not None:
         if group == "envs":
             screen.load_failed(error)

@@ -327,10 +327,6 @@ def worker_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None:
         app.connections.show_error(error)
         live.schedule_stats(app)
         return
-    if group in ("envs", "env_apply"):  # the Environments view's load or apply
-        from gtsd_tui.tui import env_flows
-
-        env_flows.failed(app, group, error)
     if group in ("apply", "reset", "backup"):
         app.pending.write_log(f"✗ {group} stopped: {error}")
         set_busy(app, "")

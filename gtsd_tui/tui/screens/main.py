@@ -245,8 +245,9 @@ class MainScreen(Screen[None]):
     @on(msg.EnvApplyFinished)
     def _env_applied(self, event: msg.EnvApplyFinished) -> None:
         from gtsd_tui.tui import env_flows
+        from gtsd_tui.tui.screens.environments import view
 
-        env_flows.finished(self.console, event)
+        env_flows.finished(self.console, event, view(self.console))
 
     @on(msg.MigrationCreated)
     def _created(self, event: msg.MigrationCreated) -> None:
