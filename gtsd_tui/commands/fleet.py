@@ -13,6 +13,7 @@ from gtsd_tui.commands.fleet_progress import FleetPrinter, print_results
 from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED
+from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -49,14 +50,16 @@ def _targets_options(p: argparse.ArgumentParser) -> None:
 
 def _apply_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", metavar="TAG", help="apply up to and including TAG")
-    p.add_argument("--tx", choices=("per-file", "all"), default="per-file", help="transactions, as migrate")
+    p.add_argument("--tx", choices=[m.value for m in TxMode], default=TxMode.PER_FILE, help="transactions, as migrate")
     p.add_argument("--allow-out-of-order", action="store_true", help="as migrate")
     p.add_argument("--allow-symlinks", action="store_true", help="as migrate")
     p.add_argument("--lock-timeout", metavar="DURATION", help="as migrate (default GTSD_LOCK_TIMEOUT, else 10s)")
     p.add_argument("--statement-timeout", metavar="DURATION", help="as migrate (default 600s)")
     p.add_argument("--retries", metavar="N", help="as migrate (default GTSD_LOCK_RETRIES, else 0)")
     p.add_argument("--wait", type=float, default=60.0, metavar="S", help="wait for each database's lock (60)")
-    p.add_argument("--pgbouncer", choices=("auto", "yes", "no"), default="auto", help="as migrate")
+    p.add_argument(
+        "--pgbouncer", choices=[m.value for m in PgBouncerMode], default=PgBouncerMode.AUTO, help="as migrate"
+    )
 
 
 def _jobs(args: argparse.Namespace) -> int | None:

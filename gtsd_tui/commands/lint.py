@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gtsd_tui.core.vocab import Severity
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         raise InputError("-: standard input cannot be mixed with files")
     else:
         findings = lint_paths(targets(args, project), settings=settings)
-    errors = sum(1 for f in findings if f.severity == "error")
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     if fmt == "json":
         out = report.as_json(findings)
     elif fmt == "github":

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from gtsd_tui.commands.interrupt import in_thread
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, GtsdError
 from gtsd_tui.services.project import Project
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps -
     from gtsd_tui.core.plan import ApplyPlan
     from gtsd_tui.services.apply import ApplyEvent, ApplyRequest
 
-PER_FILE, ALL = "per-file", "all"
+PER_FILE, ALL = TxMode.PER_FILE, TxMode.ALL
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -25,7 +26,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--to", metavar="TAG", help="apply up to and including TAG")
     p.add_argument(
         "--tx",
-        choices=(PER_FILE, ALL),
+        choices=[m.value for m in TxMode],
         default=PER_FILE,
         help="per-file (default): each migration commits with its row; all: one transaction",
     )
@@ -70,8 +71,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--pgbouncer",
-        choices=("auto", "yes", "no"),
-        default="auto",
+        choices=[m.value for m in PgBouncerMode],
+        default=PgBouncerMode.AUTO,
         help="transaction-pooling PgBouncer: lock per migration transaction (default: detect)",
     )
 
@@ -164,12 +165,12 @@ def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     )
     return svc.ApplyRequest(
         to_tag=args.to,
-        tx_mode=args.tx,
+        tx_mode=TxMode(args.tx),
         allow_out_of_order=args.allow_out_of_order,
         lock_timeout=safety.lock_timeout,
         statement_timeout=safety.statement_timeout,
         wait=args.wait,
-        pgbouncer=args.pgbouncer,
+        pgbouncer=PgBouncerMode(args.pgbouncer),
         retries=safety.retries,
         allow_symlinks=args.allow_symlinks,
     )

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import print_json
+from gtsd_tui.core.vocab import TxMode
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 
@@ -19,7 +20,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "rehearse", parents=[common], help="apply pending migrations on a throwaway copy and report locks, rewrites"
     )
     p.add_argument("--to", metavar="TAG", help="rehearse up to and including TAG")
-    p.add_argument("--tx", choices=("per-file", "all"), default="per-file", help="as migrate --tx")
+    p.add_argument("--tx", choices=[m.value for m in TxMode], default=TxMode.PER_FILE, help="as migrate --tx")
     p.add_argument("--allow-out-of-order", action="store_true", help="as migrate --allow-out-of-order")
 
 
@@ -124,7 +125,7 @@ def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.apply import ApplyRequest
 
-    request = ApplyRequest(to_tag=args.to, tx_mode=args.tx, allow_out_of_order=args.allow_out_of_order)
+    request = ApplyRequest(to_tag=args.to, tx_mode=TxMode(args.tx), allow_out_of_order=args.allow_out_of_order)
     r = rehearse_and_report(args, project, request)
     if args.json:
         print_json(rehearsal_json(r))

@@ -13,6 +13,7 @@ from gtsd_tui.core.hashing import NUL_MESSAGE
 from gtsd_tui.core.preflight import when_problem
 from gtsd_tui.core.schema_findings import already_made, fork_findings, snapshot_findings
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, StatusReport
+from gtsd_tui.core.vocab import Layout
 
 RENUMBER = "gtsd-tui renumber"
 
@@ -108,7 +109,7 @@ def check_folder(folder: Folder) -> list[Finding]:
             )
     out += _input_findings(folder)
     out += _journal_order(folder)
-    if folder.layout == "v0":
+    if folder.layout is Layout.V0:
         out += _snapshots(folder)
         out = _refine_orphans(folder, out)
         out += [Finding(**f) for f in snapshot_findings(folder) + fork_findings(folder)]

@@ -9,6 +9,7 @@ from gtsd_tui.core.findings import ERROR, WARNING, Finding
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.forks import Conflict, ForkReport, analyse, origin_label
 from gtsd_tui.core.v1 import V1Snapshot, read_v1_snapshots
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, PlanRefused
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def conflict_message(report: ForkReport) -> list[str]:
 
 def v1_findings(folder: Folder) -> list[Finding]:
     """Findings of a v1 folder; a v0 folder holding v1 migration folders is refused by drizzle 1.0."""
-    if folder.layout != "v1":
+    if folder.layout is not Layout.V1:
         if folder.v1_dirs and folder.journal is not None:
             return [
                 Finding(

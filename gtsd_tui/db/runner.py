@@ -19,6 +19,7 @@ from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.core.stmt_split import statement_chunks, statement_start
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
 from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
@@ -122,15 +123,15 @@ def run(
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
     try:
-        if folder.layout == "v1":  # before any statement: non-commuting branches change nothing
+        if folder.layout is Layout.V1:  # before any statement: non-commuting branches change nothing
             from gtsd_tui.core.v1_check import refuse_conflicts
 
             refuse_conflicts(folder)
         _session_settings(conn, opts)
         if not opts.xact_lock:
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
-        _ensure_table(conn, opts, v1=folder.layout == "v1")
-        if folder.layout == "v1":
+        _ensure_table(conn, opts, v1=folder.layout is Layout.V1)
+        if folder.layout is Layout.V1:
 
             def in_tx() -> None:  # PgBouncer mode: the lock inside the upgrade's own transaction
                 lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)

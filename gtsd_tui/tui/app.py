@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.services.console import ConsoleService, ConsoleState
 from gtsd_tui.services.files import Signature
 from gtsd_tui.tui import flows, jobs, live
@@ -58,7 +59,8 @@ class GtsdApp(App[None]):
         self.live = live  # False in snapshot tests: no timers, no polling, no watching
         self.state: ConsoleState | None = None
         self.fatal: str | None = None  # why the console stopped at once (bad input), said after it closes
-        self.busy = ""  # what runs now: "applying", "resetting", "backing up"
+        self.busy_state = Busy.IDLE  # what runs now (flows.set_busy)
+        self.busy = ""  # its label for a person: "applying", "applying to staging", "resetting"...
         self.retry_in = 0
         self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
 

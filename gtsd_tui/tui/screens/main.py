@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import flows, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
@@ -195,7 +196,7 @@ class MainScreen(Screen[None]):
                 flows.reload(self.console)
         else:
             pane.show(event.stats)
-            if self.console.busy == "applying":
+            if self.console.busy_state is Busy.APPLYING:
                 flows.name_blockers(self.console, event.stats)
 
     @on(ConnectionsPane.SignalWanted)
