@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.imports import graph, modules, reached_by, strongly_connected
+from tests.helpers.imports import graph, imports_of, modules, reached_by, strongly_connected
 
 PKG = Path(__file__).resolve().parent.parent / "gtsd_tui"
 
@@ -101,18 +101,39 @@ def _stderr_notify_line() -> int:
     return next(n.lineno for n in ast.walk(fn) if isinstance(n, ast.Call))
 
 
-def test_one_place_builds_an_apply_plan_and_runs_it() -> None:
-    """build_plan is called only by services/apply.py; db.runner.run only from there too."""
+def _apply_path(pkg: Path) -> tuple[list[str], list[str]]:
+    """(modules calling build_plan, modules reaching db.runner.run), by any import form."""
     builders, runners = [], []
-    for path in sorted(PKG.rglob("*.py")):
+    for name, path in sorted(modules(pkg).items()):
         text = path.read_text()
-        rel = str(path.relative_to(PKG.parent))
+        rel = str(path.relative_to(pkg.parent))
+        names = set().union(*(imp.names for imp in imports_of(name, path, type_checking=True)))
         if "build_plan(" in text and not rel.endswith("core/plan.py"):
             builders.append(rel)
-        if re.search(r"from gtsd_tui\.db\.runner import [^\n]*\brun\b", text):
+        runner = f"{pkg.name}.db.runner"
+        if f"{runner}.run" in names or (runner in names and re.search(r"\brunner\.run\(", text)):
             runners.append(rel)
-    assert builders == ["gtsd_tui/services/apply.py"]
-    assert runners == ["gtsd_tui/services/apply.py"]
+    return builders, runners
+
+
+def test_one_place_builds_an_apply_plan_and_runs_it() -> None:
+    """build_plan is called only by services/apply.py; db.runner.run only from there too."""
+    assert _apply_path(PKG) == (["gtsd_tui/services/apply.py"], ["gtsd_tui/services/apply.py"])
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from gtsd_tui.db.runner import run\n",
+        "from ..db.runner import Events, run\n",
+        "def f():\n    from gtsd_tui.db import runner\n    return runner.run(1)\n",
+        "import gtsd_tui.db.runner\n\ngtsd_tui.db.runner.run(1)\n",
+    ],
+)
+def test_a_second_runner_is_seen_in_any_form(tmp_path: Path, code: str) -> None:
+    pkg = _tree(tmp_path)
+    (pkg / "tui" / "x.py").write_text(code)
+    assert _apply_path(pkg)[1] == ["gtsd_tui/tui/x.py"]
 
 
 # Each import form that reaches the db layer from a console module; the layer test must see every one.
