@@ -24,9 +24,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The workers share the cores (pytest-xdist): a per-example deadline or the "input generation is slow"
+# health check would fail a correct property test on a busy machine. The examples tried are unchanged.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 SAMPLE = ROOT / "migrations"
 
 

@@ -64,6 +64,7 @@ def old_bin_or_skip(major: int) -> Path:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old_major", [16, 15])
 def test_old_cluster_is_upgraded_in_place_and_keeps_its_row(outside_tmp: Path, old_major: int) -> None:
     old_bin = old_bin_or_skip(old_major)
