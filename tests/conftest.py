@@ -8,7 +8,7 @@ database created there.
 ``GTSD_TEST_PG_BINDIRS`` (bin folders separated by ``:``, e.g. ``/usr/lib/postgresql/15/bin``) runs
 every test that uses the database once more on a server of each of those binaries, started the same
 way (``.ci/run`` gives Debian's PostgreSQL 15): such tests get a ``[pg15]`` id, the default server's
-are ``[default]``.
+are ``[default]`` (screenshot tests run on the default server only: their pictures are named by id).
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def _label(bindir: str) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """With GTSD_TEST_PG_BINDIRS, every test using the database runs on each server."""
-    if EXTRA_BINDIRS and "pg_server" in metafunc.fixturenames:
+    """With GTSD_TEST_PG_BINDIRS, every test using the database runs on each server, except the
+    screenshot tests: a picture is stored under its test's id, and it is the same on every major."""
+    if EXTRA_BINDIRS and "pg_server" in metafunc.fixturenames and "snap_compare" not in metafunc.fixturenames:
         kinds = [DEFAULT, *EXTRA_BINDIRS]
         ids = [DEFAULT, *map(_label, EXTRA_BINDIRS)]
         metafunc.parametrize("pg_kind", kinds, ids=ids, indirect=True, scope="module")
