@@ -1,5 +1,10 @@
-"""Lint two 50 MB corpora with `gtsd-tui lint FILES` and with squawk (``pip install squawk-cli``) on the
-same files, in the same run; then peak memory of both on one 20 MB file.
+"""Lint real folders and two generated 50 MB corpora with `gtsd-tui lint FILES` and with squawk
+(``pip install squawk-cli``) on the same files, in the same run; then peak memory of both on one 20 MB file.
+
+- real folders: dittofeed's 11 migrations as they are (/work/shared/corpus/dittofeed/drizzle), the same
+  files copied to 187 (one real project's size), and that copied 40 times (7,480 files). Medians of
+  alternating runs, with ``python -c pass`` as the interpreter's floor. Targets: one folder <= 3x squawk's
+  time, 7,480 files <= 0.75x. Then workers against one process on the 7,480 files (in-process, alternating);
 
 - synthetic: the old bench's files (a fifth of the statements are INSERTs, which skip the tree);
 - real-shaped: written as drizzle-kit 0.31 writes migrations: enums, CREATE TABLE with a dozen typed
@@ -129,15 +134,108 @@ def compare(name: str, files: list[Path], squawk: str | None, rounds: int = 3) -
     print(f"  rounds (squawk/gtsd-tui, alternating): {each}")
 
 
+DITTOFEED = Path("/work/shared/corpus/dittofeed/drizzle")
+
+
+def copies(src: list[Path], dest: Path, n: int) -> list[Path]:
+    """``n`` copies of the files, each under its own name (squawk and gtsd-tui see ``n * len(src)`` files)."""
+    dest.mkdir(parents=True)
+    out = []
+    for i in range(n):
+        for p in src:
+            q = dest / f"{i:03d}_{p.name}"
+            q.write_bytes(p.read_bytes())
+            out.append(q)
+    return out
+
+
+def medians(name: str, files: list[Path], squawk: str, rounds: int, target: float) -> None:
+    """gtsd-tui, squawk and the bare interpreter alternate; medians and each round's ratio."""
+    import statistics
+
+    names = [str(p) for p in files]
+    cmds = {
+        "gtsd-tui": gtsd("lint", "--format", "json", *names),
+        "squawk": [squawk, "--reporter", "json", *names],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(rounds):
+        for k, cmd in cmds.items():
+            times[k].append(run(cmd)[0])
+    med = {k: statistics.median(v) for k, v in times.items()}
+    ratio = med["gtsd-tui"] / med["squawk"]
+    each = ", ".join(f"{g / s:.2f}x" for g, s in zip(times["gtsd-tui"], times["squawk"], strict=True))
+    print(
+        f"{name} ({len(files)} files): gtsd-tui {med['gtsd-tui']:.3f}s, squawk {med['squawk']:.3f}s, "
+        f"python -c pass {med['python -c pass']:.3f}s; gtsd-tui/squawk = {ratio:.2f}x (target <= {target}x); "
+        f"rounds: {each}"
+    )
+
+
+def workers(files: list[Path], rounds: int = 5) -> None:
+    """lint_paths with worker processes against one process, alternating, in this process."""
+    import statistics
+
+    import gtsd_tui.services.lint_runner as runner
+    from gtsd_tui.services.lint_runner import PARALLEL_BYTES, lint_paths
+
+    items = [(p, False) for p in files]
+    cores = os.cpu_count() or 1
+    runner.MIN_WORKERS = 2  # measure the pool on every core, even where lint would not start it
+    one, many = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        lint_paths(items, workers=1)
+        one.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        lint_paths(items, workers=cores)
+        many.append(time.perf_counter() - t)
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    print(
+        f"workers on {len(files)} files ({mb:.1f} MB, {cores} cores): one process {statistics.median(one):.3f}s, "
+        f"{cores} workers {statistics.median(many):.3f}s (workers start above {PARALLEL_BYTES / 1e6:.0f} MB)"
+    )
+
+
+def kit_output(dest: Path) -> list[Path]:
+    """The wide schema of the differential test through the real drizzle-kit 0.31 and 1.0 (npm, cached);
+    none when node or the packages are not there."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        from tests.helpers.squawk_diff import kit_corpora
+
+        corpora = kit_corpora(dest)
+    except Exception as exc:  # no node, no network for the first install: the rest of the bench still runs
+        print(f"drizzle-kit output: not generated ({type(exc).__name__}: {exc})")
+        return []
+    return [c.root / f for c in corpora for files in c.groups.values() for f in files]
+
+
 def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=50, help="size of each corpus (default 50 MB)")
-    mb = int(ap.parse_args().mb * 1e6)
+    ap.add_argument("--real-only", action="store_true", help="only the real folders")
+    opts = ap.parse_args()
+    mb = int(opts.mb * 1e6)
     squawk = squawk_exe()
     root = OUT / "lint"
     shutil.rmtree(root, ignore_errors=True)
+    if squawk is not None and DITTOFEED.is_dir():
+        src = sorted(DITTOFEED.glob("*.sql"))
+        one = copies(src, root / "real187", 17)
+        forty = copies(one, root / "real7480", 40)
+        medians("dittofeed as it is", src, squawk, 9, 3)
+        kit = kit_output(root / "kit")
+        if kit:
+            medians("drizzle-kit 0.31 + 1.0 output of a wide schema", kit, squawk, 9, 3)
+        medians("one real folder", one, squawk, 9, 3)
+        medians("the folder 40 times", forty, squawk, 5, 0.75)
+        workers(forty)
+    if opts.real_only:
+        return
     compare("synthetic", generate(root / "synthetic", mb, synthetic_body), squawk)
     compare("real-shaped", generate(root / "real", mb, real_body), squawk)
     big = root / "big" / "0000_big.sql"

@@ -13,8 +13,9 @@ from gtsd_tui.errors import InputError
 
 DEFAULT_SCHEMA = "drizzle"
 DEFAULT_TABLE = "__drizzle_migrations"
-FOLDER_CANDIDATES = ("migrations", "apps/api/src/db/migrations")
-APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES")
+# where drizzle-kit writes by default (./drizzle), then the usual hand-made places
+FOLDER_CANDIDATES = ("drizzle", "migrations", "apps/api/src/db/migrations")
+APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES", "GTSD_PREFLIGHT_TIMEOUT")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
 
 
@@ -28,7 +29,8 @@ class Settings:
     schema: str = DEFAULT_SCHEMA
     table: str = DEFAULT_TABLE
     env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
-    # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, GTSD_STATEMENT_TIMEOUT, GTSD_LOCK_RETRIES): (value, source)
+    migrations_tried: tuple[str, ...] = ()  # the places looked at when none was named (for the error)
+    # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, ..., GTSD_PREFLIGHT_TIMEOUT): (value, source)
     apply_defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
@@ -125,12 +127,16 @@ def load_settings(
     folder, folder_source = pick(migrations, "GTSD_MIGRATIONS_DIR")
     if folder is None and drizzle_cfg.get("out"):
         folder, folder_source = drizzle_cfg["out"], "drizzle.config"
+    tried: tuple[str, ...] = ()
     if folder is None:
         for cand in FOLDER_CANDIDATES:
             if (cwd / cand).is_dir():
                 folder, folder_source = cand, "default"
                 break
-    if folder is None:
+    if folder is None:  # none there yet: drizzle-kit's default, where `new` (as drizzle-kit) creates it
+        tried = tuple(f"./{c}" for c in FOLDER_CANDIDATES)
+        if any((cwd / n).is_file() for n in DRIZZLE_CONFIGS):
+            tried = ("drizzle.config out (none set)", *tried)
         folder, folder_source = FOLDER_CANDIDATES[0], "default"
     apply_defaults = {}
     for key in APPLY_KEYS:
@@ -145,11 +151,49 @@ def load_settings(
         database_source=url_source or "embedded",
         migrations_dir=(cwd / folder).resolve() if not Path(folder).is_absolute() else Path(folder),
         migrations_source=folder_source,
+        migrations_tried=tried,
         schema=schema_v or drizzle_cfg.get("schema") or DEFAULT_SCHEMA,
         table=table_v or drizzle_cfg.get("table") or DEFAULT_TABLE,
         env=merged,
         apply_defaults=apply_defaults,
     )
+
+
+def missing_folder_message(settings: Settings) -> str:
+    """The one line for a migrations folder that is not there, naming where it came from or what was tried."""
+    where = {
+        "flag": "from --migrations",
+        "environment": "from GTSD_MIGRATIONS_DIR",
+        "drizzle.config": "from drizzle.config's out",
+    }.get(settings.migrations_source)
+    if where is None and settings.migrations_tried:
+        where = "looked in " + ", ".join(settings.migrations_tried)
+    elif where is None:
+        where = f"from GTSD_MIGRATIONS_DIR in {settings.migrations_source}"
+    return f"{settings.migrations_dir}: migrations folder not found ({where}; use --migrations DIR)"
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def bad_escape_part(url: str) -> str | None:
+    """Which part of a ``postgresql://`` URL holds a ``%`` not followed by two hex digits (the user, the
+    password, the host, the database name or the query), without ever returning the part itself."""
+    m = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", url)
+    if not m:
+        return None
+    rest = url[m.end() :]
+    at = rest.rfind("@", 0, min([i for i in (rest.find("/"), rest.find("?")) if i >= 0] or [len(rest)]))
+    userinfo, hostpart = (rest[:at], rest[at + 1 :]) if at >= 0 else ("", rest)
+    user, _, password = userinfo.partition(":")
+    host, _, tail = hostpart.partition("/")
+    dbname, _, query = tail.partition("?")
+    if "?" in host:
+        host, _, query = host.partition("?")
+    for part, text in (("user", user), ("password", password), ("host", host), ("database name", dbname)):
+        if _BAD_ESCAPE.search(text):
+            return part
+    return "query" if _BAD_ESCAPE.search(query) else None
 
 
 _SECRET_KEYS = ("password", "pass", "passwd", "pwd", "sslpassword")

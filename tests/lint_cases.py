@@ -13,7 +13,7 @@ H = "-- example\n"
 CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     "adding-field-with-default": (
         H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "token" uuid DEFAULT gen_random_uuid();',
-        (2, 1),
+        (2, 68),
         H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "state" text DEFAULT \'new\';',
     ),
     "adding-foreign-key-constraint": (
@@ -24,12 +24,12 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "adding-not-nullable-field": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET NOT NULL;',
-        (2, 1),
+        (2, 43),
         H + 'ALTER TABLE "orders" ALTER COLUMN "total" DROP DEFAULT;',
     ),
     "adding-required-field": (
         H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "region" text NOT NULL;',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "region" text NOT NULL DEFAULT \'eu\';',
     ),
     "adding-serial-primary-key-field": (
@@ -44,22 +44,22 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "ban-concurrent-index-creation-in-transaction": (
         H + 'BEGIN;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_total_idx" ON "orders" ("total");\nCOMMIT;',
-        (3, 1),
+        (3, 14),
         H + 'CREATE INDEX IF NOT EXISTS "orders_total_idx" ON "orders" ("total");',
     ),
     "ban-drop-column": (
         H + 'ALTER TABLE "orders" DROP COLUMN IF EXISTS "legacy";',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "orders" ALTER COLUMN "legacy" DROP NOT NULL;',
     ),
     "ban-drop-database": (H + "DROP DATABASE IF EXISTS scratch;", (2, 1), H + "SELECT 1;"),
     "ban-drop-not-null": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "total" DROP NOT NULL;',
-        (2, 1),
+        (2, 43),
         H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET DEFAULT 0;',
     ),
     "ban-drop-table": (H + 'DROP TABLE IF EXISTS "old_orders";', (2, 1), H + 'DROP VIEW IF EXISTS "v"; -- ok here'),
-    "ban-truncate-cascade": (H + 'TRUNCATE "orders" CASCADE;', (2, 1), H + 'TRUNCATE "orders";'),
+    "ban-truncate-cascade": (H + 'TRUNCATE "orders" CASCADE;', (2, 19), H + 'TRUNCATE "orders";'),
     "ban-duplicate-column-assignments": (
         H + 'UPDATE "orders" SET "state" = \'a\', "total" = 1, "state" = \'b\';',
         (2, 21),
@@ -67,22 +67,22 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "ban-alter-domain-with-add-constraint": (
         H + "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
-        (2, 1),
+        (2, 23),
         H + "ALTER DOMAIN positive SET DEFAULT 1;",
     ),
     "ban-create-domain-with-constraint": (
         H + "CREATE DOMAIN positive AS bigint CHECK (VALUE > 0);",
-        (2, 1),
+        (2, 34),
         H + "CREATE DOMAIN positive AS bigint;",
     ),
     "changing-column-type": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET DATA TYPE numeric(12, 2);',
-        (2, 1),
+        (2, 43),
         H + 'ALTER TABLE "orders" ALTER COLUMN "total" SET DEFAULT 0;',
     ),
     "constraint-missing-not-valid": (
         H + 'ALTER TABLE "orders" ADD CONSTRAINT "total_positive" CHECK ("total" > 0);',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "orders" ADD CONSTRAINT "total_positive" CHECK ("total" > 0) NOT VALID;',
     ),
     "disallowed-unique-constraint": (
@@ -127,17 +127,17 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "renaming-column": (
         H + 'ALTER TABLE "people" RENAME COLUMN "name" TO "full_name";',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "people" ADD COLUMN IF NOT EXISTS "full_name" text;',
     ),
     "renaming-table": (
         H + 'ALTER TABLE "people" RENAME TO "persons";',
-        (2, 1),
+        (2, 22),
         H + 'CREATE VIEW "persons" AS SELECT * FROM "people";',
     ),
     "renaming-object": (
         H + "ALTER TYPE \"mood\" RENAME VALUE 'sad' TO 'blue';",
-        (2, 1),
+        (2, 19),
         H + "ALTER TYPE \"mood\" ADD VALUE 'calm' AFTER 'sad';",
     ),
     "require-concurrent-index-creation": (
@@ -150,6 +150,7 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
         (2, 1),
         H + 'DROP INDEX CONCURRENTLY IF EXISTS "orders_total_idx";',
     ),
+    "prefer-repack": (H + 'VACUUM (FULL) "orders";', (2, 1), H + 'VACUUM (ANALYZE) "orders";'),
     "require-concurrent-reindex": (
         H + 'REINDEX INDEX "orders_total_idx";',
         (2, 1),
@@ -157,12 +158,12 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "require-concurrent-partition-detach": (
         H + 'ALTER TABLE "events" DETACH PARTITION "events_2020";',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "events" DETACH PARTITION "events_2020" CONCURRENTLY;',
     ),
     "require-enum-value-ordering": (
         H + "ALTER TYPE \"mood\" ADD VALUE 'calm';",
-        (2, 1),
+        (2, 19),
         H + "ALTER TYPE \"mood\" ADD VALUE 'calm' BEFORE 'happy';",
     ),
     "transaction-nesting": (
@@ -188,27 +189,27 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "ban-drop-constraint": (
         H + 'ALTER TABLE "orders" DROP CONSTRAINT IF EXISTS "total_positive";',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "orders" VALIDATE CONSTRAINT "total_positive";',
     ),
     "ban-drop-generated-expression": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "total_cents" DROP EXPRESSION;',
-        (2, 1),
+        (2, 49),
         H + 'ALTER TABLE "orders" ALTER COLUMN "total_cents" SET STATISTICS 100;',
     ),
     "ban-alter-identity": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "id" DROP IDENTITY;',
-        (2, 1),
+        (2, 40),
         H + 'ALTER TABLE "orders" ALTER COLUMN "id" SET STATISTICS 100;',
     ),
     "ban-drop-default": (
         H + 'ALTER TABLE "orders" ALTER COLUMN "state" DROP DEFAULT;',
-        (2, 1),
+        (2, 43),
         H + 'ALTER TABLE "orders" ALTER COLUMN "state" SET DEFAULT \'new\';',
     ),
     "ban-set-schema": (
         H + 'ALTER TABLE "orders" SET SCHEMA archive;',
-        (2, 1),
+        (2, 22),
         H + "CREATE SCHEMA IF NOT EXISTS archive;",
     ),
     # squawk's opt-in rules (turned on for every case, in both tools: OPT_IN)
@@ -229,12 +230,12 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "ban-add-column": (
         H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "note" text;',
-        (2, 1),
+        (2, 22),
         H + 'CREATE TABLE IF NOT EXISTS "order_notes" (\n  "order_id" bigint,\n  "note" text\n);',
     ),
     "ban-add-enum-value": (
         H + "ALTER TYPE \"mood\" ADD VALUE 'calm' BEFORE 'happy';",
-        (2, 1),
+        (2, 19),
         H + "CREATE TYPE \"feeling\" AS ENUM ('sad', 'calm', 'happy');",
     ),
     "require-table-schema": (
@@ -276,7 +277,7 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
     ),
     "add-column-if-not-exists": (
         H + 'ALTER TABLE "orders" ADD COLUMN "note" text;',
-        (2, 1),
+        (2, 22),
         H + 'ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "note" text;',
     ),
     "drop-if-exists": (H + 'DROP VIEW "orders_view";', (2, 1), H + 'DROP VIEW IF EXISTS "orders_view";'),
@@ -299,5 +300,7 @@ CASES: dict[str, tuple[str, tuple[int, int], str]] = {
 OPT_IN = frozenset(r for r in RULES if not RULES[r].default)
 # settings a case needs (both tools): (assume_in_transaction)
 NO_TRANSACTION = {"prefer-robust-stmts", "ban-concurrent-index-creation-in-transaction", "ban-uncommitted-transaction"}
+# cases for a later PostgreSQL than the default (both tools: --pg-version)
+PG_VERSION = {"prefer-repack": 19}
 # cases linted as a hand-written migration (gtsd-tui only)
 HAND_WRITTEN = {"missing-header"}

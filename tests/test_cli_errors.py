@@ -78,7 +78,16 @@ def test_wrong_password(cli, sample: Path, pg_url: str) -> None:
     assert r.returncode == 3
     line = _one_line(r.stderr)
     assert "password authentication failed" in line and f"{PW_ROLE}:***@" in line
+    assert line.endswith("(fix the user or password in --database-url)")  # as the console's line says
     assert PW_SECRET not in r.stderr + r.stdout
+
+
+@pytest.mark.pg
+def test_missing_database_names_reset(cli, sample: Path, pg_url: str) -> None:
+    r = cli("status", "--migrations", str(sample), "--database-url", pg_url + "_absent")
+    assert r.returncode == 3
+    line = _one_line(r.stderr)
+    assert "does not exist" in line and line.endswith("(`gtsd-tui reset` creates it and applies every migration)")
 
 
 def test_usage_error_is_exit_2(cli) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from gtsd_tui.errors import DatabaseError
 from gtsd_tui.tui.app import GtsdApp
-from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.confirm import ChoiceScreen, ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
 from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -126,8 +126,8 @@ async def test_only_keys_that_apply_are_shown(folder: Path) -> None:
     async with app.run_test(size=(120, 34)) as pilot:
         await wait_for(pilot, lambda: app.state is not None)
         await pilot.press("4")
-        await wait_for(pilot, lambda: "c Cancel" in footer_text(app))
-        assert "Apply" not in footer_text(app)
+        await wait_for(pilot, lambda: "s Sort" in footer_text(app))
+        assert "Apply" not in footer_text(app) and "Terminate" not in footer_text(app)  # no session selected
         await pilot.press("2")
         await wait_for(pilot, lambda: "A Apply all" in footer_text(app))
         text = footer_text(app)
@@ -153,8 +153,8 @@ async def test_failed_reset_is_titled_as_reset(folder: Path, error: BaseExceptio
         await pilot.press("1", "R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
-        await pilot.press("n")  # no backup
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("r")  # reset without backup
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
         assert app.screen.title_text == "Reset failed"
         assert str(error) in " ".join(app.screen.lines)
@@ -170,8 +170,8 @@ async def test_reset_offers_a_backup_first_and_shows_progress(folder: Path) -> N
         await pilot.press("1", "R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
-        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("b")  # back up, then reset
         await wait_for(pilot, lambda: any("✓ reset" in line for line in app.pending.log_lines))
         log = app.pending.log_lines
         assert any("backup_test.sql" in line for line in log) and any("recreating app" in line for line in log)
@@ -358,3 +358,93 @@ async def test_the_main_screens_keys_do_nothing_under_a_dialog(folder: Path) -> 
         assert len(app.screen_stack) == 2
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is app.main_screen)
+
+
+async def test_help_lists_the_consoles_keys_by_pane_not_textuals_raw_bindings(folder: Path) -> None:
+    from gtsd_tui.tui.screens.help import HelpScreen
+
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        titles = [title for title, _ in app.screen.sections]
+        assert titles[:4] == ["History", "Pending", "Conflicts", "Connections"]
+        assert {"Review (v)", "Environments (e)", "Everywhere", "Textual"} <= set(titles)
+        by_title = dict(app.screen.sections)
+        assert ("v", "Review — rehearse on a copy, then a applies") in by_title["Pending"]
+        assert any(k == "K" and w.startswith("Terminate") for k, w in by_title["Connections"])
+        text = str(app.screen.query_one("#help-keys").render())
+        for raw in ("ctrl+pagedown", "super+c", "Page Right", "Copy selected text"):
+            assert raw not in text
+        assert sum(1 for _, keys in app.screen.sections for _, w in keys if w.startswith("Quit")) == 1
+
+
+async def test_tab_and_shift_tab_go_to_the_next_and_previous_pane_at_80x24(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        assert app.active_pane() == "pending"
+        await pilot.press("tab")
+        assert app.active_pane() == "conflicts"
+        await pilot.press("tab", "tab")
+        assert app.active_pane() == "history"
+        await pilot.press("shift+tab")
+        assert app.active_pane() == "connections"
+
+
+def test_history_keeps_the_date_whole_beside_a_modified_row_and_long_tags() -> None:
+    """At 120 columns the History pane is ~44 cells wide: the date of a modified row was cut ("2026-11-2")
+    and long tags pushed it off; now the tag gives up cells (with …) and the date shows whole."""
+    from rich.text import Text
+
+    from gtsd_tui.tui.widgets.history_pane import dates_only, fit_tags, wanted_width
+
+    headers = ["State", "Tag", "Created", "Hash"]
+    rows = [
+        ("a", (Text("✓ applied"), "0000_lethal_trish_tilby", "2026-11-21 10:00", "abc")),
+        ("b", (Text("≠ modified"), "0006_talented_mattie_franklin_and_friends", "2026-11-22 11:00", "def")),
+    ]
+    width = 42
+    assert wanted_width(headers, rows) > width
+    fitted = fit_tags(headers, dates_only(rows), width)
+    assert wanted_width(headers, fitted) <= width
+    assert [cells[2] for _, cells in fitted] == ["2026-11-21", "2026-11-22"]
+    assert str(fitted[1][1][1]).startswith("0006_talented") and str(fitted[1][1][1]).endswith("…")
+
+
+async def test_focus_starts_on_history_when_nothing_is_pending(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, applied=TAGS), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.pause(0.1)
+        assert app.active_pane() == "history"
+    app = GtsdApp(FakeConsole(folder, applied=TAGS[:2]), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        await pilot.pause(0.1)
+        assert app.active_pane() == "pending"
+
+
+def test_the_editor_command_is_visual_then_editor_then_vi() -> None:
+    from gtsd_tui.tui.editor import editor_command
+
+    assert editor_command({"VISUAL": "code --wait", "EDITOR": "nano"}, "/m/0001_a.sql") == [
+        "code",
+        "--wait",
+        "/m/0001_a.sql",
+    ]
+    assert editor_command({"EDITOR": "nano -w"}, "/m/x.sql") == ["nano", "-w", "/m/x.sql"]
+    assert editor_command({}, "/m/x.sql") == ["vi", "/m/x.sql"]
+
+
+async def test_e_is_offered_on_a_pending_file_and_says_why_it_cannot_run_headless(folder: Path) -> None:
+    app = GtsdApp(FakeConsole(folder, applied=TAGS[:2]), live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None and app.pending.highlighted is not None)
+        await wait_for(pilot, lambda: "E Edit" in footer_text(app))
+        await pilot.press("E")  # a test's headless driver cannot hand the terminal over: said, nothing run
+        await wait_for(pilot, lambda: any("cannot be handed" in n.message for n in app._notifications))
+        await pilot.press("1")
+        await pilot.pause(0.1)
+        assert "E Edit" not in footer_text(app)

@@ -25,8 +25,9 @@ from tests.conftest import DEFAULT
 NEW_MAJOR = major_of(bindir_version(embedded.find_bindir())) if embedded.find_bindir() else 0
 
 
-def make_old_cluster(base: Path, old_bin: Path) -> Path:
-    """``base/pgdata`` made and filled by ``old_bin`` as gtsd-tui 0.1 did; stopped (cleanly) afterwards."""
+def make_old_cluster(base: Path, old_bin: Path, own_options: list[str] | None = None) -> Path:
+    """``base/pgdata`` made and filled by ``old_bin`` as gtsd-tui 0.1 did; stopped (cleanly) afterwards.
+    ``own_options`` gets the column options the old build wrote by itself (none were asked for)."""
     data, user, sock = base / "pgdata", run_as(), socket_dir(base)
     data.mkdir(parents=True)
     data.chmod(0o700)
@@ -46,6 +47,12 @@ def make_old_cluster(base: Path, old_bin: Path) -> Path:
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/gtsd", autocommit=True) as conn:
             conn.execute("CREATE TABLE kept (id int PRIMARY KEY, note text)")
             conn.execute("INSERT INTO kept VALUES (1, 'made by the old server')")
+            if own_options is not None:
+                rows = conn.execute(
+                    "SELECT DISTINCT split_part(o, '=', 1) FROM pg_attribute, unnest(attoptions) o "
+                    "WHERE attrelid = 'kept'::regclass"
+                ).fetchall()
+                own_options.extend(r[0] for r in rows)
     finally:
         cmd(old_bin, user, ["pg_ctl", "-D", str(data), "-w", "-m", "fast", "stop"])
     return data
@@ -69,9 +76,20 @@ def old_bin_or_skip(major: int) -> Path:
 def test_old_cluster_is_upgraded_in_place_and_keeps_its_row(outside_tmp: Path, old_major: int) -> None:
     old_bin = old_bin_or_skip(old_major)
     base = outside_tmp / ".gtsd"
-    data = make_old_cluster(base, old_bin)
+    own: list[str] = []
+    data = make_old_cluster(base, old_bin, own)
     notes: list[str] = []
     project = Project(load_settings(cwd=outside_tmp, environ={}), notify=notes.append)
+    if own:
+        # Debian's 15.20 writes its own column option (pg_attver) on every column; PostgreSQL 18.6's
+        # pg_restore rejects it ("unrecognized parameter"), so pg_upgrade cannot upgrade such a cluster.
+        # What gtsd-tui owes then: one error naming pg_upgrade's logs, the old cluster left in place.
+        with pytest.raises(GtsdError, match="pg_upgrade failed") as refused:
+            project.connect()
+        assert f"{data} was not changed" in str(refused.value) and "pg_upgrade_output.d" in str(refused.value)
+        assert data_major(data) == old_major and not (base / f"pgdata-pg{old_major}-backup").exists()
+        assert embedded.postmaster(data) is None, "nothing runs on the old cluster"
+        return
     try:
         with project.connect() as conn:  # the console's database layer: resolve_url starts the embedded server
             assert conn.execute("SELECT note FROM kept").fetchall() == [("made by the old server",)]
@@ -105,7 +123,7 @@ def test_old_cluster_without_old_binaries_is_refused_untouched(cli, outside_tmp:
     assert r.stderr.strip() == f"gtsd-tui: {pg_upgrade.refusal(data, 16, NEW_MAJOR)}"
     assert "pip install 'gtsd-tui[pg16]'" in r.stderr and "nothing was changed" in r.stderr
     assert tree_state(data) == before and data_major(data) == 16
-    assert {p.name for p in base.iterdir()} - entries <= {"lock"}, "no upgrade folder, no new cluster"
+    assert {p.name for p in base.iterdir()} - entries <= {"lock", ".gitignore"}, "no upgrade folder, no new cluster"
     assert embedded.postmaster(data) is None, "no server was started on it"
 
 

@@ -134,3 +134,16 @@ def test_fleet_status_databases_like(cli, pg_server: str, tmp_path: Path) -> Non
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute("ALTER DATABASE tenant_tpl IS_TEMPLATE false")
         drop_databases(pg_server, names)
+
+
+def test_envs_without_a_dotenv_lists_the_default_database(cli, pg_url: str, tmp_path: Path) -> None:
+    """Issue 33 (8): with no .env, DATABASE_URL and --database-url were ignored ("no environments")."""
+    root = tmp_path / "app"
+    shutil.copytree(five_migrations(), root / "migrations")
+    assert cli("migrate", "--database-url", pg_url, cwd=root).returncode == 0
+    for how in ({"env": {"DATABASE_URL": pg_url}}, {"args": ("--database-url", pg_url)}):
+        r = cli("envs", "--json", *how.get("args", ()), cwd=root, env=how.get("env"))
+        assert r.returncode == 0, r.stderr
+        envs = json.loads(r.stdout)["environments"]
+        assert [e["name"] for e in envs] == ["default"] and envs[0]["counts"]["applied"] == 5
+        assert envs[0]["source"] == ("DATABASE_URL" if "env" in how else "--database-url")

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from tests.conftest import PW_ROLE, PW_SECRET
 from tests.helpers.fleet import create_databases, drop_databases, five_migrations, tags
+from tests.helpers.procs import default_signals
 
 
 def _no_connect(monkeypatch) -> None:
@@ -136,14 +137,14 @@ def test_live_display_redraws_on_a_terminal_and_prints_lines_elsewhere(monkeypat
     printer.close()
     shown = tty.getvalue()
     assert "2/3 0001_x" in shown and "0/2 done, 2 running" in shown and "1/2 done, 1 running" in shown
-    assert "\x1b[" in shown and "✓ b  1 applied" in shown and "- a  not started" in shown
+    assert "\x1b[" in shown and "✓ b  1 applied" in shown and "- a  never started" in shown
     plain = io.StringIO()
     printer = FleetPrinter(["a", "b"], stream=plain)
     for e in events:
         printer.handle(e)
     assert "\x1b" not in plain.getvalue() and plain.getvalue().splitlines() == [
         "✓ b  1 applied  0.00s",
-        "- a  not started (--fail-fast or cancelled)",
+        "- a  never started",
     ]
 
 
@@ -172,7 +173,7 @@ def test_ctrl_c_rolls_back_the_running_migrations_and_starts_nothing_more(pg_ser
         cmd = [sys.executable, "-m", "gtsd_tui", "fleet", "migrate", "--targets", str(targets)]
         proc = subprocess.Popen(
             [*cmd, "--migrations", str(folder), "--jobs", "2", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
         )  # fmt: skip
         _wait_sleeping(pg_server, names[:2])  # both running targets are inside the slow migration
         proc.send_signal(signal.SIGINT)

@@ -140,3 +140,61 @@ def test_a_read_that_overlaps_a_commit_returns_the_state_after_it(tmp_path: Path
     assert [m.tag for m in result.migrations] == [m.tag for m in load_folder(folder).migrations] == calls[1]
     assert any("finishing an interrupted renumber" in n for n in notes), notes
     assert workspaces(folder) == []
+
+
+def test_a_file_renamed_away_under_a_read_is_read_again(tmp_path: Path) -> None:
+    """Issue 33 (7): a reader listed the folder, a renumber committed and renamed a file, the reader's
+    open of the old name failed with FileNotFoundError (exit 70). The folder's mtime moved: read again."""
+    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.services.renumber_log import read_stable
+    from tests.helpers.renumber_states import run_forked
+
+    shape = shapes.restamped_chain(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    calls: list[int] = []
+
+    def read():
+        calls.append(1)
+        listed = sorted(folder.glob("*.sql"))
+        if len(calls) == 1:
+            assert run_forked(["renumber", "--yes", "--offline", "--migrations", str(folder)]) == 0
+        for p in listed:
+            p.read_bytes()  # the first time, one of them has been renamed away
+        return load_folder(folder)
+
+    result = read_stable(folder, read, lambda _m: None)
+    assert len(calls) == 2
+    assert [m.tag for m in result.migrations] == [m.tag for m in load_folder(folder).migrations]
+
+
+def test_readers_during_200_renumber_commits_never_crash(tmp_path: Path) -> None:
+    """`check --offline` read over and over while renumber commits 200 times: any exit but 70 (a crash)."""
+    from tests.helpers.renumber_states import run_forked
+
+    shape = shapes.restamped_chain(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    state_a = tree(folder)
+    writer = os.fork()
+    if writer == 0:  # pragma: no cover - child: restore the conflicted state, renumber it, 200 times
+        code = 0
+        try:
+            for _ in range(200):
+                for rel in tree(folder):
+                    if rel not in state_a and not rel.endswith("/"):
+                        (folder / rel).unlink(missing_ok=True)
+                for rel, data in state_a.items():
+                    if not rel.endswith("/"):
+                        (folder / rel).write_bytes(data)
+                if run_forked(["renumber", "--yes", "--offline", "--migrations", str(folder)]) not in (0, 2, 4):
+                    code = 1
+        finally:
+            os._exit(code)
+    codes: list[int] = []
+    while True:
+        done, status = os.waitpid(writer, os.WNOHANG)
+        if done:
+            break
+        codes.append(run_forked(["check", "--offline", "--migrations", str(folder)]))
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert len(codes) > 20, len(codes)
+    assert 70 not in codes, codes

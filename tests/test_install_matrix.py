@@ -1,4 +1,4 @@
-"""The README's table of supported Python versions x platforms, kept true by pip's own resolver.
+"""The table in docs/installation.md of supported Python versions x platforms, kept true by pip's own resolver.
 
 For every cell marked ``yes`` the project's dependency list must resolve to binary wheels only
 (``pip install --dry-run --only-binary=:all: --python-version V --platform P``), as a user on that
@@ -40,9 +40,9 @@ NETWORK_TROUBLE = re.compile(
 
 
 def readme_table() -> dict[tuple[str, str], str]:
-    """{(python, platform): cell} from the README table under "Supported Python versions and platforms"."""
-    text = (ROOT / "README.md").read_text()
-    block = text.split("### Supported Python versions and platforms", 1)[1]
+    """{(python, platform): cell} from the table "Supported Python versions and platforms" in docs/installation.md."""
+    text = (ROOT / "docs" / "installation.md").read_text()
+    block = text.split("## Supported Python versions and platforms", 1)[1]
     lines = block.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("|"))
     rows = []

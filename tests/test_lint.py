@@ -94,10 +94,10 @@ def test_ignore_comment_silences_one_finding() -> None:
     assert [(f.rule, f.line) for f in found if f.rule == "ban-drop-table"] == [("ban-drop-table", 3)]
 
 
-def test_positions_point_at_the_statement() -> None:
+def test_positions_point_at_the_clause() -> None:
     text = "CREATE TABLE IF NOT EXISTS t (id bigint);\n--> statement-breakpoint\n\n  ALTER TABLE t RENAME TO u;"
     (f,) = lint_text("m.sql", text)
-    assert (f.rule, f.line, f.column) == ("renaming-table", 4, 3)
+    assert (f.rule, f.line, f.column) == ("renaming-table", 4, 17)  # RENAME, as squawk
     (s,) = lint_text("m.sql", "SELECT 1;\n\nSELECT * FROM t WHERE;")
     assert (s.rule, s.line) == ("syntax-error", 3)
 
@@ -159,7 +159,7 @@ def test_parallel_lint_matches_the_serial_result(tmp_path: Path) -> None:
     saved = runner.PARALLEL_BYTES
     runner.PARALLEL_BYTES = 0
     try:
-        assert lint_paths(items, workers=2) == serial
+        assert lint_paths(items, workers=3) == serial  # a pool of 3 (MIN_WORKERS)
     finally:
         runner.PARALLEL_BYTES = saved
     assert len(serial) == 6 * 50 * 3  # create-table-if-not-exists, drop-if-exists, ban-drop-table
@@ -204,5 +204,5 @@ def test_one_pass_positions_on_a_generated_file() -> None:
     one_pass, scan_first = _both_strategies(text)
     assert one_pass == scan_first
     renames = [f for f in one_pass if f.rule == "renaming-table"]
-    assert [(f.line, f.column) for f in renames[:2]] == [(3, 1), (7, 1)]
+    assert [(f.line, f.column) for f in renames[:2]] == [(3, 16), (7, 16)]
     assert len([f for f in one_pass if f.rule == "create-table-if-not-exists"]) == 30

@@ -134,7 +134,7 @@ def test_sarif_output(tmp_path: Path) -> None:
     results = {res["ruleId"]: res for res in sarif_run["results"]}
     assert results.keys() == {"adding-field-with-default", "transaction-nesting", "ban-uncommitted-transaction"}
     region = results["adding-field-with-default"]["locations"][0]["physicalLocation"]["region"]
-    assert region == {"startLine": 2, "startColumn": 1}
+    assert region == {"startLine": 2, "startColumn": 61}  # the DEFAULT's expression, as squawk
     assert results["transaction-nesting"]["level"] == "error"
     assert results["adding-field-with-default"]["level"] == "warning"
     rules = {rule["id"]: rule for rule in sarif_run["tool"]["driver"]["rules"]}
@@ -158,7 +158,7 @@ def test_stdin_with_a_file_name_for_editors(tmp_path: Path) -> None:
         cwd=tmp_path,
         stdin=ADD10,
     )
-    assert r.stdout.startswith("::warning file=drizzle/0001_x.sql,line=1,col=1,title=adding-field-with-default::")
+    assert r.stdout.startswith("::warning file=drizzle/0001_x.sql,line=1,col=61,title=adding-field-with-default::")
     r = run("-", "--json", cwd=tmp_path, stdin="BEGIN;\n")
     assert r.returncode == 1 and json.loads(r.stdout)["findings"][0]["file"] == "stdin"
 

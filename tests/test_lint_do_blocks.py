@@ -101,6 +101,6 @@ def test_a_finding_inside_a_do_block_is_still_reported() -> None:
     for _ in range(2):  # the second time from the cache
         found = [(f.rule, f.line, f.column) for f in lint_text("m.sql", drizzle)]
         assert ("adding-foreign-key-constraint", 3, 27) in found
-        assert ("constraint-missing-not-valid", 3, 2) in found
-        assert [(f.rule, f.line, f.column) for f in lint_text("m.sql", nested)] == [("adding-required-field", 4, 3)]
+        assert ("constraint-missing-not-valid", 3, 23) in found
+        assert [(f.rule, f.line, f.column) for f in lint_text("m.sql", nested)] == [("adding-required-field", 4, 24)]
     assert plpgsql._read.cache_info().hits >= 2

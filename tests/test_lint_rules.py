@@ -12,11 +12,16 @@ from pathlib import Path
 import pytest
 
 from gtsd_tui.core.lint import RULES, Settings, lint_text
-from tests.lint_cases import CASES, HAND_WRITTEN, NO_TRANSACTION, OPT_IN
+from gtsd_tui.core.lint.config import LATEST_PG
+from tests.lint_cases import CASES, HAND_WRITTEN, NO_TRANSACTION, OPT_IN, PG_VERSION
 
 
 def settings_for(rule: str) -> Settings:
-    return Settings(assume_in_transaction=rule not in NO_TRANSACTION, included=frozenset(OPT_IN))
+    return Settings(
+        pg_version=PG_VERSION.get(rule, LATEST_PG),
+        assume_in_transaction=rule not in NO_TRANSACTION,
+        included=frozenset(OPT_IN),
+    )
 
 
 def found(rule: str, text: str) -> list[tuple[int, int]]:
@@ -42,7 +47,9 @@ def _squawk() -> str:
     return exe
 
 
-def _squawk_lines(files: dict[str, str], tmp: Path, in_transaction: bool) -> dict[str, dict[str, set[int]]]:
+def _squawk_lines(
+    files: dict[str, str], tmp: Path, in_transaction: bool, pg_version: int | None = None
+) -> dict[str, dict[str, set[int]]]:
     """file name -> rule -> lines (1-based) squawk reports."""
     paths = []
     for name, text in files.items():
@@ -50,6 +57,7 @@ def _squawk_lines(files: dict[str, str], tmp: Path, in_transaction: bool) -> dic
         paths.append(str(tmp / name))
     flags = ["--assume-in-transaction"] if in_transaction else ["--no-assume-in-transaction"]
     flags += ["--include=" + ",".join(sorted(OPT_IN))]
+    flags += [f"--pg-version={pg_version}"] if pg_version else []
     r = subprocess.run([_squawk(), *flags, "--reporter", "json", *paths], capture_output=True, text=True, cwd=tmp)
     assert r.returncode in (0, 1), r.stderr
     out: dict[str, dict[str, set[int]]] = {name: {} for name in files}
@@ -64,10 +72,10 @@ def test_squawk_agrees_on_every_case(tmp_path: Path) -> None:
     shared = sorted(r for r in CASES if RULES[r].squawk)
     assert set(shared) >= OPT_IN  # squawk's opt-in rules too, turned on with --include
     disagreements = []
-    for in_tx in (True, False):
-        rules = [r for r in shared if (r not in NO_TRANSACTION) == in_tx]
+    for in_tx, pg in ((True, None), (False, None), (True, 19)):
+        rules = [r for r in shared if (r not in NO_TRANSACTION) == in_tx and PG_VERSION.get(r) == pg]
         files = {f"{r}.{kind}.sql": CASES[r][0 if kind == "bad" else 2] for r in rules for kind in ("bad", "good")}
-        theirs = _squawk_lines(files, tmp_path, in_tx)
+        theirs = _squawk_lines(files, tmp_path, in_tx, pg)
         for name, text in files.items():
             rule = name.split(".")[0]
             ours = {line for line, _ in found(rule, text)}

@@ -61,7 +61,7 @@ def test_not_valid_then_validate_in_the_same_transaction() -> None:
         'ALTER TABLE "t" ADD CONSTRAINT "c_pos" CHECK ("c" > 0) NOT VALID;\n--> statement-breakpoint\n'
         'ALTER TABLE "t" VALIDATE CONSTRAINT "c_pos";'
     )
-    assert ("constraint-missing-not-valid", 3, 1) in rules(text)
+    assert ("constraint-missing-not-valid", 3, 17) in rules(text)  # at VALIDATE, as squawk
     # outside a transaction (squawk's default, assume_in_transaction = false) it is the safe pattern
     assert "constraint-missing-not-valid" not in ids(text, assume_in_transaction=False)
     assert "constraint-missing-not-valid" not in ids(text.split("\n")[0])
@@ -86,7 +86,7 @@ def test_index_building_constraints_on_existing_tables(constraint: str, rule: st
 
 
 def test_alter_type_rename_value() -> None:
-    assert ("renaming-object", 1, 1) in rules("ALTER TYPE \"mood\" RENAME VALUE 'a' TO 'b';")
+    assert ("renaming-object", 1, 19) in rules("ALTER TYPE \"mood\" RENAME VALUE 'a' TO 'b';")
 
 
 def test_schema_qualified_names_decide_created_in_this_file() -> None:
@@ -161,7 +161,7 @@ def test_do_blocks_are_linted_with_positions_in_the_file() -> None:
     )
     found = rules(text)
     assert ("adding-foreign-key-constraint", 3, 27) in found
-    assert ("constraint-missing-not-valid", 3, 2) in found
+    assert ("constraint-missing-not-valid", 3, 23) in found  # at ADD CONSTRAINT
     assert "create-type-guarded" not in {r for r, _, _ in found}  # the handler guards it
     # without a handler the idempotency rules apply inside too
     assert ("create-type-guarded", 2, 7) in rules("DO $$ BEGIN\n      CREATE TYPE \"m\" AS ENUM ('a'); END $$;")

@@ -51,6 +51,40 @@ def test_syntax_error_in_third_chunk_is_located(cli, tmp_path: Path, pg_url: str
     assert len(rows(pg_url)) == 1
 
 
+def test_a_failure_on_a_terminal_prints_the_error_line_first_then_the_excerpt(tmp_path: Path, pg_url: str) -> None:
+    """On a terminal (a real pty for stdout and stderr): the progress bar's line is cleared, the error line
+    comes first, and the caret excerpt is on lines of its own (not one line with a literal ``\\x0a``)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    sql = "CREATE TABLE a (id int);\n--> statement-breakpoint\nCREATE TABLE c (\n  id int,\n  name txet\n);"
+    folder = make_folder(tmp_path / "m", [("ok", "CREATE TABLE before_it (id int);"), ("bad", sql)])
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    args = [sys.executable, "-m", "gtsd_tui", "migrate", "--migrations", str(folder), "--database-url", pg_url]
+    proc = subprocess.Popen(args, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.wait(60) == 3
+    out = b"".join(chunks).decode()
+    assert "\\x0a" not in out
+    lines = [line.split("\r")[-1].replace("\x1b[K", "") for line in out.replace("\r\n", "\n").split("\n")]
+    error = next(i for i, line in enumerate(lines) if "42704" in line)
+    assert lines[error].startswith("gtsd-tui: ") and "0001_bad.sql:5:8" in lines[error]
+    assert lines[error + 1].strip() == "5 |   name txet" and lines[error + 2].strip() == "^"
+
+
 def test_runtime_error_inside_do_block_points_into_it(cli, tmp_path: Path, pg_url: str) -> None:
     sql = (
         "CREATE TABLE t (id int);\n--> statement-breakpoint\nDO $$\nBEGIN\n  PERFORM 1;\n"

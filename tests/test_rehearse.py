@@ -244,14 +244,16 @@ def test_ctrl_c_during_rehearsal_drops_the_copy(tmp_path: Path, pg_url: str) -> 
     import signal
     import sys
 
-    from tests.helpers.procs import wait_for_query
+    from tests.helpers.procs import default_signals, wait_for_query
 
     folder = make_folder(
         tmp_path / "migrations", [("base", BASE), ("slow", "SELECT pg_sleep(3" + "0);\nALTER TABLE users ADD x int;\n")]
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     cmd = [sys.executable, "-m", "gtsd_tui", "rehearse", *cli_args(folder, pg_url)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals
+    )
     wait_for_query(pg_url, "pg_sleep(30")
     assert leftovers(pg_url) != []  # the copy exists while the rehearsal runs
     proc.send_signal(signal.SIGINT)

@@ -13,6 +13,7 @@ from gtsd_tui.config import load_settings
 from gtsd_tui.services.console import ConsoleBackend
 from gtsd_tui.services.project import Project
 from gtsd_tui.tui.app import GtsdApp
+from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.review import ReviewScreen
 from tests.helpers.folders import make_folder
 from tests.test_rehearse import BASE, CIC, MIXED
@@ -46,12 +47,41 @@ async def test_pending_review_then_safe_apply(tmp_path: Path, pg_url: str, cli) 
         assert "+ column public.users.c" in str(screen.query_one("#review-diff").render())
         await pilot.press("down")
         assert screen.query_one("#review-sql").lines[screen.records[1].line - 1].startswith("ALTER TABLE users")
+        await pilot.press("a")  # asks first, as apply does everywhere else, with the rehearsal's verdict
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.title_text == "Apply up to 0002_cic?"
+        assert "✓ 4 statement(s)" in app.screen.body and "rewrite a table" in app.screen.body
+        await pilot.press("n")  # no: back on the Review screen, nothing applied
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert keys(app, "#pending-table") == ["0001_mixed", "0002_cic"]
         await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await wait_for(pilot, lambda: keys(app, "#pending-table") == [], timeout=60)
         assert keys(app, "#history-table") == ["0000_base", "0001_mixed", "0002_cic"]
         assert any("applied 2" in line or "0002_cic" in line for line in app.pending.log_lines)
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM pg_database WHERE datname LIKE '%%rehearse%%'").fetchone() == (0,)
+
+
+async def test_review_is_in_the_palette_and_in_help(tmp_path: Path, pg_url: str, cli) -> None:
+    from gtsd_tui.tui.commands import ACTIONS
+
+    assert any(action == "review" and key == "v" and "rehearse" in label.lower() for label, action, key in ACTIONS)
+    app = GtsdApp(ConsoleBackend(review_project(tmp_path, pg_url, cli)))
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: keys(app, "#pending-table") == ["0001_mixed", "0002_cic"])
+        await pilot.press("1")  # from another pane: the palette goes to Pending first
+        await pilot.press("ctrl+p")
+        await pilot.press(*"review")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ReviewScreen))
+        await pilot.press("question_mark")  # and Help's Pending section names it
+        await wait_for(pilot, lambda: hasattr(app.screen, "sections"))
+        assert any(k == "v" and w.startswith("Review") for k, w in dict(app.screen.sections)["Pending"])
 
 
 def test_review_screen_snapshot(snap_compare, tmp_path: Path, pg_url: str, cli, monkeypatch) -> None:
@@ -97,6 +127,9 @@ async def test_apply_from_review_uses_the_careful_options(tmp_path: Path, pg_url
             blocked = [r for r in screen.records if r.blockers]
             assert blocked and blocked[0].blockers[0][1].pid == idle.info.backend_pid
             await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "would wait behind sessions" in app.screen.body
+            await pilot.press("y")
 
             def body() -> str:  # the dialog's text once it is composed
                 return " ".join(str(w.render()) for w in app.screen.query("Static"))

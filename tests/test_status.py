@@ -106,3 +106,34 @@ def test_null_created_at_makes_everything_pending_like_drizzle(sample: Path, pg_
     report = project(sample, pg_url).status()
     assert {s.state for s in report.items} == {"pending"}
     assert any("NULL" in w for w in report.warnings)
+
+
+@pytest.mark.node
+def test_a_restamp_drizzle_orm_will_rerun_is_an_error_in_check(cli, sample: Path, pg_url: str) -> None:
+    """Issue 33 (3): the journal's `when` moved above the newest created_at: drizzle-orm runs the file
+    again (a fifth row; a file that is not idempotent fails on its existing objects), so `check` says
+    error, not warning."""
+    from tests.helpers.node import drizzle_migrate
+
+    f = load_folder(sample)
+    insert(pg_url, [(m.hash, m.when - 5000 if i == 3 else m.when) for i, m in enumerate(f.migrations)])
+    r = cli("check", "--json", "--migrations", str(sample), "--database-url", pg_url)
+    found = [x for x in json.loads(r.stdout)["findings"] if x["code"] == "re-stamped"]
+    assert r.returncode == 1 and [x["severity"] for x in found] == ["error"], r.stdout
+    assert "drizzle-orm will run it again" in found[0]["message"]
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # the schema the rows claim, for the real migrator
+        for m in f.migrations:
+            conn.execute((sample / m.file).read_text().replace("--> statement-breakpoint", ""))
+    drizzle_migrate(pg_url, sample)  # what the error foretold: the real migrator runs the file again
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (5,)
+
+
+def test_a_restamp_below_the_mark_stays_a_warning(cli, sample: Path, pg_url: str) -> None:
+    f = load_folder(sample)
+    rows = [(m.hash, m.when + 5000 if i == 2 else m.when) for i, m in enumerate(f.migrations)]
+    rows[3] = (f.migrations[3].hash, f.migrations[3].when + 10_000)  # the newest row is later still
+    insert(pg_url, rows)
+    r = cli("check", "--json", "--migrations", str(sample), "--database-url", pg_url)
+    found = [x for x in json.loads(r.stdout)["findings"] if x["code"] == "re-stamped"]
+    assert [x["severity"] for x in found] == ["warning", "warning"], r.stdout

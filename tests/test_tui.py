@@ -12,7 +12,7 @@ from gtsd_tui.config import load_settings
 from gtsd_tui.services.console import ConsoleBackend
 from gtsd_tui.services.project import Project
 from gtsd_tui.tui.app import GtsdApp
-from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.confirm import ChoiceScreen, ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
 from gtsd_tui.tui.widgets.rows import RowTable
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
@@ -171,8 +171,8 @@ async def test_reset_key_asks_first_and_resets(sample: Path, pg_url: str, cli) -
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.type_to_confirm is None  # a local server: no typed confirmation
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.title_text)
-        await pilot.press("n")  # reset without a backup
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen) and "Back up" in app.screen.title_text)
+        await pilot.press("r")  # reset without a backup
 
         def emptied() -> bool:
             try:
@@ -184,6 +184,64 @@ async def test_reset_key_asks_first_and_resets(sample: Path, pg_url: str, cli) -
         await wait_for(pilot, emptied, timeout=20)
         await wait_for(pilot, lambda: not app.busy)
         await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4)
+
+
+async def test_reset_second_question_n_and_escape_cancel_b_backs_up_first(
+    sample: Path, tmp_path: Path, pg_url: str, cli
+) -> None:
+    """ "Back up first?": n and escape drop nothing (n once meant "reset without backup"); b backs up, then resets."""
+    assert cli("migrate", "--migrations", str(sample), "--database-url", pg_url).returncode == 0
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (email, name, password_hash) VALUES ('a@x.invalid', 'A', 'h')")
+
+    def users() -> int | None:
+        try:
+            with psycopg.connect(pg_url) as conn:
+                row = conn.execute("SELECT count(*) FROM users").fetchone()
+                return None if row is None else int(row[0])
+        except psycopg.Error:
+            return None  # being recreated
+
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(80, 24)) as pilot:  # narrow: Pending alone on screen, R works there too
+        await wait_for(pilot, lambda: app.state is not None and app.state.db.connected)
+        for cancel in ("n", "escape"):
+            await pilot.press("R")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+            assert app.screen.focused is not None and app.screen.focused.id == "cancel"
+            await pilot.press(cancel)
+            await pilot.pause(0.5)
+            assert not isinstance(app.screen, ChoiceScreen) and not app.busy
+            assert users() == 1  # nothing dropped
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("b")
+        await wait_for(pilot, lambda: users() == 0, timeout=30)
+        await wait_for(pilot, lambda: not app.busy)
+    dumps = list((sample.parent / ".gtsd" / "backups").glob("backup_*.sql"))
+    assert len(dumps) == 1 and "a@x.invalid" in dumps[0].read_text()
+    assert (sample.parent / ".gtsd" / ".gitignore").read_text().endswith("*\n")  # not untracked in the repo
+
+
+async def test_reset_of_a_missing_database_creates_it_without_offering_a_backup(sample: Path, pg_url: str) -> None:
+    url = pg_url + "_missing"  # named after the test's database: the fixture drops it and its copies
+    app = make_app(sample, url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state is not None)
+        assert not app.state.db.connected
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.title_text == "Create the database?" and "does not exist" in app.screen.body
+        await pilot.press("y")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ChoiceScreen)  # nothing to back up
+        await wait_for(pilot, lambda: len(keys(app, "#history-table")) == 4, timeout=30)
 
 
 async def test_reset_of_a_remote_server_needs_the_typed_name(sample: Path) -> None:
@@ -279,3 +337,52 @@ async def test_the_prefetched_state_is_in_the_first_paint(monkeypatch: pytest.Mo
         assert list(app.main_screen.query_one("#history-table", RowTable).keys) == ["0000_initial_schema"]
         await pilot.pause(0.3)
         assert refreshes == [] and fake.prefetched() is None  # taken once, no refresh after it
+
+
+async def test_connections_offer_c_on_a_running_query_and_k_on_no_console_read(sample: Path, pg_url: str) -> None:
+    """An idle session: no c (nothing to cancel); the console's own reads: no K; the dialog's buttons name
+    what they do ("Leave it" beside "Terminate"), and the footer says Terminate as the dialog does."""
+    import psycopg
+
+    from gtsd_tui.core.activity import CONSOLE_APP
+
+    idle = psycopg.connect(pg_url, autocommit=True, application_name="idle-report")
+    try:
+        app = make_app(sample, pg_url)
+        async with app.run_test(size=(120, 34)) as pilot:
+            await pilot.press("4")
+            pane = app.connections
+            await wait_for(pilot, lambda: {"idle-report", CONSOLE_APP} <= {s.application for s in pane.shown})
+
+            def offered(key: str) -> bool:
+                return key in app.active_bindings and app.active_bindings[key].enabled
+
+            await pilot.press("slash", *"idle-report", "enter")
+            await wait_for(pilot, lambda: [s.application for s in pane.shown] == ["idle-report"])
+            await pilot.pause(0.1)
+            assert not offered("c") and offered("K")
+            assert app.active_bindings["K"].binding.description == "Terminate"
+            await pilot.press("K")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            labels = [str(b.label) for b in app.screen.query("Button")]
+            assert labels == ["Leave it [n]", "Terminate [y]"]
+            await pilot.press("n")
+            await pilot.press("escape", "slash", *"console", "enter")
+            await wait_for(pilot, lambda: [s.application for s in pane.shown][:1] == [CONSOLE_APP])
+            await pilot.pause(0.1)
+            assert not offered("c") and not offered("K")
+    finally:
+        idle.close()
+
+
+async def test_the_migration_just_created_is_selected(sample: Path, pg_url: str) -> None:
+    from gtsd_tui.tui.screens.prompt import PromptScreen
+
+    app = make_app(sample, pg_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app, "#pending-table")) == 4)
+        app.action_new()
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"add streaks", "enter")
+        await wait_for(pilot, lambda: app.pending.highlighted == "0004_add_streaks")
+        assert app.active_pane() == "pending" and app.pending.preview_tag == "0004_add_streaks"

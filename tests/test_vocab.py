@@ -14,12 +14,12 @@ from gtsd_tui.core import vocab
 from gtsd_tui.core.vocab import Busy, Layout, MigrationState, PgBouncerMode, Severity, TxMode
 
 ROOT = Path(__file__).resolve().parent.parent
-# attribute -> the vocabulary type it holds
+# attribute -> the vocabulary type it holds (``state`` is left out: rollouts and sessions have states of
+# their own; MigrationState is checked by mypy where it is held)
 TYPED = {
     "layout": Layout,
     "tx_mode": TxMode,
     "pgbouncer": PgBouncerMode,
-    "state": MigrationState,
     "severity": Severity,
     "busy_state": Busy,
 }
@@ -76,7 +76,7 @@ def test_no_vocabulary_word_is_compared_as_a_string() -> None:
         'ok = folder.layout != "v0"\n',
         'v1 = getattr(folder, "layout", "v0") == "v1"\n',
         'n = sum(1 for f in found if f.severity == "error")\n',
-        'todo = [s for s in items if s.state in ("pending", "out-of-order")]\n',
+        'n = [f for f in found if f.severity in ("error", "warning")]\n',
         'if request.pgbouncer == "yes":\n    pass\n',
         'if plan.tx_mode == "all":\n    pass\n',
         'if self.console.busy_state == "applying":\n    pass\n',
@@ -99,7 +99,7 @@ def test_the_rule_lets_members_and_other_strings_be() -> None:
     assert _spelled(ast.parse(code)) == []
 
 
-@pytest.mark.parametrize("word", [m for enum in TYPED.values() for m in enum])
+@pytest.mark.parametrize("word", [m for enum in (*TYPED.values(), MigrationState) for m in enum])
 def test_a_member_reads_as_its_string(word: vocab.StrEnum) -> None:
     """Output does not change: text, f-strings, JSON (both encoders) and comparisons see the value."""
     value = word.value

@@ -24,6 +24,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("check", parents=[common], help="find merge conflicts and inconsistencies (offline first)")
     p.add_argument("--base", metavar="REF", help="git ref the branch merges into: label migrations, check the merge")
     p.add_argument("--offline", action="store_true", help="do not look at the database")
+    p.add_argument(
+        "--format", choices=("text", "json", "github", "sarif"), default=None, help="output format (CI: github, sarif)"
+    )
 
 
 def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckReport, str | None]:
@@ -56,13 +59,35 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
     return report, db_note
 
 
+def _annotations(fmt: str, findings: list[Finding], folder: Path) -> None:
+    """GitHub workflow commands or SARIF, paths relative to where the job runs."""
+    import os
+
+    from gtsd_tui import __version__
+    from gtsd_tui.core import check_report
+
+    rel = os.path.relpath(folder.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
+    prefix = "" if rel == "." else f"{rel}/"
+    if fmt == "github":
+        out = check_report.github(findings, prefix)
+    else:
+        out = check_report.sarif(findings, prefix, __version__)
+    if out:
+        sys.stdout.write(out + "\n")
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     report, db_note = run_check(project, args.base, args.offline)
     # A database that was configured but could not be read: the check is incomplete (exit 3, or 2
     # for a malformed URL), said on stderr; --offline checks the folder alone.
     db_error = project.db_error if project.settings.database_url and not args.offline else None
     refusal = next((f for f in report.findings if f.code in INPUT_ERRORS), None)
-    if args.json:
+    fmt = args.format or ("json" if args.json else "text")
+    if fmt in ("github", "sarif"):
+        _annotations(fmt, report.findings, project.folder_path)
+        if db_note and db_note != "offline" and db_error is None:
+            print(f"database not checked: {shown(db_note)}", file=sys.stderr)
+    elif fmt == "json":
         out = {
             "findings": [f.to_json() for f in report.findings],
             "errors": len(report.errors),

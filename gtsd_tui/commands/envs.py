@@ -96,6 +96,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         raise InputError(f"no environments in {project.settings.cwd}: no .env.NAME file and no DATABASE_URL")
     tags = [m.tag for m in overview.folder.migrations]
     code = EXIT_OK if overview.ok else EXIT_PROBLEMS
+    drift = _drift(project, names, overview, timeout)
     if args.json:
         print_json(
             {
@@ -103,7 +104,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
                 "tool_version": __version__,
                 "migrations_dir": str(project.folder_path),
                 "migrations": tags,
-                "environments": [t.as_json() for t in statuses],
+                "environments": [
+                    {**t.as_json(), "schema": drift[t.name].as_json() if t.name in drift else None} for t in statuses
+                ],
                 "differences": overview.differences.lines,
                 "ok": overview.ok,
                 "exit_code": code,
@@ -116,6 +119,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     width = max(len(shown(t.name)) for t in statuses)
     for t in statuses:
         line = f"{shown(t.name).ljust(width)}  {shown(t.url)}  {shown(summary(t))}"
+        if t.name in drift:
+            line += f"  {drift[t.name].label}"
         print(paint(line, "error", sys.stdout) if not t.reachable else line)
     for line in overview.differences.lines:
         print(paint("! ", "warning") + shown(line))
@@ -123,3 +128,14 @@ def run(args: argparse.Namespace, project: Project) -> int:
         for w in t.report.warnings if t.report else []:
             print(f"warning: {shown(t.name)}: {shown(w)}", file=sys.stderr)
     return code
+
+
+def _drift(project: Project, names: list[str], overview: Any, timeout: float) -> dict[str, Any]:
+    """Each reachable environment's drift flag (services.drift_status), by name."""
+    import os
+
+    from gtsd_tui.services.drift_status import target_states
+    from gtsd_tui.services.targets import discover_envs
+
+    targets = discover_envs(project.settings, names, os.environ)
+    return target_states(targets, overview.folder, overview.statuses, timeout=timeout)

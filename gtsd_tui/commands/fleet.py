@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui import __version__
 from gtsd_tui.commands.envs import add_connect_timeout, connect_timeout, summary
-from gtsd_tui.commands.fleet_progress import FleetPrinter, print_results
+from gtsd_tui.commands.fleet_rollout import add_rollout_options, add_status_options
 from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED
 from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from gtsd_tui.services.drift_status import drift_line, target_states
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.fleet import TargetResult
     from gtsd_tui.core.targets import Target
 
 JSON_FORMAT_VERSION = 1
@@ -31,14 +30,23 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     _targets_options(st)
     add_connect_timeout(st)
     st.add_argument("--exit-code", action="store_true", help="exit 1 also when a target has anything not applied")
+    add_status_options(st)
     mg = fsub.add_parser("migrate", parents=[common], help="apply pending migrations to every target, in parallel")
-    _targets_options(mg)
-    mg.add_argument("--fail-fast", action="store_true", help="after a target fails, start no other")
+    _targets_options(mg, resume=True)
+    add_rollout_options(mg)
+    mg.add_argument(
+        "--preflight",
+        action="store_true",
+        help="run the data preflight on each target first; a target where a statement is proven to fail is refused",
+    )
+    mg.add_argument("--preflight-timeout", metavar="DURATION", help="as migrate (default 5s)")
     _apply_options(mg)
 
 
-def _targets_options(p: argparse.ArgumentParser) -> None:
+def _targets_options(p: argparse.ArgumentParser, *, resume: bool = False) -> None:
     g = p.add_mutually_exclusive_group(required=True)
+    if resume:
+        g.add_argument("--resume", metavar="RECORD", help="continue the rollout of RECORD (its targets, waves, policy)")
     g.add_argument("--targets", metavar="FILE", help="one URL per line, optional name= prefix, # comments")
     g.add_argument(
         "--databases-like",
@@ -50,7 +58,7 @@ def _targets_options(p: argparse.ArgumentParser) -> None:
 
 def _apply_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", metavar="TAG", help="apply up to and including TAG")
-    p.add_argument("--tx", choices=[m.value for m in TxMode], default=TxMode.PER_FILE, help="transactions, as migrate")
+    p.add_argument("--tx", choices=[m.value for m in TxMode], help="transactions, as migrate (default per-file)")
     p.add_argument("--allow-out-of-order", action="store_true", help="as migrate")
     p.add_argument("--allow-symlinks", action="store_true", help="as migrate")
     p.add_argument("--lock-timeout", metavar="DURATION", help="as migrate (default GTSD_LOCK_TIMEOUT, else 10s)")
@@ -95,21 +103,31 @@ def _states_line(glyphs: str) -> str:
 
 
 def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int:
+    from gtsd_tui.commands.fleet_rollout import rollout_cell, status_records
+    from gtsd_tui.core.rollout import merge
     from gtsd_tui.services.fleet import status_many
 
     timeout = connect_timeout(args)
     folder = project.load_folder(refresh=True)
+    records = status_records(args, project)  # a missing or malformed record: exit 2 before any connection
+    rollout = merge(records) if records else None
     statuses = status_many(_targets(args, project, timeout), folder, jobs=jobs, connect_timeout=timeout)
     behind = any(t.report and any(s.state != APPLIED for s in t.report.items) for t in statuses)
     code = EXIT_PROBLEMS if any(t.problems for t in statuses) or (args.exit_code and behind) else EXIT_OK
+    drift = target_states(_targets(args, project, timeout), folder, statuses, timeout=timeout, jobs=jobs)
     if args.json:
         print_json(
             {
                 "version": JSON_FORMAT_VERSION,
                 "tool_version": __version__,
+                "schema": {name: state.as_json() for name, state in drift.items()},  # drift, by target
                 "migrations_dir": str(project.folder_path),
                 "migrations": [m.tag for m in folder.migrations],
-                "targets": [t.as_json() for t in statuses],
+                "targets": [
+                    {**t.as_json(), **({"rollout": _cell_json(rollout, t.name)} if rollout is not None else {})}
+                    for t in statuses
+                ],
+                **({"rollouts": [r.as_json() for r in records]} if records else {}),
                 "exit_code": code,
             }
         )
@@ -118,63 +136,27 @@ def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int
     print(f"{shown(str(project.folder_path))}: {len(folder.migrations)} migration(s), {len(statuses)} target(s)")
     for t in statuses:
         glyphs = "".join(s.glyph for s in t.report.items) if t.report else "○"
-        print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}")
+        cell = f"  {shown(rollout_cell(rollout.get(t.name)))}" if rollout is not None else ""
+        print(f"{shown(t.name).ljust(width)}  {_states_line(glyphs)}  {shown(summary(t))}{cell}")
     down = sum(1 for t in statuses if not t.reachable)
+    print(shown(drift_line(drift)))
     bad = sum(1 for t in statuses if t.problems) - down
     current = sum(
         1 for t in statuses if t.report and not t.problems and all(s.state == APPLIED for s in t.report.items)
     )
     lagging = len(statuses) - down - bad - current
     print(f"{current} up to date, {lagging} with pending migrations, {bad} with problems, {down} unreachable")
+    for r in records:
+        print(shown(f"{r.summary()} ({r.path})"))
     return code
+
+
+def _cell_json(rollout: dict[str, Any], name: str) -> dict[str, Any] | None:
+    t = rollout.get(name)
+    return t.as_json() if t is not None else None
 
 
 def _migrate(args: argparse.Namespace, project: Project, jobs: int | None) -> int:
-    from gtsd_tui.commands.interrupt import cancellable
-    from gtsd_tui.commands.migrate import apply_request
-    from gtsd_tui.services.fleet import FleetCancel, check_folder, migrate_many
+    from gtsd_tui.commands.fleet_rollout import migrate
 
-    if args.wait < 0:
-        raise InputError(f"--wait {args.wait:g}: expected seconds >= 0")
-    request = apply_request(args, project)
-    check_folder(project.settings, request)  # the folder's refusals before any connection, pg_database's too
-    targets = _targets(args, project, 5.0)
-    printer = FleetPrinter([t.name for t in targets], quiet=bool(args.json))
-    cancel = FleetCancel()
-    t0 = time.perf_counter()
-    try:
-        results: list[TargetResult] = cancellable(
-            lambda: migrate_many(
-                project.settings,
-                targets,
-                request,
-                jobs=jobs,
-                fail_fast=args.fail_fast,
-                listen=printer.handle,
-                cancel=cancel,
-            ),
-            cancel.cancel,
-            "running migrations roll back, no new target starts",
-        )
-    finally:
-        printer.close()
-    seconds = time.perf_counter() - t0
-    failed = [r for r in results if not r.ok]
-    code = max((r.exit_code for r in failed), default=EXIT_OK)
-    if args.json:
-        print_json(
-            {
-                "version": JSON_FORMAT_VERSION,
-                "tool_version": __version__,
-                "migrations_dir": str(project.folder_path),
-                "targets": [r.as_json() for r in results],
-                "ok": sum(1 for r in results if r.ok),
-                "failed": sum(1 for r in results if r.started and not r.ok),
-                "not_started": sum(1 for r in results if not r.started),
-                "seconds": round(seconds, 3),
-                "exit_code": code,
-            }
-        )
-    else:
-        print_results(results, seconds)
-    return code
+    return migrate(args, project, jobs, _targets)

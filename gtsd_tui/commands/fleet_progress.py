@@ -30,6 +30,7 @@ class FleetPrinter:
         self.total = len(names)
         self.width = max((len(shown(n)) for n in names), default=0)
         self.running: dict[str, str] = {}  # name -> what it is doing
+        self.wave = ""  # "wave 2/3" in a staged rollout
         self.done = self.failed = 0
         self.drawn = 0  # lines of the live block on screen
         self.last = 0.0
@@ -38,10 +39,19 @@ class FleetPrinter:
 
     def handle(self, event: FleetEvent) -> None:
         from gtsd_tui.services import apply as svc
-        from gtsd_tui.services.fleet import TargetFinished, TargetProgress, TargetStarted
+        from gtsd_tui.services.fleet import RolloutHalted, TargetFinished, TargetProgress, TargetStarted, WaveStarted
 
         with self.lock:
-            if isinstance(event, TargetStarted):
+            if isinstance(event, WaveStarted):
+                self.wave = f"wave {event.index}/{event.total}" + (" (canary)" if event.canary else "")
+                if event.total > 1 and not self.quiet:
+                    self._clear()
+                    self.out.write(f"{self.wave}: {len(event.names)} target(s), {self.done}/{self.total} done so far\n")
+            elif isinstance(event, RolloutHalted):
+                if not self.quiet:
+                    self._clear()
+                    self.out.write(f"halted: {shown(event.reason)}; no new target starts\n")
+            elif isinstance(event, TargetStarted):
                 self.running[event.name] = "connecting"
             elif isinstance(event, TargetProgress):
                 e = event.event
@@ -60,7 +70,7 @@ class FleetPrinter:
     def _finished(self, r: TargetResult) -> None:
         self.running.pop(r.name, None)
         self.done += 1
-        self.failed += 0 if r.ok else 1
+        self.failed += 1 if r.failure is not None else 0
         if self.quiet:
             return
         self._clear()
@@ -81,8 +91,9 @@ class FleetPrinter:
         self.last = now
         self._clear()
         filled = int(30 * self.done / max(self.total, 1))
+        wave = f"{self.wave}, " if self.wave else ""
         lines = [
-            f"[{'#' * filled}{'-' * (30 - filled)}] {self.done}/{self.total} done, "
+            f"[{'#' * filled}{'-' * (30 - filled)}] {wave}{self.done}/{self.total} done, "
             f"{len(self.running)} running, {self.failed} failed"
         ]
         lines += [f"  {shown(n).ljust(self.width)}  {what}" for n, what in sorted(self.running.items())]
@@ -98,11 +109,15 @@ class FleetPrinter:
 
 def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> str:
     name = shown(r.name).ljust(width)
+    if r.earlier:
+        return f"{paint('✓', 'applied', stream)} {name}  done before the resume"
     if not r.started:
-        return f"- {name}  not started (--fail-fast or cancelled)"
+        return f"- {name}  never started"
     if r.ok:
         tags = f"{len(r.applied)} applied" if r.applied else "nothing to apply"
         return f"{paint('✓', 'applied', stream)} {name}  {tags}  {r.seconds:.2f}s"
+    if r.failure is None:  # halted by the policy after its current migration
+        return f"■ {name}  halted by policy: {len(r.applied)} applied, {shown(r.error or 'stopped')}  {r.seconds:.2f}s"
     details = r.failure.details() if r.failure is not None else []
     return "\n".join(
         [f"{paint('✗', 'error', stream)} {name}  {shown(r.error or 'failed')}"]
@@ -111,15 +126,23 @@ def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> s
 
 
 def print_results(results: list[TargetResult], seconds: float) -> None:
+    from gtsd_tui.core.rollout import LABELS
+
     rows, colors = [], []
+    waves = any(r.wave for r in results) and len({r.wave for r in results}) > 1
     for r in results:
-        state = "ok" if r.ok else ("not started" if not r.started else "failed")
+        state = "ok" if r.ok and not r.earlier else LABELS[r.state] + (" earlier" if r.earlier else "")
         last = r.applied[-1][0] if r.applied else "-"
-        rows.append([r.name, state, str(len(r.applied)), last, f"{r.seconds:.2f}", r.error or ""])
+        wave = [str(r.wave or "-")] if waves else []
+        rows.append([r.name, *wave, state, str(len(r.applied)), last, f"{r.seconds:.2f}", r.error or ""])
         colors.append("applied" if r.ok else "error")
-    print(table(rows, ["TARGET", "RESULT", "APPLIED", "LAST APPLIED", "SECONDS", "ERROR"], colors))
-    ok = sum(1 for r in results if r.ok)
-    failed = sum(1 for r in results if r.started and not r.ok)
-    skipped = sum(1 for r in results if not r.started)
-    tail = f", {skipped} not started" if skipped else ""
+    head = ["TARGET", *(["WAVE"] if waves else []), "RESULT", "APPLIED", "LAST APPLIED", "SECONDS", "ERROR"]
+    print(table(rows, head, colors))
+    counts: dict[str, int] = {}
+    for r in results:
+        key = "ok" if r.ok else LABELS[r.state]
+        counts[key] = counts.get(key, 0) + 1
+    ok = counts.pop("ok", 0)
+    failed = counts.pop(LABELS["failed"], 0)
+    tail = "".join(f", {n} {label}" for label, n in counts.items())
     print(f"{ok} ok, {failed} failed{tail} in {seconds:.1f}s")

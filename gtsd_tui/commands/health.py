@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from typing import Any
 
+from gtsd_tui.commands.output import print_json
 from gtsd_tui.errors import EXIT_DATABASE, EXIT_OK, GtsdError, InputError
 from gtsd_tui.services.project import Project
 
@@ -27,5 +27,5 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except GtsdError as exc:
         out = {"status": "unhealthy", "database": "disconnected", "timestamp": now, "error": str(exc)}
         code = EXIT_DATABASE
-    print(json.dumps(out))
+    print_json(out)
     return code

@@ -4,6 +4,7 @@ migrations by default); ``.squawk.toml``, ``--exclude/--include``, ``--pg-versio
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,36 +32,61 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--explain", nargs="?", const="", default=None, metavar="RULE", help="describe a rule (or all)")
 
 
+class _Where:
+    """Which files are migrations of the folder: the folder resolved once, each file's directory resolved
+    once (thousands of files in one directory cost one ``realpath``), a symlinked file on its own."""
+
+    def __init__(self, folder_path: Path) -> None:
+        self.root = os.path.realpath(folder_path)
+        self.dirs: dict[str, str] = {}
+
+    def tag_of(self, path: Path) -> str | None:
+        """The migration tag of a file inside the folder (v0 ``NNNN_tag.sql``, v1 ``<dir>/migration.sql``)."""
+        raw = os.fspath(path)
+        if os.path.islink(raw):
+            real = os.path.realpath(raw)
+        else:
+            parent, name = os.path.split(os.path.abspath(raw))
+            if parent not in self.dirs:
+                self.dirs[parent] = os.path.realpath(parent)
+            real = os.path.join(self.dirs[parent], name)
+        parent, name = os.path.split(real)
+        if parent == self.root:
+            return path.stem
+        if name == "migration.sql" and os.path.dirname(parent) == self.root:
+            return os.path.basename(parent)
+        return None
+
+
 def _tag_of(path: Path, folder_path: Path) -> str | None:
-    """The migration tag of a file inside the folder (v0 ``NNNN_tag.sql``, v1 ``<dir>/migration.sql``)."""
-    resolved, root = path.resolve(), folder_path.resolve()
-    if resolved.parent == root:
-        return path.stem
-    if resolved.name == "migration.sql" and resolved.parent.parent == root:
-        return resolved.parent.name
-    return None
+    return _Where(folder_path).tag_of(path)
 
 
-def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool]]:
-    """(path, hand_written) to lint."""
+def targets(args: argparse.Namespace, project: Project) -> tuple[list[tuple[Path, bool]], frozenset[Path]]:
+    """(path, hand_written) to lint, and the files among them outside the migrations folder."""
     from gtsd_tui.core.lint import hand_written_tags
-    from gtsd_tui.core.status import APPLIED, MODIFIED, compute_status
 
     if args.files:
         out = []
+        plain: set[Path] = set()
         written_by_hand: set[str] | None = None
+        where = _Where(project.folder_path)
         for name in args.files:
             path = Path(name)
-            if not path.is_file():
+            if not os.path.isfile(name):
                 raise InputError(f"{path}: no such file")
-            tag = _tag_of(path, project.folder_path)
+            tag = where.tag_of(path)
             if tag is not None and written_by_hand is None:
                 try:
                     written_by_hand = hand_written_tags(project.load_folder())
                 except InputError:
                     written_by_hand = set()  # loose files: no journal to tell hand-written ones
             out.append((path, tag is not None and tag in (written_by_hand or set())))
-        return out
+            if tag is None:
+                plain.add(path)
+        return out, frozenset(plain)
+    from gtsd_tui.core.status import APPLIED, MODIFIED, compute_status
+
     folder = project.load_folder()
     rows, _ = project.try_rows(start_embedded=False)
     report = compute_status(folder, rows or [])
@@ -69,7 +95,7 @@ def targets(args: argparse.Namespace, project: Project) -> list[tuple[Path, bool
         (folder.file_path(s.migration), s.migration.tag in written_by_hand)
         for s in report.items
         if s.migration.file and s.state not in (APPLIED, MODIFIED)
-    ]
+    ], frozenset()
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
@@ -93,14 +119,22 @@ def run(args: argparse.Namespace, project: Project) -> int:
     settings = Overrides(args.pg_version, args.assume_in_transaction, args.exclude, args.include).apply(settings)
     if args.files == ["-"]:
         name = args.stdin_filepath or "stdin"
+        if args.stdin_filepath is None or _tag_of(Path(name), project.folder_path) is None:
+            settings = settings.plain()
         findings = lint_text(name, decode(name, sys.stdin.buffer.read()), settings=settings)
     elif "-" in args.files:
         raise InputError("-: standard input cannot be mixed with files")
     else:
-        findings = lint_paths(targets(args, project), settings=settings)
+        items, plain = targets(args, project)
+        if not items and fmt == "text":  # not "0 finding(s)": there was nothing to lint
+            print("nothing pending: every migration of the folder is applied (name files to lint them)")
+            return EXIT_OK
+        findings = lint_paths(items, settings=settings, plain=plain)
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     if fmt == "json":
-        out = report.as_json(findings)
+        from gtsd_tui.commands.output import envelope
+
+        out = report.as_json(findings, envelope())
     elif fmt == "github":
         out = report.github(findings)
     elif fmt == "sarif":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.interrupt import in_thread
 from gtsd_tui.commands.output import paint, print_json
+from gtsd_tui.config import scrub
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, GtsdError
@@ -63,6 +65,16 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="rehearse on a throwaway copy first (see rehearse); apply only if the rehearsal succeeded",
     )
     p.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip the data preflight (refuse, exit 1, when a pending statement is proven to fail on existing rows)",
+    )
+    p.add_argument(
+        "--preflight-timeout",
+        metavar="DURATION",
+        help="statement_timeout of each preflight check (default GTSD_PREFLIGHT_TIMEOUT, else 5s)",
+    )
+    p.add_argument(
         "--wait",
         type=float,
         default=60.0,
@@ -83,6 +95,12 @@ class CliEvents:
     def __init__(self, as_json: bool) -> None:
         self.out = sys.stderr if as_json else sys.stdout
         self.tty = self.out.isatty()
+
+    def end_progress(self) -> None:
+        """Clear the progress bar's line (a terminal only), so what follows starts on a clean line."""
+        if self.tty:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
 
     def __call__(self, event: ApplyEvent) -> None:
         from gtsd_tui.services import apply as svc
@@ -176,10 +194,32 @@ def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     )
 
 
+def refused_on_data(exc: GtsdError, *, as_json: bool) -> int | None:
+    """A data preflight's refusal: every finding on stderr before the one line; under ``--json`` the
+    findings on stdout and the exit code to end with (None: not a preflight refusal, or not JSON)."""
+    from gtsd_tui.services.data_preflight import PreflightRefused
+
+    if not isinstance(exc, PreflightRefused):
+        return None
+    from gtsd_tui.commands.preflight import print_preflight
+
+    print_preflight(exc.result, sys.stderr)
+    if not as_json:
+        return None
+    print_json({"applied": [], "error": {"message": str(exc)}, "preflight": exc.result.as_json()})
+    print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
+    return exc.exit_code
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services import apply as svc
 
     request = apply_request(args, project)
+    preflight_timeout = None
+    if not args.no_preflight and not args.dry_run:  # a bad value is refused before anything runs
+        from gtsd_tui.services.data_preflight import timeout_setting
+
+        preflight_timeout = timeout_setting(project, args.preflight_timeout)
     events = CliEvents(args.json)
     if args.rehearse and not args.dry_run:
         from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
@@ -208,19 +248,25 @@ def run(args: argparse.Namespace, project: Project) -> int:
         else:
             print_plan(project, plan, xact_lock)
         return EXIT_OK
+    request = replace(request, preflight_timeout=preflight_timeout)
     try:
         result = in_thread(lambda c: svc.apply(project, request, events, c))
     except GtsdError as exc:
+        code = refused_on_data(exc, as_json=args.json)
+        if code is not None:
+            return code
         failure = svc.failure_of(exc)
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise
-        for line in failure.details():
-            print(shown(line), file=sys.stderr)
+        events.end_progress()  # the bar's line is cleared: nothing is glued to it
         if args.json:
             print_json({"applied": [], "error": failure.as_json()})
-            print(f"gtsd-tui: {shown(str(exc))}", file=sys.stderr)
-            return exc.exit_code
-        raise
+        # the error line first, then the excerpt and the server's details, each on lines of their own
+        print(f"gtsd-tui: {shown(scrub(str(exc), project.settings.database_url))}", file=sys.stderr)
+        for detail in failure.details():
+            for line in detail.split("\n"):
+                print(shown(line), file=sys.stderr)
+        return exc.exit_code
     if args.json:
         print_json(
             {

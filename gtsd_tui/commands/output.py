@@ -24,8 +24,26 @@ def paint(text: str, key: str, stream: Any = None) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if code and use_color(stream) else text
 
 
+ENVELOPE_VERSION = 1  # of the fields every --json object carries (docs/cli.md: the envelope)
+_command: list[str] = [""]  # the subcommand being run, named in every JSON object it prints
+
+
+def set_command(name: str | None) -> None:
+    _command[0] = name or ""
+
+
+def envelope() -> dict[str, Any]:
+    """The fields every JSON object of every command starts with: what wrote it."""
+    from gtsd_tui import __version__
+
+    return {"version": ENVELOPE_VERSION, "tool_version": __version__, "command": _command[0]}
+
+
 def print_json(obj: Any) -> None:
-    """Indented for a person at a terminal; one compact line (C encoder, fast) for a pipe."""
+    """Indented for a person at a terminal; one compact line (C encoder, fast) for a pipe. An object
+    starts with the envelope (its own ``version`` wins where a command already had one)."""
+    if isinstance(obj, dict):
+        obj = {**envelope(), **obj}
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json_safe(json.dumps(obj, indent=indent, ensure_ascii=False)) + "\n")
 

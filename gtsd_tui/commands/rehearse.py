@@ -76,6 +76,9 @@ def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
     from gtsd_tui.core.schema_diff import summary
 
     out = out or sys.stdout
+    if not r.records and r.failure is None:
+        print("nothing pending: every migration of the folder is applied (nothing was rehearsed)", file=out)
+        return
     for s in r.records:
         locks = ", ".join(f"{sql_name(m)} {rel}" for m, rel in s.locks) or "no new table lock"
         if not s.observed:
@@ -122,15 +125,35 @@ def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
     return result
 
 
+def data_findings(project: Project, request: Any) -> Any:
+    """The data preflight on the target (read-only, after the copy is made and dropped), or
+    ``{"error": line}`` when it cannot run (the rehearsal's own result stands either way)."""
+    from gtsd_tui.errors import GtsdError
+    from gtsd_tui.services.apply import data_preflight
+    from gtsd_tui.services.data_preflight import timeout_setting
+
+    try:
+        return data_preflight(project, request, timeout_setting(project, None))
+    except GtsdError as exc:
+        return {"error": str(exc)}
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.apply import ApplyRequest
 
     request = ApplyRequest(to_tag=args.to, tx_mode=TxMode(args.tx), allow_out_of_order=args.allow_out_of_order)
     r = rehearse_and_report(args, project, request)
+    found = data_findings(project, request)
     if args.json:
-        print_json(rehearsal_json(r))
+        print_json(rehearsal_json(r) | {"preflight": found if isinstance(found, dict) else found.as_json()})
     else:
         print_rehearsal(r)
+        if isinstance(found, dict):
+            print(f"preflight: {found['error']}")
+        else:
+            from gtsd_tui.commands.preflight import print_preflight
+
+            print_preflight(found)
     if r.failure:
         print(f"gtsd-tui: rehearsal failed: {r.failure.message}", file=sys.stderr)
         return r.failure.exit_code

@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace, project: Project) -> int:
         if ok is False:
             print("cancelled; nothing changed")
         return EXIT_PROBLEMS if ok is None else EXIT_OK
-    apply_renumber(project, ctx)
+    apply_renumber(project, ctx, wait=args.wait)
     if args.json:
         print_json({"noop": False, "applied": True, **plan_json(plan, ctx.pinned_by, fork_list)})
     else:

@@ -20,11 +20,16 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="allow a URL with sslmode=require")
     p.add_argument("--backup", action="store_true", help="back up first (pg_dump) without asking")
     p.add_argument("--no-template", action="store_true", help="always migrate from scratch")
+    p.add_argument(
+        "--wait", type=float, default=60.0, metavar="S", help="wait up to S seconds for another reset (default 60)"
+    )
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.local_guard import require_local
 
+    if args.wait < 0:
+        raise InputError(f"--wait {args.wait:g}: must be 0 or more seconds")
     if project.settings.database_url:  # decided from the URL alone, before any connection
         require_local(project.settings.database_url, allow=args.allow_db, force=args.force, source=project.url_source)
     seed = None
@@ -45,9 +50,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.backup:
         from gtsd_tui.services.backup import dump
 
-        print(f"backup: {dump(url, None)}")
+        print(f"backup: {dump(url, None, project.settings.cwd)}")
     from gtsd_tui.services.reset import reset_database
 
-    timings = reset_database(project, url, seed, use_template=not args.no_template)
+    timings = reset_database(project, url, seed, use_template=not args.no_template, wait=args.wait)
     print("  ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()))
     return EXIT_OK

@@ -77,10 +77,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
     errors = input_errors(folder)
     report.warnings += [link_warning(folder, f) for f in sorted(folder.links_outside)]
     invalid = invalid_indexes(project, folder, report)
+    schema = _schema_state(project, folder, report)
     if args.json:
         out = status_json(project, report)
         out["errors"] = errors
         out["invalid_indexes"] = [i.as_json() for i in invalid]
+        out["schema"] = schema.as_json() if schema else None
         for entry, item in zip(out["migrations"], report.items, strict=True):
             if item.state == MODIFIED and item.row is not None:
                 entry["edit"] = classify_item(project, item).as_json()
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
             rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
             colors.append(s.state)
         print(f"{shown(str(project.folder_path))}  ->  {shown(project.masked_url)}  ({project.settings.table_label})")
-        print(table(rows, ["TAG", "STATE", "APPLIED AT", "HASH"], colors) if rows else "(no migrations)")
+        # the row's created_at is the journal's `when` (drizzle-orm records no apply time): named as such
+        print(table(rows, ["TAG", "STATE", "CREATED (JOURNAL WHEN)", "HASH"], colors) if rows else "(no migrations)")
         for r in report.unknown_rows:
             print(f"! unknown row id={r.id} created_at={r.created_at} hash={shown(r.hash[:12])}: matches no migration")
         for i in invalid:
@@ -111,6 +114,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
         for s in report.items:
             counts[s.state] = counts.get(s.state, 0) + 1
         print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
+        if schema and schema.drift is not None:
+            print(_schema_line(schema))
     for e in errors:
         print(f"gtsd-tui: {shown(e)}", file=sys.stderr)
     if errors:
@@ -118,3 +123,22 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.exit_code and (any(s.state != APPLIED for s in report.items) or report.unknown_rows or invalid):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _schema_state(project: Project, folder: Folder, report: StatusReport) -> Any:
+    """The drift flag (services.drift_status); None when nothing is applied."""
+    from gtsd_tui.services.drift_status import schema_state
+
+    if not any(s.row is not None for s in report.items) or project.url is None:
+        return None
+    return schema_state(project.url, project.settings.schema, project.settings.table, folder, report)
+
+
+def _schema_line(state: Any) -> str:
+    if state.drift:
+        n = state.differences
+        return (
+            f"drift: the schema differs from the snapshot of {shown(state.tag)} "
+            f"({n} difference{'s' if n != 1 else ''}; `gtsd-tui drift` lists them with their fix)"
+        )
+    return f"schema: as the snapshot of {shown(state.tag)} (no drift)"

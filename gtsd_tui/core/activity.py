@@ -8,6 +8,9 @@ SPARK = "▁▂▃▄▅▆▇█"
 SORT_KEYS = ("duration", "pid", "database", "application", "state")
 
 
+CONSOLE_APP = "gtsd-tui console"  # application_name of the console's own reads (its small pool)
+
+
 @dataclass(frozen=True)
 class Session:
     """One client backend (pg_stat_activity), with the sessions blocking it."""
@@ -24,6 +27,16 @@ class Session:
     @property
     def blocked(self) -> bool:
         return bool(self.blocked_by)
+
+    @property
+    def running(self) -> bool:
+        """A query runs now: the only state in which cancelling it does anything."""
+        return self.state == "active"
+
+    @property
+    def console_own(self) -> bool:
+        """One of a console's own reads (idle between polls): terminating it helps nobody."""
+        return self.application == CONSOLE_APP
 
     def short_query(self, width: int = 60) -> str:
         one = " ".join(self.query.split())

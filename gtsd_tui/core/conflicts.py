@@ -289,5 +289,15 @@ def check_database(report: StatusReport) -> list[Finding]:
         )
     for s in report.items:
         if s.restamped:
-            out.append(Finding("re-stamped", WARNING, (s.migration.file or "",), s.notes[-1]))
+            when, mark = s.migration.when, report.mark
+            if when is not None and mark is not None and when > mark:  # drizzle-orm runs what is after its mark
+                applied = s.row.created_at if s.row is not None else None
+                message = (
+                    f"applied with created_at {applied} but the journal now says {when}, after the newest "
+                    f"created_at {mark}: drizzle-orm will run it again"
+                )
+                hint = f"put back when {applied} for this entry in meta/_journal.json"
+                out.append(Finding("re-stamped", ERROR, (s.migration.file or "",), message, hint))
+            else:
+                out.append(Finding("re-stamped", WARNING, (s.migration.file or "",), s.notes[-1]))
     return out

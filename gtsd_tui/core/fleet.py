@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gtsd_tui.core.rollout import DONE, FAILED, HALTED, NOT_STARTED
 from gtsd_tui.core.status import APPLIED, MODIFIED, PROBLEM_STATES, STATES, StatusReport
 
 
@@ -94,6 +95,9 @@ class TargetResult:
 
     ``failure`` is an ``services.apply.ApplyFailure`` (its ``as_json()`` has file/line/column/sqlstate);
     ``started`` is False for a target never run (``--fail-fast`` after another's failure).
+    ``rollout_state`` (``core.rollout``): set when it is not plain done / failed / never started:
+    ``halted`` (stopped after its current migration by the policy), ``interrupted`` (Ctrl-C, SIGTERM),
+    ``done`` with ``earlier`` (done before a resumed rollout, not run again).
     """
 
     name: str
@@ -105,10 +109,21 @@ class TargetResult:
     seconds: float = 0.0
     started: bool = True
     warnings: tuple[str, ...] = ()
+    rollout_state: str | None = None
+    wave: int | None = None  # 1-based, in a staged rollout
+    earlier: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.rollout_state:
+            return self.rollout_state
+        if not self.started:
+            return NOT_STARTED
+        return DONE if self.failure is None else FAILED
 
     @property
     def ok(self) -> bool:
-        return self.started and self.failure is None
+        return self.state == DONE
 
     @property
     def exit_code(self) -> int:
@@ -124,11 +139,15 @@ class TargetResult:
             "source": self.source,
             "ok": self.ok,
             "started": self.started,
+            "state": self.state,
+            "wave": self.wave,
+            "earlier": self.earlier,
             "applied": [{"tag": t, "seconds": round(s, 4)} for t, s in self.applied],
             "failed_migration": failed.tag if failed is not None else None,
             "error": None
             if failed is None
             else {"summary": self.error, "exit_code": failed.exit_code, **failed.as_json()},
+            "halted": self.error if self.state == HALTED else None,  # why it stopped where it did
             "warnings": list(self.warnings),
             "seconds": round(self.seconds, 4),
         }

@@ -125,8 +125,20 @@ def _conflict_text(path: Path | str, side_reader: SideReader | None) -> str:
     return text
 
 
+JOURNAL_MAX_BYTES = 8 * 1024 * 1024  # about 80,000 entries; a bigger journal is refused with its size
+
+
 def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allow_empty: bool = False) -> Folder:
-    """Read a migrations folder. Raises InputError naming the path on anything unreadable."""
+    """Read a migrations folder. Raises InputError naming the path on anything unreadable (a symbolic
+    link loop, a file that cannot be opened: its OS error, as the file's)."""
+    try:
+        return _load_folder(path, side_reader=side_reader, allow_empty=allow_empty)
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else path
+        raise InputError(f"{where}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empty: bool) -> Folder:
     root = Path(path)
     if not root.exists():
         raise InputError(f"{root}: migrations folder not found (use --migrations DIR)")
@@ -143,6 +155,11 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
     sql_set = set(sql_names)
     journal: Journal | None = None
     if journal_path.exists():
+        size = journal_path.stat().st_size
+        if size > JOURNAL_MAX_BYTES:
+            raise InputError(
+                f"{journal_path}: {size:,} bytes, over the {JOURNAL_MAX_BYTES:,} a journal may have; not read"
+            )
         journal = parse_journal(_conflict_text(journal_path, side_reader), str(journal_path))
         if journal.conflicted:  # report the markers where the user sees them, not in the rebuilt text
             journal.conflict_lines = marker_lines(_read_text(journal_path)) or journal.conflict_lines

@@ -88,13 +88,28 @@ def _entry(raw: Any, where: str, side: str | None) -> JournalEntry:
     )
 
 
+MAX_INT_DIGITS = 30  # a journal's numbers (idx, when) are far shorter; longer ones are refused, not parsed
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLong(f"a number of {len(digits.lstrip('-'))} digits (at most {MAX_INT_DIGITS})")
+    return int(digits)
+
+
 def _load_obj(text: str, where: str) -> dict[str, Any]:
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:
         raise InputError(f"{where}: invalid JSON: nested too deeply to be a drizzle journal") from None
+    except _NumberTooLong as exc:
+        raise InputError(f"{where}: not a drizzle journal: {exc}") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("entries"), list):
         raise InputError(f"{where}: not a drizzle journal (no 'entries' list)")
     return obj

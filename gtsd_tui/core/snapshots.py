@@ -46,7 +46,10 @@ class Snapshot:
             return None
         import msgspec
 
-        data = msgspec.json.decode(self.text)  # the same values as json.loads, keys in file order
+        try:
+            data = msgspec.json.decode(self.text)  # the same values as json.loads, keys in file order
+        except (msgspec.DecodeError, RecursionError):
+            return None
         return data if isinstance(data, dict) else None
 
 
@@ -75,7 +78,7 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
     try:  # ids only: the rest of the file (the whole schema) is checked for syntax but not built
         head = msgspec.json.decode(text, type=_head_type())
         sid, prev, version, dialect = head.id, head.prevId, head.version, head.dialect
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         ids = _ids_slow(text)
         if isinstance(ids, str):
             return Snapshot(name, prefix, None, None, None, side, ids, markers)
@@ -94,14 +97,22 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
     )
 
 
+def _bounded_int(digits: str) -> int:
+    if len(digits) > 40:
+        raise ValueError(f"a number of {len(digits)} digits")
+    return int(digits)
+
+
 def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
     """The json module's reading of a file msgspec refused: its ids, or the error (with its line)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         return f"invalid JSON at line {exc.lineno}"
     except RecursionError:
         return "invalid JSON: nested too deeply"
+    except ValueError as exc:  # a number too long to read
+        return f"invalid JSON: {exc}"
     if not isinstance(data, dict):
         return "not a JSON object"
     return data.get("id"), data.get("prevId"), data.get("version"), data.get("dialect")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from gtsd_tui.core.pglast_load import ensure_pglast
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -29,7 +31,8 @@ class SyntaxProblem:
 @lru_cache(maxsize=256)
 def parse(text: str) -> tuple[Statement, ...] | SyntaxProblem:
     """Statements of ``text`` with their character ranges, or the parser's error and position."""
-    import pglast  # imported on first use: it costs a quarter of a second of start-up
+    ensure_pglast()  # imported on first use (a quarter of a second of start-up), by one thread at a time
+    import pglast
 
     try:
         raw = pglast.parse_sql(text)

@@ -7,6 +7,7 @@ from typing import Any
 
 from gtsd_tui.core.errorpos import Location
 from gtsd_tui.core.hashing import Chunk
+from gtsd_tui.core.pglast_load import ensure_pglast
 from gtsd_tui.core.sqlinfo import SyntaxProblem, parse
 
 
@@ -53,6 +54,7 @@ def relations(text: str) -> list[str]:
     without repeats. (The JSON tree: an order of magnitude cheaper than building pglast's node objects.)"""
     import json
 
+    ensure_pglast()
     from pglast.parser import ParseError, parse_sql_json
 
     try:
@@ -72,6 +74,7 @@ def relations(text: str) -> list[str]:
 
 def concurrent_index(text: str) -> tuple[str | None, str] | None:
     """(schema, index name) of a ``CREATE [UNIQUE] INDEX CONCURRENTLY name`` statement, else None."""
+    ensure_pglast()
     from pglast import ast
 
     parsed = parse(text)
@@ -89,6 +92,7 @@ def first_token(text: str) -> int:
     body = text.lstrip()
     if not body.startswith(("--", "/*")):  # no comment first: the first token starts the text (no scan needed)
         return len(text) - len(body)
+    ensure_pglast()
     from pglast.parser import ParseError, scan
 
     if not text.isascii():  # the scanner counts bytes; fall back to whitespace only

@@ -50,6 +50,10 @@ def parse_v1_snapshot(folder: str, text: str) -> V1Snapshot:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return V1Snapshot(folder, None, (), error=f"invalid JSON at line {exc.lineno}")
+    except RecursionError:
+        return V1Snapshot(folder, None, (), error="invalid JSON: nested too deeply")
+    except ValueError as exc:  # a number of thousands of digits
+        return V1Snapshot(folder, None, (), error=f"invalid JSON: {str(exc).split(';')[0]}")
     if not isinstance(data, dict):
         return V1Snapshot(folder, None, (), error="not a JSON object")
     sid = data.get("id")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from gtsd_tui.core.dbnames import derived_name, derived_prefix
 from gtsd_tui.db.clone_sql import ADMIN_DB
 from gtsd_tui.db.connect import connect
 from gtsd_tui.errors import DatabaseError
@@ -61,6 +67,8 @@ def recreate(conn: psycopg.Connection[Any], name: str, template: str | None = No
 
 
 def save_template(conn: psycopg.Connection[Any], source: str, template: str, fingerprint: str) -> None:
+    if template == source:  # never: derived names always end with their suffix; a guard all the same
+        raise DatabaseError(f"template name {template} is the database's own name")
     recreate(conn, template, template=source)
     conn.execute(
         sql.SQL("COMMENT ON DATABASE {} IS {}").format(
@@ -94,46 +102,178 @@ def run_sql_file(url: str, text: str) -> None:
 
 
 SPARE_SUFFIX = "__gtsd_spare"
-TRASH_SUFFIX = "__gtsd_trash"
+NEXT_SUFFIX = "__gtsd_next"  # a prepared copy on its way into the target's name
+TRASH_SUFFIX = "__gtsd_trash_"  # + 16 hex: milliseconds (12) and a random tag (4); newest sorts last
 SPARE_PREFIX = "gtsd-tui spare "
+_TRASH_ID = re.compile(r"[0-9a-f]{16}\Z")
+
+Step = Callable[[str], None]  # told after each step of a swap (the reset's kill hook for the crash tests)
+
+
+def _no_step(_name: str) -> None:
+    """Steps heard by nobody."""
+
+
+def template_name(name: str) -> str:
+    return derived_name(name, TEMPLATE_SUFFIX)
+
+
+def spare_name(name: str) -> str:
+    return derived_name(name, SPARE_SUFFIX)
+
+
+def next_name(name: str) -> str:
+    return derived_name(name, NEXT_SUFFIX)
+
+
+def trash_name(name: str) -> str:
+    tag = f"{int(time.time() * 1000):012x}{int.from_bytes(os.urandom(2), 'big'):04x}"
+    return derived_name(name, TRASH_SUFFIX + tag)
+
+
+def reset_lock_key(name: str) -> int:
+    """The advisory lock (taken in the maintenance database) that serialises resets of ``name`` and the
+    background job preparing its spare."""
+    digest = hashlib.sha256(f"gtsd-tui reset:{name}".encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def trash_of(conn: psycopg.Connection[Any], name: str) -> list[str]:
+    """The trash databases left by resets of ``name``, oldest first."""
+    prefix = derived_prefix(name, len(TRASH_SUFFIX) + 16) + TRASH_SUFFIX
+    like = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (like,)).fetchall()
+    found = [str(r[0]) for r in rows if _TRASH_ID.match(str(r[0])[len(prefix) :])]
+    return sorted(found, key=lambda n: n[len(prefix) :])
+
+
+def exists(conn: psycopg.Connection[Any], name: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
 def spare_fingerprint(conn: psycopg.Connection[Any], spare: str) -> str | None:
     return _label(conn, spare, SPARE_PREFIX)
 
 
-def swap_in_spare(conn: psycopg.Connection[Any], name: str, spare: str) -> str:
-    """Put the prepared spare in place of ``name`` with two renames; returns the trash name to drop later."""
-    trash = f"{name}{TRASH_SUFFIX}_{conn.info.backend_pid}"[:63]
+def _rename(conn: psycopg.Connection[Any], old: str, new: str) -> None:
+    conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new)))
+
+
+def _terminate(conn: psycopg.Connection[Any], name: str) -> None:
     conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
     )
+
+
+def _first(exc: psycopg.Error) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def repair(conn: psycopg.Connection[Any], name: str, step: Step = _no_step) -> str | None:
+    """Under the reset lock, before anything else: a target missing since a reset died (or failed)
+    between its renames gets its newest trash copy back, else the prepared copy on its way in; a
+    prepared copy left under the ``next`` name goes back to the spare's name (or is dropped). Returns
+    what was done, in one line, or None."""
+    done = None
+    nxt, spare = next_name(name), spare_name(name)
+    if not exists(conn, name):
+        trash = trash_of(conn, name)
+        source = trash[-1] if trash else (nxt if exists(conn, nxt) else None)
+        if source is not None:
+            _rename(conn, source, name)
+            if source == nxt:
+                conn.execute(sql.SQL("COMMENT ON DATABASE {} IS NULL").format(sql.Identifier(name)))
+            step("repaired")
+            done = f"{name} was missing (an earlier reset stopped between its renames): put back from {source}"
+    if exists(conn, nxt):
+        if exists(conn, spare):
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(nxt)))
+        else:
+            _rename(conn, nxt, spare)
+    return done
+
+
+def take_spare(conn: psycopg.Connection[Any], name: str) -> bool:
+    """Move the prepared spare to the ``next`` name; False (nothing changed) when it is in use."""
     try:
-        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(name), sql.Identifier(trash)))
-        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(spare), sql.Identifier(name)))
+        _rename(conn, spare_name(name), next_name(name))
+    except psycopg.Error:
+        return False
+    return True
+
+
+def clone_to_next(conn: psycopg.Connection[Any], name: str, template: str) -> bool:
+    """A copy of the template under the ``next`` name; False (nothing made) when it cannot be made."""
+    strategy = sql.SQL(" STRATEGY = FILE_COPY") if conn.info.server_version >= 150000 else sql.SQL("")
+    try:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
+                sql.Identifier(next_name(name)), sql.Identifier(template), strategy
+            )
+        )
+    except psycopg.Error:
+        return False
+    return True
+
+
+def swap_in_next(conn: psycopg.Connection[Any], name: str, step: Step = _no_step) -> str | None:
+    """Put the copy under the ``next`` name in place of ``name``: ``name`` to a trash name, then
+    ``next`` to ``name``; on any failure the original is put back before raising (DatabaseError).
+    Returns the trash name (for the background job to drop), None when there was no target."""
+    nxt = next_name(name)
+    trash: str | None = None
+    if exists(conn, name):
+        trash = trash_name(name)
+        for attempt in range(3):  # a client reconnecting between the terminate and the rename
+            _terminate(conn, name)
+            try:
+                _rename(conn, name, trash)
+                break
+            except psycopg.errors.ObjectInUse as exc:
+                if attempt == 2:
+                    raise DatabaseError(f"swapping in the prepared database: {name}: {_first(exc)}") from None
+                time.sleep(0.05)
+            except psycopg.Error as exc:
+                raise DatabaseError(f"swapping in the prepared database: {name}: {_first(exc)}") from None
+        step("target renamed")
+    try:
+        _rename(conn, nxt, name)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS NULL").format(sql.Identifier(name)))
     except psycopg.Error as exc:
-        raise DatabaseError(f"swapping in the prepared database: {str(exc).strip().splitlines()[0]}") from None
+        why = _first(exc)
+        if trash is not None and not exists(conn, name):
+            try:
+                _rename(conn, trash, name)  # the original back before saying anything
+            except psycopg.Error:
+                pass  # the next reset puts it back (repair)
+        raise DatabaseError(f"swapping in the prepared database: {why}") from None
+    step("copy in place")
     return trash
 
 
-def prepare_spare(admin: str, name: str, fingerprint: str) -> None:
-    """Drop old trash and clone the template into a spare for the next reset (run in the background)."""
-    template, spare = (name + TEMPLATE_SUFFIX)[:63], (name + SPARE_SUFFIX)[:63]
+def prepare_spare(admin: str, name: str, fingerprint: str, drop: list[str], wait: float = 60.0) -> None:
+    """The reset's background job: drop the databases the reset handed over (its trash, found under
+    its lock), then, under the reset lock, clone the template into the spare for the next reset."""
+    from gtsd_tui.db import lock
+
+    template, spare = template_name(name), spare_name(name)
     with connect(admin) as conn:
-        trash = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s",
-            (name.replace("_", "\\_") + TRASH_SUFFIX.replace("_", "\\_") + "%",),
-        ).fetchall()
-        for (old,) in trash:
+        for old in drop:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old)))
-        if template_fingerprint(conn, template) != fingerprint:
-            return
-        if spare_fingerprint(conn, spare) == fingerprint:
-            return
-        recreate(conn, spare, template=template)
-        conn.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(spare), sql.Literal(SPARE_PREFIX + fingerprint)
+        key = reset_lock_key(name)
+        lock.acquire(conn, key, timeout=wait, what="reset lock")
+        try:
+            if not exists(conn, name):  # a reset died half-way: the next one repairs, we touch nothing
+                return
+            if template_fingerprint(conn, template) != fingerprint:
+                return
+            if spare_fingerprint(conn, spare) == fingerprint:
+                return
+            recreate(conn, spare, template=template)
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(spare), sql.Literal(SPARE_PREFIX + fingerprint)
+                )
             )
-        )
+        finally:
+            lock.release_quietly(conn, key)

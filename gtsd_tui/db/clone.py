@@ -7,6 +7,8 @@ there and nobody else is connected to the target; otherwise ``pg_dump --schema-o
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -17,8 +19,9 @@ import psycopg
 from psycopg import sql
 
 from gtsd_tui.config import is_local_host, mask_url, parse_target, scrub
+from gtsd_tui.core.dbnames import host_tag, rehearse_owner
 from gtsd_tui.db.admin import admin_url, can_create_databases, dbname_of
-from gtsd_tui.db.clone_sql import may_template_query, template_copy_name
+from gtsd_tui.db.clone_sql import ORPHANS_QUERY, may_template_query, template_copy_name
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import read_rows, table_ident
 from gtsd_tui.errors import DatabaseError
@@ -170,8 +173,49 @@ def drop_clone(clone: Clone) -> None:
         try:
             with kept:
                 kept.execute(drop)
+                _sweep_quietly(kept)
             return
         except psycopg.OperationalError:  # the session broke meanwhile (server restarted): a new one
             pass
     with connect(clone.admin) as conn:
         conn.execute(drop)
+        _sweep_quietly(conn)
+
+
+def _sweep_quietly(conn: psycopg.Connection[Any]) -> None:
+    """Copies left by killed rehearsals dropped after our own (never a reason to fail the rehearsal)."""
+    try:
+        sweep_orphans(conn)
+    except psycopg.Error:
+        pass
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def sweep_orphans(conn: psycopg.Connection[Any]) -> list[str]:
+    """Drop the rehearsal copies on ``conn``'s server whose owner ran on this host and is gone (killed
+    by SIGKILL, a power cut); copies of live processes and of other hosts are left alone. Returns the
+    names dropped."""
+    mine, dropped = host_tag(socket.gethostname()), []
+    try:
+        names = conn.execute(ORPHANS_QUERY, prepare=False).fetchall()
+    except psycopg.Error:
+        return []
+    for (name,) in names:
+        owner = rehearse_owner(str(name))
+        if owner is None or owner[1] != mine or owner[0] == os.getpid() or not _gone(owner[0]):
+            continue
+        try:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(str(name))))
+        except psycopg.Error:
+            continue  # another sweeper is dropping it, or we may not: the next sweep tries again
+        dropped.append(str(name))
+    return dropped

@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import socket
+
+from gtsd_tui.core.dbnames import REHEARSE_SUFFIX, rehearse_name
 
 ADMIN_DB = "postgres"  # the maintenance database the copy is made from
-SUFFIX = "__gtsd_rehearse_"
+SUFFIX = REHEARSE_SUFFIX
 
 
 def template_copy_name(target: str) -> str:
-    return (target[:30] + SUFFIX + uuid.uuid4().hex[:8])[:63]
+    """The copy's name: the target's (shortened by bytes when needed), our pid and host, 4 random hex."""
+    return rehearse_name(target, os.getpid(), socket.gethostname(), os.urandom(2).hex())
+
+
+ORPHANS_QUERY = "SELECT datname FROM pg_database WHERE datname LIKE '%\\_\\_gtsd\\_rehearse\\_%'"
 
 
 def may_template_query(target_literal: str) -> str:

@@ -11,10 +11,12 @@ from typing import Any
 
 import psycopg
 
-from gtsd_tui.config import mask_url, parse_target, scrub
+from gtsd_tui.config import bad_escape_part, mask_url, parse_target, scrub
+from gtsd_tui.core.activity import CONSOLE_APP
 from gtsd_tui.errors import DatabaseError, InputError
 
 APP_NAME = "gtsd-tui"
+CONSOLE_APP_NAME = CONSOLE_APP  # the console's own reads: its Connections pane offers no c/K on them
 
 
 def first_line(url: str | None, exc: BaseException) -> str:
@@ -36,6 +38,10 @@ def parse_conninfo(url: str, source: str = "the database URL") -> dict[str, str]
     try:
         return {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(url).items() if v is not None}
     except psycopg.Error as exc:
+        part = bad_escape_part(url) if "percent-encoded" in str(exc) else None
+        if part is not None:  # the token itself may be the password: name the part instead
+            why = f"a % in its {part} is not followed by two hex digits (write a literal % as %25)"
+            raise InputError(f"{source} {mask_url(url)} is malformed: {why}") from None
         raise InputError(f"{source} {mask_url(url)} is malformed: {first_line(url, exc)}") from None
 
 
@@ -103,7 +109,7 @@ def open_pool(url: str, *, max_size: int = 4) -> Any:
     from psycopg_pool import ConnectionPool
 
     try:
-        with psycopg.connect(url, connect_timeout=3, application_name=APP_NAME):
+        with psycopg.connect(url, connect_timeout=3, application_name=CONSOLE_APP_NAME):
             pass  # fail fast, with the server's own message, before the pool starts retrying in the background
     except psycopg.Error as exc:
         raise DatabaseError(describe_error(url, exc)) from None
@@ -114,5 +120,5 @@ def open_pool(url: str, *, max_size: int = 4) -> Any:
         timeout=5,
         open=True,
         name="gtsd-console",
-        kwargs={"autocommit": True, "application_name": APP_NAME, "connect_timeout": 3},
+        kwargs={"autocommit": True, "application_name": CONSOLE_APP_NAME, "connect_timeout": 3},
     )

@@ -72,9 +72,18 @@ def _running(data: Path) -> tuple[int, Path] | None:
     return (live.port, live.socket_dir) if live else None
 
 
+def ignore_in_git(base: Path) -> None:
+    """Make ``base`` (``.gtsd/``) with a ``.gitignore`` of everything in it: the server's data (tens of MB)
+    and the backups never show as untracked files in the user's repository."""
+    base.mkdir(parents=True, exist_ok=True)
+    ignore = base / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# made by gtsd-tui: the embedded PostgreSQL's data and backups, not for git\n*\n")
+
+
 @contextlib.contextmanager
 def _locked(base: Path) -> Iterator[None]:
-    base.mkdir(parents=True, exist_ok=True)
+    ignore_in_git(base)
     with open(base / "lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -136,6 +145,7 @@ def ensure_server(
         live = postmaster(data)
         bindir = bindir or find_bindir()
         if live:  # whatever its major: a running server is never stopped behind the user's back
+            register(base)
             return EmbeddedServer(data, bindir or Path(), live.port, live.socket_dir, started=False)
         if bindir is None:
             raise GtsdError(
@@ -156,11 +166,14 @@ def ensure_server(
         start = ["pg_ctl", "-D", str(data), "-w", "-t", "60", "-l", str(log), "-o", opts, "start"]
         cmd(bindir, user, start, timeout=90)
         server = EmbeddedServer(data, bindir, port, sock, started=True, note=note)
+        register(base)
         if script:
             psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server.url("postgres"), "-f", str(script)]
             cmd(bindir, None, psql, timeout=600)
             shutil.rmtree(script.parent, ignore_errors=True)
-    _ensure_database(server, dbname)
+        # still under the lock: a second process (a second console started at once) that waited for it
+        # finds the server running and reuses it at once; its database must be there by then
+        _ensure_database(server, dbname)
     return server
 
 
@@ -184,6 +197,44 @@ def bindir_for_data(data: Path) -> Path | None:
     """Binaries of the data directory's own major if they can be found, else the default ones."""
     major = data_major(data)
     return (find_bindir_for(major) if major else None) or find_bindir()
+
+
+def _registry() -> Path:
+    from gtsd_tui.core.digest_cache import cache_dir
+
+    return cache_dir() / "servers"
+
+
+def register(base: Path) -> None:
+    """Remember a server this machine's gtsd-tui started (``server status`` lists them, ``stop --all``)."""
+    import hashlib
+
+    try:
+        folder = _registry()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / hashlib.sha256(str(base).encode()).hexdigest()[:16]).write_text(str(base))
+    except OSError:
+        pass  # a read-only cache: the server still runs, it is just not listed
+
+
+def registered() -> list[Path]:
+    """The ``.gtsd`` folders of the servers gtsd-tui started here whose data is still there (others are
+    forgotten)."""
+    found: list[Path] = []
+    try:
+        entries = sorted(_registry().iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            base = Path(entry.read_text().strip())
+        except OSError:
+            continue
+        if (base / "pgdata").is_dir():
+            found.append(base)
+        else:
+            entry.unlink(missing_ok=True)
+    return sorted(set(found))
 
 
 def stop_server(base: Path) -> bool:

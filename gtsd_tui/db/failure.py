@@ -20,10 +20,11 @@ class MigrationFailed(DatabaseError):
         self.rolled_back: list[str] = []
         where = f"{path}:{location.line}:{location.column}" if location else path
         state = f"{error.sqlstate}: " if error.sqlstate else ""
-        super().__init__(f"{where}: {state}{error.message}")
+        head, *self.more = error.message.strip().splitlines() or [""]  # libpq's lost-connection text has 3
+        super().__init__(f"{where}: {state}{head}")
 
     def details(self) -> list[str]:
-        out = []
+        out = [f"    {line.strip()}" for line in self.more if line.strip()]
         if self.location and self.location.excerpt:
             out.append(self.location.excerpt)
         if self.error.detail:

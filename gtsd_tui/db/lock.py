@@ -56,6 +56,7 @@ def acquire(
     timeout: float,
     on_wait: Callable[[list[Holder], float], None] | None = None,
     xact: bool = False,
+    what: str = "migration lock",
 ) -> None:
     """Take the lock, polling with backoff up to ``timeout`` seconds; LockTimeout (exit 4) after."""
     fn = "pg_try_advisory_xact_lock" if xact else "pg_try_advisory_lock"
@@ -70,7 +71,7 @@ def acquire(
         who = holders(conn, key)
         if now >= deadline:
             held = "; ".join(h.describe() for h in who) or "a session that has since gone"
-            raise LockTimeout(f"migration lock not acquired in {timeout:g}s: held by {held}")
+            raise LockTimeout(f"{what} not acquired in {timeout:g}s: held by {held}")
         if on_wait and now - reported >= 2.0:
             on_wait(who, deadline - now)
             reported = now
@@ -80,3 +81,11 @@ def acquire(
 
 def release(conn: psycopg.Connection[Any], key: int) -> None:
     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def release_quietly(conn: psycopg.Connection[Any], key: int) -> None:
+    """Release; a connection broken meanwhile took its session lock with it (nothing to say)."""
+    try:
+        release(conn, key)
+    except psycopg.Error:
+        pass

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import psycopg
 from psycopg import pq, sql
@@ -21,10 +21,12 @@ from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.core.stmt_split import statement_chunks, statement_start
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
+from gtsd_tui.db.batch import batchable, run_batch
 from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
 from gtsd_tui.db.failure import MigrationFailed as MigrationFailed  # re-exported: callers name it here
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
+from gtsd_tui.db.pgresult import error_of
 from gtsd_tui.db.resume import resume_concurrent_index, with_retries
 from gtsd_tui.db.upgrade import upgrade_if_needed
 from gtsd_tui.errors import DatabaseError
@@ -243,70 +245,58 @@ def _run_all(
         events.step_done(step, took)
 
 
-_FIELDS = {
-    "sqlstate": pq.DiagnosticField.SQLSTATE,
-    "message": pq.DiagnosticField.MESSAGE_PRIMARY,
-    "detail": pq.DiagnosticField.MESSAGE_DETAIL,
-    "hint": pq.DiagnosticField.MESSAGE_HINT,
-    "statement_position": pq.DiagnosticField.STATEMENT_POSITION,
-    "internal_position": pq.DiagnosticField.INTERNAL_POSITION,
-    "internal_query": pq.DiagnosticField.INTERNAL_QUERY,
-    "context": pq.DiagnosticField.CONTEXT,
-}
-
-
 def _exec_simple(conn: psycopg.Connection[Any], text: str) -> ServerError | None:
     """One chunk through libpq's PQexec: the simple query protocol, as drizzle-orm sends it, with
     none of the per-call cursor machinery (this is the hot loop of an apply)."""
-    return _error_of(conn.pgconn.exec_(text.encode("utf-8")))
+    return error_of(conn.pgconn.exec_(text.encode("utf-8")))
 
 
 def _exec_row(conn: psycopg.Connection[Any], text: str) -> tuple[ServerError | None, list[str | None] | None]:
     """Like :func:`_exec_simple`, also returning the first row of the last statement's result (as text)."""
     res = conn.pgconn.exec_(text.encode("utf-8"))
-    err = _error_of(res)
+    err = error_of(res)
     if err is not None or res.ntuples < 1:
         return err, None
     values = [res.get_value(0, i) for i in range(res.nfields)]
     return None, [v.decode("utf-8") if v is not None else None for v in values]
 
 
-def _error_of(res: Any) -> ServerError | None:
-    if res.status != pq.ExecStatus.FATAL_ERROR:
-        return None
-    f = {
-        k: (v.decode("utf-8", "replace") if (v := res.error_field(code)) is not None else None)
-        for k, code in _FIELDS.items()
-    }
-
-    def num(v: str | None) -> int | None:
-        return int(v) if v and v.isdigit() else None
-
-    message = f["message"] or (res.error_message.decode("utf-8", "replace").strip() or "error")
-    return ServerError(
-        f["sqlstate"],
-        message,
-        f["detail"],
-        f["hint"],
-        num(f["statement_position"]),
-        num(f["internal_position"]),
-        f["internal_query"],
-        f["context"],
-    )
-
-
 def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
-    """One migration and its row in one transaction, in N + 2 round trips: BEGIN, the chunks, then the
-    insert and COMMIT sent together (if the insert fails, COMMIT is never reached and we roll back)."""
+    """One migration and its row in one transaction. Batched (see ``db/batch.py``): BEGIN, the chunks,
+    the insert and COMMIT in one round trip; else in N + 2: BEGIN, each chunk, then the insert and
+    COMMIT sent together (if the insert fails, COMMIT is never reached and we roll back)."""
+    h, when = step.row
+    insert = insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn)
+    if _batched(step, opts):
+        try:
+            _batch(conn, folder, step, head="BEGIN", tail=insert + "; COMMIT")
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+        return
     _exec_ok(conn, "BEGIN")
     try:
         _chunks(conn, folder, step, opts)
-        h, when = step.row
-        insert = insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn)
         _exec_ok(conn, insert + "; COMMIT")
     except BaseException:
         _rollback_quietly(conn)  # on a dead connection the ROLLBACK fails too: the first error is the one to tell
         raise
+
+
+def _batched(step: Step, opts: RunOptions) -> bool:
+    """A transactional migration outside a rehearsal, each chunk lexically complete: one round trip."""
+    return step.transactional and opts.observer is None and batchable(step.chunks)
+
+
+def _batch(conn: psycopg.Connection[Any], folder: Folder, step: Step, *, head: str = "", tail: str = "") -> None:
+    failed = run_batch(conn, step.chunks, head=head, tail=tail)
+    if failed is None:
+        return
+    index, err = failed
+    if 0 <= index < len(step.chunks):
+        _fail(folder, step, step.chunks[index], err)
+    query = head if index < 0 else tail
+    raise DatabaseError(f"{query.split(';')[0][:60]}: {err.sqlstate}: {err.message}")
 
 
 def _rollback_quietly(conn: psycopg.Connection[Any]) -> None:
@@ -347,17 +337,24 @@ def _statement(
             err, row = _exec_row(conn, f"{chunk.text}\n;\n{probe}")
         observer.after(conn, step, chunk, time.perf_counter() - t0, err, row)
     if err is not None:
-        raise MigrationFailed(
-            step=step,
-            chunk=chunk,
-            error=err,
-            location=locate(step.text, chunk, err) or statement_start(step.text, chunk),
-            path=str(folder.path / (step.migration.file or "")),
-        ) from None
+        _fail(folder, step, chunk, err)
+
+
+def _fail(folder: Folder, step: Step, chunk: Chunk, err: ServerError) -> NoReturn:
+    raise MigrationFailed(
+        step=step,
+        chunk=chunk,
+        error=err,
+        location=locate(step.text, chunk, err) or statement_start(step.text, chunk),
+        path=str(folder.path / (step.migration.file or "")),
+    ) from None
 
 
 def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
     """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction)."""
-    _chunks(conn, folder, step, opts)
     h, when = step.row
+    if _batched(step, opts):
+        _batch(conn, folder, step, tail=insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn))
+        return
+    _chunks(conn, folder, step, opts)
     conn.execute(insert_row_sql(opts.schema, opts.table, step.name), (h, when, step.name) if step.name else (h, when))

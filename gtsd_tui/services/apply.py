@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
     from gtsd_tui.db.lock import Holder
     from gtsd_tui.db.runner import Canceller as Canceller  # re-exported: commands name it through services
     from gtsd_tui.db.runner import StatementObserver
+    from gtsd_tui.services.data_preflight import DataPreflight, PreflightDone
 
 PER_FILE, ALL = TxMode.PER_FILE, TxMode.ALL
 
@@ -38,6 +39,7 @@ class ApplyRequest:
     pgbouncer: PgBouncerMode = PgBouncerMode.AUTO
     retries: int = 0  # a migration whose lock_timeout expired is rolled back and retried this many times
     allow_symlinks: bool = False  # run migration files that link to files outside the folder
+    preflight_timeout: float | None = None  # run the data preflight first, each check under this timeout
 
 
 # ---- typed progress events ---------------------------------------------------------------------
@@ -141,7 +143,9 @@ class ApplyFailure:
 
     def details(self) -> list[str]:
         """Lines under the one-line message, in the order ``migrate`` prints them."""
-        out = [self.excerpt] if self.excerpt else []
+        more = (self.server_message or "").strip().splitlines()[1:]  # a driver's message of several lines
+        out = [f"    {line.strip()}" for line in more if line.strip()]
+        out += [self.excerpt] if self.excerpt else []
         out += [f"DETAIL: {self.detail}"] if self.detail else []
         out += [f"HINT: {self.hint}"] if self.hint else []
         out += [f"CONTEXT: {self.context}"] if self.context else []
@@ -294,6 +298,40 @@ def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> 
     return _planner(folder, request, read=read)(project.read_rows())
 
 
+def data_preflight(
+    project: Project, request: ApplyRequest, timeout: float, progress: Callable[[int, int], None] | None = None
+) -> DataPreflight:
+    """The data preflight of what an apply would run now (the plan's refusals first), read-only."""
+    from gtsd_tui.services.data_preflight import preflight_steps
+
+    plan = plan_only(project, request)
+    return preflight_steps(project.resolve_url(), plan.steps, project.folder_path, timeout, progress)
+
+
+def review_preflight(project: Project, to_tag: str | None) -> PreflightDone:
+    """The console Review's data preflight up to ``to_tag`` (its timeout from the settings), or why it
+    could not run (a refusal or an unreachable target: the rehearsal has said it already)."""
+    from gtsd_tui.errors import GtsdError
+    from gtsd_tui.services.data_preflight import PreflightDone, timeout_setting
+
+    try:
+        return PreflightDone(data_preflight(project, ApplyRequest(to_tag=to_tag), timeout_setting(project, None)))
+    except GtsdError as exc:
+        return PreflightDone(None, str(exc))
+
+
+def _refuse_on_data(project: Project, url: str, plan: ApplyPlan, timeout: float, listen: Listener) -> None:
+    """Before the first statement: warnings as notes; PreflightRefused when a statement is proven to fail."""
+    from gtsd_tui.services.data_preflight import PreflightRefused, preflight_steps
+
+    result = preflight_steps(url, plan.steps, project.folder_path, timeout)
+    if result.failing:
+        raise PreflightRefused(result)
+    for f in result.findings:
+        if f.status != "ok":
+            listen(Note(f"warning: preflight: {f.line()}"))
+
+
 def apply(
     project: Project,
     request: ApplyRequest,
@@ -315,9 +353,19 @@ def apply(
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
     """
     from gtsd_tui.db.runner import RunOptions, run
+    from gtsd_tui.services.folder_ops import fingerprint
 
+    loaded = fingerprint(project.folder_path)
     folder = project.load_folder(refresh=True)
-    make_plan = _planner(folder, request)  # the folder's refusals come before any connection
+    first_plan = _planner(folder, request)  # the folder's refusals come before any connection
+
+    def make_plan(rows: list[HistoryRow]) -> ApplyPlan:
+        """Under the lock: a folder changed since it was read (a renumber committed meanwhile, under
+        this same lock) is read again, so no row is written from the old journal."""
+        if fingerprint(project.folder_path) == loaded:
+            return first_plan(rows)
+        return _planner(project.load_folder(refresh=True), request)(rows)
+
     url = url or project.resolve_url()
     xact_lock = uses_xact_lock(url, request, listen)
     s = project.settings
@@ -332,7 +380,9 @@ def apply(
         observer,
     )
     if not planned:  # every refusal of the plan comes before the first statement (DDL included)
-        make_plan(project.read_rows())
+        plan = make_plan(project.read_rows())
+        if request.preflight_timeout is not None:
+            _refuse_on_data(project, url, plan, request.preflight_timeout, listen)
     relay = _Relay(listen, xact_lock)
     result = run(url, folder, make_plan, opts, relay, canceller)
     plan = result.plan

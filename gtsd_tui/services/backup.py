@@ -32,9 +32,22 @@ def tool(name: str, url: str | None = None) -> str:
     return found
 
 
+BACKUP_DIR = ".gtsd/backups"  # under the project's working directory, ignored by git (.gtsd/.gitignore)
+
+
+def default_path(cwd: Path) -> Path:
+    """Where a backup without a name goes: ``.gtsd/backups/backup_YYYYMMDD_HHMMSS.sql`` (made, git-ignored)."""
+    from gtsd_tui.db.embedded import ignore_in_git
+
+    ignore_in_git(cwd / ".gtsd")
+    folder = cwd / BACKUP_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / dt.datetime.now().strftime("backup_%Y%m%d_%H%M%S.sql")
+
+
 def dump(url: str, file: str | None, directory: Path | None = None) -> Path:
-    name = file or dt.datetime.now().strftime("backup_%Y%m%d_%H%M%S.sql")
-    path = Path(name) if directory is None else directory / name
+    """pg_dump to ``file`` (as given), else to :func:`default_path` under ``directory`` (the project's)."""
+    path = Path(file) if file else default_path(directory or Path.cwd())
     from gtsd_tui.db.connect import child_conninfo
 
     conninfo, env = child_conninfo(url)  # the password goes through the environment, never argv

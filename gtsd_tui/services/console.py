@@ -59,6 +59,7 @@ class Info:
     folder: str  # relative to the working directory where possible
     url: str
     embedded: bool
+    origin: str = ""  # where the URL came from ("DATABASE_URL in .env"): what to fix when it is refused
 
 
 class ConsoleService(Protocol):
@@ -104,7 +105,7 @@ class ConsoleBackend:
             folder = folder.relative_to(Path.cwd())
         except ValueError:
             pass
-        return Info(str(folder), self.project.masked_url, self.project.embedded)
+        return Info(str(folder), self.project.masked_url, self.project.embedded, self.project.url_source)
 
     def prefetch(self, *, fork: bool = True) -> None:
         """Start the first refresh before Textual is imported: in a forked child (services/prefetch.py),
@@ -237,15 +238,17 @@ class ConsoleBackend:
             return []
 
     def rehearse(self, to_tag: str | None, listen: Callable[[object], None]) -> Rehearsal:
-        """The Review screen's rehearsal (services/rehearse.py) up to ``to_tag``; cancel_apply stops it."""
-        from gtsd_tui.services.apply import ApplyRequest, new_canceller
+        """Review's rehearsal up to ``to_tag``, then its data preflight (a PreflightDone); cancel_apply stops it."""
+        from gtsd_tui.services.apply import ApplyRequest, new_canceller, review_preflight
         from gtsd_tui.services.rehearse import rehearse
 
         self._canceller = new_canceller()
         try:
-            return rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
+            result = rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
         finally:
             self._canceller = None
+        listen(review_preflight(self.project, to_tag))  # then the target's own rows, read-only
+        return result
 
     def environments(self) -> Environments:
         from gtsd_tui.services.console_envs import load_environments

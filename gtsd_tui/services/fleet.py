@@ -155,22 +155,42 @@ class TargetFinished:
     result: TargetResult
 
 
-FleetEvent = TargetStarted | TargetProgress | TargetFinished
+@dataclass(frozen=True)
+class WaveStarted:
+    """A staged rollout's wave begins (``services.rollout``): ``index`` 1-based of ``total``."""
+
+    index: int
+    total: int
+    names: tuple[str, ...]  # the targets it runs (done ones of a resumed rollout left out)
+    canary: bool = False
+
+
+@dataclass(frozen=True)
+class RolloutHalted:
+    """The policy halted the rollout: no new target starts, running ones stop after their migration."""
+
+    reason: str
+
+
+FleetEvent = TargetStarted | TargetProgress | TargetFinished | WaveStarted | RolloutHalted
 FleetListener = Callable[[FleetEvent], None]
 
 
 class FleetCancel:
-    """Stop a running ``migrate_many`` from another thread: no new target starts, and each running
-    target's statement is cancelled on its server (its migration rolls back, as Ctrl-C in ``migrate``)."""
+    """Stop a running rollout (``services.rollout``) from another thread: ``cancel`` (Ctrl-C, SIGTERM):
+    no new target starts, and each running target's statement is cancelled on its server (its
+    migration rolls back, as Ctrl-C in ``migrate``); ``halt`` (the policy): no new target starts, and
+    each running target stops after its current migration."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.halted = False
         self._lock = threading.Lock()
         self._running: dict[str, Canceller] = {}
 
     def _attach(self, name: str, canceller: Canceller) -> bool:
         with self._lock:
-            if self.requested:
+            if self.requested or self.halted:
                 return False
             self._running[name] = canceller
             return True
@@ -185,6 +205,13 @@ class FleetCancel:
             running = list(self._running.values())
         for c in running:
             c.cancel()
+
+    def halt(self) -> None:
+        with self._lock:
+            self.halted = True
+            running = list(self._running.values())
+        for c in running:
+            c.stop()
 
 
 def check_folder(settings: Settings, request: ApplyRequest) -> Folder:
@@ -215,6 +242,8 @@ def migrate_one(
     canceller: Canceller | None = None,
 ) -> TargetResult:
     """One target through ``services.apply.apply``; any failure becomes the result's ``failure``."""
+    from gtsd_tui.core.rollout import HALTED
+    from gtsd_tui.db.runner import Cancelled
     from gtsd_tui.services.apply import Note, StepDone, apply, failure_of
     from gtsd_tui.services.project import Project
 
@@ -232,11 +261,15 @@ def migrate_one(
     try:
         result = apply(project, request, relay, canceller)
     except Exception as exc:  # one target's failure is its record, never the fleet's
+        seconds = time.perf_counter() - t0
+        if isinstance(exc, Cancelled) and canceller is not None and canceller.stopping and not canceller.cancelled:
+            why = "stopped " + str(exc).removeprefix("cancelled ")  # before TAG; applied so far: ...
+            return TargetResult(
+                target.name, masked, target.source, tuple(done), None, why, seconds, rollout_state=HALTED
+            )
         failure = _scrubbed(failure_of(exc), target.url)
         kept = tuple((t, sec) for t, sec in done if t not in failure.rolled_back)
-        return TargetResult(
-            target.name, masked, target.source, kept, failure, failure.message, time.perf_counter() - t0
-        )
+        return TargetResult(target.name, masked, target.source, kept, failure, failure.message, seconds)
     return TargetResult(
         target.name,
         masked,
@@ -247,47 +280,6 @@ def migrate_one(
         time.perf_counter() - t0,
         warnings=tuple(scrub(w, target.url) for w in result.warnings),
     )
-
-
-def migrate_many(
-    settings: Settings,
-    targets: Sequence[Target],
-    request: ApplyRequest,
-    *,
-    jobs: int | None = None,
-    fail_fast: bool = False,
-    listen: FleetListener | None = None,
-    cancel: FleetCancel | None = None,
-) -> list[TargetResult]:
-    """Apply the folder to every target, ``jobs`` at once; one :class:`TargetResult` per target, in the
-    targets' order. A failure never stops the others unless ``fail_fast`` (then targets not yet started
-    come back with ``started`` False; running ones finish). Call :func:`prepare_migrate` first."""
-    from gtsd_tui.services.apply import new_canceller
-
-    emit = listen or (lambda e: None)
-    stop = cancel or FleetCancel()
-    failed = threading.Event()
-
-    def one(target: Target) -> TargetResult:
-        canceller = new_canceller()
-        if (fail_fast and failed.is_set()) or not stop._attach(target.name, canceller):
-            res = TargetResult(target.name, mask_url(target.url), target.source, started=False)
-            emit(TargetFinished(res))
-            return res
-        try:
-            emit(TargetStarted(target.name))
-            res = migrate_one(settings, target, request, emit, canceller)
-        finally:
-            stop._detach(target.name)
-        if not res.ok:
-            failed.set()
-        emit(TargetFinished(res))
-        return res
-
-    if not targets:
-        return []
-    with ThreadPoolExecutor(max_workers=_workers(jobs, len(targets)), thread_name_prefix="gtsd-fleet") as pool:
-        return list(pool.map(one, targets))
 
 
 def _workers(jobs: int | None, n: int) -> int:
@@ -320,8 +312,9 @@ __all__ = [
     "TargetFinished",
     "TargetProgress",
     "TargetStarted",
+    "WaveStarted",
+    "RolloutHalted",
     "default_jobs",
-    "migrate_many",
     "migrate_one",
     "prepare_migrate",
     "check_folder",

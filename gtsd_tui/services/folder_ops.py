@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
 from gtsd_tui.core.renumber import RenumberPlan, plan_renumber
 from gtsd_tui.core.snapshots import custom_snapshot
-from gtsd_tui.core.status import APPLIED, MODIFIED
+from gtsd_tui.core.status import APPLIED, MODIFIED, HistoryRow
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import gitutil, renumber_log
@@ -28,6 +30,7 @@ class RenumberContext:
     pinned_by: str  # "database", "base", "database and base", "journal order"
     db_note: str | None
     fingerprint: tuple[tuple[str, int, int, int], ...] = ()  # the folder the plan was made from
+    db_pins: tuple[frozenset[str], int | None] | None = None  # applied tags and mark, when read from the database
 
 
 def fingerprint(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
@@ -57,14 +60,12 @@ def prepare_renumber(
     sources = []
     mark: int | None = None
     note = None
+    db_pins = None
     if use_db:
         rows, note = project.try_rows()
         if rows is not None:
-            from gtsd_tui.core.status import compute_status
-
-            report = compute_status(folder, rows)
-            pinned = {s.migration.tag for s in report.items if s.state in (APPLIED, MODIFIED)}
-            mark = report.mark
+            db_pins = _pins(folder, rows)
+            pinned, mark = set(db_pins[0]), db_pins[1]
             sources.append("database")
     if base:
         top = gitutil.work_tree(folder.path)
@@ -73,7 +74,15 @@ def prepare_renumber(
         pinned = (pinned or set()) | gitutil.base_tags(top, base, folder.path)
         sources.append("base")
     plan = plan_renumber(folder, pinned=pinned, db_mark=mark, now_ms=now_ms(), force=force)
-    return RenumberContext(plan, " and ".join(sources) or "journal order", note, fingerprint(folder.path))
+    return RenumberContext(plan, " and ".join(sources) or "journal order", note, fingerprint(folder.path), db_pins)
+
+
+def _pins(folder: Folder, rows: list[HistoryRow]) -> tuple[frozenset[str], int | None]:
+    """What the database pins in a renumber: the applied (or modified) tags, and drizzle-orm's mark."""
+    from gtsd_tui.core.status import compute_status
+
+    report = compute_status(folder, rows)
+    return frozenset(s.migration.tag for s in report.items if s.state in (APPLIED, MODIFIED)), report.mark
 
 
 def apply_renumber(project: Project, ctx: RenumberContext | RenumberPlan, *, wait: float = 10.0) -> None:
@@ -83,16 +92,46 @@ def apply_renumber(project: Project, ctx: RenumberContext | RenumberPlan, *, wai
     with folder_lock(folder, "gtsd-tui renumber", wait=wait):
         if isinstance(ctx, RenumberContext) and ctx.fingerprint and fingerprint(folder) != ctx.fingerprint:
             raise InputError(f"{folder}: changed since the renumber plan was made; nothing written, plan again")
-        top = gitutil.work_tree(folder)
-        renumber_log.commit(folder, moves=plan.sql_moves, writes=plan.writes, deletes=plan.deletes, git_top=top)
+        with _migration_lock(project, ctx, wait):  # no migrate writes rows from the old journal meanwhile
+            top = gitutil.work_tree(folder)
+            renumber_log.commit(folder, moves=plan.sql_moves, writes=plan.writes, deletes=plan.deletes, git_top=top)
     project.load_folder(refresh=True)
+
+
+@contextmanager
+def _migration_lock(project: Project, ctx: RenumberContext | RenumberPlan, wait: float) -> Iterator[None]:
+    """A plan pinned by the database is committed under the database's migration lock, after the rows
+    are read again under it: a migrate that applied a migration since the plan was read refuses the
+    plan (nothing written); a migrate starting now waits, then re-reads the journal (services.apply)."""
+    if not isinstance(ctx, RenumberContext) or ctx.db_pins is None:
+        yield
+        return
+    from gtsd_tui.db import lock
+    from gtsd_tui.db.history import read_rows
+
+    s = project.settings
+    key = lock.lock_key(s.schema, s.table)
+    with project.connect() as conn:
+        lock.acquire(conn, key, timeout=wait)
+        try:
+            if _pins(project.load_folder(), read_rows(conn, s.schema, s.table)) != ctx.db_pins:
+                raise InputError(
+                    "the database changed since the renumber plan was made (a migrate ran); nothing written, plan again"
+                )
+            yield
+        finally:
+            lock.release_quietly(conn, key)
 
 
 _NAME = re.compile(r"[^a-z0-9_]+")
 
 
 def create_migration(project: Project, name: str, description: str | None = None, body: str = "") -> NewMigration:
-    """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it."""
+    """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it; in a fresh project
+    the folder (and then its journal) is created, as drizzle-kit does."""
+    if not _NAME.sub("_", name.strip().lower()).strip("_"):
+        raise InputError(f"{name!r}: a migration name needs letters or digits")  # before anything is made
+    project.folder_path.mkdir(parents=True, exist_ok=True)
     with folder_lock(project.folder_path, "gtsd-tui new"):
         return _create_migration(project, name, description, body)
 

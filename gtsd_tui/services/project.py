@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.config import Settings, mask_url
-from gtsd_tui.core.folder import Folder, load_folder
-from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
-from gtsd_tui.errors import DatabaseError, GtsdError
-from gtsd_tui.services.gitutil import index_sides
+from gtsd_tui.config import Settings, mask_url, missing_folder_message
+from gtsd_tui.errors import DatabaseError, GtsdError, InputError
 from gtsd_tui.services.notify import Notify, stderr_notify
+
+if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
+    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.core.status import HistoryRow, StatusReport
 
 
 @dataclass
@@ -59,8 +60,16 @@ class Project:
         src = self.settings.database_source
         return {"flag": "--database-url", "environment": "DATABASE_URL"}.get(src, f"DATABASE_URL in {src}")
 
+    def require_folder(self) -> None:
+        """InputError (exit 2) naming what was tried when the migrations folder is not there."""
+        if not self.folder_path.exists():
+            raise InputError(missing_folder_message(self.settings))
+
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
+            self.require_folder()
+            from gtsd_tui.core.folder import load_folder
+            from gtsd_tui.services.gitutil import index_sides
             from gtsd_tui.services.renumber_log import read_stable, recover
 
             recover(self.folder_path, self.notify)
@@ -82,6 +91,8 @@ class Project:
             return read_rows(conn, self.settings.schema, self.settings.table)
 
     def status(self, folder: Folder | None = None) -> StatusReport:
+        from gtsd_tui.core.status import compute_status
+
         folder = folder or self.load_folder()
         return compute_status(folder, self.read_rows())
 

@@ -305,8 +305,9 @@ def _parse(loading: Future[None] | None, folder: Folder, steps: list[Step]) -> d
 
 def _load_the_run() -> None:
     """Import what the run needs (the parser first) while the server still copies, not after it."""
-    import pglast.parser  # noqa: F401
+    from gtsd_tui.core.pglast_load import ensure_pglast
 
+    ensure_pglast()
     import gtsd_tui.core.schema_diff
     import gtsd_tui.core.stmt_split
     import gtsd_tui.db.probe

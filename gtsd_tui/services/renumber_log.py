@@ -276,7 +276,7 @@ def read_stable(folder: Path, read: Callable[[], T], notify: Callable[[str], Non
         if not _committing(folder):
             try:
                 result = read()
-            except InputError:
+            except (InputError, OSError):  # OSError: a file renamed away between the listing and its read
                 if _stamp(folder) == before and not _committing(folder):
                     raise  # the folder really is like that
             else:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from gtsd_tui.services.project import Project
 
@@ -31,10 +34,39 @@ def fingerprint(project: Project) -> str:
     return h.hexdigest()[:32]
 
 
+_KILL_ENV = "GTSD_TEST_KILL_RESET_STEP"  # test hook: SIGKILL ourselves after step N of the reset
+
+
+def _kill_hook() -> Callable[[str], None]:
+    """Counts the reset's steps; with ``GTSD_TEST_KILL_RESET_STEP=N`` the process kills itself (SIGKILL)
+    right after step N (the crash tests' way to stop a reset at every point)."""
+    want = os.environ.get(_KILL_ENV)
+    count = 0
+
+    def step(_name: str) -> None:
+        nonlocal count
+        count += 1
+        if want and want.isdigit() and int(want) == count:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return step
+
+
 def reset_database(
-    project: Project, url: str, seed: str | None, *, use_template: bool = True, progress: Progress | None = None
+    project: Project,
+    url: str,
+    seed: str | None,
+    *,
+    use_template: bool = True,
+    progress: Progress | None = None,
+    wait: float = 60.0,
 ) -> dict[str, float]:
-    """Drop, recreate, migrate, seed; ``progress`` hears each step (the console shows them)."""
+    """Drop, recreate, migrate, seed; ``progress`` hears each step (the console shows them).
+
+    Under the reset lock of the target (exit 4 after ``wait`` seconds): a target left missing by an
+    earlier reset is put back first; a prepared copy (the spare, else a fresh clone of the template)
+    replaces the target by renames that put the original back on any failure; the trash is handed to
+    the background job, which drops only those names (docs/safety.md)."""
     progress = progress or _quiet
     from gtsd_tui.core.preflight import require_applicable
     from gtsd_tui.db import admin
@@ -42,10 +74,11 @@ def reset_database(
 
     require_applicable(project.load_folder())  # a folder migrate would refuse is refused before the drop
     name = admin.dbname_of(url)
-    template = (name + admin.TEMPLATE_SUFFIX)[:63]
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     wanted = fingerprint(project)
+    step = _kill_hook()
+    drop: list[str] = []
     with connect(admin.admin_url(url)) as conn:
         if not admin.can_create_databases(conn):
             conn.close()
@@ -53,23 +86,10 @@ def reset_database(
             timings["drop schemas"] = time.perf_counter() - t0
             project.notify(f"no CREATEDB privilege: dropped schemas {', '.join(dropped) or '(none)'} instead")
             _migrate(project, timings, progress)
-        elif use_template and admin.spare_fingerprint(conn, (name + admin.SPARE_SUFFIX)[:63]) == wanted:
-            admin.swap_in_spare(conn, name, (name + admin.SPARE_SUFFIX)[:63])
-            timings["swap in prepared copy"] = time.perf_counter() - t0
-        elif use_template and admin.template_fingerprint(conn, template) == wanted:
-            admin.recreate(conn, name, template=template)
-            timings["clone template"] = time.perf_counter() - t0
         else:
-            progress(f"recreating {name}")
-            admin.recreate(conn, name)
-            timings["recreate"] = time.perf_counter() - t0
-            _migrate(project, timings, progress)
-            if use_template:
-                t1 = time.perf_counter()
-                admin.save_template(conn, name, template, wanted)
-                timings["save template"] = time.perf_counter() - t1
-    if use_template:
-        spawn_spare(url, name, wanted)
+            drop = _reset_locked(conn, project, name, wanted, use_template, progress, wait, timings, step)
+    if use_template or drop:
+        spawn_spare(url, name, wanted if use_template else "", drop)
     if seed:
         progress("seeding")
         t2 = time.perf_counter()
@@ -77,6 +97,59 @@ def reset_database(
         timings["seed"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     return timings
+
+
+def _reset_locked(
+    conn: Any,
+    project: Project,
+    name: str,
+    wanted: str,
+    use_template: bool,
+    progress: Progress,
+    wait: float,
+    timings: dict[str, float],
+    step: Callable[[str], None],
+) -> list[str]:
+    """The reset proper, under the reset lock; returns the trash for the background job to drop."""
+    from gtsd_tui.db import admin, lock
+
+    key = admin.reset_lock_key(name)
+
+    def waiting(who: list[lock.Holder], remaining: float) -> None:
+        held = "; ".join(h.describe() for h in who) or "another session"
+        progress(f"waiting for the reset lock of {name} held by {held} ({remaining:.0f}s left)")
+
+    lock.acquire(conn, key, timeout=wait, on_wait=waiting, what=f"reset lock of {name}")
+    try:
+        step("locked")
+        t0 = time.perf_counter()
+        fixed = admin.repair(conn, name, step)
+        if fixed:
+            project.notify(fixed)
+        template = admin.template_name(name)
+        how = None
+        if use_template and admin.spare_fingerprint(conn, admin.spare_name(name)) == wanted:
+            how = "swap in prepared copy" if admin.take_spare(conn, name) else None
+        if how is None and use_template and admin.template_fingerprint(conn, template) == wanted:
+            how = "clone template" if admin.clone_to_next(conn, name, template) else None
+        if how is not None:
+            step(how)
+            admin.swap_in_next(conn, name, step)
+            timings[how] = time.perf_counter() - t0
+        else:
+            progress(f"recreating {name}")
+            admin.recreate(conn, name)
+            step("recreated")
+            timings["recreate"] = time.perf_counter() - t0
+            _migrate(project, timings, progress)
+            if use_template:
+                t1 = time.perf_counter()
+                admin.save_template(conn, name, template, wanted)
+                step("template saved")
+                timings["save template"] = time.perf_counter() - t1
+        return admin.trash_of(conn, name)  # the target is there and the lock held: all of it is garbage
+    finally:
+        lock.release_quietly(conn, key)
 
 
 def _migrate(project: Project, timings: dict[str, float], progress: Progress) -> None:
@@ -93,15 +166,16 @@ def _migrate(project: Project, timings: dict[str, float], progress: Progress) ->
     timings[f"migrate ({len(result.applied)})"] = time.perf_counter() - t
 
 
-def spawn_spare(url: str, name: str, fingerprint: str) -> None:
-    """Prepare the next reset's copy of the template in a detached process (the URL goes through the
-    environment, never the command line, where ``ps`` would show its password)."""
-    import os
+def spawn_spare(url: str, name: str, fingerprint: str, drop: list[str]) -> None:
+    """Drop ``drop`` and prepare the next reset's copy of the template in a detached process (the URL
+    goes through the environment, never the command line, where ``ps`` would show its password)."""
+    import json
     import subprocess
 
     from gtsd_tui.db.admin import admin_url
 
     env = {**os.environ, "GTSD_SPARE_ADMIN_URL": admin_url(url), "GTSD_SPARE_DB": name, "GTSD_SPARE_FP": fingerprint}
+    env["GTSD_SPARE_DROP"] = json.dumps(drop)
     subprocess.Popen(
         [sys.executable, "-m", "gtsd_tui.services.spare"],
         env=env,

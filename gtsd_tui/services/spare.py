@@ -1,7 +1,8 @@
-"""Background job started by reset: drop old trash, prepare the next reset's copy of the template."""
+"""Background job started by reset: drop the trash it was handed, prepare the next reset's copy of the template."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -10,7 +11,10 @@ def main() -> int:
     from gtsd_tui.db.admin import prepare_spare
 
     try:
-        prepare_spare(os.environ["GTSD_SPARE_ADMIN_URL"], os.environ["GTSD_SPARE_DB"], os.environ["GTSD_SPARE_FP"])
+        drop = [str(n) for n in json.loads(os.environ.get("GTSD_SPARE_DROP") or "[]")]
+        prepare_spare(
+            os.environ["GTSD_SPARE_ADMIN_URL"], os.environ["GTSD_SPARE_DB"], os.environ["GTSD_SPARE_FP"], drop
+        )
     except Exception:  # noqa: BLE001 - best effort: without a spare the next reset clones the template
         return 1
     return 0

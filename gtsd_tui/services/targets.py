@@ -42,6 +42,8 @@ def discover_envs(
     """
     cwd = settings.cwd
     wanted = list(dict.fromkeys(names)) or env_names(cwd)
+    if not names and settings.database_url and DEFAULT_ENV not in wanted:  # DATABASE_URL or the flag, no .env
+        wanted.insert(0, DEFAULT_ENV)
     shell = {k: v for k, v in (environ or {}).items() if k != "DATABASE_URL"}
     out: list[Target] = []
     for name in wanted:

@@ -32,18 +32,29 @@ class GtsdApp(App[None]):
     TITLE = "gtsd-tui"
     COMMANDS = {ConsoleCommands}
     BINDINGS = [  # the footer shows the app's keys in this order: quit and help first, so 80 columns keep them
-        Binding("q", "quit_console", "Quit", id="quit"),
-        Binding("ctrl+c", "quit_console", "Quit", id="quit.ctrl_c", show=False, priority=True),
+        Binding("q", "quit_console", "Quit", id="quit", tooltip="asks first while something runs"),
+        Binding(
+            "ctrl+c",
+            "quit_console",
+            "Quit",
+            id="quit.ctrl_c",
+            show=False,
+            priority=True,
+            tooltip="asks first while something runs",
+        ),
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
-        Binding("a", "apply_to", "Apply to", id="apply.to"),
-        Binding("A", "apply_all", "Apply all", id="apply.all"),
-        Binding("v", "review", "Review", id="review"),
-        Binding("enter", "open", "Open", id="open"),
-        Binding("n", "renumber", "Renumber", id="renumber"),
+        Binding("a", "apply_to", "Apply to", id="apply.to", tooltip="up to the highlighted migration (asks first)"),
+        Binding("A", "apply_all", "Apply all", id="apply.all", tooltip="every pending migration (asks first)"),
+        Binding("v", "review", "Review", id="review", tooltip="rehearse on a copy, then a applies"),
+        Binding("enter", "open", "Open", id="open", tooltip="the file; the diff for a modified one"),
+        Binding("E", "edit", "Edit", id="edit", tooltip="the highlighted file in $VISUAL / $EDITOR"),
+        Binding("n", "renumber", "Renumber", id="renumber", tooltip="shows the plan first"),
         Binding("slash", "filter", "Filter", id="filter", key_display="/"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("R", "reset", "Reset", id="reset"),
-        Binding("e", "environments", "Environments", id="environments", show=False),
+        Binding("R", "reset", "Reset", id="reset", tooltip="drop, recreate, migrate; asks, then b backs up first"),
+        Binding(
+            "e", "environments", "Environments", id="environments", show=False, tooltip="migrations × environments"
+        ),
         Binding("escape", "clear_filter", "Clear filter", id="filter.clear", show=False),
         *[
             Binding(str(i + 1), f"focus_pane('{n}')", n.title(), id=f"pane.{n}", show=False)
@@ -62,6 +73,7 @@ class GtsdApp(App[None]):
         self.busy_state = Busy.IDLE  # what runs now (flows.set_busy)
         self.busy = ""  # its label for a person: "applying", "applying to staging", "resetting"...
         self.retry_in = 0
+        self.failures = 0  # reads in a row that found no database (the retry waits 2, 4, 8, then 10 s)
         self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
 
     # ---- the main screen (layout and dispatch) and its panes ------------------------------------
@@ -182,6 +194,11 @@ class GtsdApp(App[None]):
         if tag is not None and self.state is not None and not tag.startswith("row:"):
             self.run_job("open", partial(jobs.open_file, self.service, self.state, tag), exclusive=False)
 
+    def action_edit(self) -> None:
+        from gtsd_tui.tui.editor import edit
+
+        edit(self, self.pending.highlighted)
+
     def action_renumber(self) -> None:
         self.run_job("renumber", partial(jobs.plan_renumber, self.service))
 
@@ -197,6 +214,12 @@ class GtsdApp(App[None]):
 
         if not any(isinstance(s, EnvironmentsScreen) for s in self.screen_stack):
             self.push_screen(EnvironmentsScreen(self))
+
+    def action_drift(self) -> None:
+        """The Drift view: each difference from the newest applied snapshot, with its fix (palette)."""
+        from gtsd_tui.tui import drift_view
+
+        drift_view.open_view(self)
 
     def action_new(self) -> None:
         flows.ask_new(self)
@@ -216,7 +239,14 @@ class GtsdApp(App[None]):
         self.pending.query_one("#findings-table").focus()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen.of(self.active_bindings.values()))
+        """The console's keys by pane, from the bindings of the app, the panes and the screens."""
+        from gtsd_tui.tui.screens.environments import EnvironmentsScreen
+        from gtsd_tui.tui.screens.help import sections
+        from gtsd_tui.tui.screens.review import ReviewScreen
+
+        panes = {p.NAME: p.BINDINGS for p in (HistoryPane, PendingPane, ConflictsPane, ConnectionsPane)}
+        screens = {"Review (v)": ReviewScreen.BINDINGS, "Environments (e)": EnvironmentsScreen.BINDINGS}
+        self.push_screen(HelpScreen(sections(self.BINDINGS, panes, PANE_ACTIONS, screens)))
 
     def action_filter(self) -> None:
         self.main_screen.pane(self.active_pane()).open_filter()

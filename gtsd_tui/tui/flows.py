@@ -13,7 +13,7 @@ from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import jobs, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.commands import DESTRUCTIVE, PANE_ACTIONS
-from gtsd_tui.tui.screens.confirm import ConfirmScreen
+from gtsd_tui.tui.screens.confirm import ChoiceScreen, ConfirmScreen
 from gtsd_tui.tui.screens.conflict_detail import ConflictDetailScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
 from gtsd_tui.tui.screens.prompt import PromptScreen
@@ -51,13 +51,22 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
         app.fatal = state.db.error
         app.exit(return_code=2)
         return
+    first = app.state is None
     app.state = state
     app.seen = (app.seen[0] + 1, signature)
-    if not state.db.connected and app.retry_in <= 0:
-        app.retry_in = live.RETRY_SECONDS
+    app.failures = 0 if state.db.connected else app.failures + 1
+    if not state.db.connected and app.retry_in <= 0:  # soon at first (a server still starting), then every 10 s
+        app.retry_in = min(live.RETRY_SECONDS, 2**app.failures)
+    if not state.db.connected and state.db.error:  # no "waiting for the first poll…": none comes until it is back
+        from gtsd_tui.core.connect_failure import failure_kind
+
+        why = {"auth": "authentication failed", "missing_database": "the database does not exist"}
+        app.connections.show_error(f"no database ({why.get(failure_kind(state.db.error), 'not connected')})")
     live.render_header(app)
     app.history.show(state)
     app.pending.show(state)
+    if first and state.db.connected and state.report is not None and not state.report.pending:
+        app.main_screen.focus_pane("history")  # nothing pending: not an empty pane first
     app.refresh_bindings()
     app.call_after_refresh(app.run_job, "findings", partial(jobs.load_findings, app.service, state))
     app.call_after_refresh(live.watch_folder, app)
@@ -192,7 +201,8 @@ def ask_signal(app: GtsdApp, session: Session, terminate: bool) -> None:
             app.run_job("signal", partial(jobs.signal, app.service, pid, terminate), exclusive=False)
 
     label = "Terminate" if terminate else "Cancel query"
-    app.push_screen(ConfirmScreen(f"{what} of pid {pid}?", body, action_label=label), answer)
+    screen = ConfirmScreen(f"{what} of pid {pid}?", body, action_label=label, cancel_label="Leave it")
+    app.push_screen(screen, answer)
 
 
 def signalled(app: GtsdApp, event: msg.SignalSent) -> None:
@@ -233,36 +243,50 @@ def renumbered(app: GtsdApp, event: msg.RenumberDone) -> None:
 
 
 def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
+    """Reset, then (when the database can be read) a second question whose two ways to go ahead have
+    their own keys: ``b`` backs up then resets, ``r`` resets without backup; ``n`` and escape cancel."""
+    reachable = app.state is not None and app.state.db.connected
     body = (
         f"Drop database {event.name!r}, create it again and apply every migration.\n"
         "A later reset with unchanged migrations clones a saved template."
     )
+    if not reachable:  # nothing to back up (e.g. the database does not exist yet): create it
+        why = app.state.db.error if app.state is not None and app.state.db.error else "it cannot be reached now"
+        body = f"Create database {event.name!r} (dropping it if it exists) and apply every migration.\n\n{why}"
     if not event.local:
         body += "\n\nThis is NOT a local server."
 
-    def backup_answer(yes: bool | None) -> None:
-        if yes is None:
-            app.notify("reset cancelled")
-        elif yes:
+    def backup_answer(choice: str | None) -> None:
+        if choice == "b":
             set_busy(app, Busy.BACKING_UP)
             app.pending.write_log("backup: running pg_dump…", fresh=True)
             app.run_job("backup", partial(jobs.backup, app.service, True))
-        else:
+        elif choice == "r":
             start_reset(app)
+        else:
+            app.notify("reset cancelled")
 
     def answer(yes: bool | None) -> None:
-        if yes:
-            question = ConfirmScreen(
-                "Back up first?",
-                f"pg_dump {event.name!r} to backup_YYYYMMDD_HHMMSS.sql in the project folder before dropping it.",
-                action_label="Back up, then reset",
-                cancel_label="Reset without backup",
-                escape_aborts=True,
-            )
-            app.push_screen(question, backup_answer)
+        if not yes:
+            return
+        if not reachable:
+            start_reset(app)
+            return
+        question = ChoiceScreen(
+            "Back up first?",
+            f"pg_dump {event.name!r} to .gtsd/backups/backup_YYYYMMDD_HHMMSS.sql (ignored by git) before dropping it.\n"
+            "b: back up, then reset · r: reset without backup · n or esc: cancel (nothing is dropped)",
+            [("b", "Back up, reset"), ("r", "No backup")],  # short: the three buttons fit at 80 columns
+        )
+        app.push_screen(question, backup_answer)
 
     typed = None if event.local else event.name
-    app.push_screen(ConfirmScreen("Reset the database?", body, action_label="Reset", type_to_confirm=typed), answer)
+    from gtsd_tui.core.connect_failure import MISSING_DATABASE, failure_kind
+
+    missing = not reachable and app.state is not None and failure_kind(app.state.db.error or "") == MISSING_DATABASE
+    title = "Create the database?" if missing else "Reset the database?"
+    label = "Create" if missing else "Reset"
+    app.push_screen(ConfirmScreen(title, body, action_label=label, type_to_confirm=typed), answer)
 
 
 def start_reset(app: GtsdApp, *, fresh: bool = True) -> None:
@@ -307,7 +331,11 @@ def created(app: GtsdApp, event: msg.MigrationCreated) -> None:
     if event.error:
         app.push_screen(ErrorScreen("New migration failed", "", [event.error]))
     else:
-        app.notify(f"created {event.file}")
+        app.notify(f"created {event.file}; E edits it")
+        path = event.file.replace("\\", "/")
+        tag = path.rsplit("/", 2)[-2] if "/" in path else path.removesuffix(".sql")  # v1: its folder's name
+        app.main_screen.focus_pane("pending")
+        app.pending.select_when_listed(tag)
     reload(app)
 
 

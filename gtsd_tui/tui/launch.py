@@ -14,6 +14,7 @@ def _quiet(message: str) -> None:
 def run_console(project: Project, *, read_only: bool = False) -> int:
     from gtsd_tui.services.console import ConsoleBackend
 
+    project.require_folder()  # as every command: a folder that is not there is refused (exit 2), no console
     project.notify = _quiet
     backend = ConsoleBackend(project)
     backend.prefetch()  # first thing: a forked child reads the first state while Textual is imported
@@ -28,4 +29,11 @@ def run_console(project: Project, *, read_only: bool = False) -> int:
         from gtsd_tui.errors import InputError
 
         raise InputError(app.fatal)  # printed by the CLI (passwords scrubbed), exit 2
+    if project.embedded:  # said once the screen is gone: the server outlives the console
+        import sys
+
+        from gtsd_tui.services.server import EMBEDDED_DIR
+
+        note = f"the embedded PostgreSQL in {EMBEDDED_DIR}/ keeps running (gtsd-tui server stop)"
+        print(f"gtsd-tui: {note}", file=sys.stderr)
     return 0

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
+from gtsd_tui.core.connect_failure import retry_helps
 from gtsd_tui.tui import jobs
-from gtsd_tui.tui.widgets.header import HeaderBar
+from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar
 
 if TYPE_CHECKING:
     from gtsd_tui.tui.app import GtsdApp
@@ -34,11 +35,14 @@ def render_header(app: GtsdApp) -> None:
     header = app.main_screen.query_one(HeaderBar)
     app.info = app.service.info()  # no I/O: an embedded server started by the last refresh is named now
     header.show(app.info, app.state, retry_in=retry, read_only=app.read_only, busy=app.busy)
+    app.main_screen.query_one(DbProblem).show(app.state, app.info.origin)
 
 
 def tick(app: GtsdApp) -> None:
-    """Every second: while the database is lost, count down and try again."""
-    if app.alive and app.state is not None and not app.state.db.connected and not app.busy:
+    """Every second: while the database is lost, count down and try again; not what no retry can fix
+    (a wrong password, a database that does not exist): ``r`` tries again after the change."""
+    st = app.state
+    if app.alive and st is not None and not st.db.connected and retry_helps(st.db.error, st.db.fatal) and not app.busy:
         app.retry_in -= 1
         if app.retry_in <= 0:
             app.retry_in = RETRY_SECONDS

@@ -1,8 +1,7 @@
-"""Column rules: types squawk steers away from, identifier length, and what ADD COLUMN rewrites."""
+"""Column rules: types squawk steers away from, and what ADD COLUMN rewrites."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from gtsd_tui.core.lint.tree import ColumnDef, Constraint, Expr, TypeName
@@ -10,7 +9,6 @@ from gtsd_tui.core.lint.tree import ColumnDef, Constraint, Expr, TypeName
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 
-MAX_IDENTIFIER = 63
 INT4 = {"int4", "int", "integer", "serial", "serial4"}
 INT2 = {"int2", "smallint", "smallserial", "serial2"}
 SERIAL = {"serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"}
@@ -24,6 +22,9 @@ NON_VOLATILE = {
     "to_char", "jsonb_build_object", "json_build_object", "jsonb_build_array", "json_build_array", "to_jsonb",
     "to_json", "array_fill", "greatest", "least", "timezone", "replace", "trim", "btrim", "substring", "md5",
 }  # fmt: skip
+
+
+NO_ARGS = {"now", "transaction_timestamp", "current_date", "current_timestamp", "localtimestamp"}
 
 
 def type_key(t: TypeName | None) -> str:
@@ -52,27 +53,6 @@ def check_type(lint: Linter, t: TypeName | None) -> None:
         lint.add("prefer-timestamp-tz", at, "timestamp without time zone loses the offset; use timestamptz")
 
 
-_TOKEN = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*')
-
-
-def check_identifier(lint: Linter, name: str, loc: int) -> None:
-    """The parser has already cut the name to 63 bytes: a name that long is read again from the text."""
-    if len(name.encode()) < MAX_IDENTIFIER:
-        return
-    text = lint.text
-    at = lint.at(loc) if loc >= 0 else text.find(name, lint.first)
-    m = _TOKEN.match(text, at) if at >= 0 else None
-    while m is not None and text.startswith(".", m.end()):  # schema.table: the last part
-        at = m.end() + 1
-        m = _TOKEN.match(text, at)
-    if m is None:
-        return
-    token = m.group(0)
-    raw = token[1:-1].replace('""', '"') if token.startswith('"') else token.lower()
-    if len(raw.encode()) > MAX_IDENTIFIER:
-        lint.add("identifier-too-long", at, f"{raw[:20]}... is over 63 bytes: PostgreSQL truncates it")
-
-
 def constraints(col: ColumnDef) -> list[Constraint]:
     return [n.constraint for n in col.constraints if n.constraint is not None]
 
@@ -85,7 +65,10 @@ def non_volatile(e: Expr | None) -> bool:
     if e.type_cast is not None:
         return non_volatile(e.type_cast.arg)
     if e.func_call is not None:
-        return e.func_call.name.lower() in NON_VOLATILE and all(non_volatile(a) for a in e.func_call.args)
+        name = e.func_call.name.lower()
+        if name in NO_ARGS and e.func_call.args:
+            return False  # not the function of that name: now(123) is unknown
+        return name in NON_VOLATILE and all(non_volatile(a) for a in e.func_call.args)
     if e.a_expr is not None:
         return non_volatile(e.a_expr.lexpr) and non_volatile(e.a_expr.rexpr)
     for group in (e.bool_expr, e.coalesce):
@@ -100,28 +83,25 @@ def is_null(e: Expr | None) -> bool:
     return e is not None and e.a_const is not None and e.a_const.isnull
 
 
-def rewrite_reason(lint: Linter, col: ColumnDef) -> str | None:
-    """Why ADD COLUMN of this column rewrites the table (or blocks while it fills it), if it does."""
+def rewrite_reason(lint: Linter, col: ColumnDef) -> tuple[str, Constraint | None] | None:
+    """Why ADD COLUMN of this column rewrites the table (or blocks while it fills it), if it does,
+    and the constraint that does it (None: the serial type)."""
     name = col.type_name.name if col.type_name else ""
     if name in SERIAL:
-        return f"{name} fills every row from a sequence"
+        return f"{name} fills every row from a sequence", None
     for c in constraints(col):
         if c.contype == "CONSTR_GENERATED" and c.generated_kind == "s":
-            return "a GENERATED ... STORED column is computed for every row"
+            return "a GENERATED ... STORED column is computed for every row", c
         if c.contype == "CONSTR_IDENTITY":
-            return "an identity column fills every row from a sequence"
+            return "an identity column fills every row from a sequence", c
         if c.contype == "CONSTR_DEFAULT" and not is_null(expr := c.expr):
             if lint.settings.pg_version < 11:
-                return f"before PostgreSQL 11 any DEFAULT rewrites the table (pg_version {lint.settings.pg_version})"
+                return f"before PostgreSQL 11 any DEFAULT rewrites the table (pg_version {lint.settings.pg_version})", c
             if not non_volatile(expr):
-                return "a DEFAULT not known to be non-volatile is evaluated for every row"
+                return "a DEFAULT not known to be non-volatile is evaluated for every row", c
     return None
 
 
 def column(lint: Linter, col: ColumnDef) -> None:
     """Rules on a column definition, wherever it appears (CREATE TABLE or ADD COLUMN)."""
     check_type(lint, col.type_name)
-    check_identifier(lint, col.colname, col.location)
-    for c in constraints(col):
-        if c.conname:
-            check_identifier(lint, c.conname, c.location)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 
 from gtsd_tui.core.lint.rules import RULES, expand, unknown
@@ -30,6 +29,11 @@ class Settings:
     def in_transaction(self) -> bool:
         return self.assume_in_transaction is not False
 
+    def plain(self) -> Settings:
+        """For a file outside the migrations folder: squawk's default (each statement on its own, unless
+        the file says BEGIN) when nothing was set; drizzle's one transaction applies to its folder only."""
+        return self if self.assume_in_transaction is not None else replace(self, assume_in_transaction=False)
+
 
 def pg_major(value: str | int | float, where: str) -> int:
     m = re.fullmatch(r"\s*(\d+)(?:\.\d+)*\s*", str(value))
@@ -52,6 +56,8 @@ def rule_names(names: object, where: str) -> frozenset[str]:
 def from_toml(text: str, where: str, base: Settings | None = None) -> Settings:
     """Settings from a ``.squawk.toml``: squawk's ``excluded_rules``, ``pg_version``,
     ``assume_in_transaction``; ``[gtsd-tui]`` may add ``included_rules`` and ``excluded_rules``."""
+    import tomllib  # only when a .squawk.toml is there: not on every start-up
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

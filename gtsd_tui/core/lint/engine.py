@@ -4,6 +4,8 @@ the same, positions mapped back to the file, ignore comments, settings. The rule
 
 from __future__ import annotations
 
+import bisect
+import functools
 import gc
 import re
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ from typing import Any
 import msgspec
 
 from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
+from gtsd_tui.core.lint.clauses import long_identifiers, long_name_starts
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
@@ -53,6 +56,12 @@ BATCH = 2000
 _SEPARATOR = "\n;\n"  # joins statements for one parser call; the newline ends a trailing -- comment
 
 
+@functools.lru_cache(maxsize=8)
+def enabled_rules(settings: Settings) -> frozenset[str]:
+    """The rules a setting turns on: built once per setting, not per file."""
+    return frozenset(r for r in RULES if settings.enabled(r))
+
+
 def _ignore_names(found: str) -> frozenset[str]:
     names = [n for n in re.split(r"[,\s]+", found) if n]
     return frozenset(expand(names)) if names else ALL
@@ -80,13 +89,18 @@ class Linter:
         self._ascii = True
         self._ignored: frozenset[str] | None = None
         self.in_do = False
-        self.enabled = frozenset(r for r in RULES if settings.enabled(r)) - self.file_ignored
+        self.end = -1  # file offset past the current statement (-1: unknown)
+        self._tokens: list[tuple[int, int, str]] | None = None
+        self.long_names = long_name_starts(text)
+        self.enabled = enabled_rules(settings) - self.file_ignored
 
     # positions -------------------------------------------------------------------------------
-    def begin(self, file_start: int, parsed_start: int, ascii_: bool) -> None:
+    def begin(self, file_start: int, parsed_start: int, ascii_: bool, end: int = -1) -> None:
         self._file_start, self._parsed_start, self._ascii = file_start, parsed_start, ascii_
         self.first = _skip_ws(self.text, file_start)
+        self.end = end
         self._ignored = None
+        self._tokens = None
 
     def at(self, loc: int) -> int:
         """File offset of a parse-tree ``location`` of the current statement (its start when -1)."""
@@ -166,10 +180,8 @@ class Linter:
                     continue
                 try:
                     part = parser.split(chunk.text, only_slices=True)  # the real parser: syntax checked here
-                except parser.ParseError as exc:
-                    message, offset = (exc.args + (0,))[:2]
-                    self.begin(chunk.offset, 0, True)
-                    self.add("syntax-error", chunk.offset + int(offset or 0), str(message))
+                except parser.ParseError:
+                    spans += self.recover(chunk.text, chunk.offset)
                     continue
                 spans += [slice(sp.start + chunk.offset, sp.stop + chunk.offset) for sp in part]
         self.statements = len(spans)
@@ -178,6 +190,42 @@ class Linter:
         for i in range(0, len(wanted), BATCH):
             self.trees(wanted[i : i + BATCH])
         return self.finish()
+
+    def recover(self, text: str, offset: int) -> list[slice]:
+        """A chunk the parser refuses: cut it at its top-level semicolons (PostgreSQL's own scanner, so
+        quotes, comments and dollar bodies are respected), report each statement that does not parse
+        as a syntax-error and keep the others, so one bad statement does not hide the rest."""
+        from pglast import parser
+
+        try:
+            tokens = parser.scan(text)
+        except parser.ParseError as exc:  # not even tokens (an unterminated quote): the chunk is lost
+            self._syntax_error(text, offset, exc)
+            return []
+        raw = text.encode()
+        ends = [t.end + 1 for t in tokens if t.name == "ASCII_59"]
+        if not ends or ends[-1] < len(raw):
+            ends.append(len(raw))
+        spans, start = [], 0
+        for end in ends:
+            piece = raw[start:end].decode("utf-8", "ignore")
+            at = offset + len(raw[:start].decode("utf-8", "ignore"))
+            start = end
+            if not piece.strip(" \t\r\n;"):
+                continue
+            try:
+                found = parser.split(piece, only_slices=True)
+            except parser.ParseError as exc:
+                self._syntax_error(piece, at, exc)
+                continue
+            spans += [slice(sp.start + at, sp.stop + at) for sp in found]
+        return spans
+
+    def _syntax_error(self, text: str, offset: int, exc: Exception) -> None:
+        message, where = (exc.args + (0,))[:2]
+        at = offset + len(text.encode()[: int(where or 0)].decode("utf-8", "ignore"))
+        self.begin(offset, 0, True)
+        self.add("syntax-error", at, str(message))
 
     def finish(self) -> list[LintFinding]:
         from gtsd_tui.core.lint.statements import finish
@@ -200,7 +248,8 @@ class Linter:
             return False
         self.statements = len(raws)
         for raw in raws:
-            self.begin(raw.stmt_location, raw.stmt_location, True)
+            end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(text)
+            self.begin(raw.stmt_location, raw.stmt_location, True, end)
             self.statement(raw.stmt)
         return True
 
@@ -231,13 +280,21 @@ class Linter:
             raws = [located(parser.parse_sql_json(p))[0] for p in pieces]
             starts = [0] * len(pieces)
         for sp, raw, start in zip(spans, raws, starts, strict=True):
-            self.begin(sp.start, start, ascii_)
+            self.begin(sp.start, start, ascii_, sp.stop)
             self.statement(raw.stmt)
+
+    def _may_have_long_name(self) -> bool:
+        end = self.end if self.end > self.first else len(self.text)
+        i = bisect.bisect_left(self.long_names, self.first)
+        return i < len(self.long_names) and self.long_names[i] < end
 
     def statement(self, s: Stmt) -> None:
         from gtsd_tui.core.lint.statements import check
 
         self.state.count += 1
+        if self.long_names and "identifier-too-long" in self.enabled and self._may_have_long_name():
+            for at, name in long_identifiers(self):
+                self.add("identifier-too-long", at, f"{name[:20]}... is over 63 bytes: PostgreSQL truncates it")
         check(self, s)
 
 

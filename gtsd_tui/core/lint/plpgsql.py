@@ -1,7 +1,8 @@
 """Statements inside ``DO $$ ... $$`` blocks: the PL/pgSQL body is parsed with pglast and each SQL
 statement in it is linted, its position mapped back to the file. Older drizzle-kit wraps foreign keys
 and enums in ``DO $$ BEGIN ...; EXCEPTION WHEN duplicate_object THEN null; END $$;``: the handler
-makes them re-runnable, so the idempotency rules stay silent inside such a block.
+makes them re-runnable, so the idempotency rules stay silent inside such a block; so does an ``IF NOT
+EXISTS (SELECT ... FROM pg_indexes ...) THEN`` around them (the shape of dittofeed's migrations).
 
 Cheap where it can be: a body with none of the words that start a statement a rule reads (ALTER,
 CREATE, DROP, ...) is not parsed at all; drizzle-kit's own shape (one DDL statement in ``BEGIN ...
@@ -66,6 +67,7 @@ class PlBody(Struct, gc=False):
     elsif_list: list[PlElsifNode] = []
     else_body: list[PlStmt] = []
     exceptions: PlExceptions | None = None
+    cond: PlSql | None = None  # IF's condition
 
 
 class PlStmt(Struct, gc=False):
@@ -101,6 +103,8 @@ def _walk(stmts: list[PlStmt], queries: list[str]) -> bool:
         for b in (st.block, st.if_, st.loop, st.while_, st.fori, st.fors, st.foreach):
             if b is None:
                 continue
+            if b is st.if_ and b.cond and b.cond.expr and _NOT_EXISTS.match(b.cond.expr.query):
+                handler = True  # IF NOT EXISTS (SELECT ... FROM pg_indexes ...) THEN CREATE ...: guarded
             handler = _walk(b.body, queries) or _walk(b.then_body, queries) or handler
             handler = _walk(b.else_body, queries) or handler
             for e in b.elsif_list:
@@ -114,6 +118,7 @@ def _walk(stmts: list[PlStmt], queries: list[str]) -> bool:
     return handler
 
 
+_NOT_EXISTS = re.compile(r"\s*NOT\s+EXISTS\s*\(", re.IGNORECASE)
 # The first words of the statements ``statements.check`` reads (transaction control inside PL/pgSQL is
 # PL/pgSQL's own, never a SQL statement); a body without any of them cannot produce a finding.
 _RULE_WORD = re.compile(r"\b(?:alter|create|drop|update|truncate|reindex|set|reset|do)\b", re.IGNORECASE)
@@ -190,8 +195,9 @@ def do_block(lint: Linter, do: DoStmt) -> None:
             start = (body_at + i) if body_at >= 0 and i >= 0 else outer_first
             cursor = i + len(q) if i >= 0 else cursor
             for raw in raws or ():
-                lint.begin(start if body_at >= 0 and i >= 0 else outer_first, 0, q.isascii())
-                if body_at < 0 or i < 0:
+                located = body_at >= 0 and i >= 0
+                lint.begin(start if located else outer_first, 0, q.isascii(), start + len(q) if located else -1)
+                if not located:
                     lint.first = outer_first
                 if lint._has_ignores:
                     lint._ignored = outer_ignored | lint._statement_ignores()

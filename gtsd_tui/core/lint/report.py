@@ -22,11 +22,12 @@ def text(findings: list[LintFinding]) -> str:
     return "\n".join(out)
 
 
-def as_json(findings: list[LintFinding]) -> str:
+def as_json(findings: list[LintFinding], head: dict[str, object] | None = None) -> str:
+    """``head``: the fields the object starts with (the CLI's envelope)."""
     import msgspec
 
     errors = sum(1 for f in findings if f.severity == ERROR)
-    return json_safe(msgspec.json.encode({"findings": findings, "errors": errors}).decode())
+    return json_safe(msgspec.json.encode({**(head or {}), "findings": findings, "errors": errors}).decode())
 
 
 def github(findings: list[LintFinding]) -> str:

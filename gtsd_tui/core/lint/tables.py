@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.lint.columns import check_identifier, check_type, column, constraints, rewrite_reason, type_key
+from gtsd_tui.core.lint.clauses import alter_actions, column_option, next_token
+from gtsd_tui.core.lint.columns import check_type, column, constraints, rewrite_reason, type_key
 from gtsd_tui.core.lint.state import TableKey, table_key
 from gtsd_tui.core.lint.tree import AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, Expr
 
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 
+_COLUMN_OPTIONS = {
+    "AT_SetNotNull", "AT_DropNotNull", "AT_AlterColumnType", "AT_ColumnDefault", "AT_DropExpression",
+    "AT_DropIdentity", "AT_AddIdentity", "AT_SetIdentity",
+}  # fmt: skip
 _DROPS = {
     "AT_DropConstraint": ("ban-drop-constraint", "dropping a constraint lets old code write what it forbade"),
     "AT_DropExpression": ("ban-drop-generated-expression", "readers expect the generated value"),
@@ -22,21 +27,51 @@ _DROPS = {
 def alter_table(lint: Linter, s: AlterTableStmt) -> None:
     key = table_key(s.relation)
     name = s.relation.relname if s.relation else ""
-    if s.relation and not s.relation.schemaname:
+    table = s.objtype == "OBJECT_TABLE"
+    if table and s.relation and not s.relation.schemaname:
         lint.add("require-table-schema", lint.at(s.relation.location), f"{name} without its schema")
-    for node in s.cmds:
+    starts = alter_actions(lint, lint.at(s.relation.location) if s.relation else -1, len(s.cmds))
+    for i, node in enumerate(s.cmds):
         if node.cmd is not None:
-            _cmd(lint, node.cmd, key, name)
+            at = starts[i] if i < len(starts) else lint.first
+            if table and not lint.state.in_transaction and not lint.in_do:
+                _robust(lint, node.cmd, at)
+            _cmd(lint, node.cmd, key, name, at, s.objtype)
 
 
-def _cmd(lint: Linter, cmd: AlterTableCmd, key: TableKey, table: str) -> None:
-    st, at, sub = lint.state, lint.first, cmd.subtype
+def _robust(lint: Linter, cmd: AlterTableCmd, at: int) -> None:
+    """squawk's prefer-robust-stmts on an ALTER TABLE outside a transaction: every action, except ADD
+    COLUMN IF NOT EXISTS, DROP COLUMN/CONSTRAINT IF EXISTS, and a constraint dropped earlier in the
+    file (IF EXISTS) then added again once, or validated."""
+    sub, dropped = cmd.subtype, lint.state.dropped_constraints
+    if sub in ("AT_AddColumn", "AT_DropColumn"):
+        return  # below, with their own messages
+    if sub == "AT_DropConstraint":
+        dropped[cmd.name] = False
+        if cmd.missing_ok:
+            return
+    elif sub == "AT_ValidateConstraint" and cmd.name in dropped:
+        return
+    elif sub == "AT_AddConstraint" and cmd.definition is not None and cmd.definition.constraint is not None:
+        name = cmd.definition.constraint.conname
+        if name in dropped and not dropped[name]:
+            dropped[name] = True
+            return
+    lint.add(
+        "prefer-robust-stmts", at, "this ALTER TABLE outside a transaction cannot be re-run after a failure half-way"
+    )
+
+
+def _cmd(lint: Linter, cmd: AlterTableCmd, key: TableKey, table: str, at: int, objtype: str) -> None:
+    st, sub = lint.state, cmd.subtype
+    if sub in _COLUMN_OPTIONS:
+        at = column_option(lint, at)  # squawk points at the option: TYPE, SET NOT NULL, DROP DEFAULT...
     existing = st.existing(key)
     definition = cmd.definition
     if sub == "AT_AddColumn" and definition is not None and definition.column is not None:
-        _add_column(lint, definition.column, cmd.missing_ok, key, table)
+        _add_column(lint, definition.column, cmd.missing_ok, key, table, at, objtype == "OBJECT_TABLE")
     elif sub == "AT_AddConstraint" and definition is not None and definition.constraint is not None:
-        _add_constraint(lint, definition.constraint, key, table)
+        _add_constraint(lint, definition.constraint, key, table, at)
     elif sub == "AT_SetNotNull":
         proven = (key, cmd.name) in st.proven_not_null and lint.settings.pg_version >= 12
         if existing and not proven:
@@ -44,7 +79,7 @@ def _cmd(lint: Linter, cmd: AlterTableCmd, key: TableKey, table: str) -> None:
     elif sub == "AT_DropColumn":
         if not cmd.missing_ok:
             lint.add("drop-if-exists", at, "DROP COLUMN without IF EXISTS fails when the column is gone")
-            if not lint.settings.in_transaction:
+            if not st.in_transaction and objtype == "OBJECT_TABLE":
                 lint.add("prefer-robust-stmts", at, "DROP COLUMN without IF EXISTS cannot be re-run")
         lint.add("ban-drop-column", at, f"dropping {table}.{cmd.name} breaks code still using it")
     elif sub == "AT_AlterColumnType" and definition is not None and definition.column is not None:
@@ -55,7 +90,7 @@ def _cmd(lint: Linter, cmd: AlterTableCmd, key: TableKey, table: str) -> None:
             lint.add("changing-column-type", at, f"changing the type of {table}.{cmd.name} rewrites the table")
         st.column_types[(key, cmd.name)] = new
     elif sub == "AT_ValidateConstraint":
-        if (key, cmd.name) in st.not_valid and lint.settings.in_transaction:
+        if (key, cmd.name) in st.not_valid and st.in_transaction:
             lint.add(
                 "constraint-missing-not-valid",
                 at,
@@ -69,7 +104,7 @@ def _cmd(lint: Linter, cmd: AlterTableCmd, key: TableKey, table: str) -> None:
     elif sub == "AT_DetachPartition":
         part = definition.partition if definition else None
         if part is not None and part.concurrent:
-            st.concurrent_at.append(at)
+            st.concurrent_at.append(lint.first)
         elif lint.settings.pg_version >= 14:
             lint.add("require-concurrent-partition-detach", at, "DETACH PARTITION blocks the parent table")
     elif sub in _DROPS and existing:
@@ -93,12 +128,14 @@ def _no_rewrite(old: str | None, new: str, col: ColumnDef) -> bool:
     return old == new
 
 
-def _add_column(lint: Linter, col: ColumnDef, missing_ok: bool, key: TableKey, table: str) -> None:
-    st, at = lint.state, lint.first
+def _add_column(
+    lint: Linter, col: ColumnDef, missing_ok: bool, key: TableKey, table: str, at: int, of_table: bool
+) -> None:
+    st = lint.state
     existing = st.existing(key)
     if not missing_ok:
         lint.add("add-column-if-not-exists", at, f"ADD COLUMN on {table} is not idempotent")
-        if not lint.settings.in_transaction:
+        if not st.in_transaction and of_table and not lint.in_do:
             lint.add("prefer-robust-stmts", at, "ADD COLUMN without IF NOT EXISTS cannot be re-run")
     lint.add("ban-add-column", at, f"new column {table}.{col.colname}")
     column(lint, col)
@@ -107,20 +144,24 @@ def _add_column(lint: Linter, col: ColumnDef, missing_ok: bool, key: TableKey, t
         return
     cons = constraints(col)
     kinds = {c.contype for c in cons}
-    reason = rewrite_reason(lint, col)
-    if reason:
-        lint.add("adding-field-with-default", at, f"{reason}: {table} is locked while it is rewritten")
+    found = rewrite_reason(lint, col)
+    if found:
+        reason, c = found
+        # squawk points at the DEFAULT's expression, or at the GENERATED/identity constraint
+        where = at if c is None else lint.at(c.location)
+        if c is not None and c.contype == "CONSTR_DEFAULT":
+            where = next_token(lint, where)
+        lint.add("adding-field-with-default", where, f"{reason}: {table} is locked while it is rewritten")
     filled = {"CONSTR_DEFAULT", "CONSTR_GENERATED", "CONSTR_IDENTITY"} & kinds
     serial = col.type_name is not None and col.type_name.name in ("serial", "bigserial", "smallserial")
     if "CONSTR_NOTNULL" in kinds and not filled and not serial:
         lint.add("adding-required-field", at, f"NOT NULL without DEFAULT fails as soon as {table} has rows")
     for c in cons:
-        _constraint_rules(lint, c, table, inline=True)
+        _constraint_rules(lint, c, table, at, inline=True)
 
 
-def _add_constraint(lint: Linter, c: Constraint, key: TableKey, table: str) -> None:
+def _add_constraint(lint: Linter, c: Constraint, key: TableKey, table: str, at: int) -> None:
     st = lint.state
-    check_identifier(lint, c.conname, c.location)
     if c.contype == "CONSTR_CHECK" and c.conname:
         col = _not_null_column(c.expr)
         if col is not None:
@@ -130,17 +171,18 @@ def _add_constraint(lint: Linter, c: Constraint, key: TableKey, table: str) -> N
     if c.skip_validation and c.conname:
         st.not_valid.add((key, c.conname))
     if st.existing(key):
-        _constraint_rules(lint, c, table, inline=False)
+        _constraint_rules(lint, c, table, at, inline=False)
 
 
-def _constraint_rules(lint: Linter, c: Constraint, table: str, inline: bool) -> None:
-    at = lint.first if inline else lint.at(c.location)
+def _constraint_rules(lint: Linter, c: Constraint, table: str, action_at: int, inline: bool) -> None:
+    """``action_at``: the ADD [COLUMN|CONSTRAINT] action; rules about the constraint point at it."""
+    at = lint.at(c.location) if c.location >= 0 else action_at
     if c.contype == "CONSTR_FOREIGN" and not c.skip_validation:
         if not inline:
-            lint.add("constraint-missing-not-valid", lint.first, f"validating the foreign key scans {table}")
+            lint.add("constraint-missing-not-valid", action_at, f"validating the foreign key scans {table}")
         lint.add("adding-foreign-key-constraint", at, f"the foreign key locks {table} and the table it references")
     elif c.contype == "CONSTR_CHECK" and not c.skip_validation and not inline:
-        lint.add("constraint-missing-not-valid", lint.first, f"validating the check scans {table} under lock")
+        lint.add("constraint-missing-not-valid", action_at, f"validating the check scans {table} under lock")
     elif c.contype in ("CONSTR_UNIQUE", "CONSTR_EXCLUSION") and not c.indexname:
         kind = "UNIQUE" if c.contype == "CONSTR_UNIQUE" else "EXCLUDE"
         lint.add("disallowed-unique-constraint", at, f"{kind} builds its index on {table} under ACCESS EXCLUSIVE")

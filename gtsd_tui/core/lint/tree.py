@@ -11,108 +11,7 @@ from __future__ import annotations
 
 from msgspec import Raw, Struct, field, json
 
-
-class Present(Struct, gc=False):
-    """A node whose kind is all a rule needs to know."""
-
-
-class RangeVar(Struct, gc=False):
-    relname: str = ""
-    schemaname: str = ""
-    relpersistence: str = "p"
-    location: int = -1
-
-
-class Sval(Struct, gc=False):
-    sval: str = ""
-
-
-class StringNode(Struct, gc=False):
-    string: Sval | None = field(default=None, name="String")
-
-
-def _last(names: list[StringNode]) -> str:
-    last = names[-1].string if names else None
-    return last.sval if last else ""
-
-
-class AConst(Struct, gc=False):
-    isnull: bool = False
-
-
-class Ival(Struct, gc=False):
-    ival: int = 0
-
-
-class ModConst(Struct, gc=False):
-    ival: Ival | None = None
-
-
-class TypMod(Struct, gc=False):
-    a_const: ModConst | None = field(default=None, name="A_Const")
-
-    @property
-    def value(self) -> int:
-        return self.a_const.ival.ival if self.a_const and self.a_const.ival else -1
-
-
-class TypeName(Struct, gc=False):
-    names: list[StringNode] = []
-    typmods: list[TypMod] = []
-    location: int = -1
-
-    @property
-    def name(self) -> str:
-        return _last(self.names)
-
-
-class FuncCall(Struct, gc=False):
-    funcname: list[StringNode] = []
-    args: list[Expr] = []
-
-    @property
-    def name(self) -> str:
-        return _last(self.funcname)
-
-
-class TypeCast(Struct, gc=False):
-    arg: Expr | None = None
-    type_name: TypeName | None = field(default=None, name="typeName")
-
-
-class AExpr(Struct, gc=False):
-    lexpr: Expr | None = None
-    rexpr: Expr | None = None
-
-
-class Args(Struct, gc=False):
-    args: list[Expr] = []
-
-
-class Elements(Struct, gc=False):
-    elements: list[Expr] = []
-
-
-class ColumnRef(Struct, gc=False):
-    fields: list[StringNode] = []
-
-
-class NullTest(Struct, gc=False):
-    arg: Expr | None = None
-    nulltesttype: str = ""
-
-
-class Expr(Struct, gc=False):
-    a_const: AConst | None = field(default=None, name="A_Const")
-    type_cast: TypeCast | None = field(default=None, name="TypeCast")
-    func_call: FuncCall | None = field(default=None, name="FuncCall")
-    sql_value: Present | None = field(default=None, name="SQLValueFunction")
-    a_expr: AExpr | None = field(default=None, name="A_Expr")
-    bool_expr: Args | None = field(default=None, name="BoolExpr")
-    coalesce: Args | None = field(default=None, name="CoalesceExpr")
-    array: Elements | None = field(default=None, name="A_ArrayExpr")
-    column_ref: ColumnRef | None = field(default=None, name="ColumnRef")
-    null_test: NullTest | None = field(default=None, name="NullTest")
+from gtsd_tui.core.lint.tree_expr import Expr, Present, RangeVar, StringNode, TypeName
 
 
 class Constraint(Struct, gc=False):
@@ -171,6 +70,19 @@ class CreateStmt(Struct, gc=False):
     relation: RangeVar | None = None
     table_elts: list[TableElt] = field(default=[], name="tableElts")
     if_not_exists: bool = False
+    oncommit: str = ""
+
+
+class CreateForeignTableStmt(Struct, gc=False):
+    base: CreateStmt | None = None
+
+
+class NameList(Struct, gc=False):
+    items: list[StringNode] = []
+
+
+class DropObject(Struct, gc=False):
+    names: NameList | None = field(default=None, name="List")
 
 
 class IndexStmt(Struct, gc=False):
@@ -182,6 +94,7 @@ class IndexStmt(Struct, gc=False):
 
 class DropStmt(Struct, gc=False):
     remove_type: str = field(default="", name="removeType")
+    objects: list[DropObject] = []
     missing_ok: bool = False
     concurrent: bool = False
     behavior: str = ""
@@ -195,11 +108,22 @@ class AlterTableStmt(Struct, gc=False):
 
 class RenameStmt(Struct, gc=False):
     rename_type: str = field(default="", name="renameType")
+    relation_type: str = field(default="", name="relationType")
     relation: RangeVar | None = None
     missing_ok: bool = False
 
 
+def type_name_key(names: list[StringNode]) -> tuple[str, str]:
+    parts = [n.string.sval for n in names if n.string]
+    return ("public", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1]) if parts else ("", "")
+
+
+class CreateEnumStmt(Struct, gc=False):
+    type_name: list[StringNode] = field(default=[], name="typeName")
+
+
 class AlterEnumStmt(Struct, gc=False):
+    type_name: list[StringNode] = field(default=[], name="typeName")
     old_val: str = field(default="", name="oldVal")
     new_val_neighbor: str = field(default="", name="newValNeighbor")
     skip_if_exists: bool = field(default=False, name="skipIfNewValExists")
@@ -211,6 +135,8 @@ class TransactionStmt(Struct, gc=False):
 
 class ResTarget(Struct, gc=False):
     name: str = ""
+    indirection: list[Present] = []  # a[1] = ..., a.x = ...: a part of the column
+    val: Expr | None = None
     location: int = -1
 
 
@@ -222,12 +148,64 @@ class UpdateStmt(Struct, gc=False):
     target_list: list[ResTargetNode] = field(default=[], name="targetList")
 
 
+class OnConflict(Struct, gc=False):
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+
+
+class InsertStmt(Struct, gc=False):
+    cols: list[ResTargetNode] = []
+    on_conflict: OnConflict | None = field(default=None, name="onConflictClause")
+
+
+class MergeWhen(Struct, gc=False):
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+    command_type: str = field(default="", name="commandType")
+
+
+class MergeWhenNode(Struct, gc=False):
+    clause: MergeWhen | None = field(default=None, name="MergeWhenClause")
+
+
+class MergeStmt(Struct, gc=False):
+    clauses: list[MergeWhenNode] = field(default=[], name="mergeWhenClauses")
+
+
+class IntoClause(Struct, gc=False):
+    rel: RangeVar | None = None
+
+
+class SelectStmt(Struct, gc=False):
+    into: IntoClause | None = field(default=None, name="intoClause")
+    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+
+
+class SelectNode(Struct, gc=False):
+    select: SelectStmt | None = field(default=None, name="SelectStmt")
+
+
+class ViewStmt(Struct, gc=False):
+    view: RangeVar | None = None
+    aliases: list[StringNode] = []
+    query: SelectNode | None = None
+
+
+class CreateTableAsStmt(Struct, gc=False):
+    into: IntoClause | None = None
+    objtype: str = ""
+
+
+class VacuumStmt(Struct, gc=False):
+    options: list[DefElemNode] = []
+    is_vacuumcmd: bool = False
+
+
 class TruncateStmt(Struct, gc=False):
     behavior: str = ""
 
 
 class DefElem(Struct, gc=False):
     defname: str = ""
+    arg: Raw = Raw()  # VACUUM (FULL false): read only by prefer-repack
 
 
 class DefElemNode(Struct, gc=False):
@@ -235,6 +213,7 @@ class DefElemNode(Struct, gc=False):
 
 
 class ReindexStmt(Struct, gc=False):
+    kind: str = ""
     params: list[DefElemNode] = []
 
 
@@ -244,6 +223,11 @@ class AlterDomainStmt(Struct, gc=False):
 
 class CreateDomainStmt(Struct, gc=False):
     constraints: list[ConstraintNode] = []
+
+
+class SetSchemaStmt(Struct, gc=False):
+    object_type: str = field(default="", name="objectType")
+    relation: RangeVar | None = None
 
 
 class VariableSetStmt(Struct, gc=False):
@@ -282,7 +266,7 @@ class Stmt(Struct, gc=False):
     alter: AlterTableStmt | None = field(default=None, name="AlterTableStmt")
     rename: RenameStmt | None = field(default=None, name="RenameStmt")
     transaction: TransactionStmt | None = field(default=None, name="TransactionStmt")
-    enum: Present | None = field(default=None, name="CreateEnumStmt")
+    enum: CreateEnumStmt | None = field(default=None, name="CreateEnumStmt")
     composite: Present | None = field(default=None, name="CompositeTypeStmt")
     domain: CreateDomainStmt | None = field(default=None, name="CreateDomainStmt")
     range: Present | None = field(default=None, name="CreateRangeStmt")
@@ -292,9 +276,17 @@ class Stmt(Struct, gc=False):
     truncate: TruncateStmt | None = field(default=None, name="TruncateStmt")
     reindex: ReindexStmt | None = field(default=None, name="ReindexStmt")
     dropdb: Present | None = field(default=None, name="DropdbStmt")
-    set_schema: Present | None = field(default=None, name="AlterObjectSchemaStmt")
+    set_schema: SetSchemaStmt | None = field(default=None, name="AlterObjectSchemaStmt")
     variable_set: VariableSetStmt | None = field(default=None, name="VariableSetStmt")
     do: DoStmt | None = field(default=None, name="DoStmt")
+    insert: InsertStmt | None = field(default=None, name="InsertStmt")
+    merge: MergeStmt | None = field(default=None, name="MergeStmt")
+    select: SelectStmt | None = field(default=None, name="SelectStmt")
+    view: ViewStmt | None = field(default=None, name="ViewStmt")
+    create_as: CreateTableAsStmt | None = field(default=None, name="CreateTableAsStmt")
+    foreign_table: CreateForeignTableStmt | None = field(default=None, name="CreateForeignTableStmt")
+    vacuum: VacuumStmt | None = field(default=None, name="VacuumStmt")
+    cluster: Present | None = field(default=None, name="ClusterStmt")
 
     @property
     def creates_type(self) -> bool:

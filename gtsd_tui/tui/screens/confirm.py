@@ -89,3 +89,45 @@ class ConfirmScreen(ModalScreen[bool | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # typing "y" into the confirmation box must not confirm
         return not (action == "confirm" and isinstance(self.focused, Input))
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A destructive question with more than one way to go ahead, each on its own key (e.g. ``b`` back
+    up then reset, ``r`` reset without backup). ``n``, escape and the focused Cancel dismiss with None:
+    no answer ever goes ahead by default."""
+
+    BINDINGS = [
+        Binding("n", "cancel", "Cancel", id="choice.no"),
+        Binding("escape", "cancel", "Cancel", id="choice.escape", show=False),
+    ]
+
+    def __init__(self, title: str, body: str, choices: list[tuple[str, str]]) -> None:
+        """``choices``: (key, label) pairs, each a way to go ahead; dismissed with the key chosen."""
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.body, self.choices = title, body, choices
+        for key, label in choices:
+            self._bindings.bind(key, f"choose('{key}')", label)
+
+    def compose(self) -> ComposeResult:
+        yield Footer(compact=True)
+        with Vertical(id="dialog", classes="danger"):
+            yield Label(self.title_text, id="dialog-title")
+            with VerticalScroll(id="dialog-body"):
+                yield Static(self.body, markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel \\[n]", id="cancel", variant="default")
+                for key, label in self.choices:
+                    yield Button(f"{label} \\[{key}]", id=f"choice-{key}", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def action_choose(self, key: str) -> None:
+        self.dismiss(key)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        self.dismiss(button_id.removeprefix("choice-") if button_id.startswith("choice-") else None)

@@ -34,7 +34,7 @@ class EnvironmentsScreen(Screen[None]):
         Binding("a", "apply_to", "Apply to", id="envs.apply.to"),
         Binding("A", "apply_all", "Apply all", id="envs.apply.all"),
         # the main screen's keys do not reach through this screen (review, reset, renumber, panes, ...)
-        Binding("v,R,n,e,slash,1,2,3,4", "shadowed", show=False),
+        Binding("v,R,n,e,E,slash,1,2,3,4", "shadowed", show=False),
     ]
 
     def __init__(self, app: GtsdApp) -> None:

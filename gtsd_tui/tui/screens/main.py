@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
@@ -20,12 +21,12 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from gtsd_tui.core.vocab import Busy
-from gtsd_tui.tui import flows, live
+from gtsd_tui.tui import drift_view, flows, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
-from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane
+from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
-from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
+from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
 from gtsd_tui.tui.widgets.keys_footer import KeysFooter
 from gtsd_tui.tui.widgets.pane import PANES, Pane
@@ -50,6 +51,11 @@ class MainScreen(Screen[None]):
     """Owns the layout (the panes, which one is active, the narrow mode) and the dispatch of worker
     results; the app keeps the keys and the workers."""
 
+    BINDINGS = [  # as the README and Help say: tab / shift+tab go to the next / previous pane, at any width
+        Binding("tab", "cycle_pane(1)", "Next pane", id="pane.next", show=False),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="pane.previous", show=False),
+    ]
+
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="main")
         self.console = app
@@ -61,6 +67,7 @@ class MainScreen(Screen[None]):
         narrow = self.console.size.width < NARROW
         self.set_class(narrow, "narrow", update=False)  # its own style does not depend on it
         yield HeaderBar()
+        yield DbProblem()
         yield TabStrip()
         with Grid(id="grid"):  # narrow: only Pending is shown; the others are composed when first shown
             yield _deferred(HistoryPane(), narrow)
@@ -116,6 +123,9 @@ class MainScreen(Screen[None]):
             self.update_tabs()
             self.console.refresh_bindings()
 
+    def action_cycle_pane(self, step: int) -> None:
+        self.focus_pane(PANES[(PANES.index(self.active_pane()) + step) % len(PANES)])
+
     def focus_pane(self, name: str) -> None:
         pane = self.pane(name)
         pane.materialize()
@@ -133,6 +143,7 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
+        drift_view.check_mark(self.console, state)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
         self.call_after_refresh(self._compose_hidden)
@@ -153,7 +164,7 @@ class MainScreen(Screen[None]):
     def _findings_loaded(self, event: msg.FindingsLoaded) -> None:
         if event.state is self.console.state:  # else a newer state is shown; its own findings follow
             event.state.findings = event.findings
-            self.query_one(ConflictsPane).show(event.findings)
+            self.query_one(ConflictsPane).show(event.findings, unread_note(event.state))
             self.console.refresh_bindings()
 
     @on(msg.FolderChanged)

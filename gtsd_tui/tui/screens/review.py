@@ -23,6 +23,7 @@ from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
 if TYPE_CHECKING:
     from gtsd_tui.services.console import ConsoleService
+    from gtsd_tui.services.data_preflight import DataPreflight
     from gtsd_tui.services.rehearse import Rehearsal, StatementRecord
 
 LOCK_STYLES = ("green", "green", "green", "yellow", "yellow", "dark_orange", "dark_orange", "bold red")
@@ -35,9 +36,11 @@ class Rehearsed(Message):
 
 
 class RehearsalFinished(Message):
-    def __init__(self, result: Rehearsal | None, error: str | None) -> None:
+    def __init__(
+        self, result: Rehearsal | None, error: str | None, preflight: DataPreflight | str | None = None
+    ) -> None:
         super().__init__()
-        self.result, self.error = result, error
+        self.result, self.error, self.preflight = result, error, preflight
 
 
 def lock_cell(record: StatementRecord) -> Text:
@@ -66,7 +69,10 @@ class ReviewScreen(Screen[bool]):
         Binding("a", "apply", "Apply (safe)", id="review.apply"),
         Binding("escape,q", "close", "Back", id="review.close"),
         # the main screen's keys do not reach through this screen (apply all, reset, renumber, ...)
-        Binding("A,v,R,n,r,slash,1,2,3,4", "shadowed", show=False),
+        Binding("A,v,R,n,r,E,slash,1,2,3,4", "shadowed", show=False),
+        # ``a`` while the safe apply is off (a failed rehearsal, rows a statement fails on) must not
+        # fall through to the main screen's plain apply
+        Binding("a", "shadowed", show=False, id="review.apply.off"),
     ]
 
     def __init__(
@@ -83,6 +89,7 @@ class ReviewScreen(Screen[bool]):
         self.records: list[StatementRecord] = list(result.records) if result is not None else []
         self.files: dict[str, list[str]] = {k: list(v) for k, v in (files or {}).items()}
         self.running = False
+        self.preflight: DataPreflight | str | None = None  # the data preflight on the target, once it ran
 
     def compose(self) -> ComposeResult:
         target = f"up to {self.to_tag}" if self.to_tag else "all pending"
@@ -111,12 +118,16 @@ class ReviewScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="rehearse", exit_on_error=False)
     def run_rehearsal(self) -> None:
+        from gtsd_tui.services.data_preflight import PreflightDone
         from gtsd_tui.services.rehearse import RehearsalStarted, StatementRehearsed
 
         cache: dict[str, list[str]] = {}
+        found: list[PreflightDone] = []
 
         def listen(event: object) -> None:
-            if isinstance(event, RehearsalStarted):
+            if isinstance(event, PreflightDone):
+                found.append(event)
+            elif isinstance(event, RehearsalStarted):
                 self.post_message(Rehearsed(0, event.total, None, []))
             elif isinstance(event, StatementRehearsed):
                 path = event.record.file
@@ -126,9 +137,12 @@ class ReviewScreen(Screen[bool]):
 
         try:
             result = self.backend.rehearse(self.to_tag, listen)
-            self.post_message(RehearsalFinished(result, None))
         except Exception as exc:  # noqa: BLE001 - shown on the screen; the copy is dropped by the service
             self.post_message(RehearsalFinished(None, str(exc)))
+            return
+        done = found[0] if found else None
+        preflight = None if done is None else (done.result or f"data preflight could not run: {done.error}")
+        self.post_message(RehearsalFinished(result, None, preflight))
 
     def _add_row(self, rec: StatementRecord) -> None:
         name = f"{rec.tag}:{rec.line}"
@@ -153,6 +167,7 @@ class ReviewScreen(Screen[bool]):
     @on(RehearsalFinished)
     def _finished(self, event: RehearsalFinished) -> None:
         self.running = False
+        self.preflight = event.preflight
         self._finish(event.result, event.error)
 
     def _finish(self, result: Rehearsal | None, error: str | None) -> None:
@@ -167,10 +182,15 @@ class ReviewScreen(Screen[bool]):
             self.app.refresh_bindings()
             return
         bar.update(total=max(len(result.records), 1), progress=len(result.records))
-        lines = ["schema diff:"] + [f"  {line}" for line in summary(result.changes)]
+        lines = ["schema diff:"] + [f"  {line}" for line in summary(result.changes)] + self._preflight_lines()
         self.query_one("#review-diff", Static).update("\n".join(lines))
         head = f"{result.method} copy"
-        if result.failure is not None:
+        failing = self._data_failures()
+        if failing and result.failure is None:
+            status.update(
+                f"[red]✗ {failing} statement(s) fail on the target's rows[/] (data preflight below; nothing applied)"
+            )
+        elif result.failure is not None:
             status.update(f"[red]✗ fails:[/] {result.failure.message}  ({head}; nothing applied)")
         else:
             waits = sum(1 for r in result.records if r.blockers)
@@ -181,6 +201,20 @@ class ReviewScreen(Screen[bool]):
         if self.records:
             self._show_statement(0)
         self.app.refresh_bindings()
+
+    def _data_failures(self) -> int:
+        pre = self.preflight
+        return 0 if pre is None or isinstance(pre, str) else len(pre.failing)
+
+    def _preflight_lines(self) -> list[str]:
+        """The data preflight on the target: what fails or is lost (the checks that found nothing left out)."""
+        pre = self.preflight
+        if pre is None:
+            return []
+        if isinstance(pre, str):
+            return ["", pre]
+        found = [f"  {f.line()}" for f in pre.findings if f.status != "ok"]
+        return ["", "data preflight on the target:"] + (found or ["  nothing fails, nothing is lost"])
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -205,14 +239,33 @@ class ReviewScreen(Screen[bool]):
         if action == "apply":
             if getattr(self.app, "read_only", False):
                 return False
-            return True if self.result is not None and self.result.failure is None and not self.running else None
+            ready = self.result is not None and self.result.failure is None and not self.running
+            return True if ready and not self._data_failures() else None
         return True
 
     def action_shadowed(self) -> None:
         """Keys of the main screen do nothing here."""
 
     def action_apply(self) -> None:
-        self.dismiss(True)
+        """Asks first, as apply does everywhere else, with the rehearsal's verdict in the question."""
+        from gtsd_tui.tui.screens.confirm import ConfirmScreen
+
+        result = self.result
+        if result is None:
+            return
+        waits = sum(1 for r in result.records if r.blockers)
+        rewrites = sum(1 for r in result.records if r.rewrite)
+        verdict = [f"Rehearsal: ✓ {len(result.records)} statement(s) ran on a {result.method} copy."]
+        verdict += [f"{rewrites} statement(s) rewrite a table (✱)."] if rewrites else []
+        verdict += [f"{waits} statement(s) would wait behind sessions on the target now."] if waits else []
+        verdict += ["Applied with the careful options: a short lock_timeout, retried on a lock timeout."]
+        target = f"up to {self.to_tag}" if self.to_tag else "all pending migrations"
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(True)
+
+        self.app.push_screen(ConfirmScreen(f"Apply {target}?", "\n".join(verdict), action_label="Apply"), answer)
 
     def action_close(self) -> None:
         if self.running:

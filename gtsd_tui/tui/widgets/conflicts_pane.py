@@ -17,6 +17,7 @@ from gtsd_tui.tui.widgets.rows import RowTable
 
 if TYPE_CHECKING:
     from gtsd_tui.core.conflicts import Finding  # check's modules load in the findings worker
+    from gtsd_tui.services.console import ConsoleState
 
 
 def finding_rows(findings: list[Finding], needle: str) -> list[Row]:
@@ -47,13 +48,14 @@ class ConflictsPane(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.findings: list[Finding] = []
+        self.unread = ""  # what could not be checked (no database, an unreadable folder): never "no problems"
 
     def body(self) -> ComposeResult:
         yield RowTable("Severity", "Code", "Files", "Message", id="conflicts-table")
         yield Static("", id="conflicts-note", classes="note")
 
-    def show(self, findings: list[Finding]) -> None:
-        self.findings = findings
+    def show(self, findings: list[Finding], unread: str = "") -> None:
+        self.findings, self.unread = findings, unread
         self.render_rows()
 
     def render_rows(self) -> None:
@@ -63,6 +65,8 @@ class ConflictsPane(Pane):
         errors = sum(1 for f in self.findings if f.severity is Severity.ERROR)
         fixable = any(f.fix and "renumber" in f.fix for f in self.findings)
         note = "no problems found" if not self.findings else f"{errors} error(s); enter shows one in full"
+        if self.unread:
+            note = f"{len(self.findings)} finding(s) in what was read; {self.unread}"
         self.query_one("#conflicts-note", Static).update(note + ("; n renumbers" if fixable else ""))
 
     @property
@@ -75,3 +79,12 @@ class ConflictsPane(Pane):
         index = int(event.key.removeprefix("f"))
         if 0 <= index < len(self.findings):
             self.post_message(self.Opened(self.findings[index]))
+
+
+def unread_note(state: ConsoleState) -> str:
+    """What the checks could not read, said where their result is shown (never "no problems found")."""
+    if state.folder is None:
+        return f"the folder could not be read: {state.folder_error or 'unknown error'}"
+    if not state.db.connected:
+        return "the database was not checked (not connected)"
+    return ""

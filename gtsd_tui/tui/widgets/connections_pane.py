@@ -46,12 +46,12 @@ class ConnectionsPane(Pane):
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause", id="stats.pause"),
         Binding("s", "sort", "Sort", id="sessions.sort"),
-        Binding("c", "signal(False)", "Cancel", id="sessions.cancel"),
-        Binding("K", "signal(True)", "Kill", id="sessions.terminate"),
-        Binding("i", "instances", "Instances", id="stats.instances", show=False),
-        Binding("x", "indexes", "Indexes", id="stats.indexes", show=False),
-        Binding("plus", "interval(1)", "Slower", id="stats.slower", show=False),
-        Binding("minus", "interval(-1)", "Faster", id="stats.faster", show=False),
+        Binding("c", "signal(False)", "Cancel query", id="sessions.cancel", tooltip="a running query (asks first)"),
+        Binding("K", "signal(True)", "Terminate", id="sessions.terminate", tooltip="the session (asks first)"),
+        Binding("i", "instances", "Instances", id="stats.instances", show=False, tooltip="app instances (advice)"),
+        Binding("x", "indexes", "Indexes", id="stats.indexes", show=False, tooltip="index usage"),
+        Binding("plus", "interval(1)", "Slower", id="stats.slower", show=False, tooltip="refresh interval"),
+        Binding("minus", "interval(-1)", "Faster", id="stats.faster", show=False, tooltip="refresh interval"),
     ]
 
     class SignalWanted(Message):
@@ -125,6 +125,18 @@ class ConnectionsPane(Pane):
         else:
             self.post_message(self.SignalWanted(session, terminate))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``c`` only on a session running a query; ``K`` on any session but a console's own reads."""
+        if action != "signal":
+            return True
+        session = self.selected_session()
+        if session is None:
+            return False
+        return not session.console_own if parameters and parameters[0] else session.running
+
+    def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
+        self.app.refresh_bindings()  # c / K follow the highlighted session
+
     def selected_session(self) -> Session | None:
         key = self.main_table.cursor_key
         return next((s for s in self.shown if str(s.pid) == key), None)
@@ -143,6 +155,7 @@ class ConnectionsPane(Pane):
         self.shown = select_sessions(sessions, self.needle, self.sort)
         self.query_one("#sessions-table", RowTable).set_rows(session_rows(self.shown))
         self._render_status()
+        self.app.refresh_bindings()
 
     def _render_status(self) -> None:
         if self.deferred:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from gtsd_tui.core.connect_failure import advice, failure_kind, retry_helps
 from gtsd_tui.services.console import ConsoleState, Info
 from gtsd_tui.services.server import console_note
 
@@ -22,18 +23,37 @@ class HeaderBar(Static):
             out.append(f" PostgreSQL {state.db.version}")
         else:
             out.append("○ disconnected", style="bold red")
-            if retry_in > 0:
+            if not retry_helps(state.db.error, state.db.fatal):
+                out.append(" · not retrying", style="bold")
+            elif retry_in > 0:
                 out.append(f" · retry in {retry_in}s", style="bold")
         if busy:
             out.append(f"  [{busy}]", style="bold yellow")
         if read_only:
             out.append("  read-only", style="bold")
-        out.append(f"  {info.folder}  {state.db.url if state is not None else info.url}")
-        if info.embedded:
-            out.append(f"  ({console_note(True)})", style="dim")
-        if state is not None and not state.db.connected and state.db.error:
-            out.append(f"  {state.db.error}", style="red")
-        self.update(out)
+        url = state.db.url if state is not None else info.url
+        if info.embedded:  # not its long URL (server status has it): what it is, that it outlives the console
+            port = url.rsplit(":", 1)[-1].split("/", 1)[0] if url.count(":") >= 2 else ""
+            out.append(f"  {info.folder}  ")
+            out.append(console_note(True, port), style="dim")
+        else:
+            out.append(f"  {info.folder}  {url}")
+        self.update(out)  # the reason, in full, is on the line under it (DbProblem)
+
+
+class DbProblem(Static):
+    """Why the database cannot be read, in full (wrapped, never cut), and what to do about it; hidden
+    while connected."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="db-problem", markup=False)
+
+    def show(self, state: ConsoleState | None, origin: str) -> None:
+        db = state.db if state is not None else None
+        self.set_class(db is not None and not db.connected and bool(db.error), "shown")
+        if db is not None and not db.connected and db.error:
+            hint = "" if retry_helps(db.error, db.fatal) else f"\n  {advice(failure_kind(db.error), origin)}"
+            self.update(f"✗ {db.error}{hint}")
 
 
 class TabStrip(Static):

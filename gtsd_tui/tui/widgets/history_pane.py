@@ -58,6 +58,22 @@ def dates_only(rows: list[Row]) -> list[Row]:
     return [(key, (cells[0], cells[1], _date(str(cells[2])), *cells[3:])) for key, cells in rows]
 
 
+def fit_tags(headers: list[str], rows: list[Row], width: int) -> list[Row]:
+    """Long tags cut (``…``) so the date still shows whole beside them: the tag is the column that can
+    give up cells (its full name is in the file view, ``enter``)."""
+    over = wanted_width(headers, rows) - width
+    if over <= 0:
+        return rows
+    longest = max([len(headers[1])] + [len(str(cells[1])) for _, cells in rows])
+    room = max(len(headers[1]), 8, longest - over)
+    out: list[Row] = []
+    for key, cells in rows:
+        tag = str(cells[1])
+        cut = tag if len(tag) <= room else tag[: room - 1] + "…"
+        out.append((key, (cells[0], cut, *cells[2:])))
+    return out
+
+
 def _date(when: str) -> str:
     return when[:10] if len(when) == 16 else when
 
@@ -103,6 +119,7 @@ class HistoryPane(Pane):
         rows = history_rows(st.report, self.needle)
         if table.size.width and wanted_width(table.columns, rows) > table.size.width:
             rows = dates_only(rows)  # the same rows, not built a second time
+            rows = fit_tags(table.columns, rows, table.size.width)  # and the date whole, beside long tags
         table.set_rows(rows)
         unknown = len(st.report.unknown_rows)
         note.update(f"{unknown} row(s) in the table match no migration of the folder" if unknown else "")

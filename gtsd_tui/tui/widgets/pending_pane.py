@@ -48,6 +48,7 @@ class PendingPane(Pane):
         self.log_lines: list[str] = []
         self.last_error: tuple[str, str] | None = None  # (tag, line) until that migration applies
         self.failure_at: tuple[str, int] | None = None  # (tag, line) the preview scrolls to
+        self.wanted: str | None = None  # a tag to select once a refresh lists it (the one just created)
 
     def body(self) -> ComposeResult:
         preview = Vertical(
@@ -75,7 +76,14 @@ class PendingPane(Pane):
                 self.last_error = self.failure_at = None
                 self._render_log()
         self.render_rows()
+        if self.wanted is not None and self.table.select_key(self.wanted):
+            self.wanted = None
         self.want_preview(force=True)  # the file may have changed on disk
+
+    def select_when_listed(self, tag: str) -> None:
+        """Select ``tag`` now if listed, else after the refresh that lists it (a migration just created)."""
+        if not self.table.select_key(tag):
+            self.wanted = tag
 
     def render_rows(self) -> None:
         st = self.state

@@ -1,0 +1,286 @@
+"""The merge of a migrations folder as ``git merge`` / ``git rebase`` make it with the gtsd-tui driver.
+
+Both sides are read as folders from git's objects (ours: the branch merged into, or the rebase's
+``onto``; theirs: the incoming commit; base: their merge base). The decision is the renumber
+engine's (:func:`gtsd_tui.core.renumber.plan_renumber` on the union of both sides, every migration
+of ours kept): ours' migrations keep their names, bytes and ``when``; theirs' go after them, their
+snapshots merged three-way. The resulting folder (the *model*) is computed once per
+(folder, ours, theirs) and kept in ``$GIT_DIR/gtsd-merge/<key>/`` so that the driver, called once
+per conflicted file, and the hooks read the same decision. Only git, the standard library and the
+pure ``core`` modules are imported here, and what only the first call needs is imported there:
+the driver must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from gtsd_tui.errors import InputError
+
+CACHE_DIR = "gtsd-merge"
+
+
+def git(top: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], cwd=top, capture_output=True, input=stdin, timeout=120)
+
+
+def git_out(top: Path, *args: str) -> str:
+    r = git(top, *args)
+    if r.returncode != 0:
+        why = r.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"git {' '.join(args)}: {why[0] if why else 'failed'}")
+    return r.stdout.decode("utf-8", "replace").strip()
+
+
+def git_path(top: Path, name: str) -> Path:
+    p = Path(git_out(top, "rev-parse", "--git-path", name))
+    return p if p.is_absolute() else top / p
+
+
+def folder_files(top: Path, commit: str, rel: str) -> dict[str, bytes]:
+    """Every file of the folder ``rel`` in ``commit`` (paths relative to the folder)."""
+    listing = git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", rel)
+    if listing.returncode != 0:
+        return {}
+    items: list[tuple[str, str]] = []
+    for rec in listing.stdout.split(b"\0"):
+        if not rec:
+            continue
+        meta, raw_path = rec.split(b"\t", 1)
+        mode, kind, oid = meta.decode().split()
+        if kind == "blob" and mode != "120000":
+            items.append((raw_path.decode("utf-8", "surrogateescape"), oid))
+    if not items:
+        return {}
+    batch = git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for _, oid in items).encode())
+    out: dict[str, bytes] = {}
+    data, pos = batch.stdout, 0
+    prefix = rel.rstrip("/") + "/"
+    for name, _ in items:
+        nl = data.index(b"\n", pos)
+        size = int(data[pos:nl].split()[2])
+        out[name[len(prefix) :] if name.startswith(prefix) else name] = data[nl + 1 : nl + 1 + size]
+        pos = nl + 1 + size + 1
+    return out
+
+
+def _markers(ours: bytes, theirs: bytes) -> bytes:
+    return b"<<<<<<< ours\n" + ours + b"\n=======\n" + theirs + b"\n>>>>>>> theirs\n"
+
+
+class Model:
+    """The folder after the merge, and what the decision says about it (a plain class: the
+    driver's start-up does not import dataclasses)."""
+
+    def __init__(
+        self,
+        files: dict[str, bytes] | None = None,
+        renamed: list[tuple[str, str]] | None = None,
+        clashes: list[str] | None = None,
+        problem: str | None = None,
+        layout: str = "v0",
+    ) -> None:
+        self.files = files if files is not None else {}
+        self.renamed = renamed if renamed is not None else []  # theirs' file -> its new name
+        self.clashes = clashes if clashes is not None else []  # one line per clashing object
+        self.problem = problem  # why no decision could be made (an ordinary conflict then)
+        self.layout = layout
+
+    @property
+    def merged(self) -> bool:
+        return self.problem is None and not self.clashes
+
+    def to_json(self) -> dict[str, object]:
+        return {"renamed": self.renamed, "clashes": self.clashes, "problem": self.problem, "layout": self.layout}
+
+
+def _union(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, bytes]) -> tuple[dict[str, bytes], str]:
+    """The two folders side by side, as the renumber engine reads a conflicted merge; '' or a problem."""
+    out: dict[str, bytes] = {}
+    for name in sorted(set(ours) | set(theirs)):
+        o, t, b = ours.get(name), theirs.get(name), base.get(name)
+        if o == t or t == b or (t is None and o is not None and "/" not in name):
+            pick = o  # (a migration of ours stays even where theirs renamed or deleted it)
+        elif o == b:
+            pick = t
+        elif o is not None and t is not None and name.startswith("meta/") and name.endswith(".json"):
+            pick = _markers(o, t)  # journal, snapshots: both sides, read as such by the engine
+        else:
+            return out, f"{name} changed differently on both branches"
+        if pick is not None:
+            out[name] = pick
+    return out, ""
+
+
+def _without_copies(ours: dict[str, bytes], theirs: dict[str, bytes]) -> dict[str, bytes]:
+    """Theirs without its renamed copies of ours' migrations (a branch that merged ours' branch
+    earlier holds them under the numbers it gave them then): ours' names stay, the copies go, with
+    their journal entries and snapshots."""
+    from gtsd_tui.core.journal import Journal, parse_journal
+    from gtsd_tui.errors import GtsdError
+
+    mine = {data for name, data in ours.items() if name.endswith(".sql") and "/" not in name}
+    copies = {n for n, d in theirs.items() if n.endswith(".sql") and "/" not in n and n not in ours and d in mine}
+    if not copies or "meta/_journal.json" not in theirs:
+        return theirs
+    try:
+        journal = parse_journal(theirs["meta/_journal.json"].decode())
+    except (UnicodeDecodeError, GtsdError):
+        return theirs
+    gone = {n[:-4] for n in copies}
+    kept = [e for e in journal.entries if e.tag not in gone]
+    out = {n: d for n, d in theirs.items() if n not in copies}
+    still = {e.tag.split("_", 1)[0] for e in kept}
+    for tag in gone:
+        prefix = tag.split("_", 1)[0]
+        if prefix not in still:
+            out.pop(f"meta/{prefix}_snapshot.json", None)
+    new = Journal(kept, journal.version, journal.dialect, [], journal.extra)
+    out["meta/_journal.json"] = new.dumps().encode()
+    return out
+
+
+MAINLINE_KEY = "merge.gtsd-drizzle.mainline"  # refs whose migrations never move (install --mainline)
+
+
+def _tags(files: dict[str, bytes]) -> set[str]:
+    return {n[:-4] for n in files if n.endswith(".sql") and "/" not in n}
+
+
+def mainline_refs(top: Path) -> list[str]:
+    r = git(top, "config", "--get-all", MAINLINE_KEY)
+    return r.stdout.decode().split() if r.returncode == 0 else []
+
+
+def _mainline_comes_in(
+    top: Path, rel: str, base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, bytes]
+) -> bool:
+    """True when the incoming side brings the mainline's migrations into a branch (``git merge main``
+    on a feature branch): then the mainline's keep their names (they may be applied in production;
+    a fast-forward of main to the branch later must not rename them) and the branch's move."""
+    theirs_new, ours_new = _tags(theirs) - _tags(base), _tags(ours) - _tags(base)
+    if not theirs_new or not ours_new:
+        return False
+    on_mainline: set[str] = set()
+    for ref in mainline_refs(top):
+        listing = git(top, "ls-tree", "--name-only", f"{ref}:{rel}")
+        if listing.returncode == 0:
+            on_mainline |= {n[:-4] for n in listing.stdout.decode().splitlines() if n.endswith(".sql")}
+    return theirs_new <= on_mainline and not ours_new <= on_mainline
+
+
+def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
+    """The decision for the folder ``rel`` (relative to the work tree ``top``) when merging theirs into ours."""
+    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.journal import parse_journal
+    from gtsd_tui.core.renumber import plan_renumber
+    from gtsd_tui.core.renumber_text import clash_lines
+    from gtsd_tui.errors import GtsdError
+
+    base_rev = git(top, "merge-base", ours, theirs)
+    base = base_rev.stdout.decode().strip() if base_rev.returncode == 0 else ""
+    o_files, t_files = folder_files(top, ours, rel), folder_files(top, theirs, rel)
+    b_files = folder_files(top, base, rel) if base else {}
+    if _mainline_comes_in(top, rel, b_files, o_files, t_files):
+        o_files, t_files = t_files, o_files  # the mainline's migrations are the ones kept
+    union, problem = _union(b_files, o_files, _without_copies(o_files, t_files))
+    if problem:
+        return Model(problem=problem)
+    if "meta/_journal.json" not in union:  # a drizzle 1.0 folder (or none): git's text merge is right
+        return Model(files=union, layout="v1")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gtsd-merge-") as tmp:
+        root = Path(tmp) / "m"
+        for name, data in union.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        try:
+            kept = {e.tag for e in parse_journal(o_files["meta/_journal.json"].decode()).entries}
+        except (KeyError, UnicodeDecodeError, GtsdError):
+            kept = set()
+        try:
+            folder = load_folder(root)
+            plan = plan_renumber(folder, pinned=kept, now_ms=0)
+        except GtsdError as exc:
+            return Model(problem=str(exc).replace(str(root) + "/", "").replace(str(root), rel))
+        if plan.clashes:
+            return Model(clashes=clash_lines(plan))
+        files = dict(union)
+        for src, dst in plan.sql_moves:
+            files[dst] = files.pop(src)
+        for name in plan.deletes:
+            files.pop(name, None)
+        files.update(plan.writes)
+        return Model(files=files, renamed=list(plan.sql_moves))
+
+
+def cache_key(rel: str, ours: str, theirs: str) -> str:
+    import zlib  # (hashlib loads OpenSSL: too slow a start for a key made of two commit ids)
+
+    return f"{ours[:20]}-{theirs[:20]}-{zlib.crc32(rel.encode()):08x}"
+
+
+def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
+    """The model, computed once per (folder, ours, theirs) and kept under ``$GIT_DIR/gtsd-merge/``.
+
+    The cache entry is built in a temporary directory and renamed into place: a reader finds it
+    whole or not at all (a driver killed while building it leaves nothing that is read). ``only``: the
+    one file the caller needs (the driver's), read alone from the cache."""
+    # one git call: both commits and the cache's place (the driver runs once per conflicted file)
+    said = git_out(top, "rev-parse", "--git-path", CACHE_DIR, f"{ours}^{{commit}}", f"{theirs}^{{commit}}")
+    cache_line, ours, theirs = said.splitlines()
+    root = Path(cache_line) if Path(cache_line).is_absolute() else top / cache_line
+    entry = root / cache_key(rel, ours, theirs)
+    if (entry / "model.json").is_file():
+        return _read_entry(entry, only)
+    model = compute_model(top, rel, ours, theirs)
+    root.mkdir(parents=True, exist_ok=True)
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    try:
+        for name, data in model.files.items():
+            (tmp / "files" / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / "files" / name).write_bytes(data)
+        (tmp / "model.json").write_text(json.dumps(model.to_json()))
+        try:
+            os.rename(tmp, entry)
+        except OSError:  # another driver call made it meanwhile: the same decision
+            pass
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return model
+
+
+def _read_entry(entry: Path, only: str | None) -> Model:
+    meta = json.loads((entry / "model.json").read_text())
+    files: dict[str, bytes] = {}
+    base = entry / "files"
+    if only is not None:
+        if (base / only).is_file():
+            files[only] = (base / only).read_bytes()
+    else:
+        for dirpath, _, names in os.walk(base):
+            for n in names:
+                p = Path(dirpath) / n
+                files[str(p.relative_to(base))] = p.read_bytes()
+    return Model(
+        files=files,
+        renamed=[(a, b) for a, b in meta["renamed"]],
+        clashes=list(meta["clashes"]),
+        problem=meta["problem"],
+        layout=meta["layout"],
+    )
+
+
+def forget_models(top: Path) -> None:
+    """Drop every cached decision (the hooks call this once the merge is finished)."""
+    import shutil
+
+    shutil.rmtree(git_path(top, CACHE_DIR), ignore_errors=True)

@@ -1,0 +1,4 @@
+
+-- NON-VOLATILE
+ALTER TABLE "core_recipe" ADD COLUMN "foo" timestamptz DEFAULT now(123);
+        

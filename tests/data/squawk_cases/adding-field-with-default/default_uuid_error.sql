@@ -1,0 +1,3 @@
+
+ALTER TABLE "core_recipe" ADD COLUMN "foo" integer DEFAULT uuid();
+        

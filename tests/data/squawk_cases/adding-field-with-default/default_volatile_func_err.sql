@@ -1,0 +1,4 @@
+
+    -- VOLATILE
+ALTER TABLE "core_recipe" ADD COLUMN "foo" boolean DEFAULT random();
+            

@@ -1,0 +1,3 @@
+
+ALTER TABLE "recipe" ADD COLUMN "public" boolean;
+  

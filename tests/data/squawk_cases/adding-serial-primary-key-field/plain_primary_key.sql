@@ -1,0 +1,3 @@
+
+ALTER TABLE items ADD PRIMARY KEY (id);
+    

@@ -1,0 +1,3 @@
+
+alter table t add column c char;
+        

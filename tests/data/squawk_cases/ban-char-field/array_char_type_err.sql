@@ -1,0 +1,5 @@
+
+create table t (
+  a char[]
+);
+        

@@ -1,0 +1,7 @@
+
+CREATE TABLE "core_bar" (
+    "id" serial NOT NULL PRIMARY KEY,
+    "alpha" varchar(100) NOT NULL,
+    "beta" text NOT NULL
+);
+        

@@ -1,0 +1,6 @@
+
+        -- instead of
+        BEGIN;
+        CREATE INDEX CONCURRENTLY "field_name_idx" ON "table_name" ("field_name");
+        COMMIT;
+        

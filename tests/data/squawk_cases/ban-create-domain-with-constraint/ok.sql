@@ -1,0 +1,4 @@
+
+CREATE DOMAIN domain_name_1 AS TEXT;
+CREATE DOMAIN domain_name_2 AS CHARACTER VARYING;
+        

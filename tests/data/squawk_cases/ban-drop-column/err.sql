@@ -1,0 +1,3 @@
+
+ALTER TABLE "bar_tbl" DROP COLUMN "foo_col" CASCADE;
+        

@@ -1,0 +1,5 @@
+
+        DROP DATABASE "table_name";
+        DROP DATABASE IF EXISTS "table_name";
+        DROP DATABASE IF EXISTS "table_name"
+                

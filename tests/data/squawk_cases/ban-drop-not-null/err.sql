@@ -1,0 +1,3 @@
+
+ALTER TABLE "bar_tbl" ALTER COLUMN "foo_col" DROP NOT NULL;
+        

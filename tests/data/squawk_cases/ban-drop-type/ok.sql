@@ -1,0 +1,1 @@
+CREATE TYPE t AS ENUM ('a'); DROP INDEX i;

@@ -1,0 +1,5 @@
+
+create foreign table t (
+  a int,
+  a text
+) server s;

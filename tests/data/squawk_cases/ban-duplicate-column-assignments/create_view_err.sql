@@ -1,0 +1,3 @@
+
+create view v (a, a) as
+select 1, 2;

@@ -1,0 +1,3 @@
+
+create view v as
+select 1, 2;

@@ -1,0 +1,3 @@
+
+        truncate a, b, c cascade;
+        

@@ -1,0 +1,4 @@
+
+        truncate a, b, c;
+        truncate a;
+        

@@ -1,0 +1,4 @@
+
+BEGIN WORK;
+CREATE TABLE users (id bigint);
+        

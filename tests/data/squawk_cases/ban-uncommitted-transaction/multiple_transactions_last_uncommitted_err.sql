@@ -1,0 +1,8 @@
+
+BEGIN;
+CREATE TABLE users (id bigint);
+COMMIT;
+
+BEGIN;
+CREATE TABLE posts (id bigint);
+        

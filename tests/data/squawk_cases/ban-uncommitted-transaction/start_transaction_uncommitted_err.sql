@@ -1,0 +1,4 @@
+
+START TRANSACTION;
+CREATE TABLE users (id bigint);
+        

@@ -1,0 +1,4 @@
+
+BEGIN;
+CREATE TABLE users (id bigint);
+        

@@ -1,0 +1,8 @@
+
+BEGIN;
+--
+-- Alter field edits on recipe
+--
+ALTER TABLE "core_recipe" ALTER COLUMN "edits" TYPE text USING "edits"::text;
+COMMIT;
+        

@@ -1,0 +1,3 @@
+
+ALTER TABLE table_name DROP CONSTRAINT field_name_constraint;
+        

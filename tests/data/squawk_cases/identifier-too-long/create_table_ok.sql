@@ -1,0 +1,3 @@
+
+create table short_name (col bigint);
+        

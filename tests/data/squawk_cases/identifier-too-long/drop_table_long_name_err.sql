@@ -1,0 +1,3 @@
+
+drop table table_very_long_very_long_very_long_very_long_very_long_very_long;
+        

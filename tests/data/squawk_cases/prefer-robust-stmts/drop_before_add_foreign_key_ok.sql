@@ -1,0 +1,5 @@
+
+ALTER TABLE "app_email" DROP CONSTRAINT IF EXISTS "fk_user";
+ALTER TABLE "app_email" ADD CONSTRAINT "fk_user" FOREIGN KEY ("user_id") REFERENCES "app_user" ("id") DEFERRABLE INITIALLY DEFERRED NOT VALID;
+ALTER TABLE "app_email" VALIDATE CONSTRAINT "fk_user";
+        

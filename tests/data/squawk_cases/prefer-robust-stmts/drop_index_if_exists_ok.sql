@@ -1,0 +1,4 @@
+
+select 1; -- so we don't skip checking
+DROP INDEX CONCURRENTLY IF EXISTS "email_idx";
+        

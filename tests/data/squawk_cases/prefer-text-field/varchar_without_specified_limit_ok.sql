@@ -1,0 +1,3 @@
+
+CREATE TABLE IF NOT EXISTS foo_table(bar_col varchar);
+        

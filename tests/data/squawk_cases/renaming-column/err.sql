@@ -1,0 +1,3 @@
+
+ALTER TABLE "table_name" RENAME COLUMN "column_name" TO "new_column_name";
+        

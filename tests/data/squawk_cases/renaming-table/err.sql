@@ -1,0 +1,3 @@
+
+ALTER TABLE "table_name" RENAME TO "new_table_name";
+        

@@ -1,0 +1,3 @@
+
+DROP INDEX CONCURRENTLY IF EXISTS "field_name_idx";
+        

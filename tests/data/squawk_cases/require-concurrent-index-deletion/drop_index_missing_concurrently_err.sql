@@ -1,0 +1,4 @@
+
+  -- instead of
+  DROP INDEX IF EXISTS "field_name_idx";
+        

@@ -1,0 +1,3 @@
+
+DROP TRIGGER IF EXISTS trigger on foo_table;
+        

@@ -1,0 +1,2 @@
+
+ALTER TYPE my_enum ADD VALUE IF NOT EXISTS 'new_value';

@@ -1,0 +1,4 @@
+
+SET statement_timeout = '5s';
+ALTER TABLE t ADD COLUMN c BOOLEAN;
+        

@@ -1,0 +1,4 @@
+
+SET lock_timeout = '1s';
+ALTER TABLE t ADD COLUMN c BOOLEAN;
+        

@@ -1,0 +1,2 @@
+
+ALTER TABLE public.my_table ADD COLUMN name text;

@@ -1,0 +1,2 @@
+
+CREATE TABLE my_table AS SELECT 1;

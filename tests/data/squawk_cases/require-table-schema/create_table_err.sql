@@ -1,0 +1,2 @@
+
+CREATE TABLE my_table (id int);

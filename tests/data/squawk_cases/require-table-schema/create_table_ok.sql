@@ -1,0 +1,2 @@
+
+CREATE TABLE public.my_table (id int);

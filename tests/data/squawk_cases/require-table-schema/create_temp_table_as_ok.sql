@@ -1,0 +1,2 @@
+
+CREATE TEMP TABLE temp_mapping_table AS SELECT 1;

@@ -1,0 +1,2 @@
+
+DROP TABLE public.my_table;

@@ -1,0 +1,3 @@
+
+COMMENT ON COLUMN t.c IS 'an opaque id';
+        

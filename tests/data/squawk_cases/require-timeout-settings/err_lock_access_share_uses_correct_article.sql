@@ -1,0 +1,3 @@
+
+LOCK TABLE t IN ACCESS SHARE MODE;
+        

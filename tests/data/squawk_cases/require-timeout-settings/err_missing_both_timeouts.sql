@@ -1,0 +1,3 @@
+
+ALTER TABLE t ADD COLUMN c BOOLEAN;
+        

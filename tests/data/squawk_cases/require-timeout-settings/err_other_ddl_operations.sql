@@ -1,0 +1,3 @@
+
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+        

@@ -1,0 +1,3 @@
+
+REINDEX (CONCURRENTLY false) INDEX idx;
+        

@@ -1,0 +1,3 @@
+
+VACUUM (FULL false) t;
+        

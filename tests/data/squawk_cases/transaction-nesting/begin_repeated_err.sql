@@ -1,0 +1,6 @@
+
+BEGIN;
+BEGIN;
+SELECT 1;
+COMMIT;
+        

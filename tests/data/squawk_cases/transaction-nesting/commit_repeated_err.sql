@@ -1,0 +1,6 @@
+
+BEGIN;
+SELECT 1;
+COMMIT;
+COMMIT;
+        

@@ -1,0 +1,5 @@
+
+SELECT 1;
+-- Not sure why rollback would be used in a migration, but test for completeness
+ROLLBACK;
+        
