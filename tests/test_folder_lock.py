@@ -21,6 +21,7 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 @pytest.mark.node
 def test_four_concurrent_renumbers_twenty_rounds(cli, sample: Path, tmp_path: Path) -> None:
     shape = shapes.collisions_mid_merge(tmp_path / "src", sample)

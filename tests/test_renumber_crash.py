@@ -42,6 +42,7 @@ SHAPES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.node
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_killed_at_every_step_recovers_to_before_or_after(name: str, tmp_path: Path) -> None:
@@ -50,6 +51,7 @@ def test_killed_at_every_step_recovers_to_before_or_after(name: str, tmp_path: P
     _check_outcomes(outcomes, shape, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.node
 def test_killed_mid_merge_at_every_step(sample: Path, tmp_path: Path) -> None:
     shape = shapes.collisions_mid_merge(tmp_path / "src", sample)

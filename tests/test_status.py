@@ -10,6 +10,7 @@ import pytest
 
 from gtsd_tui.config import load_settings
 from gtsd_tui.core.folder import load_folder
+from gtsd_tui.core.vocab import MigrationState
 from gtsd_tui.db.history import ensure_table, insert_row_sql
 from gtsd_tui.services.project import Project
 
@@ -79,7 +80,7 @@ def test_restamped_migration_is_applied_with_a_warning(sample: Path, pg_url: str
     insert(pg_url, [(m.hash, m.when - 5000 if i == 3 else m.when) for i, m in enumerate(f.migrations)])
     report = project(sample, pg_url).status()
     last = report.items[3]
-    assert last.state == "applied" and last.restamped and last.label == "re-stamped"
+    assert last.state is MigrationState.APPLIED and last.restamped and last.label == "re-stamped"
     assert any("re-stamped" in w for w in report.warnings)
     assert report.unknown_rows == []
 

@@ -12,6 +12,7 @@ from gtsd_tui.commands.fleet_rollout import add_rollout_options, add_status_opti
 from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.status import APPLIED
+from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.drift_status import drift_line, target_states
 from gtsd_tui.services.project import Project
@@ -57,14 +58,16 @@ def _targets_options(p: argparse.ArgumentParser, *, resume: bool = False) -> Non
 
 def _apply_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", metavar="TAG", help="apply up to and including TAG")
-    p.add_argument("--tx", choices=("per-file", "all"), help="transactions, as migrate (default per-file)")
+    p.add_argument("--tx", choices=[m.value for m in TxMode], help="transactions, as migrate (default per-file)")
     p.add_argument("--allow-out-of-order", action="store_true", help="as migrate")
     p.add_argument("--allow-symlinks", action="store_true", help="as migrate")
     p.add_argument("--lock-timeout", metavar="DURATION", help="as migrate (default GTSD_LOCK_TIMEOUT, else 10s)")
     p.add_argument("--statement-timeout", metavar="DURATION", help="as migrate (default 600s)")
     p.add_argument("--retries", metavar="N", help="as migrate (default GTSD_LOCK_RETRIES, else 0)")
     p.add_argument("--wait", type=float, default=60.0, metavar="S", help="wait for each database's lock (60)")
-    p.add_argument("--pgbouncer", choices=("auto", "yes", "no"), default="auto", help="as migrate")
+    p.add_argument(
+        "--pgbouncer", choices=[m.value for m in PgBouncerMode], default=PgBouncerMode.AUTO, help="as migrate"
+    )
 
 
 def _jobs(args: argparse.Namespace) -> int | None:

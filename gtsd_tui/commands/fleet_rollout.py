@@ -118,7 +118,8 @@ def _with_preflight(request: Any, args: argparse.Namespace, project: Project) ->
 
 def migrate(args: argparse.Namespace, project: Project, jobs: int | None, read_targets: Any) -> int:
     """``fleet migrate``: ``read_targets(args, project, timeout)`` gives the targets (``commands.fleet``)."""
-    from gtsd_tui.commands.migrate import apply_request, cancellable
+    from gtsd_tui.commands.interrupt import cancellable
+    from gtsd_tui.commands.migrate import apply_request
     from gtsd_tui.services.fleet import FleetCancel, check_folder
     from gtsd_tui.services.rollout import header, run_rollout
     from gtsd_tui.services.rollout_record import RecordWriter

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gtsd_tui.core.vocab import Severity
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print("nothing pending: every migration of the folder is applied (name files to lint them)")
             return EXIT_OK
         findings = lint_paths(items, settings=settings, plain=plain)
-    errors = sum(1 for f in findings if f.severity == "error")
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     if fmt == "json":
         from gtsd_tui.commands.output import envelope
 

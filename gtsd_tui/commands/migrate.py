@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from gtsd_tui.commands.interrupt import in_thread
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.config import scrub
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
     from gtsd_tui.core.plan import ApplyPlan
-    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest, Canceller
+    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest
 
-PER_FILE, ALL = "per-file", "all"
-T = TypeVar("T")
+PER_FILE, ALL = TxMode.PER_FILE, TxMode.ALL
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -29,7 +28,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--to", metavar="TAG", help="apply up to and including TAG")
     p.add_argument(
         "--tx",
-        choices=(PER_FILE, ALL),
+        choices=[m.value for m in TxMode],
         default=PER_FILE,
         help="per-file (default): each migration commits with its row; all: one transaction",
     )
@@ -84,8 +83,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--pgbouncer",
-        choices=("auto", "yes", "no"),
-        default="auto",
+        choices=[m.value for m in PgBouncerMode],
+        default=PgBouncerMode.AUTO,
         help="transaction-pooling PgBouncer: lock per migration transaction (default: detect)",
     )
 
@@ -174,40 +173,6 @@ def print_plan(project: Project, plan: ApplyPlan, xact_lock: bool) -> None:
         print(f"-- not applied (after --to): {shown(tag)}")
 
 
-def in_thread(work: Callable[[Canceller], T]) -> T:
-    """Run the apply in a thread so Ctrl-C can cancel the statement on the server and roll back."""
-    from gtsd_tui.services.apply import new_canceller
-
-    canceller = new_canceller()
-    return cancellable(lambda: work(canceller), canceller.cancel, "the running migration is rolled back")
-
-
-def cancellable(work: Callable[[], T], cancel: Callable[[], None], what: str) -> T:
-    """``work()`` in a thread; Ctrl-C calls ``cancel`` (saying ``what`` happens) and waits for the end."""
-    box: dict[str, Any] = {}
-    done = threading.Event()  # not Thread.join: an interrupted join can misreport the thread as dead
-
-    def target() -> None:
-        try:
-            box["result"] = work()
-        except BaseException as exc:  # handed to the main thread
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=target, name="gtsd-apply", daemon=True).start()
-    while not done.is_set():
-        try:
-            done.wait(0.2)
-        except KeyboardInterrupt:
-            print(f"\ncancelling: {what}...", file=sys.stderr)
-            cancel()
-    if "error" in box:
-        raise box["error"]
-    result: T = box["result"]
-    return result
-
-
 def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     """The apply service's request from migrate's options (shared by ``fleet migrate``)."""
     from gtsd_tui.services import apply as svc
@@ -218,12 +183,12 @@ def apply_request(args: argparse.Namespace, project: Project) -> ApplyRequest:
     )
     return svc.ApplyRequest(
         to_tag=args.to,
-        tx_mode=args.tx,
+        tx_mode=TxMode(args.tx),
         allow_out_of_order=args.allow_out_of_order,
         lock_timeout=safety.lock_timeout,
         statement_timeout=safety.statement_timeout,
         wait=args.wait,
-        pgbouncer=args.pgbouncer,
+        pgbouncer=PgBouncerMode(args.pgbouncer),
         retries=safety.retries,
         allow_symlinks=args.allow_symlinks,
     )

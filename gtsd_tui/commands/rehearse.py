@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import print_json
+from gtsd_tui.core.vocab import TxMode
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 
@@ -19,7 +20,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "rehearse", parents=[common], help="apply pending migrations on a throwaway copy and report locks, rewrites"
     )
     p.add_argument("--to", metavar="TAG", help="rehearse up to and including TAG")
-    p.add_argument("--tx", choices=("per-file", "all"), default="per-file", help="as migrate --tx")
+    p.add_argument("--tx", choices=[m.value for m in TxMode], default=TxMode.PER_FILE, help="as migrate --tx")
     p.add_argument("--allow-out-of-order", action="store_true", help="as migrate --allow-out-of-order")
 
 
@@ -108,7 +109,7 @@ def rehearse_and_report(args: argparse.Namespace, project: Project, request: Any
 
 
 def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
-    from gtsd_tui.commands.migrate import in_thread
+    from gtsd_tui.commands.interrupt import in_thread
     from gtsd_tui.services import rehearse as svc
 
     def listen(event: object) -> None:
@@ -140,7 +141,7 @@ def data_findings(project: Project, request: Any) -> Any:
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.apply import ApplyRequest
 
-    request = ApplyRequest(to_tag=args.to, tx_mode=args.tx, allow_out_of_order=args.allow_out_of_order)
+    request = ApplyRequest(to_tag=args.to, tx_mode=TxMode(args.tx), allow_out_of_order=args.allow_out_of_order)
     r = rehearse_and_report(args, project, request)
     found = data_findings(project, request)
     if args.json:

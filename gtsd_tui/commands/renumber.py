@@ -10,6 +10,7 @@ from gtsd_tui.commands.output import confirmed, paint, print_json
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.renumber_text import clash_lines, plan_json, plan_lines, refusal
 from gtsd_tui.core.schema_findings import forks
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.folder_ops import apply_renumber, prepare_renumber
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 def _run(args: argparse.Namespace, project: Project) -> int:
-    if project.load_folder(allow_empty=True).layout == "v1":
+    if project.load_folder(allow_empty=True).layout is Layout.V1:
         from gtsd_tui.commands.renumber_v1 import run_v1
 
         return run_v1(args, project)

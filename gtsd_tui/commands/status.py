@@ -88,7 +88,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
                 entry["edit"] = classify_item(project, item).as_json()
         print_json(out)
     else:
-        rows, colors = [], []
+        rows: list[list[str]] = []
+        colors: list[str] = []
         for s in report.items:
             h = s.migration.hash[:12] if s.migration.hash else "-"
             rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
+from gtsd_tui.core.findings import ERROR as ERROR
+from gtsd_tui.core.findings import WARNING as WARNING
+from gtsd_tui.core.findings import Finding as Finding
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.hashing import NUL_MESSAGE
 from gtsd_tui.core.preflight import when_problem
 from gtsd_tui.core.schema_findings import already_made, fork_findings, snapshot_findings
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, StatusReport
+from gtsd_tui.core.vocab import Layout
 
-ERROR = "error"
-WARNING = "warning"
 RENUMBER = "gtsd-tui renumber"
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str
-    files: tuple[str, ...]
-    message: str
-    fix: str | None = None
-    detail: dict[str, Any] | None = field(default=None, compare=False)  # schema-conflict / overlap
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "code": self.code,
-            "severity": self.severity,
-            "files": list(self.files),
-            "message": self.message,
-            "fix": self.fix,
-        }
-        if self.detail is not None:
-            out["detail"] = self.detail
-        return out
 
 
 @dataclass
@@ -130,7 +109,7 @@ def check_folder(folder: Folder) -> list[Finding]:
             )
     out += _input_findings(folder)
     out += _journal_order(folder)
-    if folder.layout == "v0":
+    if folder.layout is Layout.V0:
         out += _snapshots(folder)
         out = _refine_orphans(folder, out)
         out += [Finding(**f) for f in snapshot_findings(folder) + fork_findings(folder)]

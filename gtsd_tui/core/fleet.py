@@ -33,7 +33,7 @@ class TargetStatus:
     @property
     def counts(self) -> dict[str, int]:
         """Every ``status`` state with its number of migrations (0 included), plus ``unknown_rows``."""
-        out = dict.fromkeys(STATES, 0)
+        out: dict[str, int] = dict.fromkeys(STATES, 0)
         if self.report:
             for s in self.report.items:
                 out[s.state] += 1

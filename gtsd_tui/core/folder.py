@@ -19,6 +19,7 @@ from gtsd_tui.core.hashing import FileDigest, digest_file
 from gtsd_tui.core.journal import Journal, parse_journal
 from gtsd_tui.core.merge_markers import marker_lines
 from gtsd_tui.core.snapshots import Snapshot, parse_snapshot, snapshot_prefix
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
 
 MIGRATION_FILE = re.compile(r"^(\d+)_(.+)\.sql$")
@@ -61,7 +62,7 @@ class Migration:
 @dataclass
 class Folder:
     path: Path
-    layout: str  # "v0" or "v1"
+    layout: Layout
     migrations: list[Migration]
     journal: Journal | None = None
     loaded_snapshots: list[Snapshot] | None = None  # read on first use (status does not need them)
@@ -203,7 +204,7 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
         else:
             other.append(fname)
     cache.save()
-    folder = Folder(root, "v0", migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
+    folder = Folder(root, Layout.V0, migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
     folder.file_markers = _sql_markers(folder)
     linked = [m.file for m in migrations if m.file and dir_entries[m.file].is_symlink()]
     folder.links_outside = _outside(root, linked)
@@ -294,6 +295,6 @@ def _load_v1(root: Path, names: list[str]) -> Folder:
         if snap.is_file():
             snaps.extend(_snapshot_file(f"{d}/snapshot.json", str(snap), None))
     other = [n for n in names if n.endswith(".sql")]
-    folder = Folder(root, "v1", migrations, None, snaps, other)
+    folder = Folder(root, Layout.V1, migrations, None, snaps, other)
     folder.links_outside = _outside(root, [m.file for m in migrations if m.file])
     return folder

@@ -12,14 +12,12 @@ from gtsd_tui.core.hashing import Chunk, digest_bytes, drizzle_text, split_chunk
 from gtsd_tui.core.sqlinfo import analyse_chunk
 from gtsd_tui.core.status import MODIFIED, OUT_OF_ORDER, PENDING, StatusReport
 from gtsd_tui.core.v1 import TableUpgrade
-from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
+from gtsd_tui.core.vocab import Layout, MigrationState, TxMode
+from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
+from gtsd_tui.errors import PlanRefused as PlanRefused  # raised here; callers name it from the plan
 
-PER_FILE = "per-file"
-ALL = "all"
-
-
-class PlanRefused(GtsdError):
-    """The plan cannot run as asked; nothing was executed."""
+PER_FILE = TxMode.PER_FILE
+ALL = TxMode.ALL
 
 
 @dataclass
@@ -40,7 +38,7 @@ class Step:
 @dataclass
 class ApplyPlan:
     steps: list[Step]
-    tx_mode: str
+    tx_mode: TxMode
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # tags left for later by --to
     upgrade: TableUpgrade | None = None  # v1 folder, v0 table: drizzle-orm 1.0's upgrade runs first
@@ -60,7 +58,7 @@ def build_plan(
     folder: Folder,
     report: StatusReport,
     *,
-    tx_mode: str = PER_FILE,
+    tx_mode: TxMode = PER_FILE,
     to_tag: str | None = None,
     allow_out_of_order: bool = False,
     read: bool = True,
@@ -97,25 +95,27 @@ def build_plan(
         todo = [s for s in todo if report.items.index(s) <= limit]
     else:
         skipped = []
-    missing = [s.migration.tag for s in report.items if s.state == "missing-file"]
+    missing = [s.migration.tag for s in report.items if s.state is MigrationState.MISSING_FILE]
     if missing and todo:
         raise PlanRefused(
             f"{folder.path}: journal lists {', '.join(missing)} but the .sql file is missing", exit_code=EXIT_USAGE
         )
-    if folder.layout == "v1":
+    if folder.layout is Layout.V1:
         from gtsd_tui.core.v1_check import refuse_v1
 
         warnings += refuse_v1(folder, report, [s.migration for s in todo])
     steps = [
         _cached_step(folder, s.migration, tx_mode, cache) if read else Step(s.migration, "", [], True) for s in todo
     ]
-    if folder.layout == "v1":
+    if folder.layout is Layout.V1:
         for step in steps:
             step.name = step.migration.tag
     return ApplyPlan(steps, tx_mode, warnings, skipped, report.upgrade)
 
 
-def _cached_step(folder: Folder, m: Migration, tx_mode: str, cache: dict[tuple[str, str | None], Step] | None) -> Step:
+def _cached_step(
+    folder: Folder, m: Migration, tx_mode: TxMode, cache: dict[tuple[str, str | None], Step] | None
+) -> Step:
     if cache is None:
         return step_for(folder, m, tx_mode)
     key = (m.tag, m.hash)
@@ -124,7 +124,7 @@ def _cached_step(folder: Folder, m: Migration, tx_mode: str, cache: dict[tuple[s
     return cache[key]
 
 
-def step_for(folder: Folder, m: Migration, tx_mode: str) -> Step:
+def step_for(folder: Folder, m: Migration, tx_mode: TxMode) -> Step:
     raw = folder.read_bytes(m)
     path = folder.path / (m.file or "")
     digest = digest_bytes(raw)

@@ -16,6 +16,7 @@ from gtsd_tui.core.journal import Journal, JournalEntry
 from gtsd_tui.core.renumber_snapshots import Brought, build_chain
 from gtsd_tui.core.schema_findings import already_made
 from gtsd_tui.core.snapshot_merge import Clash
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, GtsdError
 
 
@@ -94,7 +95,7 @@ def plan_renumber(
     now_ms: int,
     force: bool = False,
 ) -> RenumberPlan:
-    if folder.layout != "v0":
+    if folder.layout is not Layout.V0:
         raise GtsdError(
             f"{folder.path}: a drizzle v1 folder has no numbers to renumber; `gtsd-tui renumber` joins its "
             "commuting branches by re-parenting the later one",

@@ -13,8 +13,9 @@ from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.snapshot_merge import Clash, definition, merge3, version_problem
 from gtsd_tui.core.snapshots import ORIGIN_UUID, Snapshot, empty_snapshot
 from gtsd_tui.core.sql_objects import CREATE, Overlap, Touch, overlaps, sql_touches
+from gtsd_tui.core.vocab import Severity
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 @dataclass

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.v1 import TableUpgrade, plan_upgrade, upgraded_rows
+from gtsd_tui.core.vocab import Layout, MigrationState
 
-APPLIED = "applied"
-MODIFIED = "modified"
-PENDING = "pending"
-OUT_OF_ORDER = "out-of-order"
-MISSING_FILE = "missing-file"
-NOT_IN_JOURNAL = "not-in-journal"
+# the states by their short names (what most of the code compares with)
+APPLIED = MigrationState.APPLIED
+MODIFIED = MigrationState.MODIFIED
+PENDING = MigrationState.PENDING
+OUT_OF_ORDER = MigrationState.OUT_OF_ORDER
+MISSING_FILE = MigrationState.MISSING_FILE
+NOT_IN_JOURNAL = MigrationState.NOT_IN_JOURNAL
 
 STATES = (APPLIED, MODIFIED, PENDING, OUT_OF_ORDER, MISSING_FILE, NOT_IN_JOURNAL)
 GLYPHS = {
@@ -45,7 +47,7 @@ class HistoryRow:
 @dataclass
 class MigrationStatus:
     migration: Migration
-    state: str
+    state: MigrationState
     row: HistoryRow | None = None
     restamped: bool = False
     notes: list[str] = field(default_factory=list)
@@ -89,7 +91,7 @@ def drizzle_mark(rows: list[HistoryRow]) -> int | None:
 
 
 def compute_status(folder: Folder, rows: list[HistoryRow]) -> StatusReport:
-    if folder.layout == "v1":
+    if folder.layout is Layout.V1:
         return _status_v1(folder, rows)
     by_when: dict[int, list[HistoryRow]] = defaultdict(list)
     for r in rows:

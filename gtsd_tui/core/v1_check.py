@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.conflicts import ERROR, WARNING, Finding
+from gtsd_tui.core.findings import ERROR, WARNING, Finding
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.forks import Conflict, ForkReport, analyse, origin_label
 from gtsd_tui.core.v1 import V1Snapshot, read_v1_snapshots
-from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
+from gtsd_tui.core.vocab import Layout
+from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, PlanRefused
 
 if TYPE_CHECKING:
     from gtsd_tui.core.status import StatusReport
@@ -54,7 +55,7 @@ def conflict_message(report: ForkReport) -> list[str]:
 
 def v1_findings(folder: Folder) -> list[Finding]:
     """Findings of a v1 folder; a v0 folder holding v1 migration folders is refused by drizzle 1.0."""
-    if folder.layout != "v1":
+    if folder.layout is not Layout.V1:
         if folder.v1_dirs and folder.journal is not None:
             return [
                 Finding(
@@ -140,8 +141,6 @@ def v1_findings(folder: Folder) -> list[Finding]:
 
 def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> list[str]:
     """Raise PlanRefused (nothing run) where drizzle 1.0 would fail or refuse; else the warnings."""
-    from gtsd_tui.core.plan import PlanRefused
-
     if status.upgrade is not None and not status.upgrade.possible:
         raise PlanRefused(status.upgrade.refusal("the tracking table"), exit_code=EXIT_PROBLEMS)
     bad = [m.tag for m in todo if m.when is None]
@@ -169,8 +168,6 @@ def refuse_v1(folder: Folder, status: StatusReport, todo: list[Migration]) -> li
 def refuse_conflicts(folder: Folder) -> ForkReport:
     """Raise PlanRefused when branches do not commute (as ``drizzle-kit migrate`` refuses); else the report.
     Called before the first statement, so a refused migrate leaves the database untouched."""
-    from gtsd_tui.core.plan import PlanRefused
-
     report = fork_report(folder)
     if report.conflicts:
         raise PlanRefused(

@@ -130,17 +130,20 @@ def _prepare(base: Path, data: Path, bindir: Path, user: str | None, fast: bool)
     return f"upgraded {data} from PostgreSQL {old} to {new} (pg_upgrade); the old cluster is kept in {backup}", script
 
 
-def ensure_server(base: Path, *, fast: bool = False, dbname: str = DEFAULT_DB) -> EmbeddedServer:
+def ensure_server(
+    base: Path, *, fast: bool = False, dbname: str = DEFAULT_DB, bindir: Path | None = None
+) -> EmbeddedServer:
     """Start (or reuse) the server whose data lives in ``base/pgdata``; create ``dbname`` in it.
 
-    ``fast`` turns off fsync (for tests). Raises GtsdError (exit 2) when no binaries exist, and when
-    an older cluster cannot be upgraded (nothing is changed then).
+    ``fast`` turns off fsync (for tests); ``bindir`` picks other binaries than ``find_bindir``'s (the
+    tests' second major). Raises GtsdError (exit 2) when no binaries exist, and when an older cluster
+    cannot be upgraded (nothing is changed then).
     """
     base = base.resolve()
     data = base / "pgdata"
     with _locked(base):
         live = postmaster(data)
-        bindir = find_bindir()
+        bindir = bindir or find_bindir()
         if live:  # whatever its major: a running server is never stopped behind the user's back
             register(base)
             return EmbeddedServer(data, bindir or Path(), live.port, live.socket_dir, started=False)

@@ -9,6 +9,7 @@ import pwd
 import socket
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 from gtsd_tui.errors import GtsdError
@@ -20,14 +21,19 @@ def run_as() -> str | None:
     """The system user the server runs as: ``pgserver`` (created if missing) as root, else ourselves."""
     if os.geteuid() != 0:
         return None
-    try:
-        pwd.getpwnam(SERVER_USER)
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_USER],
-            check=True,
-            capture_output=True,
+    for _ in range(50):
+        try:
+            pwd.getpwnam(SERVER_USER)
+            return SERVER_USER
+        except KeyError:
+            pass
+        made = subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_USER], capture_output=True
         )
+        if made.returncode == 0:
+            return SERVER_USER
+        time.sleep(0.1)  # another process starting a server is making it (useradd locks /etc/passwd)
+    made.check_returncode()
     return SERVER_USER
 
 

@@ -13,6 +13,7 @@ from psycopg import sql
 
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.stmt_split import concurrent_index, relations
+from gtsd_tui.db.failure import MigrationFailed
 from gtsd_tui.db.probe import Session, index_state, sessions_on
 from gtsd_tui.errors import LockTimeout
 
@@ -56,8 +57,6 @@ def with_retries(
 ) -> T:
     """Run one migration; on lock_not_available (already rolled back) wait and try again, up to
     ``opts.retries`` times, then give up with LockNotAcquired naming who holds the table."""
-    from gtsd_tui.db.runner import MigrationFailed
-
     attempt = 0
     while True:
         try:

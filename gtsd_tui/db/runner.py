@@ -13,16 +13,18 @@ from psycopg import pq, sql
 from psycopg.errors import DuplicateObject, DuplicateSchema, DuplicateTable, UniqueViolation
 
 from gtsd_tui.core.durations import pg_duration
-from gtsd_tui.core.errorpos import Location, ServerError, locate
+from gtsd_tui.core.errorpos import ServerError, locate
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.hashing import Chunk
 from gtsd_tui.core.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.status import HistoryRow
 from gtsd_tui.core.stmt_split import statement_chunks, statement_start
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
 from gtsd_tui.db.batch import batchable, run_batch
 from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
+from gtsd_tui.db.failure import MigrationFailed as MigrationFailed  # re-exported: callers name it here
 from gtsd_tui.db.history import ensure_table, insert_row_literal, insert_row_sql, read_rows
 from gtsd_tui.db.pgresult import error_of
 from gtsd_tui.db.resume import resume_concurrent_index, with_retries
@@ -58,32 +60,6 @@ class Events(Protocol):
     def step_started(self, step: Step, index: int, total: int) -> None: ...
     def step_done(self, step: Step, seconds: float) -> None: ...
     def note(self, message: str) -> None: ...
-
-
-class MigrationFailed(DatabaseError):
-    """A statement failed; nothing of this migration remains (per-file) or of the batch (all)."""
-
-    def __init__(self, *, step: Step, chunk: Chunk, error: ServerError, location: Location | None, path: str) -> None:
-        self.step, self.chunk, self.error, self.location, self.path = step, chunk, error, location, path
-        self.rolled_back: list[str] = []
-        where = f"{path}:{location.line}:{location.column}" if location else path
-        state = f"{error.sqlstate}: " if error.sqlstate else ""
-        head, *self.more = error.message.strip().splitlines() or [""]  # libpq's lost-connection text has 3
-        super().__init__(f"{where}: {state}{head}")
-
-    def details(self) -> list[str]:
-        out = [f"    {line.strip()}" for line in self.more if line.strip()]
-        if self.location and self.location.excerpt:
-            out.append(self.location.excerpt)
-        if self.error.detail:
-            out.append(f"DETAIL: {self.error.detail}")
-        if self.error.hint:
-            out.append(f"HINT: {self.error.hint}")
-        if self.error.context:
-            out.append(f"CONTEXT: {self.error.context}")
-        if self.rolled_back:
-            out.append("rolled back: " + ", ".join(self.rolled_back))
-        return out
 
 
 @dataclass
@@ -149,15 +125,15 @@ def run(
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
     try:
-        if folder.layout == "v1":  # before any statement: non-commuting branches change nothing
+        if folder.layout is Layout.V1:  # before any statement: non-commuting branches change nothing
             from gtsd_tui.core.v1_check import refuse_conflicts
 
             refuse_conflicts(folder)
         _session_settings(conn, opts)
         if not opts.xact_lock:
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
-        _ensure_table(conn, opts, v1=folder.layout == "v1")
-        if folder.layout == "v1":
+        _ensure_table(conn, opts, v1=folder.layout is Layout.V1)
+        if folder.layout is Layout.V1:
 
             def in_tx() -> None:  # PgBouncer mode: the lock inside the upgrade's own transaction
                 lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)

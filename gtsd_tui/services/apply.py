@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
     from gtsd_tui.db.runner import StatementObserver
     from gtsd_tui.services.data_preflight import DataPreflight, PreflightDone
 
-PER_FILE, ALL = "per-file", "all"
+PER_FILE, ALL = TxMode.PER_FILE, TxMode.ALL
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,12 @@ class ApplyRequest:
     """What to apply and how; the defaults are the CLI's."""
 
     to_tag: str | None = None
-    tx_mode: str = PER_FILE
+    tx_mode: TxMode = PER_FILE
     allow_out_of_order: bool = False
     lock_timeout: float = 10.0  # PostgreSQL lock_timeout for the migration's statements (0 = none)
     statement_timeout: float = 600.0  # PostgreSQL statement_timeout (0 = none)
     wait: float = 60.0  # how long to wait for another migrator's lock
-    pgbouncer: str = "auto"  # auto (detect), yes, no
+    pgbouncer: PgBouncerMode = PgBouncerMode.AUTO
     retries: int = 0  # a migration whose lock_timeout expired is rolled back and retried this many times
     allow_symlinks: bool = False  # run migration files that link to files outside the folder
     preflight_timeout: float | None = None  # run the data preflight first, each check under this timeout
@@ -69,7 +70,7 @@ class LockWaiting:
 class PlanReady:
     tags: tuple[str, ...]
     warnings: tuple[str, ...]
-    tx_mode: str
+    tx_mode: TxMode
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def ignore(event: ApplyEvent) -> None:
 @dataclass(frozen=True)
 class ApplyResult:
     applied: tuple[tuple[str, float], ...]
-    tx_mode: str
+    tx_mode: TxMode
     skipped: tuple[str, ...]
     warnings: tuple[str, ...]
     xact_lock: bool
@@ -249,8 +250,8 @@ def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Cal
 
 def uses_xact_lock(url: str, request: ApplyRequest, listen: Listener = ignore) -> bool:
     """True when the lock must be transaction-scoped (``--pgbouncer yes``, or detected under ``auto``)."""
-    if request.pgbouncer != "auto":
-        return request.pgbouncer == "yes"
+    if request.pgbouncer is not PgBouncerMode.AUTO:
+        return request.pgbouncer is PgBouncerMode.YES
     from gtsd_tui.db.pooler import transaction_pooling
 
     found = transaction_pooling(url)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from gtsd_tui.core.activity import Session
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import GtsdError, InputError
+from gtsd_tui.services.console_types import LiveStats as LiveStats  # re-exported: the console names it here
 from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.project import Project
 
@@ -52,31 +52,6 @@ class ConsoleState:
     findings: list[Finding]
     db: DbState
     folder_error: str | None = None
-
-
-@dataclass(frozen=True)
-class LiveStats:
-    """One poll for the Connections pane (the server's counts, our pool, the sessions, the pool advice)."""
-
-    total: int
-    max_connections: int
-    active: int
-    idle: int
-    idle_in_tx: int
-    waiting: int
-    tps: float | None
-    longest_tx_s: float | None
-    longest_idle_tx_s: float | None
-    blocked_wait_s: float | None
-    blocked: tuple[str, ...]
-    sessions: tuple[Session, ...]
-    pool: str | None
-    notices: tuple[str, ...]
-    advice: tuple[str, ...]
-
-    @property
-    def usage_percent(self) -> float:
-        return 100.0 * self.total / self.max_connections if self.max_connections else 0.0
 
 
 @dataclass(frozen=True)

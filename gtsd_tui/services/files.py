@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from gtsd_tui.core.folder import Folder, Migration
 from gtsd_tui.core.hashing import split_chunks
 from gtsd_tui.core.lines import LazyLines
+from gtsd_tui.core.vocab import Severity, TxMode
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class Preview:
     chunk_lines: list[int]  # 1-based lines where a chunk starts
     notes: list[str]
     marks: dict[int, str] = field(default_factory=dict)  # line -> "severity rule: message" (core.lint.line_marks)
-    findings: list[tuple[int, str, str]] = field(default_factory=list)  # (line, severity, "rule: message")
+    findings: list[tuple[int, Severity, str]] = field(default_factory=list)  # (line, severity, "rule: message")
     error_line: int | None = None
 
 
@@ -87,7 +88,7 @@ def _plan_notes(project: Project, folder: Folder, m: Migration, text: str) -> li
 
     chunks = len(split_chunks(text))
     try:
-        step = step_for(folder, m, "per-file")
+        step = step_for(folder, m, TxMode.PER_FILE)
     except PlanRefused as exc:
         return [f"refused: {exc}"]
     mode = (

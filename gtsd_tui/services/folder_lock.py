@@ -1,221 +1,22 @@
-"""The folder lock and where renumber's crash-safety workspace lives (never inside the folder).
+"""The folder lock every change to a migrations folder is made under (renumber, new, v1 re-parenting).
 
-The lock is ``flock(LOCK_EX)`` on the migrations folder's own directory descriptor: nothing is
-created inside the folder, it cannot be left stale (the kernel drops it when the process dies),
-and there is no lock file to unlink under a waiter. Who holds it is written to ``holder.json``
-in the workspace, only for the message a waiting run prints. Locks are re-entrant within one
-process (the CLI holds it for plan + commit; the services it calls take it again).
-
-The workspace: ``git rev-parse --git-path gtsd-renumber/<hash of the folder path>`` when the folder
-is in a git work tree (on the folder's filesystem), else ``.<folder name>.gtsd-renumber`` next to
-the folder. Renames into place need the same filesystem, so a workspace on another one is refused.
+Taking it first finishes a change another process committed and did not finish, or discards one
+it had not committed (``renumber_log``), so the holder always starts from the before or the after
+state. The mechanism (flock, workspace, holder) is ``folder_space``.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import hashlib
-import json
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
-from gtsd_tui.errors import InputError, LockTimeout
-from gtsd_tui.services.project import stderr_notify
-
-LEGACY_DIR = ".gtsd-renumber"  # inside the folder, written by earlier versions
-HOLDER = "holder.json"
-_held: dict[str, list[int]] = {}  # resolved folder -> [fd, depth]
-
-
-def _key(folder: Path) -> str:
-    return str(folder.resolve())
-
-
-def folder_hash(folder: Path) -> str:
-    return hashlib.sha256(_key(folder).encode()).hexdigest()[:16]
-
-
-def sibling_dir(folder: Path) -> Path:
-    folder = folder.resolve()
-    return folder.parent / f".{folder.name}.gtsd-renumber"
-
-
-@lru_cache(maxsize=32)
-def _git_dir(key: str) -> Path | None:
-    folder = Path(key)
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--git-path", f"gtsd-renumber/{folder_hash(folder)}"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    path = out.stdout.strip()
-    if out.returncode != 0 or not path:
-        return None
-    return (folder / path).resolve()
-
-
-def _existing_parent(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def workspace_dir(folder: Path) -> Path:
-    """Where this folder's workspace goes: under .git/ in a work tree, else next to the folder."""
-    key = _key(folder)
-    dev = os.stat(key).st_dev
-    git = _git_dir(key)
-    if git is not None and os.stat(_existing_parent(git)).st_dev == dev:
-        return git
-    sib = sibling_dir(folder)
-    if os.stat(_existing_parent(sib)).st_dev != dev:
-        raise InputError(f"{folder}: its parent folder is on another filesystem; renumber cannot stage there")
-    return sib
-
-
-def candidate_dirs(folder: Path) -> list[Path]:
-    """Every place a workspace of this folder may be (current, the other kind, an earlier version's)."""
-    key = _key(folder)
-    out = [sibling_dir(folder), Path(key) / LEGACY_DIR]
-    git = _git_dir(key)
-    if git is not None:
-        out.insert(0, git)
-    return out
-
-
-def held(folder: Path) -> bool:
-    return _key(folder) in _held
-
-
-def _try_flock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError as exc:
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            return False
-        raise
-
-
-def holder_text(folder: Path) -> str:
-    for work in candidate_dirs(folder):
-        try:
-            info = json.loads((work / HOLDER).read_text())
-            since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(float(info["since"])))
-            return f"pid {info['pid']} ({info['command']}, since {since})"
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return "another process (no holder information)"
-
-
-def _write_holder(folder: Path, command: str) -> None:
-    try:
-        work = workspace_dir(folder)
-        work.mkdir(parents=True, exist_ok=True)
-        info = {"pid": os.getpid(), "command": command, "since": time.time()}
-        tmp = work / (HOLDER + ".tmp")
-        tmp.write_text(json.dumps(info))
-        os.replace(tmp, work / HOLDER)
-    except OSError:
-        pass  # only used for the message of a waiting run
-
-
-def _drop_workspace(folder: Path) -> None:
-    """After the holder is done: remove what it left, unless an intent says it must be replayed."""
-    for work in candidate_dirs(folder):
-        if work.name == LEGACY_DIR:
-            continue
-        if work.is_dir() and not (work / "intent.json").exists():
-            remove_workspace(work)
-
-
-def remove_workspace(work: Path) -> None:
-    shutil.rmtree(work, ignore_errors=True)
-    if work.parent.name == "gtsd-renumber":
-        try:
-            work.parent.rmdir()  # .git/gtsd-renumber/ once no other folder's workspace is in it
-        except OSError:
-            pass
+from gtsd_tui.services.folder_space import hold
+from gtsd_tui.services.renumber_log import recover_locked
 
 
 @contextmanager
 def folder_lock(folder: Path, command: str, *, wait: float = 10.0) -> Iterator[None]:
     """Hold the folder's exclusive lock; LockTimeout (exit 4) naming the holder after ``wait`` seconds."""
-    key = _key(folder)
-    if key in _held:
-        _held[key][1] += 1
-        try:
-            yield
-        finally:
-            _held[key][1] -= 1
-        return
-    try:
-        fd = os.open(key, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError as exc:
-        if exc.errno == errno.ENOENT:
-            raise InputError(f"{folder}: migrations folder not found (use --migrations DIR)") from None
-        raise InputError(f"{folder}: cannot open the migrations folder ({exc.strerror})") from None
-    try:
-        deadline = time.monotonic() + wait
-        delay = 0.02
-        told = False
-        while not _try_flock(fd):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LockTimeout(
-                    f"{folder}: locked by {holder_text(folder)}; waited {wait:g}s "
-                    "(another renumber or new is changing this folder)"
-                )
-            if not told and wait - left >= 0.2:  # the holder has had time to say who it is
-                stderr_notify(f"waiting up to {wait:g}s for the folder lock held by {holder_text(folder)}")
-                told = True
-            time.sleep(min(delay, left))
-            delay = min(delay * 2, 0.25)
-        _held[key] = [fd, 1]
-        try:
-            from gtsd_tui.services.renumber_log import recover_locked
-
-            recover_locked(folder, stderr_notify)
-            _write_holder(folder, command)
-            yield
-        finally:
-            del _held[key]
-            _drop_workspace(folder)
-    finally:
-        os.close(fd)  # closing the descriptor releases the flock
-
-
-@contextmanager
-def try_folder_lock(folder: Path, *, wait: float) -> Iterator[bool]:
-    """Like folder_lock for a reader that recovers: yields False when not acquired within ``wait``."""
-    key = _key(folder)
-    if key in _held:
-        yield True
-        return
-    fd = os.open(key, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        deadline = time.monotonic() + wait
-        got = _try_flock(fd)
-        while not got and time.monotonic() < deadline:
-            time.sleep(0.05)
-            got = _try_flock(fd)
-        if got:
-            _held[key] = [fd, 1]
-        try:
-            yield got
-        finally:
-            _held.pop(key, None)
-    finally:
-        os.close(fd)
+    with hold(folder, command, on_acquire=recover_locked, wait=wait):
+        yield

@@ -16,8 +16,10 @@ from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
 from gtsd_tui.core.renumber import RenumberPlan, plan_renumber
 from gtsd_tui.core.snapshots import custom_snapshot
 from gtsd_tui.core.status import APPLIED, MODIFIED, HistoryRow
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import gitutil, renumber_log
+from gtsd_tui.services.console_types import NewMigration as NewMigration  # re-exported: callers name it here
 from gtsd_tui.services.folder_lock import folder_lock
 from gtsd_tui.services.project import Project
 
@@ -124,14 +126,6 @@ def _migration_lock(project: Project, ctx: RenumberContext | RenumberPlan, wait:
 _NAME = re.compile(r"[^a-z0-9_]+")
 
 
-@dataclass
-class NewMigration:
-    tag: str
-    file: str
-    when: int
-    snapshot: str
-
-
 def create_migration(project: Project, name: str, description: str | None = None, body: str = "") -> NewMigration:
     """The guide's manual migration, done as ``drizzle-kit generate --custom`` does it; in a fresh project
     the folder (and then its journal) is created, as drizzle-kit does."""
@@ -148,7 +142,7 @@ def _create_migration(project: Project, name: str, description: str | None, body
     suffix = _NAME.sub("_", name.strip().lower()).strip("_")
     if not suffix:
         raise InputError(f"{name!r}: a migration name needs letters or digits")
-    if folder.layout == "v1":  # a folder per migration, as drizzle-kit 1.0 generate --custom
+    if folder.layout is Layout.V1:  # a folder per migration, as drizzle-kit 1.0 generate --custom
         from gtsd_tui.services.new_v1 import create_migration_v1
 
         made = create_migration_v1(folder, suffix, description, body)

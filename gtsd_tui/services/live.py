@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gtsd_tui.errors import DatabaseError
+from gtsd_tui.services.console_types import LiveStats
 
 if TYPE_CHECKING:
     from gtsd_tui.db.stats import Stats, StatsCollector
-    from gtsd_tui.services.console import LiveStats
 
 
 def open_collector(url: str) -> StatsCollector:
@@ -28,7 +28,6 @@ def poll(collector: StatsCollector, *, indexes: bool = False, sessions: bool = F
 
 def live_stats(s: Stats, pool: str | None, advice: tuple[str, ...]) -> LiveStats:
     """One poll as the Connections pane shows it (``pool``: our own pool's line; ``advice``: the pool advice)."""
-    from gtsd_tui.services.console import LiveStats
     from gtsd_tui.services.stats_text import blocked_line, index_lines
 
     waits = [float(b["waiting_s"]) for b in s.blocked if b.get("waiting_s") is not None]

@@ -13,16 +13,14 @@ import datetime as dt
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gtsd_tui.core.folder import Folder
 from gtsd_tui.core.v1 import ORIGIN, read_v1_snapshots
 from gtsd_tui.core.v1_check import fork_report
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import renumber_log
-
-if TYPE_CHECKING:
-    from gtsd_tui.services.folder_ops import NewMigration
+from gtsd_tui.services.console_types import NewMigration
 
 
 def custom_snapshot_v1(prev_ids: list[str], like: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -43,8 +41,6 @@ def folder_time(when_ms: int) -> str:
 
 
 def create_migration_v1(folder: Folder, suffix: str, description: str | None, body: str) -> NewMigration:
-    from gtsd_tui.services.folder_ops import NewMigration
-
     report = fork_report(folder)
     if len(report.leaves) > 1:
         raise InputError(

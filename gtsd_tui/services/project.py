@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.config import Settings, mask_url, missing_folder_message
-from gtsd_tui.core.display import shown
 from gtsd_tui.errors import DatabaseError, GtsdError, InputError
+from gtsd_tui.services.notify import Notify, stderr_notify
 
 if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
     from gtsd_tui.core.folder import Folder
     from gtsd_tui.core.status import HistoryRow, StatusReport
-
-Notify = Callable[[str], None]
-
-
-def stderr_notify(message: str) -> None:
-    print(shown(message), file=sys.stderr)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from gtsd_tui.core.vocab import PgBouncerMode
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
 from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, open_admin, read_and_drop
@@ -339,7 +340,7 @@ def _run_on(
         listen(RehearsalStarted(total, clone.method, clone.notice))
         recorder = Recorder(folder, total, listen, facts)
         recorder.skip_table = skip
-        on_clone = replace(request, pgbouncer="no", retries=0, wait=5.0)
+        on_clone = replace(request, pgbouncer=PgBouncerMode.NO, retries=0, wait=5.0)
         failure: ApplyFailure | None = None
         try:
             result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True)

@@ -1,6 +1,6 @@
 """Crash-safe multi-file changes to a migrations folder (used by renumber and new).
 
-Everything happens under the folder lock, in a workspace outside the folder (``folder_lock``):
+Everything happens under the folder lock, in a workspace outside the folder (``folder_space``):
 
 1. Prepare: new contents go to ``new/``, a copy of every file that will be renamed, replaced or
    deleted to ``backup/``. The folder has not changed; a run killed here is discarded.
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from gtsd_tui.errors import GtsdError, InputError, LockTimeout
-from gtsd_tui.services import folder_lock as fl
+from gtsd_tui.services import folder_space as fl
 
 T = TypeVar("T")
 INTENT = "intent.json"
@@ -122,7 +122,7 @@ def commit(
     """Apply renames (relative paths), new contents and deletions as one recoverable change."""
     global _step
     _step = 0
-    with fl.folder_lock(folder, "gtsd-tui"):
+    with fl.hold(folder, "gtsd-tui", on_acquire=recover_locked):
         _validate(folder, moves, writes, deletes)
         work = fl.workspace_dir(folder)
         for sub in ("new", "backup", "stage", "trash", PLACED):

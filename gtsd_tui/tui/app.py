@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.services.console import ConsoleService, ConsoleState
 from gtsd_tui.services.files import Signature
 from gtsd_tui.tui import flows, jobs, live
@@ -69,7 +70,8 @@ class GtsdApp(App[None]):
         self.live = live  # False in snapshot tests: no timers, no polling, no watching
         self.state: ConsoleState | None = None
         self.fatal: str | None = None  # why the console stopped at once (bad input), said after it closes
-        self.busy = ""  # what runs now: "applying", "resetting", "backing up"
+        self.busy_state = Busy.IDLE  # what runs now (flows.set_busy)
+        self.busy = ""  # its label for a person: "applying", "applying to staging", "resetting"...
         self.retry_in = 0
         self.failures = 0  # reads in a row that found no database (the retry waits 2, 4, 8, then 10 s)
         self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
@@ -150,7 +152,13 @@ class GtsdApp(App[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         """Every unexpected worker error shows here, and what the worker left half-done is reset."""
         if event.state == WorkerState.ERROR and self.alive:
-            flows.worker_failed(self, event.worker.group, event.worker.error)
+            group, exc = event.worker.group, event.worker.error
+            if group in ("envs", "env_apply"):  # the Environments view's load or apply: the view says so too
+                from gtsd_tui.tui import env_flows
+                from gtsd_tui.tui.screens.environments import view
+
+                env_flows.failed(self, group, f"{type(exc).__name__}: {exc}", view(self))
+            flows.worker_failed(self, group, exc)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only keys that apply here are shown; a shown key that cannot run now says why when pressed."""

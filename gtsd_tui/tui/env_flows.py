@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import flows, jobs
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
@@ -57,23 +58,16 @@ def ask_apply(app: GtsdApp, screen: EnvironmentsScreen, env: EnvColumn, to_tag: 
 
 
 def start(app: GtsdApp, screen: EnvironmentsScreen, name: str, to_tag: str | None) -> None:
-    flows.set_busy(app, f"applying to {name}")
+    flows.set_busy(app, Busy.APPLYING_TO, name)
     screen.write_log(f"{name}: starting…")
     # progress goes to the view; the result to the main screen, which outlives the view (esc during the
     # apply must not lose the message that ends the console's busy state)
     app.run_job("env_apply", partial(jobs.apply_env, app.service, name, to_tag, screen.post_message))
 
 
-def view(app: GtsdApp) -> EnvironmentsScreen | None:
-    """The Environments view when it is open."""
-    from gtsd_tui.tui.screens.environments import EnvironmentsScreen
-
-    return next((s for s in app.screen_stack if isinstance(s, EnvironmentsScreen)), None)
-
-
-def finished(app: GtsdApp, event: msg.EnvApplyFinished) -> None:
-    flows.set_busy(app, "")
-    screen = view(app)
+def finished(app: GtsdApp, event: msg.EnvApplyFinished, screen: EnvironmentsScreen | None) -> None:
+    """The apply's result; ``screen``: the Environments view when it is still open."""
+    flows.set_busy(app, Busy.IDLE)
     failure = event.failure
     if failure is None:
         n = len(event.applied)
@@ -90,11 +84,10 @@ def finished(app: GtsdApp, event: msg.EnvApplyFinished) -> None:
     flows.reload(app)  # the console's own database may be the one applied to
 
 
-def failed(app: GtsdApp, group: str, error: str) -> None:
+def failed(app: GtsdApp, group: str, error: str, screen: EnvironmentsScreen | None) -> None:
     """An unexpected error in the view's worker: the view stops loading, a failed apply frees the console."""
     if group == "env_apply":
-        flows.set_busy(app, "")
-    screen = view(app)
+        flows.set_busy(app, Busy.IDLE)
     if screen is not None:
         if group == "envs":
             screen.load_failed(error)

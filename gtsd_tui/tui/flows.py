@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import jobs, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.commands import DESTRUCTIVE, PANE_ACTIONS
@@ -34,8 +35,10 @@ def reload(app: GtsdApp) -> None:
     app.run_job("state", partial(jobs.load_state, app.service))
 
 
-def set_busy(app: GtsdApp, what: str) -> None:
-    app.busy = what
+def set_busy(app: GtsdApp, state: Busy, target: str = "") -> None:
+    """What the console runs now (Busy.IDLE: nothing); ``target`` names what it runs on."""
+    app.busy_state = state
+    app.busy = f"{state} {target}" if target else str(state)
     live.render_header(app)
     app.refresh_bindings()
 
@@ -111,7 +114,7 @@ def confirm_apply(app: GtsdApp, event: msg.PlanShown) -> None:
 
 def start_apply(app: GtsdApp, to_tag: str | None, safe: bool = False) -> None:
     """``safe``: the careful lock_timeout and retries (the apply of the Review screen)."""
-    set_busy(app, "applying")
+    set_busy(app, Busy.APPLYING)
     app.pending.write_log("starting…", fresh=True)
     app.run_job("apply", partial(jobs.apply, app.service, to_tag, app.post_to_screen, safe))
 
@@ -169,7 +172,7 @@ def name_blockers(app: GtsdApp, stats: LiveStats) -> None:
 
 
 def finished(app: GtsdApp, event: msg.ApplyFinished) -> None:
-    set_busy(app, "")
+    set_busy(app, Busy.IDLE)
     failure = event.failure
     if failure is None:
         n = len(event.applied)
@@ -255,7 +258,7 @@ def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
 
     def backup_answer(choice: str | None) -> None:
         if choice == "b":
-            set_busy(app, "backing up")
+            set_busy(app, Busy.BACKING_UP)
             app.pending.write_log("backup: running pg_dump…", fresh=True)
             app.run_job("backup", partial(jobs.backup, app.service, True))
         elif choice == "r":
@@ -287,13 +290,13 @@ def confirm_reset(app: GtsdApp, event: msg.ResetTargetKnown) -> None:
 
 
 def start_reset(app: GtsdApp, *, fresh: bool = True) -> None:
-    set_busy(app, "resetting")
+    set_busy(app, Busy.RESETTING)
     app.pending.write_log("reset: starting…", fresh=fresh)
     app.run_job("reset", partial(jobs.reset, app.service, app.post_to_screen))
 
 
 def backed_up(app: GtsdApp, event: msg.BackupFinished) -> None:
-    set_busy(app, "")
+    set_busy(app, Busy.IDLE)
     if event.error is not None:
         title = "Backup failed: the database was not reset" if event.then_reset else "Backup failed"
         app.push_screen(ErrorScreen(title, "", [event.error]))
@@ -305,7 +308,7 @@ def backed_up(app: GtsdApp, event: msg.BackupFinished) -> None:
 
 
 def reset_finished(app: GtsdApp, event: msg.ResetFinished) -> None:
-    set_busy(app, "")
+    set_busy(app, Busy.IDLE)
     if event.timings is None:
         app.pending.write_log(f"✗ reset failed: {event.error}")
         app.push_screen(ErrorScreen("Reset failed", "", [event.error or "unknown error"]))
@@ -355,13 +358,9 @@ def worker_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None:
         app.connections.show_error(error)
         live.schedule_stats(app)
         return
-    if group in ("envs", "env_apply"):  # the Environments view's load or apply
-        from gtsd_tui.tui import env_flows
-
-        env_flows.failed(app, group, error)
     if group in ("apply", "reset", "backup"):
         app.pending.write_log(f"✗ {group} stopped: {error}")
-        set_busy(app, "")
+        set_busy(app, Busy.IDLE)
         reload(app)
     titles = {"reset": "Reset failed", "apply": "Apply failed", "env_apply": "Apply failed"}
     title = titles.get(group, f"Unexpected error ({group})")

@@ -8,11 +8,12 @@ from rich.text import Text
 
 from gtsd_tui.core.activity import matches
 from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+from gtsd_tui.core.vocab import Severity
 from gtsd_tui.tui.widgets.rows import Cell
 
 Row = tuple[str, tuple[Cell, ...]]
 STATE_STYLE = {APPLIED: "green", MODIFIED: "magenta", PENDING: "yellow", OUT_OF_ORDER: "red"}
-SEVERITY_GLYPH = {"error": ("✗ error", "red"), "warning": ("! warn", "yellow")}
+SEVERITY_GLYPH = {Severity.ERROR: ("✗ error", "red"), Severity.WARNING: ("! warn", "yellow")}
 UNKNOWN = Text("? unknown", style="dim")
 
 __all__ = ["Row", "matches", "state_cell", "when_text", "severity_cell", "UNKNOWN"]
@@ -31,6 +32,6 @@ def state_cell(s: MigrationStatus) -> Text:
     return Text(f"{s.glyph} {s.label}", style=STATE_STYLE.get(s.state, ""))
 
 
-def severity_cell(severity: str) -> Text:
+def severity_cell(severity: Severity) -> Text:
     label, style = SEVERITY_GLYPH.get(severity, (severity, ""))
     return Text(label, style=style)

@@ -13,6 +13,7 @@ from typing import Any
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.engine import Linter, LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES, WARNING, Rule
+from gtsd_tui.core.vocab import Layout
 
 __all__ = ["ERROR", "RULES", "WARNING", "LintFinding", "Rule", "Settings", "hand_written_tags", "line_marks"]
 
@@ -39,7 +40,7 @@ def hand_written_tags(folder: Any) -> set[str]:
     (what ``drizzle-kit generate --custom`` and ``gtsd-tui new`` write). v0: ``meta/NNNN_snapshot.json``
     by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``; a
     version 9 snapshot (drizzle-kit 1.0.0-rc.5) of a custom migration has no deltas or footprints."""
-    v1 = getattr(folder, "layout", "v0") == "v1"
+    v1 = getattr(folder, "layout", Layout.V0) is Layout.V1
     by_key = {
         (s.name.split("/", 1)[0] if v1 else s.prefix): s
         for s in folder.snapshots

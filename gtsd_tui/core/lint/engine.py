@@ -18,6 +18,7 @@ from gtsd_tui.core.lint.clauses import long_identifiers, long_name_starts
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
+from gtsd_tui.core.vocab import Severity
 
 HEADER = ("-- Migration:", "-- Created:", "-- Description:")
 # `-- squawk-ignore a,b`, `/* squawk-ignore a */`, and gtsd-tui's own `-- gtsd-lint: ignore a`
@@ -30,7 +31,7 @@ class LintFinding(msgspec.Struct, gc=False):
     """A msgspec struct: cheap to make, to send back from a worker and to write as JSON."""
 
     rule: str
-    severity: str
+    severity: Severity
     file: str
     line: int
     column: int

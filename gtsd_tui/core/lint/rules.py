@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ERROR, WARNING = "error", "warning"
+from gtsd_tui.core.vocab import Severity
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 SQUAWK_DOCS = "https://squawkhq.com/docs/"
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str
+    severity: Severity
     default: bool  # on unless excluded; False: opt-in (--include / .squawk.toml)
     squawk: bool  # squawk has a rule of this id and meaning
     fires_on: str
@@ -26,7 +28,7 @@ class Rule:
         return SQUAWK_DOCS + self.id if self.squawk else None
 
 
-def _r(rid: str, sev: str, fires_on: str, safe: str, *, squawk: bool = True, default: bool = True) -> Rule:
+def _r(rid: str, sev: Severity, fires_on: str, safe: str, *, squawk: bool = True, default: bool = True) -> Rule:
     return Rule(rid, sev, default, squawk, fires_on, safe)
 
 

@@ -124,3 +124,8 @@ class EnvironmentsScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def view(app: GtsdApp) -> EnvironmentsScreen | None:
+    """The Environments view when it is open."""
+    return next((s for s in app.screen_stack if isinstance(s, EnvironmentsScreen)), None)

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import drift_view, flows, live
 from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.screens.text_view import TextScreen
@@ -206,7 +207,7 @@ class MainScreen(Screen[None]):
                 flows.reload(self.console)
         else:
             pane.show(event.stats)
-            if self.console.busy == "applying":
+            if self.console.busy_state is Busy.APPLYING:
                 flows.name_blockers(self.console, event.stats)
 
     @on(ConnectionsPane.SignalWanted)
@@ -256,8 +257,9 @@ class MainScreen(Screen[None]):
     @on(msg.EnvApplyFinished)
     def _env_applied(self, event: msg.EnvApplyFinished) -> None:
         from gtsd_tui.tui import env_flows
+        from gtsd_tui.tui.screens.environments import view
 
-        env_flows.finished(self.console, event)
+        env_flows.finished(self.console, event, view(self.console))
 
     @on(msg.MigrationCreated)
     def _created(self, event: msg.MigrationCreated) -> None:

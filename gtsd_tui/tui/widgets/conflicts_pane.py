@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.vocab import Severity
 from gtsd_tui.tui.render import Row, matches, severity_cell
 from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -61,7 +62,7 @@ class ConflictsPane(Pane):
         if self.deferred:
             return
         self.main_table.set_rows(finding_rows(self.findings, self.needle))
-        errors = sum(1 for f in self.findings if f.severity == "error")
+        errors = sum(1 for f in self.findings if f.severity is Severity.ERROR)
         fixable = any(f.fix and "renumber" in f.fix for f in self.findings)
         note = "no problems found" if not self.findings else f"{errors} error(s); enter shows one in full"
         if self.unread:
