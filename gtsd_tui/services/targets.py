@@ -42,7 +42,9 @@ def discover_envs(
     """
     cwd = settings.cwd
     wanted = list(dict.fromkeys(names)) or env_names(cwd)
-    if not names and settings.database_url and DEFAULT_ENV not in wanted:  # DATABASE_URL or the flag, no .env
+    # DATABASE_URL or the flag, no .env: the default environment all the same. Not a URL read from
+    # .env.NAME under --env NAME: that one is environment NAME, listed under its own name.
+    if not names and settings.database_source in ("flag", "environment") and DEFAULT_ENV not in wanted:
         wanted.insert(0, DEFAULT_ENV)
     shell = {k: v for k, v in (environ or {}).items() if k != "DATABASE_URL"}
     out: list[Target] = []
