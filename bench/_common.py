@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from gtsd_tui.core.snapshots import empty_snapshot
+from gtsd_tui.core.migrations.snapshots import empty_snapshot
 
 OUT = Path(__file__).resolve().parent / ".out"
 os.environ.setdefault("GTSD_CACHE_DIR", str(OUT / "cache"))  # benches never touch the user's digest cache

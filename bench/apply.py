@@ -37,7 +37,7 @@ def psql_binary() -> str:
 
 
 def combined_sql(folder: Path, dest: Path) -> Path:
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.migrations.folder import load_folder
 
     with open(dest, "w") as out:
         for m in load_folder(folder).migrations:

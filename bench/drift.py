@@ -74,7 +74,7 @@ def main() -> None:
         snap.update({"dialect": "postgresql", **body, "roles": {}, "policies": {}, "views": {}})
         (folder / "meta" / "0000_snapshot.json").write_text(json.dumps(snap, indent=2))
         ensure_table(conn, "drizzle", "__drizzle_migrations")
-        from gtsd_tui.core.hashing import drizzle_hash
+        from gtsd_tui.core.migrations.hashing import drizzle_hash
 
         conn.execute(
             insert_row_sql("drizzle", "__drizzle_migrations"), (drizzle_hash(text.encode()), 1_700_000_000_000)

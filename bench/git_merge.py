@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import OUT  # noqa: E402
 from merge import STEPS, TABLES, dump, table  # noqa: E402
 
-from gtsd_tui.core.snapshots import empty_snapshot  # noqa: E402
+from gtsd_tui.core.migrations.snapshots import empty_snapshot  # noqa: E402
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "b",

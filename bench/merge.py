@@ -19,9 +19,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import OUT  # noqa: E402
 
-from gtsd_tui.core.folder import load_folder  # noqa: E402
-from gtsd_tui.core.renumber import plan_renumber  # noqa: E402
-from gtsd_tui.core.snapshots import empty_snapshot  # noqa: E402
+from gtsd_tui.core.merging.renumber import plan_renumber  # noqa: E402
+from gtsd_tui.core.migrations.folder import load_folder  # noqa: E402
+from gtsd_tui.core.migrations.snapshots import empty_snapshot  # noqa: E402
 
 TABLES, STEPS = 500, 20
 

@@ -18,7 +18,7 @@ from _common import OUT, cold_and_warm, database_url, fresh_database, generate_f
 def main() -> None:
     import psycopg
 
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.migrations.folder import load_folder
     from gtsd_tui.db.history import ensure_table, insert_row_sql
 
     folder = OUT / "status5000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gtsd_tui.core.activity import Session, duration_text, fit, next_sort, select_sessions, sparkline
+from gtsd_tui.core.server.activity import Session, duration_text, fit, next_sort, select_sessions, sparkline
 
 A = Session(10, "app", "api", "active", "", 5.0, "SELECT pg_sleep(5)")
 B = Session(20, "app", "worker", "idle in transaction", "Client:ClientRead", 50.0, "UPDATE t SET x = 1")

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gtsd_tui.core.hashing import split_chunks
+from gtsd_tui.core.migrations.hashing import split_chunks
 from gtsd_tui.db.batch import MARK, batchable, complete, run_batch
 from tests.helpers.folders import make_folder
 

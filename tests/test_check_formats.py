@@ -59,8 +59,8 @@ def test_sarif_is_sarif_2_1_0(tmp_path: Path, sample: Path) -> None:
 
 
 def test_github_messages_are_escaped(tmp_path: Path) -> None:
-    from gtsd_tui.core.check_report import github
-    from gtsd_tui.core.conflicts import Finding
+    from gtsd_tui.core.merging.check_report import github
+    from gtsd_tui.core.merging.conflicts import Finding
 
     out = github([Finding("x", "error", ("a,b:c.sql",), "50% done\nnext")], "m/")
     assert out == "::error file=m/a%2Cb%3Ac.sql,title=x::50%25 done%0Anext"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gtsd_tui.config import is_local_host, load_settings, mask_url, parse_dotenv, parse_target
-from gtsd_tui.core.folder import load_folder, v1_when
-from gtsd_tui.core.status import HistoryRow, compute_status
+from gtsd_tui.core.migrations.folder import load_folder, v1_when
+from gtsd_tui.core.migrations.status import HistoryRow, compute_status
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import GtsdError, InputError
 

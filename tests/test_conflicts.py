@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core.folder import load_folder
+from gtsd_tui.core.migrations.folder import load_folder
 from tests.helpers.git import git, merged_repo
 from tests.helpers.node import drizzle_kit_check, drizzle_migrate, drizzle_rows
 

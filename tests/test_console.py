@@ -234,16 +234,16 @@ async def test_blocked_sessions_come_first_naming_their_blocker(folder: Path) ->
 
 async def test_a_failed_apply_focuses_the_failing_migration(tmp_path: Path) -> None:
     """Against the fake: the failure carries the file and line; the pane highlights it and scrolls."""
-    from gtsd_tui.core.errorpos import Location, ServerError
-    from gtsd_tui.core.hashing import Chunk
-    from gtsd_tui.core.plan import Step
+    from gtsd_tui.core.migrations.hashing import Chunk
+    from gtsd_tui.core.migrations.plan import Step
+    from gtsd_tui.core.sql.errorpos import Location, ServerError
     from gtsd_tui.db.runner import MigrationFailed
     from tests.helpers.folders import make_folder
 
     body = "\n".join(f"SELECT {i};" for i in range(60)) + "\nSELECT * FROM nope;"
     folder = make_folder(tmp_path / "m", [("a", "SELECT 1;"), ("b", body)])
     fake = FakeConsole(folder)
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.migrations.folder import load_folder
 
     m = load_folder(folder).migrations[1]
     step = Step(m, body, [Chunk(0, body, 0, 1)], True)
@@ -302,7 +302,7 @@ async def test_the_palette_names_each_action_once_with_its_key(folder: Path) -> 
 
 
 async def test_unknown_rows_appear_in_history(folder: Path) -> None:
-    from gtsd_tui.core.status import HistoryRow
+    from gtsd_tui.core.migrations.status import HistoryRow
 
     fake = FakeConsole(folder, applied=TAGS[:2])
     fake.unknown_rows = [HistoryRow(99, "f" * 64, 1_700_000_000_000)]

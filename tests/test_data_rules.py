@@ -9,10 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gtsd_tui.core.data_checks import Check, count_sql, sample_sql
-from gtsd_tui.core.data_rules import pending_checks
-from gtsd_tui.core.folder import load_folder
-from gtsd_tui.core.plan import step_for
+from gtsd_tui.core.data.data_checks import Check, count_sql, sample_sql
+from gtsd_tui.core.data.data_rules import pending_checks
+from gtsd_tui.core.migrations.folder import load_folder
+from gtsd_tui.core.migrations.plan import step_for
 from tests.helpers.folders import make_folder
 from tests.test_pgbouncer import bouncer_url  # noqa: F401 - the fixture
 

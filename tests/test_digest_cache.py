@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core import digest_cache
-from gtsd_tui.core.folder import load_folder
-from gtsd_tui.core.hashing import digest_file
+from gtsd_tui.core.migrations import digest_cache
+from gtsd_tui.core.migrations.folder import load_folder
+from gtsd_tui.core.migrations.hashing import digest_file
 
 
 def _digests(folder: Path) -> dict[str, object]:
@@ -77,7 +77,7 @@ def test_a_corrupt_or_unwritable_cache_is_a_cold_read(sample: Path, cache: Path)
 
 
 def test_a_file_changed_after_the_folder_was_read_is_not_applied(sample: Path, cache: Path) -> None:
-    from gtsd_tui.core.plan import PlanRefused, step_for
+    from gtsd_tui.core.migrations.plan import PlanRefused, step_for
 
     folder = load_folder(sample)
     m = folder.by_tag("0003_today_checklist")

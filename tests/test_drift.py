@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gtsd_tui.core.drift import compare, norm_default, norm_type
+from gtsd_tui.core.schema_drift.drift import compare, norm_default, norm_type
 from tests.conftest import run_cli
 from tests.helpers.kit_project import KitProject, catalog
 from tests.helpers.node import drizzle_migrate, drizzle_rows

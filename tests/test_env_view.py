@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from gtsd_tui.core.status import HistoryRow
+from gtsd_tui.core.migrations.status import HistoryRow
 from gtsd_tui.tui.app import GtsdApp
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.environments import EnvironmentsScreen

@@ -117,7 +117,7 @@ class _Tty(io.StringIO):
 
 def test_live_display_redraws_on_a_terminal_and_prints_lines_elsewhere(monkeypatch) -> None:
     from gtsd_tui.commands.fleet_progress import FleetPrinter
-    from gtsd_tui.core.fleet import TargetResult
+    from gtsd_tui.core.fleets.fleet import TargetResult
     from gtsd_tui.services.apply import StepStarted
     from gtsd_tui.services.fleet import TargetFinished, TargetProgress, TargetStarted
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from gtsd_tui.config import load_settings
-from gtsd_tui.core.fleet import TargetStatus, differences
-from gtsd_tui.core.folder import load_folder
-from gtsd_tui.core.status import HistoryRow, compute_status
+from gtsd_tui.core.fleets.fleet import TargetStatus, differences
+from gtsd_tui.core.migrations.folder import load_folder
+from gtsd_tui.core.migrations.status import HistoryRow, compute_status
 from gtsd_tui.errors import InputError
 from gtsd_tui.services.targets import discover_envs, env_names
 

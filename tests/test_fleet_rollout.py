@@ -342,8 +342,8 @@ def test_bad_staging_input_is_refused_before_any_connection_and_nothing_is_writt
     monkeypatch, capsys, tmp_path: Path
 ) -> None:
     from gtsd_tui.cli import main
-    from gtsd_tui.core.rollout import make_plan
-    from gtsd_tui.core.targets import read_targets
+    from gtsd_tui.core.fleets.rollout import make_plan
+    from gtsd_tui.core.fleets.targets import read_targets
     from gtsd_tui.services.apply import ApplyRequest
     from gtsd_tui.services.rollout import header
     from tests.test_fleet_cli import _no_connect

@@ -8,9 +8,9 @@ import psycopg
 import pytest
 
 from gtsd_tui.config import load_settings
-from gtsd_tui.core.fleet import differences
-from gtsd_tui.core.folder import load_folder
-from gtsd_tui.core.targets import Target
+from gtsd_tui.core.fleets.fleet import differences
+from gtsd_tui.core.fleets.targets import Target
+from gtsd_tui.core.migrations.folder import load_folder
 from gtsd_tui.services.apply import ApplyRequest, apply
 from gtsd_tui.services.fleet import status_many
 from gtsd_tui.services.project import Project

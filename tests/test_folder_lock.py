@@ -106,7 +106,7 @@ def test_a_read_that_overlaps_a_commit_returns_the_state_after_it(tmp_path: Path
     second read also shows that a dead committer's change is finished first."""
     import shutil
 
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.migrations.folder import load_folder
     from gtsd_tui.services.renumber_log import read_stable
     from tests.helpers.renumber_states import run_forked
 
@@ -145,7 +145,7 @@ def test_a_read_that_overlaps_a_commit_returns_the_state_after_it(tmp_path: Path
 def test_a_file_renamed_away_under_a_read_is_read_again(tmp_path: Path) -> None:
     """Issue 33 (7): a reader listed the folder, a renumber committed and renamed a file, the reader's
     open of the old name failed with FileNotFoundError (exit 70). The folder's mtime moved: read again."""
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.migrations.folder import load_folder
     from gtsd_tui.services.renumber_log import read_stable
     from tests.helpers.renumber_states import run_forked
 

@@ -205,7 +205,7 @@ def test_the_driver_starts_without_heavy_modules(tmp_path: Path, sample: Path) -
     m = git(repo, "merge", "b", "--no-edit", check=False)
     assert m.returncode == 0, m.stdout + m.stderr
     modules = {ln.split("|")[-1].strip() for ln in log.read_text().splitlines() if ln.startswith("import time:")}
-    assert "gtsd_tui.services.git_merge" in modules and "gtsd_tui.core.renumber" in modules
+    assert "gtsd_tui.services.git_merge" in modules and "gtsd_tui.core.merging.renumber" in modules
     assert not [m for m in modules if m.split(".")[0] in HEAVY], sorted(modules)
     assert "argparse" not in modules and "gtsd_tui.cli" not in modules  # no CLI parser on git's path
 
@@ -213,7 +213,7 @@ def test_the_driver_starts_without_heavy_modules(tmp_path: Path, sample: Path) -
 def test_check_offline_starts_without_heavy_modules(sample: Path) -> None:
     r = run_cli_importtime("check", "--offline", "--migrations", str(sample))
     modules = {ln.split("|")[-1].strip() for ln in r.stderr.splitlines() if ln.startswith("import time:")}
-    assert "gtsd_tui.core.conflicts" in modules
+    assert "gtsd_tui.core.merging.conflicts" in modules
     assert not [m for m in modules if m.split(".")[0] in HEAVY], sorted(modules)
 
 

@@ -7,7 +7,7 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gtsd_tui.core.hashing import BREAKPOINT, digest_bytes, drizzle_hash, line_col, split_chunks
+from gtsd_tui.core.migrations.hashing import BREAKPOINT, digest_bytes, drizzle_hash, line_col, split_chunks
 
 INIT = b'CREATE TABLE "users" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"name" text NOT NULL\n);\n'
 POSTS = (
@@ -68,7 +68,7 @@ def test_chunk_offsets_point_into_the_text(parts: list[str]) -> None:
 
 @given(st.binary(max_size=60))
 def test_windowed_utf8_check_finds_the_same_offset(raw: bytes) -> None:
-    import gtsd_tui.core.hashing as h
+    import gtsd_tui.core.migrations.hashing as h
 
     try:
         raw.decode("utf-8")

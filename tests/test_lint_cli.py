@@ -199,8 +199,8 @@ def _v1_project(root: Path) -> tuple[Path, str]:
 
 @pytest.mark.node
 def test_drizzle_1_0_generated_files_are_not_hand_written(tmp_path: Path) -> None:
-    from gtsd_tui.core.folder import load_folder
     from gtsd_tui.core.lint import hand_written_tags
+    from gtsd_tui.core.migrations.folder import load_folder
 
     out, seed = _v1_project(tmp_path)
     generated = sorted(p.parent.name for p in out.glob("*/migration.sql") if p.parent.name != seed)
@@ -223,8 +223,8 @@ def test_drizzle_1_0_generated_files_are_not_hand_written(tmp_path: Path) -> Non
 @pytest.mark.node
 def test_drizzle_1_0_custom_first_migration_is_hand_written(tmp_path: Path) -> None:
     """rc.5 writes a ``base`` snapshot with an empty ``ddl`` for a first ``--custom`` migration."""
-    from gtsd_tui.core.folder import load_folder
     from gtsd_tui.core.lint import hand_written_tags
+    from gtsd_tui.core.migrations.folder import load_folder
     from tests.helpers.node_v1 import generate_v1
 
     project = tmp_path / "proj"

@@ -82,7 +82,7 @@ def test_refusal_names_where_the_address_came_from(sample: Path, tmp_path: Path)
 
 
 def test_local_endpoints_pass(tmp_path: Path) -> None:
-    from gtsd_tui.core.libpq_targets import is_local_address, resolve
+    from gtsd_tui.core.fleets.libpq_targets import is_local_address, resolve
 
     (tmp_path / "s.conf").write_text("[dev]\nhost=/var/run/postgresql\n")
     cases = [

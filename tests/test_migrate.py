@@ -145,7 +145,7 @@ def test_create_index_concurrently_mixed_is_refused_before_any_sql(cli, tmp_path
 def test_out_of_order_is_refused_then_allowed(cli, tmp_path: Path, pg_url: str) -> None:
     folder = make_folder(tmp_path / "m", [("a", "CREATE TABLE a (id int);"), ("b", "CREATE TABLE b (id int);")])
     with psycopg.connect(pg_url, autocommit=True) as conn:  # b is applied; a has an older `when`
-        from gtsd_tui.core.folder import load_folder
+        from gtsd_tui.core.migrations.folder import load_folder
         from gtsd_tui.db.history import ensure_table, insert_row_sql
 
         b = load_folder(folder).migrations[1]

@@ -8,7 +8,7 @@ import sys
 
 SCRIPT = """
 import threading
-from gtsd_tui.core import stmt_split, sqlinfo
+from gtsd_tui.core.sql import stmt_split, sqlinfo
 from gtsd_tui.services.rehearse import _load_the_run
 start = threading.Barrier(4)
 errors = []

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from gtsd_tui.core.folder import load_folder
+from gtsd_tui.core.migrations.folder import load_folder
 from tests.conftest import SAMPLE, _url_with_db
 from tests.helpers.git import add_migration
 from tests.helpers.node import drizzle_migrate

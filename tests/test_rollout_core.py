@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gtsd_tui.core.rollout import Policy, RolloutPlan, fold, make_plan, merge, parse_rate, parse_waves
+from gtsd_tui.core.fleets.rollout import Policy, RolloutPlan, fold, make_plan, merge, parse_rate, parse_waves
 from gtsd_tui.errors import InputError
 
 

@@ -116,7 +116,7 @@ def test_every_server_is_listed_stop_all_stops_them_and_a_console_is_warned_of(
     import subprocess
     import tempfile
 
-    from gtsd_tui.core.activity import CONSOLE_APP
+    from gtsd_tui.core.server.activity import CONSOLE_APP
 
     env = {"GTSD_CACHE_DIR": str(tmp_path / "cache")}  # this test's registry: never the session's server
     a, b = outside_tmp / "a", Path(tempfile.mkdtemp(prefix="gtsd-test-"))

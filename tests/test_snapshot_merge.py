@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtsd_tui.core.snapshot_merge import merge3, object_name
-from gtsd_tui.core.snapshots import empty_snapshot
+from gtsd_tui.core.merging.snapshot_merge import merge3, object_name
+from gtsd_tui.core.migrations.snapshots import empty_snapshot
 
 TABLES = ["public.users", "public.tasks", "public.tags"]
 COLUMNS = ["id", "name", "status", "plan"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gtsd_tui.core.advisor import Advice, read_pool_max
+from gtsd_tui.core.server.advisor import Advice, read_pool_max
 
 pytestmark = pytest.mark.pg
 

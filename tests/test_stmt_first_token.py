@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pglast.parser import scan
 
-from gtsd_tui.core.stmt_split import display_text, first_token
+from gtsd_tui.core.sql.stmt_split import display_text, first_token
 
 TEXTS = [
     "  SELECT 1;",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core.targets import parse_targets, read_targets
+from gtsd_tui.core.fleets.targets import parse_targets, read_targets
 from gtsd_tui.errors import InputError
 
 TEXT = """\

@@ -344,7 +344,7 @@ async def test_connections_offer_c_on_a_running_query_and_k_on_no_console_read(s
     what they do ("Leave it" beside "Terminate"), and the footer says Terminate as the dialog does."""
     import psycopg
 
-    from gtsd_tui.core.activity import CONSOLE_APP
+    from gtsd_tui.core.server.activity import CONSOLE_APP
 
     idle = psycopg.connect(pg_url, autocommit=True, application_name="idle-report")
     try:

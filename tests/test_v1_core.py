@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core.folder import load_folder
-from gtsd_tui.core.forks import analyse
-from gtsd_tui.core.status import PENDING, HistoryRow, compute_status
-from gtsd_tui.core.v1 import V1Snapshot, icu_key, plan_upgrade
+from gtsd_tui.core.drizzle_v1.v1 import V1Snapshot, icu_key, plan_upgrade
+from gtsd_tui.core.merging.forks import analyse
+from gtsd_tui.core.migrations.folder import load_folder
+from gtsd_tui.core.migrations.status import PENDING, HistoryRow, compute_status
 
 
 def v1_folder(root: Path, names: dict[str, str]) -> Path:
@@ -126,7 +126,7 @@ def write_snap(folder: Path, name: str, sid: str, prev: str, prints: list[dict],
     ],
 )
 def test_hand_written_sql_on_a_branch_is_read_with_pglast(tmp_path: Path, custom_sql: str, codes: list) -> None:
-    from gtsd_tui.core.conflicts import check_folder
+    from gtsd_tui.core.merging.conflicts import check_folder
 
     root = tmp_path / "d"
     origin = "00000000-0000-0000-0000-000000000000"

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from gtsd_tui.commands.output import paint, print_json
-from gtsd_tui.core.conflicts import CheckReport, Finding, check_database, check_folder
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.folder import load_folder
-from gtsd_tui.core.status import compute_status
+from gtsd_tui.core.merging.conflicts import CheckReport, Finding, check_database, check_folder
+from gtsd_tui.core.migrations.folder import load_folder
+from gtsd_tui.core.migrations.status import compute_status
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
 from gtsd_tui.services import gitutil
 from gtsd_tui.services.project import Project
@@ -64,7 +64,7 @@ def _annotations(fmt: str, findings: list[Finding], folder: Path) -> None:
     import os
 
     from gtsd_tui import __version__
-    from gtsd_tui.core import check_report
+    from gtsd_tui.core.merging import check_report
 
     rel = os.path.relpath(folder.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
     prefix = "" if rel == "." else f"{rel}/"

@@ -9,7 +9,7 @@ from typing import Any
 from gtsd_tui import __version__
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.fleet import TargetStatus
+from gtsd_tui.core.fleets.fleet import TargetStatus
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 

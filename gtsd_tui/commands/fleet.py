@@ -11,14 +11,14 @@ from gtsd_tui.commands.envs import add_connect_timeout, connect_timeout, summary
 from gtsd_tui.commands.fleet_rollout import add_rollout_options, add_status_options
 from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.status import APPLIED
+from gtsd_tui.core.migrations.status import APPLIED
 from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.drift_status import drift_line, target_states
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.targets import Target
+    from gtsd_tui.core.fleets.targets import Target
 
 JSON_FORMAT_VERSION = 1
 
@@ -104,7 +104,7 @@ def _states_line(glyphs: str) -> str:
 
 def _status(args: argparse.Namespace, project: Project, jobs: int | None) -> int:
     from gtsd_tui.commands.fleet_rollout import rollout_cell, status_records
-    from gtsd_tui.core.rollout import merge
+    from gtsd_tui.core.fleets.rollout import merge
     from gtsd_tui.services.fleet import status_many
 
     timeout = connect_timeout(args)

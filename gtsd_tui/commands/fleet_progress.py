@@ -16,7 +16,7 @@ from gtsd_tui.commands.output import paint, table
 from gtsd_tui.core.display import shown
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.fleet import TargetResult
+    from gtsd_tui.core.fleets.fleet import TargetResult
     from gtsd_tui.services.fleet import FleetEvent
 
 REDRAW_EVERY = 0.1
@@ -126,7 +126,7 @@ def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> s
 
 
 def print_results(results: list[TargetResult], seconds: float) -> None:
-    from gtsd_tui.core.rollout import LABELS
+    from gtsd_tui.core.fleets.rollout import LABELS
 
     rows, colors = [], []
     waves = any(r.wave for r in results) and len({r.wave for r in results}) > 1

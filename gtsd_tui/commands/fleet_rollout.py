@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from gtsd_tui import __version__
 from gtsd_tui.commands.fleet_progress import FleetPrinter, print_results
 from gtsd_tui.commands.output import print_json
-from gtsd_tui.core.rollout import HALTED, INTERRUPTED, NOT_STARTED, RolloutPlan, make_plan
+from gtsd_tui.core.fleets.rollout import HALTED, INTERRUPTED, NOT_STARTED, RolloutPlan, make_plan
 from gtsd_tui.errors import InputError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.rollout import RolloutState, TargetState
-    from gtsd_tui.core.targets import Target
+    from gtsd_tui.core.fleets.rollout import RolloutState, TargetState
+    from gtsd_tui.core.fleets.targets import Target
     from gtsd_tui.services.rollout import Rollout
     from gtsd_tui.services.rollout_record import RecordWriter
 

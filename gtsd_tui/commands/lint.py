@@ -85,7 +85,7 @@ def targets(args: argparse.Namespace, project: Project) -> tuple[list[tuple[Path
             if tag is None:
                 plain.add(path)
         return out, frozenset(plain)
-    from gtsd_tui.core.status import APPLIED, MODIFIED, compute_status
+    from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, compute_status
 
     folder = project.load_folder()
     rows, _ = project.try_rows(start_embedded=False)

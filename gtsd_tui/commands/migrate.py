@@ -16,7 +16,7 @@ from gtsd_tui.errors import EXIT_OK, GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
-    from gtsd_tui.core.plan import ApplyPlan
+    from gtsd_tui.core.migrations.plan import ApplyPlan
     from gtsd_tui.services.apply import ApplyEvent, ApplyRequest
 
 PER_FILE, ALL = TxMode.PER_FILE, TxMode.ALL

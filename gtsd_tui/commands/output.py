@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from gtsd_tui.core.display import json_safe, shown
-from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
 
 _COLORS = {APPLIED: "32", PENDING: "33", MODIFIED: "35", OUT_OF_ORDER: "31", "error": "31", "warning": "33"}
 

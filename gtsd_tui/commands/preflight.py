@@ -1,6 +1,6 @@
 """``gtsd-tui preflight``: what the pending migrations will do to the rows already there, read-only.
 
-(The folder refusals ``migrate`` makes before connecting live in :mod:`gtsd_tui.core.preflight`; this
+(The folder refusals ``migrate`` makes before connecting live in :mod:`gtsd_tui.core.migrations.preflight`; this
 subcommand is the data preflight of :mod:`gtsd_tui.services.data_preflight`.)
 """
 

@@ -25,8 +25,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def rehearsal_json(r: Rehearsal) -> dict[str, Any]:
-    from gtsd_tui.core.locks import sql_name
-    from gtsd_tui.core.schema_diff import summary
+    from gtsd_tui.core.sql.locks import sql_name
+    from gtsd_tui.core.sql.schema_diff import summary
 
     return {
         "method": r.method,
@@ -72,8 +72,8 @@ def rehearsal_json(r: Rehearsal) -> dict[str, Any]:
 
 
 def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
-    from gtsd_tui.core.locks import sql_name
-    from gtsd_tui.core.schema_diff import summary
+    from gtsd_tui.core.sql.locks import sql_name
+    from gtsd_tui.core.sql.schema_diff import summary
 
     out = out or sys.stdout
     if not r.records and r.failure is None:

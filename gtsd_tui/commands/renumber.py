@@ -8,8 +8,8 @@ from typing import Any
 
 from gtsd_tui.commands.output import confirmed, paint, print_json
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.renumber_text import clash_lines, plan_json, plan_lines, refusal
-from gtsd_tui.core.schema_findings import forks
+from gtsd_tui.core.merging.renumber_text import clash_lines, plan_json, plan_lines, refusal
+from gtsd_tui.core.merging.schema_findings import forks
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.folder_lock import folder_lock

@@ -15,7 +15,7 @@ WHY = (
 
 
 def run_v1(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.core.reparent import plan_reparent
+    from gtsd_tui.core.merging.reparent import plan_reparent
     from gtsd_tui.services.new_v1 import apply_reparent
 
     plan = plan_reparent(project.load_folder(refresh=True))

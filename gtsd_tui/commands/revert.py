@@ -17,7 +17,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    from gtsd_tui.core.revert import revert_sql
+    from gtsd_tui.core.sql.revert import revert_sql
     from gtsd_tui.services.folder_ops import create_migration
 
     folder = project.load_folder()

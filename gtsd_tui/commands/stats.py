@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 from gtsd_tui.commands.output import blocked_text, print_json
-from gtsd_tui.core.advisor import Advice, read_pool_max
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.server.advisor import Advice, read_pool_max
 from gtsd_tui.errors import EXIT_OK
 from gtsd_tui.services.project import Project
 

@@ -9,9 +9,9 @@ from typing import Any
 from gtsd_tui import __version__
 from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.preflight import link_warning, nul_error
-from gtsd_tui.core.status import APPLIED, MODIFIED, StatusReport
+from gtsd_tui.core.migrations.folder import Folder
+from gtsd_tui.core.migrations.preflight import link_warning, nul_error
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, StatusReport
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.services.project import Project
 

@@ -24,8 +24,8 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from gtsd_tui.core.errorpos import ServerError
-from gtsd_tui.core.hashing import Chunk
+from gtsd_tui.core.migrations.hashing import Chunk
+from gtsd_tui.core.sql.errorpos import ServerError
 from gtsd_tui.db.pgresult import error_of
 
 MARK = "gtsd-tui:end-of-chunk:"

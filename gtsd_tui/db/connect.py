@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from gtsd_tui.config import bad_escape_part, mask_url, parse_target, scrub
-from gtsd_tui.core.activity import CONSOLE_APP
+from gtsd_tui.core.server.activity import CONSOLE_APP
 from gtsd_tui.errors import DatabaseError, InputError
 
 APP_NAME = "gtsd-tui"

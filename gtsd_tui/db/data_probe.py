@@ -1,6 +1,6 @@
-"""Run the data checks of :mod:`gtsd_tui.core.data_checks` on the target, read-only.
+"""Run the data checks of :mod:`gtsd_tui.core.data.data_checks` on the target, read-only.
 
-(Not the folder refusals of :mod:`gtsd_tui.core.preflight`.) Each check is its own transaction,
+(Not the folder refusals of :mod:`gtsd_tui.core.migrations.preflight`.) Each check is its own transaction,
 ``BEGIN READ ONLY`` with ``statement_timeout`` and ``lock_timeout`` set locally: plain ``SELECT``s,
 so the only table lock taken is ``ACCESS SHARE``, held for one check at a time, and nothing can be
 written. A check that runs past the timeout is answered from the planner's statistics
@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from gtsd_tui.core.data_checks import (
+from gtsd_tui.core.data.data_checks import (
     CAST,
     LOSS,
     NOT_NULL,

@@ -200,7 +200,7 @@ def bindir_for_data(data: Path) -> Path | None:
 
 
 def _registry() -> Path:
-    from gtsd_tui.core.digest_cache import cache_dir
+    from gtsd_tui.core.migrations.digest_cache import cache_dir
 
     return cache_dir() / "servers"
 

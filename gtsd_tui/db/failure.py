@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from gtsd_tui.errors import DatabaseError
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.errorpos import Location, ServerError
-    from gtsd_tui.core.hashing import Chunk
-    from gtsd_tui.core.plan import Step
+    from gtsd_tui.core.migrations.hashing import Chunk
+    from gtsd_tui.core.migrations.plan import Step
+    from gtsd_tui.core.sql.errorpos import Location, ServerError
 
 
 class MigrationFailed(DatabaseError):

@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gtsd_tui.core.status import HistoryRow
+from gtsd_tui.core.migrations.status import HistoryRow
 from gtsd_tui.errors import DatabaseError
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import pq
 
-from gtsd_tui.core.errorpos import ServerError
+from gtsd_tui.core.sql.errorpos import ServerError
 
 _FIELDS = {
     "sqlstate": pq.DiagnosticField.SQLSTATE,

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import psycopg
 from psycopg import sql
 
-from gtsd_tui.core.hashing import Chunk
-from gtsd_tui.core.stmt_split import concurrent_index, relations
+from gtsd_tui.core.migrations.hashing import Chunk
+from gtsd_tui.core.sql.stmt_split import concurrent_index, relations
 from gtsd_tui.db.failure import MigrationFailed
 from gtsd_tui.db.probe import Session, index_state, sessions_on
 from gtsd_tui.errors import LockTimeout
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.plan import Step
+    from gtsd_tui.core.migrations.plan import Step
     from gtsd_tui.db.runner import Events, RunOptions
 
 LOCK_NOT_AVAILABLE = "55P03"

@@ -13,12 +13,12 @@ from psycopg import pq, sql
 from psycopg.errors import DuplicateObject, DuplicateSchema, DuplicateTable, UniqueViolation
 
 from gtsd_tui.core.durations import pg_duration
-from gtsd_tui.core.errorpos import ServerError, locate
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.hashing import Chunk
-from gtsd_tui.core.plan import ALL, ApplyPlan, Step
-from gtsd_tui.core.status import HistoryRow
-from gtsd_tui.core.stmt_split import statement_chunks, statement_start
+from gtsd_tui.core.migrations.folder import Folder
+from gtsd_tui.core.migrations.hashing import Chunk
+from gtsd_tui.core.migrations.plan import ALL, ApplyPlan, Step
+from gtsd_tui.core.migrations.status import HistoryRow
+from gtsd_tui.core.sql.errorpos import ServerError, locate
+from gtsd_tui.core.sql.stmt_split import statement_chunks, statement_start
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
 from gtsd_tui.db.batch import batchable, run_batch
@@ -126,7 +126,7 @@ def run(
     key = lock.lock_key(opts.schema, opts.table)
     try:
         if folder.layout is Layout.V1:  # before any statement: non-commuting branches change nothing
-            from gtsd_tui.core.v1_check import refuse_conflicts
+            from gtsd_tui.core.drizzle_v1.v1_check import refuse_conflicts
 
             refuse_conflicts(folder)
         _session_settings(conn, opts)

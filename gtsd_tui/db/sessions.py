@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from gtsd_tui.core.activity import Session
+from gtsd_tui.core.server.activity import Session
 
 SESSIONS_SQL = """
 SELECT pid, coalesce(datname, ''), coalesce(application_name, ''), coalesce(state, 'unknown'),

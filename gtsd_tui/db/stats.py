@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from gtsd_tui.core.activity import Session
+from gtsd_tui.core.server.activity import Session
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.sessions import read_sessions, signal_backend
 

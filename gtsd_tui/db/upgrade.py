@@ -7,8 +7,8 @@ from typing import Any
 
 import psycopg
 
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.v1 import TableUpgrade, plan_upgrade
+from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade, plan_upgrade
+from gtsd_tui.core.migrations.folder import Folder
 from gtsd_tui.db.history import column_names, read_rows, table_exists, upgrade_statements
 from gtsd_tui.errors import EXIT_PROBLEMS, DatabaseError, GtsdError
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gtsd_tui.core.equiv_types import EditClass
-from gtsd_tui.core.status import MODIFIED, MigrationStatus
+from gtsd_tui.core.migrations.status import MODIFIED, MigrationStatus
+from gtsd_tui.core.sql.equiv_types import EditClass
 from gtsd_tui.errors import EXIT_PROBLEMS, GtsdError, InputError
 from gtsd_tui.services.project import Project
 
@@ -25,8 +25,8 @@ class Accepted:
 
 def classify_item(project: Project, item: MigrationStatus) -> EditClass:
     """How a modified migration's file differs from the version that was applied."""
-    from gtsd_tui.core.hashing import drizzle_hash, drizzle_text
-    from gtsd_tui.core.sql_equiv import classify
+    from gtsd_tui.core.migrations.hashing import drizzle_hash, drizzle_text
+    from gtsd_tui.core.sql.sql_equiv import classify
     from gtsd_tui.services.gitutil import find_version
 
     folder = project.load_folder()

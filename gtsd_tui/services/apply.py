@@ -15,9 +15,9 @@ from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
-    from gtsd_tui.core.folder import Folder
-    from gtsd_tui.core.plan import ApplyPlan, Step
-    from gtsd_tui.core.status import HistoryRow
+    from gtsd_tui.core.migrations.folder import Folder
+    from gtsd_tui.core.migrations.plan import ApplyPlan, Step
+    from gtsd_tui.core.migrations.status import HistoryRow
     from gtsd_tui.db.lock import Holder
     from gtsd_tui.db.runner import Canceller as Canceller  # re-exported: commands name it through services
     from gtsd_tui.db.runner import StatementObserver
@@ -227,9 +227,9 @@ class _Relay:
 def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Callable[[list[HistoryRow]], ApplyPlan]:
     """The plan maker the runner calls with the rows it read under the lock; refuses first what the folder
     must never run (missing files, NUL bytes, ``when`` out of range, links out of the folder, unknown --to)."""
-    from gtsd_tui.core.plan import build_plan
-    from gtsd_tui.core.preflight import require_applicable
-    from gtsd_tui.core.status import compute_status
+    from gtsd_tui.core.migrations.plan import build_plan
+    from gtsd_tui.core.migrations.preflight import require_applicable
+    from gtsd_tui.core.migrations.status import compute_status
 
     require_applicable(folder, to_tag=request.to_tag, allow_symlinks=request.allow_symlinks)
     cache: dict[tuple[str, str | None], Step] = {}  # a second plan (under the lock) reuses the parsed steps

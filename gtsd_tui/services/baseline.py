@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gtsd_tui.core.drift import Difference, compare
-from gtsd_tui.core.folder import Folder, Migration
+from gtsd_tui.core.migrations.folder import Folder, Migration
+from gtsd_tui.core.schema_drift.drift import Difference, compare
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_PROBLEMS, GtsdError, InputError
 from gtsd_tui.services.drift import expected_schema

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.status import HistoryRow, StatusReport, compute_status
+from gtsd_tui.core.migrations.folder import Folder
+from gtsd_tui.core.migrations.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import GtsdError, InputError
 from gtsd_tui.services.console_types import LiveStats as LiveStats  # re-exported: the console names it here
 from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
@@ -22,8 +22,8 @@ from gtsd_tui.services.project import Project
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
-    from gtsd_tui.core.conflicts import Finding  # check's modules load in the findings worker
-    from gtsd_tui.core.schema_findings import Fork
+    from gtsd_tui.core.merging.conflicts import Finding  # check's modules load in the findings worker
+    from gtsd_tui.core.merging.schema_findings import Fork
     from gtsd_tui.db.runner import Canceller
     from gtsd_tui.db.stats import StatsCollector
     from gtsd_tui.services.apply import ApplyResult, Listener
@@ -167,7 +167,7 @@ class ConsoleBackend:
     def findings(self, state: ConsoleState) -> list[Finding]:
         if state.folder is None or state.report is None:
             return []
-        from gtsd_tui.core.conflicts import check_database, check_folder
+        from gtsd_tui.core.merging.conflicts import check_database, check_folder
 
         found = check_folder(state.folder)
         if state.db.connected:
@@ -299,7 +299,7 @@ class ConsoleBackend:
 
     def stats(self, *, indexes: bool, instances: int) -> LiveStats:
         """One poll of live statistics (the collector keeps its own connection between polls)."""
-        from gtsd_tui.core.advisor import Advice
+        from gtsd_tui.core.server.advisor import Advice
         from gtsd_tui.services.live import live_stats, poll
 
         s = poll(self._collector_(), indexes=indexes, sessions=True)
@@ -315,7 +315,7 @@ class ConsoleBackend:
 
     def _read_pool_max(self) -> int | None:
         """The app's pool max from connection.ts, re-read only when the file changes (in the stats worker)."""
-        from gtsd_tui.core.advisor import CONNECTION_TS, read_pool_max
+        from gtsd_tui.core.server.advisor import CONNECTION_TS, read_pool_max
 
         try:
             mtime = (self.project.settings.cwd / CONNECTION_TS).stat().st_mtime
@@ -365,7 +365,7 @@ class ConsoleBackend:
 
     def renumber_forks(self) -> list[Fork]:
         """The branches the renumber merges (for the plan's "independent" / overlap lines)."""
-        from gtsd_tui.core.schema_findings import forks
+        from gtsd_tui.core.merging.schema_findings import forks
 
         return forks(self.project.load_folder())
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.status import PENDING, MigrationStatus, StatusReport
+from gtsd_tui.core.migrations.status import PENDING, MigrationStatus, StatusReport
 
 if TYPE_CHECKING:
     from gtsd_tui.db.runner import Canceller
@@ -121,7 +121,7 @@ def _current_key(project: Project) -> tuple[str, str, str] | None:
 
 def _server_key(url: str) -> tuple[str, str, str] | None:
     """The same database however the URL spells it (a masked URL names the same one)."""
-    from gtsd_tui.core.targets import Target
+    from gtsd_tui.core.fleets.targets import Target
     from gtsd_tui.errors import GtsdError
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gtsd_tui.core.activity import Session
+from gtsd_tui.core.server.activity import Session
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Shared by ``gtsd-tui preflight``, ``migrate`` (the apply use case runs it before the first statement
 when ``ApplyRequest.preflight_timeout`` is set), ``rehearse --json`` and ``fleet migrate --preflight``.
-Not the folder refusals of :mod:`gtsd_tui.core.preflight` (which need no database): this reads the
+Not the folder refusals of :mod:`gtsd_tui.core.migrations.preflight` (which need no database): this reads the
 target's rows, read-only (:mod:`gtsd_tui.db.data_probe`), for the checks
-:mod:`gtsd_tui.core.data_rules` derives from the pending statements' parse trees.
+:mod:`gtsd_tui.core.data.data_rules` derives from the pending statements' parse trees.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from gtsd_tui.services.project import Project
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from gtsd_tui.core.data_checks import Check
-    from gtsd_tui.core.plan import Step
+    from gtsd_tui.core.data.data_checks import Check
+    from gtsd_tui.core.migrations.plan import Step
     from gtsd_tui.db.data_probe import Outcome
 
 DEFAULT_TIMEOUT = "5s"
@@ -154,8 +154,8 @@ def preflight_steps(
     progress: Callable[[int, int], None] | None = None,
 ) -> DataPreflight:
     """The data checks of the planned ``steps``, run read-only on ``url``."""
-    from gtsd_tui.core.data_rules import derive
-    from gtsd_tui.core.data_schema import renamed_enums, statements, validated
+    from gtsd_tui.core.data.data_rules import derive
+    from gtsd_tui.core.data.data_schema import renamed_enums, statements, validated
 
     stmts = statements(steps, folder_path)
     on_target: dict[tuple[str, str, str], str] = {}

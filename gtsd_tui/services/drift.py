@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gtsd_tui.core.drift import Difference, compare
-from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.snapshots import empty_snapshot
-from gtsd_tui.core.status import HistoryRow, compute_status
+from gtsd_tui.core.migrations.folder import Folder, Migration
+from gtsd_tui.core.migrations.snapshots import empty_snapshot
+from gtsd_tui.core.migrations.status import HistoryRow, compute_status
+from gtsd_tui.core.schema_drift.drift import Difference, compare
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import DatabaseError, InputError
 from gtsd_tui.services.project import Project
@@ -59,7 +59,7 @@ def _load(path: Path, tag: str) -> dict[str, Any]:
 def expected_schema(folder: Folder, m: Migration) -> dict[str, Any]:
     """The snapshot of ``m`` as a v7 body (v1: the snapshots up to it replayed); InputError when there is none."""
     if folder.layout is Layout.V1:
-        from gtsd_tui.core.drift_v1 import replay, v7_of_ddl
+        from gtsd_tui.core.schema_drift.drift_v1 import replay, v7_of_ddl
 
         chain = [x for x in sorted(folder.migrations, key=lambda x: x.position) if x.position <= m.position]
         return v7_of_ddl(

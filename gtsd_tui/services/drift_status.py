@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.status import StatusReport
+from gtsd_tui.core.migrations.folder import Folder
+from gtsd_tui.core.migrations.status import StatusReport
 from gtsd_tui.errors import GtsdError
 
 
@@ -42,7 +42,7 @@ class SchemaState:
 
 
 def _record_path() -> Any:
-    from gtsd_tui.core.digest_cache import cache_dir
+    from gtsd_tui.core.migrations.digest_cache import cache_dir
 
     return cache_dir() / "drift.json"
 
@@ -83,7 +83,7 @@ def schema_state(
     import psycopg
 
     from gtsd_tui.config import mask_url
-    from gtsd_tui.core.drift import compare
+    from gtsd_tui.core.schema_drift.drift import compare
     from gtsd_tui.db.connect import connect
     from gtsd_tui.db.drift_catalog import fingerprint, read_schema
     from gtsd_tui.services.drift import expected_schema

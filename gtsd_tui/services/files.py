@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.folder import Folder, Migration
-from gtsd_tui.core.hashing import split_chunks
-from gtsd_tui.core.lines import LazyLines
+from gtsd_tui.core.migrations.folder import Folder, Migration
+from gtsd_tui.core.migrations.hashing import split_chunks
+from gtsd_tui.core.migrations.lines import LazyLines
 from gtsd_tui.core.vocab import Severity, TxMode
 from gtsd_tui.services.project import Project
 
@@ -84,7 +84,7 @@ def preview_of(project: Project, folder: Folder, tag: str) -> Preview:
 
 
 def _plan_notes(project: Project, folder: Folder, m: Migration, text: str) -> list[str]:
-    from gtsd_tui.core.plan import PlanRefused, step_for
+    from gtsd_tui.core.migrations.plan import PlanRefused, step_for
 
     chunks = len(split_chunks(text))
     try:
@@ -102,8 +102,8 @@ def file_view(project: Project, state: ConsoleState, tag: str) -> tuple[str, Seq
     applied version (found in git history by its hash)."""
     import difflib
 
-    from gtsd_tui.core.hashing import drizzle_hash
-    from gtsd_tui.core.status import MODIFIED
+    from gtsd_tui.core.migrations.hashing import drizzle_hash
+    from gtsd_tui.core.migrations.status import MODIFIED
     from gtsd_tui.services.gitutil import find_version
 
     if state.folder is None:

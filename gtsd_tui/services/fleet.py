@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from gtsd_tui.config import Settings, mask_url, scrub
-from gtsd_tui.core.fleet import Differences, TargetResult, TargetStatus, differences
-from gtsd_tui.core.targets import Target
+from gtsd_tui.core.fleets.fleet import Differences, TargetResult, TargetStatus, differences
+from gtsd_tui.core.fleets.targets import Target
 from gtsd_tui.errors import GtsdError, InputError
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.services.apply import ApplyEvent, ApplyFailure, ApplyRequest, Canceller
     from gtsd_tui.services.project import Project
 
@@ -51,7 +51,7 @@ def status_one(target: Target, folder: Folder, *, connect_timeout: float = DEFAU
     """One database's status; an unreachable or unreadable one comes back with ``reachable`` False."""
     import psycopg
 
-    from gtsd_tui.core.status import compute_status
+    from gtsd_tui.core.migrations.status import compute_status
     from gtsd_tui.db.connect import connect
     from gtsd_tui.db.history import read_rows
 
@@ -217,7 +217,7 @@ class FleetCancel:
 def check_folder(settings: Settings, request: ApplyRequest) -> Folder:
     """The folder loaded (an interrupted renumber recovered, once, in this thread) and every refusal of
     the apply plan that depends on the folder alone (as ``migrate``'s), before any connection."""
-    from gtsd_tui.core.preflight import require_applicable
+    from gtsd_tui.core.migrations.preflight import require_applicable
     from gtsd_tui.services.project import Project
 
     folder = Project(settings).load_folder(refresh=True)
@@ -242,7 +242,7 @@ def migrate_one(
     canceller: Canceller | None = None,
 ) -> TargetResult:
     """One target through ``services.apply.apply``; any failure becomes the result's ``failure``."""
-    from gtsd_tui.core.rollout import HALTED
+    from gtsd_tui.core.fleets.rollout import HALTED
     from gtsd_tui.db.runner import Cancelled
     from gtsd_tui.services.apply import Note, StepDone, apply, failure_of
     from gtsd_tui.services.project import Project

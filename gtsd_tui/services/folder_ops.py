@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.journal import Journal, JournalEntry, dumps_json
-from gtsd_tui.core.renumber import RenumberPlan, plan_renumber
-from gtsd_tui.core.snapshots import custom_snapshot
-from gtsd_tui.core.status import APPLIED, MODIFIED, HistoryRow
+from gtsd_tui.core.merging.renumber import RenumberPlan, plan_renumber
+from gtsd_tui.core.migrations.folder import Folder
+from gtsd_tui.core.migrations.journal import Journal, JournalEntry, dumps_json
+from gtsd_tui.core.migrations.snapshots import custom_snapshot
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, HistoryRow
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import gitutil, renumber_log
@@ -79,7 +79,7 @@ def prepare_renumber(
 
 def _pins(folder: Folder, rows: list[HistoryRow]) -> tuple[frozenset[str], int | None]:
     """What the database pins in a renumber: the applied (or modified) tags, and drizzle-orm's mark."""
-    from gtsd_tui.core.status import compute_status
+    from gtsd_tui.core.migrations.status import compute_status
 
     report = compute_status(folder, rows)
     return frozenset(s.migration.tag for s in report.items if s.state in (APPLIED, MODIFIED)), report.mark

@@ -132,8 +132,8 @@ def _materialize(top: Path, folder: Path, model: Model) -> list[tuple[str, str]]
 
 def _commutativity(folder: Path) -> list[str]:
     """Drizzle 1.0 folders merge textually clean even when they fork: say loudly what does not commute."""
-    from gtsd_tui.core.conflicts import check_folder
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.merging.conflicts import check_folder
+    from gtsd_tui.core.migrations.folder import load_folder
 
     out = []
     for f in check_folder(load_folder(folder, allow_empty=True)):
@@ -213,8 +213,8 @@ def pre_commit(top: Path, folder: Path) -> tuple[int, list[str]]:
     """Refuse a broken folder. When the commit concludes a merge that stopped on another conflict (a
     TypeScript schema, say) or ran with ``--no-commit``, post-merge never ran: its renames are made
     and staged into this commit first."""
-    from gtsd_tui.core.conflicts import check_folder
-    from gtsd_tui.core.folder import load_folder
+    from gtsd_tui.core.merging.conflicts import check_folder
+    from gtsd_tui.core.migrations.folder import load_folder
     from gtsd_tui.errors import GtsdError
 
     if not folder.is_dir():

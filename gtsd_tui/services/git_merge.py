@@ -2,7 +2,7 @@
 
 Both sides are read as folders from git's objects (ours: the branch merged into, or the rebase's
 ``onto``; theirs: the incoming commit; base: their merge base). The decision is the renumber
-engine's (:func:`gtsd_tui.core.renumber.plan_renumber` on the union of both sides, every migration
+engine's (:func:`gtsd_tui.core.merging.renumber.plan_renumber` on the union of both sides, every migration
 of ours kept): ours' migrations keep their names, bytes and ``when``; theirs' go after them, their
 snapshots merged three-way. The resulting folder (the *model*) is computed once per
 (folder, ours, theirs) and kept in ``$GIT_DIR/gtsd-merge/<key>/`` so that the driver, called once
@@ -119,7 +119,7 @@ def _without_copies(ours: dict[str, bytes], theirs: dict[str, bytes]) -> dict[st
     """Theirs without its renamed copies of ours' migrations (a branch that merged ours' branch
     earlier holds them under the numbers it gave them then): ours' names stay, the copies go, with
     their journal entries and snapshots."""
-    from gtsd_tui.core.journal import Journal, parse_journal
+    from gtsd_tui.core.migrations.journal import Journal, parse_journal
     from gtsd_tui.errors import GtsdError
 
     mine = {data for name, data in ours.items() if name.endswith(".sql") and "/" not in name}
@@ -174,10 +174,10 @@ def _mainline_comes_in(
 
 def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
     """The decision for the folder ``rel`` (relative to the work tree ``top``) when merging theirs into ours."""
-    from gtsd_tui.core.folder import load_folder
-    from gtsd_tui.core.journal import parse_journal
-    from gtsd_tui.core.renumber import plan_renumber
-    from gtsd_tui.core.renumber_text import clash_lines
+    from gtsd_tui.core.merging.renumber import plan_renumber
+    from gtsd_tui.core.merging.renumber_text import clash_lines
+    from gtsd_tui.core.migrations.folder import load_folder
+    from gtsd_tui.core.migrations.journal import parse_journal
     from gtsd_tui.errors import GtsdError
 
     base_rev = git(top, "merge-base", ours, theirs)

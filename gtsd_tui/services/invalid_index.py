@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gtsd_tui.core.conflicts import ERROR, Finding
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.status import APPLIED, StatusReport
+from gtsd_tui.core.merging.conflicts import ERROR, Finding
+from gtsd_tui.core.migrations.folder import Folder
+from gtsd_tui.core.migrations.status import APPLIED, StatusReport
 from gtsd_tui.services.project import Project
 
 FIX = "fix what made it fail (duplicates for a unique index), then gtsd-tui migrate: it drops the index and resumes"
@@ -36,8 +36,8 @@ class InvalidIndex:
 
 def _index_owners(folder: Folder, report: StatusReport) -> dict[str, tuple[str, str]]:
     """Index name -> (tag, file) for every CREATE INDEX CONCURRENTLY of a migration not applied yet."""
-    from gtsd_tui.core.hashing import drizzle_text, split_chunks
-    from gtsd_tui.core.stmt_split import concurrent_index
+    from gtsd_tui.core.migrations.hashing import drizzle_text, split_chunks
+    from gtsd_tui.core.sql.stmt_split import concurrent_index
 
     out: dict[str, tuple[str, str]] = {}
     for item in report.items:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import msgspec
 
-from gtsd_tui.core.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
+from gtsd_tui.core.migrations.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.errors import InputError
 
 PARALLEL_BYTES = 4 << 20

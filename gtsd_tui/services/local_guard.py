@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 
 from gtsd_tui.config import mask_url
-from gtsd_tui.core.libpq_targets import Resolution, resolve
+from gtsd_tui.core.fleets.libpq_targets import Resolution, resolve
 from gtsd_tui.errors import GtsdError
 
 LOCAL = "a unix socket, localhost, 127.0.0.0/8 or ::1"

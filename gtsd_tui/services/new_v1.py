@@ -15,9 +15,9 @@ import time
 import uuid
 from typing import Any
 
-from gtsd_tui.core.folder import Folder
-from gtsd_tui.core.v1 import ORIGIN, read_v1_snapshots
-from gtsd_tui.core.v1_check import fork_report
+from gtsd_tui.core.drizzle_v1.v1 import ORIGIN, read_v1_snapshots
+from gtsd_tui.core.drizzle_v1.v1_check import fork_report
+from gtsd_tui.core.migrations.folder import Folder
 from gtsd_tui.errors import InputError
 from gtsd_tui.services import renumber_log
 from gtsd_tui.services.console_types import NewMigration

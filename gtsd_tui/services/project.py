@@ -11,8 +11,8 @@ from gtsd_tui.errors import DatabaseError, GtsdError, InputError
 from gtsd_tui.services.notify import Notify, stderr_notify
 
 if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
-    from gtsd_tui.core.folder import Folder
-    from gtsd_tui.core.status import HistoryRow, StatusReport
+    from gtsd_tui.core.migrations.folder import Folder
+    from gtsd_tui.core.migrations.status import HistoryRow, StatusReport
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Project:
     def load_folder(self, *, allow_empty: bool = False, refresh: bool = False) -> Folder:
         if self._folder is None or refresh:
             self.require_folder()
-            from gtsd_tui.core.folder import load_folder
+            from gtsd_tui.core.migrations.folder import load_folder
             from gtsd_tui.services.gitutil import index_sides
             from gtsd_tui.services.renumber_log import read_stable, recover
 
@@ -91,7 +91,7 @@ class Project:
             return read_rows(conn, self.settings.schema, self.settings.table)
 
     def status(self, folder: Folder | None = None) -> StatusReport:
-        from gtsd_tui.core.status import compute_status
+        from gtsd_tui.core.migrations.status import compute_status
 
         folder = folder or self.load_folder()
         return compute_status(folder, self.read_rows())

@@ -19,11 +19,11 @@ from gtsd_tui.services.project import Project
 from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, open_admin, read_and_drop
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.errorpos import ServerError
-    from gtsd_tui.core.folder import Folder
-    from gtsd_tui.core.hashing import Chunk
-    from gtsd_tui.core.plan import Step
-    from gtsd_tui.core.schema_diff import Change
+    from gtsd_tui.core.migrations.folder import Folder
+    from gtsd_tui.core.migrations.hashing import Chunk
+    from gtsd_tui.core.migrations.plan import Step
+    from gtsd_tui.core.sql.errorpos import ServerError
+    from gtsd_tui.core.sql.schema_diff import Change
     from gtsd_tui.db.catalog import Catalog
     from gtsd_tui.db.clone import Clone
     from gtsd_tui.db.early_copy import EarlyCopy
@@ -106,17 +106,17 @@ FactsKey = tuple[str, bool, int, str]  # (tag, transactional, offset in the file
 
 def statement_facts(folder: Folder, step: Step, stmt: Chunk, *, parsed: bool = True) -> StatementFacts:
     """``parsed=False``: where it is and its text only, without the parser (named and documented empty)."""
-    from gtsd_tui.core.hashing import line_col
-    from gtsd_tui.core.stmt_split import display_text
+    from gtsd_tui.core.migrations.hashing import line_col
+    from gtsd_tui.core.sql.stmt_split import display_text
 
     start, text = display_text(stmt.text)
     line, col = line_col(step.text, stmt.offset + start)
     path = str(folder.path / (step.migration.file or ""))
     if not parsed:
         return StatementFacts(path, line, col, text, (), None)
-    from gtsd_tui.core.locks import DOCUMENTED
-    from gtsd_tui.core.sqlinfo import SyntaxProblem, non_transactional_reason, parse
-    from gtsd_tui.core.stmt_split import relations
+    from gtsd_tui.core.sql.locks import DOCUMENTED
+    from gtsd_tui.core.sql.sqlinfo import SyntaxProblem, non_transactional_reason, parse
+    from gtsd_tui.core.sql.stmt_split import relations
 
     documented = None
     if not step.transactional:
@@ -128,7 +128,7 @@ def statement_facts(folder: Folder, step: Step, stmt: Chunk, *, parsed: bool = T
 
 def all_facts(folder: Folder, steps: list[Step]) -> dict[FactsKey, StatementFacts]:
     """:func:`statement_facts` of every statement the plan runs, split as the runner splits them."""
-    from gtsd_tui.core.stmt_split import statement_chunks
+    from gtsd_tui.core.sql.stmt_split import statement_chunks
 
     return {
         (s.migration.tag, s.transactional, st.offset, st.text): statement_facts(folder, s, st)
@@ -140,7 +140,7 @@ def all_facts(folder: Folder, steps: list[Step]) -> dict[FactsKey, StatementFact
 
 def _held_on(held: frozenset[tuple[str, str]], named: tuple[str, ...]) -> list[tuple[str, str]]:
     """The locks in ``held`` on a relation the statement names (``schema.name`` or ``name``)."""
-    from gtsd_tui.core.locks import strength
+    from gtsd_tui.core.sql.locks import strength
 
     names = set(named)
     on = [lk for lk in held if lk[1] in names or lk[1].split(".", 1)[-1] in names]
@@ -199,7 +199,7 @@ class Recorder:
         return facts.get(key)
 
     def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
-        from gtsd_tui.core.locks import strength
+        from gtsd_tui.core.sql.locks import strength
         from gtsd_tui.db.probe import parse_probe, probe, qualified
 
         self._begin(conn, step)
@@ -208,7 +208,7 @@ class Recorder:
         f = known or statement_facts(self.folder, step, stmt, parsed=not step.transactional)
         rec = StatementRecord(step.migration.tag, f.path, f.line, f.column, f.text, step.transactional, seconds)
         if error is not None:
-            from gtsd_tui.core.errorpos import locate
+            from gtsd_tui.core.sql.errorpos import locate
 
             loc = locate(step.text, stmt, error)
             where = f"{f.path}:{loc.line}:{loc.column}" if loc else f"{f.path}:{f.line}:{f.column}"
@@ -305,11 +305,11 @@ def _parse(loading: Future[None] | None, folder: Folder, steps: list[Step]) -> d
 
 def _load_the_run() -> None:
     """Import what the run needs (the parser first) while the server still copies, not after it."""
-    from gtsd_tui.core.pglast_load import ensure_pglast
+    from gtsd_tui.core.sql.pglast_load import ensure_pglast
 
     ensure_pglast()
-    import gtsd_tui.core.schema_diff
-    import gtsd_tui.core.stmt_split
+    import gtsd_tui.core.sql.schema_diff
+    import gtsd_tui.core.sql.stmt_split
     import gtsd_tui.db.probe
     import gtsd_tui.db.runner  # noqa: F401
 
@@ -328,8 +328,8 @@ def _run_on(
 ) -> Rehearsal:
     """Apply on the copy, then drop it while the live target is read for blockers (the copy is gone
     when this returns or raises)."""
-    from gtsd_tui.core.schema_diff import diff
-    from gtsd_tui.core.stmt_split import statement_chunks
+    from gtsd_tui.core.sql.schema_diff import diff
+    from gtsd_tui.core.sql.stmt_split import statement_chunks
     from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
 
@@ -373,7 +373,7 @@ def _run_on(
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:
     """For each lock a statement took, the sessions on the live target it would wait behind (read-only)."""
-    from gtsd_tui.core.locks import conflicts
+    from gtsd_tui.core.sql.locks import conflicts
     from gtsd_tui.db.probe import sessions_on_all
 
     seen = sessions_on_all(target, sorted({rel for rec in records for _, rel in rec.locks}))

@@ -68,7 +68,7 @@ def reset_database(
     replaces the target by renames that put the original back on any failure; the trash is handed to
     the background job, which drops only those names (docs/safety.md)."""
     progress = progress or _quiet
-    from gtsd_tui.core.preflight import require_applicable
+    from gtsd_tui.core.migrations.preflight import require_applicable
     from gtsd_tui.db import admin
     from gtsd_tui.db.connect import connect
 

@@ -2,7 +2,7 @@
 
 Targets run in a pool of ``jobs`` worker threads, one connection each, through ``services.fleet.
 migrate_one`` (``migrate``'s own apply: its lock per database and its idempotence). The targets are
-cut into waves (``core.rollout.RolloutPlan``; unstaged: one wave of every target); a wave starts
+cut into waves (``core.fleets.rollout.RolloutPlan``; unstaged: one wave of every target); a wave starts
 when every target of the one before has ended and the policy has not halted. A halt starts no new
 target and stops the running ones after their current migration (``halted``). ``FleetCancel.cancel``
 (Ctrl-C, SIGTERM) cancels the running statements (``interrupted``) and starts nothing more.
@@ -23,8 +23,8 @@ from typing import Any
 
 from gtsd_tui import __version__
 from gtsd_tui.config import Settings, mask_url
-from gtsd_tui.core.fleet import TargetResult
-from gtsd_tui.core.rollout import (
+from gtsd_tui.core.fleets.fleet import TargetResult
+from gtsd_tui.core.fleets.rollout import (
     COMPLETED,
     DONE,
     HALTED_OUTCOME,
@@ -33,7 +33,7 @@ from gtsd_tui.core.rollout import (
     RECORD_VERSION,
     RolloutPlan,
 )
-from gtsd_tui.core.targets import Target
+from gtsd_tui.core.fleets.targets import Target
 from gtsd_tui.services.apply import ApplyRequest, new_canceller
 from gtsd_tui.services.fleet import (
     FleetCancel,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gtsd_tui.core.rollout import RolloutState, fold
+from gtsd_tui.core.fleets.rollout import RolloutState, fold
 from gtsd_tui.errors import InputError, LockTimeout
 
 SUFFIX = ".rollout.jsonl"

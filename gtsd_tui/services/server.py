@@ -109,7 +109,7 @@ def stop_everywhere(settings: Settings, before: Callable[[ServerStatus], None]) 
 
 def consoles_using(st: ServerStatus) -> int:
     """How many connections of consoles a running server has now (their reads' application_name)."""
-    from gtsd_tui.core.activity import CONSOLE_APP
+    from gtsd_tui.core.server.activity import CONSOLE_APP
     from gtsd_tui.db.connect import connect
     from gtsd_tui.errors import GtsdError
 

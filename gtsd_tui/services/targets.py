@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gtsd_tui.config import Settings, load_settings
-from gtsd_tui.core.targets import Target, read_targets
+from gtsd_tui.core.fleets.targets import Target, read_targets
 from gtsd_tui.errors import InputError
 
 DEFAULT_ENV = "default"

@@ -23,8 +23,8 @@ from gtsd_tui.tui.widgets.conflicts_pane import finding_detail
 APP_NAME = "gtsd-tui"  # the application_name of our own connections (the apply's among them)
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.activity import Session
-    from gtsd_tui.core.conflicts import Finding
+    from gtsd_tui.core.merging.conflicts import Finding
+    from gtsd_tui.core.server.activity import Session
     from gtsd_tui.services.apply import ApplyEvent
     from gtsd_tui.services.console import ConsoleState, LiveStats
     from gtsd_tui.services.files import Signature

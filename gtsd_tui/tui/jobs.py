@@ -16,7 +16,7 @@ from gtsd_tui.errors import GtsdError
 from gtsd_tui.tui import messages as msg
 
 if TYPE_CHECKING:  # the console's start path imports none of them (apply and renumber load when used)
-    from gtsd_tui.core.folder import Folder
+    from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.services.apply import ApplyEvent
     from gtsd_tui.services.console import ConsoleService, ConsoleState
     from gtsd_tui.services.files import Signature
@@ -104,7 +104,7 @@ def signal(service: ConsoleService, pid: int, terminate: bool) -> msg.SignalSent
 
 def plan_renumber(service: ConsoleService) -> msg.RenumberPlanned | msg.RenumberDone:
     """The plan and the lines its dialog shows; refused (as the CLI without --force) on a clash."""
-    from gtsd_tui.core.renumber_text import clash_lines, plan_lines, refusal
+    from gtsd_tui.core.merging.renumber_text import clash_lines, plan_lines, refusal
 
     try:
         context = service.renumber_plan()

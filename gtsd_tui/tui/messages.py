@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.conflicts import Finding
+    from gtsd_tui.core.merging.conflicts import Finding
     from gtsd_tui.services.apply import ApplyEvent, ApplyFailure
     from gtsd_tui.services.console import ConsoleState, LiveStats
     from gtsd_tui.services.console_envs import Environments

@@ -6,8 +6,8 @@ import datetime as dt
 
 from rich.text import Text
 
-from gtsd_tui.core.activity import matches
-from gtsd_tui.core.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+from gtsd_tui.core.server.activity import matches
 from gtsd_tui.core.vocab import Severity
 from gtsd_tui.tui.widgets.rows import Cell
 

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gtsd_tui.config import load_settings
-from gtsd_tui.core.activity import Session
-from gtsd_tui.core.conflicts import Finding, check_folder
-from gtsd_tui.core.folder import Folder, load_folder
-from gtsd_tui.core.schema_findings import Fork
-from gtsd_tui.core.status import HistoryRow, compute_status
+from gtsd_tui.core.merging.conflicts import Finding, check_folder
+from gtsd_tui.core.merging.schema_findings import Fork
+from gtsd_tui.core.migrations.folder import Folder, load_folder
+from gtsd_tui.core.migrations.status import HistoryRow, compute_status
+from gtsd_tui.core.server.activity import Session
 from gtsd_tui.errors import DatabaseError, GtsdError
 from gtsd_tui.services.apply import ApplyResult, Listener, PlanReady, StepDone, StepStarted
 from gtsd_tui.services.console import ConsoleState, DbState, Info, LiveStats

@@ -6,7 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
-from gtsd_tui.core.snapshots import empty_snapshot
+from gtsd_tui.core.migrations.snapshots import empty_snapshot
 
 ORIGIN = "00000000-0000-0000-0000-000000000000"
 

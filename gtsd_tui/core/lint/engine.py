@@ -13,11 +13,11 @@ from typing import Any
 
 import msgspec
 
-from gtsd_tui.core.hashing import BREAKPOINT, split_chunks
 from gtsd_tui.core.lint.clauses import long_identifiers, long_name_starts
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
+from gtsd_tui.core.migrations.hashing import BREAKPOINT, split_chunks
 from gtsd_tui.core.vocab import Severity
 
 HEADER = ("-- Migration:", "-- Created:", "-- Description:")

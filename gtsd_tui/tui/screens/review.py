@@ -44,7 +44,7 @@ class RehearsalFinished(Message):
 
 
 def lock_cell(record: StatementRecord) -> Text:
-    from gtsd_tui.core.locks import sql_name, strength
+    from gtsd_tui.core.sql.locks import sql_name, strength
 
     if not record.locks:
         return Text("—", style="dim")
@@ -171,7 +171,7 @@ class ReviewScreen(Screen[bool]):
         self._finish(event.result, event.error)
 
     def _finish(self, result: Rehearsal | None, error: str | None) -> None:
-        from gtsd_tui.core.schema_diff import summary
+        from gtsd_tui.core.sql.schema_diff import summary
 
         self.result = result
         bar = self.query_one(ProgressBar)

@@ -16,7 +16,7 @@ from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
 
 if TYPE_CHECKING:
-    from gtsd_tui.core.conflicts import Finding  # check's modules load in the findings worker
+    from gtsd_tui.core.merging.conflicts import Finding  # check's modules load in the findings worker
     from gtsd_tui.services.console import ConsoleState
 
 

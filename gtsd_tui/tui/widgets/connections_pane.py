@@ -13,8 +13,8 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Static
 
-from gtsd_tui.core.activity import Session, duration_text, fit, next_sort, select_sessions, sparkline
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.server.activity import Session, duration_text, fit, next_sort, select_sessions, sparkline
 from gtsd_tui.services.console import LiveStats
 from gtsd_tui.tui.render import Row
 from gtsd_tui.tui.widgets.pane import Pane

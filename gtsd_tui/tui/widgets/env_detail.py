@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.status import MigrationStatus
+from gtsd_tui.core.migrations.status import MigrationStatus
 from gtsd_tui.services.console_envs import EnvColumn, Environments
 from gtsd_tui.tui.render import when_text
 from gtsd_tui.tui.widgets.env_matrix import ROW_PREFIX

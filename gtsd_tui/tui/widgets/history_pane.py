@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.status import APPLIED, MODIFIED, MigrationStatus, StatusReport
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, MigrationStatus, StatusReport
 from gtsd_tui.services.console import ConsoleState
 from gtsd_tui.tui.render import Row, matches, state_cell, when_text
 from gtsd_tui.tui.widgets.pane import Pane

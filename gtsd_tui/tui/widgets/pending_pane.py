@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.status import APPLIED, MODIFIED, MigrationStatus
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, MigrationStatus
 from gtsd_tui.services.console import ConsoleState
 from gtsd_tui.services.files import Preview
 from gtsd_tui.tui.render import UNKNOWN, Row, matches, severity_cell, state_cell

@@ -1,0 +1,162 @@
+"""Drizzle 1.0 (v1) specifics measured in drizzle-orm / drizzle-kit 1.0.0-rc.5.
+
+- folder order: ``a.name.localeCompare(b.name)`` (ICU root collation, not byte order);
+- ``snapshot.json``: ``id``, ``prevIds`` (a list: a merge lists every leaf), ``footprints``;
+- the upgrade of a v0 tracking table (``up-migrations/pg.ts`` ``upToV1``): every row is matched to a
+  local migration by ``created_at`` with its last three digits replaced by ``000``, a tie broken by
+  hash, no candidate at that second by hash; any unmatched row stops the upgrade.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gtsd_tui.core.migrations.folder import Folder
+    from gtsd_tui.core.migrations.status import HistoryRow
+
+ORIGIN = "00000000-0000-0000-0000-000000000000"
+CUSTOM_SQL = "-- Custom SQL migration file, put your code below! --"
+
+# ICU root collation, primary level, for ASCII (CLDR order): whitespace, punctuation and symbols,
+# digits, then letters with case ignored; case decides only when everything else is equal
+# (lower case first). Non-ASCII characters sort after, by code point (folder names are ASCII).
+_ORDER = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
+_RANK = {c: i for i, c in enumerate(_ORDER)}
+
+
+def icu_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Sort key agreeing with JavaScript's ``localeCompare`` on ASCII folder names."""
+    primary = tuple(_RANK.get(c.lower(), 1000 + ord(c)) for c in name)
+    tertiary = tuple(1 if c.isupper() else 0 for c in name)
+    return primary, tertiary
+
+
+@dataclass(frozen=True)
+class V1Snapshot:
+    folder: str  # migration folder name
+    id: str | None
+    prev_ids: tuple[str, ...]
+    footprints: tuple[dict[str, Any], ...] = ()
+    kind: str | None = None  # "base" / "diff" (rc.5, version 9)
+    custom: bool = False  # a diff with no deltas: written by `generate --custom`
+    error: str | None = None
+
+
+def parse_v1_snapshot(folder: str, text: str) -> V1Snapshot:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return V1Snapshot(folder, None, (), error=f"invalid JSON at line {exc.lineno}")
+    except RecursionError:
+        return V1Snapshot(folder, None, (), error="invalid JSON: nested too deeply")
+    except ValueError as exc:  # a number of thousands of digits
+        return V1Snapshot(folder, None, (), error=f"invalid JSON: {str(exc).split(';')[0]}")
+    if not isinstance(data, dict):
+        return V1Snapshot(folder, None, (), error="not a JSON object")
+    sid = data.get("id")
+    prev = data.get("prevIds")
+    if isinstance(prev, str):
+        prev = [prev]
+    if not isinstance(prev, list):
+        legacy = data.get("prevId")  # a v0 snapshot copied by hand
+        prev = [legacy] if isinstance(legacy, str) else []
+    prints = data.get("footprints")
+    deltas = data.get("deltas")
+    return V1Snapshot(
+        folder,
+        sid if isinstance(sid, str) else None,
+        tuple(p for p in prev if isinstance(p, str)),
+        tuple(f for f in prints if isinstance(f, dict)) if isinstance(prints, list) else (),
+        data.get("type") if isinstance(data.get("type"), str) else None,
+        data.get("type") == "diff" and isinstance(deltas, list) and not deltas,
+    )
+
+
+def read_v1_snapshots(folder: Folder) -> list[V1Snapshot]:
+    """The snapshot of every migration folder that has one, in the folder's order."""
+    out: list[V1Snapshot] = []
+    for m in folder.migrations:
+        name = m.tag
+        path = folder.path / name / "snapshot.json"
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            out.append(V1Snapshot(name, None, (), error=f"cannot read: {exc}"))
+            continue
+        out.append(parse_v1_snapshot(name, text))
+    return out
+
+
+@dataclass
+class TableUpgrade:
+    """What drizzle-orm 1.0 does to a v0 tracking table before its first v1 run."""
+
+    names: list[tuple[int, str]] = field(default_factory=list)  # (row id, migration name)
+    unmatched: list[int] = field(default_factory=list)  # row ids matching no local migration
+
+    @property
+    def possible(self) -> bool:
+        return not self.unmatched
+
+    def refusal(self, table: str) -> str:
+        ids = ", ".join(str(i) for i in self.unmatched)
+        return (
+            f"{table} is drizzle v0's table and {len(self.unmatched)} row(s) (ids: {ids}) match no migration "
+            "folder (by created_at to the second, then by hash): drizzle-orm 1.0 refuses to upgrade it too. "
+            "Restore the missing migration folders first"
+        )
+
+
+def _second(created_at: int | None) -> int | None:
+    """``Number(String(created_at).slice(0, -3) + "000")`` as drizzle computes it (NaN -> None)."""
+    if created_at is None:
+        return None
+    s = str(created_at)
+    head = s[: max(len(s) - 3, 0)]
+    try:
+        return int(head + "000")
+    except ValueError:
+        return None
+
+
+def plan_upgrade(folder: Folder, rows: list[HistoryRow]) -> TableUpgrade:
+    """``upToV1`` of drizzle-orm 1.0.0-rc.5, step by step (rows in id order)."""
+    local = sorted(
+        (m for m in folder.migrations if m.file is not None),
+        key=lambda m: (m.when if m.when is not None else float("inf"), icu_key(m.tag)),
+    )
+    by_millis: dict[int, list[Any]] = {}
+    by_hash: dict[str, Any] = {}
+    for m in local:
+        if m.when is not None:
+            by_millis.setdefault(m.when, []).append(m)
+        if m.hash is not None:
+            by_hash[m.hash] = m  # Map.set: the last one with this hash wins
+    out = TableUpgrade()
+    for r in sorted(rows, key=lambda r: r.id):
+        sec = _second(r.created_at)
+        candidates = by_millis.get(sec, []) if sec is not None else []
+        if len(candidates) == 1:
+            hit = candidates[0]
+        elif candidates:
+            hit = next((c for c in candidates if c.hash == r.hash), None)
+        else:
+            hit = by_hash.get(r.hash)
+        if hit is None:
+            out.unmatched.append(r.id)
+        else:
+            out.names.append((r.id, hit.tag))
+    return out
+
+
+def upgraded_rows(rows: list[HistoryRow], upgrade: TableUpgrade) -> list[HistoryRow]:
+    """The rows as they read after the upgrade (names filled, ``applied_at`` NULL)."""
+    from dataclasses import replace
+
+    names = dict(upgrade.names)
+    return [replace(r, name=names.get(r.id), applied_at=None) for r in rows]  # still read from a v0 table

@@ -1,0 +1,1 @@
+"""Environments and fleets: targets files, libpq targets, staged rollouts."""

@@ -1,0 +1,159 @@
+"""``meta/<prefix>_snapshot.json`` files: the id / prevId chain drizzle-kit checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Any
+
+from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
+
+ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@cache
+def _head_type() -> Any:
+    import msgspec
+
+    class Head(msgspec.Struct):
+        id: Any = None
+        prevId: Any = None  # noqa: N815 - drizzle-kit's key
+        version: Any = None
+        dialect: Any = None
+
+    return Head
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str  # file name inside meta/, e.g. "0004_snapshot.json"
+    prefix: str  # "0004"
+    id: str | None
+    prev_id: str | None
+    text: str | None = field(default=None, repr=False, compare=False)  # the JSON; None when unreadable
+    side: str | None = None  # "ours" / "theirs" for a conflicted file
+    error: str | None = None
+    conflict_lines: tuple[int, ...] = ()
+    version: str | None = None
+    dialect: str | None = None
+
+    @cached_property
+    def data(self) -> dict[str, Any] | None:
+        """The whole snapshot, decoded on first use (check and status read only id and prevId)."""
+        if self.text is None:
+            return None
+        import msgspec
+
+        try:
+            data = msgspec.json.decode(self.text)  # the same values as json.loads, keys in file order
+        except (msgspec.DecodeError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
+
+
+def snapshot_prefix(name: str) -> str:
+    return name[: -len("_snapshot.json")] if name.endswith("_snapshot.json") else name.rsplit(".", 1)[0]
+
+
+def parse_snapshot(name: str, text: str) -> list[Snapshot]:
+    """One snapshot, or two (ours and theirs) when the file holds git conflict markers."""
+    prefix = snapshot_prefix(name)
+    markers = marker_lines(text)
+    if markers:
+        sides = split_sides(text)
+        if sides is None:
+            return [Snapshot(name, prefix, None, None, None, None, "unbalanced conflict markers", tuple(markers))]
+        return [
+            _one(name, prefix, sides.ours, "ours", tuple(markers)),
+            _one(name, prefix, sides.theirs, "theirs", tuple(markers)),
+        ]
+    return [_one(name, prefix, text, None, ())]
+
+
+def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
+    import msgspec
+
+    try:  # ids only: the rest of the file (the whole schema) is checked for syntax but not built
+        head = msgspec.json.decode(text, type=_head_type())
+        sid, prev, version, dialect = head.id, head.prevId, head.version, head.dialect
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        ids = _ids_slow(text)
+        if isinstance(ids, str):
+            return Snapshot(name, prefix, None, None, None, side, ids, markers)
+        sid, prev, version, dialect = ids
+    return Snapshot(
+        name,
+        prefix,
+        sid if isinstance(sid, str) else None,
+        prev if isinstance(prev, str) else None,
+        text,
+        side,
+        None,
+        markers,
+        None if version is None else str(version),
+        dialect if isinstance(dialect, str) else None,
+    )
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits) > 40:
+        raise ValueError(f"a number of {len(digits)} digits")
+    return int(digits)
+
+
+def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
+    """The json module's reading of a file msgspec refused: its ids, or the error (with its line)."""
+    try:
+        data = json.loads(text, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON at line {exc.lineno}"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    except ValueError as exc:  # a number too long to read
+        return f"invalid JSON: {exc}"
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    return data.get("id"), data.get("prevId"), data.get("version"), data.get("dialect")
+
+
+def dumps_snapshot(data: dict[str, Any]) -> str:
+    """``JSON.stringify(snapshot, null, 2)`` as drizzle-kit writes it (the same bytes as
+    ``json.dumps(indent=2, ensure_ascii=False)``, checked on kit output; many times faster)."""
+    import msgspec
+
+    return msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
+
+
+def relinked(data: dict[str, Any], prev_id: str) -> dict[str, Any]:
+    """The same snapshot with another ``prevId``; key order kept."""
+    return {k: (prev_id if k == "prevId" else v) for k, v in data.items()}
+
+
+def empty_snapshot(sid: str, prev_id: str) -> dict[str, Any]:
+    """A drizzle-kit v7 PostgreSQL snapshot of an empty schema, keys in drizzle-kit's order."""
+    return {
+        "id": sid,
+        "prevId": prev_id,
+        "version": "7",
+        "dialect": "postgresql",
+        "tables": {},
+        "enums": {},
+        "schemas": {},
+        "sequences": {},
+        "roles": {},
+        "policies": {},
+        "views": {},
+        "_meta": {"columns": {}, "schemas": {}, "tables": {}},
+    }
+
+
+def custom_snapshot(previous: dict[str, Any] | None) -> dict[str, Any]:
+    """What ``drizzle-kit generate --custom`` writes: the previous body, a new id, prevId = previous id."""
+    new_id = str(uuid.uuid4())
+    if previous is None:
+        return empty_snapshot(new_id, ORIGIN_UUID)
+    out: dict[str, Any] = {"id": new_id, "prevId": previous.get("id", ORIGIN_UUID)}
+    out.update({k: v for k, v in previous.items() if k not in ("id", "prevId")})
+    return out
