@@ -110,7 +110,15 @@ def test_json_means_json_with_one_envelope_for_every_command(cli, sample: Path, 
         "health": cli("health", "--json", *base),
         "rehearse": cli("rehearse", "--json", *base),
         "server": cli("server", "status", "--json", cwd=tmp_path, env={"GTSD_CACHE_DIR": str(tmp_path / "c")}),
+        "stats": cli("stats", "--json", *base),
+        "envs": cli("envs", "--json", *base),
+        "preflight": cli("preflight", "--json", *base),
+        "drift": cli("drift", "--json", *base),
+        "renumber": cli("renumber", "--dry-run", "--json", "--offline", *base),
     }
+    (tmp_path / "targets.txt").write_text(pg_url + "\n")
+    runs["fleet"] = cli("fleet", "status", "--json", "--targets", str(tmp_path / "targets.txt"), *base)
+    runs["new"] = cli("new", "added_last", "--json", *base)  # last: it writes a migration into the folder
     usage = cli("status", "--json", "--no-such-flag")
     failed = cli("status", "--json", "--migrations", str(sample), "--database-url", pg_url + "_absent")
     for name, r in runs.items():
