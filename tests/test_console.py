@@ -448,3 +448,15 @@ async def test_e_is_offered_on_a_pending_file_and_says_why_it_cannot_run_headles
         await pilot.press("1")
         await pilot.pause(0.1)
         assert "E Edit" not in footer_text(app)
+
+
+async def test_a_toast_goes_away_by_itself_at_80x24(folder: Path) -> None:
+    """Issue 32 saw toasts stay until the next key at 80x24 (not reproduced since): with the live
+    timers running and no key pressed, a toast leaves the app's notifications on its own once its
+    timeout is over."""
+    app = GtsdApp(FakeConsole(folder, applied=TAGS))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: keys(app, "#history-table") == TAGS)
+        await pilot.press("2", "A")
+        await wait_for(pilot, lambda: any("nothing pending" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: not app._notifications, timeout=app.NOTIFICATION_TIMEOUT + 3)
