@@ -184,7 +184,11 @@ def test_preflight_names_every_breaking_row_read_only(cli, tmp_path: Path, pg_ur
     assert out["migrations"] == ["0001_harmless", "0002_breaking", "0003_must"]
     found = by_object(out)
     got = {k: (f["status"], f["count"], f["sample_keys"]) for k, f in found.items()}
-    assert got == EXPECTED
+    expected = dict(EXPECTED)
+    with psycopg.connect(pg_url) as conn:
+        if conn.info.server_version < 160000:  # no pg_input_is_valid: a USING that fails is proven, not counted
+            expected[("cast", "users.code")] = ("fails", None, [])
+    assert got == expected
     email = found[("not_null", "users.email")]
     assert email["file"].endswith("0002_breaking.sql") and email["key_columns"] == ["id"]
     text = (p.folder / Path(email["file"]).name).read_text().splitlines()

@@ -139,11 +139,14 @@ def test_a_table_too_big_for_the_timeout_gets_a_marked_estimate(cli, tmp_path: P
             "FROM generate_series(1, 5000000) g"
         )
         conn.execute("ANALYZE big")
-    r = cli("preflight", "--json", "--timeout", "200ms", "--migrations", str(folder), "--database-url", pg_url)
+    # An idle 2-core machine counts these 5 million rows in ~120 ms (parallel scan), ~180 ms on one core:
+    # within 200 ms, where the exact count is the right answer. 50 ms is too little on any machine
+    # like it, and still far more than the estimate's catalog read needs.
+    r = cli("preflight", "--json", "--timeout", "50ms", "--migrations", str(folder), "--database-url", pg_url)
     assert r.returncode == 0, r.stdout + r.stderr  # an estimate is no proof: not exit 1, and not "ok" either
     (f,) = json.loads(r.stdout)["findings"]
     assert f["status"] == "estimate" and f["estimated"] is True
-    assert f["count"] > 0 and "timed out after 200 ms" in f["note"] and "null_frac" in f["note"]
+    assert f["count"] > 0 and "timed out after 50 ms" in f["note"] and "null_frac" in f["note"]
     assert f["sample_keys"] == []
 
 
