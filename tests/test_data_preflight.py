@@ -197,7 +197,7 @@ def test_preflight_names_every_breaking_row_read_only(cli, tmp_path: Path, pg_ur
     assert found[("unique", "teams_name_idx")]["groups"] == 1
     with psycopg.connect(pg_url) as conn:  # each reported query finds what it says, run as it stands
         for f in out["findings"]:
-            if f["status"] in ("fails", "loses") and f["kind"] != "unique":
+            if f["status"] in ("fails", "loses") and f["kind"] != "unique" and f["count"] is not None:
                 assert conn.execute(f["query"]).fetchone()[0] == f["count"], f["query"]
     assert state(pg_url) == before
 
