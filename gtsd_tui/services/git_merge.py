@@ -84,6 +84,7 @@ class Model:
         layout: str = "v0",
     ) -> None:
         from gtsd_tui.core.vocab import Layout  # a StrEnum: the cached decision's "v1" compares as Layout.V1
+
         self.files = files if files is not None else {}
         self.renamed = renamed if renamed is not None else []  # theirs' file -> its new name
         self.clashes = clashes if clashes is not None else []  # one line per clashing object
