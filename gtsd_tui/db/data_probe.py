@@ -210,18 +210,10 @@ def _narrowing(conn: Any, c: Check, t: _Table, timeout_ms: int) -> Outcome | Non
     old = t.columns[c.column][1]
     src = c.source
     cond = f"{src} IS NOT NULL AND (({src})::{c.target_type})::{old} IS DISTINCT FROM {src}"
-    lossy = replace(c, condition=cond, kind=LOSS)
-    q, sq = count_sql(lossy), sample_sql(lossy, t.keys)
-    try:
-        with read_only(conn, timeout_ms):
-            count = int(conn.execute(q).fetchone()[0])
-            sample = [[_text(v) for v in r] for r in conn.execute(sq).fetchall()] if sq and count else []
-    except psycopg.Error:
-        if conn.closed or conn.broken:
-            raise
+    measured = _rows_where(conn, replace(c, condition=cond, kind=LOSS), t, timeout_ms)
+    if measured is None or not measured[0]:
         return None
-    if not count:
-        return None
+    count, sample, q, sq = measured
     note = f"every value converts to {c.target_type}, but these do not come back the same as {old}: data changes"
     return Outcome(LOSES, count, None, sample, t.keys or ["ctid"], q, sq, note=note)
 
@@ -235,8 +227,17 @@ def _cast_failed(conn: Any, c: Check, t: _Table, timeout_ms: int, query: str, er
         return Outcome(FAILS, None, key_columns=keys, query=query, note=f"at least one value fails: {error}")
     from dataclasses import replace
 
-    rows = replace(c, condition=cond)
-    q, sq = count_sql(rows), sample_sql(rows, t.keys)
+    measured = _rows_where(conn, replace(c, condition=cond), t, timeout_ms)
+    if measured is None:
+        return Outcome(FAILS, None, key_columns=keys, query=query, note=f"at least one value fails: {error}")
+    count, sample, q, sq = measured
+    return Outcome(FAILS, count, None, sample, keys, q, sq, note=error)
+
+
+def _rows_where(conn: Any, c: Check, t: _Table, timeout_ms: int) -> tuple[int, list[list[str]], str, str | None] | None:
+    """The rows ``c``'s condition selects: (count, sample keys, count query, sample query); None when
+    the check itself fails (the connection's own failures are raised)."""
+    q, sq = count_sql(c), sample_sql(c, t.keys)
     try:
         with read_only(conn, timeout_ms):
             count = int(conn.execute(q).fetchone()[0])
@@ -244,8 +245,8 @@ def _cast_failed(conn: Any, c: Check, t: _Table, timeout_ms: int, query: str, er
     except psycopg.Error:
         if conn.closed or conn.broken:
             raise
-        return Outcome(FAILS, None, key_columns=keys, query=query, note=f"at least one value fails: {error}")
-    return Outcome(FAILS, count, None, sample, keys, q, sq, note=error)
+        return None
+    return count, sample, q, sq
 
 
 def _text(v: Any) -> str:
