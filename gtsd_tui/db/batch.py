@@ -39,6 +39,9 @@ def complete(text: str) -> bool:
     if not any(r in text for r in _RISKY):
         return True
     try:
+        from gtsd_tui.core.sql.pglast_load import ensure_pglast
+
+        ensure_pglast()  # one import lock for every thread that may load the parser
         from pglast.parser import scan
 
         scan(text)
