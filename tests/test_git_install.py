@@ -276,3 +276,43 @@ def test_pre_commit_checks_only_commits_that_touch_the_folder(tmp_path: Path, sa
     git(repo, "add", "-A")
     touching = git(repo, "commit", "-qm", "y", check=False)
     assert touching.returncode != 0 and "refused: duplicate-prefix:" in touching.stderr, touching.stderr
+
+
+@pytest.mark.parametrize("folder", ["db/my migrations", 'db/odd "name" [v2]*', "db/tab\there"])
+def test_a_folder_name_with_spaces_quotes_or_glob_characters_gets_the_driver(
+    tmp_path: Path, sample: Path, folder: str
+) -> None:
+    """gitattributes splits a line at whitespace and reads ``*?[`` as wildcards: the folder's own name must
+    match itself and nothing else (git check-attr answers, and a real merge of two new migrations gets
+    the driver's journal without conflict markers)."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    shutil.copytree(sample, repo / folder)
+    (repo / "db/other").mkdir(parents=True)  # a sibling the pattern must not match (the `*` and `[v2]`)
+    shutil.copytree(sample / "meta", repo / "db/other/meta")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    r = run_cli("git", "install", "--migrations", str(repo / folder), cwd=repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    journal = f"{folder}/meta/_journal.json"
+    assert git(repo, "check-attr", "merge", "--", journal).stdout.rstrip().endswith("merge: gtsd-drizzle")
+    other = git(repo, "check-attr", "merge", "--", "db/other/meta/_journal.json").stdout
+    assert other.rstrip().endswith("unspecified"), other
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "install")
+    for branch, suffix, when in (("a", "a_streaks", 1_900_000_000_000), ("b", "b_badges", 1_900_000_000_500)):
+        git(repo, "checkout", "-q", "main")
+        git(repo, "checkout", "-qb", branch)
+        add_migration(repo / folder, suffix, f'CREATE TABLE "{suffix}" ("id" serial);', when)
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", branch)
+    m = git(repo, "merge", "a", "--no-edit", check=False)
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert "<<<<<<<" not in (repo / journal).read_text()
+    assert run_cli("check", "--offline", "--migrations", str(repo / folder)).returncode == 0
+    assert run_cli("git", "uninstall", "--migrations", str(repo / folder), cwd=repo).returncode == 0
+    attrs = repo / ".gitattributes"  # install created it, so uninstall removes it
+    assert not attrs.exists() or "gtsd-drizzle" not in attrs.read_text()

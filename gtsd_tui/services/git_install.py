@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass
@@ -96,13 +97,25 @@ def hook_script(spec: HookSpec, rel: str, chained: Path) -> str:
     return "\n".join(lines)
 
 
+def attr_pattern(literal_dir: str, glob_tail: str) -> str:
+    """A gitattributes pattern for the folder ``literal_dir`` (taken literally: its ``*?[\\`` are escaped
+    for git's wildmatch) followed by ``glob_tail``. A pattern with whitespace, a quote or a control
+    character is written C-quoted, as gitattributes(5) reads it ("Patterns that begin with a double
+    quote are quoted in C style"); a bare one otherwise, so the common case reads as people write it."""
+    pattern = re.sub(r"([*?\[\\])", r"\\\1", literal_dir) + glob_tail
+    if not re.search(r'[\s"\x00-\x1f\x7f]', pattern):
+        return pattern
+    escapes = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    body = "".join(escapes.get(c, f"\\{ord(c):03o}" if ord(c) < 32 or ord(c) == 127 else c) for c in pattern)
+    return f'"{body}"'
+
+
 def attributes_block(rel: str) -> str:
     rel = rel.replace(os.sep, "/").strip("/")
-    prefix = "" if rel in ("", ".") else f"{rel}/"
-    return (
-        f"{BLOCK_START}\n/{prefix}meta/_journal.json merge={DRIVER}\n"
-        f"/{prefix}meta/*_snapshot.json merge={DRIVER}\n{BLOCK_END}\n"
-    )
+    prefix = "/" if rel in ("", ".") else f"/{rel}/"
+    journal = attr_pattern(prefix, "meta/_journal.json")
+    snapshots = attr_pattern(prefix, "meta/*_snapshot.json")
+    return f"{BLOCK_START}\n{journal} merge={DRIVER}\n{snapshots} merge={DRIVER}\n{BLOCK_END}\n"
 
 
 def _top(folder: Path) -> Path:
