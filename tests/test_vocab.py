@@ -64,7 +64,7 @@ def _violations(paths: list[Path]) -> list[str]:
 
 
 def test_no_vocabulary_word_is_compared_as_a_string() -> None:
-    """``folder.layout is Layout.V1``, never ``folder.layout == "v1"`` (the package and the tests)."""
+    """``folder.layout == Layout.V1``, never ``folder.layout == "v1"`` (the package and the tests)."""
     paths = sorted((ROOT / "gtsd_tui").rglob("*.py")) + sorted((ROOT / "tests").glob("*.py"))
     assert _violations(paths) == []
 
@@ -91,12 +91,45 @@ def test_the_rule_sees_a_spelled_word(tmp_path: Path, code: str) -> None:
 
 def test_the_rule_lets_members_and_other_strings_be() -> None:
     code = (
-        "a = folder.layout is Layout.V1\n"
-        "b = f.severity is Severity.ERROR\n"
+        "a = folder.layout == Layout.V1\n"
+        "b = f.severity != Severity.ERROR\n"
         'c = pane == "pending"\n'  # a pane's name, not a migration state
         'd = m.tag == "0001_x"\n'
     )
     assert _spelled(ast.parse(code)) == []
+
+
+VOCAB = {t.__name__ for t in (*TYPED.values(), MigrationState)}
+
+
+def _identity(tree: ast.AST) -> list[int]:
+    """Lines comparing with a member by identity (``x is Layout.V1``): silently false for the plain string
+    a JSON decode, a cache or a subprocess hands back, where ``==`` is true."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
+        and any(
+            isinstance(s, ast.Attribute) and isinstance(s.value, ast.Name) and s.value.id in VOCAB
+            for s in (node.left, *node.comparators)
+        )
+    ]
+
+
+def test_members_are_compared_by_value_not_identity() -> None:
+    paths = sorted((ROOT / "gtsd_tui").rglob("*.py"))
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in paths for n in _identity(ast.parse(p.read_text("utf-8")))]
+    assert found == []
+    decoded = json.loads(json.dumps(Layout.V1))  # why: what a decode hands back is equal, never identical
+    assert decoded == Layout.V1 and type(decoded) is str
+
+
+@pytest.mark.parametrize(
+    "code", ["ok = folder.layout is Layout.V1\n", "if f.severity is not Severity.ERROR:\n    pass\n"]
+)
+def test_the_identity_rule_sees_is(code: str) -> None:
+    assert len(_identity(ast.parse(code))) == 1
 
 
 @pytest.mark.parametrize("word", [m for enum in (*TYPED.values(), MigrationState) for m in enum])

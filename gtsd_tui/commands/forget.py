@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         raise InputError(f"{args.tag}: no such migration with a file in {folder.path}")
     from gtsd_tui.services.rows import count_rows, delete_rows
 
-    name = m.tag if folder.layout is Layout.V1 else None  # drizzle-orm 1.0 decides by name
+    name = m.tag if folder.layout == Layout.V1 else None  # drizzle-orm 1.0 decides by name
     n = count_rows(project, m.hash, m.when, name)
     if n == 0:
         key = f"name {name}" if name else f"hash {m.hash[:12]} and created_at {m.when}"

@@ -130,7 +130,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print("nothing pending: every migration of the folder is applied (name files to lint them)")
             return EXIT_OK
         findings = lint_paths(items, settings=settings, plain=plain)
-    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    errors = sum(1 for f in findings if f.severity == Severity.ERROR)
     if fmt == "json":
         from gtsd_tui.commands.output import envelope
 

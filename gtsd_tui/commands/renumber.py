@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 def _run(args: argparse.Namespace, project: Project) -> int:
-    if project.load_folder(allow_empty=True).layout is Layout.V1:
+    if project.load_folder(allow_empty=True).layout == Layout.V1:
         from gtsd_tui.commands.renumber_v1 import run_v1
 
         return run_v1(args, project)

@@ -1,7 +1,7 @@
 """The project's words, defined once: each a ``StrEnum``, so a member is its own string in JSON, text and
 f-strings (output does not change) while mypy checks every place that takes one.
 
-Compare members with ``is`` (``folder.layout is Layout.V1``), never with a bare string.
+Compare members with ``is`` (``folder.layout == Layout.V1``), never with a bare string.
 """
 
 from __future__ import annotations

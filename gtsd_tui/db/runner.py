@@ -125,15 +125,15 @@ def run(
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
     try:
-        if folder.layout is Layout.V1:  # before any statement: non-commuting branches change nothing
+        if folder.layout == Layout.V1:  # before any statement: non-commuting branches change nothing
             from gtsd_tui.core.drizzle_v1.v1_check import refuse_conflicts
 
             refuse_conflicts(folder)
         _session_settings(conn, opts)
         if not opts.xact_lock:
             lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
-        _ensure_table(conn, opts, v1=folder.layout is Layout.V1)
-        if folder.layout is Layout.V1:
+        _ensure_table(conn, opts, v1=folder.layout == Layout.V1)
+        if folder.layout == Layout.V1:
 
             def in_tx() -> None:  # PgBouncer mode: the lock inside the upgrade's own transaction
                 lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)

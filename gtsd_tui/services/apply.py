@@ -250,8 +250,8 @@ def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Cal
 
 def uses_xact_lock(url: str, request: ApplyRequest, listen: Listener = ignore) -> bool:
     """True when the lock must be transaction-scoped (``--pgbouncer yes``, or detected under ``auto``)."""
-    if request.pgbouncer is not PgBouncerMode.AUTO:
-        return request.pgbouncer is PgBouncerMode.YES
+    if request.pgbouncer != PgBouncerMode.AUTO:
+        return request.pgbouncer == PgBouncerMode.YES
     from gtsd_tui.db.pooler import transaction_pooling
 
     found = transaction_pooling(url)

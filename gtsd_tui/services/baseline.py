@@ -46,7 +46,7 @@ def rows_up_to(folder: Folder, m: Migration) -> list[tuple[str, int, str | None]
             raise InputError(
                 f"{folder.path}: {x.tag} has no file; baseline writes rows only for migrations it can hash"
             )
-        out.append((x.hash, x.when, x.tag if folder.layout is Layout.V1 else None))
+        out.append((x.hash, x.when, x.tag if folder.layout == Layout.V1 else None))
         if x.tag == m.tag:
             return out
     raise InputError(f"{m.tag}: not in the run order of {folder.path}")
@@ -80,7 +80,7 @@ def baseline(project: Project, tag: str, *, dry_run: bool = False, confirm: Any 
             result.differences = compare(expected, read_schema(conn, s.schema, s.table))
             if result.differences or dry_run or (confirm is not None and not confirm(result)):
                 return result
-            write_rows(conn, s.schema, s.table, result.rows, v1=folder.layout is Layout.V1)
+            write_rows(conn, s.schema, s.table, result.rows, v1=folder.layout == Layout.V1)
             result.written = True
         finally:
             lock.release(conn, key)

@@ -35,7 +35,7 @@ class DriftReport:
 
 
 def snapshot_path(folder: Folder, m: Migration) -> Path:
-    if folder.layout is Layout.V1:
+    if folder.layout == Layout.V1:
         return folder.path / m.tag / "snapshot.json"
     return folder.path / "meta" / f"{m.prefix}_snapshot.json"
 
@@ -58,7 +58,7 @@ def _load(path: Path, tag: str) -> dict[str, Any]:
 
 def expected_schema(folder: Folder, m: Migration) -> dict[str, Any]:
     """The snapshot of ``m`` as a v7 body (v1: the snapshots up to it replayed); InputError when there is none."""
-    if folder.layout is Layout.V1:
+    if folder.layout == Layout.V1:
         from gtsd_tui.core.schema_drift.drift_v1 import replay, v7_of_ddl
 
         chain = [x for x in sorted(folder.migrations, key=lambda x: x.position) if x.position <= m.position]

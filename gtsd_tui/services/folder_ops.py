@@ -142,7 +142,7 @@ def _create_migration(project: Project, name: str, description: str | None, body
     suffix = _NAME.sub("_", name.strip().lower()).strip("_")
     if not suffix:
         raise InputError(f"{name!r}: a migration name needs letters or digits")
-    if folder.layout is Layout.V1:  # a folder per migration, as drizzle-kit 1.0 generate --custom
+    if folder.layout == Layout.V1:  # a folder per migration, as drizzle-kit 1.0 generate --custom
         from gtsd_tui.services.new_v1 import create_migration_v1
 
         made = create_migration_v1(folder, suffix, description, body)

@@ -77,7 +77,7 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
         return conflicted, []  # a cherry-pick, a merge-tree: git's ordinary merge
     model = model_for(top, rel, *sides, only=name)
     _step("model")
-    if model.layout is Layout.V1:
+    if model.layout == Layout.V1:
         return conflicted, []
     journal = name == "meta/_journal.json"  # said once per merge, with the journal
     if model.problem:
@@ -138,7 +138,7 @@ def _commutativity(folder: Path) -> list[str]:
     out = []
     for f in check_folder(load_folder(folder, allow_empty=True)):
         if f.code in ("overlap", "schema-conflict", "fork", "merge-markers"):
-            loud = "WARNING" if f.severity is not Severity.ERROR else "ERROR"
+            loud = "WARNING" if f.severity != Severity.ERROR else "ERROR"
             out.append(f"gtsd-tui: {loud}: {f.code}: {', '.join(f.files)}: {f.message}")
     return out
 
@@ -153,7 +153,7 @@ def finish(
     rel = os.path.relpath(folder.resolve(), top.resolve())
     model = model_for(top, rel, ours, theirs)
     try:
-        if model.layout is Layout.V1:
+        if model.layout == Layout.V1:
             return 0, _commutativity(folder)
         if committing and (model.problem or model.clashes):
             return 0, []  # resolved by hand meanwhile, or not: pre-commit's own check says which
@@ -229,7 +229,7 @@ def pre_commit(top: Path, folder: Path) -> tuple[int, list[str]]:
         found = check_folder(load_folder(folder, allow_empty=True))
     except GtsdError as exc:
         return 1, [f"gtsd-tui pre-commit: refused: {exc} (git commit --no-verify skips this check)"]
-    bad = [f for f in found if f.code in REFUSED and f.severity is Severity.ERROR or f.code == "nul-byte"]
+    bad = [f for f in found if f.code in REFUSED and f.severity == Severity.ERROR or f.code == "nul-byte"]
     lines = [f"gtsd-tui pre-commit: refused: {f.code}: {_named(folder, f.files)}: {f.message}" for f in bad]
     if lines:
         lines.append("gtsd-tui pre-commit: fix the folder (`gtsd-tui renumber`), or git commit --no-verify skips this")

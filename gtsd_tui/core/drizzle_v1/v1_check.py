@@ -55,7 +55,7 @@ def conflict_message(report: ForkReport) -> list[str]:
 
 def v1_findings(folder: Folder) -> list[Finding]:
     """Findings of a v1 folder; a v0 folder holding v1 migration folders is refused by drizzle 1.0."""
-    if folder.layout is not Layout.V1:
+    if folder.layout != Layout.V1:
         if folder.v1_dirs and folder.journal is not None:
             return [
                 Finding(

@@ -40,7 +40,7 @@ def hand_written_tags(folder: Any) -> set[str]:
     (what ``drizzle-kit generate --custom`` and ``gtsd-tui new`` write). v0: ``meta/NNNN_snapshot.json``
     by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``; a
     version 9 snapshot (drizzle-kit 1.0.0-rc.5) of a custom migration has no deltas or footprints."""
-    v1 = getattr(folder, "layout", Layout.V0) is Layout.V1
+    v1 = getattr(folder, "layout", Layout.V0) == Layout.V1
     by_key = {
         (s.name.split("/", 1)[0] if v1 else s.prefix): s
         for s in folder.snapshots

@@ -109,7 +109,7 @@ def check_folder(folder: Folder) -> list[Finding]:
             )
     out += _input_findings(folder)
     out += _journal_order(folder)
-    if folder.layout is Layout.V0:
+    if folder.layout == Layout.V0:
         out += _snapshots(folder)
         out = _refine_orphans(folder, out)
         out += [Finding(**f) for f in snapshot_findings(folder) + fork_findings(folder)]

@@ -95,7 +95,7 @@ def plan_renumber(
     now_ms: int,
     force: bool = False,
 ) -> RenumberPlan:
-    if folder.layout is not Layout.V0:
+    if folder.layout != Layout.V0:
         raise GtsdError(
             f"{folder.path}: a drizzle v1 folder has no numbers to renumber; `gtsd-tui renumber` joins its "
             "commuting branches by re-parenting the later one",

@@ -95,19 +95,19 @@ def build_plan(
         todo = [s for s in todo if report.items.index(s) <= limit]
     else:
         skipped = []
-    missing = [s.migration.tag for s in report.items if s.state is MigrationState.MISSING_FILE]
+    missing = [s.migration.tag for s in report.items if s.state == MigrationState.MISSING_FILE]
     if missing and todo:
         raise PlanRefused(
             f"{folder.path}: journal lists {', '.join(missing)} but the .sql file is missing", exit_code=EXIT_USAGE
         )
-    if folder.layout is Layout.V1:
+    if folder.layout == Layout.V1:
         from gtsd_tui.core.drizzle_v1.v1_check import refuse_v1
 
         warnings += refuse_v1(folder, report, [s.migration for s in todo])
     steps = [
         _cached_step(folder, s.migration, tx_mode, cache) if read else Step(s.migration, "", [], True) for s in todo
     ]
-    if folder.layout is Layout.V1:
+    if folder.layout == Layout.V1:
         for step in steps:
             step.name = step.migration.tag
     return ApplyPlan(steps, tx_mode, warnings, skipped, report.upgrade)

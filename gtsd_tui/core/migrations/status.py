@@ -91,7 +91,7 @@ def drizzle_mark(rows: list[HistoryRow]) -> int | None:
 
 
 def compute_status(folder: Folder, rows: list[HistoryRow]) -> StatusReport:
-    if folder.layout is Layout.V1:
+    if folder.layout == Layout.V1:
         return _status_v1(folder, rows)
     by_when: dict[int, list[HistoryRow]] = defaultdict(list)
     for r in rows:

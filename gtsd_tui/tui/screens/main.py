@@ -207,7 +207,7 @@ class MainScreen(Screen[None]):
                 flows.reload(self.console)
         else:
             pane.show(event.stats)
-            if self.console.busy_state is Busy.APPLYING:
+            if self.console.busy_state == Busy.APPLYING:
                 flows.name_blockers(self.console, event.stats)
 
     @on(ConnectionsPane.SignalWanted)

@@ -62,7 +62,7 @@ class ConflictsPane(Pane):
         if self.deferred:
             return
         self.main_table.set_rows(finding_rows(self.findings, self.needle))
-        errors = sum(1 for f in self.findings if f.severity is Severity.ERROR)
+        errors = sum(1 for f in self.findings if f.severity == Severity.ERROR)
         fixable = any(f.fix and "renumber" in f.fix for f in self.findings)
         note = "no problems found" if not self.findings else f"{errors} error(s); enter shows one in full"
         if self.unread:
