@@ -136,3 +136,44 @@ def test_ctrl_c_cancels_the_running_statement_and_rolls_back(tmp_path: Path, pg_
     assert time.time() - t0 < 10
     assert proc.returncode == 3 and "57014" in err and "cancel" in err.lower(), err
     assert tables(pg_url) == set() and rows(pg_url) == []
+
+
+def test_a_cancel_ends_the_wait_for_another_migrators_lock(sample: Path, pg_url: str) -> None:
+    """The console's cancel key and a halted fleet rollout call Canceller.cancel from another thread: a
+    migrate waiting for another migrator's lock stops waiting (Cancelled, exit 130) instead of waiting
+    out ``--wait``, and has written nothing."""
+    import threading
+
+    from gtsd_tui.config import load_settings
+    from gtsd_tui.db.lock import lock_key
+    from gtsd_tui.db.runner import Cancelled
+    from gtsd_tui.services.apply import ApplyRequest, LockWaiting, apply, new_canceller
+    from gtsd_tui.services.project import Project
+
+    project = Project(load_settings(cwd=sample.parent, database_url=pg_url, migrations=str(sample), environ={}))
+    canceller = new_canceller()
+    waiting = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def listen(event: object) -> None:
+        if isinstance(event, LockWaiting):
+            waiting.set()
+
+    def run() -> None:
+        try:
+            apply(project, ApplyRequest(wait=600), listen, canceller)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - the test reads what ended the run
+            outcome.append(exc)
+
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("drizzle", "__drizzle_migrations"),))
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        assert waiting.wait(60), "the run never reported waiting for the lock"
+        canceller.cancel()
+        worker.join(60)
+        assert not worker.is_alive(), "the cancel did not end the wait (it would wait out --wait 600)"
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+    assert outcome[0].exit_code == 130 and "waiting for the migration lock" in str(outcome[0])
+    assert tables(pg_url) == set()

@@ -57,8 +57,12 @@ def acquire(
     on_wait: Callable[[list[Holder], float], None] | None = None,
     xact: bool = False,
     what: str = "migration lock",
+    stop: Callable[[], BaseException | None] | None = None,
 ) -> None:
-    """Take the lock, polling with backoff up to ``timeout`` seconds; LockTimeout (exit 4) after."""
+    """Take the lock, polling with backoff up to ``timeout`` seconds; LockTimeout (exit 4) after.
+
+    ``stop``, asked between polls (every 50 ms at most): an exception to raise instead of waiting on,
+    so a cancel from another thread (the console's key, a halted fleet rollout) ends the wait too."""
     fn = "pg_try_advisory_xact_lock" if xact else "pg_try_advisory_lock"
     deadline = time.monotonic() + timeout
     delay = 0.05
@@ -75,8 +79,19 @@ def acquire(
         if on_wait and now - reported >= 2.0:
             on_wait(who, deadline - now)
             reported = now
-        time.sleep(min(delay, max(0.0, deadline - now)))
+        _pause(min(delay, max(0.0, deadline - now)), stop)
         delay = min(delay * 1.6, 1.0)
+
+
+def _pause(seconds: float, stop: Callable[[], BaseException | None] | None) -> None:
+    end = time.monotonic() + seconds
+    while True:
+        if stop is not None and (exc := stop()) is not None:
+            raise exc
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.05))
 
 
 def release(conn: psycopg.Connection[Any], key: int) -> None:

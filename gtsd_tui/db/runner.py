@@ -10,7 +10,7 @@ from typing import Any, NoReturn, Protocol
 
 import psycopg
 from psycopg import pq, sql
-from psycopg.errors import DuplicateObject, DuplicateSchema, DuplicateTable, UniqueViolation
+from psycopg.errors import DuplicateObject, DuplicateSchema, DuplicateTable, QueryCanceled, UniqueViolation
 
 from gtsd_tui.core.durations import pg_duration
 from gtsd_tui.core.migrations.folder import Folder
@@ -124,6 +124,14 @@ def run(
     canceller = canceller or Canceller()
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
+
+    def stop() -> Cancelled | None:  # a cancel while waiting for another migrator's lock ends the wait
+        return (
+            Cancelled("cancelled while waiting for the migration lock; nothing applied")
+            if canceller.requested
+            else None
+        )
+
     try:
         if folder.layout == Layout.V1:  # before any statement: non-commuting branches change nothing
             from gtsd_tui.core.drizzle_v1.v1_check import refuse_conflicts
@@ -131,12 +139,12 @@ def run(
             refuse_conflicts(folder)
         _session_settings(conn, opts)
         if not opts.xact_lock:
-            lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait)
+            lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, stop=stop)
         _ensure_table(conn, opts, v1=folder.layout == Layout.V1)
         if folder.layout == Layout.V1:
 
             def in_tx() -> None:  # PgBouncer mode: the lock inside the upgrade's own transaction
-                lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True)
+                lock.acquire(conn, key, timeout=opts.wait_timeout, on_wait=events.lock_wait, xact=True, stop=stop)
 
             upgrade_if_needed(conn, folder, opts.schema, opts.table, events.note, in_tx if opts.xact_lock else None)
         plan = make_plan(read_rows(conn, opts.schema, opts.table))
@@ -168,6 +176,8 @@ def run(
                 events.step_done(step, took)
         return result
     except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
+        if canceller.requested and isinstance(exc, QueryCanceled):  # the cancel met a lock poll, not a migration
+            raise Cancelled("cancelled while waiting for the migration lock") from None
         raise DatabaseError(f"connection to the database lost: {first_line(url, exc)}") from None
     finally:
         idle = not conn.closed and conn.pgconn.transaction_status == pq.TransactionStatus.IDLE
