@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -171,3 +176,77 @@ def test_installed_methods_run_the_feature() -> None:
     assert method.__name__ == "action_apply_to"
     assert inspect.signature(method).parameters.keys() == {"app", "params"}
     assert isinstance(actions.app_action("apply_to"), Action)
+
+
+VIEW = '''"""A view added as the recipe of docs/architecture.md says: this module and one registry line."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
+
+from gtsd_tui.tui.screens.view import View
+
+
+class HelloScreen(View):
+    def compose(self) -> ComposeResult:
+        yield Static("hello, registry", id="hello")
+        yield Footer(compact=True)
+
+
+def action_hello(app) -> None:
+    app.push_screen(HelloScreen())
+'''
+LINES = (
+    '    Action("hello", APP, "b", "hello", "Hello", show=False, palette="Hello: the new view", rank=115,'
+    ' opens="view", feature="hello"),\n'
+)
+RUN = """
+import asyncio, sys
+from pathlib import Path
+from gtsd_tui.tui.app import GtsdApp
+from gtsd_tui.tui.commands import ACTIONS
+from gtsd_tui.tui.features.console import help_sections
+from gtsd_tui.tui.screens.help import render
+from tests.helpers.fake_console import FakeConsole
+
+assert ("Hello: the new view", "hello", "b") in ACTIONS, ACTIONS
+assert any(b.key == "b" and b.action == "hello" for b in GtsdApp.BINDINGS)
+text = render(help_sections())
+assert "b  Hello" in text and "Hello (b)" in text and "esc  Back" in text, text
+
+async def main():
+    app = GtsdApp(FakeConsole(Path(sys.argv[1])), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        await pilot.press("b")
+        await pilot.pause(0.3)
+        shown = type(app.screen).__name__
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        print(shown, type(app.screen).__name__)
+
+asyncio.run(main())
+"""
+
+
+def test_a_new_view_is_one_module_and_one_registry_line(tmp_path: Path) -> None:
+    """On a copy of the package: a feature module and one registry line are all it takes for the key,
+    the palette, Help and the view itself (escape goes back: the shared ``view`` scope) to work."""
+    root = Path(__file__).resolve().parent.parent
+    copy = tmp_path / "pkg"
+    shutil.copytree(root / "gtsd_tui", copy / "gtsd_tui", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "gtsd_tui/tui/features/hello.py").write_text(VIEW)
+    registry = copy / "gtsd_tui/tui/actions.py"
+    text = registry.read_text()
+    marker = '    Action("filter.clear", APP,'
+    assert marker in text
+    assert LINES.count("\n") == 1
+    registry.write_text(text.replace(marker, LINES + marker, 1))
+    folder = shutil.copytree(root / "migrations", tmp_path / "migrations")
+    env = {**os.environ, "PYTHONPATH": f"{copy}{os.pathsep}{root}"}
+    out = subprocess.run(
+        [sys.executable, "-c", RUN, str(folder)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["HelloScreen", "MainScreen"]

@@ -178,6 +178,8 @@ REGISTRY: tuple[Action, ...] = (
     # ---- the Drift view
     Action("drift.close", "drift", "escape,q", "close", "Close", feature="drift"),
     Action("drift.recheck", "drift", "r", "recheck", "Compare again", feature="drift"),
+    # ---- any other view a feature pushes: escape goes back (its own keys, if any, are a scope of their own)
+    Action("view.close", "view", "escape", "close", "Back"),
     # ---- dialogs
     Action("help.close", "help", "escape,q,question_mark", "close", "Close"),
     Action("text.close", "text", "escape,q", "close", "Close"),
