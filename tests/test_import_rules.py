@@ -261,7 +261,6 @@ OVER_BUDGET = {
     "gtsd_tui/core/migrations/status.py:compute_status": 17,
     "gtsd_tui/commands/status.py:run": 16,
     "gtsd_tui/config.py:load_settings": 16,
-    "gtsd_tui/db/runner.py:run": 16,
 }
 
 

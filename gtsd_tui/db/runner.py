@@ -153,27 +153,7 @@ def run(
         if plan.tx_mode == ALL and plan.steps:
             _run_all(conn, folder, plan, opts, events, result)
         else:
-            for i, step in enumerate(plan.steps):
-                if canceller.requested:
-                    raise Cancelled(
-                        f"cancelled before {step.migration.tag}; applied so far: "
-                        + (", ".join(t for t, _ in result.applied) or "none")
-                    )
-                events.step_started(step, i, len(plan.steps))
-                t0 = time.perf_counter()
-                if opts.xact_lock and not step.transactional:
-                    events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
-                if step.transactional and not opts.xact_lock:
-                    with_retries(conn, step, opts, events, partial(_execute_in_transaction, conn, folder, step, opts))
-                elif step.transactional:
-                    in_xact = partial(_in_xact_lock, conn, folder, key, step, opts, events)
-                    if not with_retries(conn, step, opts, events, in_xact):
-                        continue
-                else:
-                    _execute(conn, folder, step, opts)
-                took = time.perf_counter() - t0
-                result.applied.append((step.migration.tag, took))
-                events.step_done(step, took)
+            _run_steps(conn, folder, plan, opts, events, result, canceller, key)
         return result
     except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
         if canceller.requested and isinstance(exc, QueryCanceled):  # the cancel met a lock poll, not a migration
@@ -189,6 +169,40 @@ def run(
         except psycopg.Error:
             pass
         conn.close()
+
+
+def _run_steps(
+    conn: psycopg.Connection[Any],
+    folder: Folder,
+    plan: ApplyPlan,
+    opts: RunOptions,
+    events: Events,
+    result: RunResult,
+    canceller: Canceller,
+    key: int,
+) -> None:
+    """Each migration in its own transaction (or in autocommit), stopping at a cancel between two."""
+    for i, step in enumerate(plan.steps):
+        if canceller.requested:
+            raise Cancelled(
+                f"cancelled before {step.migration.tag}; applied so far: "
+                + (", ".join(t for t, _ in result.applied) or "none")
+            )
+        events.step_started(step, i, len(plan.steps))
+        t0 = time.perf_counter()
+        if opts.xact_lock and not step.transactional:
+            events.note(f"{step.migration.tag}: runs in autocommit; no lock can cover it through the pooler")
+        if step.transactional and not opts.xact_lock:
+            with_retries(conn, step, opts, events, partial(_execute_in_transaction, conn, folder, step, opts))
+        elif step.transactional:
+            in_xact = partial(_in_xact_lock, conn, folder, key, step, opts, events)
+            if not with_retries(conn, step, opts, events, in_xact):
+                continue
+        else:
+            _execute(conn, folder, step, opts)
+        took = time.perf_counter() - t0
+        result.applied.append((step.migration.tag, took))
+        events.step_done(step, took)
 
 
 def _in_xact_lock(
