@@ -74,7 +74,7 @@ class GtsdApp(App[None]):
         self.busy = ""  # its label for a person: "applying", "applying to staging", "resetting"...
         self.retry_in = 0
         self.failures = 0  # reads in a row that found no database (the retry waits 2, 4, 8, then 10 s)
-        self.seen: tuple[int, Signature] = (0, ())  # (our refreshes, the signature the last one read)
+        self.seen: tuple[int, Signature] = (0, b"")  # (our refreshes, the signature the last one read)
 
     # ---- the main screen (layout and dispatch) and its panes ------------------------------------
 
