@@ -12,8 +12,10 @@ footer, stopped at the first frame that shows a row of its table. Runs alternate
 is the median of the per-round ratios too. Nothing waits on a poll of ``capture-pane``: a tmux client
 spawned every few milliseconds would take CPU from the process measured.
 
-``python bench/tui_terminal.py [--sizes 80x24,120x34]``. Uses DATABASE_URL, else the bench's embedded
-server. tmux must be on PATH.
+``python bench/tui_terminal.py [--sizes 80x24,120x34] [--before SRC]``. ``--before`` also times the
+console of another checkout's source tree (``PYTHONPATH=SRC``, e.g. ``git archive main | tar -x -C SRC``)
+in the same rounds: before and after a change, against the same yardstick. Uses DATABASE_URL, else the
+bench's embedded server. tmux must be on PATH.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ def tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 SOCKET = f"gtsd-bench-{uuid.uuid4().hex[:8]}"  # a server of its own: never the user's sessions
+
+
+Case = tuple[list[str], re.Pattern[bytes], dict[str, str]]
 
 
 def first_frame(cmd: list[str], size: tuple[int, int], pattern: re.Pattern[bytes], env: dict[str, str]) -> float:
@@ -119,23 +124,26 @@ def main() -> None:
     term = {"TERM": "tmux-256color", "COLORTERM": "truecolor"}
     env = {k: v for k in ("PATH", "HOME", "GTSD_CACHE_DIR") if (v := os.environ.get(k))} | term
     floor_cmd = [sys.executable, str(HERE / "_textual_floor.py"), "--terminal"]
-    cases: dict[str, tuple[list[str], re.Pattern[bytes]]] = {"floor": (floor_cmd, re.compile(rb"\d{4}_migration"))}
+    cases: dict[str, Case] = {"floor": (floor_cmd, re.compile(rb"\d{4}_migration"), env)}
+    before = sys.argv[sys.argv.index("--before") + 1] if "--before" in sys.argv else None
     for name, folder in (("sample", ROOT / "migrations"), ("5000", big)):
         url = fresh_database(admin, f"bench_tuiterm_{name}")
-        cases[name] = (gtsd("--migrations", str(folder), "--database-url", url), tag_pattern(folder))
+        cmd = gtsd("--migrations", str(folder), "--database-url", url)
+        cases[name] = (cmd, tag_pattern(folder), env)
+        if before is not None:
+            compileall.compile_dir(before, quiet=1)
+            cases[f"{name} before"] = (cmd, tag_pattern(folder), env | {"PYTHONPATH": str(Path(before).resolve())})
     tmux("start-server", check=False)
     try:
         for size in sizes:
-            run_size(size, rounds, cases, env)
+            run_size(size, rounds, cases)
     finally:
         tmux("kill-server", check=False)
 
 
-def run_size(
-    size: tuple[int, int], rounds: int, cases: dict[str, tuple[list[str], re.Pattern[bytes]]], env: dict[str, str]
-) -> None:
+def run_size(size: tuple[int, int], rounds: int, cases: dict[str, Case]) -> None:
     runs: dict[str, Callable[[], float]] = {
-        name: (lambda c=cmd, p=pat: first_frame(c, size, p, env)) for name, (cmd, pat) in cases.items()
+        name: (lambda c=cmd, p=pat, e=env: first_frame(c, size, p, e)) for name, (cmd, pat, env) in cases.items()
     }
     for run in runs.values():  # warm the page cache and the digest cache once
         run()
@@ -146,7 +154,9 @@ def run_size(
     floor = times["floor"]
     bare = statistics.median(floor)
     print(f"{size[0]}x{size[1]}: bare Textual app (header, 20-row DataTable, footer): median {bare:.3f}s")
-    for name, label in (("sample", "sample folder"), ("5000", "5,000 migrations")):
+    labels = {"sample": "sample folder", "5000": "5,000 migrations"}
+    for name in (n for n in times if n != "floor"):
+        label = labels[name.split()[0]] + (" (--before)" if name.endswith("before") else "")
         t = times[name]
         ratios = [a / b for a, b in zip(t, floor, strict=True)]
         print(
