@@ -133,7 +133,9 @@ def main() -> None:
         if before is not None:
             compileall.compile_dir(before, quiet=1)
             cases[f"{name} before"] = (cmd, tag_pattern(folder), env | {"PYTHONPATH": str(Path(before).resolve())})
-    tmux("start-server", check=False)
+    # a session that lives for the whole run: without it the server exits with each run's last session,
+    # and the next run's new-session can reach a server that is still exiting (and fail)
+    tmux("new-session", "-d", "-s", "keep", "-x", "80", "-y", "24", "sleep", "86400")
     try:
         for size in sizes:
             run_size(size, rounds, cases)
