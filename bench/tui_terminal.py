@@ -141,6 +141,7 @@ def main() -> None:
             run_size(size, rounds, cases)
     finally:
         tmux("kill-server", check=False)
+        Path(f"/tmp/tmux-{os.getuid()}/{SOCKET}").unlink(missing_ok=True)  # tmux leaves its socket file
 
 
 def run_size(size: tuple[int, int], rounds: int, cases: dict[str, Case]) -> None:
