@@ -1,6 +1,7 @@
 """The floor of any Textual console: a bare app with a header line, a 20-row DataTable and a footer,
 timed from process start to the refresh after its rows are on screen (as the console's ready hook).
-Run by bench/tui.py: ``python bench/_textual_floor.py READY_FILE``."""
+Run by bench/tui.py: ``python bench/_textual_floor.py READY_FILE`` (headless, exits there); by
+bench/tui_terminal.py: ``python bench/_textual_floor.py --terminal`` (in a tmux pane until ``q``)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,12 @@ class Floor(App[None]):
         self.call_after_refresh(self.ready)
 
     def ready(self) -> None:
-        Path(sys.argv[1]).write_text(repr(time.time()))
-        self.exit()
+        if not TERMINAL:
+            Path(sys.argv[1]).write_text(repr(time.time()))
+            self.exit()
 
+
+TERMINAL = sys.argv[1:] == ["--terminal"]
 
 if __name__ == "__main__":
-    Floor().run(headless=True)
+    Floor().run(headless=not TERMINAL)

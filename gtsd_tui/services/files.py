@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from gtsd_tui.services.console import ConsoleState
 
 LARGE = 4 << 20
-Signature = tuple[tuple[str, int, int], ...]
+Signature = bytes  # a digest of the folder's (name, size, mtime) entries: compared, never read back
 
 
 @dataclass
@@ -37,7 +37,10 @@ class Preview:
 
 def folder_signature(folder: Path) -> Signature:
     """(name, size, mtime) of the folder's entries, ``meta/`` and git's HEAD and index: a change to any
-    of them (an editor save, ``gtsd-tui new``, ``git merge``/``checkout``) changes the signature."""
+    of them (an editor save, ``gtsd-tui new``, ``git merge``/``checkout``) changes the signature.
+    Returned as a 16-byte BLAKE2b digest of those entries: the console only compares signatures, and
+    the first one travels from the prefetch child with the state (on 5,000 migrations the entries
+    themselves were 0.9 MB of the pickle, a third of it)."""
     out: list[tuple[str, int, int]] = []
     for d in (folder, folder / "meta"):
         try:
@@ -58,7 +61,11 @@ def folder_signature(folder: Path) -> Signature:
                 out.append((name, st.st_size, st.st_mtime_ns))
             except OSError:
                 pass
-    return tuple(sorted(out))
+    import marshal
+    from hashlib import blake2b  # here, not at the module's import: not on the console's first-screen path
+
+    out.sort()
+    return blake2b(marshal.dumps(out), digest_size=16).digest()
 
 
 def preview_of(project: Project, folder: Folder, tag: str) -> Preview:

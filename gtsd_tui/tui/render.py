@@ -28,8 +28,17 @@ def when_text(ms: int | None) -> str:
         return str(ms)
 
 
+_STATE_CELLS: dict[tuple[str, str], Text] = {}
+
+
 def state_cell(s: MigrationStatus) -> Text:
-    return Text(f"{s.glyph} {s.label}", style=STATE_STYLE.get(s.state, ""))
+    """One Text per (state, label), shared by every row: cells are never changed in place (the table
+    copies a cell to pad it), and 5,000 rows no longer make 5,000 Texts before the first paint."""
+    key = (s.state, s.label)
+    cell = _STATE_CELLS.get(key)
+    if cell is None:
+        cell = _STATE_CELLS[key] = Text(f"{s.glyph} {s.label}", style=STATE_STYLE.get(s.state, ""))
+    return cell
 
 
 def severity_cell(severity: Severity) -> Text:

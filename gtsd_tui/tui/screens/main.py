@@ -54,6 +54,11 @@ class MainScreen(Screen[None]):
 
     BINDINGS = actions.bindings("main")  # tab / shift+tab: the next / previous pane, at any width
 
+    # Textual focuses the first focusable widget as the screen starts ("*": History's hidden filter
+    # input); start() then moved the focus to Pending, and each move restyled two panes (the "active"
+    # class, set and reset six times before the first frame with data). Pending's list from the start.
+    AUTO_FOCUS = "#pending-table"
+
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="main")
         self.console = app
@@ -108,8 +113,9 @@ class MainScreen(Screen[None]):
             node = parent if isinstance(parent, Widget) else None
         return "pending"
 
-    def update_tabs(self) -> None:
-        active = self.active_pane()
+    def update_tabs(self, active: str | None = None) -> None:
+        """``active``: the pane being focused (Textual moves the focus after this call returns)."""
+        active = active or self.active_pane()
         for name in PANES:
             pane = self.pane(name)
             if pane.has_class("active") != (name == active):
@@ -129,7 +135,7 @@ class MainScreen(Screen[None]):
         pane.materialize()
         pane.set_class(True, "active")
         pane.focus_main()
-        self.update_tabs()
+        self.update_tabs(name)  # not the pane the focus is still on: it would take "active" back, then return it
 
     # ---- what the workers report --------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -49,6 +49,7 @@ class RowTable(ScrollView, can_focus=True):
         self.cells: list[tuple[Cell, ...]] = []
         self.cursor = 0
         self.widths = [len(c) for c in columns]
+        self.pass_style: Style | None = None  # the widget's style during one render pass (render_lines)
 
     @property
     def row_count(self) -> int:
@@ -92,10 +93,19 @@ class RowTable(ScrollView, can_focus=True):
                 segs.append(Segment(cell.ljust(width + 2), base))
         return segs
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # rich_style walks every ancestor's styles: once per pass, not once per line (a third of the
+        # first paint's line rendering)
+        self.pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self.pass_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self.rich_style if self.pass_style is None else self.pass_style
         if y == 0:
             header = "".join(c.ljust(w + 2) for c, w in zip(self.columns, self.widths, strict=True))
             return Strip([Segment(header, base + HEADER)]).crop_extend(scroll_x, scroll_x + width, base)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -31,6 +31,7 @@ class SqlPreview(ScrollView, can_focus=True):
         self.error_line: int | None = None
         self._blocks: dict[int, list[Text]] = {}
         self._digits = 4
+        self.pass_style: Style | None = None  # the widget's style during one render pass (render_lines)
 
     def show(
         self,
@@ -81,12 +82,20 @@ class SqlPreview(ScrollView, can_focus=True):
         self._blocks[start] = block
         return block
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.pass_style = self.rich_style  # it walks every ancestor's styles: once per pass, not per line
+        try:
+            return super().render_lines(crop)
+        finally:
+            self.pass_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
+        base = self.rich_style if self.pass_style is None else self.pass_style
         if index >= len(self.lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         start = index - index % BLOCK
         block = self._block(start)
         text = block[index - start] if index - start < len(block) else None
@@ -102,5 +111,5 @@ class SqlPreview(ScrollView, can_focus=True):
         segments = [Segment(f"{number:>{self._digits}} {sign} ", gutter_style)]
         if text is not None:
             segments += list(text.render(self.app.console, end=""))
-        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, self.rich_style)
-        return strip.apply_style(self.rich_style)
+        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        return strip.apply_style(base)
