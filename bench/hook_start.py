@@ -1,0 +1,142 @@
+"""Process start of the commands git hooks call, against ``python -c pass`` of the same interpreter.
+
+Paths timed, each the way users start it:
+- ``gtsd-tui check --offline`` through the installed console script, on the sample folder and on the
+  real dittofeed folder (``../shared/corpus/dittofeed/drizzle``, copied);
+- the merge driver, as ``git gtsd-tui install`` writes it (``python -c '...entry()' driver ...``), on a
+  real conflicted ``_journal.json`` (two branches each adding a migration to the sample folder);
+- ``gtsd-tui lint`` of one file of the sample folder.
+
+Each round runs the yardstick and every path once, in turn; the figures are medians of the rounds.
+Target (issue 27): each path ≤ 2.5x ``python -c pass``. Run: ``python bench/hook_start.py [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import OUT  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "migrations"
+DITTOFEED = ROOT.parent.parent / "shared" / "corpus" / "dittofeed" / "drizzle"
+
+
+def console_script() -> str:
+    """The ``gtsd-tui`` script installed beside this interpreter (what a hook or a user runs)."""
+    script = Path(sys.executable).parent / "gtsd-tui"
+    if not script.exists():
+        raise SystemExit(f"bench: {script} not found (pip install -e . in this venv)")
+    return str(script)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
+    """A real conflicted merge of the sample folder: branches ``a`` and ``b`` each add a migration with
+    drizzle-kit's shape, ``git merge b`` (no driver configured) stops on ``meta/_journal.json``; the
+    driver's argv (``%O %A %B %P %L`` as git passes them, from the index stages) run in that state.
+    A run writes the merge into ``%A``: the caller puts it back before each run."""
+    from gtsd_tui.services.git_install import ENTRY
+
+    shutil.rmtree(dest, ignore_errors=True)
+    repo = dest / "repo"
+    shutil.copytree(SAMPLE, repo / "migrations")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "bench@example.com")
+    _git(repo, "config", "user.name", "bench")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    journal = repo / "migrations/meta/_journal.json"
+    base = json.loads(journal.read_text())
+    for branch, tag in (("a", "0004_streaks"), ("b", "0004_badges")):
+        _git(repo, "checkout", "-q", "-b", branch, "main")
+        data = json.loads(json.dumps(base))
+        last = data["entries"][-1]
+        data["entries"].append({**last, "idx": last["idx"] + 1, "when": last["when"] + 1000, "tag": tag})
+        journal.write_text(json.dumps(data, indent=2))
+        (repo / f"migrations/{tag}.sql").write_text(f'CREATE TABLE "{tag[5:]}" (\n\t"id" serial\n);\n')
+        snap = json.loads((repo / "migrations/meta/0003_snapshot.json").read_text())
+        snap["prevId"], snap["id"] = snap["id"], f"00000000-0000-0000-0000-00000000000{len(branch) + ord(branch)}"
+        snap.setdefault("tables", {})[f'public.{tag[5:]}'] = {
+            "name": tag[5:], "schema": "", "columns": {"id": {"name": "id", "type": "serial", "primaryKey": False,
+            "notNull": True}}, "indexes": {}, "foreignKeys": {}, "compositePrimaryKeys": {}, "uniqueConstraints": {},
+            "policies": {}, "checkConstraints": {}, "isRLSEnabled": False,
+        }  # fmt: skip
+        (repo / "migrations/meta/0004_snapshot.json").write_text(json.dumps(snap, indent=2))
+        _git(repo, "add", ".")
+        _git(repo, "commit", "-qm", branch)
+    _git(repo, "checkout", "-q", "a")
+    merge = subprocess.run(["git", "merge", "-q", "b", "--no-edit"], cwd=repo, capture_output=True, text=True)
+    if merge.returncode == 0:
+        raise SystemExit("bench: the merge did not conflict")
+    path = "migrations/meta/_journal.json"
+    files = {}
+    for stage, name in ((1, "base"), (2, "ours"), (3, "theirs")):
+        files[name] = dest / f".merge_{name}"
+        files[name].write_text(_git(repo, "show", f":{stage}:{path}"))
+    argv = [sys.executable, "-c", ENTRY, "driver", str(files["base"]), str(files["ours"]), str(files["theirs"])]
+    theirs = _git(repo, "rev-parse", "b").strip()
+    os.environ[f"GITHEAD_{theirs}"] = "b"  # what git merge sets for its driver (names the merged commit)
+    return [*argv, path, "7"], repo
+
+
+def rounds(paths: dict[str, tuple[list[str], Path | None]], count: int, reset: dict[str, tuple[Path, str]]):
+    times: dict[str, list[float]] = {"python -c pass": [], **{name: [] for name in paths}}
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    for _ in range(count):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
+        times["python -c pass"].append(time.perf_counter() - t0)
+        for name, (cmd, cwd) in paths.items():
+            if name in reset:
+                reset[name][0].write_text(reset[name][1])
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+            times[name].append(time.perf_counter() - t0)
+            if r.returncode not in (0, 1) or (name in reset and r.returncode != 0):
+                raise SystemExit(f"bench: {name} exited {r.returncode}: {r.stderr.strip()}")
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=21)
+    opts = ap.parse_args()
+    work = OUT / "hook_start"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    shutil.copytree(SAMPLE, work / "sample")
+    shutil.copytree(DITTOFEED, work / "dittofeed")
+    script = console_script()
+    driver, repo = conflicted_journal(work / "merge")
+    ours = Path(driver[5])
+    paths: dict[str, tuple[list[str], Path | None]] = {
+        "check --offline (sample)": ([script, "check", "--offline", "--migrations", str(work / "sample")], None),
+        "check --offline (dittofeed)": ([script, "check", "--offline", "--migrations", str(work / "dittofeed")], None),
+        "merge driver (_journal.json)": (driver, repo),
+        "lint (one file)": ([script, "lint", str(work / "sample" / "0001_onboarding.sql")], None),
+    }
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "gtsd_tui")], check=True)
+    times = rounds(paths, 2, {"merge driver (_journal.json)": (ours, ours.read_text())})  # warm-up
+    times = rounds(paths, opts.rounds, {"merge driver (_journal.json)": (ours, ours.read_text())})
+    floor = statistics.median(times.pop("python -c pass"))
+    print(f"python -c pass: {floor * 1000:.1f} ms (median of {opts.rounds}, alternating with each path)")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        print(f"{name}: {med * 1000:.1f} ms  ratio {med / floor:.2f}x  (target: <= 2.5x)")
+
+
+if __name__ == "__main__":
+    main()
