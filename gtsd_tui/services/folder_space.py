@@ -22,12 +22,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISDIR as stat_is_dir
 
 from gtsd_tui.errors import InputError, LockTimeout
 from gtsd_tui.services.notify import Notify, stderr_notify
@@ -50,8 +50,55 @@ def sibling_dir(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.gtsd-renumber"
 
 
+# git's own discovery depends on these: with any of them set, git is asked
+_DISCOVERY_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+)
+
+
+def _plain_git_dir(folder: Path) -> Path | None | bool:
+    """``git rev-parse --git-path gtsd-renumber/<hash>`` worked out without starting git, in the plain
+    case: walking up from the folder (within its filesystem, as git does) to a ``.git`` directory of the
+    user's that holds a repository. None: no repository above (git would fail too). False: anything
+    else (a ``.git`` file of a linked work tree or submodule, another owner, git's variables set): ask
+    git. Every command that opens the folder asks this (``recover``, ``read_stable``)."""
+    if any(v in os.environ for v in _DISCOVERY_ENV):
+        return False
+    dev = os.stat(folder).st_dev
+    for d in (folder, *folder.parents):
+        try:
+            st = os.stat(d)
+        except OSError:
+            return False
+        if st.st_dev != dev:
+            return None  # git stops at a filesystem boundary
+        dotgit = d / ".git"
+        try:
+            gst = os.lstat(dotgit)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        plain = stat_is_dir(gst.st_mode) and gst.st_uid == os.geteuid()
+        if plain and (dotgit / "HEAD").is_file() and (dotgit / "objects").is_dir() and (dotgit / "refs").is_dir():
+            return (dotgit / "gtsd-renumber" / folder_hash(folder)).resolve()
+        return False
+    return None
+
+
 @lru_cache(maxsize=32)
 def _git_dir(key: str) -> Path | None:
+    plain = _plain_git_dir(Path(key))
+    return _git_dir_by_git(key) if plain is False else plain
+
+
+def _git_dir_by_git(key: str) -> Path | None:
+    import subprocess
+
     folder = Path(key)
     try:
         out = subprocess.run(
