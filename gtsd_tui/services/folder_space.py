@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR as stat_is_dir
+from typing import Literal
 
 from gtsd_tui.errors import InputError, LockTimeout
 from gtsd_tui.services.notify import Notify, stderr_notify
@@ -60,7 +61,7 @@ _DISCOVERY_ENV = (
 )
 
 
-def _plain_git_dir(folder: Path) -> Path | None | bool:
+def _plain_git_dir(folder: Path) -> Path | None | Literal[False]:
     """``git rev-parse --git-path gtsd-renumber/<hash>`` worked out without starting git, in the plain
     case: walking up from the folder (within its filesystem, as git does) to a ``.git`` directory of the
     user's that holds a repository. None: no repository above (git would fail too). False: anything
