@@ -54,14 +54,27 @@ def test_no_repository(tmp_path: Path) -> None:
     assert fl._plain_git_dir(folder) is None
 
 
-def test_a_linked_work_tree_asks_git(tmp_path: Path) -> None:
+def test_a_linked_work_tree_and_a_submodule(tmp_path: Path) -> None:
     top = repo(tmp_path / "app")
     git(top, "worktree", "add", "-q", str(tmp_path / "wt"))
     folder = tmp_path / "wt" / "drizzle"
     folder.mkdir()
-    assert fl._plain_git_dir(folder) is False  # a .git file: git says where
-    assert fl._git_dir(str(folder.resolve())) == by_git(folder) is not None
+    assert fl._plain_git_dir(folder) == by_git(folder) is not None  # the work tree's own git directory
     assert "worktrees" in str(by_git(folder))
+    lib = repo(tmp_path / "lib")
+    git(top, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "vendor/lib")
+    sub = top / "vendor" / "lib" / "drizzle"
+    sub.mkdir()
+    assert (top / "vendor/lib/.git").is_file()
+    assert fl._plain_git_dir(sub) == by_git(sub) is not None
+    assert "modules" in str(by_git(sub))
+
+
+def test_a_dot_git_file_naming_nothing_asks_git(tmp_path: Path) -> None:
+    top = repo(tmp_path / "app")
+    (top / "sub").mkdir()
+    (top / "sub" / ".git").write_text("gitdir: /nonexistent/place\n")
+    assert fl._plain_git_dir(top / "sub") is False
 
 
 def test_git_variables_make_it_ask_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
