@@ -162,9 +162,9 @@ def test_snapshot_ids_read_with_json_first_equal_msgspecs(name: str, monkeypatch
     from gtsd_tui.core.migrations import snapshots
 
     text = SNAPSHOT_TEXTS[name]
-    monkeypatch.setattr(snapshots, "_json_read", [0])
+    monkeypatch.setattr(snapshots, "_json_read", [0, 0])
     json_first = snapshots.parse_snapshot("0001_snapshot.json", text)
-    monkeypatch.setattr(snapshots, "_json_read", [snapshots.JSON_FIRST_BYTES])
+    monkeypatch.setattr(snapshots, "_json_read", [snapshots.JSON_FIRST_BYTES, 0])
     msgspec_first = snapshots.parse_snapshot("0001_snapshot.json", text)
     assert json_first == msgspec_first
     assert [(s.id, s.prev_id, s.version, s.error) for s in json_first] == [

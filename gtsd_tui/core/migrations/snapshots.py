@@ -71,16 +71,19 @@ def parse_snapshot(name: str, text: str) -> list[Snapshot]:
     return [_one(name, prefix, text, None, ())]
 
 
-# Up to this many bytes of snapshots per process are read with the json module: importing msgspec
-# costs about what json.loads takes on a megabyte, and a small folder (a git hook's) does without it.
+# Up to this many snapshots (and bytes of them) per process are read with the json module: importing
+# msgspec costs about what json.loads takes on a megabyte, and a small folder (a git hook's) does
+# without it.
 JSON_FIRST_BYTES = 1 << 20
-_json_read = [0]
+JSON_FIRST_FILES = 64  # and json's per-call cost is several times msgspec's: a large folder switches early
+_json_read = [0, 0]  # bytes, files
 
 
 def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
     ids: tuple[Any, Any, Any, Any] | str | None = None
-    if _json_read[0] + len(text) <= JSON_FIRST_BYTES:
+    if _json_read[0] + len(text) <= JSON_FIRST_BYTES and _json_read[1] < JSON_FIRST_FILES:
         _json_read[0] += len(text)
+        _json_read[1] += 1
         ids = _ids_slow(text)  # the same ids as msgspec's wherever both read the file
     if not isinstance(ids, tuple):  # msgspec reads what json refused (a deeper nesting, a longer number)
         msgspec_ids = _ids_fast(text)
