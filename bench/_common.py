@@ -109,14 +109,16 @@ def report(name: str, value: float, baseline_name: str, baseline: float, target:
     print(f"{name}: {value:.3f}s  {baseline_name}: {baseline:.3f}s  ratio {ratio:.2f}x  (target: {target})")
 
 
-def evict(paths: list[str]) -> None:
-    """Drop these files' pages from the OS page cache (``posix_fadvise(DONTNEED)`` after an fsync): the
-    next read comes from the disk. Only these files: ``/proc/sys/vm/drop_caches`` would empty the cache
-    of everything else on the machine too (and needs root)."""
+def evict(paths: list[str], sync: bool = False) -> None:
+    """Drop these files' pages from the OS page cache (``posix_fadvise(DONTNEED)``; ``sync`` first for
+    files just written, whose dirty pages it would keep): the next read comes from the disk. Only these
+    files: ``/proc/sys/vm/drop_caches`` would empty the cache of everything else on the machine too (and
+    needs root)."""
     for p in paths:
         fd = os.open(p, os.O_RDONLY)
         try:
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)
@@ -135,6 +137,7 @@ def cold_warm_rounds(
     cache filled (by the first warm run, not counted)."""
     times: dict[str, list[float]] = {"cold": [], "sha cold": [], "warm": [], "sha warm": []}
     run({})  # fills the digest cache
+    evict(files, sync=True)  # written by the generator: on disk once, so that eviction drops every page
     for _ in range(rounds):
         evict(files)
         times["sha cold"].append(sha())
