@@ -28,6 +28,7 @@ from _common import OUT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "migrations"
+BEFORE = " [baseline]"
 DITTOFEED = ROOT.parent.parent / "shared" / "corpus" / "dittofeed" / "drizzle"
 
 
@@ -92,7 +93,24 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
     return [*argv, path, "7"], repo
 
 
-def rounds(paths: dict[str, tuple[list[str], Path | None]], count: int, reset: dict[str, tuple[Path, str]]):
+def _from_baseline(cmd: list[str], baseline: str) -> list[str]:
+    """The same command run with the gtsd_tui package under ``baseline``: the editable install's finder
+    (which would import this checkout's) is taken off ``sys.meta_path`` first."""
+    unhook = (
+        "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
+        f"sys.path.insert(0, {baseline!r}); "
+    )
+    if cmd[:2] == [sys.executable, "-c"]:  # the merge driver
+        return [sys.executable, "-c", unhook + cmd[2], *cmd[3:]]
+    return [sys.executable, "-c", unhook + "from gtsd_tui.cli import main; sys.exit(main())", *cmd[1:]]
+
+
+def rounds(
+    paths: dict[str, tuple[list[str], Path | None]],
+    count: int,
+    reset: dict[str, tuple[Path, str]],
+    baseline: str | None = None,
+):
     times: dict[str, list[float]] = {"python -c pass": [], **{name: [] for name in paths}}
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     for _ in range(count):
@@ -100,12 +118,15 @@ def rounds(paths: dict[str, tuple[list[str], Path | None]], count: int, reset: d
         subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
         times["python -c pass"].append(time.perf_counter() - t0)
         for name, (cmd, cwd) in paths.items():
-            if name in reset:
-                reset[name][0].write_text(reset[name][1])
+            if name.removesuffix(BEFORE) in reset:
+                reset[name.removesuffix(BEFORE)][0].write_text(reset[name.removesuffix(BEFORE)][1])
+            run_env = env
+            if baseline and name.endswith(BEFORE):
+                cmd = _from_baseline(cmd, baseline)
             t0 = time.perf_counter()
-            r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+            r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=run_env)
             times[name].append(time.perf_counter() - t0)
-            if r.returncode not in (0, 1) or (name in reset and r.returncode != 0):
+            if r.returncode not in (0, 1) or (name.removesuffix(BEFORE) in reset and r.returncode != 0):
                 raise SystemExit(f"bench: {name} exited {r.returncode}: {r.stderr.strip()}")
     return times
 
@@ -113,6 +134,12 @@ def rounds(paths: dict[str, tuple[list[str], Path | None]], count: int, reset: d
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=21)
+    ap.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time each path with an earlier gtsd_tui package, in the same rounds (DIR holds it: "
+        "`git archive REV gtsd_tui | tar -x -C DIR`)",
+    )
     opts = ap.parse_args()
     work = OUT / "hook_start"
     shutil.rmtree(work, ignore_errors=True)
@@ -128,9 +155,13 @@ def main() -> None:
         "merge driver (_journal.json)": (driver, repo),
         "lint (one file)": ([script, "lint", str(work / "sample" / "0001_onboarding.sql")], None),
     }
+    if opts.baseline:
+        paths.update({name + BEFORE: value for name, value in list(paths.items())})
+        subprocess.run([sys.executable, "-m", "compileall", "-q", opts.baseline], check=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "gtsd_tui")], check=True)
-    times = rounds(paths, 2, {"merge driver (_journal.json)": (ours, ours.read_text())})  # warm-up
-    times = rounds(paths, opts.rounds, {"merge driver (_journal.json)": (ours, ours.read_text())})
+    reset = {"merge driver (_journal.json)": (ours, ours.read_text())}
+    times = rounds(paths, 2, reset, opts.baseline)  # warm-up
+    times = rounds(paths, opts.rounds, reset, opts.baseline)
     floor = statistics.median(times.pop("python -c pass"))
     print(f"python -c pass: {floor * 1000:.1f} ms (median of {opts.rounds}, alternating with each path)")
     for name, ts in times.items():
