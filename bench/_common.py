@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -106,3 +107,49 @@ def gtsd(*args: str) -> list[str]:
 def report(name: str, value: float, baseline_name: str, baseline: float, target: str) -> None:
     ratio = value / baseline if baseline else float("inf")
     print(f"{name}: {value:.3f}s  {baseline_name}: {baseline:.3f}s  ratio {ratio:.2f}x  (target: {target})")
+
+
+def evict(paths: list[str], sync: bool = False) -> None:
+    """Drop these files' pages from the OS page cache (``posix_fadvise(DONTNEED)``; ``sync`` first for
+    files just written, whose dirty pages it would keep): the next read comes from the disk. Only these
+    files: ``/proc/sys/vm/drop_caches`` would empty the cache of everything else on the machine too (and
+    needs root)."""
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            if sync:
+                os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def folder_files(folder: Path) -> list[str]:
+    """Every file of a v0 folder: the SQL files, the journal and the snapshots."""
+    return sorted(str(p) for p in (*folder.glob("*.sql"), *(folder / "meta").glob("*.json")))
+
+
+def cold_warm_rounds(
+    run: Callable[[dict[str, str]], float], sha: Callable[[], float], files: list[str], rounds: int = 5
+) -> dict[str, float]:
+    """Medians of alternating rounds. Cold: the folder's files evicted from the page cache before each
+    run of either side, and gtsd-tui's digest cache off. Warm: the files in the page cache, the digest
+    cache filled (by the first warm run, not counted)."""
+    times: dict[str, list[float]] = {"cold": [], "sha cold": [], "warm": [], "sha warm": []}
+    run({})  # fills the digest cache
+    evict(files, sync=True)  # written by the generator: on disk once, so that eviction drops every page
+    for _ in range(rounds):
+        evict(files)
+        times["sha cold"].append(sha())
+        evict(files)
+        times["cold"].append(run(NO_CACHE))
+        times["sha warm"].append(sha())
+        times["warm"].append(run({}))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def console(*args: str) -> list[str]:
+    """The installed ``gtsd-tui`` console script beside this interpreter (what users and hooks run),
+    else ``python -m gtsd_tui``."""
+    script = Path(sys.executable).parent / "gtsd-tui"
+    return [str(script), *args] if script.exists() else gtsd(*args)

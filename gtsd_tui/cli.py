@@ -11,7 +11,6 @@ import importlib
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -266,6 +265,8 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
         return 0
     except Exception as exc:  # a bug: one line unless GTSD_DEBUG asks for the traceback
         if os.environ.get("GTSD_DEBUG"):
+            import traceback
+
             print(scrub(traceback.format_exc(), url), file=sys.stderr, end="")
         message = scrub(f"internal error: {type(exc).__name__}: {exc}", url)
         return _fail(f"{message} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -317,6 +316,8 @@ def is_local_host(host: str) -> bool:
 def _local_one(host: str) -> bool:
     if not host or host.startswith("/") or host.lower() == "localhost":
         return True
+    import ipaddress  # only for a URL's host (not on a command without a database)
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,8 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
             raise InputError(f"--base {base}: {folder.path} is not in a git work tree")
         on_base = gitutil.base_tags(top, base, folder.path)
         report.base_labels = {m.tag: ("base" if m.tag in on_base else "branch") for m in folder.migrations}
+        import tempfile
+
         with tempfile.TemporaryDirectory() as tmp:
             merged = gitutil.merged_tree_folder(top, base, folder.path, Path(tmp))
             if merged is not None and merged.is_dir():

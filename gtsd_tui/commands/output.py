@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -51,6 +50,8 @@ def print_json(obj: Any) -> None:
 def fmt_ms(ms: int | None) -> str:
     if ms is None:
         return "-"
+    import datetime as dt  # on the first time shown (check and the git hooks show none)
+
     try:
         return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     except (OverflowError, OSError, ValueError):

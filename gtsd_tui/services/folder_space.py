@@ -22,12 +22,14 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISDIR as stat_is_dir
+from stat import S_ISREG as stat_is_reg
+from typing import Literal
 
 from gtsd_tui.errors import InputError, LockTimeout
 from gtsd_tui.services.notify import Notify, stderr_notify
@@ -50,8 +52,73 @@ def sibling_dir(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.gtsd-renumber"
 
 
+# git's own discovery depends on these: with any of them set, git is asked
+_DISCOVERY_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+)
+
+
+def _plain_git_dir(folder: Path) -> Path | None | Literal[False]:
+    """``git rev-parse --git-path gtsd-renumber/<hash>`` worked out without starting git, in the plain
+    case: walking up from the folder (within its filesystem, as git does) to a ``.git`` of the user's (a
+    repository, or the ``gitdir:`` file of a linked work tree or a submodule). None: no repository above
+    (git would fail too). False: anything else (another owner, git's variables set, a ``.git`` that does
+    not look like a repository): ask git. Every command that opens the folder asks this (``recover``,
+    ``read_stable``)."""
+    if any(v in os.environ for v in _DISCOVERY_ENV):
+        return False
+    dev = os.stat(folder).st_dev
+    for d in (folder, *folder.parents):
+        try:
+            st = os.stat(d)
+        except OSError:
+            return False
+        if st.st_dev != dev:
+            return None  # git stops at a filesystem boundary
+        dotgit = d / ".git"
+        try:
+            gst = os.lstat(dotgit)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        gitdir = _repository_at(dotgit, gst) if gst.st_uid == st.st_uid == os.geteuid() else None
+        # not a path git shares between work trees: the per-work-tree git directory's own
+        return False if gitdir is None else (gitdir / "gtsd-renumber" / folder_hash(folder)).resolve()
+    return None
+
+
+def _repository_at(dotgit: Path, gst: os.stat_result) -> Path | None:
+    """The git directory ``.git`` stands for: itself, or what a ``.git`` file of a linked work tree or a
+    submodule names (``gitdir: PATH``); None when it does not look like a repository (git is asked)."""
+    if stat_is_reg(gst.st_mode):
+        try:
+            line = dotgit.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not line.startswith("gitdir: ") or "\n" in line:
+            return None
+        gitdir = dotgit.parent / line[len("gitdir: ") :]
+        shared = (gitdir / "commondir").is_file() or (gitdir / "objects").is_dir()
+        return gitdir if shared and (gitdir / "HEAD").is_file() else None
+    if stat_is_dir(gst.st_mode) and (dotgit / "HEAD").is_file() and (dotgit / "objects").is_dir():
+        return dotgit if (dotgit / "refs").is_dir() else None
+    return None
+
+
 @lru_cache(maxsize=32)
 def _git_dir(key: str) -> Path | None:
+    plain = _plain_git_dir(Path(key))
+    return _git_dir_by_git(key) if plain is False else plain
+
+
+def _git_dir_by_git(key: str) -> Path | None:
+    import subprocess
+
     folder = Path(key)
     try:
         out = subprocess.run(

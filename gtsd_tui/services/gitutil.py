@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # subprocess (and its threading, selectors) loads at the first git call: a folder
+    # without conflict markers never calls git (`check --offline` from a hook)
+    import subprocess
 
 
 def _git(cwd: Path, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
+    import subprocess
+
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, timeout=30)
 
 
 def work_tree(path: Path) -> Path | None:
+    import subprocess
+
     try:
         out = _git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel")
     except (OSError, subprocess.SubprocessError):

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.core.merging.snapshot_merge import Clash, definition, merge3, version_problem
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.snapshots import ORIGIN_UUID, Snapshot, empty_snapshot
-from gtsd_tui.core.sql.sql_objects import CREATE, Overlap, Touch, overlaps, sql_touches
 from gtsd_tui.core.vocab import Severity
+
+if TYPE_CHECKING:  # the three-way merge and the SQL scanner load when a fork or an orphan needs them:
+    # `check --offline` on a linear folder (every git hook) does without them
+    from gtsd_tui.core.merging.snapshot_merge import Clash
+    from gtsd_tui.core.sql.sql_objects import Overlap, Touch
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -85,6 +88,9 @@ def _position(folder: Folder, snap: Snapshot) -> int:
 def _fork(
     folder: Folder, parent: Snapshot | None, base: dict[str, Any] | None, a: list[Snapshot], b: list[Snapshot]
 ) -> Fork:
+    from gtsd_tui.core.merging.snapshot_merge import merge3, version_problem
+    from gtsd_tui.core.sql.sql_objects import overlaps
+
     ours = [m for s in a if (m := _migration_for(folder, s))]
     theirs = [m for s in b if (m := _migration_for(folder, s))]
     fork = Fork(parent.name if parent else "(empty schema)", ours, theirs)
@@ -97,6 +103,8 @@ def _fork(
 
 
 def _touches(folder: Folder, migrations: list[Migration]) -> list[Touch]:
+    from gtsd_tui.core.sql.sql_objects import sql_touches
+
     out: list[Touch] = []
     for m in migrations:
         out += sql_touches(folder.read_bytes(m).decode("utf-8", "replace"))
@@ -105,6 +113,8 @@ def _touches(folder: Folder, migrations: list[Migration]) -> list[Touch]:
 
 def _first_change(folder: Folder, migrations: list[Migration], clash: Clash, side: str) -> Migration | None:
     """The migration of a branch that wrote the clashing definition (by SQL, else the last one)."""
+    from gtsd_tui.core.sql.sql_objects import sql_touches
+
     name = clash.name
     for m in migrations:
         for t in sql_touches(folder.read_bytes(m).decode("utf-8", "replace")):
@@ -116,7 +126,10 @@ def _first_change(folder: Folder, migrations: list[Migration], clash: Clash, sid
 def fork_findings(folder: Folder) -> list[dict[str, Any]]:
     """Findings (as keyword dicts for conflicts.Finding) for every fork: clashes, then overlaps."""
     out: list[dict[str, Any]] = []
-    for fork in forks(folder):
+    found = forks(folder)
+    if found:
+        from gtsd_tui.core.merging.snapshot_merge import definition
+    for fork in found:
         clashed = {(c.kind, c.name) for c in fork.clashes}
         for c in fork.clashes:
             mo = _first_change(folder, fork.ours, c, "ours")
@@ -171,6 +184,8 @@ def fork_findings(folder: Folder) -> list[dict[str, Any]]:
 
 
 def _touches_obj(folder: Folder, m: Migration, o: Overlap) -> bool:
+    from gtsd_tui.core.sql.sql_objects import sql_touches
+
     return any(
         (t.kind, t.name) == (o.kind, o.name) for t in sql_touches(folder.read_bytes(m).decode("utf-8", "replace"))
     )
@@ -192,6 +207,8 @@ def snapshot_findings(folder: Folder) -> list[dict[str, Any]]:
                 }
             )
         if s.text is not None and (s.version, s.dialect) != ("7", "postgresql"):
+            from gtsd_tui.core.merging.snapshot_merge import version_problem
+
             problem = version_problem({"version": s.version, "dialect": s.dialect})
             if problem:
                 out.append(
@@ -215,6 +232,8 @@ def already_made(folder: Folder, m: Migration) -> list[str]:
     names = _object_names(last)
     if not names or names.isdisjoint(re.findall(r"\w+", text)):
         return []  # it names no existing object: no parse needed
+    from gtsd_tui.core.sql.sql_objects import CREATE, sql_touches
+
     creates = [t for t in sql_touches(text) if t.action == CREATE]
     if not creates or not all(_exists(last, t) for t in creates):
         return []

@@ -14,7 +14,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -82,6 +81,8 @@ class DigestCache:
     def save(self) -> None:
         if self.path is None or self.new == self.old:
             return
+        import tempfile  # only when the digests changed: a warm run does not load it
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")

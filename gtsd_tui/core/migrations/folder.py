@@ -16,7 +16,7 @@ from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
 from gtsd_tui.core.migrations.digest_cache import DigestCache
-from gtsd_tui.core.migrations.hashing import FileDigest, digest_file
+from gtsd_tui.core.migrations.hashing import FileDigest, digest_file, read_file
 from gtsd_tui.core.migrations.journal import Journal, parse_journal
 from gtsd_tui.core.migrations.snapshots import Snapshot, parse_snapshot, snapshot_prefix
 from gtsd_tui.core.vocab import Layout
@@ -104,8 +104,7 @@ class Folder:
 
 def _read_text(path: Path | str) -> str:
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_file(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     try:

@@ -8,6 +8,7 @@ literal ``--> statement-breakpoint``.
 from __future__ import annotations
 
 import codecs
+import os
 from dataclasses import dataclass
 
 BREAKPOINT = "--> statement-breakpoint"
@@ -96,10 +97,29 @@ def digest_bytes(raw: bytes) -> FileDigest:
     return FileDigest(value, len(raw), error_at, raw.startswith(BOM), _has_markers(raw), nul_position(raw))
 
 
+_CHUNK = 1 << 20
+_O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """The whole file, read with ``os.read`` (half the per-file cost of ``open().read()``, which builds
+    a buffered file object: a 5,000-migration folder reads 10,000 small files). Raises OSError as
+    ``open`` does, naming the file."""
+    fd = os.open(path, _O_READ)
+    try:
+        chunks = []
+        while chunk := os.read(fd, _CHUNK):
+            chunks.append(chunk)
+    except OSError as exc:  # a directory opens, and fails on read: named like open's error
+        raise OSError(exc.errno, exc.strerror, os.fspath(path)) from None
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def digest_file(path: str) -> FileDigest:
     """Digest of a file on disk."""
-    with open(path, "rb") as fh:
-        return digest_bytes(fh.read())
+    return digest_bytes(read_file(path))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -72,17 +71,26 @@ def parse_snapshot(name: str, text: str) -> list[Snapshot]:
     return [_one(name, prefix, text, None, ())]
 
 
-def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
-    import msgspec
+# Up to this many snapshots (and bytes of them) per process are read with the json module: importing
+# msgspec costs about what json.loads takes on a megabyte, and a small folder (a git hook's) does
+# without it.
+JSON_FIRST_BYTES = 1 << 20
+JSON_FIRST_FILES = 64  # and json's per-call cost is several times msgspec's: a large folder switches early
+_json_read = [0, 0]  # bytes, files
 
-    try:  # ids only: the rest of the file (the whole schema) is checked for syntax but not built
-        head = msgspec.json.decode(text, type=_head_type())
-        sid, prev, version, dialect = head.id, head.prevId, head.version, head.dialect
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        ids = _ids_slow(text)
-        if isinstance(ids, str):
-            return Snapshot(name, prefix, None, None, None, side, ids, markers)
-        sid, prev, version, dialect = ids
+
+def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int, ...]) -> Snapshot:
+    ids: tuple[Any, Any, Any, Any] | str | None = None
+    if _json_read[0] + len(text) <= JSON_FIRST_BYTES and _json_read[1] < JSON_FIRST_FILES:
+        _json_read[0] += len(text)
+        _json_read[1] += 1
+        ids = _ids_slow(text)  # the same ids as msgspec's wherever both read the file
+    if not isinstance(ids, tuple):  # msgspec reads what json refused (a deeper nesting, a longer number)
+        msgspec_ids = _ids_fast(text)
+        ids = msgspec_ids if msgspec_ids is not None else ids if ids is not None else _ids_slow(text)
+    if isinstance(ids, str):
+        return Snapshot(name, prefix, None, None, None, side, ids, markers)
+    sid, prev, version, dialect = ids
     return Snapshot(
         name,
         prefix,
@@ -97,6 +105,18 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
     )
 
 
+def _ids_fast(text: str) -> tuple[Any, Any, Any, Any] | None:
+    """msgspec's reading of the ids (the rest of the file checked for syntax but not built); None when
+    it refuses the file."""
+    import msgspec
+
+    try:
+        head = msgspec.json.decode(text, type=_head_type())
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    return head.id, head.prevId, head.version, head.dialect
+
+
 def _bounded_int(digits: str) -> int:
     if len(digits) > 40:
         raise ValueError(f"a number of {len(digits)} digits")
@@ -104,7 +124,7 @@ def _bounded_int(digits: str) -> int:
 
 
 def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
-    """The json module's reading of a file msgspec refused: its ids, or the error (with its line)."""
+    """The json module's reading of the file: its ids, or the error (with its line)."""
     try:
         data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
@@ -151,6 +171,8 @@ def empty_snapshot(sid: str, prev_id: str) -> dict[str, Any]:
 
 def custom_snapshot(previous: dict[str, Any] | None) -> dict[str, Any]:
     """What ``drizzle-kit generate --custom`` writes: the previous body, a new id, prevId = previous id."""
+    import uuid  # (and platform): only here, not on every read of the folder
+
     new_id = str(uuid.uuid4())
     if previous is None:
         return empty_snapshot(new_id, ORIGIN_UUID)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade, plan_upgrade, upgraded_rows
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.vocab import Layout, MigrationState
+
+if TYPE_CHECKING:  # drizzle 1.0's table upgrade loads with a v1 folder (not on a v0 folder's paths)
+    from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade
 
 # the states by their short names (what most of the code compares with)
 APPLIED = MigrationState.APPLIED
@@ -171,6 +174,8 @@ def _status_v1(folder: Folder, rows: list[HistoryRow]) -> StatusReport:
     """drizzle-orm 1.0: pending = folders whose name is in no row's ``name`` (NULL names ignored)."""
     upgrade = None
     if any(r.legacy for r in rows):
+        from gtsd_tui.core.drizzle_v1.v1 import plan_upgrade, upgraded_rows
+
         upgrade = plan_upgrade(folder, rows)
         rows = upgraded_rows(rows, upgrade)
     by_name: dict[str, HistoryRow] = {}

@@ -1,0 +1,172 @@
+"""What the commands git hooks call import at start-up (issue 27): ``check --offline``, the merge
+driver and ``lint`` of one file each run as a real process, the way users start them (the installed
+console script; the driver as ``git gtsd-tui install`` wrote it), under ``python -X importtime``.
+None of them may import psycopg, Textual, pglast or pygments, except ``lint``, which parses (pglast).
+A later change that slips one of them back onto these paths fails here; the speed itself is measured
+by ``bench/hook_start.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.git import add_migration, base_repo, git
+
+FOUR = ("psycopg", "textual", "pglast", "pygments")
+DITTOFEED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dittofeed" / "drizzle"
+
+
+def console_script() -> list[str]:
+    """``gtsd-tui`` as installed beside this interpreter (its own Python code, entry point and all)."""
+    script = Path(sys.executable).parent / "gtsd-tui"
+    return [str(script)] if script.exists() else ["-m", "gtsd_tui"]
+
+
+def imported(stderr: str) -> set[str]:
+    """The modules a run under ``-X importtime`` imported (every line it wrote on stderr)."""
+    return {ln.split("|")[-1].strip() for ln in stderr.splitlines() if ln.startswith("import time:")}
+
+
+def top_level(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in names)
+
+
+def run_traced(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", *console_script(), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def folders(sample: Path, tmp_path: Path) -> dict[str, Path]:
+    out = {"sample": sample}
+    if DITTOFEED.is_dir():  # the real folder of a public project, as it is (copied: the digest cache writes)
+        out["dittofeed"] = Path(shutil.copytree(DITTOFEED, tmp_path / "dittofeed"))
+    return out
+
+
+@pytest.mark.parametrize("fmt", [(), ("--json",)], ids=["text", "json"])
+def test_check_offline_imports_none_of_the_four(sample: Path, tmp_path: Path, fmt: tuple[str, ...]) -> None:
+    for name, folder in folders(sample, tmp_path).items():
+        r = run_traced("check", "--offline", *fmt, "--migrations", str(folder))
+        assert r.returncode in (0, 1), (name, r.stderr[-2000:])
+        modules = imported(r.stderr)
+        assert "gtsd_tui.core.merging.conflicts" in modules, name  # the check ran
+        assert not top_level(modules, FOUR), (name, top_level(modules, FOUR))
+
+
+def test_check_offline_on_a_conflicted_folder_imports_none_of_the_four(sample: Path) -> None:
+    """Two migrations forking from one snapshot: the fork's three-way merge loads, and the SQL scan that
+    tells overlapping branches apart parses with pglast (the one of the four this folder needs); no
+    database driver, no Textual, no pygments."""
+    add_migration(sample, "a_streaks", 'CREATE TABLE "streaks" ("id" serial);', 1_900_000_000_000)
+    journal = json.loads((sample / "meta/_journal.json").read_text())
+    snaps = sorted((sample / "meta").glob("*_snapshot.json"))
+    fork = json.loads(snaps[-1].read_text())
+    fork["id"] = "11111111-1111-4111-8111-111111111111"
+    (sample / "meta/0005_snapshot.json").write_text(json.dumps(fork, indent=2))
+    (sample / "0005_b_badges.sql").write_text('CREATE TABLE "badges" ("id" serial);')
+    last = journal["entries"][-1]
+    journal["entries"].append({**last, "idx": 5, "when": last["when"] + 1, "tag": "0005_b_badges"})
+    (sample / "meta/_journal.json").write_text(json.dumps(journal, indent=2))
+    r = run_traced("check", "--offline", "--json", "--migrations", str(sample))
+    codes = [f["code"] for f in json.loads(r.stdout)["findings"]]
+    assert r.returncode == 1 and "snapshot-fork" in codes, (codes, r.stderr[-2000:])
+    modules = imported(r.stderr)
+    assert "gtsd_tui.core.merging.snapshot_merge" in modules  # the fork was merged three-way
+    assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
+
+
+def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path) -> None:
+    """A real ``git merge`` of two branches that each add a migration: git runs the driver install wrote,
+    with ``-X importtime`` added; it merged the journal (the merge commits) and imported none of the four."""
+    repo = base_repo(tmp_path, sample)
+    r = subprocess.run(
+        [sys.executable, *console_script(), "git", "install", "--migrations", str(repo / "migrations")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "install")
+    log = tmp_path / "importtime.log"
+    driver = git(repo, "config", "merge.gtsd-drizzle.driver").stdout.strip()
+    assert driver.startswith(f"{sys.executable} -c ")
+    traced = driver.replace(sys.executable, f"{sys.executable} -X importtime", 1) + f" 2>>{log}"
+    git(repo, "config", "merge.gtsd-drizzle.driver", traced)
+    for branch, suffix in (("a", "a_streaks"), ("b", "b_badges")):
+        git(repo, "checkout", "-q", "main")
+        git(repo, "checkout", "-qb", branch)
+        add_migration(repo / "migrations", suffix, f'CREATE TABLE "{suffix}" ("id" serial);', 1_900_000_000_000)
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", branch)
+    git(repo, "checkout", "-q", "a")
+    m = git(repo, "merge", "b", "--no-edit", check=False)
+    assert m.returncode == 0, m.stdout + m.stderr
+    modules = imported(log.read_text())
+    assert "gtsd_tui.services.git_merge" in modules
+    assert not top_level(modules, FOUR), top_level(modules, FOUR)
+    assert "argparse" not in modules and "gtsd_tui.cli" not in modules
+
+
+def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Path) -> None:
+    r = run_traced("lint", str(sample / "0001_onboarding.sql"))
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    modules = imported(r.stderr)
+    assert "pglast.parser" in modules  # it parsed
+    assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
+
+
+def test_an_injected_import_is_seen(sample: Path) -> None:
+    """The detector itself: the same ``check --offline`` run with psycopg imported first is caught."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    code = "import sys, psycopg; from gtsd_tui.cli import main; sys.exit(main())"
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, "check", "--offline", "--migrations", str(sample)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert top_level(imported(r.stderr), FOUR) and "psycopg" in imported(r.stderr)
+
+
+SNAPSHOT_TEXTS = {
+    "drizzle-kit": json.dumps({"id": "a", "prevId": "b", "version": "7", "dialect": "postgresql", "tables": {}}),
+    "duplicate id": '{"id": "a", "prevId": "b", "id": "c"}',
+    "number ids": '{"id": 1, "prevId": 2.5, "version": 7}',
+    "NaN elsewhere": '{"id": "a", "prevId": "b", "x": NaN}',
+    "long number": '{"id": "a", "prevId": "b", "x": ' + "9" * 60 + "}",
+    "deep": '{"id": "a", "prevId": "b", "x": ' + "[" * 3000 + "]" * 3000 + "}",
+    "not an object": "[1, 2]",
+    "broken": '{"id": "a",\n "prevId": }',
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNAPSHOT_TEXTS))
+def test_snapshot_ids_read_with_json_first_equal_msgspecs(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small folder's snapshots are read with the json module (no msgspec import); a large one's with
+    msgspec: the same ids, version, dialect and error either way."""
+    from gtsd_tui.core.migrations import snapshots
+
+    text = SNAPSHOT_TEXTS[name]
+    monkeypatch.setattr(snapshots, "_json_read", [0, 0])
+    json_first = snapshots.parse_snapshot("0001_snapshot.json", text)
+    monkeypatch.setattr(snapshots, "_json_read", [snapshots.JSON_FIRST_BYTES, 0])
+    msgspec_first = snapshots.parse_snapshot("0001_snapshot.json", text)
+    assert json_first == msgspec_first
+    assert [(s.id, s.prev_id, s.version, s.error) for s in json_first] == [
+        (s.id, s.prev_id, s.version, s.error) for s in msgspec_first
+    ]
