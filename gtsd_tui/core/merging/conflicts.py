@@ -113,7 +113,7 @@ def check_folder(folder: Folder) -> list[Finding]:
         out += _snapshots(folder)
         out = _refine_orphans(folder, out)
         out += [Finding(**f) for f in snapshot_findings(folder) + fork_findings(folder)]
-    if folder.layout is Layout.V1 or folder.v1_dirs:  # v1 folders: forks, schema conflicts, layout
+    if folder.layout == Layout.V1 or folder.v1_dirs:  # v1 folders: forks, schema conflicts, layout
         from gtsd_tui.core.drizzle_v1.v1_check import v1_findings
 
         out += v1_findings(folder)
