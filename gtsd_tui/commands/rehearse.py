@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import print_json
@@ -97,18 +99,21 @@ def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
         print(f"  {line}", file=out)
 
 
-def rehearse_and_report(args: argparse.Namespace, project: Project, request: Any) -> Rehearsal:
-    """Run the rehearsal (Ctrl-C cancels it and the copy is dropped) and print its notice."""
+def rehearse_and_report(
+    args: argparse.Namespace, project: Project, request: Any, beside: Callable[[], object] | None = None
+) -> Rehearsal:
+    """Run the rehearsal (Ctrl-C cancels it and the copy is dropped) and print its notice; ``beside``
+    as the service's (read-only work on the target while the migrations run on the copy)."""
     from gtsd_tui.services.rehearse_copy import finish_early_copy, start_early_copy
 
     early = project.early_copy or start_early_copy(project.settings)  # first: the server copies while the rest loads
     try:
-        return _rehearse(project, request, early)
+        return _rehearse(project, request, early, beside)
     finally:
         finish_early_copy(early)
 
 
-def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
+def _rehearse(project: Project, request: Any, early: Any, beside: Callable[[], object] | None = None) -> Rehearsal:
     from gtsd_tui.commands.interrupt import in_thread
     from gtsd_tui.services import rehearse as svc
 
@@ -119,7 +124,7 @@ def _rehearse(project: Project, request: Any, early: Any) -> Rehearsal:
             sys.stderr.write(f"\rrehearsing {event.done}/{event.total}\x1b[K")
             sys.stderr.flush()
 
-    result = in_thread(lambda c: svc.rehearse(project, request, listen, c, early))
+    result = in_thread(lambda c: svc.rehearse(project, request, listen, c, early, beside))
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     return result
@@ -138,12 +143,24 @@ def data_findings(project: Project, request: Any) -> Any:
         return {"error": str(exc)}
 
 
+def _into(future: Future[Any], work: Callable[[], Any]) -> None:
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # raised again where the result is taken
+        future.set_exception(exc)
+
+
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.apply import ApplyRequest
 
     request = ApplyRequest(to_tag=args.to, tx_mode=TxMode(args.tx), allow_out_of_order=args.allow_out_of_order)
-    r = rehearse_and_report(args, project, request)
-    found = data_findings(project, request)
+    # the data preflight runs on the target while the migrations run on the copy (it used to follow the
+    # rehearsal, adding its whole time); when no copy is made it runs afterwards, as before
+    found_beside: Future[Any] = Future()
+    r = rehearse_and_report(
+        args, project, request, lambda: _into(found_beside, lambda: data_findings(project, request))
+    )
+    found = found_beside.result() if found_beside.done() else data_findings(project, request)
     if args.json:
         print_json(rehearsal_json(r) | {"preflight": found if isinstance(found, dict) else found.as_json()})
     else:

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
             seed = Path(args.seed).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{args.seed}: cannot read: {exc}") from None
-    url = project.resolve_url()
+    from gtsd_tui.services.local_guard import parse_url
+
+    url = project.resolve_url(parse_url)  # not psycopg's parse: a quick reset never imports it
     from gtsd_tui.services.reset import target_name
 
     name = target_name(url)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,13 +9,24 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gtsd_tui.core.dbnames import derived_name, derived_prefix
 from gtsd_tui.db.clone_sql import ADMIN_DB
 from gtsd_tui.db.connect import connect
+from gtsd_tui.db.reset_sql import (  # noqa: F401 - the names are admin's API too
+    COMMENT_PREFIX,
+    NEXT_SUFFIX,
+    SPARE_PREFIX,
+    SPARE_SUFFIX,
+    TEMPLATE_SUFFIX,
+    TRASH_SUFFIX,
+    next_name,
+    reset_lock_key,
+    spare_name,
+    template_name,
+    trash_among,
+    trash_like,
+    trash_name,
+)
 from gtsd_tui.errors import DatabaseError
-
-TEMPLATE_SUFFIX = "__gtsd_template"
-COMMENT_PREFIX = "gtsd-tui template "
 
 
 def admin_url(url: str) -> str:
@@ -101,12 +109,6 @@ def run_sql_file(url: str, text: str) -> None:
             raise DatabaseError(f"seed: {str(exc).strip().splitlines()[0]}") from None
 
 
-SPARE_SUFFIX = "__gtsd_spare"
-NEXT_SUFFIX = "__gtsd_next"  # a prepared copy on its way into the target's name
-TRASH_SUFFIX = "__gtsd_trash_"  # + 16 hex: milliseconds (12) and a random tag (4); newest sorts last
-SPARE_PREFIX = "gtsd-tui spare "
-_TRASH_ID = re.compile(r"[0-9a-f]{16}\Z")
-
 Step = Callable[[str], None]  # told after each step of a swap (the reset's kill hook for the crash tests)
 
 
@@ -114,37 +116,10 @@ def _no_step(_name: str) -> None:
     """Steps heard by nobody."""
 
 
-def template_name(name: str) -> str:
-    return derived_name(name, TEMPLATE_SUFFIX)
-
-
-def spare_name(name: str) -> str:
-    return derived_name(name, SPARE_SUFFIX)
-
-
-def next_name(name: str) -> str:
-    return derived_name(name, NEXT_SUFFIX)
-
-
-def trash_name(name: str) -> str:
-    tag = f"{int(time.time() * 1000):012x}{int.from_bytes(os.urandom(2), 'big'):04x}"
-    return derived_name(name, TRASH_SUFFIX + tag)
-
-
-def reset_lock_key(name: str) -> int:
-    """The advisory lock (taken in the maintenance database) that serialises resets of ``name`` and the
-    background job preparing its spare."""
-    digest = hashlib.sha256(f"gtsd-tui reset:{name}".encode("utf-8", "surrogatepass")).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 def trash_of(conn: psycopg.Connection[Any], name: str) -> list[str]:
     """The trash databases left by resets of ``name``, oldest first."""
-    prefix = derived_prefix(name, len(TRASH_SUFFIX) + 16) + TRASH_SUFFIX
-    like = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
-    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (like,)).fetchall()
-    found = [str(r[0]) for r in rows if _TRASH_ID.match(str(r[0])[len(prefix) :])]
-    return sorted(found, key=lambda n: n[len(prefix) :])
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (trash_like(name),)).fetchall()
+    return trash_among(name, [str(r[0]) for r in rows])
 
 
 def exists(conn: psycopg.Connection[Any], name: str) -> bool:

@@ -13,10 +13,21 @@ from gtsd_tui.errors import GtsdError
 LOCAL = "a unix socket, localhost, 127.0.0.0/8 or ::1"
 
 
-def resolve_url(url: str, environ: Mapping[str, str] | None = None, source: str = "the database URL") -> Resolution:
+def parse_url(url: str, source: str = "the database URL") -> dict[str, str]:
+    """The URL as libpq parses it: through the bundled libpq when it can (no psycopg import, which is
+    most of a quick reset's time), else psycopg's parse, which also words what is malformed (exit 2)."""
+    from gtsd_tui.db.quick_reset import conninfo
+
+    found = conninfo(url)
+    if found is not None:
+        return found
     from gtsd_tui.db.connect import parse_conninfo
 
-    return resolve(parse_conninfo(url, source), os.environ if environ is None else environ)
+    return parse_conninfo(url, source)
+
+
+def resolve_url(url: str, environ: Mapping[str, str] | None = None, source: str = "the database URL") -> Resolution:
+    return resolve(parse_url(url, source), os.environ if environ is None else environ)
 
 
 def local_target(url: str) -> tuple[str, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,14 +34,18 @@ class Project:
     def folder_path(self) -> Path:
         return self.settings.migrations_dir
 
-    def resolve_url(self) -> str:
-        """The database URL; starts (or reuses) the embedded server when none is configured."""
+    def resolve_url(self, parse: Callable[[str, str], object] | None = None) -> str:
+        """The database URL; starts (or reuses) the embedded server when none is configured. ``parse``:
+        how a configured URL is checked (default psycopg's ``parse_conninfo``; reset passes
+        ``local_guard.parse_url``, which spares it the import of psycopg)."""
         if self.url:
             return self.url
         if self.settings.database_url:
-            from gtsd_tui.db.connect import parse_conninfo
+            if parse is None:
+                from gtsd_tui.db.connect import parse_conninfo
 
-            parse_conninfo(self.settings.database_url, self.url_source)  # malformed: exit 2, password masked
+                parse = parse_conninfo
+            parse(self.settings.database_url, self.url_source)  # malformed: exit 2, password masked
             self.url = self.settings.database_url
             return self.url
         from gtsd_tui.db.embedded import ensure_server

@@ -257,11 +257,16 @@ def rehearse(
     listen: Callable[[Any], None] = ignore,
     canceller: Canceller | None = None,
     early: EarlyCopy | None = None,
+    beside: Callable[[], object] | None = None,
 ) -> Rehearsal:
     """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always).
 
     ``early``: the copy a command asked for at its start (:func:`~gtsd_tui.services.rehearse_copy.start_early_copy`),
-    used when it was made; the caller drops it otherwise (``finish_early_copy``)."""
+    used when it was made; the caller drops it otherwise (``finish_early_copy``).
+    ``beside``: read-only work on the target (the command's data preflight), run once the copy is made
+    (a template copy needs the target to itself) while the migrations run on the copy, and waited for
+    before the target's sessions are read for blockers (its own locks would show there). Its result
+    and errors are its own to keep; it is not called when no copy is made."""
     import threading
 
     from gtsd_tui.services.apply import plan_only
@@ -270,7 +275,7 @@ def rehearse(
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
-    with ThreadPoolExecutor(4, thread_name_prefix="gtsd-rehearse") as pool:
+    with ThreadPoolExecutor(5, thread_name_prefix="gtsd-rehearse") as pool:
         opening = pool.submit(open_admin, url)  # the session to copy on, opened while the plan is made
         # an early copy still being made: the plan's read of the target waits for it, the parser loads
         # meanwhile (else it loads beside the run: here it would only slow the plan down)
@@ -295,7 +300,14 @@ def rehearse(
         # the statements are parsed beside the copy and, if it is made first, beside the run
         parsing = pool.submit(_parse, loading, folder, plan.steps)
         clone = made.result()  # a failed copy raises here, nothing left behind
-        return _run_on(project, request, listen, canceller, pool, folder, clone, before, (plan.steps, parsing), skip)
+        work = pool.submit(beside) if beside is not None else None
+        try:
+            return _run_on(
+                project, request, listen, canceller, pool, folder, clone, before, (plan.steps, parsing), skip, work
+            )
+        finally:
+            if work is not None:
+                work.exception()  # waited for: nothing of ours runs on the target once rehearse returns
 
 
 def _parse(loading: Future[None] | None, folder: Folder, steps: list[Step]) -> dict[FactsKey, StatementFacts]:
@@ -325,6 +337,7 @@ def _run_on(
     before: Future[Catalog],
     parsing: tuple[list[Step], Future[dict[FactsKey, StatementFacts]]],
     skip: str,
+    beside: Future[object] | None = None,
 ) -> Rehearsal:
     """Apply on the copy, then drop it while the live target is read for blockers (the copy is gone
     when this returns or raises)."""
@@ -359,6 +372,8 @@ def _run_on(
         # The copy dropped (its schema afterwards read first, unless the run's connection did) while the
         # live target is read for blockers.
         finishing = pool.submit(read_and_drop, clone, skip, recorder.schema_after)
+        if beside is not None:
+            beside.exception()  # its sessions off the target before they are read
         with connect(project.resolve_url()) as target:
             add_blockers(target, recorder.records)
         after = finishing.result()

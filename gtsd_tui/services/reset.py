@@ -20,7 +20,13 @@ def _quiet(message: str) -> None:
 
 
 def target_name(url: str) -> str:
-    """The database a reset drops and recreates."""
+    """The database a reset drops and recreates (read by the bundled libpq when it can, so that a reset
+    with unchanged migrations never imports psycopg: see ``db/quick_reset.py``)."""
+    from gtsd_tui.db.quick_reset import conninfo
+
+    info = conninfo(url)
+    if info is not None:
+        return info.get("dbname") or ""
     from gtsd_tui.db.admin import dbname_of
 
     return dbname_of(url)
@@ -69,34 +75,68 @@ def reset_database(
     the background job, which drops only those names (docs/safety.md)."""
     progress = progress or _quiet
     from gtsd_tui.core.migrations.preflight import require_applicable
-    from gtsd_tui.db import admin
-    from gtsd_tui.db.connect import connect
 
     require_applicable(project.load_folder())  # a folder migrate would refuse is refused before the drop
-    name = admin.dbname_of(url)
+    name = target_name(url)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     wanted = fingerprint(project)
     step = _kill_hook()
-    drop: list[str] = []
-    with connect(admin.admin_url(url)) as conn:
-        if not admin.can_create_databases(conn):
-            conn.close()
-            dropped = admin.reset_schemas(url)
-            timings["drop schemas"] = time.perf_counter() - t0
-            project.notify(f"no CREATEDB privilege: dropped schemas {', '.join(dropped) or '(none)'} instead")
-            _migrate(project, timings, progress)
-        else:
-            drop = _reset_locked(conn, project, name, wanted, use_template, progress, wait, timings, step)
+    drop = _quick_swap(url, name, wanted, step, timings) if use_template else None
+    if drop is None:
+        drop = _reset(project, url, name, wanted, use_template, progress, wait, timings, step)
     if use_template or drop:
         spawn_spare(url, name, wanted if use_template else "", drop)
     if seed:
+        from gtsd_tui.db import admin
+
         progress("seeding")
         t2 = time.perf_counter()
         admin.run_sql_file(url, seed)
         timings["seed"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     return timings
+
+
+def _quick_swap(
+    url: str, name: str, wanted: str, step: Callable[[str], None], timings: dict[str, float]
+) -> list[str] | None:
+    """The prepared spare swapped in through the bundled libpq, before psycopg is imported (most of such
+    a reset's time was that import); None when it is not the plain case, and ``_reset`` does it."""
+    from gtsd_tui.db.quick_reset import swap_spare
+
+    t0 = time.perf_counter()
+    trash = swap_spare(url, name, wanted, step)
+    if trash is not None:
+        timings["swap in prepared copy"] = time.perf_counter() - t0
+    return trash
+
+
+def _reset(
+    project: Project,
+    url: str,
+    name: str,
+    wanted: str,
+    use_template: bool,
+    progress: Progress,
+    wait: float,
+    timings: dict[str, float],
+    step: Callable[[str], None],
+) -> list[str]:
+    """The ordinary reset (psycopg): the trash for the background job to drop."""
+    from gtsd_tui.db import admin
+    from gtsd_tui.db.connect import connect
+
+    t0 = time.perf_counter()
+    with connect(admin.admin_url(url)) as conn:
+        if admin.can_create_databases(conn):
+            return _reset_locked(conn, project, name, wanted, use_template, progress, wait, timings, step)
+        conn.close()
+        dropped = admin.reset_schemas(url)
+        timings["drop schemas"] = time.perf_counter() - t0
+        project.notify(f"no CREATEDB privilege: dropped schemas {', '.join(dropped) or '(none)'} instead")
+        _migrate(project, timings, progress)
+    return []
 
 
 def _reset_locked(
@@ -172,9 +212,8 @@ def spawn_spare(url: str, name: str, fingerprint: str, drop: list[str]) -> None:
     import json
     import subprocess
 
-    from gtsd_tui.db.admin import admin_url
-
-    env = {**os.environ, "GTSD_SPARE_ADMIN_URL": admin_url(url), "GTSD_SPARE_DB": name, "GTSD_SPARE_FP": fingerprint}
+    # the job works out the maintenance database's URL itself: here that needs psycopg's conninfo
+    env = {**os.environ, "GTSD_SPARE_URL": url, "GTSD_SPARE_DB": name, "GTSD_SPARE_FP": fingerprint}
     env["GTSD_SPARE_DROP"] = json.dumps(drop)
     subprocess.Popen(
         [sys.executable, "-m", "gtsd_tui.services.spare"],

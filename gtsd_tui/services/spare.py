@@ -8,12 +8,12 @@ import sys
 
 
 def main() -> int:
-    from gtsd_tui.db.admin import prepare_spare
+    from gtsd_tui.db.admin import admin_url, prepare_spare
 
     try:
         drop = [str(n) for n in json.loads(os.environ.get("GTSD_SPARE_DROP") or "[]")]
         prepare_spare(
-            os.environ["GTSD_SPARE_ADMIN_URL"], os.environ["GTSD_SPARE_DB"], os.environ["GTSD_SPARE_FP"], drop
+            admin_url(os.environ["GTSD_SPARE_URL"]), os.environ["GTSD_SPARE_DB"], os.environ["GTSD_SPARE_FP"], drop
         )
     except Exception:  # noqa: BLE001 - best effort: without a spare the next reset clones the template
         return 1
