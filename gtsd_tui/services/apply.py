@@ -353,7 +353,7 @@ def apply(
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
     """
     from gtsd_tui.db.runner import RunOptions, run
-    from gtsd_tui.services.folder_ops import fingerprint
+    from gtsd_tui.services.folder_stamp import fingerprint
 
     loaded = fingerprint(project.folder_path)
     folder = project.load_folder(refresh=True)
