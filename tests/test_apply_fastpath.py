@@ -282,3 +282,43 @@ def test_a_drizzle_kit_project_of_tables_and_indexes_is_applied_without_pglast(t
     assert r.stdout.strip().splitlines()[-1] == "False False False"
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()[0] == 2
+
+
+@pytest.mark.pg
+def test_an_apply_on_a_direct_server_opens_one_session(tmp_path: Path, pg_url: str, monkeypatch) -> None:
+    """The pooler check, the rows read before the lock and the run share one session; the preflight
+    opens none when every check is answered by the plan itself (foreign keys of tables it creates)."""
+    from gtsd_tui.config import load_settings
+    from gtsd_tui.core.vocab import TxMode
+    from gtsd_tui.services import apply as svc
+    from gtsd_tui.services.project import Project
+
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("a", 'CREATE TABLE "a" ("id" serial PRIMARY KEY);'),
+            (
+                "b",
+                'CREATE TABLE "b" ("id" serial PRIMARY KEY, "a_id" integer);\n--> statement-breakpoint\n'
+                'ALTER TABLE "b" ADD CONSTRAINT "b_a_fk" FOREIGN KEY ("a_id") REFERENCES "a"("id");',
+            ),
+        ],
+    )
+    opened: list[str] = []
+    real = psycopg.connect
+
+    def counting(conninfo: str = "", **kwargs):
+        opened.append(conninfo)
+        return real(conninfo, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", counting)  # every session of gtsd-tui opens through it
+    project = Project(load_settings(cwd=tmp_path, database_url=pg_url, migrations=str(folder), environ={}))
+    for mode in (TxMode.PER_FILE, TxMode.ALL):
+        opened.clear()
+        request = svc.ApplyRequest(tx_mode=mode, preflight_timeout=5.0)
+        result = svc.apply(project, request)
+        assert len(opened) == 1, opened
+        if mode is TxMode.PER_FILE:
+            assert result.applied_tags == ["0000_a", "0001_b"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()[0] == 2

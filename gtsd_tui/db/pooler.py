@@ -27,9 +27,11 @@ from gtsd_tui.db.connect import connect
 ROUNDS = 3
 
 
-def transaction_pooling(url: str) -> bool:
+def transaction_pooling(url: str, first: psycopg.Connection[Any] | None = None) -> bool:
+    """``first``: a session of the caller's to probe with (left open), else one is opened."""
     with ExitStack() as stack:
-        first = stack.enter_context(connect(url, prepare_threshold=None))
+        if first is None:
+            first = stack.enter_context(connect(url, prepare_threshold=None))
         if direct_session(first):
             return False
         others = [stack.enter_context(connect(url, autocommit=False, prepare_threshold=None)) for _ in range(2)]

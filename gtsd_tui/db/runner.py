@@ -128,9 +128,11 @@ def run(
     opts: RunOptions,
     events: Events,
     canceller: Canceller | None = None,
+    conn: psycopg.Connection[Any] | None = None,
 ) -> RunResult:
-    """Lock, re-read the table, plan, apply. Raises PlanRefused, MigrationFailed, LockTimeout."""
-    conn = connect(url, prepare_threshold=None)
+    """Lock, re-read the table, plan, apply. Raises PlanRefused, MigrationFailed, LockTimeout.
+    ``conn``: a session from :func:`open_session` the caller has used already (closed at the end)."""
+    conn = conn or open_session(url)
     canceller = canceller or Canceller()
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
@@ -189,6 +191,11 @@ def run(
         except psycopg.Error:
             pass
         conn.close()
+
+
+def open_session(url: str) -> psycopg.Connection[Any]:
+    """The apply's session (autocommit, no prepared statements: PgBouncer transaction pooling)."""
+    return connect(url, prepare_threshold=None)
 
 
 def _in_xact_lock(
