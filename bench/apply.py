@@ -27,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import OUT, database_url, drop_databases, fresh_database, generate_folder, gtsd, timed  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dittofeed" / "drizzle"
+_HERE = Path(__file__).resolve()
+_CANDIDATES = [p / "shared" / "corpus" / "dittofeed" / "drizzle" for p in (_HERE.parents[2], _HERE.parents[3])]
+CORPUS = next((c for c in _CANDIDATES if c.is_dir()), _CANDIDATES[0])  # beside the checkout, or above a worktree
 
 
 def psql_binary() -> str:
@@ -113,6 +115,13 @@ def main() -> None:
     ap.add_argument("--only", choices=["generated", "kit", "dittofeed"])
     args = ap.parse_args()
     admin = database_url()
+    # gtsd-tui as installed: its modules byte-compiled (pip does it; an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE=1 would compile every module from source on every start)
+    import compileall
+
+    import gtsd_tui
+
+    compileall.compile_dir(str(Path(gtsd_tui.__file__).parent), quiet=1)
     node_base = None
     if shutil.which("node"):
         from tests.helpers.node import ensure_node_packages

@@ -32,7 +32,7 @@ from tests.helpers.folders import make_folder
 from tests.test_pgbouncer import bouncer_url  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "dittofeed" / "drizzle"
+CORPUS = Path("/work/shared/corpus/dittofeed/drizzle")
 PIECES = ["'", '"', "''", '""', "--", "-", "\n", "a", " ", "/*", "*/", "/", "*", "$$", "$x$", "\\", "E'", ";", "é"]
 
 
