@@ -6,7 +6,7 @@
   parses nothing when no statement can be checked: the checks are those of a full parse.
 - The pooler probe knows a direct session by its socket's endpoints (one connection, one query); through
   a real PgBouncer it does not, and the full probe runs.
-- A drizzle-kit 0.31 project of tables and indexes is applied without loading pglast at all.
+- A drizzle-kit 0.31 project applied to an empty database loads no pglast (no statement can meet a row).
 """
 
 from __future__ import annotations
@@ -247,41 +247,49 @@ sys.exit(code)
 """
 
 
-@pytest.mark.pg
-@pytest.mark.node
-def test_a_drizzle_kit_project_of_tables_and_indexes_is_applied_without_pglast(tmp_path: Path, pg_url: str) -> None:
-    from tests.helpers.kit_project import base_project
+USERS_TS = (
+    'import { pgTable, serial, text, index, integer } from "drizzle-orm/pg-core";\n'
+    'export const users = pgTable("users", { id: serial("id").primaryKey(), email: text("email").notNull(),\n'
+    '  note: text("note").default("it\'s") }, (t) => [index("users_email_idx").on(t.email)]);\n'
+)
+TEAMS_TS = (
+    'export const teams = pgTable("teams", { id: serial("id").primaryKey(), size: integer("size"),\n'
+    '  ownerId: integer("owner_id").references(() => users.id) }, (t) => [index("teams_size_idx").on(t.size)]);\n'
+)
 
-    project = base_project(
-        tmp_path,
-        {
-            "users.ts": 'import { pgTable, serial, text, index } from "drizzle-orm/pg-core";\n'
-            'export const users = pgTable("users", { id: serial("id").primaryKey(), email: text("email").notNull(),\n'
-            '  note: text("note").default("it\'s") }, (t) => [index("users_email_idx").on(t.email)]);\n'
-        },
-    )
-    project.step(
-        {
-            "users.ts": 'import { pgTable, serial, text, index, integer } from "drizzle-orm/pg-core";\n'
-            'export const users = pgTable("users", { id: serial("id").primaryKey(), email: text("email").notNull(),\n'
-            '  note: text("note").default("it\'s") }, (t) => [index("users_email_idx").on(t.email)]);\n'
-            'export const teams = pgTable("teams", { id: serial("id").primaryKey(), size: integer("size") },\n'
-            '  (t) => [index("teams_size_idx").on(t.size)]);\n'
-        },
-        "teams",
-    )
-    folder = project.folder
-    assert len(list(folder.glob("*.sql"))) == 2
+
+def migrate_loads(folder: Path, url: str) -> str:
     r = subprocess.run(
-        [sys.executable, "-c", NO_PGLAST, "migrate", "--migrations", str(folder), "--database-url", pg_url],
+        [sys.executable, "-c", NO_PGLAST, "migrate", "--migrations", str(folder), "--database-url", url],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().splitlines()[-1] == "False False False"
+    return r.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.pg
+@pytest.mark.node
+def test_a_drizzle_kit_project_on_an_empty_database_is_applied_without_pglast(tmp_path: Path, pg_url: str) -> None:
+    """Tables, indexes and a foreign key (drizzle-kit 0.31's ALTER TABLE ... ADD CONSTRAINT): on a
+    database with no table no statement can meet a row, so the data preflight has nothing to parse; with
+    one table there (any), it runs and loads the parser."""
+    from tests.helpers.kit_project import base_project
+
+    project = base_project(tmp_path, {"users.ts": USERS_TS})
+    project.step({"users.ts": USERS_TS + TEAMS_TS}, "teams")
+    folder = project.folder
+    assert "FOREIGN KEY" in "".join(p.read_text() for p in folder.glob("*.sql"))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE unrelated (id int)")
+    assert migrate_loads(folder, pg_url) == "True False False"  # the preflight parsed the ALTER TABLE
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE; DROP SCHEMA drizzle CASCADE; CREATE SCHEMA public")
+    assert migrate_loads(folder, pg_url) == "False False False"
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()[0] == 2
+        assert conn.execute("SELECT to_regclass('public.teams') IS NOT NULL").fetchone()[0]
 
 
 @pytest.mark.pg

@@ -392,7 +392,7 @@ def _apply_on(
     session: Connection[TupleRow],
     make_plan: Callable[[list[HistoryRow]], ApplyPlan],
 ) -> ApplyResult:
-    from gtsd_tui.db.history import read_rows
+    from gtsd_tui.db.history import no_table_but_tracking, read_rows
     from gtsd_tui.db.runner import RunOptions, run
 
     xact_lock = uses_xact_lock(url, request, listen, session)
@@ -409,7 +409,7 @@ def _apply_on(
     )
     if not planned:  # every refusal of the plan comes before the first statement (DDL included)
         plan = make_plan(read_rows(session, s.schema, s.table))
-        if request.preflight_timeout is not None:
+        if request.preflight_timeout is not None and not no_table_but_tracking(session, s.schema, s.table):
             _refuse_on_data(project, url, plan, request.preflight_timeout, listen)
     relay = _Relay(listen, xact_lock)
     result = run(url, folder, make_plan, opts, relay, canceller, session)
