@@ -130,14 +130,18 @@ def main() -> None:
     for label, folder in workloads(args.only):
         combined = combined_sql(folder, OUT / "apply_combined.sql")
         series: dict[str, list[float]] = {"gtsd": [], "psql": [], "node": [], "psycopg": [], "pass": []}
+        cpu: dict[str, list[float]] = {k: [] for k in series}  # the process's own CPU (user + sys)
         for rep in range(args.reps):
             order = ["gtsd", "psql", "node", "psycopg", "pass"]
             for who in order if rep % 2 == 0 else order[::-1]:
+                c0 = children_cpu()
                 if who in ("psycopg", "pass"):
                     t, r = timed([sys.executable, "-c", "import psycopg" if who == "psycopg" else "pass"])
                     series[who].append(t)
+                    cpu[who].append(children_cpu() - c0)
                     continue
                 url = fresh_database(admin, f"bench_apply_{who}", keep_earlier=True)
+                c0 = children_cpu()
                 if who == "gtsd":
                     t, r = timed(gtsd("migrate", "--migrations", str(folder), "--database-url", url))
                 elif who == "psql":
@@ -152,6 +156,7 @@ def main() -> None:
                     continue
                 assert r.returncode == 0, (who, r.stderr[-2000:])
                 series[who].append(t)
+                cpu[who].append(children_cpu() - c0)
             g1, p1 = series["gtsd"][-1], series["psql"][-1]
             print(f"  {label} round {rep + 1}: gtsd {g1:.3f}s psql {p1:.3f}s ({g1 / p1:.2f}x)")
         for who in ("gtsd", "psql", "node"):
@@ -168,6 +173,20 @@ def main() -> None:
             f"{label}: floors: python -c 'import psycopg' {f:.3f}s (gtsd-tui {g / f:.2f}x), "
             f"python -c pass {z:.3f}s (gtsd-tui {g / z:.2f}x); gtsd-tui - import psycopg = {g - f:.3f}s"
         )
+        med = {k: statistics.median(v) for k, v in cpu.items() if v}
+        print(
+            f"{label}: client CPU (user+sys, median): gtsd-tui {med['gtsd']:.3f}s, "
+            + ", ".join(f"{k} {v:.3f}s" for k, v in med.items() if k != "gtsd")
+            + f"; gtsd-tui / import psycopg {med['gtsd'] / med['psycopg']:.2f}x"
+        )
+
+
+def children_cpu() -> float:
+    """User + system CPU of the waited-for children so far (a load-independent view of client cost)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 if __name__ == "__main__":
