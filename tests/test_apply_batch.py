@@ -156,3 +156,77 @@ def test_run_batch_reports_the_failing_chunk_with_its_own_position(pg_url: str) 
         fake = split_chunks(f"SELECT '{MARK}0:5';\n--> statement-breakpoint\nSELECT 1/0;")
         index, _ = run_batch(conn, fake)
         assert index == 1
+
+
+# PostgreSQL parses a simple query whole before running any of it: a syntax error in one chunk stops the
+# batch before the earlier chunks run. The migration is then run one statement at a time, as drizzle-orm
+# sends it, so the error is the one drizzle-orm meets first, at its place.
+@pytest.mark.parametrize(
+    ("sql", "line", "column", "sqlstate", "words"),
+    [
+        # a syntax error in the middle chunk
+        (
+            THREE.format("CREATE TABLE c (\n  id int,\n);\n--> statement-breakpoint\nCREATE TABLE d (id int);"),
+            7,
+            1,
+            "42601",
+            'at or near ")"',
+        ),
+        # in the first chunk
+        ("CREATE TABLE a (id int,);\n--> statement-breakpoint\nCREATE TABLE b (id int);", 1, 24, "42601", ")"),
+        # at the end of the last chunk: "at end of input", as when the chunk is sent alone
+        (THREE.format("CREATE TABLE c (id int"), 5, 23, "42601", "at end of input"),
+        # an earlier chunk fails at run time: that error comes first, as under drizzle-orm
+        ("SELECT 1/0;\n--> statement-breakpoint\nCREATE TABLE b (id int,);", 1, 1, "22012", "division by zero"),
+        # in a DO block after a good chunk
+        (
+            "CREATE TABLE a (id int);\n--> statement-breakpoint\nDO $$ BEGIN\n  PERFORM 1 +;\nEND $$;",
+            4,
+            14,
+            "42601",
+            "",
+        ),
+    ],
+)
+def test_a_syntax_error_is_located_as_drizzle_orm_meets_it(
+    cli, tmp_path: Path, pg_url: str, sql, line, column, sqlstate, words
+) -> None:
+    folder = make_folder(tmp_path / "m", [("ok", "CREATE TABLE z (id int);"), ("bad", sql)])
+    r = migrate(cli, folder, pg_url)
+    err = error_of(r)
+    assert (err["file"].endswith("0001_bad.sql"), err["line"], err["column"], err["sqlstate"]) == (
+        True,
+        line,
+        column,
+        sqlstate,
+    ), err
+    assert words in err["message"]
+    assert tables(pg_url) == {"z"} and row_count(pg_url) == 1  # the first migration stays, the second is rolled back
+
+
+def test_tx_all_syntax_error_in_the_second_migration_rolls_back_all(cli, tmp_path: Path, pg_url: str) -> None:
+    folder = make_folder(
+        tmp_path / "m",
+        [
+            ("a", "CREATE TABLE a (id int);"),
+            ("b", "CREATE TABLE b (id int);\n--> statement-breakpoint\nCREATE TABLE c (,);"),
+        ],
+    )
+    err = error_of(migrate(cli, folder, pg_url, "--tx", "all"))
+    assert (err["line"], err["column"], err["sqlstate"]) == (3, 17, "42601")
+    assert err["rolled_back"] == ["0000_a"]
+    assert tables(pg_url) == set() and row_count(pg_url) == 0
+
+
+def test_run_batch_tells_a_rejected_query(pg_url: str) -> None:
+    from gtsd_tui.db.batch import REJECTED
+
+    chunks = split_chunks("SELECT 1;\n--> statement-breakpoint\nSELECT (;\n--> statement-breakpoint\nSELECT 3;")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        index, err = run_batch(conn, chunks, head="BEGIN", tail="COMMIT")
+        assert index == REJECTED and err.sqlstate == "42601"
+        assert conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE  # nothing ran, not even BEGIN
+        index, _ = run_batch(conn, chunks)  # no head: the error is past the first chunk
+        assert index == REJECTED
+        index, err = run_batch(conn, split_chunks("SELECT (;\n--> statement-breakpoint\nSELECT 1/0;"))
+        assert index == 0 and chunks[1].text  # the first chunk's own syntax error is that chunk's

@@ -16,6 +16,7 @@ holds a quote, a dollar sign or a block comment; a step that is not batchable ru
 
 from __future__ import annotations
 
+import re
 import secrets
 import select
 from dataclasses import replace
@@ -32,11 +33,21 @@ MARK = "gtsd-tui:end-of-chunk:"
 # A nonce per process: no statement of a migration can return a marker of this run by chance.
 _NONCE = secrets.token_hex(8)
 _RISKY = ("'", '"', "$", "/*")
+REJECTED = -2  # run_batch's index when the server refused the whole query (see there)
+
+
+# The lexical shapes of a chunk without dollar quotes, block comments or backslashes: a run of plain
+# characters, a line comment, a string ('' inside), a quoted identifier ("" inside). A chunk made of them
+# alone ends outside any quote (how PostgreSQL's scanner reads these, standard_conforming_strings on);
+# anything else (an unterminated quote, E'\'', $$, /* */) goes to the scanner itself.
+_PLAIN = re.compile(r"""(?:[^'"$/\\-]++|-(?!-)|/(?!\*)|--[^\n]*+|'[^'\\]*+(?:''[^'\\]*+)*+'|"(?:[^"]++|"")++")*+""")
 
 
 def complete(text: str) -> bool:
     """True when ``text`` ends outside any quote, quoted identifier, dollar quote or block comment."""
     if not any(r in text for r in _RISKY):
+        return True
+    if _PLAIN.fullmatch(text) is not None:  # quotes and identifiers that all close: no parser needed
         return True
     try:
         from gtsd_tui.core.sql.pglast_load import ensure_pglast
@@ -61,8 +72,11 @@ def run_batch(
 
     None when every statement succeeded; else ``(index, error)``: the index of the failing chunk
     (-1 for ``head``, ``len(chunks)`` for ``tail``), with the error's statement position made relative
-    to that chunk's text. The connection is left as the server left it (an aborted transaction after
-    an error inside ``BEGIN``)."""
+    to that chunk's text; or ``(REJECTED, error)`` when the server refused the whole query before
+    running any of it (PostgreSQL parses a simple query whole first: a syntax error in any chunk stops
+    them all, the earlier ones unrun, so only running them one by one tells which fails first, and
+    how). The connection is left as the server left it (an aborted transaction after an error inside
+    ``BEGIN``; idle after a rejection outside a transaction block)."""
     parts: list[str] = []
     starts: list[int] = []
     pos = 0
@@ -91,8 +105,8 @@ def run_batch(
         if res.status == pq.ExecStatus.FATAL_ERROR:
             err = error_of(res)
             assert err is not None
-            if head and results == 1:
-                failure = (-1, err)
+            if results == 1 and _rejected(err, head, starts, chunks):
+                failure = (REJECTED, err)
             elif done < len(chunks):
                 failure = (done, _relative(err, starts[done]))
             else:
@@ -100,6 +114,15 @@ def run_batch(
         elif (seen := _mark_index(res)) is not None:
             done = seen + 1
     return failure
+
+
+def _rejected(err: ServerError, head: str, starts: list[int], chunks: list[Chunk]) -> bool:
+    """The first result is an error: the whole query was refused unless it is the first chunk's own
+    (no ``head`` before it, and no position outside its text)."""
+    if head or not chunks:
+        return True  # BEGIN does not fail: the parse of the query did
+    pos = err.statement_position
+    return pos is not None and not starts[0] < pos <= starts[0] + len(chunks[0].text)
 
 
 def _appended(err: ServerError, res: Any) -> ServerError:

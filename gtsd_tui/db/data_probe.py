@@ -297,10 +297,21 @@ def probe(
         raise DatabaseError(f"data preflight: {first_line(url, exc)}") from None
 
 
+def _unread(c: Check) -> Outcome:
+    """The outcome of a check that reads no row (a table the plan creates, or one it cannot judge)."""
+    return Outcome(OK, 0, note=c.reason) if c.empty else Outcome(UNCHECKED, note=c.reason)
+
+
 def _probe(
     url: str, checks: list[Check], timeout_ms: int, progress: Callable[[int, int], None] | None
 ) -> list[Outcome]:
     out: list[Outcome] = []
+    if not any(c.checked for c in checks):  # every one judged without the target's rows: no session
+        for i, c in enumerate(checks):
+            if progress:
+                progress(i, len(checks))
+            out.append(_unread(c))
+        return out
     with connect(url, application_name=APP_NAME, prepare_threshold=None) as conn:  # no prepared statements: PgBouncer
         names = sorted({c.table.sql for c in checks if c.checked})
         tables = _tables(conn, names, max(timeout_ms, 10_000))  # catalog reads: short, never estimated
@@ -308,7 +319,7 @@ def _probe(
             if progress:
                 progress(i, len(checks))
             if not c.checked:
-                out.append(Outcome(OK, 0, note=c.reason) if c.empty else Outcome(UNCHECKED, note=c.reason))
+                out.append(_unread(c))
                 continue
             t = tables[c.table.sql]
             if not t.exists:

@@ -146,3 +146,19 @@ def upgrade_statements(schema: str, table: str, names: list[tuple[int, str]]) ->
             )
         )
     return out
+
+
+def no_table_but_tracking(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
+    """True when the database holds no table, partitioned table, materialized view or foreign table
+    outside the system schemas but drizzle's tracking table: no statement can meet a row there.
+    False when the catalog cannot be read (the caller then checks as usual)."""
+    try:
+        row = conn.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p', 'm', 'f') AND n.nspname <> 'information_schema'"
+            " AND n.nspname NOT LIKE 'pg\\_%%' AND c.oid IS DISTINCT FROM to_regclass(%s))",
+            (table_ident(schema, table).as_string(conn),),
+        ).fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])

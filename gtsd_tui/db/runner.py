@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, NoReturn, Protocol
 
@@ -21,7 +21,7 @@ from gtsd_tui.core.sql.errorpos import ServerError, locate
 from gtsd_tui.core.sql.stmt_split import statement_chunks, statement_start
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
-from gtsd_tui.db.batch import batchable, run_batch
+from gtsd_tui.db.batch import REJECTED, batchable, run_batch
 from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
 from gtsd_tui.db.failure import MigrationFailed as MigrationFailed  # re-exported: callers name it here
@@ -72,10 +72,20 @@ class RunOptions:
     xact_lock: bool = False  # transaction-scoped lock per migration (PgBouncer transaction pooling)
     retries: int = 0  # times a migration is retried after lock_not_available (rolled back in between)
     observer: StatementObserver | None = None  # set: run statement by statement, telling it around each
+    batch: bool = True  # a transactional migration in one round trip when its chunks allow (db/batch.py)
 
 
 class Cancelled(DatabaseError):
     exit_code = 130
+
+
+class _Rejected(Exception):
+    """The server refused a batch before running any of it (a syntax error in one of its chunks): the
+    migration is run again one statement at a time, as drizzle-orm sends it, which fails where it would."""
+
+
+def _one_by_one(opts: RunOptions) -> RunOptions:
+    return replace(opts, batch=False)
 
 
 @dataclass
@@ -118,9 +128,11 @@ def run(
     opts: RunOptions,
     events: Events,
     canceller: Canceller | None = None,
+    conn: psycopg.Connection[Any] | None = None,
 ) -> RunResult:
-    """Lock, re-read the table, plan, apply. Raises PlanRefused, MigrationFailed, LockTimeout."""
-    conn = connect(url, prepare_threshold=None)
+    """Lock, re-read the table, plan, apply. Raises PlanRefused, MigrationFailed, LockTimeout.
+    ``conn``: a session from :func:`open_session` the caller has used already (closed at the end)."""
+    conn = conn or open_session(url)
     canceller = canceller or Canceller()
     canceller.attach(conn)
     key = lock.lock_key(opts.schema, opts.table)
@@ -205,14 +217,25 @@ def _run_steps(
         events.step_done(step, took)
 
 
+def open_session(url: str) -> psycopg.Connection[Any]:
+    """The apply's session (autocommit, no prepared statements: PgBouncer transaction pooling)."""
+    return connect(url, prepare_threshold=None)
+
+
 def _in_xact_lock(
     conn: psycopg.Connection[Any], folder: Folder, key: int, step: Step, opts: RunOptions, events: Events
 ) -> bool:
     """One migration in its own transaction under a transaction-scoped lock; False if applied meanwhile."""
-    with conn.transaction():
-        if not _xact_lock_and_recheck(conn, key, step, opts, events):
-            return False
-        _execute(conn, folder, step, opts)
+    try:
+        with conn.transaction():
+            if not _xact_lock_and_recheck(conn, key, step, opts, events):
+                return False
+            _execute(conn, folder, step, opts)
+    except _Rejected:  # rolled back: nothing of it ran
+        with conn.transaction():
+            if not _xact_lock_and_recheck(conn, key, step, opts, events):
+                return False
+            _execute(conn, folder, step, _one_by_one(opts))
     return True
 
 
@@ -247,6 +270,15 @@ def _xact_lock_and_recheck(
 
 
 def _run_all(
+    conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events, result: RunResult
+) -> None:
+    try:
+        _run_all_once(conn, folder, plan, opts, events, result)
+    except _Rejected:  # all rolled back: the same transaction again, statement by statement
+        _run_all_once(conn, folder, plan, _one_by_one(opts), events, result)
+
+
+def _run_all_once(
     conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events, result: RunResult
 ) -> None:
     done: list[tuple[Step, float]] = []
@@ -294,10 +326,12 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
     if _batched(step, opts):
         try:
             _batch(conn, folder, step, head="BEGIN", tail=insert + "; COMMIT")
+            return
+        except _Rejected:  # nothing ran (not even BEGIN): one statement at a time tells which fails
+            _rollback_quietly(conn)
         except BaseException:
             _rollback_quietly(conn)
             raise
-        return
     _exec_ok(conn, "BEGIN")
     try:
         _chunks(conn, folder, step, opts)
@@ -309,7 +343,7 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
 
 def _batched(step: Step, opts: RunOptions) -> bool:
     """A transactional migration outside a rehearsal, each chunk lexically complete: one round trip."""
-    return step.transactional and opts.observer is None and batchable(step.chunks)
+    return opts.batch and step.transactional and opts.observer is None and batchable(step.chunks)
 
 
 def _batch(conn: psycopg.Connection[Any], folder: Folder, step: Step, *, head: str = "", tail: str = "") -> None:
@@ -317,6 +351,8 @@ def _batch(conn: psycopg.Connection[Any], folder: Folder, step: Step, *, head: s
     if failed is None:
         return
     index, err = failed
+    if index == REJECTED:
+        raise _Rejected
     if 0 <= index < len(step.chunks):
         _fail(folder, step, step.chunks[index], err)
     query = head if index < 0 else tail

@@ -15,6 +15,9 @@ from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs
+    from psycopg import Connection
+    from psycopg.rows import TupleRow
+
     from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.core.migrations.plan import ApplyPlan, Step
     from gtsd_tui.core.migrations.status import HistoryRow
@@ -248,13 +251,16 @@ def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Cal
     return make_plan
 
 
-def uses_xact_lock(url: str, request: ApplyRequest, listen: Listener = ignore) -> bool:
-    """True when the lock must be transaction-scoped (``--pgbouncer yes``, or detected under ``auto``)."""
+def uses_xact_lock(
+    url: str, request: ApplyRequest, listen: Listener = ignore, session: Connection[TupleRow] | None = None
+) -> bool:
+    """True when the lock must be transaction-scoped (``--pgbouncer yes``, or detected under ``auto``);
+    ``session``: an open connection to probe with (see :func:`gtsd_tui.db.pooler.transaction_pooling`)."""
     if request.pgbouncer != PgBouncerMode.AUTO:
         return request.pgbouncer == PgBouncerMode.YES
     from gtsd_tui.db.pooler import transaction_pooling
 
-    found = transaction_pooling(url)
+    found = transaction_pooling(url, session)
     if found:
         listen(PoolerDetected())
     return found
@@ -352,8 +358,8 @@ def apply(
     Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
     """
-    from gtsd_tui.db.runner import RunOptions, run
-    from gtsd_tui.services.folder_ops import fingerprint
+    from gtsd_tui.db.runner import open_session
+    from gtsd_tui.services.folder_stamp import fingerprint
 
     loaded = fingerprint(project.folder_path)
     folder = project.load_folder(refresh=True)
@@ -367,7 +373,29 @@ def apply(
         return _planner(project.load_folder(refresh=True), request)(rows)
 
     url = url or project.resolve_url()
-    xact_lock = uses_xact_lock(url, request, listen)
+    session = open_session(url)  # one session: the pooler check, the rows read before the lock, the run
+    try:
+        return _apply_on(project, folder, request, listen, canceller, url, observer, planned, session, make_plan)
+    finally:
+        session.close()
+
+
+def _apply_on(
+    project: Project,
+    folder: Folder,
+    request: ApplyRequest,
+    listen: Listener,
+    canceller: Canceller | None,
+    url: str,
+    observer: StatementObserver | None,
+    planned: bool,
+    session: Connection[TupleRow],
+    make_plan: Callable[[list[HistoryRow]], ApplyPlan],
+) -> ApplyResult:
+    from gtsd_tui.db.history import no_table_but_tracking, read_rows
+    from gtsd_tui.db.runner import RunOptions, run
+
+    xact_lock = uses_xact_lock(url, request, listen, session)
     s = project.settings
     opts = RunOptions(
         s.schema,
@@ -380,10 +408,10 @@ def apply(
         observer,
     )
     if not planned:  # every refusal of the plan comes before the first statement (DDL included)
-        plan = make_plan(project.read_rows())
-        if request.preflight_timeout is not None:
+        plan = make_plan(read_rows(session, s.schema, s.table))
+        if request.preflight_timeout is not None and not no_table_but_tracking(session, s.schema, s.table):
             _refuse_on_data(project, url, plan, request.preflight_timeout, listen)
     relay = _Relay(listen, xact_lock)
-    result = run(url, folder, make_plan, opts, relay, canceller)
+    result = run(url, folder, make_plan, opts, relay, canceller, session)
     plan = result.plan
     return ApplyResult(tuple(result.applied), plan.tx_mode, tuple(plan.skipped), tuple(plan.warnings), xact_lock)

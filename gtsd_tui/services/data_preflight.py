@@ -154,10 +154,15 @@ def preflight_steps(
     progress: Callable[[int, int], None] | None = None,
 ) -> DataPreflight:
     """The data checks of the planned ``steps``, run read-only on ``url``."""
-    from gtsd_tui.core.data.data_rules import derive
-    from gtsd_tui.core.data.data_schema import renamed_enums, statements, validated
+    from gtsd_tui.core.data.data_schema import statements
 
+    tags = tuple(s.migration.tag for s in steps)
     stmts = statements(steps, folder_path)
+    if not stmts:  # no statement a check looks at (drizzle-kit's CREATE TABLE and CREATE INDEX): nothing to read
+        return DataPreflight(tags, ())
+    from gtsd_tui.core.data.data_rules import derive
+    from gtsd_tui.core.data.data_schema import renamed_enums, validated
+
     on_target: dict[tuple[str, str, str], str] = {}
     enum_columns: dict[str, list[tuple[str, str, str]]] = {}
     wanted, enums = validated(stmts), renamed_enums(stmts)
@@ -172,5 +177,4 @@ def preflight_steps(
         from gtsd_tui.db.data_probe import probe
 
         outcomes = probe(url, checks, timeout, progress)
-    tags = tuple(s.migration.tag for s in steps)
     return DataPreflight(tags, tuple(Finding(c, o) for c, o in zip(checks, outcomes, strict=True)))

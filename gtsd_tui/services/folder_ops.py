@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from gtsd_tui.core.merging.renumber import RenumberPlan, plan_renumber
 from gtsd_tui.core.migrations.folder import Folder
@@ -21,6 +19,7 @@ from gtsd_tui.errors import InputError
 from gtsd_tui.services import gitutil, renumber_log
 from gtsd_tui.services.console_types import NewMigration as NewMigration  # re-exported: callers name it here
 from gtsd_tui.services.folder_lock import folder_lock
+from gtsd_tui.services.folder_stamp import fingerprint as fingerprint  # re-exported: callers name it here
 from gtsd_tui.services.project import Project
 
 
@@ -31,21 +30,6 @@ class RenumberContext:
     db_note: str | None
     fingerprint: tuple[tuple[str, int, int, int], ...] = ()  # the folder the plan was made from
     db_pins: tuple[frozenset[str], int | None] | None = None  # applied tags and mark, when read from the database
-
-
-def fingerprint(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
-    """Name, size, mtime and inode of every file in the folder and meta/: what a plan was made from."""
-    out = []
-    for d in (folder, folder / "meta"):
-        try:
-            with os.scandir(d) as it:
-                for e in it:
-                    if e.is_file(follow_symlinks=False):
-                        st = e.stat(follow_symlinks=False)
-                        out.append((os.path.relpath(e.path, folder), st.st_size, st.st_mtime_ns, st.st_ino))
-        except OSError:
-            continue
-    return tuple(sorted(out))
 
 
 def now_ms() -> int:

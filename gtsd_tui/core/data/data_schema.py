@@ -5,6 +5,7 @@ pglast, each with its ``file:line:col``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,14 +127,68 @@ class Statement:
     node: Any  # the pglast statement node
 
 
+# A chunk's leading keywords tell its kind without a parse when it holds one statement. IGNORED: kinds
+# neither :func:`record` nor the rules look at (``CREATE INDEX`` without ``UNIQUE`` is a plain IndexStmt,
+# ``DO`` a DoStmt, ...); RECORDED: kinds :func:`record` follows but no rule checks. A plan whose chunks all
+# have one of these kinds has no data check, so nothing is parsed (pglast is not even loaded). Any other
+# beginning (a comment between keywords, ``WITH``, ``CREATE UNIQUE INDEX``, ``ALTER ...``) is parsed.
+IGNORED = frozenset(
+    {
+        ("CREATE", "INDEX"),
+        ("CREATE", "SEQUENCE"),
+        ("CREATE", "SCHEMA"),
+        ("CREATE", "EXTENSION"),
+        ("CREATE", "FUNCTION"),
+        ("CREATE", "VIEW"),
+        ("CREATE", "TRIGGER"),
+        ("CREATE", "POLICY"),
+        ("COMMENT", "ON"),
+        ("DO",),
+        ("GRANT",),
+        ("REVOKE",),
+    }
+)
+RECORDED = frozenset({("CREATE", "TABLE"), ("CREATE", "TYPE"), ("INSERT",), ("UPDATE",), ("DELETE",)})
+_LEAD = re.compile(r"(?:\s|--[^\n]*+)*+([A-Za-z_][A-Za-z0-9_$]*+)(?:\s++([A-Za-z_][A-Za-z0-9_$]*+))?")
+
+
+def lead_kind(text: str) -> tuple[str, ...] | None:
+    """The kind (``IGNORED`` or ``RECORDED``) of a chunk of one statement told by its first keywords;
+    () for a blank chunk; None when only a parse can tell (several statements, or another beginning)."""
+    if ";" in text.rstrip().rstrip(";"):  # maybe several statements (or a ';' in a literal): parse
+        return None
+    m = _LEAD.match(text)
+    if m is None:
+        return () if _blank(text) else None
+    first = m.group(1).upper()
+    if (first,) in IGNORED or (first,) in RECORDED:
+        return (first,)
+    pair = (first, (m.group(2) or "").upper())
+    return pair if pair in IGNORED or pair in RECORDED else None
+
+
+def _blank(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("--") for line in text.splitlines())
+
+
+def may_check(steps: list[Step]) -> bool:
+    """False when no pending chunk can give a data check (every one's kind is ignored or only recorded)."""
+    return any(lead_kind(c.text) is None for step in steps for c in step.chunks)
+
+
 def statements(steps: list[Step], folder_path: Any) -> list[Statement]:
-    """Every parsable pending statement, in the order ``migrate`` sends them, with its ``file:line:col``."""
+    """Every parsable pending statement, in the order ``migrate`` sends them, with its ``file:line:col``;
+    the statements the checks never look at are left out (none at all when no statement can be checked)."""
+    if not may_check(steps):
+        return []
     import pglast
 
     out = []
     for step in steps:
         file = str(folder_path / (step.migration.file or step.migration.tag))
         for chunk in step.chunks:
+            if lead_kind(chunk.text) in IGNORED:
+                continue
             for stmt in statement_chunks(chunk):
                 try:
                     raw = pglast.parse_sql(stmt.text)
