@@ -317,3 +317,62 @@ def test_file_checkout_does_nothing(repo: tuple[Path, str]) -> None:
     r = subprocess.run(["git", "checkout", "--", "schema/users.ts"], cwd=root, env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stderr == ""
     assert all_databases(url) == before
+
+
+def test_embedded_default_follows_the_branch(kit_repo: Path, outside_tmp: Path) -> None:
+    """No DATABASE_URL: the hook uses (starting if need be) the work tree's embedded server."""
+    from gtsd_tui.db.embedded import running_url, stop_server
+
+    root = outside_tmp / "app"
+    shutil.copytree(kit_repo, root, symlinks=True)
+    try:
+        assert run_cli("git", "install", "--branch-db", cwd=root).returncode == 0
+        m = run_cli("migrate", cwd=root)
+        assert m.returncode == 0, m.stderr
+        url = running_url(root / ".gtsd")
+        assert url is not None
+        execute(url, "INSERT INTO audit_log (action) VALUES ('embedded main')")
+        r = checkout(root, "feature")
+        assert r.returncode == 0, r.stderr
+        assert tables(url) == {"users", "billing"}
+        r = checkout(root, "main")
+        assert r.returncode == 0, r.stderr
+        assert execute(url, "SELECT action FROM audit_log") == [("embedded main",)]
+    finally:
+        stop_server(root / ".gtsd")
+
+
+def test_two_worktrees_switching_at_once_lose_nothing(repo: tuple[Path, str]) -> None:
+    """Two worktrees of one repository, one DATABASE_URL, checkouts at the same moment: the reset lock
+    serialises the switches; both complete, every branch's data is still somewhere, named for it, and
+    the database in place belongs to the branch of the switch that finished last."""
+    root, url = repo
+    execute(url, "INSERT INTO audit_log (action) VALUES ('main row')")
+    other = root.parent / "other"
+    git(root, "worktree", "add", "-q", "--detach", str(other), "feature")
+    (other / ".env").write_text(f"DATABASE_URL={url}\n")
+    full = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {**full, **ENV}
+    a = subprocess.Popen(["git", "checkout", "-q", "feature"], cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    b = subprocess.Popen(
+        ["git", "checkout", "-q", "-b", "side", "main"], cwd=other, env=env, stderr=subprocess.PIPE, text=True
+    )
+    _, err_a = a.communicate(timeout=300)
+    _, err_b = b.communicate(timeout=300)
+    assert a.returncode == 0 and b.returncode == 0, err_a + err_b
+    target = admin.dbname_of(url)
+    with psycopg.connect(admin.admin_url(url)) as conn:
+        from gtsd_tui.db.branches import label, labelled
+
+        in_place = label(conn, target)
+        parked = {str(lab["branch"]): name for name, lab, _ in labelled(conn, target)}
+    assert in_place is not None
+    assert set(parked) | {in_place["branch"]} == {"main", "feature", "side"}, (in_place, parked)
+    holder = url if in_place["branch"] == "main" else _url(url, parked["main"])
+    assert execute(holder, "SELECT action FROM audit_log") == [("main row",)]
+
+
+def _url(url: str, name: str) -> str:
+    from gtsd_tui.db.branches import url_for
+
+    return url_for(url, name)
