@@ -15,6 +15,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("branches", parents=[common], help="databases parked for git branches (git install --branch-db)")
     p.add_argument("--prune", action="store_true", help="drop those of branches that no longer exist")
     p.add_argument("--yes", action="store_true", help="do not ask")
+    p.add_argument("--allow-db", action="append", metavar="NAME", help="allow --prune on this non-local database name")
 
 
 def _size(n: int) -> str:
@@ -42,6 +43,11 @@ def _match(m: bool | None) -> str:
 def run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services import branch_db
 
+    if args.prune and project.settings.database_url:  # dropping databases: local only, decided before connecting
+        from gtsd_tui.services.local_guard import require_local
+
+        url_in = project.settings.database_url
+        require_local(url_in, allow=args.allow_db, what="branches --prune", source=project.url_source)
     url = project.resolve_url()
     state = branch_db.current_branch_state(project, url)
     parked = branch_db.list_parked(project, url)
