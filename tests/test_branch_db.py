@@ -260,7 +260,7 @@ def test_non_local_database_is_left_alone(repo: tuple[Path, str], url: str) -> N
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "left alone" in lines[0] and "not a local server" in lines[0], r.stderr
-    assert "secret-pw" not in r.stderr
+    assert "secret-pw" not in r.stderr and "--allow-db" not in r.stderr
     assert all_databases(local) == before
     assert tables(local) == {"users", "audit_log"}
 

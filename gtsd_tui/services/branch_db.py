@@ -356,8 +356,9 @@ def post_checkout(top: Path, folder: Path, prev: str, new: str, flag: str) -> Sw
             from gtsd_tui.services.local_guard import require_local
 
             require_local(settings.database_url, what="branch database", source=project.url_source)
-    except GtsdError as exc:
-        return SwitchOutcome([f"gtsd-tui: {exc}; the database was left alone"])
+    except GtsdError as exc:  # the hook has no --allow-db: a branch database is for local servers only
+        why = str(exc).split("; to allow it, pass --allow-db", 1)[0]
+        return SwitchOutcome([f"gtsd-tui: {why}; the database was left alone (branch databases are local only)"])
     return _run_switch(project, branch, previous_branch(top))
 
 
