@@ -348,11 +348,13 @@ def test_two_worktrees_switching_at_once_lose_nothing(repo: tuple[Path, str]) ->
     the database in place belongs to the branch of the switch that finished last."""
     root, url = repo
     execute(url, "INSERT INTO audit_log (action) VALUES ('main row')")
+    assert checkout(root, "feature").returncode == 0  # both branches seen: the database in place is labelled
+    assert checkout(root, "main").returncode == 0
     other = root.parent / "other"
     git(root, "worktree", "add", "-q", "--detach", str(other), "feature")
     (other / ".env").write_text(f"DATABASE_URL={url}\n")
     full = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env = {**full, **ENV}
+    env = {**full, **ENV, "GTSD_TEST_BRANCH_PAUSE": "3"}  # 3 s between reading the state and acting on it
     a = subprocess.Popen(["git", "checkout", "-q", "feature"], cwd=root, env=env, stderr=subprocess.PIPE, text=True)
     b = subprocess.Popen(
         ["git", "checkout", "-q", "-b", "side", "main"], cwd=other, env=env, stderr=subprocess.PIPE, text=True

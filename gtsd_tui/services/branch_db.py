@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core import dbnames
-from gtsd_tui.core.migrations.prefixes import applied_prefix, index_of, prefix_fingerprints
+from gtsd_tui.core.migrations.prefixes import applied_prefix, common_prefix, index_of, prefix_fingerprints
 from gtsd_tui.errors import GtsdError, InputError
 from gtsd_tui.services.project import Project
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 Step = Callable[[str], None]
 Progress = Callable[[str], None]
 _KILL_ENV = "GTSD_TEST_KILL_BRANCH_STEP"  # test hook: SIGKILL ourselves after the step of this name
+_PAUSE_ENV = "GTSD_TEST_BRANCH_PAUSE"  # test hook: sleep this long once decided (two switches meet without a lock)
 UNKNOWN = "(unknown)"  # the branch of a database in place with no label whose branch git cannot name
 
 
@@ -45,12 +46,17 @@ def _quiet(_message: str) -> None:
 
 def _kill_hook() -> Step:
     """With ``GTSD_TEST_KILL_BRANCH_STEP=NAME`` the process kills itself (SIGKILL) right after the step
-    of that name (the crash tests' way to stop a switch at every point)."""
+    of that name (the crash tests' way to stop a switch at every point); ``GTSD_TEST_BRANCH_PAUSE=S``
+    waits S seconds after reading whose the database in place is (the concurrency test's way to make two
+    switches meet: under the lock, the second reads after the first has finished)."""
     want = os.environ.get(_KILL_ENV)
+    pause = float(os.environ.get(_PAUSE_ENV) or 0)
 
     def step(name: str) -> None:
         if want and want == name:
             os.kill(os.getpid(), signal.SIGKILL)
+        if pause and name == "decided":
+            time.sleep(pause)
 
     return step
 
@@ -208,11 +214,13 @@ def _best_template(conn: Any, ctx: _Ctx, upto: int) -> tuple[int, str | None]:
     return best
 
 
-def build(conn: Any, ctx: _Ctx, upto: int) -> tuple[str, int, int]:
+def build(conn: Any, ctx: _Ctx, upto: int, waypoint: int = 0) -> tuple[str, int, int]:
     """A new database holding exactly the first ``upto`` migrations and no data, under the stage name:
     a copy of the template of the longest prefix known, the rest applied, then saved as the template of
-    ``upto`` migrations. Returns (stage name, migrations taken from a template, migrations applied).
-    On failure the stage is dropped and the error raised (nothing else was touched)."""
+    ``upto`` migrations; ``waypoint`` (where the branch parts from the one checked out before) is saved
+    as a template on the way, so the next branch from the same point starts there. Returns (stage name,
+    migrations taken from a template, migrations applied). On failure the stage is dropped and the
+    error raised (nothing else was touched)."""
     from gtsd_tui.db import branches as b
 
     stage = dbnames.stage_name(ctx.target)
@@ -220,19 +228,27 @@ def build(conn: Any, ctx: _Ctx, upto: int) -> tuple[str, int, int]:
     k, template = _best_template(conn, ctx, upto)
     b.create(conn, stage, template)
     ctx.step("stage created")
-    try:
-        ran = ctx.apply_to(stage, upto) if k < upto else 0
-    except BaseException:
-        b.drop(conn, stage)
-        raise
-    ctx.step("stage migrated")
-    if k < upto:
-        name = dbnames.prefix_template_name(ctx.target, ctx.fps[upto])
-        b.drop(conn, name)
-        b.create(conn, name, stage)
-        b.mark_template(conn, name, ctx.fps[upto])  # labelled last: a template killed before is never used
-        ctx.step("template saved")
+    marks = [n for n in (waypoint, upto) if k < n <= upto]
+    ran = 0
+    for n in sorted(set(marks)):
+        try:
+            ran += ctx.apply_to(stage, n)
+        except BaseException:
+            b.drop(conn, stage)
+            raise
+        ctx.step("stage migrated")
+        _save_template(conn, ctx, stage, n)
     return stage, k, ran
+
+
+def _save_template(conn: Any, ctx: _Ctx, stage: str, n: int) -> None:
+    from gtsd_tui.db import branches as b
+
+    name = dbnames.prefix_template_name(ctx.target, ctx.fps[n])
+    b.drop(conn, name)
+    b.create(conn, name, stage)
+    b.mark_template(conn, name, ctx.fps[n])  # labelled last: a template killed before is never used
+    ctx.step("template saved")
 
 
 def _set_aside(conn: Any, ctx: _Ctx, name: str, branch: str, why: str) -> str:
@@ -286,13 +302,18 @@ def _from_parked(conn: Any, ctx: _Ctx, branch: str) -> str | None:
 
 def _switch_locked(conn: Any, ctx: _Ctx, new: str, prev: str | None) -> None:
     from gtsd_tui.db import branches as b
+    from gtsd_tui.db.admin import repair
 
+    fixed = repair(conn, ctx.target)  # a reset stopped between its renames: its database back first
+    if fixed:
+        ctx.lines.append(f"gtsd-tui: {fixed}")
     b.drop(conn, dbnames.stage_name(ctx.target))  # a build that was stopped: never holds data
     here = b.exists(conn, ctx.target)
     owner = None
     if here:
         lab = b.label(conn, ctx.target)
         owner = str(lab["branch"]) if lab else (prev or UNKNOWN)
+    ctx.step("decided")
     if here and owner == new:
         k = ctx.prefix_of(ctx.target)
         if k is not None:
@@ -304,7 +325,8 @@ def _switch_locked(conn: Any, ctx: _Ctx, new: str, prev: str | None) -> None:
         here = False
     source = _from_parked(conn, ctx, new)
     if source is None:
-        source, k, ran = build(conn, ctx, len(ctx.migrations))
+        parting = common_prefix(ctx.rows(ctx.target), ctx.migrations) if here else 0
+        source, k, ran = build(conn, ctx, len(ctx.migrations), parting)
         how = f"from the template of {k} migration(s)" if k else "empty"
         ctx.lines.append(f"gtsd-tui: {new} has no database yet: made {how}, {ran} migration(s) applied")
     if here and owner is not None:
@@ -386,7 +408,7 @@ def _run_switch(project: Project, branch: str, prev: str | None) -> SwitchOutcom
 # ---- what is parked, what is in place ----------------------------------------------------------
 
 
-def _folder_at(top: Path, ref: str, folder: Path, schema: str, table: str) -> list[Migration] | None:
+def _folder_at(top: Path, ref: str, folder: Path) -> list[Migration] | None:
     """The journal migrations of ``folder`` as committed on ``ref`` (None: not there)."""
     import io
     import subprocess
@@ -430,7 +452,7 @@ def list_parked(project: Project, url: str | None = None) -> list[ParkedDatabase
         there = top is not None and branch_exists(top, branch)
         matches = None
         if there and top is not None:
-            migs = _folder_at(top, f"refs/heads/{branch}", project.folder_path, s.schema, s.table)
+            migs = _folder_at(top, f"refs/heads/{branch}", project.folder_path)
             rows = b.rows_of(url, name, s.schema, s.table)
             matches = migs is not None and applied_prefix(rows, migs) is not None
         age = max(0.0, (now - float(lab.get("at") or now)) / 1000)

@@ -37,6 +37,16 @@ def applied_prefix(rows: Sequence[HistoryRow], migrations: Sequence[Migration]) 
     return len(rows)
 
 
+def common_prefix(rows: Sequence[HistoryRow], migrations: Sequence[Migration]) -> int:
+    """How many leading rows are the leading migrations (the point where two branches' migrations part)."""
+    n = 0
+    for row, m in zip(rows, migrations, strict=False):
+        if m.hash is None or row.hash != m.hash:
+            break
+        n += 1
+    return n
+
+
 def index_of(tag: str, migrations: Sequence[Migration]) -> int | None:
     """1-based count of migrations up to and including ``tag`` (None: not in the folder)."""
     for i, m in enumerate(migrations):
