@@ -176,8 +176,14 @@ def test_branches_prune_drops_only_gone_branches(repo: tuple[Path, str]) -> None
 def test_reset_to_tag_keeps_exactly_the_prefix(repo: tuple[Path, str]) -> None:
     root, url = repo
     tags = [m["tag"] for m in status(root)["migrations"]]  # type: ignore[attr-defined]
+    execute(url, "INSERT INTO users (email) VALUES ('a@example.invalid')")
     r = run_cli("reset", "--yes", "--to", tags[0], cwd=root)
     assert r.returncode == 0, r.stdout + r.stderr
+    assert "build (0 from template, 1 applied)" in r.stdout, r.stdout
+    assert tables(url) == {"users"}
+    assert execute(url, "SELECT count(*) FROM users") == [(0,)]
+    again = run_cli("reset", "--yes", "--to", tags[0], cwd=root)  # the prefix's template, nothing applied
+    assert again.returncode == 0 and "build (1 from template, 0 applied)" in again.stdout, again.stdout
     assert tables(url) == {"users"}
     rows = execute(url, 'SELECT count(*) FROM drizzle."__drizzle_migrations"')
     assert rows == [(1,)]
