@@ -136,11 +136,8 @@ def branch_exists(top: Path, branch: str) -> bool:
 
 
 def _rebasing(top: Path) -> bool:
-    for name in ("rebase-merge", "rebase-apply"):
-        path = _git(top, "rev-parse", "--git-path", name)
-        if path and (top / path).exists():
-            return True
-    return False
+    paths = (_git(top, "rev-parse", "--git-path", "rebase-merge", "--git-path", "rebase-apply") or "").splitlines()
+    return any((top / p).exists() for p in paths if p)
 
 
 # ---- building blocks ---------------------------------------------------------------------------
@@ -300,7 +297,7 @@ def _from_parked(conn: Any, ctx: _Ctx, branch: str) -> str | None:
 # ---- the switch (post-checkout) -----------------------------------------------------------------
 
 
-def _switch_locked(conn: Any, ctx: _Ctx, new: str, prev: str | None) -> None:
+def _switch_locked(conn: Any, ctx: _Ctx, new: str, prev: Callable[[], str | None]) -> None:
     from gtsd_tui.db import branches as b
     from gtsd_tui.db.admin import repair
 
@@ -312,7 +309,7 @@ def _switch_locked(conn: Any, ctx: _Ctx, new: str, prev: str | None) -> None:
     owner = None
     if here:
         lab = b.label(conn, ctx.target)
-        owner = str(lab["branch"]) if lab else (prev or UNKNOWN)
+        owner = str(lab["branch"]) if lab else (prev() or UNKNOWN)
     ctx.step("decided")
     if here and owner == new:
         k = ctx.prefix_of(ctx.target)
@@ -338,9 +335,10 @@ def _switch_locked(conn: Any, ctx: _Ctx, new: str, prev: str | None) -> None:
     ctx.step("in place")
 
 
-def switch(project: Project, url: str, new: str, prev: str | None, *, wait: float = 30.0) -> list[str]:
+def switch(project: Project, url: str, new: str, prev: Callable[[], str | None], *, wait: float = 30.0) -> list[str]:
     """Put ``new``'s database in place of the configured one (parking the one there), under the reset
-    lock; the lines to print. Raises what apply raises (the database in place is then untouched),
+    lock; the lines to print. ``prev`` names the branch checked out before (asked only when the
+    database in place has no label). Raises what apply raises (the database in place is then untouched),
     LockTimeout, DatabaseError."""
     from gtsd_tui.db import admin, lock
     from gtsd_tui.db.connect import connect
@@ -381,10 +379,10 @@ def post_checkout(top: Path, folder: Path, prev: str, new: str, flag: str) -> Sw
     except GtsdError as exc:  # the hook has no --allow-db: a branch database is for local servers only
         why = str(exc).split("; to allow it, pass --allow-db", 1)[0]
         return SwitchOutcome([f"gtsd-tui: {why}; the database was left alone (branch databases are local only)"])
-    return _run_switch(project, branch, previous_branch(top))
+    return _run_switch(project, branch, lambda: previous_branch(top))
 
 
-def _run_switch(project: Project, branch: str, prev: str | None) -> SwitchOutcome:
+def _run_switch(project: Project, branch: str, prev: Callable[[], str | None]) -> SwitchOutcome:
     from gtsd_tui.errors import LockTimeout
     from gtsd_tui.services.apply import failure_of
 
