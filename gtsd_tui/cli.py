@@ -30,6 +30,7 @@ COMMANDS = (
     "health",
     "lint",
     "reset",
+    "branches",
     "backup",
     "restore",
     "forget",
