@@ -1,5 +1,5 @@
-"""The console's actions: where each applies, and the command palette (every action by its human name,
-with its key, once each)."""
+"""The command palette: every entry of the action registry (``tui/actions.py``) that has a palette
+label, once each, with its key; choosing one runs ``palette(name)`` (the console feature)."""
 
 from __future__ import annotations
 
@@ -8,38 +8,10 @@ from functools import partial
 
 from textual.command import Hit, Hits, Provider
 
-PANE_ACTIONS = {  # where an action's key applies (elsewhere it is hidden; the palette goes there first)
-    "apply_to": ("pending",),
-    "apply_all": ("pending",),
-    "review": ("pending",),
-    "open": ("history", "pending"),
-    "edit": ("pending",),
-    "renumber": ("conflicts",),
-    "reset": ("history", "pending"),
-}
-DESTRUCTIVE = {"apply_to", "apply_all", "review", "renumber", "reset", "new"}  # not in --read-only
-ACTIONS = [
-    ("Apply all pending migrations", "apply_all", "A"),
-    ("Apply up to the highlighted migration", "apply_to", "a"),
-    ("Review: rehearse up to the highlighted migration on a copy, then apply", "review", "v"),
-    ("Lint: the highlighted migration's findings", "lint", ""),
-    ("Check the folder (conflicts pane)", "check", ""),
-    ("New migration (gtsd-tui new)", "new", ""),
-    ("Edit the highlighted pending migration in $EDITOR", "edit", "E"),
-    ("Back up the database (pg_dump)", "backup", ""),
-    ("Renumber conflicting migrations", "renumber", "n"),
-    ("Reset the database (drop, recreate, migrate)", "reset", "R"),
-    ("Environments: migrations × environments (.env, .env.NAME)", "environments", "e"),
-    ("Drift: the schema against its newest applied snapshot", "drift", ""),
-    ("Refresh", "refresh", "r"),
-    ("Filter the focused list", "filter", "/"),
-    ("Show keys and help", "help", "?"),
-    ("Go to History", "pane:history", "1"),
-    ("Go to Pending", "pane:pending", "2"),
-    ("Go to Conflicts", "pane:conflicts", "3"),
-    ("Go to Connections", "pane:connections", "4"),
-    ("Quit", "quit_console", "q"),
-]
+from gtsd_tui.tui import actions
+
+# (label, palette name, key) per entry, in the palette's order: derived, never edited here
+ACTIONS = [(a.palette, a.palette_name, a.key_label) for a in actions.palette_entries()]
 
 
 def _help(key: str) -> str:
@@ -52,12 +24,7 @@ class ConsoleCommands(Provider):
         for label, action, key in ACTIONS:
             score = matcher.match(label)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(label),
-                    partial(self.app.run_action, f"palette({action!r})"),
-                    help=_help(key),
-                )
+                yield Hit(score, matcher.highlight(label), self._run(action), help=_help(key))
 
     async def discover(self) -> Hits:
         for label, action, key in ACTIONS:

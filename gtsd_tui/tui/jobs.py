@@ -1,4 +1,6 @@
-"""The console's blocking work: each job runs in a worker thread and returns the one message it posts.
+"""The blocking work every feature shares (the state, the findings, the preview, the statistics, the
+folder watcher): each job runs in a worker thread and returns the one message it posts. A feature's own
+jobs are in its module under ``tui/features/``.
 
 Expected failures (a refused plan, a lost database, a failed statement) come back as typed messages;
 anything else raises, and the app's single ``Worker.StateChanged`` handler shows it.
@@ -15,12 +17,10 @@ from textual.message import Message
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.tui import messages as msg
 
-if TYPE_CHECKING:  # the console's start path imports none of them (apply and renumber load when used)
+if TYPE_CHECKING:
     from gtsd_tui.core.migrations.folder import Folder
-    from gtsd_tui.services.apply import ApplyEvent
     from gtsd_tui.services.console import ConsoleService, ConsoleState
     from gtsd_tui.services.files import Signature
-    from gtsd_tui.services.folder_ops import RenumberContext
 
 Post = Callable[[Message], object]
 Seen = tuple[int, "Signature"]
@@ -47,112 +47,11 @@ def load_preview(service: ConsoleService, folder: Folder, tag: str, error_line: 
     return msg.PreviewLoaded(preview)
 
 
-def open_file(service: ConsoleService, state: ConsoleState, tag: str) -> msg.FileOpened:
-    title, lines = service.file_view(state, tag)
-    return msg.FileOpened(title, lines)
-
-
-def show_plan(service: ConsoleService, to_tag: str | None) -> msg.PlanShown:
-    try:
-        return msg.PlanShown(to_tag, service.plan_text(to_tag))
-    except GtsdError as exc:
-        return msg.PlanShown(to_tag, None, str(exc))
-
-
-def apply(service: ConsoleService, to_tag: str | None, post: Post, safe: bool = False) -> msg.ApplyFinished:
-    def listen(event: ApplyEvent) -> None:
-        post(msg.ApplyProgressed(event))
-
-    try:
-        result = service.apply(to_tag, listen, safe)
-    except GtsdError as exc:
-        from gtsd_tui.services.apply import failure_of
-
-        return msg.ApplyFinished([], failure_of(exc))
-    return msg.ApplyFinished(result.applied_tags, None)
-
-
-def load_environments(service: ConsoleService) -> msg.EnvironmentsLoaded:
-    return msg.EnvironmentsLoaded(service.environments())
-
-
-def apply_env(service: ConsoleService, name: str, to_tag: str | None, post: Post) -> msg.EnvApplyFinished:
-    """Apply to environment ``name`` (the Environments view), reporting progress as the console's apply."""
-
-    def listen(event: ApplyEvent) -> None:
-        post(msg.EnvApplyProgressed(name, event))
-
-    try:
-        result = service.apply_env(name, to_tag, listen)
-    except GtsdError as exc:
-        from gtsd_tui.services.apply import failure_of
-
-        return msg.EnvApplyFinished(name, [], failure_of(exc))
-    return msg.EnvApplyFinished(name, list(result.applied_tags), None)
-
-
 def poll_stats(service: ConsoleService, indexes: bool, instances: int) -> msg.StatsUpdated:
     try:
         return msg.StatsUpdated(service.stats(indexes=indexes, instances=instances))
     except GtsdError as exc:  # a lost connection is a state, not a crash
         return msg.StatsUpdated(None, str(exc))
-
-
-def signal(service: ConsoleService, pid: int, terminate: bool) -> msg.SignalSent:
-    return msg.SignalSent(pid, terminate, service.signal(pid, terminate=terminate))
-
-
-def plan_renumber(service: ConsoleService) -> msg.RenumberPlanned | msg.RenumberDone:
-    """The plan and the lines its dialog shows; refused (as the CLI without --force) on a clash."""
-    from gtsd_tui.core.merging.renumber_text import clash_lines, plan_lines, refusal
-
-    try:
-        context = service.renumber_plan()
-        plan = context.plan
-        body = [] if plan.noop else plan_lines(plan, context.pinned_by, service.renumber_forks())
-    except GtsdError as exc:
-        return msg.RenumberDone("", f"nothing changed: {exc}")
-    refused = [refusal(plan), *clash_lines(plan)] if plan.clashes else None
-    return msg.RenumberPlanned(context, body, refused)
-
-
-def renumber(service: ConsoleService, context: RenumberContext) -> msg.RenumberDone:
-    """The plan's context goes to the service: a folder changed since the plan is refused, nothing written."""
-    plan = context.plan
-    try:
-        service.apply_renumber(context)
-    except GtsdError as exc:
-        return msg.RenumberDone("", str(exc))
-    return msg.RenumberDone(f"renumbered {len(plan.changes)} migration(s)")
-
-
-def reset_target(service: ConsoleService) -> msg.ResetTargetKnown:
-    name, local = service.reset_target()
-    return msg.ResetTargetKnown(name, local)
-
-
-def backup(service: ConsoleService, then_reset: bool) -> msg.BackupFinished:
-    try:
-        return msg.BackupFinished(service.backup(), None, then_reset)
-    except GtsdError as exc:
-        return msg.BackupFinished(None, str(exc), then_reset)
-
-
-def reset(service: ConsoleService, post: Post) -> msg.ResetFinished:
-    def progress(text: str) -> None:
-        post(msg.ResetProgressed(text))
-
-    try:
-        return msg.ResetFinished(service.reset(progress))
-    except GtsdError as exc:
-        return msg.ResetFinished(None, str(exc))
-
-
-def create(service: ConsoleService, name: str) -> msg.MigrationCreated:
-    try:
-        return msg.MigrationCreated(service.create(name))
-    except GtsdError as exc:
-        return msg.MigrationCreated("", str(exc))
 
 
 def watch(service: ConsoleService, post: Post, cancelled: Callable[[], bool], seen: Callable[[], Seen]) -> None:

@@ -4,21 +4,18 @@ the box is focused and enter in it confirms once the name is typed exactly."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
+
+from gtsd_tui.tui.actions import bindings
 
 
 class ConfirmScreen(ModalScreen[bool | None]):
     """Dismissed with True (y), False (n / Cancel) or, with ``escape_aborts``, None on escape (a question
     whose "no" still goes ahead, like "back up first?", must have a way out)."""
 
-    BINDINGS = [
-        Binding("y", "confirm", "Yes", id="confirm.yes"),
-        Binding("n", "cancel", "No", id="confirm.no"),
-        Binding("escape", "escape", "Close", id="confirm.escape"),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(
         self,
@@ -96,10 +93,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     up then reset, ``r`` reset without backup). ``n``, escape and the focused Cancel dismiss with None:
     no answer ever goes ahead by default."""
 
-    BINDINGS = [
-        Binding("n", "cancel", "Cancel", id="choice.no"),
-        Binding("escape", "cancel", "Cancel", id="choice.escape", show=False),
-    ]
+    BINDINGS = bindings("choice")
 
     def __init__(self, title: str, body: str, choices: list[tuple[str, str]]) -> None:
         """``choices``: (key, label) pairs, each a way to go ahead; dismissed with the key chosen."""

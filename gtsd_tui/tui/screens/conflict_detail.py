@@ -7,10 +7,11 @@ from collections.abc import Mapping
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
+
+from gtsd_tui.tui.actions import bindings
 
 
 def _lines(value: object) -> list[str]:
@@ -50,7 +51,7 @@ class ConflictDetailScreen(ModalScreen[None]):
     """``detail`` is a finding's detail: kind, object, reason, base, ours, theirs (+ migrations)."""
 
     CSS_PATH = "conflict_detail.tcss"
-    BINDINGS = [Binding("escape,q", "close", "Close", id="conflict.close")]
+    BINDINGS = bindings("conflict")
 
     def __init__(self, code: str, message: str, detail: Mapping[str, object]) -> None:
         super().__init__(classes="dialog-screen")

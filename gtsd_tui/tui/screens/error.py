@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
+from gtsd_tui.tui.actions import bindings
+
 
 class ErrorScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="error.close")]
+    BINDINGS = bindings("error")
 
     def __init__(self, title: str, where: str, lines: list[str]) -> None:
         super().__init__(classes="dialog-screen")

@@ -11,6 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from gtsd_tui.tui.actions import bindings
+
 NOTES = """\
 The folder is watched: a save, `gtsd-tui new` or `git merge` shows within a second.
 States: ✓ applied  ≠ modified  • pending  ↯ out-of-order  ? missing-file  + not-in-journal  ? unknown"""
@@ -100,7 +102,7 @@ def render(secs: list[Section]) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS = bindings("help")
 
     def __init__(self, secs: list[Section]) -> None:
         super().__init__(classes="dialog-screen")

@@ -1,4 +1,6 @@
-"""The main screen: the four panes, and the dispatch of what the workers report to the flows and panes.
+"""The main screen: the four panes, and the dispatch of what the workers report: the shared messages
+(state, findings, preview, statistics, folder changes) to the panes, every feature's result
+(``FeatureMessage``) to the handler its feature registered.
 
 Workers post their results here (not to the app): once the screen is gone, late results are dropped
 with it, so no handler runs against widgets that no longer exist.
@@ -13,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
@@ -21,9 +22,9 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from gtsd_tui.core.vocab import Busy
-from gtsd_tui.tui import drift_view, flows, live
+from gtsd_tui.tui import actions, features, flows, live
 from gtsd_tui.tui import messages as msg
-from gtsd_tui.tui.screens.text_view import TextScreen
+from gtsd_tui.tui.features import drift
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
@@ -51,10 +52,7 @@ class MainScreen(Screen[None]):
     """Owns the layout (the panes, which one is active, the narrow mode) and the dispatch of worker
     results; the app keeps the keys and the workers."""
 
-    BINDINGS = [  # as the README and Help say: tab / shift+tab go to the next / previous pane, at any width
-        Binding("tab", "cycle_pane(1)", "Next pane", id="pane.next", show=False),
-        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="pane.previous", show=False),
-    ]
+    BINDINGS = actions.bindings("main")  # tab / shift+tab: the next / previous pane, at any width
 
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="main")
@@ -143,7 +141,7 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
-        drift_view.check_mark(self.console, state)
+        drift.check_mark(self.console, state)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
         self.call_after_refresh(self._compose_hidden)
@@ -186,11 +184,7 @@ class MainScreen(Screen[None]):
 
     @on(RowTable.Selected, "#history-table, #pending-table")
     def _row_selected(self) -> None:
-        self.console.action_open()  # enter: the table takes the key and says so with Selected
-
-    @on(msg.FileOpened)
-    def _file_opened(self, event: msg.FileOpened) -> None:
-        self.console.push_screen(TextScreen(event.title, event.lines))
+        actions.run(self.console, "open")  # enter: the table takes the key and says so with Selected
 
     @on(ConflictsPane.Opened)
     def _finding_opened(self, event: ConflictsPane.Opened) -> None:
@@ -208,59 +202,10 @@ class MainScreen(Screen[None]):
         else:
             pane.show(event.stats)
             if self.console.busy_state == Busy.APPLYING:
-                flows.name_blockers(self.console, event.stats)
+                from gtsd_tui.tui.features.apply import name_blockers
 
-    @on(ConnectionsPane.SignalWanted)
-    def _signal_wanted(self, event: ConnectionsPane.SignalWanted) -> None:
-        flows.ask_signal(self.console, event.session, event.terminate)
+                name_blockers(self.console, event.stats)
 
-    @on(msg.SignalSent)
-    def _signal_sent(self, event: msg.SignalSent) -> None:
-        flows.signalled(self.console, event)
-
-    @on(msg.PlanShown)
-    def _plan_shown(self, event: msg.PlanShown) -> None:
-        flows.confirm_apply(self.console, event)
-
-    @on(msg.ApplyProgressed)
-    def _apply_progressed(self, event: msg.ApplyProgressed) -> None:
-        flows.progressed(self.console, event)
-
-    @on(msg.ApplyFinished)
-    def _apply_finished(self, event: msg.ApplyFinished) -> None:
-        flows.finished(self.console, event)
-
-    @on(msg.RenumberPlanned)
-    def _renumber_planned(self, event: msg.RenumberPlanned) -> None:
-        flows.planned_renumber(self.console, event)
-
-    @on(msg.RenumberDone)
-    def _renumber_done(self, event: msg.RenumberDone) -> None:
-        flows.renumbered(self.console, event)
-
-    @on(msg.ResetTargetKnown)
-    def _reset_target(self, event: msg.ResetTargetKnown) -> None:
-        flows.confirm_reset(self.console, event)
-
-    @on(msg.ResetProgressed)
-    def _reset_progressed(self, event: msg.ResetProgressed) -> None:
-        self.query_one(PendingPane).write_log(f"reset: {event.text}")
-
-    @on(msg.ResetFinished)
-    def _reset_finished(self, event: msg.ResetFinished) -> None:
-        flows.reset_finished(self.console, event)
-
-    @on(msg.BackupFinished)
-    def _backup_finished(self, event: msg.BackupFinished) -> None:
-        flows.backed_up(self.console, event)
-
-    @on(msg.EnvApplyFinished)
-    def _env_applied(self, event: msg.EnvApplyFinished) -> None:
-        from gtsd_tui.tui import env_flows
-        from gtsd_tui.tui.screens.environments import view
-
-        env_flows.finished(self.console, event, view(self.console))
-
-    @on(msg.MigrationCreated)
-    def _created(self, event: msg.MigrationCreated) -> None:
-        flows.created(self.console, event)
+    def on_feature_message(self, event: features.FeatureMessage) -> None:
+        """Every feature's result: its feature's handler (``@features.handles``)."""
+        features.dispatch(self.console, event)

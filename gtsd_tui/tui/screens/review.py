@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from gtsd_tui.tui.actions import bindings
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
 if TYPE_CHECKING:
@@ -65,15 +65,7 @@ def blockers_cell(record: StatementRecord) -> Text:
 
 class ReviewScreen(Screen[bool]):
     CSS_PATH = "review.tcss"
-    BINDINGS = [
-        Binding("a", "apply", "Apply (safe)", id="review.apply"),
-        Binding("escape,q", "close", "Back", id="review.close"),
-        # the main screen's keys do not reach through this screen (apply all, reset, renumber, ...)
-        Binding("A,v,R,n,r,E,slash,1,2,3,4", "shadowed", show=False),
-        # ``a`` while the safe apply is off (a failed rehearsal, rows a statement fails on) must not
-        # fall through to the main screen's plain apply
-        Binding("a", "shadowed", show=False, id="review.apply.off"),
-    ]
+    BINDINGS = bindings("review")  # the main screen's keys do not reach through (apply all, reset, ...)
 
     def __init__(
         self,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label
 
+from gtsd_tui.tui.actions import bindings
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 
 
 class TextScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "close", "Close", id="text.close")]
+    BINDINGS = bindings("text")
 
     def __init__(self, title: str, lines: Sequence[str]) -> None:
         super().__init__(classes="dialog-screen")

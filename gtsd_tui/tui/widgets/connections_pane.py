@@ -8,14 +8,14 @@ from collections import deque
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.events import Resize
-from textual.message import Message
 from textual.widgets import Static
 
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.server.activity import Session, duration_text, fit, next_sort, select_sessions, sparkline
 from gtsd_tui.services.console import LiveStats
+from gtsd_tui.tui.actions import bindings
+from gtsd_tui.tui.features.sessions import SignalWanted
 from gtsd_tui.tui.render import Row
 from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
@@ -43,23 +43,7 @@ def session_rows(sessions: list[Session]) -> list[Row]:
 class ConnectionsPane(Pane):
     NAME = "connections"
     HINT = "filter sessions (pid, database, application, state, query)…"
-    BINDINGS = [
-        Binding("space", "toggle_pause", "Pause", id="stats.pause"),
-        Binding("s", "sort", "Sort", id="sessions.sort"),
-        Binding("c", "signal(False)", "Cancel query", id="sessions.cancel", tooltip="a running query (asks first)"),
-        Binding("K", "signal(True)", "Terminate", id="sessions.terminate", tooltip="the session (asks first)"),
-        Binding("i", "instances", "Instances", id="stats.instances", show=False, tooltip="app instances (advice)"),
-        Binding("x", "indexes", "Indexes", id="stats.indexes", show=False, tooltip="index usage"),
-        Binding("plus", "interval(1)", "Slower", id="stats.slower", show=False, tooltip="refresh interval"),
-        Binding("minus", "interval(-1)", "Faster", id="stats.faster", show=False, tooltip="refresh interval"),
-    ]
-
-    class SignalWanted(Message):
-        """Cancel (``c``) or terminate (``K``) the selected session, once confirmed."""
-
-        def __init__(self, session: Session, terminate: bool) -> None:
-            super().__init__()
-            self.session, self.terminate = session, terminate
+    BINDINGS = bindings("pane:connections")
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,7 +107,7 @@ class ConnectionsPane(Pane):
         if session is None:
             self.notify("no session selected (the list is empty or filtered out)", severity="warning")
         else:
-            self.post_message(self.SignalWanted(session, terminate))
+            self.post_message(SignalWanted(session, terminate))  # the sessions feature asks
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``c`` only on a session running a query; ``K`` on any session but a console's own reads."""

@@ -9,27 +9,20 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from gtsd_tui.tui.actions import bindings
+
 Cell = str | Text
 HEADER = Style(bold=True)
 
 
 class RowTable(ScrollView, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "Top", show=False),
-        Binding("end,G", "jump(-1)", "Bottom", show=False),
-        Binding("enter", "select", "Open", show=False),
-    ]
+    BINDINGS = bindings("rows")
 
     class Highlighted(Message):
         def __init__(self, table: RowTable, key: str | None) -> None:
