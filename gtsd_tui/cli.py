@@ -31,6 +31,7 @@ COMMANDS = (
     "health",
     "lint",
     "reset",
+    "branches",
     "backup",
     "restore",
     "forget",

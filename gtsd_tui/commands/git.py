@@ -32,6 +32,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="REF",
         help="a branch whose migrations never move (repeatable; default: origin's HEAD branch, else main/master)",
     )
+    inst.add_argument(
+        "--branch-db",
+        action="store_true",
+        help="also a post-checkout hook: the local database follows the checked-out branch",
+    )
     actions.add_parser("uninstall", parents=[common], help="restore every byte install changed")
     for name in FAST:  # called by git; normally reached through fast_main before this parser is built
         fast = actions.add_parser(name, help=f"(called by git) the {name}", add_help=False)
@@ -43,7 +48,7 @@ def run(args: argparse.Namespace, project: Any) -> int:
 
     folder: Path = project.folder_path
     if args.git_action == "install":
-        lines = git_install.install(folder, args.mainline)
+        lines = git_install.install(folder, args.mainline, branch_db=args.branch_db)
     elif args.git_action == "uninstall":
         lines = git_install.uninstall(folder)
     else:  # `gtsd-tui --json git driver ...` and the like: the same as the fast path
@@ -97,6 +102,13 @@ def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
         return git_hooks.post_rewrite(top, folder, rest[0] if rest else "", sys.stdin.read())
     if name == "pre-commit":
         return git_hooks.pre_commit(top, folder)
+    if name == "post-checkout":
+        if len(rest) != 3:
+            return EXIT_USAGE, ["gtsd-tui git hook post-checkout: usage: PREV NEW FLAG"]
+        from gtsd_tui.services.branch_db import post_checkout
+
+        outcome = post_checkout(top, folder, *rest)
+        return outcome.code, outcome.lines
     return EXIT_USAGE, [f"gtsd-tui git hook: unknown hook {name}"]
 
 

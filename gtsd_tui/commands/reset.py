@@ -20,6 +20,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="allow a URL with sslmode=require")
     p.add_argument("--backup", action="store_true", help="back up first (pg_dump) without asking")
     p.add_argument("--no-template", action="store_true", help="always migrate from scratch")
+    p.add_argument("--to", metavar="TAG", help="hold exactly the migrations up to TAG (from per-prefix templates)")
     p.add_argument(
         "--wait", type=float, default=60.0, metavar="S", help="wait up to S seconds for another reset (default 60)"
     )
@@ -38,11 +39,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
             seed = Path(args.seed).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{args.seed}: cannot read: {exc}") from None
+    if args.to:
+        from gtsd_tui.services.branch_db import check_tag
+
+        check_tag(project, args.to)  # exit 2 before anything is asked or written
     url = project.resolve_url()
     from gtsd_tui.services.reset import target_name
 
     name = target_name(url)
-    ok = confirmed(args.yes, f"drop and recreate database {name!r} at {project.masked_url}?", "not reset")
+    upto = f" with the migrations up to {args.to}" if args.to else ""
+    ok = confirmed(args.yes, f"drop and recreate database {name!r} at {project.masked_url}{upto}?", "not reset")
     if not ok:
         return EXIT_PROBLEMS if ok is None else EXIT_OK
     if not args.yes and not args.backup and confirmed(False, "back it up first?", "no backup"):
@@ -51,6 +57,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
         from gtsd_tui.services.backup import dump
 
         print(f"backup: {dump(url, None, project.settings.cwd)}")
+    if args.to:
+        from gtsd_tui.services.branch_db import reset_to
+
+        timings = reset_to(project, url, args.to, seed=seed, wait=args.wait)
+        print("  ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()))
+        return EXIT_OK
     from gtsd_tui.services.reset import reset_database
 
     timings = reset_database(project, url, seed, use_template=not args.no_template, wait=args.wait)

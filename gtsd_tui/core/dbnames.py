@@ -80,3 +80,40 @@ def rehearse_owner(name: str) -> tuple[int, str] | None:
     """The pid and host tag in a rehearsal copy's name; None for any other name."""
     m = _OWNER.search(name)
     return (int(m.group(1), 16), m.group(2)) if m else None
+
+
+BRANCH_SUFFIX = "__gtsd_br_"  # + <branch, ASCII-safe, at most 24 bytes>_<8 hex of the branch's SHA-256>
+STALE_SUFFIX = "__gtsd_brold_"  # + 16 hex: milliseconds (12) and a random tag (4)
+PREFIX_SUFFIX = "__gtsd_pt_"  # + 16 hex of a migration prefix's fingerprint
+STAGE_SUFFIX = "__gtsd_bnext"  # a branch's database being built from a prefix template
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def branch_suffix(branch: str) -> str:
+    """The suffix of a branch's parked database: ``__gtsd_br_`` + the branch name with every run of
+    characters outside ``[A-Za-z0-9._-]`` replaced by ``-``, cut to 24 bytes, + ``_`` + 8 hex of the
+    SHA-256 of the exact branch name (``feature/billing`` -> ``__gtsd_br_feature-billing_1b2c3d4e``).
+    Two branches never share a suffix unless their names' hashes collide."""
+    slug = _UNSAFE.sub("-", branch)[:24]
+    digest = hashlib.sha256(branch.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_LEN]
+    return f"{BRANCH_SUFFIX}{slug}_{digest}"
+
+
+def parked_name(target: str, branch: str) -> str:
+    """Where ``target`` is kept while ``branch`` is not checked out (at most 63 bytes)."""
+    return derived_name(target, branch_suffix(branch))
+
+
+def prefix_template_name(target: str, fingerprint: str) -> str:
+    """The template of the database migrated up to the prefix whose fingerprint is ``fingerprint``."""
+    return derived_name(target, PREFIX_SUFFIX + fingerprint[:16])
+
+
+def stage_name(target: str) -> str:
+    return derived_name(target, STAGE_SUFFIX)
+
+
+def stale_name(target: str, tag: str) -> str:
+    """A parked database whose migrations no longer fit its branch, kept (never dropped) under a
+    name of its own; ``tag``: 16 hex characters."""
+    return derived_name(target, STALE_SUFFIX + tag)

@@ -48,6 +48,14 @@ HOOKS: tuple[HookSpec, ...] = (
     HookSpec("pre-commit", why="refuses a commit whose migrations folder is broken"),
 )
 
+POST_CHECKOUT = HookSpec("post-checkout", why="the local database follows the checked-out branch (--branch-db)")
+
+
+def hooks_for(branch_db: bool) -> tuple[HookSpec, ...]:
+    """The hooks install writes: :data:`HOOKS`, and ``post-checkout`` with ``--branch-db``."""
+    return (*HOOKS, POST_CHECKOUT) if branch_db else HOOKS
+
+
 MANAGERS = {
     ".pre-commit-config.yaml": "pre-commit",
     "lefthook.yml": "lefthook",
@@ -132,7 +140,7 @@ def _manager(top: Path, hooks_dir: Path) -> str | None:
     for name, manager in MANAGERS.items():
         if (top / name).is_file():
             return manager
-    for spec in HOOKS:
+    for spec in hooks_for(True):
         p = hooks_dir / spec.name
         if p.is_file():
             head = p.read_bytes()[:4096]
@@ -143,12 +151,12 @@ def _manager(top: Path, hooks_dir: Path) -> str | None:
     return None
 
 
-def manager_lines(manager: str, rel: str) -> list[str]:
+def manager_lines(manager: str, rel: str, hooks: tuple[HookSpec, ...] = HOOKS) -> list[str]:
     if manager == "pre-commit":
-        types = " ".join(f"-t {s.name}" for s in HOOKS)
+        types = " ".join(f"-t {s.name}" for s in hooks)
         out = [f"# add to .pre-commit-config.yaml (then `pre-commit install {types}`)"]
         out += ["- repo: local", "  hooks:"]
-        for spec in HOOKS:
+        for spec in hooks:
             out += [
                 f"    - id: gtsd-tui-{spec.name}",
                 f"      name: gtsd-tui {spec.name}",
@@ -160,7 +168,7 @@ def manager_lines(manager: str, rel: str) -> list[str]:
             ]
         return out
     out = ["# add to lefthook.yml"]
-    for spec in HOOKS:
+    for spec in hooks:
         out += [f"{spec.name}:", "  commands:", "    gtsd-tui:", f"      run: {hook_command(spec, rel)} {{0}}"]
         if spec.stdin:
             out.append("      use_stdin: true")
@@ -191,8 +199,10 @@ def default_mainline(top: Path) -> list[str]:
     return found
 
 
-def install(folder: Path, mainline: list[str] | None = None) -> list[str]:
-    """Install driver, attributes and hooks for ``folder``; the lines to print."""
+def install(folder: Path, mainline: list[str] | None = None, *, branch_db: bool = False) -> list[str]:
+    """Install driver, attributes and hooks for ``folder`` (``branch_db``: and ``post-checkout``, the
+    database per branch); the lines to print."""
+    hooks = hooks_for(branch_db)
     top = _top(folder)
     rel = os.path.relpath(folder.resolve() if folder.exists() else folder.absolute(), top.resolve())
     if rel.startswith(".."):
@@ -208,13 +218,14 @@ def install(folder: Path, mainline: list[str] | None = None) -> list[str]:
     section_existed = git(top, "config", "--local", "--get-regexp", rf"^merge\.{DRIVER}\.").returncode == 0
     files: dict[str, Path] = {"gitattributes": top / ".gitattributes"}
     if manager is None:
-        files.update({f"hook:{s.name}": hooks_dir / s.name for s in HOOKS})
+        files.update({f"hook:{s.name}": hooks_dir / s.name for s in hooks})
     state = {
         "folder": rel,
         "files": {str(p): _snapshot(p) for p in files.values()},
         "config": {k: _config_get(top, k) for k in keys},
         "section_existed": section_existed,
         "manager": manager,
+        "branch_db": branch_db,
     }
     (state_dir / "chained").mkdir(parents=True, exist_ok=True)
     (state_dir / "state.json").write_text(json.dumps(state, indent=1))  # before anything changes
@@ -232,10 +243,10 @@ def install(folder: Path, mainline: list[str] | None = None) -> list[str]:
         out.append(f"gtsd-tui: migrations on {', '.join(refs)} never move (merged into a branch, the branch's do)")
     if manager is not None:
         out.append(f"gtsd-tui: {manager} manages this repository's hooks; no hook written. Add:")
-        out += manager_lines(manager, rel)
+        out += manager_lines(manager, rel, hooks)
         return out
     hooks_dir.mkdir(parents=True, exist_ok=True)
-    for spec in HOOKS:
+    for spec in hooks:
         path = hooks_dir / spec.name
         chained = state_dir / "chained" / spec.name
         if path.exists():
@@ -245,6 +256,8 @@ def install(folder: Path, mainline: list[str] | None = None) -> list[str]:
         path.chmod(0o755)
         kept = " (the existing hook is kept and runs first)" if chained.exists() else ""
         out.append(f"gtsd-tui: hook {path}{kept}")
+    if branch_db:
+        out.append("gtsd-tui: the local database now follows the checked-out branch (docs/local-database.md)")
     return out
 
 
