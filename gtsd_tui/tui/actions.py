@@ -130,7 +130,7 @@ REGISTRY: tuple[Action, ...] = (
            palette="Branches: the databases parked for git branches", rank=115, guarded=True, opens="branches",
            feature="branches"),
     Action("reset_to", APP, "T", "reset_to", "Reset to here", show=False,
-           tooltip="the database holds exactly the migrations up to the highlighted one (asks first)",
+           tooltip="only the migrations up to it (asks first)",
            palette="Reset the database to the highlighted History migration", rank=105, panes=("history",),
            destructive=True, guarded=True, feature="branches"),
     Action("filter.clear", APP, "escape", "clear_filter", "Clear filter", show=False, feature="console"),
