@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from gtsd_tui.services.project import Project
     from gtsd_tui.tui.app import GtsdApp
 
-TITLE = "[b]Branches[/] · the databases parked for git branches · p prunes those of deleted branches"
+TITLE = "[b]Branches[/] · databases parked for git branches · p drops deleted branches'"
 MATCHES, STALE, GONE, DIFFERS = "matches", "stale", "branch gone", "differs"
 
 
@@ -99,10 +99,12 @@ def moved_text(before: BranchState, now: BranchState) -> str | None:
     """The line said once after a reload when the branch or the database in place changed; else None."""
     if (before.branch, before.database_branch) == (now.branch, now.database_branch):
         return None
-    who = shown(now.database_branch) if now.database_branch else "no branch"
     head = f"checked out {shown(now.branch)}" if now.branch else "detached HEAD"
-    if now.exists and now.applied is not None:
+    if now.exists and now.applied is not None and now.database_branch:
+        who = shown(now.database_branch)
         return f"{head}: database {now.database} now holds {who}'s {now.applied} migration(s)"
+    if now.exists and now.applied is not None:
+        return f"{head}: database {now.database} holds {now.applied} migration(s), labelled for no branch"
     return f"{head}: database {now.database}: {db_text(now)}"
 
 
@@ -273,14 +275,13 @@ class BranchesScreen(Screen[None]):
             line.update(f"✗ {event.error}")
         elif event.state is not None:
             st = event.state
-            line.update(f"in place: {st.database} · {mark_text(st)} ({st.applied or 0}/{st.total} migrations)")
+            parked = f"{len(event.parked)} parked" if event.parked else "none parked (each checkout parks one)"
+            line.update(f"in place: {st.database} · {mark_text(st)} ({st.applied or 0}/{st.total}) · {parked}")
         rows: list[tuple[str, tuple[Cell, ...]]] = [
             (p.database, (shown(p.branch), _verdict_cell(p), size_text(p.size), age_text(p.age), p.database))
             for p in event.parked
         ]
         self.query_one(RowTable).set_rows(rows)
-        if not rows and event.error is None:
-            self.write_log("no database is parked (git install --branch-db parks them at each checkout)")
         self.refresh_bindings()
 
     def write_log(self, text: str) -> None:
@@ -349,7 +350,9 @@ def branches_failed(app: GtsdApp, group: str, exc: BaseException | None) -> None
 
 # ---- the header's mark and the checkout line ------------------------------------------------------
 
-_SEEN: WeakKeyDictionary[GtsdApp, BranchState] = WeakKeyDictionary()
+_SEEN: WeakKeyDictionary[GtsdApp, BranchState] = WeakKeyDictionary()  # the database in place last said
+_SETTLE: WeakKeyDictionary[GtsdApp, tuple[str, int]] = WeakKeyDictionary()  # (branch, reloads left)
+SETTLE_TRIES = 30  # one a second while the checkout's hook puts the branch's database in place
 
 
 def check_mark(app: GtsdApp, state: ConsoleState | None) -> None:
@@ -370,7 +373,7 @@ def marked(app: GtsdApp, event: BranchMarked) -> None:
     header = app.main_screen.query_one(HeaderBar)
     header.branch_mark = mark_text(st) if st is not None else ""
     live.render_header(app)
-    if st is None:
+    if st is None or _settling(app, st):
         return
     before = _SEEN.get(app)
     _SEEN[app] = st
@@ -378,6 +381,28 @@ def marked(app: GtsdApp, event: BranchMarked) -> None:
     if line:
         app.pending.write_log(line)
         app.notify(line, title="Checkout")
+
+
+def _settling(app: GtsdApp, st: BranchState) -> bool:
+    """The folder watcher reloads when HEAD moves, while the checkout's hook may still be building the
+    branch's database: while the database in place is labelled for another branch, read again every
+    second (at most ``SETTLE_TRIES`` times per branch) before saying which database is in place."""
+    if st.database_branch is None or st.branch is None or st.database_branch == st.branch:
+        _SETTLE.pop(app, None)
+        return False
+    branch, left = _SETTLE.get(app, (st.branch, SETTLE_TRIES))
+    if branch != st.branch:
+        left = SETTLE_TRIES
+    _SETTLE[app] = (st.branch, max(0, left - 1))
+    if left <= 0:
+        return False  # it stays another branch's (e.g. its hook failed): said as it is
+    app.set_timer(1.0, partial(_reload_when_idle, app))
+    return True
+
+
+def _reload_when_idle(app: GtsdApp) -> None:
+    if app.alive and not app.busy:
+        flows.reload(app)
 
 
 @fails("branch-mark")
