@@ -100,6 +100,8 @@ def moved_text(before: BranchState, now: BranchState) -> str | None:
     if (before.branch, before.database_branch) == (now.branch, now.database_branch):
         return None
     head = f"checked out {shown(now.branch)}" if now.branch else "detached HEAD"
+    if now.branch and now.branch == before.branch:  # no checkout: the database in place changed (a reset)
+        head = f"on {shown(now.branch)}"
     if now.exists and now.applied is not None and now.database_branch:
         who = shown(now.database_branch)
         return f"{head}: database {now.database} now holds {who}'s {now.applied} migration(s)"
