@@ -120,5 +120,6 @@ def open_pool(url: str, *, max_size: int = 4) -> Any:
         timeout=5,
         open=True,
         name="gtsd-console",
+        check=ConnectionPool.check_connection,  # one ended by the server (a branch checkout's rename): a new one
         kwargs={"autocommit": True, "application_name": CONSOLE_APP_NAME, "connect_timeout": 3},
     )

@@ -126,6 +126,13 @@ REGISTRY: tuple[Action, ...] = (
            tooltip="migrations × environments",
            palette="Environments: migrations × environments (.env, .env.NAME)", rank=110, guarded=True,
            opens="environments", feature="environments"),
+    Action("branches", APP, "b", "branches", "Branches", show=False, tooltip="databases parked for git branches",
+           palette="Branches: the databases parked for git branches", rank=115, guarded=True, opens="branches",
+           feature="branches"),
+    Action("reset_to", APP, "T", "reset_to", "Reset to here", show=False,
+           tooltip="only the migrations up to it (asks first)",
+           palette="Reset the database to the highlighted History migration", rank=105, panes=("history",),
+           destructive=True, guarded=True, feature="branches"),
     Action("filter.clear", APP, "escape", "clear_filter", "Clear filter", show=False, feature="console"),
     Action("pane.history", APP, "1", "focus_pane('history')", "History", show=False, palette="Go to History",
            rank=160, feature="console"),
@@ -178,6 +185,13 @@ REGISTRY: tuple[Action, ...] = (
     # ---- the Drift view
     Action("drift.close", "drift", "escape,q", "close", "Close", feature="drift"),
     Action("drift.recheck", "drift", "r", "recheck", "Compare again", feature="drift"),
+    # ---- the Branches view
+    Action("branches.close", "branches", "escape,q", "close", "Back", feature="branches"),
+    Action("branches.refresh", "branches", "r", "refresh", "Refresh", feature="branches"),
+    Action("branches.prune", "branches", "p", "prune", "Prune", tooltip="the databases of deleted branches (asks)",
+           destructive=True, feature="branches"),
+    Action("_branches.shadowed", "branches", "A,a,v,R,n,e,E,T,slash,1,2,3,4", "shadowed", show=False,
+           feature="branches"),
     # ---- any other view a feature pushes: escape goes back (its own keys, if any, are a scope of their own)
     Action("view.close", "view", "escape", "close", "Back"),
     # ---- dialogs

@@ -24,7 +24,7 @@ from textual.widgets import Footer
 from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import actions, features, flows, live
 from gtsd_tui.tui import messages as msg
-from gtsd_tui.tui.features import drift
+from gtsd_tui.tui.features import branches, drift
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
@@ -148,6 +148,7 @@ class MainScreen(Screen[None]):
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
         drift.check_mark(self.console, state)
+        branches.check_mark(self.console, state)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
         self.call_after_refresh(self._compose_hidden)

@@ -11,6 +11,8 @@ from gtsd_tui.services.server import console_note
 
 
 class HeaderBar(Static):
+    branch_mark = ""  # the branch checked out and whether the database matches (features/branches.py)
+
     def __init__(self) -> None:
         super().__init__("gtsd-tui  connecting…", id="header")
 
@@ -31,6 +33,8 @@ class HeaderBar(Static):
             out.append(f"  [{busy}]", style="bold yellow")
         if read_only:
             out.append("  read-only", style="bold")
+        if self.branch_mark:
+            out.append(f"  {self.branch_mark}", style="bold")
         url = state.db.url if state is not None else info.url
         if info.embedded:  # not its long URL (server status has it): what it is, that it outlives the console
             port = url.rsplit(":", 1)[-1].split("/", 1)[0] if url.count(":") >= 2 else ""
