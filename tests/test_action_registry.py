@@ -198,7 +198,7 @@ def action_hello(app) -> None:
     app.push_screen(HelloScreen())
 '''
 LINES = (
-    '    Action("hello", APP, "b", "hello", "Hello", show=False, palette="Hello: the new view", rank=115,'
+    '    Action("hello", APP, "w", "hello", "Hello", show=False, palette="Hello: the new view", rank=115,'
     ' opens="view", feature="hello"),\n'
 )
 RUN = """
@@ -210,16 +210,16 @@ from gtsd_tui.tui.features.console import help_sections
 from gtsd_tui.tui.screens.help import render
 from tests.helpers.fake_console import FakeConsole
 
-assert ("Hello: the new view", "hello", "b") in ACTIONS, ACTIONS
-assert any(b.key == "b" and b.action == "hello" for b in GtsdApp.BINDINGS)
+assert ("Hello: the new view", "hello", "w") in ACTIONS, ACTIONS
+assert any(b.key == "w" and b.action == "hello" for b in GtsdApp.BINDINGS)
 text = render(help_sections())
-assert "b  Hello" in text and "Hello (b)" in text and "esc  Back" in text, text
+assert "w  Hello" in text and "Hello (w)" in text and "esc  Back" in text, text
 
 async def main():
     app = GtsdApp(FakeConsole(Path(sys.argv[1])), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.5)
-        await pilot.press("b")
+        await pilot.press("w")
         await pilot.pause(0.3)
         shown = type(app.screen).__name__
         await pilot.press("escape")
