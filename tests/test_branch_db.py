@@ -384,3 +384,41 @@ def _url(url: str, name: str) -> str:
     from gtsd_tui.db.branches import url_for
 
     return url_for(url, name)
+
+
+def _owner(url: str) -> object:
+    with psycopg.connect(admin.admin_url(url)) as conn:
+        found = admin.branch_comment(conn, admin.dbname_of(url))
+    return None if found is None else json.loads(found.split(" ", 2)[2])["branch"]
+
+
+def test_a_reset_keeps_the_branch_the_database_belongs_to(repo: tuple[Path, str]) -> None:
+    """``reset`` on a branch's database (its first reset, which migrates, and a later one, which swaps
+    the prepared copy in) leaves a database that is still that branch's: the next checkout parks it
+    under its branch, not as a guess."""
+    import time
+
+    root, url = repo
+    execute(url, "INSERT INTO audit_log (action) VALUES ('main data')")
+    assert checkout(root, "feature").returncode == 0
+    assert _owner(url) == "feature"
+    first = run_cli("reset", "--yes", cwd=root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _owner(url) == "feature"
+    name = admin.dbname_of(url)
+    for _ in range(600):  # the background job prepares the next reset's copy
+        with psycopg.connect(admin.admin_url(url)) as conn:
+            if admin.spare_fingerprint(conn, admin.spare_name(name)):
+                break
+        time.sleep(0.1)
+    second = run_cli("reset", "--yes", cwd=root)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "swap in prepared copy" in second.stdout, second.stdout
+    assert _owner(url) == "feature"
+    execute(url, "INSERT INTO billing (amount) VALUES (7)")
+    back = checkout(root, "main")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "feature's database parked" in back.stderr + back.stdout, back.stderr
+    assert execute(url, "SELECT action FROM audit_log") == [("main data",)]
+    assert checkout(root, "feature").returncode == 0
+    assert execute(url, "SELECT amount FROM billing") == [(7,)]

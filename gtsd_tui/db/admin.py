@@ -12,6 +12,7 @@ from psycopg import sql
 from gtsd_tui.db.clone_sql import ADMIN_DB
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.reset_sql import (  # noqa: F401 - the names are admin's API too
+    BRANCH_LABEL,
     COMMENT_PREFIX,
     NEXT_SUFFIX,
     SPARE_PREFIX,
@@ -53,6 +54,17 @@ def _label(conn: psycopg.Connection[Any], dbname: str, prefix: str) -> str | Non
     if row is None or not row[0] or not str(row[0]).startswith(prefix):
         return None
     return str(row[0])[len(prefix) :]
+
+
+def branch_comment(conn: psycopg.Connection[Any], dbname: str) -> str | None:
+    """The database's branch label (``BRANCH_LABEL`` + JSON, written by ``git install --branch-db``'s
+    hook), to be kept by a reset: the reset database still belongs to that branch."""
+    found = _label(conn, dbname, BRANCH_LABEL)
+    return None if found is None else BRANCH_LABEL + found
+
+
+def set_comment(conn: psycopg.Connection[Any], dbname: str, text: str | None) -> None:
+    conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname), sql.Literal(text)))
 
 
 def template_fingerprint(conn: psycopg.Connection[Any], template: str) -> str | None:

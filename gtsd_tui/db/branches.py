@@ -14,9 +14,8 @@ import psycopg
 from psycopg import sql
 
 from gtsd_tui.db.admin import COMMENT_PREFIX
+from gtsd_tui.db.reset_sql import BRANCH_LABEL
 from gtsd_tui.errors import DatabaseError
-
-BRANCH_LABEL = "gtsd-tui branch "
 
 
 def _first(exc: psycopg.Error) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from gtsd_tui.db.clone_sql import ADMIN_DB
 from gtsd_tui.db.early_copy import _Libpq, bundled_libpq
 from gtsd_tui.db.reset_sql import (
+    BRANCH_LABEL,
     SPARE_PREFIX,
     next_name,
     reset_lock_key,
@@ -164,10 +165,15 @@ def _swap(pq: _Pq, conn: int, name: str, wanted: str, step: Step) -> list[str] |
         "SELECT (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user), "
         f"EXISTS (SELECT FROM pg_database WHERE datname = {lit[name]}), "
         f"EXISTS (SELECT FROM pg_database WHERE datname = {lit[nxt]}), "
-        f"(SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = {lit[spare]})",
+        f"(SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = {lit[spare]}), "
+        f"(SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = {lit[name]})",
     )
-    if plain != [["t", "t", "f", SPARE_PREFIX + wanted]]:
+    if not plain or plain[0][:4] != ["t", "t", "f", SPARE_PREFIX + wanted]:
         return None  # not the plain case: the ordinary path repairs, clones or migrates
+    label = plain[0][4]  # a branch label stays: the reset database is still that branch's
+    keep = pq.quoted(conn, label, literal=True) if label and label.startswith(BRANCH_LABEL) else "NULL"
+    if keep is None:
+        return None
     if pq.rows(conn, f"ALTER DATABASE {ident[spare]} RENAME TO {ident[nxt]}")[0] is None:
         return None  # in use: nothing changed
     step("swap in prepared copy")
@@ -188,7 +194,7 @@ def _swap(pq: _Pq, conn: int, name: str, wanted: str, step: Step) -> list[str] |
     step("target renamed")
     if pq.rows(conn, f"ALTER DATABASE {ident[nxt]} RENAME TO {ident[name]}")[0] is None:
         return None  # the ordinary path's repair puts the original back from the trash first
-    if pq.rows(conn, f"COMMENT ON DATABASE {ident[name]} IS NULL")[0] is None:
+    if pq.rows(conn, f"COMMENT ON DATABASE {ident[name]} IS {keep}")[0] is None:
         return None
     step("copy in place")
     found, _ = pq.rows(conn, f"SELECT datname FROM pg_database WHERE datname LIKE {lit[trash_like(name)]}")

@@ -17,6 +17,7 @@ SPARE_SUFFIX = "__gtsd_spare"
 NEXT_SUFFIX = "__gtsd_next"  # a prepared copy on its way into the target's name
 TRASH_SUFFIX = "__gtsd_trash_"  # + 16 hex: milliseconds (12) and a random tag (4); newest sorts last
 SPARE_PREFIX = "gtsd-tui spare "
+BRANCH_LABEL = "gtsd-tui branch "  # + JSON: the branch a database belongs to (db/branches.py); a reset keeps it
 _TRASH_ID = re.compile(r"[0-9a-f]{16}\Z")
 
 

@@ -166,6 +166,7 @@ def _reset_locked(
         fixed = admin.repair(conn, name, step)
         if fixed:
             project.notify(fixed)
+        branch = admin.branch_comment(conn, name) if admin.exists(conn, name) else None
         template = admin.template_name(name)
         how = None
         if use_template and admin.spare_fingerprint(conn, admin.spare_name(name)) == wanted:
@@ -187,6 +188,8 @@ def _reset_locked(
                 admin.save_template(conn, name, template, wanted)
                 step("template saved")
                 timings["save template"] = time.perf_counter() - t1
+        if branch is not None:  # still that branch's database (a reset does not change whose it is)
+            admin.set_comment(conn, name, branch)
         return admin.trash_of(conn, name)  # the target is there and the lock held: all of it is garbage
     finally:
         lock.release_quietly(conn, key)
