@@ -53,11 +53,11 @@ def folder_signature(folder: Path) -> Signature:
                     out.append((e.path, st.st_size, st.st_mtime_ns))
         except OSError:
             out.append((str(d), -1, -1))
-    top = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
-    if top is not None:
+    gitdir = _work_tree_git_dir(folder)
+    if gitdir is not None:
         for name in ("HEAD", "index"):
             try:
-                st = (top / ".git" / name).stat()
+                st = (gitdir / name).stat()
                 out.append((name, st.st_size, st.st_mtime_ns))
             except OSError:
                 pass
@@ -66,6 +66,22 @@ def folder_signature(folder: Path) -> Signature:
 
     out.sort()
     return blake2b(marshal.dumps(out), digest_size=16).digest()
+
+
+def _work_tree_git_dir(folder: Path) -> Path | None:
+    """Where this work tree's HEAD and index are: ``.git`` itself, or the directory a ``.git`` file
+    names (``gitdir: PATH``: a linked work tree of ``git worktree add``, or a submodule)."""
+    top = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
+    if top is None:
+        return None
+    dotgit = top / ".git"
+    if dotgit.is_dir():
+        return dotgit
+    try:
+        line = dotgit.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return top / line[len("gitdir: ") :] if line.startswith("gitdir: ") else None
 
 
 def preview_of(project: Project, folder: Folder, tag: str) -> Preview:
