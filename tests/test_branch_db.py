@@ -422,3 +422,33 @@ def test_a_reset_keeps_the_branch_the_database_belongs_to(repo: tuple[Path, str]
     assert execute(url, "SELECT action FROM audit_log") == [("main data",)]
     assert checkout(root, "feature").returncode == 0
     assert execute(url, "SELECT amount FROM billing") == [(7,)]
+
+
+def test_prefix_templates_are_capped_newest_kept(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every switch and ``reset --to`` may save a template per migration prefix; they are a cache, so
+    only the newest ``KEPT_TEMPLATES`` stay (here 1): an old one is rebuilt when needed, never used stale."""
+    from gtsd_tui.config import load_settings
+    from gtsd_tui.db.branches import prefix_templates
+    from gtsd_tui.services import branch_db
+    from gtsd_tui.services.project import Project
+
+    root, url = repo
+    monkeypatch.setattr(branch_db, "KEPT_TEMPLATES", 1)
+    project = Project(load_settings(cwd=root, database_url=url, environ={}))
+    tags = [m["tag"] for m in status(root)["migrations"]]  # type: ignore[attr-defined]
+    family = dbnames.prefix_template_family(admin.dbname_of(url))
+
+    def templates() -> list[str]:
+        with psycopg.connect(admin.admin_url(url)) as conn:
+            return prefix_templates(conn, family)
+
+    branch_db.reset_to(project, url, tags[0])
+    first = templates()
+    assert len(first) == 1
+    branch_db.reset_to(project, url, tags[1])
+    second = templates()
+    assert len(second) == 1 and second != first  # the newer prefix's template replaced the older one
+    assert tables(url) == {"users", "audit_log"}
+    branch_db.reset_to(project, url, tags[0])  # its template was dropped: built again, right all the same
+    assert tables(url) == {"users"}
+    assert execute(url, 'SELECT count(*) FROM drizzle."__drizzle_migrations"') == [(1,)]

@@ -109,6 +109,11 @@ def prefix_template_name(target: str, fingerprint: str) -> str:
     return derived_name(target, PREFIX_SUFFIX + fingerprint[:16])
 
 
+def prefix_template_family(target: str) -> str:
+    """What every prefix template's name of ``target`` starts with (16 hex characters follow)."""
+    return derived_prefix(target, len(PREFIX_SUFFIX) + 16) + PREFIX_SUFFIX
+
+
 def stage_name(target: str) -> str:
     return derived_name(target, STAGE_SUFFIX)
 

@@ -7,6 +7,7 @@ A database parked for a branch, and the one in place, carry a comment ``gtsd-tui
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -79,6 +80,14 @@ def template_labels(conn: psycopg.Connection[Any], names: list[str]) -> dict[str
         if comment and str(comment).startswith(COMMENT_PREFIX):
             out[str(name)] = str(comment)[len(COMMENT_PREFIX) :]
     return out
+
+
+def prefix_templates(conn: psycopg.Connection[Any], family: str) -> list[str]:
+    """The prefix templates whose names start with ``family`` and end in 16 hex characters, newest
+    first (by creation: a database's oid grows with each one made)."""
+    like = family.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY oid DESC", (like,)).fetchall()
+    return [str(r[0]) for r in rows if re.fullmatch(r"[0-9a-f]{16}", str(r[0])[len(family) :])]
 
 
 def terminate(conn: psycopg.Connection[Any], name: str) -> None:

@@ -246,6 +246,11 @@ def _save_template(conn: Any, ctx: _Ctx, stage: str, n: int) -> None:
     b.create(conn, name, stage)
     b.mark_template(conn, name, ctx.fps[n])  # labelled last: a template killed before is never used
     ctx.step("template saved")
+    for old in b.prefix_templates(conn, dbnames.prefix_template_family(ctx.target))[KEPT_TEMPLATES:]:
+        b.drop(conn, old)  # the least recently made beyond the cap: a cache, rebuilt when needed
+
+
+KEPT_TEMPLATES = 8  # prefix templates kept per database (each about the size of an empty migrated one)
 
 
 def _set_aside(conn: Any, ctx: _Ctx, name: str, branch: str, why: str) -> str:
