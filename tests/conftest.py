@@ -192,3 +192,11 @@ def run_cli(
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``slow`` tests first, the rest in pytest's order (a stable sort, after pytest's own grouping by
+    fixture). With ``--dist worksteal`` (addopts) a worker that runs dry takes the other's last tests, so
+    the run ends on short tests instead of one worker finishing a long one while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

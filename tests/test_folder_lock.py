@@ -167,6 +167,7 @@ def test_a_file_renamed_away_under_a_read_is_read_again(tmp_path: Path) -> None:
     assert [m.tag for m in result.migrations] == [m.tag for m in load_folder(folder).migrations]
 
 
+@pytest.mark.slow
 def test_readers_during_200_renumber_commits_never_crash(tmp_path: Path) -> None:
     """`check --offline` read over and over while renumber commits 200 times: any exit but 70 (a crash)."""
     from tests.helpers.renumber_states import run_forked

@@ -75,6 +75,7 @@ def test_readme_table_covers_every_target() -> None:
     assert set(cells.values()) == {"yes"}, "every target of the issue must install"
 
 
+@pytest.mark.slow
 @pytest.mark.network
 def test_every_supported_target_resolves_to_wheels(tmp_path: Path) -> None:
     targets = [(py, plat) for (py, plat), cell in readme_table().items() if cell == "yes"]

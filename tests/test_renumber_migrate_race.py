@@ -72,6 +72,7 @@ def _round(n: int, base: Path, pg_server: str) -> None:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@pytest.mark.slow
 def test_renumber_during_migrate_leaves_nothing_for_drizzle_to_rerun(pg_server: str, tmp_path: Path) -> None:
     for n in range(10):
         _round(n, tmp_path, pg_server)

@@ -96,6 +96,7 @@ def test_a_busy_spare_never_loses_the_database(sample: Path, pg_url: str) -> Non
     wait_for_no_trash(pg_url, name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["spare", "template", "migrate"])
 def test_killed_after_every_step_the_next_reset_repairs(path: str, sample: Path, pg_url: str) -> None:
     """A SIGKILL after each step of reset (the kill hook): every later reset exits 0 with the database whole."""
@@ -123,6 +124,7 @@ def test_killed_after_every_step_the_next_reset_repairs(path: str, sample: Path,
     assert databases(pg_url, name) == {name, admin.template_name(name), admin.spare_name(name)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("changed", [False, True], ids=["unchanged", "changed"])
 def test_two_resets_at_once_both_succeed_and_leave_the_database(changed: bool, sample: Path, pg_url: str) -> None:
     """Issue 33 (2): both printed success and the database was gone, or one failed on pg_database_datname_index."""

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from gtsd_tui.config import load_settings
 from gtsd_tui.db.embedded import postmaster, stop_server
@@ -51,6 +52,7 @@ def _orphan_and_live_copies(url: str) -> tuple[str, str]:
     return dead, alive
 
 
+@pytest.mark.slow
 def test_status_and_stop_of_the_embedded_server(cli, outside_tmp: Path) -> None:
     data = (outside_tmp / ".gtsd" / "pgdata").resolve()
     before = json.loads(cli("server", "status", "--json", cwd=outside_tmp).stdout)
@@ -108,6 +110,7 @@ async def test_console_header_says_embedded_and_that_it_keeps_running(outside_tm
         stop_server(outside_tmp / ".gtsd")
 
 
+@pytest.mark.slow
 def test_every_server_is_listed_stop_all_stops_them_and_a_console_is_warned_of(
     cli, outside_tmp: Path, tmp_path: Path
 ) -> None:
