@@ -200,3 +200,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     fixture). With ``--dist worksteal`` (addopts) a worker that runs dry takes the other's last tests, so
     the run ends on short tests instead of one worker finishing a long one while the other waits."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (addopts): two workers per core. A database test spends much of its time waiting on its
+    servers, git, node and the gtsd-tui processes it starts (a whole run keeps two cores 75% busy with
+    one worker each), so a second worker per core fills the waits. ``GTSD_TEST_WORKERS`` overrides."""
+    wanted = os.environ.get("GTSD_TEST_WORKERS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    return 2 * (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
