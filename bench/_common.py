@@ -15,6 +15,14 @@ from pathlib import Path
 from gtsd_tui.core.migrations.snapshots import empty_snapshot
 
 OUT = Path(__file__).resolve().parent / ".out"
+# The real migration folder of a public project (read-only): ``GTSD_CORPUS``, else ``shared/corpus`` beside
+# the checkout or above a worktree of it (``/work/main`` and ``/work/wt/NAME`` alike).
+_CORPUS_CANDIDATES = [
+    *([Path(os.environ["GTSD_CORPUS"])] if os.environ.get("GTSD_CORPUS") else []),
+    *(p / "shared" / "corpus" for p in Path(__file__).resolve().parents[1:4]),
+]
+CORPUS = next((c for c in _CORPUS_CANDIDATES if c.is_dir()), _CORPUS_CANDIDATES[0])
+DITTOFEED = CORPUS / "dittofeed" / "drizzle"
 os.environ.setdefault("GTSD_CACHE_DIR", str(OUT / "cache"))  # benches never touch the user's digest cache
 NO_CACHE = {"GTSD_NO_DIGEST_CACHE": "1"}
 

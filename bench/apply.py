@@ -25,11 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import DITTOFEED as CORPUS  # noqa: E402
 from _common import OUT, database_url, drop_databases, fresh_database, generate_folder, gtsd, timed  # noqa: E402
-
-_HERE = Path(__file__).resolve()
-_CANDIDATES = [p / "shared" / "corpus" / "dittofeed" / "drizzle" for p in (_HERE.parents[2], _HERE.parents[3])]
-CORPUS = next((c for c in _CANDIDATES if c.is_dir()), _CANDIDATES[0])  # beside the checkout, or above a worktree
 
 
 def psql_binary() -> str:

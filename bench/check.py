@@ -17,9 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, cold_warm_rounds, console, folder_files, generate_folder, settle, timed  # noqa: E402
-
-DITTOFEED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dittofeed" / "drizzle"
+from _common import DITTOFEED, OUT, cold_warm_rounds, console, folder_files, generate_folder, settle, timed  # noqa: E402
 
 
 def measure(name: str, folder: Path, expect: dict[str, int], rounds: int) -> None:

@@ -24,12 +24,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT  # noqa: E402
+from _common import DITTOFEED, OUT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "migrations"
 BEFORE = " [baseline]"
-DITTOFEED = ROOT.parent.parent / "shared" / "corpus" / "dittofeed" / "drizzle"
 
 
 def console_script() -> str:

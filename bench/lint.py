@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, gtsd  # noqa: E402
+from _common import DITTOFEED, OUT, gtsd  # noqa: E402
 
 BP = "--> statement-breakpoint\n"
 SYNTHETIC = [
@@ -132,9 +132,6 @@ def compare(name: str, files: list[Path], squawk: str | None, rounds: int = 3) -
     each = ", ".join(f"{t / o:.2f}x" for o, t in pairs)
     print(f"{line}; squawk {theirs:.2f}s = {mb / theirs:.1f} MB/s; squawk/gtsd-tui = {theirs / ours:.2f}x faster")
     print(f"  rounds (squawk/gtsd-tui, alternating): {each}")
-
-
-DITTOFEED = Path("/work/shared/corpus/dittofeed/drizzle")
 
 
 def copies(src: list[Path], dest: Path, n: int) -> list[Path]:
