@@ -8,7 +8,10 @@ Paths timed, each the way users start it:
 - ``gtsd-tui lint`` of one file of the sample folder.
 
 Each round runs the yardstick and every path once, in turn; the figures are medians of the rounds.
-Target (issue 27): each path ≤ 2.5x ``python -c pass``. Run: ``python bench/hook_start.py [--rounds N]``.
+Target (issue 27): each path ≤ 2.5x ``python -c pass``. Run: ``python bench/hook_start.py [--rounds N]``,
+with the interpreter of a venv holding a regular (not editable) install, as users have: an editable
+install adds its ``.pth`` finder (and setuptools' ``_distutils_hack``) to every start, ``python -c pass``
+included, which roughly doubles the yardstick here and flatters the ratio.
 """
 
 from __future__ import annotations
