@@ -341,6 +341,7 @@ def test_embedded_default_follows_the_branch(kit_repo: Path, outside_tmp: Path) 
         r = checkout(root, "feature")
         assert r.returncode == 0, r.stderr
         assert tables(url) == {"users", "billing"}
+        assert "reusing embedded" not in r.stderr + r.stdout, r.stderr  # said by every command, not by a hook
         r = checkout(root, "main")
         assert r.returncode == 0, r.stderr
         assert execute(url, "SELECT action FROM audit_log") == [("embedded main",)]

@@ -363,6 +363,15 @@ def switch(project: Project, url: str, new: str, prev: Callable[[], str | None],
     return ctx.lines
 
 
+def _hook_notify(message: str) -> None:
+    """What the hook says besides its own lines: all but the reuse of a running embedded server, which
+    every checkout would repeat (its start is said)."""
+    if not message.startswith("no DATABASE_URL configured: reusing"):
+        from gtsd_tui.services.notify import stderr_notify
+
+        stderr_notify(message)
+
+
 def post_checkout(top: Path, folder: Path, prev: str, new: str, flag: str) -> SwitchOutcome:
     """git's ``post-checkout PREV NEW FLAG``: on a branch checkout (FLAG 1) the local database follows
     the branch. Never raises: the checkout is done whatever happens here, so every problem is one line
@@ -376,7 +385,7 @@ def post_checkout(top: Path, folder: Path, prev: str, new: str, flag: str) -> Sw
 
     try:
         settings = load_settings(cwd=top, migrations=str(folder))
-        project = Project(settings)
+        project = Project(settings, notify=_hook_notify)
         if settings.database_url:
             from gtsd_tui.services.local_guard import require_local
 
