@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from gtsd_tui.db.admin import COMMENT_PREFIX
-from gtsd_tui.db.reset_sql import BRANCH_LABEL
+from gtsd_tui.db.reset_sql import BRANCH_LABEL, like_prefix
 from gtsd_tui.errors import DatabaseError
 
 
@@ -85,8 +85,9 @@ def template_labels(conn: psycopg.Connection[Any], names: list[str]) -> dict[str
 def prefix_templates(conn: psycopg.Connection[Any], family: str) -> list[str]:
     """The prefix templates whose names start with ``family`` and end in 16 hex characters, newest
     first (by creation: a database's oid grows with each one made)."""
-    like = family.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
-    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY oid DESC", (like,)).fetchall()
+    rows = conn.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY oid DESC", (like_prefix(family),)
+    ).fetchall()
     return [str(r[0]) for r in rows if re.fullmatch(r"[0-9a-f]{16}", str(r[0])[len(family) :])]
 
 

@@ -49,10 +49,14 @@ def _trash_prefix(name: str) -> str:
     return derived_prefix(name, len(TRASH_SUFFIX) + 16) + TRASH_SUFFIX
 
 
+def like_prefix(prefix: str) -> str:
+    """The ``LIKE`` pattern of every name starting with ``prefix`` (its ``\\``, ``_`` and ``%`` escaped)."""
+    return prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+
+
 def trash_like(name: str) -> str:
     """The ``LIKE`` pattern every trash database of ``name`` matches (filter with :func:`trash_among`)."""
-    prefix = _trash_prefix(name)
-    return prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    return like_prefix(_trash_prefix(name))
 
 
 def trash_among(name: str, datnames: list[str]) -> list[str]:

@@ -472,8 +472,9 @@ def list_parked(project: Project, url: str | None = None) -> list[ParkedDatabase
     return out
 
 
-def current_branch_state(project: Project, url: str | None = None) -> BranchState:
-    """The branch checked out, the database in place, whose it is and whether it matches the folder."""
+def current_branch_state(project: Project, url: str | None = None, top: Path | None = None) -> BranchState:
+    """The branch checked out, the database in place, whose it is and whether it matches the folder;
+    ``top``: the work tree when the caller has found it already (one ``git`` process fewer)."""
     from gtsd_tui.db import admin
     from gtsd_tui.db import branches as b
     from gtsd_tui.db.connect import connect
@@ -481,7 +482,7 @@ def current_branch_state(project: Project, url: str | None = None) -> BranchStat
 
     url = url or project.resolve_url()
     ctx = _Ctx.of(project, url)
-    top = work_tree(project.folder_path)
+    top = top or work_tree(project.folder_path)
     with connect(admin.admin_url(url)) as conn:
         here = b.exists(conn, ctx.target)
         lab = b.label(conn, ctx.target) if here else None
@@ -578,9 +579,8 @@ def reset_to(
         finally:
             lock.release_quietly(conn, key)
     if seed:
-        progress("seeding")
-        t2 = time.perf_counter()
-        admin.run_sql_file(url, seed)
-        timings["seed"] = time.perf_counter() - t2
+        from gtsd_tui.services.reset import run_seed
+
+        run_seed(url, seed, progress, timings)
     timings["total"] = time.perf_counter() - t0
     return timings

@@ -88,14 +88,19 @@ def reset_database(
     if use_template or drop:
         spawn_spare(url, name, wanted if use_template else "", drop)
     if seed:
-        from gtsd_tui.db import admin
-
-        progress("seeding")
-        t2 = time.perf_counter()
-        admin.run_sql_file(url, seed)
-        timings["seed"] = time.perf_counter() - t2
+        run_seed(url, seed, progress, timings)
     timings["total"] = time.perf_counter() - t0
     return timings
+
+
+def run_seed(url: str, seed: str, progress: Progress, timings: dict[str, float]) -> None:
+    """The seed's SQL on the reset database (``reset --seed``, ``reset --to TAG --seed``), timed."""
+    from gtsd_tui.db import admin
+
+    progress("seeding")
+    t = time.perf_counter()
+    admin.run_sql_file(url, seed)
+    timings["seed"] = time.perf_counter() - t
 
 
 def _quick_swap(

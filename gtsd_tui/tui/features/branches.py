@@ -194,10 +194,11 @@ def branch_mark(project: Project) -> BranchMarked:
     from gtsd_tui.services import branch_db
     from gtsd_tui.services.gitutil import work_tree
 
-    if work_tree(project.folder_path) is None:
+    top = work_tree(project.folder_path)
+    if top is None:
         return BranchMarked(None)
     try:
-        return BranchMarked(branch_db.current_branch_state(project))
+        return BranchMarked(branch_db.current_branch_state(project, top=top))
     except GtsdError:
         return BranchMarked(None)
 
