@@ -199,3 +199,27 @@ async def test_the_checkout_line_waits_for_the_hook(repo: tuple[Path, str]) -> N
         assert "other · db matches" in _header(app) and "db is main's" not in _header(app)
         log = "\n".join(app.pending.log_lines)
         assert "checked out other: database" in log and "now holds other's 2 migration(s)" in log, log
+
+
+async def test_the_branch_mark_is_not_shown_while_the_database_is_lost(sample: Path) -> None:
+    """The mark says whether the database matches; while it cannot be read the header does not repeat
+    the last answer (the mark is read again after the next state load that connects)."""
+    from gtsd_tui.tui import flows
+    from gtsd_tui.tui.app import GtsdApp
+    from gtsd_tui.tui.widgets.header import HeaderBar
+    from tests.helpers.fake_console import FakeConsole
+
+    fake = FakeConsole(sample)
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await pilot.pause(0.5)
+        header = app.main_screen.query_one(HeaderBar)
+        header.branch_mark = "main · db matches"
+        flows.reload(app)
+        await pilot.pause(0.5)
+        assert "main · db matches" in str(header.render())
+        fake.connected = False
+        flows.reload(app)
+        await pilot.pause(0.5)
+        shown = str(header.render())
+        assert "disconnected" in shown and "db matches" not in shown, shown

@@ -33,7 +33,7 @@ class HeaderBar(Static):
             out.append(f"  [{busy}]", style="bold yellow")
         if read_only:
             out.append("  read-only", style="bold")
-        if self.branch_mark:
+        if self.branch_mark and state is not None and state.db.connected:  # never a stale "db matches"
             out.append(f"  {self.branch_mark}", style="bold")
         url = state.db.url if state is not None else info.url
         if info.embedded:  # not its long URL (server status has it): what it is, that it outlives the console
