@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,34 @@ def test_no_early_copy_while_someone_else_is_connected_to_the_target(cli, tmp_pa
         early = early_copy.start(pg_url, dbname(pg_url))
         assert early is not None and not early.made()
     assert leftovers(pg_url) == []
+
+
+def test_an_autovacuum_worker_on_the_target_does_not_stop_the_copy(pg_server: str, pg_url: str) -> None:
+    """CREATE DATABASE ... TEMPLATE stops an autovacuum worker on the source itself; counting it as a
+    connected session refused the copy whenever autovacuum happened to visit the target."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        slow = "autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1"
+        conn.execute(f"CREATE TABLE big (a int, b text) WITH ({slow}, autovacuum_vacuum_threshold = 0)")
+        conn.execute("INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g")
+        conn.execute("DELETE FROM big WHERE a % 2 = 0")
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("ALTER SYSTEM SET autovacuum_naptime = 1")
+        admin.execute("SELECT pg_reload_conf()")
+        try:
+            worker = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'autovacuum worker'"
+            for _ in range(300):
+                if admin.execute(worker, (dbname(pg_url),)).fetchone() != (0,):
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail("no autovacuum worker came to the target in 30 s")
+            early = early_copy.start(pg_url, dbname(pg_url))
+            assert early is not None and early.made()
+            rehearse_copy.finish_early_copy(early)
+            assert leftovers(pg_url) == []
+        finally:
+            admin.execute("ALTER SYSTEM RESET autovacuum_naptime")
+            admin.execute("SELECT pg_reload_conf()")
 
 
 def test_the_rehearsal_runs_on_the_copy_asked_for_at_the_start(

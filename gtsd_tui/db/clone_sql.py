@@ -22,8 +22,10 @@ ORPHANS_QUERY = "SELECT datname FROM pg_database WHERE datname LIKE '%\\_\\_gtsd
 
 def may_template_query(target_literal: str) -> str:
     """One row: may this role create databases; how many other sessions are connected to the target
-    (``target_literal``: the quoted name, or a driver's placeholder)."""
+    (``target_literal``: the quoted name, or a driver's placeholder). An autovacuum worker is not
+    counted: CREATE DATABASE ... TEMPLATE stops it itself (CountOtherDBBackends signals it and waits)."""
     return (
         "SELECT (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user), "
-        f"(SELECT count(*) FROM pg_stat_activity WHERE datname = {target_literal} AND pid <> pg_backend_pid())"
+        f"(SELECT count(*) FROM pg_stat_activity WHERE datname = {target_literal} AND pid <> pg_backend_pid() "
+        "AND backend_type <> 'autovacuum worker')"
     )
