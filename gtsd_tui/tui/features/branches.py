@@ -243,6 +243,7 @@ class BranchesScreen(Screen[None]):
     BranchesScreen #branches-log { height: auto; max-height: 4; padding: 0 1; }
     """
     BINDINGS = actions.bindings("branches")
+    AUTO_FOCUS = "RowTable"
 
     def __init__(self, app: GtsdApp, project: Project) -> None:
         super().__init__(id="branches")
@@ -259,7 +260,6 @@ class BranchesScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(RowTable).focus()
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -43,6 +43,7 @@ def report_lines(report: DriftReport) -> list[str]:
 
 class DriftScreen(ModalScreen[None]):
     BINDINGS = actions.bindings("drift")
+    AUTO_FOCUS = "SqlPreview"
 
     def __init__(self, load: Callable[[], DriftReport]) -> None:
         super().__init__(classes="dialog-screen")
@@ -57,7 +58,6 @@ class DriftScreen(ModalScreen[None]):
             yield SqlPreview(id="text-preview")
 
     def on_mount(self) -> None:
-        self.query_one(SqlPreview).focus()
         self.action_recheck()
 
     def action_recheck(self) -> None:

@@ -93,6 +93,7 @@ def apply_env(
 class EnvironmentsScreen(Screen[None]):
     CSS_PATH = "environments.tcss"
     BINDINGS = actions.bindings("environments")
+    AUTO_FOCUS = "EnvMatrix"
 
     def __init__(self, app: GtsdApp) -> None:
         super().__init__(id="environments")
@@ -108,7 +109,6 @@ class EnvironmentsScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(EnvMatrix).focus()
         self.action_refresh()
 
     def action_refresh(self) -> None:

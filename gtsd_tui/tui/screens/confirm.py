@@ -16,6 +16,10 @@ class ConfirmScreen(ModalScreen[bool | None]):
     whose "no" still goes ahead, like "back up first?", must have a way out)."""
 
     BINDINGS = bindings("confirm")
+    # focused once composed (a query in on_mount failed when the app closed first). A typed confirmation
+    # starts in its box (with Cancel focused, letters went nowhere and the "n" of a name such as
+    # "staging" pressed No); otherwise the safe Cancel. The first match in the DOM wins.
+    AUTO_FOCUS = "#typed, #cancel"
 
     def __init__(
         self,
@@ -47,14 +51,6 @@ class ConfirmScreen(ModalScreen[bool | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button(f"{self.cancel_label} \\[n]", id="cancel", variant="default")
                 yield Button(f"{self.action_label} \\[y]", id="ok", variant="error")
-
-    def on_mount(self) -> None:
-        # a typed confirmation starts in its box (with Cancel focused, letters went nowhere and the
-        # "n" of a name such as "staging" pressed No); otherwise the safe Cancel
-        if self.type_to_confirm:
-            self.query_one("#typed", Input).focus()
-        else:
-            self.query_one("#cancel", Button).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -94,6 +90,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     no answer ever goes ahead by default."""
 
     BINDINGS = bindings("choice")
+    AUTO_FOCUS = "#cancel"  # the safe choice, focused once composed
 
     def __init__(self, title: str, body: str, choices: list[tuple[str, str]]) -> None:
         """``choices``: (key, label) pairs, each a way to go ahead; dismissed with the key chosen."""
@@ -112,9 +109,6 @@ class ChoiceScreen(ModalScreen[str | None]):
                 yield Button("Cancel \\[n]", id="cancel", variant="default")
                 for key, label in self.choices:
                     yield Button(f"{label} \\[{key}]", id=f"choice-{key}", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
 
     def action_choose(self, key: str) -> None:
         self.dismiss(key)

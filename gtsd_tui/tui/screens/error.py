@@ -12,6 +12,7 @@ from gtsd_tui.tui.actions import bindings
 
 class ErrorScreen(ModalScreen[None]):
     BINDINGS = bindings("error")
+    AUTO_FOCUS = "#close"  # focused once composed (a query in on_mount fails if the app closes first)
 
     def __init__(self, title: str, where: str, lines: list[str]) -> None:
         super().__init__(classes="dialog-screen")
@@ -24,9 +25,6 @@ class ErrorScreen(ModalScreen[None]):
             yield Static(self.where, id="error-where", markup=False)
             yield Static("\n".join(self.lines), id="error-body", markup=False)
             yield Button("Close \\[esc]", id="close")
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,7 @@ from gtsd_tui.tui.actions import bindings
 
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = bindings("prompt")
+    AUTO_FOCUS = "Input"  # focused once composed (a query in on_mount fails if the app closes first)
 
     def __init__(self, title: str, placeholder: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -24,9 +25,6 @@ class PromptScreen(ModalScreen[str | None]):
             yield Label(self.title_text, id="dialog-title")
             yield Input(placeholder=self.placeholder, id="prompt")
             yield Label("enter creates it · esc cancels", classes="note")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
