@@ -27,6 +27,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
+from tests.helpers.zygote import zygote
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The workers share the cores (pytest-xdist): a per-example deadline or the "input generation is slow"
@@ -176,9 +178,13 @@ def sample(tmp_path: Path) -> Path:
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m gtsd_tui`` as a real process, as a user would."""
+    """Run ``python -m gtsd_tui`` as a real process, as a user would (forked from the test zygote, which
+    has the heavy libraries imported already: ``tests/helpers/zygote.py`` says what that leaves out)."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     full_env.update(env or {})
+    forks = zygote()
+    if forks is not None and forks.serves(full_env):
+        return forks.run(list(args), cwd=cwd, env=full_env, timeout=timeout)
     return subprocess.run(
         [sys.executable, "-m", "gtsd_tui", *args],
         cwd=cwd,

@@ -7,9 +7,7 @@ or the next reset puts it back), and the background job leaves no trash behind."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +18,7 @@ import pytest
 from psycopg import sql
 
 from gtsd_tui.db import admin
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.pg
 
@@ -28,18 +27,12 @@ def _admin(url: str) -> str:
     return admin.admin_url(url)
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-
-
 def reset(folder: Path, url: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "gtsd_tui", "reset", "--yes", "--migrations", str(folder), "--database-url", url]
-    return subprocess.run([*cmd, *extra], env={**_env(), **(env or {})}, capture_output=True, text=True, timeout=180)
+    return run_cli("reset", "--yes", "--migrations", str(folder), "--database-url", url, *extra, env=env, timeout=180)
 
 
 def applied(folder: Path, url: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "gtsd_tui", "status", "--json", "--migrations", str(folder), "--database-url", url]
-    return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120)
+    return run_cli("status", "--json", "--migrations", str(folder), "--database-url", url)
 
 
 def assert_all_applied(folder: Path, url: str) -> None:
