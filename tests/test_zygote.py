@@ -41,7 +41,7 @@ def test_output_and_exit_code_are_a_fresh_process_s(forks: Zygote, sample: Path,
     unreachable = "postgresql://app:Sup3rSecret@127.0.0.1:{}/x"
     cases = [
         (["check", "--offline", "--json", "--migrations", str(sample)], tmp_path, {}),
-        (["check", "--offline", "--json"], project, {}),
+        (["lint", "--json"], project, {}),  # every finding names its file under the working folder
         (["status"], project, {"DATABASE_URL": unreachable.format(1)}),  # exit 3, the host named
         (["status"], project, {"DATABASE_URL": unreachable.format(2)}),  # another environment, another line
         (["--nope"], tmp_path, {}),  # argparse: exit 2, usage on stderr
@@ -54,6 +54,7 @@ def test_output_and_exit_code_are_a_fresh_process_s(forks: Zygote, sample: Path,
         got = forks.run(args, cwd=cwd, env=env, timeout=60)
         assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr), args
         assert "Sup3rSecret" not in got.stdout + got.stderr
+    assert str(project / "migrations") in forks.run(["lint", "--json"], cwd=project, env=base_env(), timeout=60).stdout
     assert "127.0.0.1:1" in forks.run(["status"], cwd=project, env={**base_env(), **cases[2][2]}, timeout=60).stderr
 
 
