@@ -21,6 +21,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -193,6 +194,18 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def spawn_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Any:
+    """``python -m gtsd_tui`` started and left running (``wait``, ``communicate``, ``pid``, ``returncode``),
+    from the zygote as :func:`run_cli`; a fresh ``subprocess.Popen`` where run_cli would start one."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    full_env.update(env or {})
+    forks = zygote()
+    if forks is not None and forks.serves(full_env):
+        return forks.popen(list(args), cwd=cwd, env=full_env)
+    cmd = [sys.executable, "-m", "gtsd_tui", *args]
+    return subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture

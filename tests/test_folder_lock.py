@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gtsd_tui.services.folder_lock import folder_lock
+from tests.conftest import spawn_cli
 from tests.helpers import renumber_shapes as shapes
 from tests.helpers.node import drizzle_kit_check
 from tests.helpers.renumber_states import normalized, only_migrations, reference, sql_texts, tree, workspaces
 
 
-def _spawn(*args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    cmd = [sys.executable, "-m", "gtsd_tui", *args]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _spawn(*args: str) -> Any:
+    return spawn_cli(*args)
 
 
 @pytest.mark.slow

@@ -4,31 +4,26 @@ end as drizzle-orm expects (its real migrator then finds nothing to run), and `c
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from gtsd_tui.core.migrations.folder import load_folder
-from tests.conftest import SAMPLE, _url_with_db
+from tests.conftest import SAMPLE, _url_with_db, run_cli, spawn_cli
 from tests.helpers.git import add_migration
 from tests.helpers.node import drizzle_migrate
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
 
-def _cli(*args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "gtsd_tui", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+def _cli(*args: str) -> Any:
+    return spawn_cli(*args)
 
 
 def _round(n: int, base: Path, pg_server: str) -> None:
@@ -62,9 +57,7 @@ def _round(n: int, base: Path, pg_server: str) -> None:
         assert d.returncode == 0, (n, renumber.returncode, r_out, r_err, d.stderr)
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (6,)
-        check = subprocess.run(
-            [sys.executable, "-m", "gtsd_tui", "check", "--json", *common], capture_output=True, text=True, timeout=120
-        )
+        check = run_cli("check", "--json", *common)
         findings = json.loads(check.stdout)["findings"]
         assert [f for f in findings if f["code"] == "re-stamped" and f["severity"] == "error"] == [], findings
     finally:

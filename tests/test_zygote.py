@@ -117,3 +117,23 @@ def test_fresh_interpreters_when_asked_or_when_a_python_setting_differs(
     assert not forks.serves({**forks.env, "PYTHONPROFILEIMPORTTIME": "1"})  # read once, at start
     monkeypatch.setenv(zygote.ENV_SWITCH, "1")
     assert zygote.zygote() is None
+
+
+def test_a_started_run_is_waited_for_like_popen(forks: Zygote, tmp_path: Path) -> None:
+    from gtsd_tui.services.folder_lock import folder_lock
+    from tests.helpers import renumber_shapes as shapes
+
+    shape = shapes.orphans(tmp_path / "src")
+    folder = shape.root / shape.folder_rel
+    with folder_lock(folder, "test holder"):  # the run waits for the lock until we let go
+        run = forks.popen(
+            ["renumber", "--yes", "--offline", "--wait", "60", "--migrations", str(folder)],
+            cwd=tmp_path,
+            env=base_env(),
+        )
+        with pytest.raises(subprocess.TimeoutExpired):
+            run.wait(timeout=2)
+        assert run.returncode is None and run.pid > 0
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert "renumbered;" in out and "test holder" in err

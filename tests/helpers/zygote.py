@@ -172,6 +172,9 @@ class Zygote:
         keys = {k for k in {*env, *self.env} if k.startswith("PYTHON")}
         return self.proc.poll() is None and all(env.get(k) == self.env.get(k) for k in keys)
 
+    def popen(self, args: list[str], *, cwd: Path | str | None, env: dict[str, str]) -> ZygoteRun:
+        return ZygoteRun(self, args, cwd=cwd, env=env)
+
     def run(
         self, args: list[str], *, cwd: Path | str | None, env: dict[str, str], timeout: float
     ) -> subprocess.CompletedProcess[str]:
@@ -190,6 +193,50 @@ class Zygote:
                     os.kill(pid, 9)
                     raise subprocess.TimeoutExpired(cmd, timeout, _read(out), _read(err)) from None
             return subprocess.CompletedProcess(cmd, code, _read(out), _read(err))
+
+
+class ZygoteRun:
+    """A started run, as much of ``subprocess.Popen``'s surface as the tests use: ``pid``, ``returncode``,
+    ``wait(timeout)``, ``communicate(timeout)`` (its whole stdout and stderr, once it has ended)."""
+
+    def __init__(self, zygote: Zygote, args: list[str], *, cwd: Path | str | None, env: dict[str, str]) -> None:
+        self.args = [sys.executable, "-m", "gtsd_tui", *args]
+        self.returncode: int | None = None
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115  # closed by communicate()
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.connect(zygote.path)
+        req = {"args": list(args), "cwd": str(cwd or os.getcwd()), "env": env}
+        with open(os.devnull, "rb") as null:
+            socket.send_fds(
+                self._sock, [json.dumps(req).encode()], [null.fileno(), self._out.fileno(), self._err.fileno()]
+            )
+        self._sock.settimeout(60)
+        self.pid = _int(self._sock)
+        self._sock.settimeout(None)
+        self._ended = threading.Thread(target=self._reap, daemon=True)
+        self._ended.start()
+
+    def _reap(self) -> None:
+        try:
+            self.returncode = _int(self._sock)
+        finally:
+            self._sock.close()
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._ended.join(timeout)
+        if self._ended.is_alive():
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        if self.returncode is None:
+            raise RuntimeError("the test zygote's monitor went away")
+        return self.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        self.wait(timeout)
+        out, err = _read(self._out), _read(self._err)
+        self._out.close()
+        self._err.close()
+        return out, err
 
 
 def _int(sock: socket.socket) -> int:
