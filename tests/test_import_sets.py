@@ -170,3 +170,60 @@ def test_snapshot_ids_read_with_json_first_equal_msgspecs(name: str, monkeypatch
     assert [(s.id, s.prev_id, s.version, s.error) for s in json_first] == [
         (s.id, s.prev_id, s.version, s.error) for s in msgspec_first
     ]
+
+
+HOOK_FORMS = [
+    ["check", "--offline"],
+    ["check", "--offline", "--json", "--migrations", "m"],
+    ["--json", "check", "--offline", "--format", "github"],
+    ["--migrations", "a", "check", "--migrations", "b", "--offline", "--format", "sarif"],
+    ["--database-url", "postgresql://u:p@h/d", "--env", "ci", "check", "--migrations-schema", "s"],
+    ["check", "--migrations-table", "t", "--base", "main", "--format", "text"],
+    ["lint", "a.sql"],
+    ["lint", "a.sql", "b.sql", "--format", "json"],
+    ["lint", "--json", "-e", "x", "a.sql", "-e", "y", "--include", "z", "-i", "w"],
+    ["lint", "--pg-version", "13", "-c", "s.toml", "--stdin-filepath", "n.sql", "--assume-in-transaction"],
+    ["lint", "--no-assume-in-transaction", "--config", "s.toml", "--exclude", "x"],
+    ["--migrations", "m", "lint", "check"],  # a file named like a command
+]
+# read by argparse (None from the hand reader): help, other commands, other spellings, errors
+ARGPARSE_FORMS = [
+    [],
+    ["status"],
+    ["check", "--help"],
+    ["check", "-h"],
+    ["--version", "check"],
+    ["check", "--offlin"],
+    ["check", "--migrations=m"],
+    ["check", "--migrations"],
+    ["check", "--migrations", "-x"],
+    ["check", "extra"],
+    ["check", "--format", "xml"],
+    ["--read-only", "check"],
+    ["lint", "-"],
+    ["lint", "--", "a.sql"],
+    ["lint", "a.sql", "--format", "json", "b.sql"],
+    ["lint", "--explain"],
+    ["lint", "--pg-version", "-1", "a.sql"],
+    ["lint", "-ex", "a.sql"],
+    ["check", "lint"],
+]
+
+
+@pytest.mark.parametrize("argv", HOOK_FORMS, ids=" ".join)
+def test_the_hand_read_hook_forms_read_as_argparse_reads_them(argv: list[str]) -> None:
+    """``check`` and ``lint`` in the forms hooks use are read without argparse (issue 27): the same
+    attributes, the same values as the full parser gives."""
+    from gtsd_tui.cli import hook_args
+    from gtsd_tui.cli_parser import build_parser
+
+    fast = hook_args(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", ARGPARSE_FORMS, ids=lambda a: " ".join(a) or "(none)")
+def test_every_other_form_goes_to_argparse(argv: list[str]) -> None:
+    from gtsd_tui.cli import hook_args
+
+    assert hook_args(argv) is None
