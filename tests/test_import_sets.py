@@ -227,3 +227,17 @@ def test_every_other_form_goes_to_argparse(argv: list[str]) -> None:
     from gtsd_tui.cli import hook_args
 
     assert hook_args(argv) is None
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", "/home/ü/proj/drizzle".encode(), bytes(range(256)) * 300])
+def test_the_builtin_sha256_gives_hashlibs_digest(data: bytes) -> None:
+    """The folder's workspace name and the digest cache's file name are hashed without hashlib (its
+    OpenSSL load is a start-up cost): the same hex digest, so existing caches and workspaces are found."""
+    import hashlib
+
+    from gtsd_tui.core.keys import sha256_hex
+    from gtsd_tui.services.folder_space import folder_hash
+
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+    folder = Path(data.decode("utf-8", "replace")[:40].replace("\0", "") or "x")
+    assert folder_hash(folder) == hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]

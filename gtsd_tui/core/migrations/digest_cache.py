@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gtsd_tui.core.keys import sha256_hex
 from gtsd_tui.core.migrations.hashing import FileDigest, digest_file
 
 RACY_NS = 2_000_000_000
@@ -42,9 +43,7 @@ class DigestCache:
         self.new: dict[str, Any] = {}
         if os.environ.get("GTSD_NO_DIGEST_CACHE"):
             return
-        from hashlib import sha256  # on first use (see core/migrations/hashing.py)
-
-        key = sha256(os.path.realpath(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        key = sha256_hex(os.path.realpath(folder).encode("utf-8", "surrogateescape"))[:24]
         self.path = cache_dir() / "digests" / f"{key}.marshal"
         try:
             with open(self.path, "rb") as fh:

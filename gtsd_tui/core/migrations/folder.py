@@ -6,7 +6,6 @@ v1 layout: ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` (+ ``snapshot.json``), no j
 
 from __future__ import annotations
 
-import calendar
 import os
 import re
 from collections.abc import Callable
@@ -262,6 +261,8 @@ def v1_when(name: str) -> int | None:
     m = V1_DIR.match(name)
     if not m:
         return None
+    import calendar  # (v1 folders only: not on a v0 folder's start)
+
     s = m.group(1)
     try:
         secs = calendar.timegm((int(s[0:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]), int(s[10:12]), int(s[12:14])))
