@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
 
 DEFAULT_SCHEMA = "drizzle"
@@ -18,19 +18,55 @@ APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES"
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
 
 
-@dataclass
-class Settings:
+class Settings(Record):
+    _fields = (
+        "cwd",
+        "database_url",
+        "database_source",
+        "migrations_dir",
+        "migrations_source",
+        "schema",
+        "table",
+        "env",
+        "migrations_tried",
+        "apply_defaults",
+    )
+
     cwd: Path
     database_url: str | None  # None: use the embedded server
     database_source: str  # "flag", "environment", ".env", "embedded"
     migrations_dir: Path
     migrations_source: str
-    schema: str = DEFAULT_SCHEMA
-    table: str = DEFAULT_TABLE
-    env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
-    migrations_tried: tuple[str, ...] = ()  # the places looked at when none was named (for the error)
+    schema: str
+    table: str
+    env: dict[str, str]  # the merged environment actually used
+    migrations_tried: tuple[str, ...]  # the places looked at when none was named (for the error)
     # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, ..., GTSD_PREFLIGHT_TIMEOUT): (value, source)
-    apply_defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
+    apply_defaults: dict[str, tuple[str, str]]
+
+    def __init__(
+        self,
+        cwd: Path,
+        database_url: str | None,
+        database_source: str,
+        migrations_dir: Path,
+        migrations_source: str,
+        schema: str = DEFAULT_SCHEMA,
+        table: str = DEFAULT_TABLE,
+        env: dict[str, str] | None = None,
+        migrations_tried: tuple[str, ...] = (),
+        apply_defaults: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.database_url = database_url
+        self.database_source = database_source
+        self.migrations_dir = migrations_dir
+        self.migrations_source = migrations_source
+        self.schema = schema
+        self.table = table
+        self.env = {} if env is None else env
+        self.migrations_tried = migrations_tried
+        self.apply_defaults = {} if apply_defaults is None else apply_defaults
 
     @property
     def table_label(self) -> str:
@@ -270,13 +306,21 @@ def scrub(text: str, url: str | None) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(FrozenRecord):
+    _fields = ("host", "port", "dbname", "user", "sslmode")
+
     host: str  # "" for the default unix socket
     port: str
     dbname: str
     user: str
     sslmode: str
+
+    def __init__(self, host: str, port: str, dbname: str, user: str, sslmode: str) -> None:
+        self.host = host
+        self.port = port
+        self.dbname = dbname
+        self.user = user
+        self.sslmode = sslmode
 
 
 def parse_target(url: str) -> Target:

@@ -6,11 +6,11 @@ change is already in the schema."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.snapshots import ORIGIN_UUID, Snapshot, empty_snapshot
+from gtsd_tui.core.record import Record
 from gtsd_tui.core.vocab import Severity
 
 if TYPE_CHECKING:  # the three-way merge and the SQL scanner load when a fork or an orphan needs them:
@@ -21,15 +21,30 @@ if TYPE_CHECKING:  # the three-way merge and the SQL scanner load when a fork or
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-@dataclass
-class Fork:
+class Fork(Record):
     """Two branches of the snapshot chain from one parent: what each did, and how they combine."""
+
+    _fields = ("base", "ours", "theirs", "clashes", "overlaps")
 
     base: str  # the parent snapshot's file name ("(empty schema)" for the origin)
     ours: list[Migration]
     theirs: list[Migration]
-    clashes: list[Clash] = field(default_factory=list)
-    overlaps: list[Overlap] = field(default_factory=list)
+    clashes: list[Clash]
+    overlaps: list[Overlap]
+
+    def __init__(
+        self,
+        base: str,
+        ours: list[Migration],
+        theirs: list[Migration],
+        clashes: list[Clash] | None = None,
+        overlaps: list[Overlap] | None = None,
+    ) -> None:
+        self.base = base
+        self.ours = ours
+        self.theirs = theirs
+        self.clashes = [] if clashes is None else clashes
+        self.overlaps = [] if overlaps is None else overlaps
 
     @property
     def independent(self) -> bool:
