@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from gtsd_tui.core.record import FrozenRecord
 from gtsd_tui.core.vocab import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 

@@ -6,14 +6,16 @@ change is already in the schema."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.snapshots import ORIGIN_UUID, Snapshot, empty_snapshot
 from gtsd_tui.core.record import Record
 from gtsd_tui.core.vocab import Severity
 
+TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # the three-way merge and the SQL scanner load when a fork or an orphan needs them:
+    from typing import Any
+
     # `check --offline` on a linear folder (every git hook) does without them
     from gtsd_tui.core.merging.snapshot_merge import Clash
     from gtsd_tui.core.sql.sql_objects import Overlap, Touch

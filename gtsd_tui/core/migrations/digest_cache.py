@@ -16,10 +16,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from gtsd_tui.core.keys import sha256_hex
 from gtsd_tui.core.migrations.hashing import FileDigest, digest_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 RACY_NS = 2_000_000_000
 _FORMAT = ("gtsd-digests", 2, sys.version_info[:2])

@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
 from gtsd_tui.core.migrations.digest_cache import DigestCache
@@ -20,6 +19,10 @@ from gtsd_tui.core.migrations.snapshots import Snapshot, parse_snapshot, snapsho
 from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 MIGRATION_FILE = re.compile(r"^(\d+)_(.+)\.sql$")
 V1_DIR = re.compile(r"^(\d{14})_(.+)$")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
 from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 JOURNAL_VERSION = "7"
 DIALECT = "postgresql"

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import json
 from functools import cache, cached_property
-from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
 from gtsd_tui.core.record import FrozenRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 @cache
 def _head_type() -> Any:
+    """The struct msgspec reads a snapshot's head into (drizzle-kit's keys ``id``, ``prevId``, ...)."""
+    from typing import Any
+
     import msgspec
 
-    class Head(msgspec.Struct):
-        id: Any = None
-        prevId: Any = None  # noqa: N815 - drizzle-kit's key
-        version: Any = None
-        dialect: Any = None
-
-    return Head
+    return msgspec.defstruct("Head", [(key, Any, None) for key in ("id", "prevId", "version", "dialect")])
 
 
 class Snapshot(FrozenRecord):

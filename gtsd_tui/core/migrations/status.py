@@ -8,12 +8,12 @@ high-water mark is used only to tell *pending* (drizzle-orm would run it) from
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.core.vocab import Layout, MigrationState
 
+TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # drizzle 1.0's table upgrade loads with a v1 folder (not on a v0 folder's paths)
     from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade
 
