@@ -16,18 +16,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 from gtsd_tui.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the driver's path (a cached model) imports neither pathlib nor typing
+    from pathlib import Path
 
 CACHE_DIR = "gtsd-merge"
 
 
-def git(top: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def git(top: str | Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], cwd=top, capture_output=True, input=stdin, timeout=120)
 
 
-def git_out(top: Path, *args: str) -> str:
+def git_out(top: str | Path, *args: str) -> str:
     r = git(top, *args)
     if r.returncode != 0:
         why = r.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -35,9 +38,11 @@ def git_out(top: Path, *args: str) -> str:
     return r.stdout.decode("utf-8", "replace").strip()
 
 
-def git_path(top: Path, name: str) -> Path:
+def git_path(top: str | Path, name: str) -> Path:
+    from pathlib import Path
+
     p = Path(git_out(top, "rev-parse", "--git-path", name))
-    return p if p.is_absolute() else top / p
+    return p if p.is_absolute() else Path(top) / p
 
 
 def folder_files(top: Path, commit: str, rel: str) -> dict[str, bytes]:
@@ -194,6 +199,7 @@ def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
     if "meta/_journal.json" not in union:  # a drizzle 1.0 folder (or none): git's text merge is right
         return Model(files=union, layout="v1")
     import tempfile
+    from pathlib import Path
 
     with tempfile.TemporaryDirectory(prefix="gtsd-merge-") as tmp:
         root = Path(tmp) / "m"
@@ -226,24 +232,26 @@ def cache_key(rel: str, ours: str, theirs: str) -> str:
     return f"{ours[:20]}-{theirs[:20]}-{zlib.crc32(rel.encode()):08x}"
 
 
-def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
+def model_for(top: str | Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
     """The model, computed once per (folder, ours, theirs) and kept under ``$GIT_DIR/gtsd-merge/``.
 
     The cache entry is built in a temporary directory and renamed into place: a reader finds it
     whole or not at all (a driver killed while building it leaves nothing that is read). ``only``: the
-    one file the caller needs (the driver's), read alone from the cache."""
+    one file the caller needs (the driver's), read alone from the cache. A cached model is read with
+    ``os.path`` alone: the driver's start imports no pathlib."""
     # one git call: both commits and the cache's place (the driver runs once per conflicted file)
     said = git_out(top, "rev-parse", "--git-path", CACHE_DIR, f"{ours}^{{commit}}", f"{theirs}^{{commit}}")
     cache_line, ours, theirs = said.splitlines()
-    root = Path(cache_line) if Path(cache_line).is_absolute() else top / cache_line
-    entry = root / cache_key(rel, ours, theirs)
-    if (entry / "model.json").is_file():
+    root = os.path.join(top, cache_line)  # (an absolute cache_line stays as it is)
+    entry = os.path.join(root, cache_key(rel, ours, theirs))
+    if os.path.isfile(os.path.join(entry, "model.json")):
         return _read_entry(entry, only)
-    model = compute_model(top, rel, ours, theirs)
-    root.mkdir(parents=True, exist_ok=True)
     import shutil
     import tempfile
+    from pathlib import Path
 
+    model = compute_model(Path(top), rel, ours, theirs)
+    os.makedirs(root, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     try:
         for name, data in model.files.items():
@@ -260,18 +268,23 @@ def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = No
     return model
 
 
-def _read_entry(entry: Path, only: str | None) -> Model:
-    meta = json.loads((entry / "model.json").read_text())
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _read_entry(entry: str, only: str | None) -> Model:
+    meta = json.loads(_read_bytes(os.path.join(entry, "model.json")))
     files: dict[str, bytes] = {}
-    base = entry / "files"
+    base = os.path.join(entry, "files")
     if only is not None:
-        if (base / only).is_file():
-            files[only] = (base / only).read_bytes()
+        if os.path.isfile(os.path.join(base, only)):
+            files[only] = _read_bytes(os.path.join(base, only))
     else:
         for dirpath, _, names in os.walk(base):
             for n in names:
-                p = Path(dirpath) / n
-                files[str(p.relative_to(base))] = p.read_bytes()
+                p = os.path.join(dirpath, n)
+                files[os.path.relpath(p, base)] = _read_bytes(p)
     return Model(
         files=files,
         renamed=[(a, b) for a, b in meta["renamed"]],
