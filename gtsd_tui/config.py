@@ -208,7 +208,8 @@ def missing_folder_message(settings: Settings) -> str:
     return f"{settings.migrations_dir}: migrations folder not found ({where}; use --migrations DIR)"
 
 
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# patterns compiled on first use (re's cache): a command that prints no URL compiles none
+_BAD_ESCAPE = r"%(?![0-9A-Fa-f]{2})"
 
 
 def bad_escape_part(url: str) -> str | None:
@@ -226,16 +227,14 @@ def bad_escape_part(url: str) -> str | None:
     if "?" in host:
         host, _, query = host.partition("?")
     for part, text in (("user", user), ("password", password), ("host", host), ("database name", dbname)):
-        if _BAD_ESCAPE.search(text):
+        if re.search(_BAD_ESCAPE, text):
             return part
-    return "query" if _BAD_ESCAPE.search(query) else None
+    return "query" if re.search(_BAD_ESCAPE, query) else None
 
 
 _SECRET_KEYS = ("password", "pass", "passwd", "pwd", "sslpassword")
-_KV_SECRET = re.compile(
-    r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|\S+)", re.IGNORECASE
-)
-_QUERY_SECRET = re.compile(r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)([^&#]*)", re.IGNORECASE)
+_KV_SECRET = r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|\S+)"
+_QUERY_SECRET = r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)([^&#]*)"
 
 
 def _userinfo_password(url: str) -> tuple[int, int] | None:
@@ -259,9 +258,9 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
     if user:
         spans.append(user)
     if "://" in url:
-        spans += [m.span(2) for m in _QUERY_SECRET.finditer(url)]
+        spans += [m.span(2) for m in re.finditer(_QUERY_SECRET, url, re.IGNORECASE)]
     else:
-        spans += [m.span(2) for m in _KV_SECRET.finditer(url)]
+        spans += [m.span(2) for m in re.finditer(_KV_SECRET, url, re.IGNORECASE)]
     return sorted(spans)
 
 

@@ -13,7 +13,7 @@ the driver must start fast.
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import subprocess
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # the driver's path (a cached model) imports neither pathlib 
     from pathlib import Path
 
 CACHE_DIR = "gtsd-merge"
+# the decision in the cache entry, read by every driver call: marshal (builtin) rather than json, whose
+# import (and re's) is a good part of the driver's start
+MODEL = "model.marshal"
 
 
 def git(top: str | Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -101,7 +104,8 @@ class Model:
         return self.problem is None and not self.clashes
 
     def to_json(self) -> dict[str, object]:
-        return {"renamed": self.renamed, "clashes": self.clashes, "problem": self.problem, "layout": self.layout}
+        """The decision as kept in the cache (plain values: ``marshal`` writes only those)."""
+        return {"renamed": self.renamed, "clashes": self.clashes, "problem": self.problem, "layout": str(self.layout)}
 
 
 def _union(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, bytes]) -> tuple[dict[str, bytes], str]:
@@ -244,7 +248,7 @@ def model_for(top: str | Path, rel: str, ours: str, theirs: str, only: str | Non
     cache_line, ours, theirs = said.splitlines()
     root = os.path.join(top, cache_line)  # (an absolute cache_line stays as it is)
     entry = os.path.join(root, cache_key(rel, ours, theirs))
-    if os.path.isfile(os.path.join(entry, "model.json")):
+    if os.path.isfile(os.path.join(entry, MODEL)):
         return _read_entry(entry, only)
     import shutil
     import tempfile
@@ -257,7 +261,7 @@ def model_for(top: str | Path, rel: str, ours: str, theirs: str, only: str | Non
         for name, data in model.files.items():
             (tmp / "files" / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / "files" / name).write_bytes(data)
-        (tmp / "model.json").write_text(json.dumps(model.to_json()))
+        (tmp / MODEL).write_bytes(marshal.dumps(model.to_json()))
         try:
             os.rename(tmp, entry)
         except OSError:  # another driver call made it meanwhile: the same decision
@@ -274,7 +278,7 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _read_entry(entry: str, only: str | None) -> Model:
-    meta = json.loads(_read_bytes(os.path.join(entry, "model.json")))
+    meta = marshal.loads(_read_bytes(os.path.join(entry, MODEL)))
     files: dict[str, bytes] = {}
     base = os.path.join(entry, "files")
     if only is not None:
