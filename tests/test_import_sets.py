@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,15 @@ import pytest
 from tests.helpers.git import add_migration, base_repo, git
 
 FOUR = ("psycopg", "textual", "pglast", "pygments")
+# What the hook paths no longer import (issue 27's start-up work), beyond what the interpreter itself
+# loads before any of our code (``python -c pass``: an editable install's finder brings pathlib, say).
+# argparse (with gettext, locale, shutil): the hook forms are read by hand; dataclasses (with inspect,
+# ast, dis): plain classes; typing: annotations only; hashlib (OpenSSL): the builtin SHA-256 for keys.
+NOT_ON_CHECK = ("argparse", "gettext", "locale", "shutil", "dataclasses", "inspect", "typing", "hashlib", "_hashlib")
+# the driver reading a decision already made (every call after a merge's first): no pathlib, no json
+NOT_ON_DRIVER = (*(m for m in NOT_ON_CHECK if m != "locale"), "pathlib", "json", "tempfile", "gtsd_tui.cli")
+# lint parses with pglast's parser alone: its AST classes and enums are not run
+NOT_ON_LINT = ("argparse", "gettext", "shutil", "hashlib", "_hashlib", "pglast.ast", "pglast.enums")
 DITTOFEED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dittofeed" / "drizzle"
 
 
@@ -31,6 +42,17 @@ def console_script() -> list[str]:
 def imported(stderr: str) -> set[str]:
     """The modules a run under ``-X importtime`` imported (every line it wrote on stderr)."""
     return {ln.split("|")[-1].strip() for ln in stderr.splitlines() if ln.startswith("import time:")}
+
+
+def interpreter_start(*flags: str) -> set[str]:
+    """What ``python -c pass`` imports here (site, an editable install's finder): not the path's doing."""
+    r = subprocess.run([sys.executable, *flags, "-X", "importtime", "-c", "pass"], capture_output=True, text=True)
+    return imported(r.stderr)
+
+
+def beyond_start(modules: set[str], banned: tuple[str, ...], *flags: str) -> list[str]:
+    """The ``banned`` modules the run imported that the interpreter's own start did not."""
+    return sorted(set(banned) & (modules - interpreter_start(*flags)))
 
 
 def top_level(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -57,12 +79,21 @@ def folders(sample: Path, tmp_path: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("fmt", [(), ("--json",)], ids=["text", "json"])
 def test_check_offline_imports_none_of_the_four(sample: Path, tmp_path: Path, fmt: tuple[str, ...]) -> None:
-    for name, folder in folders(sample, tmp_path).items():
+    """Also: a check whose digests come from the cache (as a hook's run after the first) imports none of
+    NOT_ON_CHECK."""
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    found = folders(sample, tmp_path)
+    time.sleep(RACY_NS / 1e9 + 0.1)  # files written this instant are not cached (digest_cache: racy)
+    for name, folder in found.items():
         r = run_traced("check", "--offline", *fmt, "--migrations", str(folder))
         assert r.returncode in (0, 1), (name, r.stderr[-2000:])
         modules = imported(r.stderr)
         assert "gtsd_tui.core.merging.conflicts" in modules, name  # the check ran
         assert not top_level(modules, FOUR), (name, top_level(modules, FOUR))
+        warm = run_traced("check", "--offline", *fmt, "--migrations", str(folder))  # digests from the cache
+        assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout), name
+        assert beyond_start(imported(warm.stderr), NOT_ON_CHECK) == [], name
 
 
 def test_check_offline_on_a_conflicted_folder_imports_none_of_the_four(sample: Path) -> None:
@@ -103,7 +134,16 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
     log = tmp_path / "importtime.log"
     driver = git(repo, "config", "merge.gtsd-drizzle.driver").stdout.strip()
     assert driver.startswith(f"{sys.executable} -c ")
-    traced = driver.replace(sys.executable, f"{sys.executable} -X importtime", 1) + f" 2>>{log}"
+    # -S: no site, so nothing is imported before the driver's own code (an editable install's finder
+    # would bring pathlib); gtsd_tui and the site-packages directory (msgspec, for the decision) are
+    # put on the path instead, without their .pth files
+    import msgspec
+
+    import gtsd_tui
+
+    dirs = (Path(gtsd_tui.__file__).resolve().parent.parent, Path(msgspec.__file__).resolve().parent.parent)
+    root = shlex.quote(os.pathsep.join(map(str, dirs)))
+    traced = driver.replace(sys.executable, f"PYTHONPATH={root} {sys.executable} -X importtime -S", 1) + f" 2>>{log}"
     git(repo, "config", "merge.gtsd-drizzle.driver", traced)
     for branch, suffix in (("a", "a_streaks"), ("b", "b_badges")):
         git(repo, "checkout", "-q", "main")
@@ -118,6 +158,12 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
     assert "gtsd_tui.services.git_merge" in modules
     assert not top_level(modules, FOUR), top_level(modules, FOUR)
     assert "argparse" not in modules and "gtsd_tui.cli" not in modules
+    # one run per conflicted file: the first makes the decision, the others read it from the cache
+    runs = [imported(part) for part in log.read_text().split("import time: self [us]")[1:]]
+    assert len(runs) >= 2 and all("gtsd_tui.services.git_hooks" in run for run in runs), len(runs)
+    assert "gtsd_tui.core.merging.renumber" in runs[0] and "gtsd_tui.core.merging.renumber" not in runs[-1]
+    for run in runs[1:]:
+        assert beyond_start(run, NOT_ON_DRIVER, "-S") == []
 
 
 def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Path) -> None:
@@ -126,12 +172,17 @@ def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Pat
     modules = imported(r.stderr)
     assert "pglast.parser" in modules  # it parsed
     assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
+    warm = run_traced("lint", str(sample / "0001_onboarding.sql"))
+    assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout) and "syntax-error" not in r.stdout
+    assert beyond_start(imported(warm.stderr), NOT_ON_LINT) == []
 
 
-def test_an_injected_import_is_seen(sample: Path) -> None:
-    """The detector itself: the same ``check --offline`` run with psycopg imported first is caught."""
+@pytest.mark.parametrize("module", ["psycopg", "argparse", "dataclasses", "typing", "hashlib"])
+def test_an_injected_import_is_seen(sample: Path, module: str) -> None:
+    """The detector itself: the same ``check --offline`` run with one of the modules it keeps off the path
+    imported first is caught."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    code = "import sys, psycopg; from gtsd_tui.cli import main; sys.exit(main())"
+    code = f"import sys, {module}; from gtsd_tui.cli import main; sys.exit(main())"
     r = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code, "check", "--offline", "--migrations", str(sample)],
         capture_output=True,
@@ -139,7 +190,9 @@ def test_an_injected_import_is_seen(sample: Path) -> None:
         env=env,
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    assert top_level(imported(r.stderr), FOUR) and "psycopg" in imported(r.stderr)
+    modules = imported(r.stderr)
+    assert module in modules
+    assert top_level(modules, FOUR) if module == "psycopg" else beyond_start(modules, NOT_ON_CHECK)
 
 
 SNAPSHOT_TEXTS = {
