@@ -1,6 +1,6 @@
 """``gtsd-tui git install`` / ``uninstall`` and the hooks, with real git on the sample folder: chained
-hooks, ``core.hooksPath``, hook managers, pre-commit refusals, restore byte for byte, and the
-driver's start-up (no database driver, no Textual, no pglast, no pygments imported)."""
+hooks, ``core.hooksPath``, hook managers, pre-commit refusals, restore byte for byte (the driver's
+start-up imports: tests/test_import_sets.py)."""
 
 from __future__ import annotations
 
