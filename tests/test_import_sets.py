@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -294,3 +295,55 @@ def test_the_builtin_sha256_gives_hashlibs_digest(data: bytes) -> None:
     assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
     folder = Path(data.decode("utf-8", "replace")[:40].replace("\0", "") or "x")
     assert folder_hash(folder) == hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+
+
+CHILDREN = {
+    "outputs": "import sys; sys.stdout.write('o' * 300000); sys.stderr.write('e' * 300000); sys.stdout.write('!')",
+    "exit code": "import sys; sys.stderr.write('no such ref'); sys.exit(128)",
+    "signal": "import os, signal; os.kill(os.getpid(), signal.SIGTERM)",
+}
+# the environment, and which signals the child ignores (a Python child would ignore SIGPIPE by itself)
+PROBE = ["sh", "-c", "echo $GTSD_SPAWN_PROBE; grep SigIgn /proc/self/status"]
+
+
+@pytest.mark.parametrize("name", [*sorted(CHILDREN), "environment and signals"])
+def test_the_drivers_git_calls_run_as_subprocess_runs_them(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver starts its two git calls with ``os.posix_spawnp`` (no subprocess import): the same
+    exit code (``-signal`` for a signal), the same outputs (both read as they come: 300 kB on each
+    stream), the same environment and default SIGPIPE in the child as ``subprocess.run`` gives."""
+    from gtsd_tui.services.git_merge import _spawned
+
+    monkeypatch.setenv("GTSD_SPAWN_PROBE", "seen")
+    argv = PROBE if name == "environment and signals" else [sys.executable, "-c", CHILDREN[name]]
+    if argv is PROBE and not Path("/proc/self/status").exists():
+        pytest.skip("no /proc here to read a child's ignored signals")
+    got = _spawned(argv)
+    want = subprocess.run(argv, capture_output=True, timeout=60)
+    if argv is PROBE:  # glibc's posix_spawn leaves its two reserved signals (32, 33) ignored in the child;
+        # glibc sets their handlers again when the child starts (git does), so only the others are compared
+        seen, ignored = got.stdout.decode().split("\n")[:2]
+        want_seen, want_ignored = want.stdout.decode().split("\n")[:2]
+        mask = ~((1 << 31) | (1 << 32))
+        assert seen == want_seen == "seen", got.stdout
+        assert int(ignored.split()[1], 16) & mask == int(want_ignored.split()[1], 16) & mask, (ignored, want_ignored)
+        assert not int(ignored.split()[1], 16) & ((1 << (signal.SIGPIPE - 1)) | (1 << (signal.SIGXFSZ - 1)))
+        return
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    assert got.returncode == {"exit code": 128, "signal": -15}.get(name, 0)
+
+
+def test_a_git_call_that_hangs_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gtsd_tui.services import git_merge
+
+    monkeypatch.setattr(git_merge, "GIT_TIMEOUT", 0.5)
+    with pytest.raises(subprocess.TimeoutExpired):
+        git_merge._spawned([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def test_git_in_another_directory_or_with_input_goes_through_subprocess(tmp_path: Path) -> None:
+    from gtsd_tui.services.git_merge import git
+
+    git_dir = git(tmp_path, "rev-parse", "--git-dir")  # not a repository: git's error, from tmp_path
+    assert git_dir.returncode == 128 and b"not a git repository" in git_dir.stderr
+    hashed = git(tmp_path, "hash-object", "--stdin", stdin=b"x\n")
+    assert hashed.returncode == 0 and hashed.stdout.strip() == b"587be6b4c3f93f93c489c0111bba5596147a26cb"

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import marshal
 import os
-import subprocess
 
 from gtsd_tui.errors import InputError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # the driver's path (a cached model) imports neither pathlib nor typing
+if TYPE_CHECKING:  # the driver's path (a cached model) imports neither pathlib, typing nor subprocess
     from pathlib import Path
 
 CACHE_DIR = "gtsd-merge"
@@ -29,8 +28,83 @@ CACHE_DIR = "gtsd-merge"
 MODEL = "model.marshal"
 
 
-def git(top: str | Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=top, capture_output=True, input=stdin, timeout=120)
+GIT_TIMEOUT = 120.0  # seconds
+
+
+class Ran:
+    """A finished git call: what ``subprocess.run`` gives (``args``, ``returncode``, ``stdout``, ``stderr``)."""
+
+    __slots__ = ("args", "returncode", "stdout", "stderr")
+
+    def __init__(self, args: list[str], returncode: int, stdout: bytes, stderr: bytes) -> None:
+        self.args, self.returncode, self.stdout, self.stderr = args, returncode, stdout, stderr
+
+
+def git(top: str | Path, *args: str, stdin: bytes | None = None) -> Ran:
+    """``git ARGS`` in ``top``, its outputs captured, killed after GIT_TIMEOUT (``TimeoutExpired``).
+
+    In the current directory and without input (the driver's calls: git starts it in the work tree),
+    the child is started with ``os.posix_spawnp`` and read with ``select``: the driver's start does not
+    import ``subprocess`` (with its threading, selectors and locale), a fifth of that start."""
+    argv = ["git", *args]
+    if stdin is None and hasattr(os, "posix_spawnp") and os.fspath(top) == os.getcwd():
+        return _spawned(argv)
+    import subprocess
+
+    r = subprocess.run(argv, cwd=top, capture_output=True, input=stdin, timeout=GIT_TIMEOUT)
+    return Ran(argv, r.returncode, r.stdout, r.stderr)
+
+
+def _spawned(argv: list[str]) -> Ran:
+    """``subprocess.run(argv, capture_output=True, timeout=GIT_TIMEOUT)`` on ``os.posix_spawnp``: the
+    same environment and standard input, SIGPIPE (and SIGXFSZ) back to their defaults in the child as
+    subprocess restores them, both outputs read as they come (no pipe fills up), the exit code or
+    ``-signal``."""
+    import _signal  # (builtin, loaded at every interpreter start)
+    import select
+    import time
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            argv[0],
+            argv,
+            os.environ,
+            file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)],
+            setsigdef=[getattr(_signal, n) for n in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, n)],
+        )
+    except BaseException:
+        os.close(out_r)
+        os.close(err_r)
+        raise
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    got: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    reading = [out_r, err_r]
+    deadline = time.monotonic() + GIT_TIMEOUT
+    try:
+        while reading:
+            left = deadline - time.monotonic()
+            ready = select.select(reading, [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:
+                os.kill(pid, _signal.SIGKILL)
+                os.waitpid(pid, 0)
+                import subprocess
+
+                raise subprocess.TimeoutExpired(argv, GIT_TIMEOUT)
+            for fd in ready:
+                data = os.read(fd, 1 << 16)
+                if data:
+                    got[fd].append(data)
+                else:
+                    reading.remove(fd)
+        status = os.waitpid(pid, 0)[1]
+    finally:
+        os.close(out_r)
+        os.close(err_r)
+    return Ran(argv, os.waitstatus_to_exitcode(status), b"".join(got[out_r]), b"".join(got[err_r]))
 
 
 def git_out(top: str | Path, *args: str) -> str:
