@@ -6,113 +6,100 @@ error; 3 database error; 4 migration lock not acquired.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import Any
+from types import SimpleNamespace
 
-from gtsd_tui import __version__
-from gtsd_tui.config import load_settings, scrub
-from gtsd_tui.core.display import shown
-from gtsd_tui.errors import EXIT_USAGE, GtsdError
+from gtsd_tui.config import scrub
+from gtsd_tui.errors import GtsdError
 
-COMMANDS = (
-    "status",
-    "migrate",
-    "check",
-    "renumber",
-    "git",
-    "new",
-    "stats",
-    "health",
-    "lint",
-    "reset",
-    "branches",
-    "backup",
-    "restore",
-    "forget",
-    "revert",
-    "rehearse",
-    "preflight",
-    "accept",
-    "server",
-    "envs",
-    "fleet",
-    "drift",
-    "baseline",
-    "completion",
-)
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing itself is not imported at start-up)
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
 
-
-_ARGV: list[str] = []  # the arguments being parsed: a usage error under --json is JSON too
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, exit 2
-        if "--json" in _ARGV:
-            from gtsd_tui.commands.output import set_command
-
-            set_command(next((a for a in _ARGV if a in COMMANDS), None))
-            _fail(f"error: {message} (see --help)", EXIT_USAGE, True)
-            self.exit(EXIT_USAGE)
-        self.exit(EXIT_USAGE, f"gtsd-tui: error: {message} (see --help)\n")
+# The forms the git hooks and pre-commit run (``check --offline``, ``lint FILE``), read by hand: argparse
+# and what it loads (gettext, locale, shutil) cost those starts more than the check itself. Any other
+# form, or any doubt, goes to argparse (gtsd_tui/cli_parser.py), which reads it as before.
+_PROJECT_VALUES = {
+    "--database-url": "database_url",
+    "--migrations": "migrations",
+    "--migrations-schema": "migrations_schema",
+    "--migrations-table": "migrations_table",
+    "--env": "env",
+}
+_FORMATS = ("text", "json", "github", "sarif")
+# per command: its flags (option -> (dest, value)), its value options, its repeatable ones, its defaults
+_HOOK_COMMANDS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, str], dict[str, str], dict[str, object]]] = {
+    "check": (
+        {"--offline": ("offline", True)},
+        {"--base": "base", "--format": "format"},
+        {},
+        {"base": None, "offline": False, "format": None},
+    ),
+    "lint": (
+        {"--assume-in-transaction": ("assume_in_transaction", True),
+         "--no-assume-in-transaction": ("assume_in_transaction", False)},
+        {"--format": "format", "--pg-version": "pg_version", "-c": "config", "--config": "config",
+         "--stdin-filepath": "stdin_filepath"},
+        {"-e": "exclude", "--exclude": "exclude", "-i": "include", "--include": "include"},
+        {"files": [], "format": None, "exclude": [], "include": [], "pg_version": None,
+         "assume_in_transaction": None, "config": None, "stdin_filepath": None, "explain": None},
+    ),
+}  # fmt: skip
 
 
-def common_options(*, for_subcommand: bool = False) -> argparse.ArgumentParser:
-    """The project options, accepted before and after the subcommand. On subcommands their defaults
-    are suppressed, so ``gtsd-tui --database-url X status`` keeps X."""
-    p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if for_subcommand else None)
-    g = p.add_argument_group("project")
-    g.add_argument("--database-url", metavar="URL", help="PostgreSQL URL (else DATABASE_URL, .env, embedded)")
-    g.add_argument(
-        "--migrations", metavar="DIR", help="migrations folder (else drizzle.config out, ./drizzle, ./migrations)"
-    )
-    g.add_argument("--migrations-schema", metavar="NAME", help="tracking table schema (default drizzle)")
-    g.add_argument("--migrations-table", metavar="NAME", help="tracking table (default __drizzle_migrations)")
-    g.add_argument("--env", metavar="NAME", help="read .env.NAME instead of .env")
-    g.add_argument(
-        "--json",
-        action="store_true",
-        help="machine-readable output on stdout",
-        default=argparse.SUPPRESS if for_subcommand else False,
-    )
-    return p
+def hook_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """``[project options] check|lint [options] [FILES...]`` in the plain forms (``--opt VALUE``, exact
+    option names), read without argparse into the attributes argparse gives; None for anything else
+    (another command, ``--opt=VALUE``, an abbreviation, help, a value starting with ``-``, ...)."""
+    out: dict[str, object] = {"database_url": None, "migrations": None, "migrations_schema": None}
+    out.update(migrations_table=None, env=None, json=False, read_only=False, command=None)
+    flags: dict[str, tuple[str, bool]] = {"--json": ("json", True)}
+    values: dict[str, str] = dict(_PROJECT_VALUES)
+    repeated: dict[str, str] = {}
+    files: list[str] | None = None  # the positional run (lint), once
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in flags:
+            out[flags[arg][0]] = flags[arg][1]
+        elif arg in values or arg in repeated:
+            if i + 1 == len(argv) or argv[i + 1].startswith("-"):
+                return None
+            i += 1
+            if arg in values:
+                out[values[arg]] = argv[i]
+            else:
+                out[repeated[arg]] = [*out[repeated[arg]], argv[i]]  # type: ignore[misc]
+        elif arg.startswith("-"):
+            return None
+        elif out["command"] is None:
+            if arg not in _HOOK_COMMANDS:
+                return None
+            own_flags, own_values, repeated, defaults = _HOOK_COMMANDS[arg]
+            flags, values = {**flags, **own_flags}, {**values, **own_values}
+            out.update(command=arg, **{k: list(v) if isinstance(v, list) else v for k, v in defaults.items()})
+        elif out["command"] == "lint" and files is None:
+            files = [arg]
+            while i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+                i += 1
+                files.append(argv[i])
+            out["files"] = files
+        else:  # a second run of files, a positional for check: argparse words the error
+            return None
+        i += 1
+    if out["command"] is None or out.get("format") not in (None, *_FORMATS):
+        return None
+    return SimpleNamespace(**out)
 
 
-class _NotFast(Exception):
-    """The one-subcommand parser could not read the arguments: the full parser reads them."""
+def _settings(args: Any) -> Any:
+    from gtsd_tui.config import load_settings
 
-
-class _FastParser(_Parser):
-    def error(self, message: str) -> Any:
-        raise _NotFast(message)
-
-
-def build_parser(*, with_commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
-    """``with_commands=False``: the console's options only, without importing every subcommand's module;
-    ``only``: that subcommand's module alone (``lint`` starts in a fraction of the time)."""
-    common = common_options(for_subcommand=True)
-    parser = (_FastParser if only else _Parser)(
-        prog="gtsd-tui",
-        description="Console and CLI for Drizzle-style PostgreSQL migrations.",
-        epilog="Exit codes: 0 ok, 1 problems found, 2 usage/input error, 3 database error, 4 lock not acquired.",
-        parents=[common_options()],
-    )
-    parser.add_argument("--version", action="version", version=f"gtsd-tui {__version__}")
-    parser.add_argument("--read-only", action="store_true", help="console without apply/renumber/reset")
-    if not with_commands:
-        parser.set_defaults(command=None)
-        return parser
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_FastParser if only else _Parser)
-    for name in (only,) if only else COMMANDS:
-        importlib.import_module(f"gtsd_tui.commands.{name}").add_parser(sub, common)
-    return parser
-
-
-def _settings(args: argparse.Namespace) -> Any:
     return load_settings(
         database_url=args.database_url,
         migrations=args.migrations,
@@ -122,33 +109,23 @@ def _settings(args: argparse.Namespace) -> Any:
     )
 
 
-def _project(args: argparse.Namespace) -> Any:
+def _project(args: Any) -> Any:
     from gtsd_tui.services.project import Project
 
     return Project(_settings(args))
 
 
+def build_parser(*, with_commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
+    """The argparse parser (:func:`gtsd_tui.cli_parser.build_parser`)."""
+    from gtsd_tui.cli_parser import build_parser
+
+    return build_parser(with_commands=with_commands, only=only)
+
+
 def _console_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The console's arguments when no subcommand (nor help) is named: parsed without importing the
-    subcommands' modules (about 0.1 s of the console's start-up). Anything unknown: None (the full
-    parser then names the error exactly as before)."""
-    if any(a in COMMANDS or a in ("-h", "--help") for a in argv):
-        return None
-    args, rest = build_parser(with_commands=False).parse_known_args(argv)
-    return None if rest else args
+    from gtsd_tui.cli_parser import console_args
 
-
-def _fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """``gtsd-tui [options] COMMAND ...``: parsed with that subcommand's module alone (importing every
-    subcommand costs every command about 0.1-0.3 s). Any doubt (help, an unknown option, another
-    subcommand's name first): None, and the full parser reads it and words any error."""
-    first = next((a for a in argv if a in COMMANDS), None)
-    if first is None or any(a in ("-h", "--help", "--version") for a in argv):
-        return None
-    try:
-        return build_parser(only=first).parse_args(argv)
-    except _NotFast:
-        return None
+    return console_args(argv)
 
 
 def _early_copy(argv: Sequence[str]) -> Any:
@@ -157,15 +134,14 @@ def _early_copy(argv: Sequence[str]) -> Any:
     None otherwise, or when anything is unclear (the full parse then says what)."""
     if "rehearse" not in argv and "--rehearse" not in argv:  # every other start-up: not even a parser
         return None
-    quick = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
-    quick.add_argument("command", nargs="?")
+    from gtsd_tui.cli_parser import rehearse_args
+
+    args = rehearse_args(argv)
+    if args is None:
+        return None
     try:
-        args, rest = quick.parse_known_args(argv)
-        migrate = args.command == "migrate" and "--rehearse" in rest and "--dry-run" not in rest
-        if (args.command != "rehearse" and not migrate) or "-h" in rest or "--help" in rest:
-            return None
         settings = _settings(args)
-    except (argparse.ArgumentError, SystemExit, GtsdError):
+    except GtsdError:
         return None
     from gtsd_tui.services.rehearse_copy import start_early_copy
 
@@ -237,8 +213,11 @@ def _drop_early_copy(early: Any) -> None:
 
 
 def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
-    _ARGV[:] = argv
-    args = _console_args(argv) or _fast_args(argv) or build_parser().parse_args(argv)
+    args: Any = hook_args(argv)
+    if args is None:
+        from gtsd_tui.cli_parser import parse
+
+        args = parse(argv)
     as_json = bool(getattr(args, "json", False))
     if args.command is not None:  # named in every JSON object it prints
         from gtsd_tui.commands.output import set_command
@@ -273,7 +252,7 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
         return _fail(f"{message} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
 
 
-def _connect_advice(message: str, args: argparse.Namespace) -> str | None:
+def _connect_advice(message: str, args: Any) -> str | None:
     """For a failed connection, what to do (the console's line under its header says the same)."""
     if not message.startswith("cannot connect to "):
         return None
@@ -284,12 +263,6 @@ def _connect_advice(message: str, args: argparse.Namespace) -> str | None:
 
 
 def _fail(message: str, code: int, as_json: bool, hint: str | None = None) -> int:
-    message = shown(message)  # tags and file names in a message never reach the terminal raw
-    if hint:  # on the same line: an error is one line
-        message = f"{message} ({hint})"
-    print(f"gtsd-tui: {message}", file=sys.stderr)
-    if as_json:
-        from gtsd_tui.commands.output import print_json
+    from gtsd_tui.commands.output import fail
 
-        print_json({"error": message, "exit_code": code})
-    return code
+    return fail(message, code, as_json, hint)

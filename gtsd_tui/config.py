@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
 
 DEFAULT_SCHEMA = "drizzle"
@@ -18,19 +18,55 @@ APPLY_KEYS = ("GTSD_LOCK_TIMEOUT", "GTSD_STATEMENT_TIMEOUT", "GTSD_LOCK_RETRIES"
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs")
 
 
-@dataclass
-class Settings:
+class Settings(Record):
+    _fields = (
+        "cwd",
+        "database_url",
+        "database_source",
+        "migrations_dir",
+        "migrations_source",
+        "schema",
+        "table",
+        "env",
+        "migrations_tried",
+        "apply_defaults",
+    )
+
     cwd: Path
     database_url: str | None  # None: use the embedded server
     database_source: str  # "flag", "environment", ".env", "embedded"
     migrations_dir: Path
     migrations_source: str
-    schema: str = DEFAULT_SCHEMA
-    table: str = DEFAULT_TABLE
-    env: dict[str, str] = field(default_factory=dict)  # the merged environment actually used
-    migrations_tried: tuple[str, ...] = ()  # the places looked at when none was named (for the error)
+    schema: str
+    table: str
+    env: dict[str, str]  # the merged environment actually used
+    migrations_tried: tuple[str, ...]  # the places looked at when none was named (for the error)
     # migrate's safety defaults as given (GTSD_LOCK_TIMEOUT, ..., GTSD_PREFLIGHT_TIMEOUT): (value, source)
-    apply_defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
+    apply_defaults: dict[str, tuple[str, str]]
+
+    def __init__(
+        self,
+        cwd: Path,
+        database_url: str | None,
+        database_source: str,
+        migrations_dir: Path,
+        migrations_source: str,
+        schema: str = DEFAULT_SCHEMA,
+        table: str = DEFAULT_TABLE,
+        env: dict[str, str] | None = None,
+        migrations_tried: tuple[str, ...] = (),
+        apply_defaults: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.database_url = database_url
+        self.database_source = database_source
+        self.migrations_dir = migrations_dir
+        self.migrations_source = migrations_source
+        self.schema = schema
+        self.table = table
+        self.env = {} if env is None else env
+        self.migrations_tried = migrations_tried
+        self.apply_defaults = {} if apply_defaults is None else apply_defaults
 
     @property
     def table_label(self) -> str:
@@ -172,7 +208,8 @@ def missing_folder_message(settings: Settings) -> str:
     return f"{settings.migrations_dir}: migrations folder not found ({where}; use --migrations DIR)"
 
 
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# patterns compiled on first use (re's cache): a command that prints no URL compiles none
+_BAD_ESCAPE = r"%(?![0-9A-Fa-f]{2})"
 
 
 def bad_escape_part(url: str) -> str | None:
@@ -190,16 +227,14 @@ def bad_escape_part(url: str) -> str | None:
     if "?" in host:
         host, _, query = host.partition("?")
     for part, text in (("user", user), ("password", password), ("host", host), ("database name", dbname)):
-        if _BAD_ESCAPE.search(text):
+        if re.search(_BAD_ESCAPE, text):
             return part
-    return "query" if _BAD_ESCAPE.search(query) else None
+    return "query" if re.search(_BAD_ESCAPE, query) else None
 
 
 _SECRET_KEYS = ("password", "pass", "passwd", "pwd", "sslpassword")
-_KV_SECRET = re.compile(
-    r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|\S+)", re.IGNORECASE
-)
-_QUERY_SECRET = re.compile(r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)([^&#]*)", re.IGNORECASE)
+_KV_SECRET = r"(?<![\w.])((?:" + "|".join(_SECRET_KEYS) + r")\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|\S+)"
+_QUERY_SECRET = r"([?&](?:" + "|".join(_SECRET_KEYS) + r")=)([^&#]*)"
 
 
 def _userinfo_password(url: str) -> tuple[int, int] | None:
@@ -223,9 +258,9 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
     if user:
         spans.append(user)
     if "://" in url:
-        spans += [m.span(2) for m in _QUERY_SECRET.finditer(url)]
+        spans += [m.span(2) for m in re.finditer(_QUERY_SECRET, url, re.IGNORECASE)]
     else:
-        spans += [m.span(2) for m in _KV_SECRET.finditer(url)]
+        spans += [m.span(2) for m in re.finditer(_KV_SECRET, url, re.IGNORECASE)]
     return sorted(spans)
 
 
@@ -270,13 +305,21 @@ def scrub(text: str, url: str | None) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(FrozenRecord):
+    _fields = ("host", "port", "dbname", "user", "sslmode")
+
     host: str  # "" for the default unix socket
     port: str
     dbname: str
     user: str
     sslmode: str
+
+    def __init__(self, host: str, port: str, dbname: str, user: str, sslmode: str) -> None:
+        self.host = host
+        self.port = port
+        self.dbname = dbname
+        self.user = user
+        self.sslmode = sslmode
 
 
 def parse_target(url: str) -> Target:

@@ -1,6 +1,6 @@
 """``gtsd-tui git install`` / ``uninstall`` and the hooks, with real git on the sample folder: chained
-hooks, ``core.hooksPath``, hook managers, pre-commit refusals, restore byte for byte, and the
-driver's start-up (no database driver, no Textual, no pglast, no pygments imported)."""
+hooks, ``core.hooksPath``, hook managers, pre-commit refusals, restore byte for byte (the driver's
+start-up imports: tests/test_import_sets.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.helpers.git import add_migration, base_repo, git
-
-HEAVY = ("psycopg", "textual", "pglast", "pygments")
 
 
 def tree_state(repo: Path) -> dict[str, tuple[bytes, int]]:
@@ -181,49 +179,6 @@ def test_pre_commit_lets_a_sound_folder_through(tmp_path: Path, sample: Path) ->
     git(repo, "add", "-A")
     c = git(repo, "commit", "-qm", "more", check=False)
     assert c.returncode == 0, c.stderr
-
-
-def test_the_driver_starts_without_heavy_modules(tmp_path: Path, sample: Path) -> None:
-    """The driver, on a real conflicted merge, run under ``-X importtime``: it made the decision
-    (its modules are there) without psycopg, textual, pglast or pygments."""
-    repo = base_repo(tmp_path, sample)
-    assert install(repo).returncode == 0
-    git(repo, "add", ".gitattributes")
-    git(repo, "commit", "-qm", "install")
-    log = tmp_path / "importtime.log"
-    installed = git(repo, "config", "merge.gtsd-drizzle.driver").stdout.strip()
-    assert installed.startswith(f"{sys.executable} -c ")  # the command install wrote, run under -X importtime
-    driver = installed.replace(sys.executable, f"{sys.executable} -X importtime", 1) + f" 2>>{log}"
-    git(repo, "config", "merge.gtsd-drizzle.driver", driver)
-    for branch, suffix in (("a", "a_streaks"), ("b", "b_badges")):
-        git(repo, "checkout", "-q", "main")
-        git(repo, "checkout", "-qb", branch)
-        add_migration(repo / "migrations", suffix, f'CREATE TABLE "{suffix}" ("id" serial);', 1_900_000_000_000)
-        git(repo, "add", ".")
-        git(repo, "commit", "-qm", branch)
-    git(repo, "checkout", "-q", "a")
-    m = git(repo, "merge", "b", "--no-edit", check=False)
-    assert m.returncode == 0, m.stdout + m.stderr
-    modules = {ln.split("|")[-1].strip() for ln in log.read_text().splitlines() if ln.startswith("import time:")}
-    assert "gtsd_tui.services.git_merge" in modules and "gtsd_tui.core.merging.renumber" in modules
-    assert not [m for m in modules if m.split(".")[0] in HEAVY], sorted(modules)
-    assert "argparse" not in modules and "gtsd_tui.cli" not in modules  # no CLI parser on git's path
-
-
-def test_check_offline_starts_without_heavy_modules(sample: Path) -> None:
-    r = run_cli_importtime("check", "--offline", "--migrations", str(sample))
-    modules = {ln.split("|")[-1].strip() for ln in r.stderr.splitlines() if ln.startswith("import time:")}
-    assert "gtsd_tui.core.merging.conflicts" in modules
-    assert not [m for m in modules if m.split(".")[0] in HEAVY], sorted(modules)
-
-
-def run_cli_importtime(*args: str):
-    import subprocess
-
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "gtsd_tui", *args], capture_output=True, text=True, env=env
-    )
 
 
 def test_a_hook_whose_python_is_gone_says_so_and_lets_the_commit_through(tmp_path: Path, sample: Path) -> None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,15 @@ import pytest
 from tests.helpers.git import add_migration, base_repo, git
 
 FOUR = ("psycopg", "textual", "pglast", "pygments")
+# What the hook paths no longer import (issue 27's start-up work), beyond what the interpreter itself
+# loads before any of our code (``python -c pass``: an editable install's finder brings pathlib, say).
+# argparse (with gettext, locale, shutil): the hook forms are read by hand; dataclasses (with inspect,
+# ast, dis): plain classes; typing: annotations only; hashlib (OpenSSL): the builtin SHA-256 for keys.
+NOT_ON_CHECK = ("argparse", "gettext", "locale", "shutil", "dataclasses", "inspect", "typing", "hashlib", "_hashlib")
+# the driver reading a decision already made (every call after a merge's first): no pathlib, no json
+NOT_ON_DRIVER = (*(m for m in NOT_ON_CHECK if m != "locale"), "pathlib", "json", "tempfile", "gtsd_tui.cli")
+# lint parses with pglast's parser alone: its AST classes and enums are not run
+NOT_ON_LINT = ("argparse", "gettext", "shutil", "hashlib", "_hashlib", "pglast.ast", "pglast.enums")
 DITTOFEED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dittofeed" / "drizzle"
 
 
@@ -31,6 +43,17 @@ def console_script() -> list[str]:
 def imported(stderr: str) -> set[str]:
     """The modules a run under ``-X importtime`` imported (every line it wrote on stderr)."""
     return {ln.split("|")[-1].strip() for ln in stderr.splitlines() if ln.startswith("import time:")}
+
+
+def interpreter_start(*flags: str) -> set[str]:
+    """What ``python -c pass`` imports here (site, an editable install's finder): not the path's doing."""
+    r = subprocess.run([sys.executable, *flags, "-X", "importtime", "-c", "pass"], capture_output=True, text=True)
+    return imported(r.stderr)
+
+
+def beyond_start(modules: set[str], banned: tuple[str, ...], *flags: str) -> list[str]:
+    """The ``banned`` modules the run imported that the interpreter's own start did not."""
+    return sorted(set(banned) & (modules - interpreter_start(*flags)))
 
 
 def top_level(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -57,12 +80,21 @@ def folders(sample: Path, tmp_path: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("fmt", [(), ("--json",)], ids=["text", "json"])
 def test_check_offline_imports_none_of_the_four(sample: Path, tmp_path: Path, fmt: tuple[str, ...]) -> None:
-    for name, folder in folders(sample, tmp_path).items():
+    """Also: a check whose digests come from the cache (as a hook's run after the first) imports none of
+    NOT_ON_CHECK."""
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    found = folders(sample, tmp_path)
+    time.sleep(RACY_NS / 1e9 + 0.1)  # files written this instant are not cached (digest_cache: racy)
+    for name, folder in found.items():
         r = run_traced("check", "--offline", *fmt, "--migrations", str(folder))
         assert r.returncode in (0, 1), (name, r.stderr[-2000:])
         modules = imported(r.stderr)
         assert "gtsd_tui.core.merging.conflicts" in modules, name  # the check ran
         assert not top_level(modules, FOUR), (name, top_level(modules, FOUR))
+        warm = run_traced("check", "--offline", *fmt, "--migrations", str(folder))  # digests from the cache
+        assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout), name
+        assert beyond_start(imported(warm.stderr), NOT_ON_CHECK) == [], name
 
 
 def test_check_offline_on_a_conflicted_folder_imports_none_of_the_four(sample: Path) -> None:
@@ -103,7 +135,16 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
     log = tmp_path / "importtime.log"
     driver = git(repo, "config", "merge.gtsd-drizzle.driver").stdout.strip()
     assert driver.startswith(f"{sys.executable} -c ")
-    traced = driver.replace(sys.executable, f"{sys.executable} -X importtime", 1) + f" 2>>{log}"
+    # -S: no site, so nothing is imported before the driver's own code (an editable install's finder
+    # would bring pathlib); gtsd_tui and the site-packages directory (msgspec, for the decision) are
+    # put on the path instead, without their .pth files
+    import msgspec
+
+    import gtsd_tui
+
+    dirs = (Path(gtsd_tui.__file__).resolve().parent.parent, Path(msgspec.__file__).resolve().parent.parent)
+    root = shlex.quote(os.pathsep.join(map(str, dirs)))
+    traced = driver.replace(sys.executable, f"PYTHONPATH={root} {sys.executable} -X importtime -S", 1) + f" 2>>{log}"
     git(repo, "config", "merge.gtsd-drizzle.driver", traced)
     for branch, suffix in (("a", "a_streaks"), ("b", "b_badges")):
         git(repo, "checkout", "-q", "main")
@@ -118,6 +159,12 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
     assert "gtsd_tui.services.git_merge" in modules
     assert not top_level(modules, FOUR), top_level(modules, FOUR)
     assert "argparse" not in modules and "gtsd_tui.cli" not in modules
+    # one run per conflicted file: the first makes the decision, the others read it from the cache
+    runs = [imported(part) for part in log.read_text().split("import time: self [us]")[1:]]
+    assert len(runs) >= 2 and all("gtsd_tui.services.git_hooks" in run for run in runs), len(runs)
+    assert "gtsd_tui.core.merging.renumber" in runs[0] and "gtsd_tui.core.merging.renumber" not in runs[-1]
+    for run in runs[1:]:
+        assert beyond_start(run, NOT_ON_DRIVER, "-S") == []
 
 
 def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Path) -> None:
@@ -126,12 +173,17 @@ def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Pat
     modules = imported(r.stderr)
     assert "pglast.parser" in modules  # it parsed
     assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
+    warm = run_traced("lint", str(sample / "0001_onboarding.sql"))
+    assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout) and "syntax-error" not in r.stdout
+    assert beyond_start(imported(warm.stderr), NOT_ON_LINT) == []
 
 
-def test_an_injected_import_is_seen(sample: Path) -> None:
-    """The detector itself: the same ``check --offline`` run with psycopg imported first is caught."""
+@pytest.mark.parametrize("module", ["psycopg", "argparse", "dataclasses", "typing", "hashlib"])
+def test_an_injected_import_is_seen(sample: Path, module: str) -> None:
+    """The detector itself: the same ``check --offline`` run with one of the modules it keeps off the path
+    imported first is caught."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    code = "import sys, psycopg; from gtsd_tui.cli import main; sys.exit(main())"
+    code = f"import sys, {module}; from gtsd_tui.cli import main; sys.exit(main())"
     r = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code, "check", "--offline", "--migrations", str(sample)],
         capture_output=True,
@@ -139,7 +191,9 @@ def test_an_injected_import_is_seen(sample: Path) -> None:
         env=env,
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    assert top_level(imported(r.stderr), FOUR) and "psycopg" in imported(r.stderr)
+    modules = imported(r.stderr)
+    assert module in modules
+    assert top_level(modules, FOUR) if module == "psycopg" else beyond_start(modules, NOT_ON_CHECK)
 
 
 SNAPSHOT_TEXTS = {
@@ -170,3 +224,126 @@ def test_snapshot_ids_read_with_json_first_equal_msgspecs(name: str, monkeypatch
     assert [(s.id, s.prev_id, s.version, s.error) for s in json_first] == [
         (s.id, s.prev_id, s.version, s.error) for s in msgspec_first
     ]
+
+
+HOOK_FORMS = [
+    ["check", "--offline"],
+    ["check", "--offline", "--json", "--migrations", "m"],
+    ["--json", "check", "--offline", "--format", "github"],
+    ["--migrations", "a", "check", "--migrations", "b", "--offline", "--format", "sarif"],
+    ["--database-url", "postgresql://u:p@h/d", "--env", "ci", "check", "--migrations-schema", "s"],
+    ["check", "--migrations-table", "t", "--base", "main", "--format", "text"],
+    ["lint", "a.sql"],
+    ["lint", "a.sql", "b.sql", "--format", "json"],
+    ["lint", "--json", "-e", "x", "a.sql", "-e", "y", "--include", "z", "-i", "w"],
+    ["lint", "--pg-version", "13", "-c", "s.toml", "--stdin-filepath", "n.sql", "--assume-in-transaction"],
+    ["lint", "--no-assume-in-transaction", "--config", "s.toml", "--exclude", "x"],
+    ["--migrations", "m", "lint", "check"],  # a file named like a command
+]
+# read by argparse (None from the hand reader): help, other commands, other spellings, errors
+ARGPARSE_FORMS = [
+    [],
+    ["status"],
+    ["check", "--help"],
+    ["check", "-h"],
+    ["--version", "check"],
+    ["check", "--offlin"],
+    ["check", "--migrations=m"],
+    ["check", "--migrations"],
+    ["check", "--migrations", "-x"],
+    ["check", "extra"],
+    ["check", "--format", "xml"],
+    ["--read-only", "check"],
+    ["lint", "-"],
+    ["lint", "--", "a.sql"],
+    ["lint", "a.sql", "--format", "json", "b.sql"],
+    ["lint", "--explain"],
+    ["lint", "--pg-version", "-1", "a.sql"],
+    ["lint", "-ex", "a.sql"],
+    ["check", "lint"],
+]
+
+
+@pytest.mark.parametrize("argv", HOOK_FORMS, ids=" ".join)
+def test_the_hand_read_hook_forms_read_as_argparse_reads_them(argv: list[str]) -> None:
+    """``check`` and ``lint`` in the forms hooks use are read without argparse (issue 27): the same
+    attributes, the same values as the full parser gives."""
+    from gtsd_tui.cli import hook_args
+    from gtsd_tui.cli_parser import build_parser
+
+    fast = hook_args(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", ARGPARSE_FORMS, ids=lambda a: " ".join(a) or "(none)")
+def test_every_other_form_goes_to_argparse(argv: list[str]) -> None:
+    from gtsd_tui.cli import hook_args
+
+    assert hook_args(argv) is None
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", "/home/ü/proj/drizzle".encode(), bytes(range(256)) * 300])
+def test_the_builtin_sha256_gives_hashlibs_digest(data: bytes) -> None:
+    """The folder's workspace name and the digest cache's file name are hashed without hashlib (its
+    OpenSSL load is a start-up cost): the same hex digest, so existing caches and workspaces are found."""
+    import hashlib
+
+    from gtsd_tui.core.keys import sha256_hex
+    from gtsd_tui.services.folder_space import folder_hash
+
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+    folder = Path(data.decode("utf-8", "replace")[:40].replace("\0", "") or "x")
+    assert folder_hash(folder) == hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+
+
+CHILDREN = {
+    "outputs": "import sys; sys.stdout.write('o' * 300000); sys.stderr.write('e' * 300000); sys.stdout.write('!')",
+    "exit code": "import sys; sys.stderr.write('no such ref'); sys.exit(128)",
+    "signal": "import os, signal; os.kill(os.getpid(), signal.SIGTERM)",
+}
+# the environment, and which signals the child ignores (a Python child would ignore SIGPIPE by itself)
+PROBE = ["sh", "-c", "echo $GTSD_SPAWN_PROBE; grep SigIgn /proc/self/status"]
+
+
+@pytest.mark.parametrize("name", [*sorted(CHILDREN), "environment and signals"])
+def test_the_drivers_git_calls_run_as_subprocess_runs_them(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver starts its two git calls with ``os.posix_spawnp`` (no subprocess import): the same
+    exit code (``-signal`` for a signal), the same outputs (both read as they come: 300 kB on each
+    stream), the same environment and default SIGPIPE in the child as ``subprocess.run`` gives."""
+    from gtsd_tui.services.git_merge import _spawned
+
+    monkeypatch.setenv("GTSD_SPAWN_PROBE", "seen")
+    argv = PROBE if name == "environment and signals" else [sys.executable, "-c", CHILDREN[name]]
+    if argv is PROBE and not Path("/proc/self/status").exists():
+        pytest.skip("no /proc here to read a child's ignored signals")
+    got = _spawned(argv)
+    want = subprocess.run(argv, capture_output=True, timeout=60)
+    if argv is PROBE:  # glibc's posix_spawn leaves its two reserved signals (32, 33) ignored in the child;
+        # glibc sets their handlers again when the child starts (git does), so only the others are compared
+        seen, ignored = got.stdout.decode().split("\n")[:2]
+        want_seen, want_ignored = want.stdout.decode().split("\n")[:2]
+        mask = ~((1 << 31) | (1 << 32))
+        assert seen == want_seen == "seen", got.stdout
+        assert int(ignored.split()[1], 16) & mask == int(want_ignored.split()[1], 16) & mask, (ignored, want_ignored)
+        assert not int(ignored.split()[1], 16) & ((1 << (signal.SIGPIPE - 1)) | (1 << (signal.SIGXFSZ - 1)))
+        return
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    assert got.returncode == {"exit code": 128, "signal": -15}.get(name, 0)
+
+
+def test_a_git_call_that_hangs_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gtsd_tui.services import git_merge
+
+    monkeypatch.setattr(git_merge, "GIT_TIMEOUT", 0.5)
+    with pytest.raises(subprocess.TimeoutExpired):
+        git_merge._spawned([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def test_git_in_another_directory_or_with_input_goes_through_subprocess(tmp_path: Path) -> None:
+    from gtsd_tui.services.git_merge import git
+
+    git_dir = git(tmp_path, "rev-parse", "--git-dir")  # not a repository: git's error, from tmp_path
+    assert git_dir.returncode == 128 and b"not a git repository" in git_dir.stderr
+    hashed = git(tmp_path, "hash-object", "--stdin", stdin=b"x\n")
+    assert hashed.returncode == 0 and hashed.stdout.strip() == b"587be6b4c3f93f93c489c0111bba5596147a26cb"

@@ -34,3 +34,52 @@ def test_first_import_from_four_threads_at_once() -> None:
     for _ in range(10):
         r = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+DEFERRED = """
+import sys, threading
+from gtsd_tui.core.sql.pglast_load import lint_parser
+parser = lint_parser()
+ran = lambda name: '__getattr__' not in vars(sys.modules[name])
+print(parser.split("select 1; select 2", only_slices=True), ran('pglast'), ran('pglast.ast'), ran('pglast.enums'))
+print(len(parser.parse_sql_json("select 1")) > 0, ran('pglast'), ran('pglast.ast'), ran('pglast.enums'))
+import pglast
+from pglast import ast, enums
+from pglast.stream import RawStream
+tree = pglast.parse_sql("CREATE TABLE t (a int); ALTER TABLE t DROP COLUMN a CASCADE")
+print(type(tree[0].stmt).__name__, isinstance(tree[0].stmt, ast.CreateStmt), enums.ObjectType.OBJECT_TABLE.name)
+print(RawStream()(tree), ran('pglast'), ran('pglast.ast'), ran('pglast.enums'))
+"""
+
+
+def test_lint_parser_defers_ast_and_enums_until_used() -> None:
+    """``lint`` loads pglast's parser without running the package, ``pglast.ast`` and ``pglast.enums``
+    (issue 27: three quarters of pglast's import time); whatever looks at them later gets the real
+    modules, run on first use: the same trees, classes, enums and printed SQL as a plain import."""
+    r = subprocess.run([sys.executable, "-c", DEFERRED], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    plain = subprocess.run(
+        [sys.executable, "-c", DEFERRED.replace("parser = lint_parser()", "import pglast.parser as parser")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines, want = r.stdout.splitlines(), plain.stdout.splitlines()
+    assert lines[0] == "(slice(0, 8, None), slice(10, 18, None)) False False False"  # split ran, nothing else
+    assert lines[1] == "True False False False"
+    assert lines[2] == want[2] == "CreateStmt True OBJECT_TABLE"
+    assert lines[3] == want[3] and lines[3].endswith("True True True"), (lines, want)
+
+
+def test_lint_parser_and_the_full_import_from_threads_at_once() -> None:
+    """The deferred modules are run under the same lock as :func:`ensure_pglast`: a lint in one thread
+    and the full import in others, started together, never see a half-run module."""
+    script = SCRIPT.replace(
+        '    lambda: sqlinfo.parse("SELECT 1"),\n',
+        '    lambda: sqlinfo.parse("SELECT 1"),\n    lambda: lint_parser().split("select 1"),\n',
+    ).replace("Barrier(4)", "Barrier(5)")
+    script = "from gtsd_tui.core.sql.pglast_load import lint_parser\n" + script
+    assert "lint_parser().split" in script
+    for _ in range(10):
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.core.display import shown
@@ -15,6 +13,11 @@ from gtsd_tui.core.migrations.status import compute_status
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
 from gtsd_tui.services import gitutil
 from gtsd_tui.services.project import Project
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (argparse and typing are not imported at start-up)
+    import argparse
+    from typing import Any
 
 INPUT_ERRORS = ("nul-byte",)  # findings that make the folder unusable as it is: exit 2, like status
 

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         return EXIT_OK
     if not args.shell:
         raise InputError("completion: name the shell: gtsd-tui completion bash|zsh|fish")
-    from gtsd_tui.cli import build_parser
+    from gtsd_tui.cli_parser import build_parser
 
     spec = _spec(build_parser())
     sys.stdout.write({"bash": bash, "zsh": zsh, "fish": fish}[args.shell](spec))

@@ -9,13 +9,14 @@ Textual, no pglast).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.errors import EXIT_OK, EXIT_USAGE, GtsdError, InputError
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the driver's start imports neither typing nor pathlib
     import argparse
+    from pathlib import Path
+    from typing import Any
 
 FAST = ("driver", "hook")
 
@@ -91,6 +92,8 @@ def fast_main(argv: list[str]) -> int:
 
 
 def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
+    from pathlib import Path
+
     from gtsd_tui.services import git_hooks
     from gtsd_tui.services.git_merge import git_out
 

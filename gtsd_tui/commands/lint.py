@@ -3,18 +3,23 @@ migrations by default); ``.squawk.toml``, ``--exclude/--include``, ``--pg-versio
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from gtsd_tui.core.vocab import Severity
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.project import Project
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (argparse and typing are not imported at start-up)
+    import argparse
+    from typing import Any
+
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    import argparse
+
     p = sub.add_parser("lint", parents=[common], help="lint migration SQL (default: the pending migrations)")
     p.add_argument("files", nargs="*", help="SQL files, or - for standard input (default: pending migrations)")
     p.add_argument("--format", choices=("text", "json", "github", "sarif"), default=None, help="output format")

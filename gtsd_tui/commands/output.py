@@ -5,12 +5,24 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
 
 from gtsd_tui.core.display import json_safe, shown
-from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, OUT_OF_ORDER, PENDING, MigrationStatus
+from gtsd_tui.core.vocab import MigrationState
 
-_COLORS = {APPLIED: "32", PENDING: "33", MODIFIED: "35", OUT_OF_ORDER: "31", "error": "31", "warning": "33"}
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing and the status module are not imported at start-up)
+    from typing import Any
+
+    from gtsd_tui.core.migrations.status import MigrationStatus
+
+_COLORS = {
+    MigrationState.APPLIED: "32",
+    MigrationState.PENDING: "33",
+    MigrationState.MODIFIED: "35",
+    MigrationState.OUT_OF_ORDER: "31",
+    "error": "31",
+    "warning": "33",
+}
 
 
 def use_color(stream: Any = None) -> bool:
@@ -91,3 +103,15 @@ def blocked_text(b: dict[str, Any]) -> str:
     from gtsd_tui.services.stats_text import blocked_line
 
     return blocked_line(b)  # control characters escaped there
+
+
+def fail(message: str, code: int, as_json: bool, hint: str | None = None) -> int:
+    """``gtsd-tui: message`` on stderr (and ``{"error": ..., "exit_code": ...}`` under --json); returns
+    ``code``."""
+    message = shown(message)  # tags and file names in a message never reach the terminal raw
+    if hint:  # on the same line: an error is one line
+        message = f"{message} ({hint})"
+    print(f"gtsd-tui: {message}", file=sys.stderr)
+    if as_json:
+        print_json({"error": message, "exit_code": code})
+    return code

@@ -9,10 +9,17 @@ overrides as ``\\xNN`` / ``\\uNNNN``, so what is shown is what the file holds.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # lone surrogates (from a JSON "\ud800" or an undecodable file name) cannot even be written as UTF-8
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")  # json.dumps escapes C0
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_JSON_RAW = "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"  # json.dumps escapes C0
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Compiled on first use (about a millisecond each): a check that prints nothing compiles neither."""
+    return re.compile(pattern)
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -22,9 +29,11 @@ def _escape(m: re.Match[str]) -> str:
 
 def shown(text: str) -> str:
     """``text`` with every control character escaped (newlines and tabs too: it is one field)."""
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+    unsafe = _compiled(_UNSAFE)
+    return unsafe.sub(_escape, text) if unsafe.search(text) else text
 
 
 def json_safe(dumped: str) -> str:
     """A JSON text with the controls json.dumps leaves raw (DEL, C1, bidi overrides) as ``\\uNNNN``."""
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) if _JSON_RAW.search(dumped) else dumped
+    raw = _compiled(_JSON_RAW)
+    return raw.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) if raw.search(dumped) else dumped

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
+from gtsd_tui.core.record import FrozenRecord
 from gtsd_tui.core.vocab import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(FrozenRecord):
+    _fields = ("code", "severity", "files", "message", "fix", "detail")
+    _no_compare = ("detail",)
+
     code: str
     severity: Severity
     files: tuple[str, ...]
     message: str
-    fix: str | None = None
-    detail: dict[str, Any] | None = field(default=None, compare=False)  # schema-conflict / overlap
+    fix: str | None
+    detail: dict[str, Any] | None  # schema-conflict / overlap
+
+    def __init__(
+        self,
+        code: str,
+        severity: Severity,
+        files: tuple[str, ...],
+        message: str,
+        fix: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.code = code
+        self.severity = severity
+        self.files = files
+        self.message = message
+        self.fix = fix
+        self.detail = detail
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {

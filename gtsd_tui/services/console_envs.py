@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gtsd_tui.core.migrations.status import PENDING, MigrationStatus, StatusReport
@@ -144,8 +144,7 @@ def apply_to_environment(
     if not found:
         raise InputError(f"no environment named {name!r}")
     target = found[0]
-    settings = replace(
-        project.settings,
+    settings = project.settings.replaced(
         database_url=target.url,
         database_source=target.source,
         schema=target.schema,

@@ -254,8 +254,8 @@ def migrate_one(
             done.append((event.tag, event.seconds))
         listen(TargetProgress(target.name, event))
 
-    own = replace(settings, database_url=target.url, database_source=target.source, schema=target.schema)
-    project = Project(replace(own, table=target.table), url=target.url, notify=lambda m: relay(Note(m)))
+    own = settings.replaced(database_url=target.url, database_source=target.source, schema=target.schema)
+    project = Project(own.replaced(table=target.table), url=target.url, notify=lambda m: relay(Note(m)))
     t0 = time.perf_counter()
     masked = mask_url(target.url)
     try:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,10 +27,14 @@ from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR as stat_is_dir
 from stat import S_ISREG as stat_is_reg
-from typing import Literal
 
+from gtsd_tui.core.keys import sha256_hex
 from gtsd_tui.errors import InputError, LockTimeout
 from gtsd_tui.services.notify import Notify, stderr_notify
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 LEGACY_DIR = ".gtsd-renumber"  # inside the folder, written by earlier versions
 HOLDER = "holder.json"
@@ -44,7 +46,7 @@ def _key(folder: Path) -> str:
 
 
 def folder_hash(folder: Path) -> str:
-    return hashlib.sha256(_key(folder).encode()).hexdigest()[:16]
+    return sha256_hex(_key(folder).encode())[:16]
 
 
 def sibling_dir(folder: Path) -> Path:
@@ -212,6 +214,8 @@ def _drop_workspace(folder: Path) -> None:
 
 
 def remove_workspace(work: Path) -> None:
+    import shutil
+
     shutil.rmtree(work, ignore_errors=True)
     if work.parent.name == "gtsd-renumber":
         try:

@@ -9,11 +9,14 @@ refuses a commit whose folder is broken. Every function returns the lines to pri
 from __future__ import annotations
 
 import os
-import shlex
-from pathlib import Path, PurePosixPath
+import posixpath
 
 from gtsd_tui.core.vocab import Layout, Severity
 from gtsd_tui.services.git_merge import Model, forget_models, git, git_out, git_path, model_for
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the driver's path (run_driver) imports neither pathlib nor typing; the hooks do
+    from pathlib import Path
 
 COMMIT_MESSAGE = "gtsd-tui: renumber migrations after {what}"
 _KILL_ENV = "GTSD_TEST_KILL_DRIVER_AT"  # test hook: SIGKILL the driver at this step (ordinary, model, write)
@@ -22,7 +25,7 @@ _KILL_ENV = "GTSD_TEST_KILL_DRIVER_AT"  # test hook: SIGKILL the driver at this 
 REFUSED = ("merge-markers", "duplicate-prefix", "missing-file", "nul-byte", "schema-conflict")
 
 
-def _sides_now(top: Path) -> tuple[str, str] | None:
+def _sides_now(top: str | Path) -> tuple[str, str] | None:
     """(ours, theirs) of the merge or rebase step git is making right now, as the driver sees it."""
     heads = [k[len("GITHEAD_") :] for k in os.environ if k.startswith("GITHEAD_")]
     if len(heads) == 1:  # git merge (and git pull) name the merged commit so
@@ -44,15 +47,17 @@ def _step(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.gtsd-{os.getpid()}")
-    tmp.write_bytes(data)
+def _write_atomic(path: str, data: bytes) -> None:
+    head, name = os.path.split(path)
+    tmp = os.path.join(head, f".{name}.gtsd-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
     _step("write")
     try:
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_size: str = "7") -> tuple[int, list[str]]:
@@ -60,18 +65,19 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
 
     Git's ordinary merge is written first, so a driver killed at any later point leaves git's ordinary
     conflict (and the final file is put in place by one rename: never a half-written journal)."""
-    top = Path.cwd()
-    mine = Path(ours_file).read_bytes()
+    top = os.getcwd()  # (strings, not pathlib: the driver starts once per conflicted file)
+    with open(ours_file, "rb") as fh:
+        mine = fh.read()
     ordinary = git(
         top, "merge-file", f"--marker-size={marker_size}", "-L", "ours", "-L", "base", "-L", "theirs",
         ours_file, base, theirs_file,
     )  # fmt: skip
     conflicted = 1 if ordinary.returncode != 0 else 0
     _step("ordinary")
-    pure = PurePosixPath(path)
-    if pure.parent.name != "meta":
+    parent = posixpath.dirname(path)
+    if posixpath.basename(parent) != "meta":
         return conflicted, []
-    rel, name = str(pure.parent.parent), f"meta/{pure.name}"
+    rel, name = posixpath.dirname(parent) or ".", f"meta/{posixpath.basename(path)}"
     sides = _sides_now(top)
     if sides is None:
         return conflicted, []  # a cherry-pick, a merge-tree: git's ordinary merge
@@ -89,7 +95,7 @@ def run_driver(base: str, ours_file: str, theirs_file: str, path: str, marker_si
             lines += [f"gtsd-tui:   {c}" for c in model.clashes]
         return 1, lines
     result = model.files.get(name, mine)
-    _write_atomic(Path(ours_file), result)
+    _write_atomic(ours_file, result)
     return 0, []
 
 
@@ -102,7 +108,8 @@ def _folder_scope(folder: Path) -> dict[str, bytes]:
             continue
         for e in os.scandir(d):
             if e.is_file(follow_symlinks=False) and not e.name.startswith("."):
-                out[f"{sub}/{e.name}" if sub else e.name] = Path(e.path).read_bytes()
+                with open(e.path, "rb") as fh:
+                    out[f"{sub}/{e.name}" if sub else e.name] = fh.read()
     return out
 
 
@@ -175,6 +182,8 @@ def finish(
         lines[0] += " (staged into this commit)"
     elif _dirty(top, folder):
         msg = COMMIT_MESSAGE.format(what=what)
+        import shlex
+
         lines.append(f"gtsd-tui: the renames are staged; commit them: git commit -m {shlex.quote(msg)}")
     return 0, lines
 

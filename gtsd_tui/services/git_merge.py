@@ -13,21 +13,101 @@ the driver must start fast.
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-import subprocess
-from pathlib import Path
 
 from gtsd_tui.errors import InputError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the driver's path (a cached model) imports neither pathlib, typing nor subprocess
+    from pathlib import Path
+
 CACHE_DIR = "gtsd-merge"
+# the decision in the cache entry, read by every driver call: marshal (builtin) rather than json, whose
+# import (and re's) is a good part of the driver's start
+MODEL = "model.marshal"
 
 
-def git(top: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=top, capture_output=True, input=stdin, timeout=120)
+GIT_TIMEOUT = 120.0  # seconds
 
 
-def git_out(top: Path, *args: str) -> str:
+class Ran:
+    """A finished git call: what ``subprocess.run`` gives (``args``, ``returncode``, ``stdout``, ``stderr``)."""
+
+    __slots__ = ("args", "returncode", "stdout", "stderr")
+
+    def __init__(self, args: list[str], returncode: int, stdout: bytes, stderr: bytes) -> None:
+        self.args, self.returncode, self.stdout, self.stderr = args, returncode, stdout, stderr
+
+
+def git(top: str | Path, *args: str, stdin: bytes | None = None) -> Ran:
+    """``git ARGS`` in ``top``, its outputs captured, killed after GIT_TIMEOUT (``TimeoutExpired``).
+
+    In the current directory and without input (the driver's calls: git starts it in the work tree),
+    the child is started with ``os.posix_spawnp`` and read with ``select``: the driver's start does not
+    import ``subprocess`` (with its threading, selectors and locale), a fifth of that start."""
+    argv = ["git", *args]
+    if stdin is None and hasattr(os, "posix_spawnp") and os.fspath(top) == os.getcwd():
+        return _spawned(argv)
+    import subprocess
+
+    r = subprocess.run(argv, cwd=top, capture_output=True, input=stdin, timeout=GIT_TIMEOUT)
+    return Ran(argv, r.returncode, r.stdout, r.stderr)
+
+
+def _spawned(argv: list[str]) -> Ran:
+    """``subprocess.run(argv, capture_output=True, timeout=GIT_TIMEOUT)`` on ``os.posix_spawnp``: the
+    same environment and standard input, SIGPIPE (and SIGXFSZ) back to their defaults in the child as
+    subprocess restores them, both outputs read as they come (no pipe fills up), the exit code or
+    ``-signal``."""
+    import _signal  # (builtin, loaded at every interpreter start)
+    import select
+    import time
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            argv[0],
+            argv,
+            os.environ,
+            file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)],
+            setsigdef=[getattr(_signal, n) for n in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, n)],
+        )
+    except BaseException:
+        os.close(out_r)
+        os.close(err_r)
+        raise
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    got: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    reading = [out_r, err_r]
+    deadline = time.monotonic() + GIT_TIMEOUT
+    try:
+        while reading:
+            left = deadline - time.monotonic()
+            ready = select.select(reading, [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:
+                os.kill(pid, _signal.SIGKILL)
+                os.waitpid(pid, 0)
+                import subprocess
+
+                raise subprocess.TimeoutExpired(argv, GIT_TIMEOUT)
+            for fd in ready:
+                data = os.read(fd, 1 << 16)
+                if data:
+                    got[fd].append(data)
+                else:
+                    reading.remove(fd)
+        status = os.waitpid(pid, 0)[1]
+    finally:
+        os.close(out_r)
+        os.close(err_r)
+    return Ran(argv, os.waitstatus_to_exitcode(status), b"".join(got[out_r]), b"".join(got[err_r]))
+
+
+def git_out(top: str | Path, *args: str) -> str:
     r = git(top, *args)
     if r.returncode != 0:
         why = r.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -35,9 +115,11 @@ def git_out(top: Path, *args: str) -> str:
     return r.stdout.decode("utf-8", "replace").strip()
 
 
-def git_path(top: Path, name: str) -> Path:
+def git_path(top: str | Path, name: str) -> Path:
+    from pathlib import Path
+
     p = Path(git_out(top, "rev-parse", "--git-path", name))
-    return p if p.is_absolute() else top / p
+    return p if p.is_absolute() else Path(top) / p
 
 
 def folder_files(top: Path, commit: str, rel: str) -> dict[str, bytes]:
@@ -96,7 +178,8 @@ class Model:
         return self.problem is None and not self.clashes
 
     def to_json(self) -> dict[str, object]:
-        return {"renamed": self.renamed, "clashes": self.clashes, "problem": self.problem, "layout": self.layout}
+        """The decision as kept in the cache (plain values: ``marshal`` writes only those)."""
+        return {"renamed": self.renamed, "clashes": self.clashes, "problem": self.problem, "layout": str(self.layout)}
 
 
 def _union(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, bytes]) -> tuple[dict[str, bytes], str]:
@@ -194,6 +277,7 @@ def compute_model(top: Path, rel: str, ours: str, theirs: str) -> Model:
     if "meta/_journal.json" not in union:  # a drizzle 1.0 folder (or none): git's text merge is right
         return Model(files=union, layout="v1")
     import tempfile
+    from pathlib import Path
 
     with tempfile.TemporaryDirectory(prefix="gtsd-merge-") as tmp:
         root = Path(tmp) / "m"
@@ -226,30 +310,32 @@ def cache_key(rel: str, ours: str, theirs: str) -> str:
     return f"{ours[:20]}-{theirs[:20]}-{zlib.crc32(rel.encode()):08x}"
 
 
-def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
+def model_for(top: str | Path, rel: str, ours: str, theirs: str, only: str | None = None) -> Model:
     """The model, computed once per (folder, ours, theirs) and kept under ``$GIT_DIR/gtsd-merge/``.
 
     The cache entry is built in a temporary directory and renamed into place: a reader finds it
     whole or not at all (a driver killed while building it leaves nothing that is read). ``only``: the
-    one file the caller needs (the driver's), read alone from the cache."""
+    one file the caller needs (the driver's), read alone from the cache. A cached model is read with
+    ``os.path`` alone: the driver's start imports no pathlib."""
     # one git call: both commits and the cache's place (the driver runs once per conflicted file)
     said = git_out(top, "rev-parse", "--git-path", CACHE_DIR, f"{ours}^{{commit}}", f"{theirs}^{{commit}}")
     cache_line, ours, theirs = said.splitlines()
-    root = Path(cache_line) if Path(cache_line).is_absolute() else top / cache_line
-    entry = root / cache_key(rel, ours, theirs)
-    if (entry / "model.json").is_file():
+    root = os.path.join(top, cache_line)  # (an absolute cache_line stays as it is)
+    entry = os.path.join(root, cache_key(rel, ours, theirs))
+    if os.path.isfile(os.path.join(entry, MODEL)):
         return _read_entry(entry, only)
-    model = compute_model(top, rel, ours, theirs)
-    root.mkdir(parents=True, exist_ok=True)
     import shutil
     import tempfile
+    from pathlib import Path
 
+    model = compute_model(Path(top), rel, ours, theirs)
+    os.makedirs(root, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     try:
         for name, data in model.files.items():
             (tmp / "files" / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / "files" / name).write_bytes(data)
-        (tmp / "model.json").write_text(json.dumps(model.to_json()))
+        (tmp / MODEL).write_bytes(marshal.dumps(model.to_json()))
         try:
             os.rename(tmp, entry)
         except OSError:  # another driver call made it meanwhile: the same decision
@@ -260,18 +346,23 @@ def model_for(top: Path, rel: str, ours: str, theirs: str, only: str | None = No
     return model
 
 
-def _read_entry(entry: Path, only: str | None) -> Model:
-    meta = json.loads((entry / "model.json").read_text())
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _read_entry(entry: str, only: str | None) -> Model:
+    meta = marshal.loads(_read_bytes(os.path.join(entry, MODEL)))
     files: dict[str, bytes] = {}
-    base = entry / "files"
+    base = os.path.join(entry, "files")
     if only is not None:
-        if (base / only).is_file():
-            files[only] = (base / only).read_bytes()
+        if os.path.isfile(os.path.join(base, only)):
+            files[only] = _read_bytes(os.path.join(base, only))
     else:
         for dirpath, _, names in os.walk(base):
             for n in names:
-                p = Path(dirpath) / n
-                files[str(p.relative_to(base))] = p.read_bytes()
+                p = os.path.join(dirpath, n)
+                files[os.path.relpath(p, base)] = _read_bytes(p)
     return Model(
         files=files,
         renamed=[(a, b) for a, b in meta["renamed"]],

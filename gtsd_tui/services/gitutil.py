@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # subprocess (and its threading, selectors) loads at the first git call: a folder
     # without conflict markers never calls git (`check --offline` from a hook)
     import subprocess
+    from typing import Any
 
 
 def _git(cwd: Path, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:

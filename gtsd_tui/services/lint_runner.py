@@ -11,6 +11,7 @@ import msgspec
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
 from gtsd_tui.core.migrations.hashing import NUL_MESSAGE, nul_position
+from gtsd_tui.core.sql.pglast_load import lint_parser
 from gtsd_tui.errors import InputError
 
 PARALLEL_BYTES = 4 << 20
@@ -94,7 +95,7 @@ def lint_paths(
         return [f for job in jobs for f in _lint_one(job)]
     from concurrent.futures import ProcessPoolExecutor
 
-    from pglast import parser  # noqa: F401  (imported once here: forked workers inherit it)
+    lint_parser()  # (loaded once here: forked workers inherit it)
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(jobs) // (workers * 4))

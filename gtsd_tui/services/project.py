@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.config import Settings, mask_url, missing_folder_message
+from gtsd_tui.core.record import Record
 from gtsd_tui.errors import DatabaseError, GtsdError, InputError
 from gtsd_tui.services.notify import Notify, stderr_notify
 
+TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
+    from typing import Any
+
     from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.core.migrations.status import HistoryRow, StatusReport
 
 
-@dataclass
-class Project:
+class Project(Record):
+    _fields = ("settings", "url", "embedded", "notify", "_folder", "db_error", "early_copy")
+    _no_repr = ("_folder", "db_error", "early_copy")
+
     settings: Settings
-    url: str | None = None
-    embedded: bool = False
-    notify: Notify = stderr_notify
-    _folder: Folder | None = field(default=None, repr=False)
-    db_error: GtsdError | None = field(default=None, repr=False)  # why the last try_rows read nothing
-    early_copy: Any = field(default=None, repr=False)  # a rehearsal's copy asked for at start (rehearse_copy)
+    url: str | None
+    embedded: bool
+    notify: Notify
+    _folder: Folder | None
+    db_error: GtsdError | None  # why the last try_rows read nothing
+    early_copy: Any  # a rehearsal's copy asked for at start (rehearse_copy)
+
+    def __init__(
+        self,
+        settings: Settings,
+        url: str | None = None,
+        embedded: bool = False,
+        notify: Notify = stderr_notify,
+        _folder: Folder | None = None,
+        db_error: GtsdError | None = None,
+        early_copy: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.url = url
+        self.embedded = embedded
+        self.notify = notify
+        self._folder = _folder
+        self.db_error = db_error
+        self.early_copy = early_copy
 
     @property
     def masked_url(self) -> str:

@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from gtsd_tui.errors import GtsdError, InputError, LockTimeout
 from gtsd_tui.services import folder_space as fl
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import TypeVar
+
+    T = TypeVar("T")
 INTENT = "intent.json"
 PLACED = "placed"
 _KILL_ENV = "GTSD_TEST_KILL_AFTER_STEP"  # test hook: SIGKILL ourselves after step N
@@ -48,6 +49,8 @@ def _tick() -> None:
     _step += 1
     want = os.environ.get(_KILL_ENV)
     if want and int(want) == _step:
+        import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -120,6 +123,8 @@ def commit(
     git_top: Path | None = None,
 ) -> None:
     """Apply renames (relative paths), new contents and deletions as one recoverable change."""
+    import shutil  # (not at import: every command's start reads the folder through this module)
+
     global _step
     _step = 0
     with fl.hold(folder, "gtsd-tui", on_acquire=recover_locked):
@@ -229,6 +234,8 @@ def _legacy(folder: Path, work: Path, notify: Callable[[str], None]) -> None:
             f"version, or restore the files from {work / 'backup'} and delete {work}"
         )
     notify(f"{folder}: removing {work.name}/ (the backup an earlier gtsd-tui version left inside the folder)")
+    import shutil
+
     shutil.rmtree(work, ignore_errors=True)
 
 

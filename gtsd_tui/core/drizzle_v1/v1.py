@@ -156,7 +156,5 @@ def plan_upgrade(folder: Folder, rows: list[HistoryRow]) -> TableUpgrade:
 
 def upgraded_rows(rows: list[HistoryRow], upgrade: TableUpgrade) -> list[HistoryRow]:
     """The rows as they read after the upgrade (names filled, ``applied_at`` NULL)."""
-    from dataclasses import replace
-
     names = dict(upgrade.names)
-    return [replace(r, name=names.get(r.id), applied_at=None) for r in rows]  # still read from a v0 table
+    return [r.replaced(name=names.get(r.id), applied_at=None) for r in rows]  # still read from a v0 table

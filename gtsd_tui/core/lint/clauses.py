@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from gtsd_tui.core.sql.pglast_load import lint_parser
+
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 
@@ -40,7 +42,7 @@ def tokens(lint: Linter) -> list[Token]:
     """The current statement's tokens, with file offsets (cached until the next statement)."""
     if lint._tokens is not None:
         return lint._tokens
-    from pglast import parser
+    parser = lint_parser()
 
     text, start = lint.text, lint.first
     end = lint.end if lint.end > start else _guess_end(text, start)

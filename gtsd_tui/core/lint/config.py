@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 
 from gtsd_tui.core.lint.rules import RULES, expand, unknown
+from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
 
 LATEST_PG = 18
 
 
-@dataclass(frozen=True)
-class Settings:
-    pg_version: int = LATEST_PG  # major version
+class Settings(FrozenRecord):
+    _fields = ("pg_version", "assume_in_transaction", "excluded", "included")
+
+    pg_version: int  # major version
     # None: drizzle's semantics (each migration in a transaction, a CONCURRENTLY-only one in autocommit);
     # True/False: squawk's assume_in_transaction, as set in .squawk.toml or on the command line
-    assume_in_transaction: bool | None = None
-    excluded: frozenset[str] = frozenset()
-    included: frozenset[str] = frozenset()
+    assume_in_transaction: bool | None
+    excluded: frozenset[str]
+    included: frozenset[str]
+
+    def __init__(
+        self,
+        pg_version: int = LATEST_PG,
+        assume_in_transaction: bool | None = None,
+        excluded: frozenset[str] = frozenset(),
+        included: frozenset[str] = frozenset(),
+    ) -> None:
+        self.pg_version = pg_version
+        self.assume_in_transaction = assume_in_transaction
+        self.excluded = excluded
+        self.included = included
 
     def enabled(self, rule: str) -> bool:
         if rule in self.excluded:
@@ -32,7 +45,7 @@ class Settings:
     def plain(self) -> Settings:
         """For a file outside the migrations folder: squawk's default (each statement on its own, unless
         the file says BEGIN) when nothing was set; drizzle's one transaction applies to its folder only."""
-        return self if self.assume_in_transaction is not None else replace(self, assume_in_transaction=False)
+        return self if self.assume_in_transaction is not None else self.replaced(assume_in_transaction=False)
 
 
 def pg_major(value: str | int | float, where: str) -> int:
@@ -64,11 +77,11 @@ def from_toml(text: str, where: str, base: Settings | None = None) -> Settings:
         raise InputError(f"{where}: not valid TOML ({exc})") from None
     s = base or Settings()
     if "pg_version" in data:
-        s = replace(s, pg_version=pg_major(data["pg_version"], where))
+        s = s.replaced(pg_version=pg_major(data["pg_version"], where))
     if "assume_in_transaction" in data:
         if not isinstance(data["assume_in_transaction"], bool):
             raise InputError(f"{where}: assume_in_transaction must be true or false")
-        s = replace(s, assume_in_transaction=data["assume_in_transaction"])
+        s = s.replaced(assume_in_transaction=data["assume_in_transaction"])
     excluded = set(s.excluded) | rule_names(data.get("excluded_rules", []), f"{where}: excluded_rules")
     included = set(s.included)
     ours = data.get("gtsd-tui", {})
@@ -76,23 +89,36 @@ def from_toml(text: str, where: str, base: Settings | None = None) -> Settings:
         raise InputError(f"{where}: [gtsd-tui] must be a table")
     excluded |= rule_names(ours.get("excluded_rules", []), f"{where}: [gtsd-tui] excluded_rules")
     included |= rule_names(ours.get("included_rules", []), f"{where}: [gtsd-tui] included_rules")
-    return replace(s, excluded=frozenset(excluded), included=frozenset(included))
+    return s.replaced(excluded=frozenset(excluded), included=frozenset(included))
 
 
-@dataclass
-class Overrides:
+class Overrides(Record):
     """Command-line flags; they win over the file, as squawk's do."""
 
-    pg_version: str | None = None
-    assume_in_transaction: bool | None = None
-    exclude: list[str] = field(default_factory=list)
-    include: list[str] = field(default_factory=list)
+    _fields = ("pg_version", "assume_in_transaction", "exclude", "include")
+
+    pg_version: str | None
+    assume_in_transaction: bool | None
+    exclude: list[str]
+    include: list[str]
+
+    def __init__(
+        self,
+        pg_version: str | None = None,
+        assume_in_transaction: bool | None = None,
+        exclude: list[str] | None = None,
+        include: list[str] | None = None,
+    ) -> None:
+        self.pg_version = pg_version
+        self.assume_in_transaction = assume_in_transaction
+        self.exclude = [] if exclude is None else exclude
+        self.include = [] if include is None else include
 
     def apply(self, s: Settings) -> Settings:
         if self.pg_version is not None:
-            s = replace(s, pg_version=pg_major(self.pg_version, "--pg-version"))
+            s = s.replaced(pg_version=pg_major(self.pg_version, "--pg-version"))
         if self.assume_in_transaction is not None:
-            s = replace(s, assume_in_transaction=self.assume_in_transaction)
+            s = s.replaced(assume_in_transaction=self.assume_in_transaction)
         ex = frozenset().union(*(rule_names(e, "--exclude") for e in self.exclude))
         inc = frozenset().union(*(rule_names(i, "--include") for i in self.include))
-        return replace(s, excluded=s.excluded | ex, included=s.included | inc)
+        return s.replaced(excluded=s.excluded | ex, included=s.included | inc)

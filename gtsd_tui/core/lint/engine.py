@@ -18,6 +18,7 @@ from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
 from gtsd_tui.core.migrations.hashing import BREAKPOINT, split_chunks
+from gtsd_tui.core.sql.pglast_load import lint_parser
 from gtsd_tui.core.vocab import Severity
 
 HEADER = ("-- Migration:", "-- Created:", "-- Description:")
@@ -163,7 +164,7 @@ class Linter:
                 gc.enable()
 
     def _run(self) -> list[LintFinding]:
-        from pglast import parser
+        parser = lint_parser()
 
         if self.hand_written and not all(h in self.text[:2000] for h in HEADER):
             self.add("missing-header", 0, "hand-written migration without the guide's header")
@@ -195,7 +196,7 @@ class Linter:
         """A chunk the parser refuses: cut it at its top-level semicolons (PostgreSQL's own scanner, so
         quotes, comments and dollar bodies are respected), report each statement that does not parse
         as a syntax-error and keep the others, so one bad statement does not hide the rest."""
-        from pglast import parser
+        parser = lint_parser()
 
         try:
             tokens = parser.scan(text)
@@ -236,7 +237,7 @@ class Linter:
     def one_pass(self) -> bool:
         """Trees of the whole file from one parser call; False (nothing recorded) when the file does
         not parse or a statement spans a breakpoint. Byte offsets are character offsets: ASCII only."""
-        from pglast import parser
+        parser = lint_parser()
 
         text = self.text
         try:
@@ -256,7 +257,7 @@ class Linter:
     def whole_file_spans(self) -> list[slice] | None:
         """Statements of the whole file in one parser call (the breakpoint marker is a SQL comment),
         used only when it means the same as parsing each chunk."""
-        from pglast import parser
+        parser = lint_parser()
 
         try:
             spans = parser.split(self.text, only_slices=True)
@@ -266,7 +267,7 @@ class Linter:
 
     def trees(self, spans: list[slice]) -> None:
         """Parse the statements that may break a rule, all in one call, and check their trees."""
-        from pglast import parser
+        parser = lint_parser()
 
         text = self.text
         pieces = [text[sp] for sp in spans]

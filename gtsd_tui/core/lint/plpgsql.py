@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from msgspec import Struct, field, json
 
 from gtsd_tui.core.lint.tree import DoStmt, RawStmt, located
+from gtsd_tui.core.sql.pglast_load import lint_parser
 
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
@@ -133,7 +134,7 @@ Body = tuple[tuple[tuple[str, list[RawStmt] | None], ...], bool]
 
 def _plpgsql_queries(body: str) -> tuple[list[str], bool] | None:
     """The PL/pgSQL parser's view: the SQL of each ``execsql`` statement, and whether a handler guards."""
-    from pglast import parser
+    parser = lint_parser()
 
     src = f"CREATE FUNCTION gtsd_do() RETURNS void LANGUAGE plpgsql AS $gtsd_body${body}$gtsd_body$;"
     try:
@@ -161,7 +162,7 @@ def _drizzle_queries(body: str) -> tuple[list[str], bool] | None:
 def _read(body: str) -> Body | None:
     """The SQL statements of a PL/pgSQL body, each with its trees (None: not plain SQL), and whether an
     exception handler guards them; None when the body does not parse."""
-    from pglast import parser
+    parser = lint_parser()
 
     found = _drizzle_queries(body) or _plpgsql_queries(body)
     if found is None:

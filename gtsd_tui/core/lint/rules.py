@@ -6,22 +6,30 @@ guide's idempotency rules and the drizzle-aware ones keep gtsd-tui's own names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gtsd_tui.core.record import FrozenRecord
 from gtsd_tui.core.vocab import Severity
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 SQUAWK_DOCS = "https://squawkhq.com/docs/"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(FrozenRecord):
+    _fields = ("id", "severity", "default", "squawk", "fires_on", "safe")
+
     id: str
     severity: Severity
     default: bool  # on unless excluded; False: opt-in (--include / .squawk.toml)
     squawk: bool  # squawk has a rule of this id and meaning
     fires_on: str
     safe: str
+
+    def __init__(self, id: str, severity: Severity, default: bool, squawk: bool, fires_on: str, safe: str) -> None:
+        self.id = id
+        self.severity = severity
+        self.default = default
+        self.squawk = squawk
+        self.fires_on = fires_on
+        self.safe = safe
 
     @property
     def help_uri(self) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from gtsd_tui.core.findings import ERROR as ERROR
 from gtsd_tui.core.findings import WARNING as WARNING
@@ -13,15 +12,21 @@ from gtsd_tui.core.migrations.folder import Folder
 from gtsd_tui.core.migrations.hashing import NUL_MESSAGE
 from gtsd_tui.core.migrations.preflight import when_problem
 from gtsd_tui.core.migrations.status import MODIFIED, OUT_OF_ORDER, StatusReport
+from gtsd_tui.core.record import Record
 from gtsd_tui.core.vocab import Layout
 
 RENUMBER = "gtsd-tui renumber"
 
 
-@dataclass
-class CheckReport:
-    findings: list[Finding] = field(default_factory=list)
-    base_labels: dict[str, str] = field(default_factory=dict)  # tag -> "base" / "branch"
+class CheckReport(Record):
+    _fields = ("findings", "base_labels")
+
+    findings: list[Finding]
+    base_labels: dict[str, str]  # tag -> "base" / "branch"
+
+    def __init__(self, findings: list[Finding] | None = None, base_labels: dict[str, str] | None = None) -> None:
+        self.findings = [] if findings is None else findings
+        self.base_labels = {} if base_labels is None else base_labels
 
     @property
     def errors(self) -> list[Finding]:

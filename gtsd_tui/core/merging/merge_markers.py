@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gtsd_tui.core.record import FrozenRecord
 
 
-@dataclass(frozen=True)
-class Sides:
+class Sides(FrozenRecord):
+    _fields = ("ours", "theirs", "first_marker_line")
+
     ours: str
     theirs: str
     first_marker_line: int  # 1-based
+
+    def __init__(self, ours: str, theirs: str, first_marker_line: int) -> None:
+        self.ours = ours
+        self.theirs = theirs
+        self.first_marker_line = first_marker_line
 
 
 _TOKENS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")

@@ -6,14 +6,16 @@ change is already in the schema."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.snapshots import ORIGIN_UUID, Snapshot, empty_snapshot
+from gtsd_tui.core.record import Record
 from gtsd_tui.core.vocab import Severity
 
+TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # the three-way merge and the SQL scanner load when a fork or an orphan needs them:
+    from typing import Any
+
     # `check --offline` on a linear folder (every git hook) does without them
     from gtsd_tui.core.merging.snapshot_merge import Clash
     from gtsd_tui.core.sql.sql_objects import Overlap, Touch
@@ -21,15 +23,30 @@ if TYPE_CHECKING:  # the three-way merge and the SQL scanner load when a fork or
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-@dataclass
-class Fork:
+class Fork(Record):
     """Two branches of the snapshot chain from one parent: what each did, and how they combine."""
+
+    _fields = ("base", "ours", "theirs", "clashes", "overlaps")
 
     base: str  # the parent snapshot's file name ("(empty schema)" for the origin)
     ours: list[Migration]
     theirs: list[Migration]
-    clashes: list[Clash] = field(default_factory=list)
-    overlaps: list[Overlap] = field(default_factory=list)
+    clashes: list[Clash]
+    overlaps: list[Overlap]
+
+    def __init__(
+        self,
+        base: str,
+        ours: list[Migration],
+        theirs: list[Migration],
+        clashes: list[Clash] | None = None,
+        overlaps: list[Overlap] | None = None,
+    ) -> None:
+        self.base = base
+        self.ours = ours
+        self.theirs = theirs
+        self.clashes = [] if clashes is None else clashes
+        self.overlaps = [] if overlaps is None else overlaps
 
     @property
     def independent(self) -> bool:

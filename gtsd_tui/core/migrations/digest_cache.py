@@ -16,9 +16,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from gtsd_tui.core.keys import sha256_hex
 from gtsd_tui.core.migrations.hashing import FileDigest, digest_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 RACY_NS = 2_000_000_000
 _FORMAT = ("gtsd-digests", 2, sys.version_info[:2])
@@ -42,9 +46,7 @@ class DigestCache:
         self.new: dict[str, Any] = {}
         if os.environ.get("GTSD_NO_DIGEST_CACHE"):
             return
-        from hashlib import sha256  # on first use (see core/migrations/hashing.py)
-
-        key = sha256(os.path.realpath(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        key = sha256_hex(os.path.realpath(folder).encode("utf-8", "surrogateescape"))[:24]
         self.path = cache_dir() / "digests" / f"{key}.marshal"
         try:
             with open(self.path, "rb") as fh:

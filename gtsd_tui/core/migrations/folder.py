@@ -6,21 +6,23 @@ v1 layout: ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` (+ ``snapshot.json``), no j
 
 from __future__ import annotations
 
-import calendar
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
 from gtsd_tui.core.migrations.digest_cache import DigestCache
 from gtsd_tui.core.migrations.hashing import FileDigest, digest_file, read_file
 from gtsd_tui.core.migrations.journal import Journal, parse_journal
 from gtsd_tui.core.migrations.snapshots import Snapshot, parse_snapshot, snapshot_prefix
+from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 MIGRATION_FILE = re.compile(r"^(\d+)_(.+)\.sql$")
 V1_DIR = re.compile(r"^(\d{14})_(.+)$")
@@ -30,16 +32,37 @@ WORK_DIR = ".gtsd-renumber"  # renumber's intent log and temporary files (ignore
 SideReader = Callable[[Path], "tuple[bytes, bytes] | None"]
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(FrozenRecord):
+    _fields = ("tag", "file", "idx", "when", "in_journal", "position", "digest", "side")
+
     tag: str
     file: str | None  # path relative to the folder; None when the journal lists a missing file
     idx: int | None
     when: int | None
     in_journal: bool
     position: int  # order in which drizzle-orm would run it (journal order; then orphans)
-    digest: FileDigest | None = None
-    side: str | None = None  # "ours" / "theirs" for an entry of a conflicted journal
+    digest: FileDigest | None
+    side: str | None  # "ours" / "theirs" for an entry of a conflicted journal
+
+    def __init__(
+        self,
+        tag: str,
+        file: str | None,
+        idx: int | None,
+        when: int | None,
+        in_journal: bool,
+        position: int,
+        digest: FileDigest | None = None,
+        side: str | None = None,
+    ) -> None:
+        self.tag = tag
+        self.file = file
+        self.idx = idx
+        self.when = when
+        self.in_journal = in_journal
+        self.position = position
+        self.digest = digest
+        self.side = side
 
     @property
     def hash(self) -> str | None:
@@ -59,19 +82,59 @@ class Migration:
         return int(self.prefix) if self.prefix.isdigit() else None
 
 
-@dataclass
-class Folder:
+class Folder(Record):
+    _fields = (
+        "path",
+        "layout",
+        "migrations",
+        "journal",
+        "loaded_snapshots",
+        "other_files",
+        "file_markers",
+        "links_outside",
+        "side_reader",
+        "v1_dirs",
+        "loaded_last",
+    )
+    _no_repr = ("side_reader", "loaded_last")
+
     path: Path
     layout: Layout
     migrations: list[Migration]
-    journal: Journal | None = None
-    loaded_snapshots: list[Snapshot] | None = None  # read on first use (status does not need them)
-    other_files: list[str] = field(default_factory=list)  # .sql files that are not migrations
-    file_markers: dict[str, list[int]] = field(default_factory=dict)  # .sql files with git markers
-    links_outside: dict[str, str] = field(default_factory=dict)  # migration file -> real path outside the folder
-    side_reader: SideReader | None = field(default=None, repr=False)
-    v1_dirs: list[str] = field(default_factory=list)  # v1 migration folders next to a v0 journal
-    loaded_last: dict[str, Any] | None = field(default=None, repr=False)  # last snapshot's body, once read
+    journal: Journal | None
+    loaded_snapshots: list[Snapshot] | None  # read on first use (status does not need them)
+    other_files: list[str]  # .sql files that are not migrations
+    file_markers: dict[str, list[int]]  # .sql files with git markers
+    links_outside: dict[str, str]  # migration file -> real path outside the folder
+    side_reader: SideReader | None
+    v1_dirs: list[str]  # v1 migration folders next to a v0 journal
+    loaded_last: dict[str, Any] | None  # last snapshot's body, once read
+
+    def __init__(
+        self,
+        path: Path,
+        layout: Layout,
+        migrations: list[Migration],
+        journal: Journal | None = None,
+        loaded_snapshots: list[Snapshot] | None = None,
+        other_files: list[str] | None = None,
+        file_markers: dict[str, list[int]] | None = None,
+        links_outside: dict[str, str] | None = None,
+        side_reader: SideReader | None = None,
+        v1_dirs: list[str] | None = None,
+        loaded_last: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.layout = layout
+        self.migrations = migrations
+        self.journal = journal
+        self.loaded_snapshots = loaded_snapshots
+        self.other_files = [] if other_files is None else other_files
+        self.file_markers = {} if file_markers is None else file_markers
+        self.links_outside = {} if links_outside is None else links_outside
+        self.side_reader = side_reader
+        self.v1_dirs = [] if v1_dirs is None else v1_dirs
+        self.loaded_last = loaded_last
 
     @property
     def snapshots(self) -> list[Snapshot]:
@@ -262,6 +325,8 @@ def v1_when(name: str) -> int | None:
     m = V1_DIR.match(name)
     if not m:
         return None
+    import calendar  # (v1 folders only: not on a v0 folder's start)
+
     s = m.group(1)
     try:
         secs = calendar.timegm((int(s[0:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]), int(s[10:12]), int(s[12:14])))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import codecs
 import os
-from dataclasses import dataclass
+
+from gtsd_tui.core.record import FrozenRecord
 
 BREAKPOINT = "--> statement-breakpoint"
 BOM = b"\xef\xbb\xbf"
@@ -35,14 +36,31 @@ def drizzle_hash(raw: bytes) -> str:
     return _sha256(raw)
 
 
-@dataclass(frozen=True)
-class FileDigest:
+class FileDigest(FrozenRecord):
+    _fields = ("hash", "size", "utf8_error_at", "has_bom", "maybe_markers", "nul_at")
+
     hash: str
     size: int
     utf8_error_at: int | None  # byte offset of the first invalid UTF-8 sequence, if any
     has_bom: bool
-    maybe_markers: bool = False  # holds "<<<<<<<": look closer for git conflict markers
-    nul_at: tuple[int, int] | None = None  # (line, column) of the first NUL byte, if any
+    maybe_markers: bool  # holds "<<<<<<<": look closer for git conflict markers
+    nul_at: tuple[int, int] | None  # (line, column) of the first NUL byte, if any
+
+    def __init__(
+        self,
+        hash: str,
+        size: int,
+        utf8_error_at: int | None,
+        has_bom: bool,
+        maybe_markers: bool = False,
+        nul_at: tuple[int, int] | None = None,
+    ) -> None:
+        self.hash = hash
+        self.size = size
+        self.utf8_error_at = utf8_error_at
+        self.has_bom = has_bom
+        self.maybe_markers = maybe_markers
+        self.nul_at = nul_at
 
 
 NUL_MESSAGE = (
@@ -122,14 +140,21 @@ def digest_file(path: str) -> FileDigest:
     return digest_bytes(read_file(path))
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(FrozenRecord):
     """One piece of a migration as drizzle-orm sends it, with its place in the file text."""
+
+    _fields = ("index", "text", "offset", "line")
 
     index: int
     text: str
     offset: int  # character offset of the chunk's first character in the file text
     line: int  # 1-based line of that character
+
+    def __init__(self, index: int, text: str, offset: int, line: int) -> None:
+        self.index = index
+        self.text = text
+        self.offset = offset
+        self.line = line
 
     @property
     def is_blank(self) -> bool:

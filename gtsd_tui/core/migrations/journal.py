@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
+from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 JOURNAL_VERSION = "7"
 DIALECT = "postgresql"
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+class JournalEntry(FrozenRecord):
+    _fields = ("idx", "when", "tag", "version", "breakpoints", "side", "extra")
+
     idx: int
     when: int
     tag: str
-    version: str = JOURNAL_VERSION
-    breakpoints: bool = True
-    side: str | None = None  # "ours" / "theirs" when read from a conflicted journal
-    extra: tuple[tuple[str, Any], ...] = ()
+    version: str
+    breakpoints: bool
+    side: str | None  # "ours" / "theirs" when read from a conflicted journal
+    extra: tuple[tuple[str, Any], ...]
+
+    def __init__(
+        self,
+        idx: int,
+        when: int,
+        tag: str,
+        version: str = JOURNAL_VERSION,
+        breakpoints: bool = True,
+        side: str | None = None,
+        extra: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
+        self.idx = idx
+        self.when = when
+        self.tag = tag
+        self.version = version
+        self.breakpoints = breakpoints
+        self.side = side
+        self.extra = extra
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -35,13 +57,28 @@ class JournalEntry:
         return out
 
 
-@dataclass
-class Journal:
+class Journal(Record):
+    _fields = ("entries", "version", "dialect", "conflict_lines", "extra")
+
     entries: list[JournalEntry]
-    version: str = JOURNAL_VERSION
-    dialect: str = DIALECT
-    conflict_lines: list[int] = field(default_factory=list)  # lines of git markers, if any
-    extra: dict[str, Any] = field(default_factory=dict)
+    version: str
+    dialect: str
+    conflict_lines: list[int]  # lines of git markers, if any
+    extra: dict[str, Any]
+
+    def __init__(
+        self,
+        entries: list[JournalEntry],
+        version: str = JOURNAL_VERSION,
+        dialect: str = DIALECT,
+        conflict_lines: list[int] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.entries = entries
+        self.version = version
+        self.dialect = dialect
+        self.conflict_lines = [] if conflict_lines is None else conflict_lines
+        self.extra = {} if extra is None else extra
 
     @property
     def conflicted(self) -> bool:

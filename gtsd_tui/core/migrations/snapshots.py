@@ -3,40 +3,67 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
+from gtsd_tui.core.record import FrozenRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 @cache
 def _head_type() -> Any:
+    """The struct msgspec reads a snapshot's head into (drizzle-kit's keys ``id``, ``prevId``, ...)."""
+    from typing import Any
+
     import msgspec
 
-    class Head(msgspec.Struct):
-        id: Any = None
-        prevId: Any = None  # noqa: N815 - drizzle-kit's key
-        version: Any = None
-        dialect: Any = None
-
-    return Head
+    return msgspec.defstruct("Head", [(key, Any, None) for key in ("id", "prevId", "version", "dialect")])
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(FrozenRecord):
+    _fields = ("name", "prefix", "id", "prev_id", "text", "side", "error", "conflict_lines", "version", "dialect")
+    _no_repr = ("text",)
+    _no_compare = ("text",)
+
     name: str  # file name inside meta/, e.g. "0004_snapshot.json"
     prefix: str  # "0004"
     id: str | None
     prev_id: str | None
-    text: str | None = field(default=None, repr=False, compare=False)  # the JSON; None when unreadable
-    side: str | None = None  # "ours" / "theirs" for a conflicted file
-    error: str | None = None
-    conflict_lines: tuple[int, ...] = ()
-    version: str | None = None
-    dialect: str | None = None
+    text: str | None  # the JSON; None when unreadable
+    side: str | None  # "ours" / "theirs" for a conflicted file
+    error: str | None
+    conflict_lines: tuple[int, ...]
+    version: str | None
+    dialect: str | None
+
+    def __init__(
+        self,
+        name: str,
+        prefix: str,
+        id: str | None,
+        prev_id: str | None,
+        text: str | None = None,
+        side: str | None = None,
+        error: str | None = None,
+        conflict_lines: tuple[int, ...] = (),
+        version: str | None = None,
+        dialect: str | None = None,
+    ) -> None:
+        self.name = name
+        self.prefix = prefix
+        self.id = id
+        self.prev_id = prev_id
+        self.text = text
+        self.side = side
+        self.error = error
+        self.conflict_lines = conflict_lines
+        self.version = version
+        self.dialect = dialect
 
     @cached_property
     def data(self) -> dict[str, Any] | None:

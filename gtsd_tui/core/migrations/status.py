@@ -8,12 +8,12 @@ high-water mark is used only to tell *pending* (drizzle-orm would run it) from
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from gtsd_tui.core.migrations.folder import Folder, Migration
+from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.core.vocab import Layout, MigrationState
 
+TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # drizzle 1.0's table upgrade loads with a v1 folder (not on a v0 folder's paths)
     from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade
 
@@ -37,23 +37,55 @@ GLYPHS = {
 PROBLEM_STATES = (MODIFIED, OUT_OF_ORDER, MISSING_FILE, NOT_IN_JOURNAL)
 
 
-@dataclass(frozen=True)
-class HistoryRow:
+class HistoryRow(FrozenRecord):
+    _fields = ("id", "hash", "created_at", "name", "applied_at", "legacy")
+
     id: int
     hash: str
     created_at: int | None
-    name: str | None = None  # only in drizzle v1 tables
-    applied_at: int | None = None  # ms; only in drizzle v1 tables (NULL for rows the v1 upgrade named)
-    legacy: bool = False  # read from a table without a name column (drizzle v0's)
+    name: str | None  # only in drizzle v1 tables
+    applied_at: int | None  # ms; only in drizzle v1 tables (NULL for rows the v1 upgrade named)
+    legacy: bool  # read from a table without a name column (drizzle v0's)
+
+    def __init__(
+        self,
+        id: int,
+        hash: str,
+        created_at: int | None,
+        name: str | None = None,
+        applied_at: int | None = None,
+        legacy: bool = False,
+    ) -> None:
+        self.id = id
+        self.hash = hash
+        self.created_at = created_at
+        self.name = name
+        self.applied_at = applied_at
+        self.legacy = legacy
 
 
-@dataclass
-class MigrationStatus:
+class MigrationStatus(Record):
+    _fields = ("migration", "state", "row", "restamped", "notes")
+
     migration: Migration
     state: MigrationState
-    row: HistoryRow | None = None
-    restamped: bool = False
-    notes: list[str] = field(default_factory=list)
+    row: HistoryRow | None
+    restamped: bool
+    notes: list[str]
+
+    def __init__(
+        self,
+        migration: Migration,
+        state: MigrationState,
+        row: HistoryRow | None = None,
+        restamped: bool = False,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.migration = migration
+        self.state = state
+        self.row = row
+        self.restamped = restamped
+        self.notes = [] if notes is None else notes
 
     @property
     def glyph(self) -> str:
@@ -64,13 +96,28 @@ class MigrationStatus:
         return "re-stamped" if self.restamped else self.state
 
 
-@dataclass
-class StatusReport:
+class StatusReport(Record):
+    _fields = ("items", "unknown_rows", "mark", "warnings", "upgrade")
+
     items: list[MigrationStatus]
     unknown_rows: list[HistoryRow]
     mark: int | None  # what drizzle-orm compares against: created_at of its "last" row
-    warnings: list[str] = field(default_factory=list)
-    upgrade: TableUpgrade | None = None  # v1 folder, v0 table: what drizzle-orm 1.0 does to it first
+    warnings: list[str]
+    upgrade: TableUpgrade | None  # v1 folder, v0 table: what drizzle-orm 1.0 does to it first
+
+    def __init__(
+        self,
+        items: list[MigrationStatus],
+        unknown_rows: list[HistoryRow],
+        mark: int | None,
+        warnings: list[str] | None = None,
+        upgrade: TableUpgrade | None = None,
+    ) -> None:
+        self.items = items
+        self.unknown_rows = unknown_rows
+        self.mark = mark
+        self.warnings = [] if warnings is None else warnings
+        self.upgrade = upgrade
 
     def in_state(self, *states: str) -> list[MigrationStatus]:
         return [s for s in self.items if s.state in states]
