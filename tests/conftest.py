@@ -229,3 +229,22 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     if wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
     return 2 * (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process makes the run's drizzle-kit cache folder (``tests/helpers/kit_cache.py``);
+    xdist workers, started after this, inherit its path."""
+    from tests.helpers.kit_cache import ENV
+
+    if hasattr(config, "workerinput") or os.environ.get(ENV):
+        return
+    folder = tempfile.mkdtemp(prefix="gtsd-test-kit-")
+    os.environ[ENV] = folder
+    config._gtsd_kit_cache = folder  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_gtsd_kit_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("GTSD_TEST_KIT_CACHE", None)

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from tests.helpers.git import git
+from tests.helpers.kit_cache import kit_run
 from tests.helpers.node import ensure_node_packages
 
 CONFIG = """import { defineConfig } from "drizzle-kit";
@@ -52,13 +53,11 @@ class KitProject:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         if url:
             env["DATABASE_URL"] = url
-        return subprocess.run(
-            [str(self.node / "node_modules" / ".bin" / "drizzle-kit"), *args],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
+        cmd = [str(self.node / "node_modules" / ".bin" / "drizzle-kit"), *args]
+        return kit_run(
+            cmd,
+            self.root,
+            lambda: subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True, timeout=180),
         )
 
     def generate(self, name: str) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.kit_cache import kit_run
+
 PACKAGES = ["drizzle-orm@0.45.4", "drizzle-kit@0.31.11", "postgres@3.4.9"]
 RUNNER = Path(__file__).with_name("drizzle_runner.mjs")
 
@@ -84,10 +86,9 @@ def drizzle_kit_check(folder: Path) -> subprocess.CompletedProcess[str]:
     link = folder.parent / "node_modules"
     if not link.exists():
         link.symlink_to(base / "node_modules")
-    return subprocess.run(
-        [str(kit), "check", "--dialect", "postgresql", "--out", f"./{folder.name}"],
-        cwd=folder.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    cmd = [str(kit), "check", "--dialect", "postgresql", "--out", f"./{folder.name}"]
+    return kit_run(
+        cmd,
+        folder.parent,
+        lambda: subprocess.run(cmd, cwd=folder.parent, capture_output=True, text=True, timeout=120),
     )

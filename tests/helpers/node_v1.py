@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.helpers.kit_cache import kit_run
 from tests.helpers.node import ensure_node_packages, install_packages
 
 PACKAGES = ["drizzle-orm@1.0.0-rc.5", "drizzle-kit@1.0.0-rc.5", "postgres@3.4.9"]
@@ -51,7 +52,8 @@ def kit_v1(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``drizzle-kit <args>`` (rc.5) run in ``project`` (relative ``--out``: the kit prefixes ``./``)."""
     base = ensure_v1_packages()
     link_modules(project, base)
-    return _run([str(base / "node_modules" / ".bin" / "drizzle-kit"), *args], project)
+    cmd = [str(base / "node_modules" / ".bin" / "drizzle-kit"), *args]
+    return kit_run(cmd, project, lambda: _run(cmd, project))
 
 
 def generate_v1(
@@ -97,5 +99,5 @@ def generate_v0(project: Path, name: str, out: str = "drizzle") -> None:
     kit = str(base / "node_modules" / ".bin" / "drizzle-kit")
     args = ["generate", "--dialect", "postgresql", "--schema", "./schema.ts", "--out", f"./{out}", "--name", name]
     _next_second_after_last_when(project / out / "meta" / "_journal.json")
-    r = _run([kit, *args], project)
+    r = kit_run([kit, *args], project, lambda: _run([kit, *args], project))
     assert r.returncode == 0, r.stdout + r.stderr
