@@ -15,8 +15,9 @@ server parses, plans and answers: about a sixth of its CPU on drizzle-kit's shap
 
 Joining chunks is only safe when each one is lexically complete: a chunk with an unterminated quote,
 comment or dollar quote fails on its own under drizzle-orm, but joined to the next one it could
-swallow it. :func:`batchable` checks that with PostgreSQL's own scanner (pglast) whenever a chunk
-holds a quote, a dollar sign or a block comment; a step that is not batchable runs chunk by chunk.
+swallow it. :func:`batchable` checks that by the plain shapes of ``core/sql/plain.py`` (strings, quoted
+identifiers, line comments and dollar quotes that all close: drizzle-kit's output, DO blocks included)
+and otherwise with PostgreSQL's own scanner (pglast); a step that is not batchable runs chunk by chunk.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from psycopg import pq
 
 from gtsd_tui.core.migrations.hashing import Chunk
 from gtsd_tui.core.sql.errorpos import ServerError
+from gtsd_tui.core.sql.plain import NONE, ONE, PLAIN
 from gtsd_tui.db.pgresult import error_of
 
 MARK = "gtsd-tui:end-of-chunk:"
@@ -41,24 +43,8 @@ _RISKY = ("'", '"', "$", "/*")
 REJECTED = -2  # run_batch's index when the server refused the whole query (see there)
 
 
-# The lexical shapes of a chunk without dollar quotes, block comments or backslashes: a run of plain
-# characters, a line comment, a string ('' inside), a quoted identifier ("" inside). A chunk made of them
-# alone ends outside any quote (how PostgreSQL's scanner reads these, standard_conforming_strings on);
-# anything else (an unterminated quote, E'\'', $$, /* */) goes to the scanner itself.
-_PLAIN = re.compile(r"""(?:[^'"$/\\-]++|-(?!-)|/(?!\*)|--[^\n]*+|'[^'\\]*+(?:''[^'\\]*+)*+'|"(?:[^"]++|"")++")*+""")
-
-
-# One statement or none, told without a parser: the plain shapes above with no ``;`` but a last one
-# (then only blanks and line comments), PostgreSQL's own blanks (not Python's wider ``\s``). A ``;``
-# inside parentheses (a rule's actions) or a ``BEGIN ATOMIC`` body never matches: both need one before
-# the end. ``COPY`` is left to a marker (``COPY ... TO STDOUT`` gives two results).
-_BLANK = r"[ \t\n\r\f\v]"
-_ONE = re.compile(
-    r"""(?:[^'"$/\\;-]++|-(?!-)|/(?!\*)|--[^\n]*+|'[^'\\]*+(?:''[^'\\]*+)*+'|"(?:[^"]++|"")++")*+"""
-    rf";?(?:{_BLANK}++|--[^\n]*+)*+"
-)
-_NONE = re.compile(rf"(?:{_BLANK}++|--[^\n]*+|;)*+")
-_COPY = re.compile(r"\bcopy\b", re.IGNORECASE)
+_PLAIN, _ONE, _NONE = PLAIN, ONE, NONE  # the shapes told without a parser (core/sql/plain.py)
+_COPY = re.compile(r"\bcopy\b", re.IGNORECASE)  # COPY ... TO STDOUT gives two results: left to a marker
 
 
 def results(text: str) -> int | None:
@@ -111,7 +97,7 @@ def complete(text: str) -> bool:
     """True when ``text`` ends outside any quote, quoted identifier, dollar quote or block comment."""
     if not any(r in text for r in _RISKY):
         return True
-    if _PLAIN.fullmatch(text) is not None:  # quotes and identifiers that all close: no parser needed
+    if _PLAIN.fullmatch(text) is not None:  # quotes, identifiers and dollar quotes that all close: no parser
         return True
     try:
         from gtsd_tui.core.sql.pglast_load import ensure_pglast
