@@ -285,3 +285,18 @@ def test_a_plain_chunk_is_parsed_for_non_transactional_statements_only_when_a_ke
         skipped += not _has_non_tx_word(text)
     assert skipped > 300  # the parse was saved often enough to be tested
     assert not _has_non_tx_word('CREATE TABLE "SubscriptionGroup" (id int); DO $$ BEGIN PERFORM 1; END $$;')
+
+
+@pytest.mark.pg
+def test_the_dittofeed_folder_is_applied_without_pglast(pg_url: str) -> None:
+    """Its DO blocks (enum and constraint guards) are plain shapes, and the names holding a word of a
+    non-transactional statement ("SubscriptionGroup") are quoted: on an empty database nothing loads the
+    parser, and every migration is applied with drizzle-orm's rows."""
+    from tests.test_apply_fastpath import migrate_loads
+
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    assert migrate_loads(CORPUS, pg_url) == "False False False"
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone()
+        assert row is not None and row[0] == len(list(CORPUS.glob("*.sql")))
