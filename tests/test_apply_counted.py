@@ -130,7 +130,13 @@ def tables(url: str) -> set[str]:
 
 # (sql, line, column, sqlstate): errors without a position are located at their statement's start
 CASES = {
-    "first statement of a chunk": (
+    "first statement of a chunk, no position": (
+        "-- a comment first\nCREATE TABLE kept (id int);\nCREATE TABLE b (id int);" + BP + "CREATE TABLE c (id int);",
+        2,
+        1,
+        "42P07",
+    ),
+    "a middle statement of a chunk, a run-time error": (
         "CREATE TABLE a (id int);\nSELECT 1/0;\nCREATE TABLE b (id int);" + BP + "CREATE TABLE c (id int);",
         2,
         1,

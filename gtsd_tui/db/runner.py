@@ -363,7 +363,7 @@ def _failed_statement(chunk: Chunk, done: int, err: ServerError) -> tuple[Chunk,
     """The statement of a chunk of several that failed: the one after the ``done`` that succeeded (the
     batch counted their results), its error position made relative to it. Parsed only here, on the
     error path; the chunk itself when it is one statement or the count and the position disagree."""
-    if done == 0 and results(chunk.text) is not None:
+    if results(chunk.text) == 1:
         return chunk, err
     parts = statement_chunks(chunk)
     if len(parts) <= 1 or done >= len(parts):
