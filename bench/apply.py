@@ -11,6 +11,10 @@ On the small folders the process start is most of the time, so the same run also
 alternating with the rest: ``python -c "import psycopg"`` (the driver alone: no migrate can start faster)
 and ``python -c pass``; ``migrate`` is printed against both.
 
+On a shared machine the wall times swing round to round, so the CPU each side costs is printed too: the
+client process's (user + sys) and, on the bench's own embedded server, the server's (its backends' CPU,
+counted by the postmaster when it reaps them): load does not change those much.
+
     python bench/apply.py [--reps N] [--only generated|kit|dittofeed]
 """
 
@@ -128,6 +132,7 @@ def main() -> None:
         combined = combined_sql(folder, OUT / "apply_combined.sql")
         series: dict[str, list[float]] = {"gtsd": [], "psql": [], "node": [], "psycopg": [], "pass": []}
         cpu: dict[str, list[float]] = {k: [] for k in series}  # the process's own CPU (user + sys)
+        server: dict[str, list[float]] = {k: [] for k in ("gtsd", "psql", "node")}  # the server's CPU
         for rep in range(args.reps):
             order = ["gtsd", "psql", "node", "psycopg", "pass"]
             for who in order if rep % 2 == 0 else order[::-1]:
@@ -138,6 +143,7 @@ def main() -> None:
                     cpu[who].append(children_cpu() - c0)
                     continue
                 url = fresh_database(admin, f"bench_apply_{who}", keep_earlier=True)
+                s0 = server_cpu_settled()  # after the CREATE DATABASE's backend
                 c0 = children_cpu()
                 if who == "gtsd":
                     t, r = timed(gtsd("migrate", "--migrations", str(folder), "--database-url", url))
@@ -154,6 +160,8 @@ def main() -> None:
                 assert r.returncode == 0, (who, r.stderr[-2000:])
                 series[who].append(t)
                 cpu[who].append(children_cpu() - c0)
+                if s0 is not None and (s1 := server_cpu_settled()) is not None:
+                    server[who].append(s1 - s0)
             g1, p1 = series["gtsd"][-1], series["psql"][-1]
             print(f"  {label} round {rep + 1}: gtsd {g1:.3f}s psql {p1:.3f}s ({g1 / p1:.2f}x)")
         for who in ("gtsd", "psql", "node"):
@@ -176,6 +184,40 @@ def main() -> None:
             + ", ".join(f"{k} {v:.3f}s" for k, v in med.items() if k != "gtsd")
             + f"; gtsd-tui / import psycopg {med['gtsd'] / med['psycopg']:.2f}x"
         )
+        if server["gtsd"] and server["psql"]:
+            srv = {k: statistics.median(v) for k, v in server.items() if v}
+            total = {k: srv[k] + med[k] for k in srv}
+            print(
+                f"{label}: server CPU (median): "
+                + ", ".join(f"{k} {v:.3f}s" for k, v in srv.items())
+                + f"; gtsd-tui / psql {srv['gtsd'] / srv['psql']:.2f}x; client + server: "
+                + ", ".join(f"{k} {v:.3f}s" for k, v in total.items())
+                + f"; gtsd-tui / psql {total['gtsd'] / total['psql']:.2f}x"
+                + (f", / drizzle-orm {total['gtsd'] / total['node']:.2f}x" if "node" in total else "")
+            )
+
+
+def server_cpu() -> float | None:
+    """CPU (user + sys) of the embedded server's exited backends so far: the postmaster's reaped
+    children. None when the bench runs against DATABASE_URL (another server's processes)."""
+    if os.environ.get("DATABASE_URL"):
+        return None
+    pid_file = OUT / ".gtsd" / "pgdata" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_settled() -> float | None:
+    """:func:`server_cpu` once the last client's backend has exited and been reaped (a backend ends
+    when its client disconnects; the postmaster reaps it right after)."""
+    import time
+
+    time.sleep(0.3)
+    return server_cpu()
 
 
 def children_cpu() -> float:

@@ -146,15 +146,15 @@ def test_run_batch_reports_the_failing_chunk_with_its_own_position(pg_url: str) 
     chunks = split_chunks("SELECT 1;\n--> statement-breakpoint\nSELECT 2;\n--> statement-breakpoint\nSELECT nope;")
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert run_batch(conn, chunks[:2], head="BEGIN", tail="COMMIT") is None
-        index, err = run_batch(conn, chunks, head="BEGIN", tail="COMMIT")
+        index, err, _ = run_batch(conn, chunks, head="BEGIN", tail="COMMIT")
         assert index == 2 and err.sqlstate == "42703"
         assert chunks[2].text[err.statement_position - 1 :].startswith("nope")
         conn.execute("ROLLBACK")
-        index, err = run_batch(conn, chunks[:1], tail="SELECT 1/0")
+        index, err, _ = run_batch(conn, chunks[:1], tail="SELECT 1/0")
         assert index == 1 and err.sqlstate == "22012"
         # a statement of the migration's own that returns text shaped like a marker is not one
         fake = split_chunks(f"SELECT '{MARK}0:5';\n--> statement-breakpoint\nSELECT 1/0;")
-        index, _ = run_batch(conn, fake)
+        index, _, _ = run_batch(conn, fake)
         assert index == 1
 
 
@@ -223,10 +223,10 @@ def test_run_batch_tells_a_rejected_query(pg_url: str) -> None:
 
     chunks = split_chunks("SELECT 1;\n--> statement-breakpoint\nSELECT (;\n--> statement-breakpoint\nSELECT 3;")
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        index, err = run_batch(conn, chunks, head="BEGIN", tail="COMMIT")
+        index, err, _ = run_batch(conn, chunks, head="BEGIN", tail="COMMIT")
         assert index == REJECTED and err.sqlstate == "42601"
         assert conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE  # nothing ran, not even BEGIN
-        index, _ = run_batch(conn, chunks)  # no head: the error is past the first chunk
+        index, _, _ = run_batch(conn, chunks)  # no head: the error is past the first chunk
         assert index == REJECTED
-        index, err = run_batch(conn, split_chunks("SELECT (;\n--> statement-breakpoint\nSELECT 1/0;"))
+        index, err, _ = run_batch(conn, split_chunks("SELECT (;\n--> statement-breakpoint\nSELECT 1/0;"))
         assert index == 0 and chunks[1].text  # the first chunk's own syntax error is that chunk's

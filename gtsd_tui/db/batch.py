@@ -1,17 +1,23 @@
 """One migration in one round trip: its chunks sent as a single simple query, errors still located.
 
 drizzle-orm (and psql) send each statement and wait for it. Here a transactional migration's chunks
-go out as one ``Query`` message, each chunk followed by a marker statement (``SELECT '<MARK><nonce>:<i>'``), and
-the results are read one by one (``PQgetResult`` returns a result per statement of a simple query).
-The markers seen before the error say which chunk failed; the server's error position, counted in
-the whole query, is moved back into that chunk, so the caller locates the error at ``file:line:col``
-exactly as when the chunk had been sent alone. The server stops at the first error and skips the
-rest (the transaction is then aborted: the caller rolls back).
+go out as one ``Query`` message and the results are read one by one (``PQgetResult`` returns one result
+per statement of a simple query). Which chunk a result belongs to is known by counting: a chunk that is
+plainly one statement (or none: comments, blank) gives exactly that many results (:func:`results`);
+any other chunk (several statements, a DO block, anything the plain-shape match cannot count) is
+followed by a marker statement (``SELECT '<MARK><nonce>:<i>'``) whose result closes it. The results
+seen before the error say which chunk failed and how many of its statements succeeded; the server's
+error position, counted in the whole query, is moved back into that chunk, so the caller locates the
+error at ``file:line:col`` exactly as when the chunk had been sent alone. The server stops at the first
+error and skips the rest (the transaction is then aborted: the caller rolls back). drizzle-kit writes
+one statement per chunk, so its migrations go with no marker at all (a marker is a statement the
+server parses, plans and answers: about a sixth of its CPU on drizzle-kit's shapes).
 
 Joining chunks is only safe when each one is lexically complete: a chunk with an unterminated quote,
 comment or dollar quote fails on its own under drizzle-orm, but joined to the next one it could
-swallow it. :func:`batchable` checks that with PostgreSQL's own scanner (pglast) whenever a chunk
-holds a quote, a dollar sign or a block comment; a step that is not batchable runs chunk by chunk.
+swallow it. :func:`batchable` checks that by the plain shapes of ``core/sql/plain.py`` (strings, quoted
+identifiers, line comments and dollar quotes that all close: drizzle-kit's output, DO blocks included)
+and otherwise with PostgreSQL's own scanner (pglast); a step that is not batchable runs chunk by chunk.
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ import re
 import secrets
 import select
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import pq
 
 from gtsd_tui.core.migrations.hashing import Chunk
 from gtsd_tui.core.sql.errorpos import ServerError
+from gtsd_tui.core.sql.plain import NONE, ONE, PLAIN
 from gtsd_tui.db.pgresult import error_of
 
 MARK = "gtsd-tui:end-of-chunk:"
@@ -36,18 +43,61 @@ _RISKY = ("'", '"', "$", "/*")
 REJECTED = -2  # run_batch's index when the server refused the whole query (see there)
 
 
-# The lexical shapes of a chunk without dollar quotes, block comments or backslashes: a run of plain
-# characters, a line comment, a string ('' inside), a quoted identifier ("" inside). A chunk made of them
-# alone ends outside any quote (how PostgreSQL's scanner reads these, standard_conforming_strings on);
-# anything else (an unterminated quote, E'\'', $$, /* */) goes to the scanner itself.
-_PLAIN = re.compile(r"""(?:[^'"$/\\-]++|-(?!-)|/(?!\*)|--[^\n]*+|'[^'\\]*+(?:''[^'\\]*+)*+'|"(?:[^"]++|"")++")*+""")
+_PLAIN, _ONE, _NONE = PLAIN, ONE, NONE  # the shapes told without a parser (core/sql/plain.py)
+_COPY = re.compile(r"\bcopy\b", re.IGNORECASE)  # COPY ... TO STDOUT gives two results: left to a marker
+
+
+def results(text: str) -> int | None:
+    """How many results the server returns for ``text`` (a lexically complete chunk) sent in a simple
+    query: its statements, empty ones left out; None when that is not told for sure (a marker follows).
+
+    Plain shapes are counted by the patterns above (no parser: drizzle-kit's output); a plain chunk of
+    several statements is left to a marker (loading the parser would cost more than the marker). A
+    chunk with a dollar quote, a block comment or a backslash, which :func:`complete` has scanned
+    already, is counted from the scanner's tokens."""
+    if _NONE.fullmatch(text) is not None:
+        return 0
+    if _ONE.fullmatch(text) is not None:
+        return 1 if _COPY.search(text) is None else None
+    if _PLAIN.fullmatch(text) is not None:
+        return None
+    return _scanned_results(text)
+
+
+def _scanned_results(text: str) -> int | None:
+    """The statements of ``text`` by PostgreSQL's scanner: the ``;`` outside parentheses; None for a
+    ``;`` inside them (a rule's actions), ``BEGIN ATOMIC`` bodies, ``COPY``, or a text it refuses."""
+    try:
+        from gtsd_tui.core.sql.pglast_load import ensure_pglast
+
+        ensure_pglast()
+        from pglast.parser import scan
+
+        tokens = scan(text)
+    except Exception:
+        return None
+    count, depth, open_statement = 0, 0, False
+    for token in tokens:
+        name = token.name
+        if name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        if name in ("ATOMIC", "COPY"):
+            return None
+        if name == "ASCII_59":
+            if depth:
+                return None
+            count, open_statement = count + open_statement, False
+            continue
+        depth += (name == "ASCII_40") - (name == "ASCII_41")
+        open_statement = True
+    return count + open_statement
 
 
 def complete(text: str) -> bool:
     """True when ``text`` ends outside any quote, quoted identifier, dollar quote or block comment."""
     if not any(r in text for r in _RISKY):
         return True
-    if _PLAIN.fullmatch(text) is not None:  # quotes and identifiers that all close: no parser needed
+    if _PLAIN.fullmatch(text) is not None:  # quotes, identifiers and dollar quotes that all close: no parser
         return True
     try:
         from gtsd_tui.core.sql.pglast_load import ensure_pglast
@@ -65,54 +115,92 @@ def batchable(chunks: list[Chunk]) -> bool:
     return all(complete(c.text) for c in chunks)
 
 
-def run_batch(
-    conn: psycopg.Connection[Any], chunks: list[Chunk], *, head: str = "", tail: str = ""
-) -> tuple[int, ServerError] | None:
-    """Send ``head``, the chunks (each followed by a marker) and ``tail`` as one query.
+class Failure(NamedTuple):
+    at: int  # the failing chunk; -1 for ``head``, ``len(chunks)`` for ``tail``, or REJECTED
+    error: ServerError
+    done: int = 0  # the statements of that chunk that succeeded before it (results counted)
 
-    None when every statement succeeded; else ``(index, error)``: the index of the failing chunk
+
+class _Results:
+    """Which chunk the next result belongs to: a counted chunk owns as many results as its statements,
+    any other one the results up to its marker."""
+
+    def __init__(self, head: int, counts: list[int | None]) -> None:
+        self.counts = counts
+        self.index, self.done = -1, 0
+        self.left: int | None = head
+        self._settle()
+
+    def _settle(self) -> None:
+        while self.left == 0:  # the current chunk is over: on to the next (a chunk of no statement too)
+            self.index, self.done = self.index + 1, 0
+            self.left = self.counts[self.index] if self.index < len(self.counts) else None
+
+    def ok(self, res: Any) -> None:
+        if self.left is None:  # a marked chunk (or the tail): its marker closes it
+            if 0 <= self.index < len(self.counts) and _mark_index(res) == self.index:
+                self.left = 0
+                self._settle()
+            else:
+                self.done += 1
+            return
+        self.left -= 1
+        self.done += 1
+        self._settle()
+
+
+def run_batch(conn: psycopg.Connection[Any], chunks: list[Chunk], *, head: str = "", tail: str = "") -> Failure | None:
+    """Send ``head``, the chunks (a marker after each one not counted) and ``tail`` as one query.
+
+    None when every statement succeeded; else a :class:`Failure`: the index of the failing chunk
     (-1 for ``head``, ``len(chunks)`` for ``tail``), with the error's statement position made relative
-    to that chunk's text; or ``(REJECTED, error)`` when the server refused the whole query before
-    running any of it (PostgreSQL parses a simple query whole first: a syntax error in any chunk stops
-    them all, the earlier ones unrun, so only running them one by one tells which fails first, and
-    how). The connection is left as the server left it (an aborted transaction after an error inside
-    ``BEGIN``; idle after a rejection outside a transaction block)."""
+    to that chunk's text, and how many of the chunk's statements succeeded before it; or ``REJECTED``
+    when the server refused the whole query before running any of it (PostgreSQL parses a simple query
+    whole first: a syntax error in any chunk stops them all, the earlier ones unrun, so only running
+    them one by one tells which fails first, and how). The connection is left as the server left it
+    (an aborted transaction after an error inside ``BEGIN``; idle after a rejection outside a
+    transaction block)."""
     parts: list[str] = []
     starts: list[int] = []
+    counts = [results(c.text) for c in chunks]
     pos = 0
     if head:
         parts.append(head + ";\n")
         pos += len(parts[-1])
     for i, chunk in enumerate(chunks):
         starts.append(pos)
-        mark = f"\n;\nSELECT '{MARK}{_NONCE}:{i}';\n"  # a line break first: a chunk may end in a -- comment
-        parts += (chunk.text, mark)
-        pos += len(chunk.text) + len(mark)
+        # a line break first: a chunk may end in a -- comment
+        end = "\n;\n" if counts[i] is not None else f"\n;\nSELECT '{MARK}{_NONCE}:{i}';\n"
+        parts += (chunk.text, end)
+        pos += len(chunk.text) + len(end)
     tail_start = pos
     if tail:
         parts.append(tail)
     _send(conn, "".join(parts).encode("utf-8"))
     pg = conn.pgconn
-    done = 0  # markers seen: the chunks that completed
-    results = 0
-    failure: tuple[int, ServerError] | None = None
+    heads = results(head)
+    if heads is None:
+        raise ValueError(f"a batch's head must be plain statements: {head[:40]!r}")
+    seen = _Results(heads, counts)
+    n = 0
+    failure: Failure | None = None
     while (res := _next_result(pg)) is not None:
-        results += 1
+        n += 1
         if failure is not None:
             if res.status == pq.ExecStatus.FATAL_ERROR:  # as PQexec does: later errors' texts appended
-                failure = (failure[0], _appended(failure[1], res))
+                failure = failure._replace(error=_appended(failure.error, res))
             continue  # drain
         if res.status == pq.ExecStatus.FATAL_ERROR:
             err = error_of(res)
             assert err is not None
-            if results == 1 and _rejected(err, head, starts, chunks):
-                failure = (REJECTED, err)
-            elif done < len(chunks):
-                failure = (done, _relative(err, starts[done]))
+            if n == 1 and _rejected(err, head, starts, chunks):
+                failure = Failure(REJECTED, err)
             else:
-                failure = (len(chunks), _relative(err, tail_start))
-        elif (seen := _mark_index(res)) is not None:
-            done = seen + 1
+                at = seen.index
+                start = starts[at] if 0 <= at < len(chunks) else (tail_start if at >= 0 else 0)
+                failure = Failure(at, _relative(err, start), seen.done)
+        else:
+            seen.ok(res)
     return failure
 
 

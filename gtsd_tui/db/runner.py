@@ -21,7 +21,7 @@ from gtsd_tui.core.sql.errorpos import ServerError, locate
 from gtsd_tui.core.sql.stmt_split import statement_chunks, statement_start
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
-from gtsd_tui.db.batch import REJECTED, batchable, run_batch
+from gtsd_tui.db.batch import REJECTED, batchable, results, run_batch
 from gtsd_tui.db.cancel import Canceller as Canceller  # re-exported: callers name it here
 from gtsd_tui.db.connect import connect, first_line
 from gtsd_tui.db.failure import MigrationFailed as MigrationFailed  # re-exported: callers name it here
@@ -350,13 +350,31 @@ def _batch(conn: psycopg.Connection[Any], folder: Folder, step: Step, *, head: s
     failed = run_batch(conn, step.chunks, head=head, tail=tail)
     if failed is None:
         return
-    index, err = failed
+    index, err, done = failed
     if index == REJECTED:
         raise _Rejected
     if 0 <= index < len(step.chunks):
-        _fail(folder, step, step.chunks[index], err)
+        _fail(folder, step, *_failed_statement(step.chunks[index], done, err))
     query = head if index < 0 else tail
     raise DatabaseError(f"{query.split(';')[0][:60]}: {err.sqlstate}: {err.message}")
+
+
+def _failed_statement(chunk: Chunk, done: int, err: ServerError) -> tuple[Chunk, ServerError]:
+    """The statement of a chunk of several that failed: the one after the ``done`` that succeeded (the
+    batch counted their results), its error position made relative to it. Parsed only here, on the
+    error path; the chunk itself when it is one statement or the count and the position disagree."""
+    if results(chunk.text) == 1:
+        return chunk, err
+    parts = statement_chunks(chunk)
+    if len(parts) <= 1 or done >= len(parts):
+        return chunk, err
+    stmt = parts[done]
+    pos = err.statement_position
+    if pos is not None:
+        pos -= stmt.offset - chunk.offset
+        if not 1 <= pos <= len(stmt.text) + 1:
+            return chunk, err
+    return stmt, replace(err, statement_position=pos)
 
 
 def _rollback_quietly(conn: psycopg.Connection[Any]) -> None:

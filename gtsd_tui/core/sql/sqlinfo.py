@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from gtsd_tui.core.sql.pglast_load import ensure_pglast
+from gtsd_tui.core.sql.plain import bare
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,23 @@ class ChunkInfo:
 _NON_TX_WORDS = ("concurrently", "vacuum", "database", "system", "tablespace", "subscription")
 
 
+# One of those words as a keyword: no identifier character either side. A plain chunk is searched with
+# its strings, quoted identifiers, comments and dollar-quoted bodies blanked out (``core/sql/plain.py``):
+# a word there ("SubscriptionGroup", a DO block's body) starts no statement PostgreSQL refuses in a
+# transaction block, and the parser is not loaded for it.
+_NON_TX_KEYWORD = re.compile(rf"(?<![\w$])(?:{'|'.join(_NON_TX_WORDS)})(?![\w$])", re.IGNORECASE)
+
+
 def _has_non_tx_word(text: str, window: int = 1 << 20) -> bool:
-    """A plain substring search (a case-insensitive regex alternation took seconds on 50 MB), in
-    1 MB windows so a huge chunk never holds the GIL for long in one call."""
+    """A plain substring search (a case-insensitive regex alternation took seconds on 50 MB), in 1 MB
+    windows so a huge chunk never holds the GIL for long in one call; when a word is there, in a plain
+    chunk, the keyword search in its bare text decides."""
     overlap = 16
     for start in range(0, len(text), window):
         part = text[start : start + window + overlap].lower()
         if any(word in part for word in _NON_TX_WORDS):
+            if len(text) <= window and (left := bare(text)) is not None:
+                return _NON_TX_KEYWORD.search(left) is not None
             return True
     return False
 
