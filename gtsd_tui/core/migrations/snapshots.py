@@ -8,6 +8,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
+from gtsd_tui.core.migrations.hashing import read_file
 
 ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -37,6 +38,13 @@ class Snapshot:
     conflict_lines: tuple[int, ...] = ()
     version: str | None = None
     dialect: str | None = None
+    source: str | None = field(default=None, repr=False, compare=False)  # the file, for a head from the cache
+
+    @property
+    def readable(self) -> bool:
+        """The file was read and parsed (``text`` is not None), without reading it when the head came
+        from the cache."""
+        return self.error is None
 
     @cached_property
     def data(self) -> dict[str, Any] | None:
@@ -50,6 +58,59 @@ class Snapshot:
         except (msgspec.DecodeError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
+
+
+class _TextOnDemand:
+    """``Snapshot.text`` of a snapshot made by :func:`cached_snapshot`: the file is read when first asked
+    (``check`` and ``status`` need only the heads); None when it cannot be read as UTF-8 any more."""
+
+    def __get__(self, snap: Snapshot | None, owner: type) -> str | None:
+        if snap is None or snap.source is None:
+            return None  # the dataclass default
+        try:
+            text: str | None = read_file(snap.source).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = None
+        snap.__dict__["text"] = text
+        return text
+
+
+setattr(Snapshot, "text", _TextOnDemand())  # noqa: B010 - an instance's own text (every other snapshot) wins
+
+
+def cached_snapshot(name: str, head: tuple[Any, ...], source: str) -> Snapshot:
+    """The snapshot of a file whose head ``(id, prevId, version, dialect)`` came from the cache: equal
+    to the one :func:`parse_snapshot` makes of it, its text read on first use."""
+    snap = object.__new__(Snapshot)
+    sid, prev, version, dialect = head
+    snap.__dict__.update(
+        name=name,
+        prefix=snapshot_prefix(name),
+        id=sid,
+        prev_id=prev,
+        side=None,
+        error=None,
+        conflict_lines=(),
+        version=version,
+        dialect=dialect,
+        source=source,
+    )
+    return snap
+
+
+def cacheable_head(snaps: list[Snapshot], size: int) -> tuple[Any, ...] | None:
+    """What the cache keeps of a file of ``size`` bytes (its stat before the read) parsed into ``snaps``:
+    the head of one readable snapshot without conflict markers, read whole; None for anything else
+    (read again every time)."""
+    if len(snaps) != 1:
+        return None
+    s = snaps[0]
+    text = s.__dict__.get("text")
+    if text is None or s.error is not None or s.conflict_lines or s.side is not None or "<<<<<<<" in text:
+        return None
+    if len(text.encode("utf-8")) != size:  # written between the stat and the read: not kept
+        return None
+    return (s.id, s.prev_id, s.version, s.dialect)
 
 
 def snapshot_prefix(name: str) -> str:
