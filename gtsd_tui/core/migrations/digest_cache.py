@@ -31,6 +31,7 @@ _HEADS_FORMAT = ("gtsd-snapshot-heads", 1, sys.version_info[:2])
 
 StatKey = tuple[int, int, int, int]
 _NEW = object.__new__
+_STAT_AT = os.stat in os.supports_dir_fd
 
 
 def cache_dir() -> Path:
@@ -87,6 +88,19 @@ class StatCache:
         if self.path is not None and max(st.st_mtime_ns, st.st_ctime_ns) < self.now_ns - RACY_NS:
             self.new[name] = (stat_key(st), value)
 
+    @contextmanager
+    def folder_fd(self, folder: str) -> Iterator[int | None]:
+        """The folder opened once, its files stat'ed relative to it (``fstatat``: no walk of the whole
+        path for each of thousands of files); None when the cache is off or the platform lacks it."""
+        if self.path is None or not _STAT_AT:
+            yield None
+            return
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
     def save(self) -> None:
         if self.path is None or self.new == self.old:
             return
@@ -108,7 +122,6 @@ class StatCache:
 
 JOURNAL_KEY = "meta/_journal.json"  # the journal's entries, beside the SQL files' digests (no SQL file has a /)
 _DIGEST_FIELDS = ("hash", "size", "utf8_error_at", "has_bom", "maybe_markers", "nul_at")
-_STAT_AT = os.stat in os.supports_dir_fd
 
 
 class DigestCache(StatCache):
@@ -116,19 +129,6 @@ class DigestCache(StatCache):
 
     def __init__(self, folder: str) -> None:
         super().__init__(folder, "", _FORMAT)
-
-    @contextmanager
-    def folder_fd(self, folder: str) -> Iterator[int | None]:
-        """The folder opened once, its files stat'ed relative to it (``fstatat``: no walk of the whole
-        path for each of thousands of files); None when the cache is off or the platform lacks it."""
-        if self.path is None or not _STAT_AT:
-            yield None
-            return
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-        try:
-            yield fd
-        finally:
-            os.close(fd)
 
     def digest(self, name: str, path: str, dir_fd: int | None = None) -> FileDigest:
         """The digest of the file ``name`` of the folder (at ``path``), from the cache when stat matches."""

@@ -266,31 +266,29 @@ def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot
     meta = root / "meta"
     if not meta.is_dir():
         return []
-    with os.scandir(meta) as it:
-        entries = sorted(
-            (e for e in it if e.name.endswith(".json") and not e.name.startswith(("_", "."))), key=lambda e: e.name
-        )
+    base = str(meta)
+    names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and not n.startswith(("_", ".")))
     cache = HeadCache(str(root))
+    if not cache.enabled:
+        return [s for name in names for s in _snapshot_file(name, os.path.join(base, name), side_reader)]
     out: list[Snapshot] = []
-    for entry in entries:
-        name, path = entry.name, entry.path
-        if not cache.enabled:
-            out.extend(_snapshot_file(name, path, side_reader))
-            continue
-        try:
-            st = entry.stat()
-        except OSError:  # a dangling link: the read says why
-            out.extend(_snapshot_file(name, path, side_reader))
-            continue
-        head = cache.get(name, stat_key(st))
-        if type(head) is tuple and len(head) == 4:
-            out.append(cached_snapshot(name, head, path))
-            continue
-        snaps = _snapshot_file(name, path, side_reader)
-        learnt = cacheable_head(snaps, st.st_size)
-        if learnt is not None:
-            cache.put(name, st, learnt)
-        out.extend(snaps)
+    with cache.folder_fd(base) as fd:
+        for name in names:
+            path = os.path.join(base, name)
+            try:
+                st = os.stat(name, dir_fd=fd) if fd is not None else os.stat(path)
+            except OSError:  # a dangling link, a name gone: the read says why
+                out.extend(_snapshot_file(name, path, side_reader))
+                continue
+            head = cache.get(name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            if type(head) is tuple and len(head) == 4:
+                out.append(cached_snapshot(name, head, path))
+                continue
+            snaps = _snapshot_file(name, path, side_reader)
+            learnt = cacheable_head(snaps, st.st_size)
+            if learnt is not None:
+                cache.put(name, st, learnt)
+            out.extend(snaps)
     cache.save()
     return out
 
