@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gtsd_tui.services.status_read import DbSide
 
 JSON_FORMAT_VERSION = 1
+BULK_JSON = 500  # migrations from which --json's list is written by msgspec (its import costs a small one)
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -84,6 +85,8 @@ def _read(project: Project) -> tuple[Folder, StatusReport, DbSide | None]:
     child = status_read.start(project)
     try:
         folder = project.load_folder()
+        if child is not None:
+            _ready_for_rows(folder)
         side = status_read.take(project, child)
     finally:
         if child is not None:
@@ -91,6 +94,18 @@ def _read(project: Project) -> tuple[Folder, StatusReport, DbSide | None]:
     if side is None:  # no child, or it failed: read here (and meet its error here)
         return folder, project.status(folder), None
     return folder, compute_status(folder, side.rows), side
+
+
+def _ready_for_rows(folder: Folder) -> None:
+    """What comes after the rows, imported while the child still imports psycopg (this process would
+    only wait): the INVALID index and drift flag services, and msgspec for a long ``--json`` list."""
+    import gtsd_tui.services.accept
+    import gtsd_tui.services.drift
+    import gtsd_tui.services.drift_status
+    import gtsd_tui.services.invalid_index  # noqa: F401
+
+    if len(folder.migrations) >= BULK_JSON:
+        import msgspec  # noqa: F401
 
 
 def _run(args: argparse.Namespace, project: Project) -> int:
@@ -110,7 +125,7 @@ def _run(args: argparse.Namespace, project: Project) -> int:
         for entry, item in zip(out["migrations"], report.items, strict=True):
             if item.state == MODIFIED and item.row is not None:
                 entry["edit"] = classify_item(project, item).as_json()
-        print_json(out)
+        print_json(out, bulk="migrations" if len(report.items) >= BULK_JSON else None)
     else:
         _print_text(project, report, invalid, schema)
     for e in errors:
