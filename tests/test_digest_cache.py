@@ -128,7 +128,7 @@ def test_warm_snapshots_and_journal_equal_cold_ones_and_are_not_read(
     snaps = warm.snapshots
     assert reads == [] and parses == []  # neither file kind was opened
     assert snaps == cold_snaps
-    skip = {"text", "source", "data"}
+    skip = {"text", "source", "source_key", "data"}
     assert [{k: v for k, v in vars(s).items() if k not in skip} for s in snaps] == [
         {k: v for k, v in vars(s).items() if k not in skip} for s in cold_snaps
     ]
@@ -204,12 +204,24 @@ def test_a_cache_of_an_older_version_a_truncated_one_or_one_of_another_shape_is_
     assert again.migrations == cold.migrations and again.journal == cold.journal and again.snapshots == cold_snaps
 
 
-def test_a_snapshot_read_from_the_cache_whose_file_went_away_has_no_body(sample: Path, cache: Path) -> None:
+def test_a_snapshot_body_read_later_is_the_one_whose_head_was_cached(sample: Path, cache: Path) -> None:
+    """The body of a snapshot whose head came from the cache is read when asked: from the same file
+    (stat unchanged), else an InputError naming it, never another version's body under the cached head."""
+    from gtsd_tui.errors import InputError
+
     load_folder(sample).snapshots  # noqa: B018 - fills the cache
     snaps = load_folder(sample).snapshots
-    (sample / "meta" / snaps[0].name).unlink()
-    assert snaps[0].text is None and snaps[0].data is None
     assert snaps[1].text == (sample / "meta" / snaps[1].name).read_text()
+    (sample / "meta" / snaps[0].name).unlink()
+    with pytest.raises(InputError, match=f"{snaps[0].name}: cannot read"):
+        _ = snaps[0].text
+    path = sample / "meta" / snaps[2].name
+    st = path.stat()
+    time.sleep(0.02)
+    path.write_bytes(path.read_bytes().replace(b'"id"', b'"Id"', 1))  # same size; the head it had is gone
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(InputError, match=f"{snaps[2].name}: changed on disk since the folder was read"):
+        _ = snaps[2].data
 
 
 def test_runs_at_once_each_see_the_folder_as_it_is(sample: Path, cache: Path) -> None:

@@ -280,9 +280,10 @@ def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot
             except OSError:  # a dangling link, a name gone: the read says why
                 out.extend(_snapshot_file(name, path, side_reader))
                 continue
-            head = cache.get(name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            head = cache.get(name, key)
             if type(head) is tuple and len(head) == 4:
-                out.append(cached_snapshot(name, head, path))
+                out.append(cached_snapshot(name, head, path, key))
                 continue
             snaps = _snapshot_file(name, path, side_reader)
             learnt = cacheable_head(snaps, st.st_size)

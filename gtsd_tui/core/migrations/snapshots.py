@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
 from gtsd_tui.core.migrations.hashing import read_file
+from gtsd_tui.errors import InputError
 
 ORIGIN_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -62,14 +64,24 @@ class Snapshot:
 
 class _TextOnDemand:
     """``Snapshot.text`` of a snapshot made by :func:`cached_snapshot`: the file is read when first asked
-    (``check`` and ``status`` need only the heads); None when it cannot be read as UTF-8 any more."""
+    (``check`` and ``status`` need only the heads). The file must still be the one whose head was
+    cached (same size, mtime, ctime, inode): a file changed since the folder was read is an
+    InputError, never another version's body under this head; None when it is no longer UTF-8."""
 
     def __get__(self, snap: Snapshot | None, owner: type) -> str | None:
         if snap is None or snap.source is None:
             return None  # the dataclass default
+        source, key = snap.source, snap.__dict__.get("source_key")
         try:
-            text: str | None = read_file(snap.source).decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            st = os.stat(source)
+            raw = read_file(source)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read: {exc.strerror}") from None
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != key or len(raw) != st.st_size:
+            raise InputError(f"{source}: changed on disk since the folder was read; run the command again")
+        try:
+            text: str | None = raw.decode("utf-8")
+        except UnicodeDecodeError:
             text = None
         snap.__dict__["text"] = text
         return text
@@ -78,9 +90,9 @@ class _TextOnDemand:
 setattr(Snapshot, "text", _TextOnDemand())  # noqa: B010 - an instance's own text (every other snapshot) wins
 
 
-def cached_snapshot(name: str, head: tuple[Any, ...], source: str) -> Snapshot:
-    """The snapshot of a file whose head ``(id, prevId, version, dialect)`` came from the cache: equal
-    to the one :func:`parse_snapshot` makes of it, its text read on first use."""
+def cached_snapshot(name: str, head: tuple[Any, ...], source: str, key: tuple[int, int, int, int]) -> Snapshot:
+    """The snapshot of a file whose head ``(id, prevId, version, dialect)`` came from the cache under the
+    stat ``key``: equal to the one :func:`parse_snapshot` makes of it, its text read on first use."""
     snap = object.__new__(Snapshot)
     sid, prev, version, dialect = head
     snap.__dict__.update(
@@ -94,6 +106,7 @@ def cached_snapshot(name: str, head: tuple[Any, ...], source: str) -> Snapshot:
         version=version,
         dialect=dialect,
         source=source,
+        source_key=key,
     )
     return snap
 
