@@ -130,17 +130,19 @@ class DigestCache(StatCache):
     def __init__(self, folder: str) -> None:
         super().__init__(folder, "", _FORMAT)
 
-    def digest(self, name: str, path: str, dir_fd: int | None = None) -> FileDigest:
-        """The digest of the file ``name`` of the folder (at ``path``), from the cache when stat matches."""
+    def digest(self, name: str, folder: str, dir_fd: int | None = None) -> FileDigest:
+        """The digest of the file ``name`` of ``folder``, from the cache when stat matches."""
         if self.path is None:
-            return digest_file(path)
-        st = os.stat(name, dir_fd=dir_fd) if dir_fd is not None else os.stat(path)
-        hit = self.get(name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-        if hit is not None and len(hit) == 6:
+            return digest_file(f"{folder}/{name}")
+        st = os.stat(name, dir_fd=dir_fd) if dir_fd is not None else os.stat(f"{folder}/{name}")
+        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        entry = self.old.get(name)  # get(), inlined: 5,000 calls
+        if type(entry) is tuple and len(entry) == 2 and entry[0] == key and len(entry[1]) == 6:
+            self.new[name] = entry
             cached = _NEW(FileDigest)  # the frozen dataclass's __init__ costs three times this
-            cached.__dict__.update(zip(_DIGEST_FIELDS, hit, strict=True))
+            cached.__dict__.update(zip(_DIGEST_FIELDS, entry[1], strict=True))
             return cached
-        digest = digest_file(path)
+        digest = digest_file(f"{folder}/{name}")
         if digest.size == st.st_size:
             fields = (
                 digest.hash,

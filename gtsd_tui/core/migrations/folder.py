@@ -229,7 +229,7 @@ def _migrations(
             fname = entry.tag + ".sql"
             listed.add(fname)
             if fname in sql_set:
-                digest = cache.digest(fname, os.path.join(base, fname), fd)
+                digest = cache.digest(fname, base, fd)
                 migrations.append(
                     _migration(entry.tag, fname, entry.idx, entry.when, True, position, digest, entry.side)
                 )
@@ -240,7 +240,7 @@ def _migrations(
             if fname in listed:
                 continue
             if MIGRATION_FILE.match(fname):
-                digest = cache.digest(fname, os.path.join(base, fname), fd)
+                digest = cache.digest(fname, base, fd)
                 migrations.append(_migration(fname[:-4], fname, None, None, False, len(migrations), digest, None))
             else:
                 other.append(fname)
@@ -274,7 +274,7 @@ def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot
     out: list[Snapshot] = []
     with cache.folder_fd(base) as fd:
         for name in names:
-            path = os.path.join(base, name)
+            path = f"{base}/{name}"
             try:
                 st = os.stat(name, dir_fd=fd) if fd is not None else os.stat(path)
             except OSError:  # a dangling link, a name gone: the read says why
