@@ -92,3 +92,14 @@ def test_the_parent_does_not_import_psycopg_when_the_fingerprint_matches(cli, sa
     assert forked.stderr.strip().splitlines()[-1] == "False"  # the child imported it, not this process
     assert alone.stderr.strip().splitlines()[-1] == "True"
     assert len(load_folder(sample).migrations) == 4
+
+
+def test_a_usage_error_after_the_early_child_started_is_worded_as_before(cli, sample: Path, pg_url: str) -> None:
+    """The command line forks status's child before the full parse: a bad option still ends in the
+    parser's usage error (the child killed and reaped), the same with the child off."""
+    args = ("status", "--json", "--no-such-option", "--migrations", str(sample), "--database-url", pg_url)
+    forked = cli(*args)
+    alone = cli(*args, env=FORK_OFF)
+    assert forked.returncode == alone.returncode == 2
+    assert (forked.stdout, forked.stderr) == (alone.stdout, alone.stderr)
+    assert "unrecognized arguments: --no-such-option" in forked.stderr

@@ -25,6 +25,7 @@ class Project:
     _folder: Folder | None = field(default=None, repr=False)
     db_error: GtsdError | None = field(default=None, repr=False)  # why the last try_rows read nothing
     early_copy: Any = field(default=None, repr=False)  # a rehearsal's copy asked for at start (rehearse_copy)
+    early_status: Any = field(default=None, repr=False)  # status's database side, read since start (status_read)
 
     @property
     def masked_url(self) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from gtsd_tui.config import Settings
 from gtsd_tui.core.migrations.status import HistoryRow
 from gtsd_tui.errors import DatabaseError, GtsdError, InputError, LockTimeout
 from gtsd_tui.services.prefetch import ChildRead
@@ -72,10 +73,42 @@ def _is_side(got: object) -> bool:
     return isinstance(got, DbSide)
 
 
+@dataclass
+class EarlyRead:
+    """A child started by the command line before ``status``'s modules loaded, and the settings it
+    read with (status takes it only when its own settings are these)."""
+
+    settings: Settings
+    child: ChildRead[DbSide]
+
+    def close(self) -> None:
+        self.child.close()
+
+
+def _forkable(settings: Settings) -> bool:
+    return bool(settings.database_url) and not os.environ.get("GTSD_NO_FORK")
+
+
+def start_early(settings: Settings) -> EarlyRead | None:
+    """The database side of a project of these settings, read by a forked child from now on."""
+    if not _forkable(settings):
+        return None
+    from gtsd_tui.services.prefetch import fork_read
+
+    child = fork_read(lambda: read_db_side(Project(settings)), _is_side)
+    return EarlyRead(settings, child) if child is not None else None
+
+
 def start(project: Project) -> ChildRead[DbSide] | None:
-    """The database side read in a forked child; None when it is read in-process (no configured URL,
-    no fork, other threads, ``GTSD_NO_FORK``)."""
-    if not project.settings.database_url or project.url or os.environ.get("GTSD_NO_FORK"):
+    """The database side read in a forked child (the one the command line started, when it read with
+    the same settings); None when it is read in-process (no configured URL, no fork, other threads,
+    ``GTSD_NO_FORK``)."""
+    early, project.early_status = project.early_status, None
+    if isinstance(early, EarlyRead):
+        if early.settings == project.settings and not project.url:
+            return early.child
+        early.close()
+    if not _forkable(project.settings) or project.url:
         return None
     from gtsd_tui.services.prefetch import fork_read
 
