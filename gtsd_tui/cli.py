@@ -193,11 +193,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         _restore(handlers)
 
 
+def _early_status(argv: Sequence[str]) -> Any:
+    """For ``status`` with a configured database: its database side read by a forked child from now on,
+    before the subcommand's modules load (:func:`gtsd_tui.services.status_read.start_early`). None
+    otherwise, or when anything is unclear (status then reads it itself)."""
+    if "status" not in argv:  # every other start-up: not even a parser
+        return None
+    from gtsd_tui.cli_parser import status_args
+
+    args = status_args(argv)
+    if args is None:
+        return None
+    try:
+        settings = _settings(args)
+    except GtsdError:
+        return None
+    from gtsd_tui.services.status_read import start_early
+
+    return start_early(settings)
+
+
 def _main_with_copy(argv: list[str], handlers: dict[int, Any]) -> int:
     early = _early_copy(argv)
+    status_child = _early_status(argv)
     try:
-        return _main(argv, early, handlers)
+        return _main(argv, early, handlers, status_child)
     finally:
+        if status_child is not None:  # not taken by status (a usage error): killed and reaped
+            status_child.close()
         if early is not None:  # not taken by the rehearsal (a refusal, a usage error): dropped
             _drop_early_copy(early)
 
@@ -212,7 +235,7 @@ def _drop_early_copy(early: Any) -> None:
         print(f"gtsd-tui: the rehearsal's copy {early.name} was not dropped: {why}", file=sys.stderr)
 
 
-def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
+def _main(argv: list[str], early: Any, handlers: dict[int, Any], status_child: Any = None) -> int:
     args: Any = hook_args(argv)
     if args is None:
         from gtsd_tui.cli_parser import parse
@@ -227,6 +250,7 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any]) -> int:
     try:
         project = _project(args)
         project.early_copy = early
+        project.early_status = status_child
         url = project.settings.database_url
         if args.command is None:
             from gtsd_tui.tui.launch import run_console

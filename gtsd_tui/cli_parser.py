@@ -138,6 +138,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return console_args(argv) or fast_args(argv) or build_parser().parse_args(argv)
 
 
+def status_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The project options of a ``status`` run, read before anything else loads; None otherwise or when
+    anything is unclear (the full parse says what)."""
+    quick = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
+    quick.add_argument("command", nargs="?")
+    try:
+        args, rest = quick.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    if args.command != "status" or "-h" in rest or "--help" in rest:
+        return None
+    return args
+
+
 def rehearse_args(argv: Sequence[str]) -> argparse.Namespace | None:
     """The project options of a run that will rehearse (``rehearse``, ``migrate --rehearse``), read
     before anything else loads; None otherwise or when anything is unclear (the full parse says what)."""

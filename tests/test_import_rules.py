@@ -259,7 +259,6 @@ OVER_BUDGET = {
     "gtsd_tui/core/lint/tables.py:_cmd": 20,
     "gtsd_tui/core/fleets/rollout.py:fold": 18,
     "gtsd_tui/core/migrations/status.py:compute_status": 17,
-    "gtsd_tui/commands/status.py:run": 16,
     "gtsd_tui/config.py:load_settings": 16,
 }
 

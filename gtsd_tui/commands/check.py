@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gtsd_tui.commands.output import paint, print_json
+from gtsd_tui.commands.output import paint, print_json, without_gc_passes
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.merging.conflicts import CheckReport, Finding, check_database, check_folder
 from gtsd_tui.core.migrations.folder import load_folder
@@ -81,6 +81,11 @@ def _annotations(fmt: str, findings: list[Finding], folder: Path) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    with without_gc_passes():
+        return _run(args, project)
+
+
+def _run(args: argparse.Namespace, project: Project) -> int:
     report, db_note = run_check(project, args.base, args.offline)
     # A database that was configured but could not be read: the check is incomplete (exit 3, or 2
     # for a malformed URL), said on stderr; --offline checks the folder alone.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from gtsd_tui.core.display import json_safe, shown
 from gtsd_tui.core.vocab import MigrationState
@@ -50,13 +53,51 @@ def envelope() -> dict[str, Any]:
     return {"version": ENVELOPE_VERSION, "tool_version": __version__, "command": _command[0]}
 
 
-def print_json(obj: Any) -> None:
+def print_json(obj: Any, *, bulk: str | None = None) -> None:
     """Indented for a person at a terminal; one compact line (C encoder, fast) for a pipe. An object
-    starts with the envelope (its own ``version`` wins where a command already had one)."""
+    starts with the envelope (its own ``version`` wins where a command already had one). ``bulk``: the
+    key of a long list of records holding only str, int, bool, None, lists and dicts (no float:
+    msgspec writes exponents its own way), written by msgspec in json.dumps's very layout (status's
+    5,000 migrations: a tenth of the time)."""
     if isinstance(obj, dict):
         obj = {**envelope(), **obj}
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json_safe(json.dumps(obj, indent=indent, ensure_ascii=False)) + "\n")
+    text = _with_bulk(obj, bulk) if bulk is not None and indent is None and isinstance(obj, dict) else None
+    if text is None:
+        text = json.dumps(obj, indent=indent, ensure_ascii=False)
+    sys.stdout.write(json_safe(text) + "\n")
+
+
+def _with_bulk(obj: dict[str, Any], key: str) -> str | None:
+    """``json.dumps(obj, ensure_ascii=False)``, byte for byte, with ``obj[key]`` encoded by msgspec
+    (``format(indent=0)`` gives json.dumps's ", " and ": "); None when msgspec refuses it (a lone
+    surrogate, an unknown type): the caller then uses json.dumps."""
+    if key not in obj:
+        return None
+    try:
+        import msgspec
+
+        part = msgspec.json.format(msgspec.json.encode(obj[key]), indent=0).decode()
+    except (ImportError, TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+        return None
+    token = "gtsd-bulk-" + os.urandom(16).hex()  # a place holder no value of the rest can be
+    rest = json.dumps({**obj, key: token}, ensure_ascii=False)
+    return rest.replace(f'"{token}"', part, 1)
+
+
+@contextmanager
+def without_gc_passes() -> Iterator[None]:
+    """The cyclic garbage collector paused for a short command (status, check): a 5,000-migration folder
+    makes tens of thousands of objects, each few hundred of them starting a pass over every object
+    alive (the imported modules' too), a third of the folder's read. Nothing these commands make is
+    cyclic garbage; reference counting still frees everything. Not for the console (its threads)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def fmt_ms(ms: int | None) -> str:

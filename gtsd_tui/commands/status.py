@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtsd_tui import __version__
-from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table
+from gtsd_tui.commands.output import fmt_ms, print_json, state_cell, table, without_gc_passes
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.migrations.folder import Folder
 from gtsd_tui.core.migrations.preflight import link_warning, nul_error
-from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, StatusReport
+from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, StatusReport, compute_status
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.services.project import Project
 
+if TYPE_CHECKING:
+    from gtsd_tui.services.status_read import DbSide
+
 JSON_FORMAT_VERSION = 1
+BULK_JSON = 500  # migrations from which --json's list is written by msgspec (its import costs a small one)
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -69,15 +73,50 @@ def input_errors(folder: Folder) -> list[str]:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    with without_gc_passes():
+        return _run(args, project)
+
+
+def _read(project: Project) -> tuple[Folder, StatusReport, DbSide | None]:
+    """The folder and its status; the database side read by a forked child meanwhile when it can be
+    (services/status_read.py), else here, after the folder, as before."""
+    from gtsd_tui.services import status_read
+
+    child = status_read.start(project)
+    try:
+        folder = project.load_folder()
+        if child is not None:
+            _ready_for_rows(folder)
+        side = status_read.take(project, child)
+    finally:
+        if child is not None:
+            child.close()
+    if side is None:  # no child, or it failed: read here (and meet its error here)
+        return folder, project.status(folder), None
+    return folder, compute_status(folder, side.rows), side
+
+
+def _ready_for_rows(folder: Folder) -> None:
+    """What comes after the rows, imported while the child still imports psycopg (this process would
+    only wait): the INVALID index and drift flag services, and msgspec for a long ``--json`` list."""
+    import gtsd_tui.services.accept
+    import gtsd_tui.services.drift
+    import gtsd_tui.services.drift_status
+    import gtsd_tui.services.invalid_index  # noqa: F401
+
+    if len(folder.migrations) >= BULK_JSON:
+        import msgspec  # noqa: F401
+
+
+def _run(args: argparse.Namespace, project: Project) -> int:
     from gtsd_tui.services.accept import classify_item
     from gtsd_tui.services.invalid_index import invalid_indexes
 
-    folder = project.load_folder()
-    report = project.status(folder)
+    folder, report, side = _read(project)
     errors = input_errors(folder)
     report.warnings += [link_warning(folder, f) for f in sorted(folder.links_outside)]
-    invalid = invalid_indexes(project, folder, report)
-    schema = _schema_state(project, folder, report)
+    invalid = invalid_indexes(project, folder, report, side.invalid if side else None)
+    schema = _schema_state(project, folder, report, side.fingerprint if side else None)
     if args.json:
         out = status_json(project, report)
         out["errors"] = errors
@@ -86,36 +125,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         for entry, item in zip(out["migrations"], report.items, strict=True):
             if item.state == MODIFIED and item.row is not None:
                 entry["edit"] = classify_item(project, item).as_json()
-        print_json(out)
+        print_json(out, bulk="migrations" if len(report.items) >= BULK_JSON else None)
     else:
-        rows: list[list[str]] = []
-        colors: list[str] = []
-        for s in report.items:
-            h = s.migration.hash[:12] if s.migration.hash else "-"
-            rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
-            colors.append(s.state)
-        print(f"{shown(str(project.folder_path))}  ->  {shown(project.masked_url)}  ({project.settings.table_label})")
-        # the row's created_at is the journal's `when` (drizzle-orm records no apply time): named as such
-        print(table(rows, ["TAG", "STATE", "CREATED (JOURNAL WHEN)", "HASH"], colors) if rows else "(no migrations)")
-        for r in report.unknown_rows:
-            print(f"! unknown row id={r.id} created_at={r.created_at} hash={shown(r.hash[:12])}: matches no migration")
-        for i in invalid:
-            print(f"! invalid-index {i.message()}")
-        for item in report.in_state(MODIFIED):
-            if item.row is not None:
-                edit = classify_item(project, item)
-                hint = " (gtsd-tui accept records it)" if edit.cosmetic else ""
-                print(f"≠ {shown(item.migration.tag)}: {edit.kind or edit.unknown} edit{hint}")
-                for line in edit.diff:
-                    print(f"    {line}")
-        for w in report.warnings:
-            print(f"warning: {shown(w)}", file=sys.stderr)
-        counts: dict[str, int] = {}
-        for s in report.items:
-            counts[s.state] = counts.get(s.state, 0) + 1
-        print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
-        if schema and schema.drift is not None:
-            print(_schema_line(schema))
+        _print_text(project, report, invalid, schema)
     for e in errors:
         print(f"gtsd-tui: {shown(e)}", file=sys.stderr)
     if errors:
@@ -125,13 +137,49 @@ def run(args: argparse.Namespace, project: Project) -> int:
     return EXIT_OK
 
 
-def _schema_state(project: Project, folder: Folder, report: StatusReport) -> Any:
-    """The drift flag (services.drift_status); None when nothing is applied."""
+def _print_text(project: Project, report: StatusReport, invalid: list[Any], schema: Any) -> None:
+    """The table, then what else there is to say (the text form of ``--json``)."""
+    from gtsd_tui.services.accept import classify_item
+
+    rows: list[list[str]] = []
+    colors: list[str] = []
+    for s in report.items:
+        h = s.migration.hash[:12] if s.migration.hash else "-"
+        rows.append([s.migration.tag, state_cell(s), fmt_ms(s.row.created_at if s.row else None), h])
+        colors.append(s.state)
+    print(f"{shown(str(project.folder_path))}  ->  {shown(project.masked_url)}  ({project.settings.table_label})")
+    # the row's created_at is the journal's `when` (drizzle-orm records no apply time): named as such
+    print(table(rows, ["TAG", "STATE", "CREATED (JOURNAL WHEN)", "HASH"], colors) if rows else "(no migrations)")
+    for r in report.unknown_rows:
+        print(f"! unknown row id={r.id} created_at={r.created_at} hash={shown(r.hash[:12])}: matches no migration")
+    for i in invalid:
+        print(f"! invalid-index {i.message()}")
+    for item in report.in_state(MODIFIED):
+        if item.row is not None:
+            edit = classify_item(project, item)
+            hint = " (gtsd-tui accept records it)" if edit.cosmetic else ""
+            print(f"≠ {shown(item.migration.tag)}: {edit.kind or edit.unknown} edit{hint}")
+            for line in edit.diff:
+                print(f"    {line}")
+    for w in report.warnings:
+        print(f"warning: {shown(w)}", file=sys.stderr)
+    counts: dict[str, int] = {}
+    for s in report.items:
+        counts[s.state] = counts.get(s.state, 0) + 1
+    print(", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing")
+    if schema and schema.drift is not None:
+        print(_schema_line(schema))
+
+
+def _schema_state(project: Project, folder: Folder, report: StatusReport, taken: str | None) -> Any:
+    """The drift flag (services.drift_status); None when nothing is applied. ``taken``: the catalog's
+    fingerprint the child read."""
     from gtsd_tui.services.drift_status import schema_state
 
     if not any(s.row is not None for s in report.items) or project.url is None:
         return None
-    return schema_state(project.url, project.settings.schema, project.settings.table, folder, report)
+    settings = project.settings
+    return schema_state(project.url, settings.schema, settings.table, folder, report, taken=taken)
 
 
 def _schema_line(state: Any) -> str:

@@ -97,7 +97,7 @@ class ConsoleBackend:
         self._prefetched: tuple[ConsoleState, Signature] | None = None
         self._pool_max: tuple[float, int | None] | None = None  # (mtime, max) of connection.ts
         self._canceller: Canceller | None = None
-        self._child: ChildRead | None = None  # the first refresh, read by a forked child
+        self._child: ChildRead[First] | None = None  # the first refresh, read by a forked child
 
     def info(self) -> Info:
         folder = self.project.folder_path

@@ -77,15 +77,18 @@ def _write(path: Any, key: str, value: str) -> None:
 
 
 def schema_state(
-    url: str, schema: str, table: str, folder: Folder, report: StatusReport, *, timeout: float = 5
+    url: str,
+    schema: str,
+    table: str,
+    folder: Folder,
+    report: StatusReport,
+    *,
+    timeout: float = 5,
+    taken: str | None = None,
 ) -> SchemaState:
-    """Drift of one database against the snapshot of its newest applied migration."""
-    import psycopg
-
+    """Drift of one database against the snapshot of its newest applied migration. ``taken``: the
+    catalog's fingerprint, already read (status's child): when it matches the record, no connection."""
     from gtsd_tui.config import mask_url
-    from gtsd_tui.core.schema_drift.drift import compare
-    from gtsd_tui.db.connect import connect
-    from gtsd_tui.db.drift_catalog import fingerprint, read_schema
     from gtsd_tui.services.drift import expected_schema
 
     applied = [s.migration for s in report.items if s.row is not None and s.migration.file is not None]
@@ -98,18 +101,33 @@ def schema_state(
         return SchemaState(m.tag, None, note=str(exc))
     key = hashlib.sha256(f"{mask_url(url)}\0{schema}.{table}".encode()).hexdigest()
     want = json.dumps(expected, sort_keys=True, default=str).encode()
+    if taken is not None and _load_record().get(key) == hashlib.sha256(taken.encode() + b"\0" + want).hexdigest():
+        return SchemaState(m.tag, False, cached=True)
+    return _compare_live(url, schema, table, m.tag, expected, key, want, timeout)
+
+
+def _compare_live(
+    url: str, schema: str, table: str, tag: str, expected: dict[str, Any], key: str, want: bytes, timeout: float
+) -> SchemaState:
+    """The fingerprint read now; the full comparison when it is not one recorded after a clean one."""
+    import psycopg
+
+    from gtsd_tui.core.schema_drift.drift import compare
+    from gtsd_tui.db.connect import connect
+    from gtsd_tui.db.drift_catalog import fingerprint, read_schema
+
     try:
         with connect(url, connect_timeout=timeout) as conn:
             fp = fingerprint(conn, schema, table)
             digest = hashlib.sha256(fp.encode() + b"\0" + want).hexdigest()
             if _load_record().get(key) == digest:
-                return SchemaState(m.tag, False, cached=True)
+                return SchemaState(tag, False, cached=True)
             differences = compare(expected, read_schema(conn, schema, table))
     except (GtsdError, psycopg.Error, OSError) as exc:
-        return SchemaState(m.tag, None, note=str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable")
+        return SchemaState(tag, None, note=str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable")
     if not differences:
         _save_record(key, digest)
-    return SchemaState(m.tag, bool(differences), len(differences))
+    return SchemaState(tag, bool(differences), len(differences))
 
 
 def target_states(

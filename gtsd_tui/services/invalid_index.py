@@ -57,12 +57,16 @@ def _index_owners(folder: Folder, report: StatusReport) -> dict[str, tuple[str, 
     return out
 
 
-def invalid_indexes(project: Project, folder: Folder, report: StatusReport) -> list[InvalidIndex]:
-    """Read-only: the INVALID indexes of the database, each matched to the migration that left it."""
-    from gtsd_tui.db.probe import invalid_indexes as read
+def invalid_indexes(
+    project: Project, folder: Folder, report: StatusReport, found: list[tuple[str, str]] | None = None
+) -> list[InvalidIndex]:
+    """Read-only: the INVALID indexes of the database (``found``: already read, as (schema, name)), each
+    matched to the migration that left it."""
+    if found is None:
+        from gtsd_tui.db.probe import invalid_indexes as read
 
-    with project.connect() as conn:
-        found = read(conn)
+        with project.connect() as conn:
+            found = read(conn)
     if not found:
         return []
     owners = _index_owners(folder, report)

@@ -1,4 +1,5 @@
-"""The console's first refresh, read by a forked child while the parent imports Textual and composes.
+"""The console's first refresh, read by a forked child while the parent imports Textual and composes
+(``status`` reads its database side the same way: ``services/status_read.py``).
 
 In one process the first screen waited for psycopg's import, the connection and the read, then for
 Textual's import and the first layout, one after the other (and in a thread they would still take
@@ -23,7 +24,7 @@ import select
 import signal
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from gtsd_tui.services.console import ConsoleState
@@ -32,16 +33,23 @@ if TYPE_CHECKING:
 # what the child reads: the state, the watch signature taken before it, and the project's URL and
 # whether it is the embedded server (the child may have started it)
 First = tuple["ConsoleState", "Signature", "str | None", bool]
+T = TypeVar("T")
 
 
-class ChildRead:
-    """A forked child's first refresh, taken once (``take``, from a worker when it may wait), or
-    abandoned (``close``, from any thread: the child is killed and reaped; a ``take`` waiting on the
-    pipe then returns None and closes it)."""
+def _is_first(got: object) -> bool:
+    return isinstance(got, tuple) and len(got) == 4
 
-    def __init__(self, pid: int, fd: int) -> None:
+
+class ChildRead(Generic[T]):
+    """A forked child's read (the console's first refresh, status's database side), taken once
+    (``take``, from a worker when it may wait), or abandoned (``close``, from any thread: the child is
+    killed and reaped; a ``take`` waiting on the pipe then returns None and closes it). ``accept`` says
+    whether what came back is what was asked for."""
+
+    def __init__(self, pid: int, fd: int, accept: Callable[[object], bool] = _is_first) -> None:
         self.pid = pid
         self.fd = fd
+        self.accept = accept
         self.done = False
         self.reading = False
         self.lock = threading.Lock()
@@ -51,7 +59,7 @@ class ChildRead:
         with self.lock:
             return not self.done and not self.reading and bool(select.select([self.fd], [], [], 0)[0])
 
-    def take(self) -> First | None:
+    def take(self) -> T | None:
         """Blocks until the child is done; None when the child failed, was interrupted, sent something
         unreadable or was abandoned meanwhile: the caller then reads in-process."""
         with self.lock:
@@ -82,7 +90,7 @@ class ChildRead:
         finally:
             if collecting:
                 gc.enable()
-        return got if isinstance(got, tuple) and len(got) == 4 else None
+        return cast(T, got) if self.accept(got) else None
 
     def close(self) -> None:
         """Stop waiting: the child (killed if still running) is reaped, the pipe closed unless a ``take``
@@ -104,7 +112,7 @@ class ChildRead:
             pass
 
 
-def fork_read(read: Callable[[], First]) -> ChildRead | None:
+def fork_read(read: Callable[[], T], accept: Callable[[object], bool] = _is_first) -> ChildRead[T] | None:
     """Run ``read`` in a forked child; None where forking is not possible (the caller reads itself)."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
@@ -118,10 +126,10 @@ def fork_read(read: Callable[[], First]) -> ChildRead | None:
     if pid == 0:  # the child: never returns
         _child(r, w, read)
     os.close(w)
-    return ChildRead(pid, r)
+    return ChildRead(pid, r, accept)
 
 
-def _child(r: int, w: int, read: Callable[[], First]) -> None:
+def _child(r: int, w: int, read: Callable[[], object]) -> None:
     code = 1
     try:
         os.close(r)

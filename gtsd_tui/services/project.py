@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder an
 
 
 class Project(Record):
-    _fields = ("settings", "url", "embedded", "notify", "_folder", "db_error", "early_copy")
-    _no_repr = ("_folder", "db_error", "early_copy")
+    _fields = ("settings", "url", "embedded", "notify", "_folder", "db_error", "early_copy", "early_status")
+    _no_repr = ("_folder", "db_error", "early_copy", "early_status")
 
     settings: Settings
     url: str | None
@@ -29,6 +29,7 @@ class Project(Record):
     _folder: Folder | None
     db_error: GtsdError | None  # why the last try_rows read nothing
     early_copy: Any  # a rehearsal's copy asked for at start (rehearse_copy)
+    early_status: Any  # status's database side, read since start (status_read)
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class Project(Record):
         _folder: Folder | None = None,
         db_error: GtsdError | None = None,
         early_copy: Any = None,
+        early_status: Any = None,
     ) -> None:
         self.settings = settings
         self.url = url
@@ -47,6 +49,7 @@ class Project(Record):
         self._folder = _folder
         self.db_error = db_error
         self.early_copy = early_copy
+        self.early_status = early_status
 
     @property
     def masked_url(self) -> str:

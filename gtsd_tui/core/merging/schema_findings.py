@@ -223,7 +223,7 @@ def snapshot_findings(folder: Folder) -> list[dict[str, Any]]:
                     "fix": "gtsd-tui renumber re-links it into the chain (its plan says so)",
                 }
             )
-        if s.text is not None and (s.version, s.dialect) != ("7", "postgresql"):
+        if s.readable and (s.version, s.dialect) != ("7", "postgresql"):
             from gtsd_tui.core.merging.snapshot_merge import version_problem
 
             problem = version_problem({"version": s.version, "dialect": s.dialect})
@@ -260,7 +260,7 @@ def already_made(folder: Folder, m: Migration) -> list[str]:
 def _last_snapshot(folder: Folder) -> dict[str, Any] | None:
     """The body of the folder's last snapshot (drizzle-kit's "previous": the last name in meta/)."""
     if folder.loaded_last is None:
-        snaps = [s for s in folder.snapshots if s.side is None and s.text is not None]
+        snaps = [s for s in folder.snapshots if s.side is None and s.readable]
         folder.loaded_last = (max(snaps, key=lambda s: s.name).data or {}) if snaps else {}
     return folder.loaded_last or None
 

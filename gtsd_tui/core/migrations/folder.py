@@ -6,16 +6,23 @@ v1 layout: ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` (+ ``snapshot.json``), no j
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
-from gtsd_tui.core.migrations.digest_cache import DigestCache
+from gtsd_tui.core.migrations.digest_cache import JOURNAL_KEY, DigestCache, HeadCache, stat_key
 from gtsd_tui.core.migrations.hashing import FileDigest, digest_file, read_file
-from gtsd_tui.core.migrations.journal import Journal, parse_journal
-from gtsd_tui.core.migrations.snapshots import Snapshot, parse_snapshot, snapshot_prefix
+from gtsd_tui.core.migrations.journal import Journal, journal_from_rows, journal_rows, parse_journal
+from gtsd_tui.core.migrations.snapshots import (
+    Snapshot,
+    cacheable_head,
+    cached_snapshot,
+    parse_snapshot,
+    snapshot_prefix,
+)
 from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import InputError
@@ -139,7 +146,7 @@ class Folder(Record):
     @property
     def snapshots(self) -> list[Snapshot]:
         if self.loaded_snapshots is None:
-            self.loaded_snapshots = _load_snapshots(self.path / "meta", self.side_reader)
+            self.loaded_snapshots = _load_snapshots(self.path, self.side_reader)
         return self.loaded_snapshots
 
     @property
@@ -200,6 +207,9 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         raise InputError(f"{where}: cannot read: {exc.strerror or exc}") from exc
 
 
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists() calls absent
+
+
 def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empty: bool) -> Folder:
     root = Path(path)
     if not root.exists():
@@ -210,67 +220,94 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
         dir_entries = {e.name: e for e in it}
     names = sorted(dir_entries)
     journal_path = root / "meta" / "_journal.json"
+    try:
+        journal_st: os.stat_result | None = os.stat(journal_path)
+    except OSError as exc:
+        if exc.errno not in _MISSING:
+            raise
+        journal_st = None
     v1_dirs = [n for n in names if dir_entries[n].is_dir() and (root / n / "migration.sql").is_file()]
-    if not journal_path.exists() and any(V1_DIR.match(n) for n in v1_dirs):
+    if journal_st is None and any(V1_DIR.match(n) for n in v1_dirs):
         return _load_v1(root, names)
     sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and dir_entries[n].is_file()]
-    sql_set = set(sql_names)
+    cache = DigestCache(str(root))
     journal: Journal | None = None
-    if journal_path.exists():
-        size = journal_path.stat().st_size
-        if size > JOURNAL_MAX_BYTES:
-            raise InputError(
-                f"{journal_path}: {size:,} bytes, over the {JOURNAL_MAX_BYTES:,} a journal may have; not read"
-            )
-        journal = parse_journal(_conflict_text(journal_path, side_reader), str(journal_path))
-        if journal.conflicted:  # report the markers where the user sees them, not in the rebuilt text
-            journal.conflict_lines = marker_lines(_read_text(journal_path)) or journal.conflict_lines
+    if journal_st is not None:
+        journal = _read_journal(journal_path, journal_st, cache, side_reader)
     elif not allow_empty:
         what = "no meta/_journal.json" + (f" ({len(sql_names)} .sql files without a journal)" if sql_names else "")
         raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")
-    migrations: list[Migration] = []
-    listed: set[str] = set()
-    cache = DigestCache(str(root))
-    for position, entry in enumerate(journal.entries if journal else []):
-        fname = entry.tag + ".sql"
-        listed.add(fname)
-        present = fname in sql_set
-        migrations.append(
-            Migration(
-                tag=entry.tag,
-                file=fname if present else None,
-                idx=entry.idx,
-                when=entry.when,
-                in_journal=True,
-                position=position,
-                digest=cache.digest(dir_entries[fname]) if present else None,
-                side=entry.side,
-            )
-        )
-    other: list[str] = []
-    for fname in sql_names:
-        if fname in listed:
-            continue
-        if MIGRATION_FILE.match(fname):
-            migrations.append(
-                Migration(
-                    tag=fname[:-4],
-                    file=fname,
-                    idx=None,
-                    when=None,
-                    in_journal=False,
-                    position=len(migrations),
-                    digest=cache.digest(dir_entries[fname]),
-                )
-            )
-        else:
-            other.append(fname)
+    migrations, other = _migrations(root, journal, sql_names, cache)
     cache.save()
     folder = Folder(root, Layout.V0, migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
     folder.file_markers = _sql_markers(folder)
     linked = [m.file for m in migrations if m.file and dir_entries[m.file].is_symlink()]
     folder.links_outside = _outside(root, linked)
     return folder
+
+
+def _read_journal(path: Path, st: os.stat_result, cache: DigestCache, side_reader: SideReader | None) -> Journal:
+    """The journal; from the digest cache while its stat is unchanged (the same entries, not parsed)."""
+    if st.st_size > JOURNAL_MAX_BYTES:
+        raise InputError(f"{path}: {st.st_size:,} bytes, over the {JOURNAL_MAX_BYTES:,} a journal may have; not read")
+    rows = cache.get(JOURNAL_KEY, stat_key(st)) if cache.enabled else None
+    if rows is not None:
+        try:
+            return journal_from_rows(rows)
+        except (ValueError, TypeError):  # not what this version stores: read the file
+            pass
+    text = _conflict_text(path, side_reader)
+    journal = parse_journal(text, str(path))
+    if journal.conflicted:  # report the markers where the user sees them, not in the rebuilt text
+        journal.conflict_lines = marker_lines(_read_text(path)) or journal.conflict_lines
+    elif cache.enabled and len(text.encode("utf-8")) == st.st_size:  # not rewritten since the stat
+        learnt = journal_rows(journal)
+        if learnt is not None:
+            cache.put(JOURNAL_KEY, st, learnt)
+    return journal
+
+
+_NEW = object.__new__
+_MIGRATION_FIELDS = ("tag", "file", "idx", "when", "in_journal", "position", "digest", "side")
+
+
+def _migration(*values: object) -> Migration:
+    """``Migration(*values)`` without the frozen dataclass's ``__init__`` (a third of its cost, on the
+    hot loop of a 5,000-migration folder); equal to it, field for field."""
+    m = _NEW(Migration)
+    m.__dict__.update(zip(_MIGRATION_FIELDS, values, strict=True))
+    return m
+
+
+def _migrations(
+    root: Path, journal: Journal | None, sql_names: list[str], cache: DigestCache
+) -> tuple[list[Migration], list[str]]:
+    """The journal's entries in order, then the SQL files it does not list (the others: not migrations)."""
+    sql_set = set(sql_names)
+    migrations: list[Migration] = []
+    listed: set[str] = set()
+    base = str(root)
+    with cache.folder_fd(base) as fd:
+        for position, entry in enumerate(journal.entries if journal else []):
+            fname = entry.tag + ".sql"
+            listed.add(fname)
+            if fname in sql_set:
+                digest = cache.digest(fname, base, fd)
+                migrations.append(
+                    _migration(entry.tag, fname, entry.idx, entry.when, True, position, digest, entry.side)
+                )
+            else:
+                migrations.append(_migration(entry.tag, None, entry.idx, entry.when, True, position, None, entry.side))
+        other: list[str] = []
+        for fname in sql_names:
+            if fname in listed:
+                continue
+            if MIGRATION_FILE.match(fname):
+                digest = cache.digest(fname, base, fd)
+                migrations.append(_migration(fname[:-4], fname, None, None, False, len(migrations), digest, None))
+            else:
+                other.append(fname)
+    return migrations, other
 
 
 def _outside(root: Path, files: list[str]) -> dict[str, str]:
@@ -286,15 +323,37 @@ def _outside(root: Path, files: list[str]) -> dict[str, str]:
     return out
 
 
-def _load_snapshots(meta: Path, side_reader: SideReader | None) -> list[Snapshot]:
+def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot]:
+    """Every ``meta/*.json`` but the journal, by name; a file whose stat matches the head cache is not
+    opened (its text is read if something asks for it)."""
+    meta = root / "meta"
     if not meta.is_dir():
         return []
-    out: list[Snapshot] = []
     base = str(meta)
-    for name in sorted(os.listdir(meta)):
-        if name.startswith(("_", ".")) or not name.endswith(".json"):
-            continue
-        out.extend(_snapshot_file(name, os.path.join(base, name), side_reader))
+    names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and not n.startswith(("_", ".")))
+    cache = HeadCache(str(root))
+    if not cache.enabled:
+        return [s for name in names for s in _snapshot_file(name, os.path.join(base, name), side_reader)]
+    out: list[Snapshot] = []
+    with cache.folder_fd(base) as fd:
+        for name in names:
+            path = f"{base}/{name}"
+            try:
+                st = os.stat(name, dir_fd=fd) if fd is not None else os.stat(path)
+            except OSError:  # a dangling link, a name gone: the read says why
+                out.extend(_snapshot_file(name, path, side_reader))
+                continue
+            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            head = cache.get(name, key)
+            if type(head) is tuple and len(head) == 4:
+                out.append(cached_snapshot(name, head, path, key))
+                continue
+            snaps = _snapshot_file(name, path, side_reader)
+            learnt = cacheable_head(snaps, st.st_size)
+            if learnt is not None:
+                cache.put(name, st, learnt)
+            out.extend(snaps)
+    cache.save()
     return out
 
 

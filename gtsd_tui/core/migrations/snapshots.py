@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache, cached_property
 
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
+from gtsd_tui.core.migrations.hashing import read_file
 from gtsd_tui.core.record import FrozenRecord
+from gtsd_tui.errors import InputError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported at start-up)
@@ -26,9 +29,11 @@ def _head_type() -> Any:
 
 
 class Snapshot(FrozenRecord):
-    _fields = ("name", "prefix", "id", "prev_id", "text", "side", "error", "conflict_lines", "version", "dialect")
-    _no_repr = ("text",)
-    _no_compare = ("text",)
+    _fields = (
+        "name", "prefix", "id", "prev_id", "text", "side", "error", "conflict_lines", "version", "dialect", "source"
+    )  # fmt: skip
+    _no_repr = ("text", "source")
+    _no_compare = ("text", "source")
 
     name: str  # file name inside meta/, e.g. "0004_snapshot.json"
     prefix: str  # "0004"
@@ -40,6 +45,7 @@ class Snapshot(FrozenRecord):
     conflict_lines: tuple[int, ...]
     version: str | None
     dialect: str | None
+    source: str | None
 
     def __init__(
         self,
@@ -53,6 +59,7 @@ class Snapshot(FrozenRecord):
         conflict_lines: tuple[int, ...] = (),
         version: str | None = None,
         dialect: str | None = None,
+        source: str | None = None,
     ) -> None:
         self.name = name
         self.prefix = prefix
@@ -64,6 +71,13 @@ class Snapshot(FrozenRecord):
         self.conflict_lines = conflict_lines
         self.version = version
         self.dialect = dialect
+        self.source = source  # the file, for a head from the cache
+
+    @property
+    def readable(self) -> bool:
+        """The file was read and parsed (``text`` is not None), without reading it when the head came
+        from the cache."""
+        return self.error is None
 
     @cached_property
     def data(self) -> dict[str, Any] | None:
@@ -77,6 +91,70 @@ class Snapshot(FrozenRecord):
         except (msgspec.DecodeError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
+
+
+class _TextOnDemand:
+    """``Snapshot.text`` of a snapshot made by :func:`cached_snapshot`: the file is read when first asked
+    (``check`` and ``status`` need only the heads). The file must still be the one whose head was
+    cached (same size, mtime, ctime, inode): a file changed since the folder was read is an
+    InputError, never another version's body under this head; None when it is no longer UTF-8."""
+
+    def __get__(self, snap: Snapshot | None, owner: type) -> str | None:
+        if snap is None or snap.source is None:
+            return None  # the dataclass default
+        source, key = snap.source, snap.__dict__.get("source_key")
+        try:
+            st = os.stat(source)
+            raw = read_file(source)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read: {exc.strerror}") from None
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != key or len(raw) != st.st_size:
+            raise InputError(f"{source}: changed on disk since the folder was read; run the command again")
+        try:
+            text: str | None = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        snap.__dict__["text"] = text
+        return text
+
+
+setattr(Snapshot, "text", _TextOnDemand())  # noqa: B010 - an instance's own text (every other snapshot) wins
+
+
+def cached_snapshot(name: str, head: tuple[Any, ...], source: str, key: tuple[int, int, int, int]) -> Snapshot:
+    """The snapshot of a file whose head ``(id, prevId, version, dialect)`` came from the cache under the
+    stat ``key``: equal to the one :func:`parse_snapshot` makes of it, its text read on first use."""
+    snap = object.__new__(Snapshot)
+    sid, prev, version, dialect = head
+    snap.__dict__.update(
+        name=name,
+        prefix=snapshot_prefix(name),
+        id=sid,
+        prev_id=prev,
+        side=None,
+        error=None,
+        conflict_lines=(),
+        version=version,
+        dialect=dialect,
+        source=source,
+        source_key=key,
+    )
+    return snap
+
+
+def cacheable_head(snaps: list[Snapshot], size: int) -> tuple[Any, ...] | None:
+    """What the cache keeps of a file of ``size`` bytes (its stat before the read) parsed into ``snaps``:
+    the head of one readable snapshot without conflict markers, read whole; None for anything else
+    (read again every time)."""
+    if len(snaps) != 1:
+        return None
+    s = snaps[0]
+    text = s.__dict__.get("text")
+    if text is None or s.error is not None or s.conflict_lines or s.side is not None or "<<<<<<<" in text:
+        return None
+    if len(text.encode("utf-8")) != size:  # written between the stat and the read: not kept
+        return None
+    return (s.id, s.prev_id, s.version, s.dialect)
 
 
 def snapshot_prefix(name: str) -> str:
