@@ -32,12 +32,17 @@ if TYPE_CHECKING:
 # what the child reads: the state, the watch signature taken before it, and the project's URL and
 # whether it is the embedded server (the child may have started it)
 First = tuple["ConsoleState", "Signature", "str | None", bool]
+# what it sends before: the folder's tags in run order, from a listing alone (None: no outline)
+Outline = list[str] | None
+
+_HEAD = 8  # each message on the pipe: its length (8 bytes, big-endian), then its pickle
 
 
 class ChildRead:
-    """A forked child's first refresh, taken once (``take``, from a worker when it may wait), or
-    abandoned (``close``, from any thread: the child is killed and reaped; a ``take`` waiting on the
-    pipe then returns None and closes it)."""
+    """A forked child's two messages: the folder's outline (``outline``, at once: it comes first and
+    soon), then its first refresh (``take``, from a worker when it may wait). ``close`` (from any thread)
+    abandons it: the child is killed and reaped; a ``take`` waiting on the pipe then returns None and
+    closes it. One thread reads the pipe at a time (``reading``)."""
 
     def __init__(self, pid: int, fd: int) -> None:
         self.pid = pid
@@ -45,47 +50,89 @@ class ChildRead:
         self.done = False
         self.reading = False
         self.lock = threading.Lock()
+        self.buffer = bytearray()
+        self.messages: list[bytes] = []  # whole messages read, in order (the outline, then the state)
+        self.ended = False  # the pipe's end was read: nothing more comes
+        self.outline_taken = False
+
+    def _claim(self) -> bool:
+        with self.lock:
+            if self.done or self.reading:
+                return False
+            self.reading = True
+            return True
+
+    def _fill(self, want: int, *, block: bool) -> None:
+        """Read the pipe until ``want`` messages are whole or it ends; not ``block``: only what is there
+        now. Called by the one reading thread."""
+        while not self.ended and len(self.messages) < want:
+            if not block and not select.select([self.fd], [], [], 0)[0]:
+                return
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.ended = True
+                return
+            self.buffer += chunk
+            self._split()
+
+    def _split(self) -> None:
+        while len(self.buffer) >= _HEAD:
+            size = int.from_bytes(self.buffer[:_HEAD], "big")
+            if len(self.buffer) < _HEAD + size:
+                return
+            self.messages.append(bytes(self.buffer[_HEAD : _HEAD + size]))
+            del self.buffer[: _HEAD + size]
+
+    def outline(self, *, wait: bool = False) -> Outline:
+        """The folder's tags, once, if the child has sent them (``wait``: until it has, or has failed);
+        None otherwise, or when another thread reads the pipe."""
+        if self.outline_taken or not self._claim():
+            return None
+        try:
+            self._fill(1, block=wait)
+            if not self.messages:
+                return None
+            self.outline_taken = True
+            got = _unpickle(self.messages[0])
+        finally:
+            with self.lock:
+                self.reading = False
+        return got if isinstance(got, list) and all(isinstance(t, str) for t in got) else None
 
     def ready(self) -> bool:
-        """The child has written (or exited): ``take`` will not wait long."""
-        with self.lock:
-            return not self.done and not self.reading and bool(select.select([self.fd], [], [], 0)[0])
+        """The child has sent its state (or ended): ``take`` will not wait."""
+        if not self._claim():
+            return False
+        try:
+            self._fill(2, block=False)
+            return self.ended or len(self.messages) >= 2
+        finally:
+            with self.lock:
+                self.reading = False
 
     def take(self) -> First | None:
         """Blocks until the child is done; None when the child failed, was interrupted, sent something
         unreadable or was abandoned meanwhile: the caller then reads in-process."""
-        with self.lock:
-            if self.done or self.reading:
-                return None
-            self.reading = True
-        chunks = []
-        try:
-            while chunk := os.read(self.fd, 1 << 20):
-                chunks.append(chunk)
-        except OSError:
-            chunks = []
+        if not self._claim():
+            return None
+        self._fill(2, block=True)
         with self.lock:
             self.reading = False
             abandoned = self.done
             if not abandoned:
                 self.done = True
-                self._reap(kill=False)  # the pipe's end: the child is leaving
+                self._reap(kill=False)  # the state is in (or the pipe ended): the child is leaving
             os.close(self.fd)  # here, not in close(): no other thread reads a reused descriptor
-        if abandoned or not chunks:
+        if abandoned or len(self.messages) < 2:
             return None
-        collecting = gc.isenabled()
-        gc.disable()  # tens of thousands of objects at once (5,000 migrations): a third less time without GC passes
-        try:
-            got = pickle.loads(b"".join(chunks))
-        except Exception:  # a truncated payload (child killed mid-write) or an unreadable one
-            return None
-        finally:
-            if collecting:
-                gc.enable()
+        got = _unpickle(self.messages[1])
         return got if isinstance(got, tuple) and len(got) == 4 else None
 
     def close(self) -> None:
-        """Stop waiting: the child (killed if still running) is reaped, the pipe closed unless a ``take``
+        """Stop waiting: the child (killed if still running) is reaped, the pipe closed unless a thread
         is reading it (that one closes it). Idempotent."""
         with self.lock:
             if self.done:
@@ -104,8 +151,21 @@ class ChildRead:
             pass
 
 
-def fork_read(read: Callable[[], First]) -> ChildRead | None:
-    """Run ``read`` in a forked child; None where forking is not possible (the caller reads itself)."""
+def _unpickle(data: bytes) -> object:
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of objects at once (5,000 migrations): a third less time without GC passes
+    try:
+        return pickle.loads(data)
+    except Exception:  # an unreadable payload
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def fork_read(outline: Callable[[], Outline], read: Callable[[], First]) -> ChildRead | None:
+    """Run ``outline`` then ``read`` in a forked child; None where forking is not possible (the caller
+    reads itself)."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     r, w = os.pipe()
@@ -116,19 +176,28 @@ def fork_read(read: Callable[[], First]) -> ChildRead | None:
         os.close(w)
         return None
     if pid == 0:  # the child: never returns
-        _child(r, w, read)
+        _child(r, w, outline, read)
     os.close(w)
     return ChildRead(pid, r)
 
 
-def _child(r: int, w: int, read: Callable[[], First]) -> None:
+def _send(w: int, value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(_HEAD, "big") + data)
+    while view:
+        view = view[os.write(w, view) :]
+
+
+def _child(r: int, w: int, outline: Callable[[], Outline], read: Callable[[], First]) -> None:
     code = 1
     try:
         os.close(r)
-        data = pickle.dumps(read(), protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(w, view) :]
+        try:
+            tags = outline()
+        except Exception:  # noqa: BLE001 - no outline: the first frame waits for the state
+            tags = None
+        _send(w, tags)
+        _send(w, read())
         code = 0
     except BaseException:  # noqa: BLE001 - a failure, Ctrl-C, a broken pipe: the parent reads in-process
         pass

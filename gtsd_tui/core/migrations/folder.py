@@ -137,7 +137,22 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
         raise InputError(f"{where}: cannot read: {exc.strerror or exc}") from exc
 
 
-def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empty: bool) -> Folder:
+def outline(path: Path | str) -> list[str] | None:
+    """The folder's tags in the order drizzle-orm would run them, as ``load_folder`` lists them, without
+    reading a migration's SQL (no digest, no snapshot): what the console's first frame shows while the
+    rest is read. None where the folder needs more than a listing (git's markers in the journal) or
+    cannot be read: ``load_folder`` then says why."""
+    try:
+        folder = _load_folder(path, side_reader=None, allow_empty=False, hashed=False)
+    except (InputError, OSError):
+        return None
+    if folder.journal is not None and folder.journal.conflicted:
+        return None
+    return [m.tag for m in folder.migrations]
+
+
+def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empty: bool, hashed: bool = True) -> Folder:
+    """``hashed=False``: the listing alone (``outline``): no digest, no marker scan, no snapshot."""
     root = Path(path)
     if not root.exists():
         raise InputError(f"{root}: migrations folder not found (use --migrations DIR)")
@@ -149,7 +164,7 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
     journal_path = root / "meta" / "_journal.json"
     v1_dirs = [n for n in names if dir_entries[n].is_dir() and (root / n / "migration.sql").is_file()]
     if not journal_path.exists() and any(V1_DIR.match(n) for n in v1_dirs):
-        return _load_v1(root, names)
+        return _load_v1(root, names, hashed=hashed)
     sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and dir_entries[n].is_file()]
     sql_set = set(sql_names)
     journal: Journal | None = None
@@ -167,7 +182,7 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
         raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")
     migrations: list[Migration] = []
     listed: set[str] = set()
-    cache = DigestCache(str(root))
+    cache = DigestCache(str(root)) if hashed else None
     for position, entry in enumerate(journal.entries if journal else []):
         fname = entry.tag + ".sql"
         listed.add(fname)
@@ -180,7 +195,7 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
                 when=entry.when,
                 in_journal=True,
                 position=position,
-                digest=cache.digest(dir_entries[fname]) if present else None,
+                digest=cache.digest(dir_entries[fname]) if present and cache is not None else None,
                 side=entry.side,
             )
         )
@@ -197,13 +212,15 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
                     when=None,
                     in_journal=False,
                     position=len(migrations),
-                    digest=cache.digest(dir_entries[fname]),
+                    digest=cache.digest(dir_entries[fname]) if cache is not None else None,
                 )
             )
         else:
             other.append(fname)
-    cache.save()
     folder = Folder(root, Layout.V0, migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
+    if cache is None:
+        return folder
+    cache.save()
     folder.file_markers = _sql_markers(folder)
     linked = [m.file for m in migrations if m.file and dir_entries[m.file].is_symlink()]
     folder.links_outside = _outside(root, linked)
@@ -270,7 +287,7 @@ def v1_when(name: str) -> int | None:
     return secs * 1000
 
 
-def _load_v1(root: Path, names: list[str]) -> Folder:
+def _load_v1(root: Path, names: list[str], *, hashed: bool = True) -> Folder:
     """Every direct subfolder holding ``migration.sql``, in ``localeCompare`` (ICU) order, as drizzle-orm 1.0."""
     from gtsd_tui.core.drizzle_v1.v1 import icu_key
 
@@ -284,10 +301,12 @@ def _load_v1(root: Path, names: list[str]) -> Folder:
             when=v1_when(d),
             in_journal=True,
             position=i,
-            digest=digest_file(str(root / d / "migration.sql")),
+            digest=digest_file(str(root / d / "migration.sql")) if hashed else None,
         )
         for i, d in enumerate(dirs)
     ]
+    if not hashed:
+        return Folder(root, Layout.V1, migrations, None, [])
     snaps: list[Snapshot] = []
     for d in dirs:
         snap = root / d / "snapshot.json"

@@ -139,6 +139,20 @@ class MainScreen(Screen[None]):
 
     # ---- what the workers report --------------------------------------------------------------
 
+    @on(msg.OutlineLoaded)
+    def _outline_loaded(self, event: msg.OutlineLoaded) -> None:
+        self.show_outline(event.tags)
+
+    def show_outline(self, tags: list[str]) -> None:
+        """The folder's tags before the database is read: Pending lists them all as "reading", History
+        says it is reading (nothing is called applied or pending before the state says so)."""
+        if self.console.state is not None:
+            return
+        self.query_one(PendingPane).show_outline(tags)
+        self.query_one(HistoryPane).show_reading()
+        if os.environ.get("GTSD_TUI_EXIT_WHEN_READY") == "tags":  # benchmarks: exit at the first frame with tags
+            self.call_after_refresh(self._signal_ready)
+
     @on(msg.StateLoaded)
     def _state_loaded(self, event: msg.StateLoaded) -> None:
         self.show_state(event.state, event.signature)
@@ -147,8 +161,9 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
-        drift.check_mark(self.console, state)
-        branches.check_mark(self.console, state)
+        # the marks' workers import psycopg and read the catalog: after this paint, not competing with it
+        self.call_after_refresh(drift.check_mark, self.console, state)
+        self.call_after_refresh(branches.check_mark, self.console, state)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
         self.call_after_refresh(self._compose_hidden)

@@ -102,6 +102,11 @@ class HistoryPane(Pane):
         self.state = state
         self.render_rows()
 
+    def show_reading(self) -> None:
+        """Before the first state: which migrations are applied is not known yet (never an empty list)."""
+        if self.state is None and not self.deferred:
+            self.query_one("#history-note", Static).update("reading the database…")
+
     def on_resize(self) -> None:
         self.render_rows()  # the time's form follows the width
 
