@@ -114,7 +114,9 @@ class ConsoleBackend:
         of system calls each waited for the GIL behind the main thread: 4x slower)."""
         from gtsd_tui.services.prefetch import fork_read
 
-        self._child = fork_read(self.project.outline, self._first_read) if fork else None
+        # a configured URL: the child starts no server, it may yield the CPU to the first frame
+        calm = bool(self.project.settings.database_url)
+        self._child = fork_read(self.project.outline, self._first_read, then_yield=calm) if fork else None
         if self._child is None:
             self._prefetched = self._first_read()[:2]
 

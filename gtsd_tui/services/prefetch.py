@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import select
 import signal
 import threading
@@ -35,7 +34,9 @@ First = tuple["ConsoleState", "Signature", "str | None", bool]
 # what it sends before: the folder's tags in run order, from a listing alone (None: no outline)
 Outline = list[str] | None
 
-_HEAD = 8  # each message on the pipe: its length (8 bytes, big-endian), then its pickle
+# each message on the pipe: its length (8 bytes, big-endian), then its body: the outline's tags joined by
+# NUL (no pickle: the parent shows them before it needs pickle's import), the state pickled
+_HEAD = 8
 
 
 class ChildRead:
@@ -96,11 +97,16 @@ class ChildRead:
             if not self.messages:
                 return None
             self.outline_taken = True
-            got = _unpickle(self.messages[0])
+            body = self.messages[0]
         finally:
             with self.lock:
                 self.reading = False
-        return got if isinstance(got, list) and all(isinstance(t, str) for t in got) else None
+        if not body:  # the child had no outline
+            return None
+        try:
+            return body.decode("utf-8", "surrogatepass").split("\0")
+        except UnicodeDecodeError:
+            return None
 
     def ready(self) -> bool:
         """The child has sent its state (or ended): ``take`` will not wait."""
@@ -152,6 +158,8 @@ class ChildRead:
 
 
 def _unpickle(data: bytes) -> object:
+    import pickle
+
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of objects at once (5,000 migrations): a third less time without GC passes
     try:
@@ -163,9 +171,14 @@ def _unpickle(data: bytes) -> object:
             gc.enable()
 
 
-def fork_read(outline: Callable[[], Outline], read: Callable[[], First]) -> ChildRead | None:
+def fork_read(
+    outline: Callable[[], Outline], read: Callable[[], First], *, then_yield: bool = False
+) -> ChildRead | None:
     """Run ``outline`` then ``read`` in a forked child; None where forking is not possible (the caller
-    reads itself)."""
+    reads itself). ``then_yield``: once the outline is sent, the child lowers its own priority (``nice``):
+    on a busy machine the parent's first frame, in the same scheduling group (a terminal session is
+    one), no longer shares its CPU with the read; with cores free the read runs as fast. Not when the
+    child may start the embedded server: that server would keep the priority."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     r, w = os.pipe()
@@ -176,28 +189,37 @@ def fork_read(outline: Callable[[], Outline], read: Callable[[], First]) -> Chil
         os.close(w)
         return None
     if pid == 0:  # the child: never returns
-        _child(r, w, outline, read)
+        _child(r, w, outline, read, then_yield)
     os.close(w)
     return ChildRead(pid, r)
 
 
-def _send(w: int, value: object) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _send(w: int, data: bytes) -> None:
     view = memoryview(len(data).to_bytes(_HEAD, "big") + data)
     while view:
         view = view[os.write(w, view) :]
 
 
-def _child(r: int, w: int, outline: Callable[[], Outline], read: Callable[[], First]) -> None:
+def _outline_body(outline: Callable[[], Outline]) -> bytes:
+    try:
+        tags = outline()
+    except Exception:  # noqa: BLE001 - no outline: the first frame waits for the state
+        return b""
+    if not tags or any("\0" in t for t in tags):  # (a NUL in a journal's tag: no outline, not a wrong one)
+        return b""
+    return "\0".join(tags).encode("utf-8", "surrogatepass")
+
+
+def _child(r: int, w: int, outline: Callable[[], Outline], read: Callable[[], First], then_yield: bool) -> None:
     code = 1
     try:
+        import pickle
+
         os.close(r)
-        try:
-            tags = outline()
-        except Exception:  # noqa: BLE001 - no outline: the first frame waits for the state
-            tags = None
-        _send(w, tags)
-        _send(w, read())
+        _send(w, _outline_body(outline))
+        if then_yield:
+            os.nice(10)
+        _send(w, pickle.dumps(read(), protocol=pickle.HIGHEST_PROTOCOL))
         code = 0
     except BaseException:  # noqa: BLE001 - a failure, Ctrl-C, a broken pipe: the parent reads in-process
         pass

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from gtsd_tui.core.display import shown
+from gtsd_tui.core.display import shown, shown_all
 from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, MigrationStatus
 from gtsd_tui.services.console import ConsoleState
 from gtsd_tui.services.files import Preview
@@ -31,7 +31,9 @@ def pending_rows(items: list[MigrationStatus], needle: str, connected: bool) -> 
 
 def outline_rows(tags: list[str], needle: str) -> list[Row]:
     """Every tag of the folder, in run order, before the database is read: none is called pending yet."""
-    return [(tag, (LOADING, shown(tag))) for tag in tags if matches(needle, tag, "reading")]
+    if needle:
+        tags = [tag for tag in tags if matches(needle, tag, "reading")]
+    return [(tag, (LOADING, text)) for tag, text in zip(tags, shown_all(tags), strict=True)]
 
 
 class PendingPane(Pane):
