@@ -133,10 +133,19 @@ async def test_the_first_frame_lists_the_tags_before_the_state_arrives(
     monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], late: bool
 ) -> None:
     from gtsd_tui.tui.app import GtsdApp
+    from gtsd_tui.tui.screens.main import MainScreen
     from gtsd_tui.tui.widgets.header import HeaderBar
     from gtsd_tui.tui.widgets.rows import RowTable
 
     held = HeldBack(monkeypatch, late=late)
+    composed_at_outline: list[bool] = []
+    show_outline = MainScreen.show_outline
+
+    def spy(self: MainScreen, tags: list[str]) -> None:
+        composed_at_outline.append(bool(self.query("#sessions-table")))
+        show_outline(self, tags)
+
+    monkeypatch.setattr(MainScreen, "show_outline", spy)
     app = GtsdApp(held.fake, live=False)
     async with app.run_test(size=size) as pilot:
         pending = app.main_screen.query_one("#pending-table", RowTable)
@@ -153,6 +162,13 @@ async def test_the_first_frame_lists_the_tags_before_the_state_arrives(
             note = app.main_screen.query_one("#history-note")
             assert "reading the database" in str(note.render())
             assert app.main_screen.query_one("#history-table", RowTable).keys == []
+        # Conflicts and Connections (their data comes after the state) are composed after that frame
+        for _ in range(100):
+            if app.main_screen.query("#sessions-table"):
+                break
+            await pilot.pause(0.02)
+        assert app.main_screen.query("#sessions-table") and app.main_screen.query("#conflicts-table")
+        assert app.state is None and composed_at_outline == [False]
         await pilot.press("slash", "2")  # the filter works on the tags already
         await pilot.pause()
         assert pending.keys == ["0002_partners"]

@@ -213,12 +213,12 @@ def _outline_body(outline: Callable[[], Outline]) -> bytes:
 def _child(r: int, w: int, outline: Callable[[], Outline], read: Callable[[], First], then_yield: bool) -> None:
     code = 1
     try:
-        import pickle
-
         os.close(r)
-        _send(w, _outline_body(outline))
+        _send(w, _outline_body(outline))  # first: the parent may be composing the frame that shows it
         if then_yield:
             os.nice(10)
+        import pickle
+
         _send(w, pickle.dumps(read(), protocol=pickle.HIGHEST_PROTOCOL))
         code = 0
     except BaseException:  # noqa: BLE001 - a failure, Ctrl-C, a broken pipe: the parent reads in-process
