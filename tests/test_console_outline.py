@@ -189,3 +189,20 @@ async def test_the_first_frame_lists_the_tags_before_the_state_arrives(
         app.main_screen.post_message(msg.OutlineLoaded(list(SAMPLE_TAGS)))  # a late outline changes nothing
         await pilot.pause()
         assert pending.keys == ["0002_partners", "0003_today_checklist"]
+
+
+def test_the_header_names_the_configured_database_before_the_child_resolves_it(sample: Path) -> None:
+    """While the database is read (the outline on screen, the URL not resolved yet in the parent), the
+    header names the configured URL, masked, not "(embedded, not started)"; with none configured, that."""
+    from gtsd_tui.services.console import ConsoleBackend
+
+    secret = "s3cret-pw"
+    url = f"postgresql://app:{secret}@db.example:5432/app"
+    backend = ConsoleBackend(
+        Project(load_settings(cwd=sample.parent, database_url=url, migrations=str(sample), environ={}))
+    )
+    info = backend.info()
+    assert info.url == "postgresql://app:***@db.example:5432/app" and not info.embedded
+    assert secret not in repr(info)
+    bare = ConsoleBackend(Project(load_settings(cwd=sample.parent, migrations=str(sample), environ={})))
+    assert bare.info().url == "(embedded, not started)"
