@@ -76,6 +76,8 @@ def test_the_folders_tags_arrive_before_the_state(sample: Path) -> None:
     assert out["forked"] and out["reaped"] is True
     assert out["outline"] == ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
     assert out["state_ready"] is False  # the read still hangs: the tags did not wait for it
+    # 1 MiB, not 64 KiB: 5,000 tags (69 KB) are written at once, not held until the parent's first read
+    assert out["pipe_size"] == 1 << 20
     assert out["outline_again"] is None
     assert r.stderr == ""
 

@@ -94,6 +94,8 @@ class ChildRead:
             return None
         try:
             self._fill(1, block=wait)
+            if not self.messages and self.buffer:  # it has begun to arrive: the child is writing the rest now
+                self._fill(1, block=True)
             if not self.messages:
                 return None
             self.outline_taken = True
@@ -182,6 +184,7 @@ def fork_read(
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     r, w = os.pipe()
+    _widen(w)
     try:
         pid = os.fork()
     except OSError:
@@ -192,6 +195,21 @@ def fork_read(
         _child(r, w, outline, read, then_yield)
     os.close(w)
     return ChildRead(pid, r)
+
+
+PIPE_SIZE = 1 << 20  # Linux's default limit for a process that is not privileged (/proc/sys/fs/pipe-max-size)
+
+
+def _widen(fd: int) -> None:
+    """A pipe holds 64 KiB by default: 5,000 tags are more, and the child's write of the outline waited
+    for the parent's first read, at the mount, which then found it cut short and painted without it.
+    Where the system allows, the pipe holds 1 MiB (about 70,000 tags; most of 5,000 migrations' state)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    except (ImportError, OSError):  # another system, or a lower limit: the default size, as before
+        pass
 
 
 def _send(w: int, data: bytes) -> None:

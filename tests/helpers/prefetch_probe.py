@@ -36,6 +36,9 @@ def main() -> None:
         "url_before": project.url is not None,
     }
     if mode.startswith("outline"):
+        import fcntl
+
+        out["pipe_size"] = fcntl.fcntl(child.fd, fcntl.F_GETPIPE_SZ) if child is not None else 0
         out["outline"] = backend.outline(wait=True)
         out["state_ready"] = child is not None and child.ready()
         out["outline_again"] = backend.outline()  # taken once
