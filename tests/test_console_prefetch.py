@@ -100,11 +100,14 @@ def test_a_hanging_child_is_stopped_and_reaped(sample: Path) -> None:
     assert float(out["close_s"]) < 5  # type: ignore[arg-type]
 
 
-def test_quitting_while_a_worker_waits_for_the_child_stops_both(sample: Path) -> None:
-    """The console quits while its first-state worker still waits on the child: the child is killed
-    and reaped, the worker's wait ends at once with nothing (no read of a closed descriptor)."""
-    out, r = probe("abandon", "postgresql://nobody@127.0.0.1:1/none", sample)
+@pytest.mark.parametrize("mode", ["abandon", "abandon-outline"])
+def test_quitting_while_a_worker_waits_for_the_child_stops_both(sample: Path, mode: str) -> None:
+    """The console quits while its first-state worker still waits on the child (for the state, or for
+    the outline): the child is killed and reaped, the worker's wait ends at once with nothing (no read
+    of a closed descriptor), and the pipe is closed."""
+    out, r = probe(mode, "postgresql://nobody@127.0.0.1:1/none", sample)
     assert out["forked"] and out["waiter_done"] and out["got"] and out["reaped"] is True
+    assert out["pipe_closed"] is True
     assert float(out["close_s"]) < 5  # type: ignore[arg-type]
     assert r.stderr == ""
 

@@ -63,6 +63,13 @@ class ChildRead:
             self.reading = True
             return True
 
+    def _release(self) -> None:
+        """The reading thread is done for now; if ``close`` came meanwhile, the pipe is closed here."""
+        with self.lock:
+            self.reading = False
+            if self.done:
+                os.close(self.fd)
+
     def _fill(self, want: int, *, block: bool) -> None:
         """Read the pipe until ``want`` messages are whole or it ends; not ``block``: only what is there
         now. Called by the one reading thread."""
@@ -101,8 +108,7 @@ class ChildRead:
             self.outline_taken = True
             body = self.messages[0]
         finally:
-            with self.lock:
-                self.reading = False
+            self._release()
         if not body:  # the child had no outline
             return None
         try:
@@ -118,8 +124,7 @@ class ChildRead:
             self._fill(2, block=False)
             return self.ended or len(self.messages) >= 2
         finally:
-            with self.lock:
-                self.reading = False
+            self._release()
 
     def take(self) -> First | None:
         """Blocks until the child is done; None when the child failed, was interrupted, sent something

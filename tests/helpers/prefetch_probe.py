@@ -4,7 +4,8 @@ pytest process itself, with its threads, would prove nothing): starts the consol
 raises), ``slow`` (the child's read hangs; the parent gives up with ``close``), ``abandon`` (as ``slow``, while a
 worker thread waits on it, as the console's first-state worker does), ``outline`` (as ``slow``: the
 folder's tags must still come, before the state that never does; the child's priority is printed),
-``outline-embedded`` (as ``outline`` with no URL configured: the child may start the embedded server)."""
+``outline-embedded`` (as ``outline`` with no URL configured: the child may start the embedded server),
+``abandon-outline`` (the listing itself hangs while a worker waits for the outline; the console quits)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def main() -> None:
     backend = ConsoleBackend(project)
     if mode == "fail":
         backend._first_read = lambda: 1 / 0  # type: ignore[assignment,method-assign,return-value]
-    if mode in ("slow", "abandon", "outline", "outline-embedded"):
+    if mode == "abandon-outline":
+        project.outline = lambda: time.sleep(60)  # type: ignore[assignment,method-assign,return-value]
+    if mode in ("slow", "abandon", "outline", "outline-embedded", "abandon-outline"):
         backend._first_read = lambda: time.sleep(60)  # type: ignore[assignment,method-assign,return-value]
     backend.prefetch()
     child = backend._child
@@ -55,11 +58,12 @@ def main() -> None:
         t0 = time.monotonic()
         backend.close()
         out["close_s"] = time.monotonic() - t0
-    elif mode == "abandon":
+    elif mode in ("abandon", "abandon-outline"):
         import threading
 
         got: list[object] = []
-        waiter = threading.Thread(target=lambda: got.append(backend.prefetched(wait=True)))
+        wait = backend.outline if mode == "abandon-outline" else backend.prefetched
+        waiter = threading.Thread(target=lambda: got.append(wait(wait=True)))
         waiter.start()
         time.sleep(0.5)  # the worker is blocked on the pipe
         t0 = time.monotonic()
@@ -68,6 +72,11 @@ def main() -> None:
         out["close_s"] = time.monotonic() - t0
         out["waiter_done"] = not waiter.is_alive()
         out["got"] = got == [None]
+        try:  # the pipe is closed, by close() or by the waiter once its read ended
+            os.fstat(child.fd) if child is not None else None
+            out["pipe_closed"] = False
+        except OSError:
+            out["pipe_closed"] = True
     else:
         out["outline"] = backend.outline(wait=True)
         first = backend.prefetched(wait=True)
