@@ -2,10 +2,11 @@
 
 In one process the first screen waited for psycopg's import, the connection and the read, then for
 Textual's import and the first layout, one after the other (and in a thread they would still take
-turns: the GIL serialises imports). Forked before Textual is imported, the child imports psycopg,
-reads the folder and the tracking table over one connection (no pool), sends ``(state, signature,
-url, embedded)`` back pickled over a pipe and leaves with ``os._exit`` (no atexit handler, no
-buffered output of the parent's); the parent never imports psycopg before its first paint.
+turns: the GIL serialises imports). Forked before Textual is imported, the child first sends the
+folder's outline (its tags in run order, from a listing: the first frame shows them), then imports
+psycopg, reads the folder and the tracking table over one connection (no pool), sends ``(state,
+signature, url, embedded)`` pickled over the same pipe and leaves with ``os._exit`` (no atexit
+handler, no buffered output of the parent's); the parent never imports psycopg before its first paint.
 
 Where ``os.fork`` does not exist, or threads already run (a forked child would inherit their locks
 held), the caller reads in-process instead, as before. A child that fails in any way (an exception,
