@@ -8,13 +8,16 @@ the sample folder and on 5,000 generated migrations, none applied: every tag is 
 
 The yardstick is ``bench/_textual_floor.py --terminal``: a header line, a 20-row DataTable and a
 footer, stopped at the first frame that shows a row of its table. Runs alternate (yardstick, sample,
-5,000, yardstick, ...); each figure is a median of ``BENCH_ROUNDS`` rounds (default 7) and the ratio
-is the median of the per-round ratios too. Nothing waits on a poll of ``capture-pane``: a tmux client
-spawned every few milliseconds would take CPU from the process measured.
+5,000, yardstick, ...; each round starts one case later, since a run's place in the round shifted its
+time by as much as the differences measured); each figure is a median of ``BENCH_ROUNDS`` rounds
+(default 7) and the ratio is the median of the per-round ratios too. Nothing waits on a poll of
+``capture-pane``: a tmux client spawned every few milliseconds would take CPU from the process measured.
 
 ``python bench/tui_terminal.py [--sizes 80x24,120x34] [--before SRC]``. ``--before`` also times the
 console of another checkout's source tree (``PYTHONPATH=SRC``, e.g. ``git archive main | tar -x -C SRC``)
-in the same rounds: before and after a change, against the same yardstick. Uses DATABASE_URL, else the
+in the same rounds: before and after a change, against the same yardstick. Each pane starts in an empty
+folder (from the checkout's root ``python -m gtsd_tui`` imported that checkout whatever PYTHONPATH said;
+this checkout's console runs with ``PYTHONPATH`` set to it). Uses DATABASE_URL, else the
 bench's embedded server. tmux must be on PATH.
 """
 
@@ -64,7 +67,10 @@ def first_frame(cmd: list[str], size: tuple[int, int], pattern: re.Pattern[bytes
     script = f"read _ < {shlex.quote(str(go))}; exec env {exports} {shlex.join(cmd)}"
     reader = os.open(out, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        tmux("new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), "sh", "-c", script)
+        # started in the run's own empty folder: ``python -m gtsd_tui`` puts its working directory first on
+        # sys.path, so from the checkout's root every run (``--before`` too) would import that checkout
+        geometry = ["-x", str(size[0]), "-y", str(size[1])]
+        tmux("new-session", "-d", "-s", name, "-c", str(work), *geometry, "sh", "-c", script)
         tmux("pipe-pane", "-t", name, f"cat > {shlex.quote(str(out))}")
         time.sleep(0.3)  # the pipe's cat is running (it opens the FIFO); the pane's shell waits on `go`
         t0 = time.perf_counter()
@@ -129,7 +135,7 @@ def main() -> None:
     for name, folder in (("sample", ROOT / "migrations"), ("5000", big)):
         url = fresh_database(admin, f"bench_tuiterm_{name}")
         cmd = gtsd("--migrations", str(folder), "--database-url", url)
-        cases[name] = (cmd, tag_pattern(folder), env)
+        cases[name] = (cmd, tag_pattern(folder), env | {"PYTHONPATH": str(ROOT)})  # this checkout's console
         if before is not None:
             compileall.compile_dir(before, quiet=1)
             cases[f"{name} before"] = (cmd, tag_pattern(folder), env | {"PYTHONPATH": str(Path(before).resolve())})
@@ -151,9 +157,10 @@ def run_size(size: tuple[int, int], rounds: int, cases: dict[str, Case]) -> None
     for run in runs.values():  # warm the page cache and the digest cache once
         run()
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, run in runs.items():
-            times[name].append(run())
+    names = list(runs)
+    for i in range(rounds):  # each round starts at another case: a run's place in the round weighs on it
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            times[name].append(runs[name]())
     floor = times["floor"]
     bare = statistics.median(floor)
     print(f"{size[0]}x{size[1]}: bare Textual app (header, 20-row DataTable, footer): median {bare:.3f}s")
@@ -165,7 +172,8 @@ def run_size(size: tuple[int, int], rounds: int, cases: dict[str, Case]) -> None
         print(
             f"{size[0]}x{size[1]}: console first frame with tags, {label}: median {statistics.median(t):.3f}s, "
             f"{statistics.median(t) / statistics.median(floor):.2f}x the bare app "
-            f"(median of per-round ratios {statistics.median(ratios):.2f}x; {rounds} rounds; target <= 1.25x)"
+            f"(median of per-round ratios {statistics.median(ratios):.2f}x, "
+            f"range {min(ratios):.2f}-{max(ratios):.2f}x; {rounds} rounds; target <= 1.25x)"
         )
 
 

@@ -225,7 +225,8 @@ async def test_blocked_sessions_come_first_naming_their_blocker(folder: Path) ->
     app = GtsdApp(fake, live=False)
     async with app.run_test(size=(120, 34)) as pilot:
         await wait_for(pilot, lambda: app.state is not None)
-        app.connections.show(fake.stats(indexes=False, instances=1))
+        app.connections.show(fake.stats(indexes=False, instances=1))  # kept if the pane is not composed yet
+        await wait_for(pilot, lambda: bool(app.screen.query("#sessions-table")))  # just after the first frame
         await pilot.pause(0.05)
         table = app.screen.query_one("#sessions-table", RowTable)
         assert table.keys[0] == "4343"

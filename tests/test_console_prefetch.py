@@ -5,6 +5,7 @@ hanging child leaves the parent to read in-process, and no child is left behind.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ def test_the_child_reads_the_state_and_the_parent_imports_no_driver(cli, sample:
     assert r.returncode == 0, r.stderr
     out, r = probe("ok", pg_url, sample)
     assert out["forked"] and out["got"] and out["connected"] and out["error"] is None
+    assert out["outline"] == ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
     assert out["psycopg_in_parent"] is False  # the driver's import (~0.13 s) happened in the child only
     assert out["states"] == {
         "0000_initial_schema": "applied",
@@ -67,17 +69,45 @@ def test_a_failing_child_leaves_the_read_to_the_parent_silently(sample: Path, pg
     assert r.stderr == ""  # the child's exception reaches no terminal
 
 
+def test_the_folders_tags_arrive_before_the_state(sample: Path) -> None:
+    """The child sends the folder's tags (a listing) before it imports the driver and reads the database:
+    they arrive while its read still hangs (the state is not there), in run order, taken once."""
+    out, r = probe("outline", "postgresql://nobody@127.0.0.1:1/none", sample)
+    assert out["forked"] and out["reaped"] is True
+    assert out["outline"] == ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
+    assert out["state_ready"] is False  # the read still hangs: the tags did not wait for it
+    # 1 MiB, not 64 KiB: 5,000 tags (69 KB) are written at once, not held until the parent's first read
+    assert out["pipe_size"] == 1 << 20
+    assert out["outline_again"] is None
+    assert r.stderr == ""
+
+
+@pytest.mark.parametrize(("mode", "lowered"), [("outline", True), ("outline-embedded", False)])
+def test_the_child_yields_the_cpu_once_the_tags_are_sent(sample: Path, mode: str, lowered: bool) -> None:
+    """After the outline the child's read runs at a lower priority (on a busy machine the first frame
+    does not share its CPU with it), but not when no URL is configured: the child may then start the
+    embedded server, which would keep that priority for good. The parent's own priority is untouched."""
+    out, _ = probe(mode, "postgresql://nobody@127.0.0.1:1/none", sample)
+    assert out["outline"] == ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
+    assert (out["child_nice"] == out["parent_nice"] + 10) is lowered
+    assert out["parent_nice"] == os.getpriority(os.PRIO_PROCESS, 0)
+    assert out["reaped"] is True
+
+
 def test_a_hanging_child_is_stopped_and_reaped(sample: Path) -> None:
     out, _ = probe("slow", "postgresql://nobody@127.0.0.1:1/none", sample)
     assert out["forked"] and out["reaped"] is True
     assert float(out["close_s"]) < 5  # type: ignore[arg-type]
 
 
-def test_quitting_while_a_worker_waits_for_the_child_stops_both(sample: Path) -> None:
-    """The console quits while its first-state worker still waits on the child: the child is killed
-    and reaped, the worker's wait ends at once with nothing (no read of a closed descriptor)."""
-    out, r = probe("abandon", "postgresql://nobody@127.0.0.1:1/none", sample)
+@pytest.mark.parametrize("mode", ["abandon", "abandon-outline"])
+def test_quitting_while_a_worker_waits_for_the_child_stops_both(sample: Path, mode: str) -> None:
+    """The console quits while its first-state worker still waits on the child (for the state, or for
+    the outline): the child is killed and reaped, the worker's wait ends at once with nothing (no read
+    of a closed descriptor), and the pipe is closed."""
+    out, r = probe(mode, "postgresql://nobody@127.0.0.1:1/none", sample)
     assert out["forked"] and out["waiter_done"] and out["got"] and out["reaped"] is True
+    assert out["pipe_closed"] is True
     assert float(out["close_s"]) < 5  # type: ignore[arg-type]
     assert r.stderr == ""
 

@@ -10,6 +10,7 @@ import pytest
 from gtsd_tui.tui.app import GtsdApp
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen
+from gtsd_tui.tui.widgets.pane import Pane
 from tests.helpers.fake_console import FakeConsole
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,9 @@ def make(fake: FakeConsole) -> GtsdApp:
 async def _loaded(pilot, polls: int = 3) -> None:
     app: GtsdApp = pilot.app
     for _ in range(200):
-        if app.state is not None and app.pending.preview_tag is not None and app.state.findings is not None:
+        composed = not any(p.deferred for p in app.main_screen.query(Pane))  # some panes: after the first frame
+        loaded = app.state is not None and app.pending.preview_tag is not None and app.state.findings is not None
+        if composed and loaded:
             break
         await pilot.pause(0.05)
     fake = app.service

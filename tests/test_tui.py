@@ -28,7 +28,10 @@ def make_app(folder: Path, url: str, **kw) -> GtsdApp:
 
 
 def keys(app: GtsdApp, table: str) -> list[str]:
-    return list(app.screen_stack[0].query_one(table, RowTable).keys)
+    """The table's keys; none while its pane is not composed yet (Conflicts and Connections: just after
+    the first frame with tags)."""
+    found = app.screen_stack[0].query(table)
+    return list(found.first(RowTable).keys) if found else []
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:

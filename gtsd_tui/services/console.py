@@ -66,6 +66,7 @@ class ConsoleService(Protocol):
     def info(self) -> Info: ...
     def refresh(self) -> ConsoleState: ...
     def prefetched(self, *, wait: bool = False) -> tuple[ConsoleState, Signature] | None: ...
+    def outline(self, *, wait: bool = False) -> list[str] | None: ...
     def findings(self, state: ConsoleState) -> list[Finding]: ...
     def preview(self, folder: Folder, tag: str) -> Preview: ...
     def file_view(self, state: ConsoleState, tag: str) -> tuple[str, Sequence[str]]: ...
@@ -105,7 +106,12 @@ class ConsoleBackend:
             folder = folder.relative_to(Path.cwd())
         except ValueError:
             pass
-        return Info(str(folder), self.project.masked_url, self.project.embedded, self.project.url_source)
+        url = self.project.masked_url
+        if self.project.url is None and self.project.settings.database_url:  # the child has not resolved it yet
+            from gtsd_tui.config import mask_url
+
+            url = mask_url(self.project.settings.database_url)  # the configured one, not "embedded, not started"
+        return Info(str(folder), url, self.project.embedded, self.project.url_source)
 
     def prefetch(self, *, fork: bool = True) -> None:
         """Start the first refresh before Textual is imported: in a forked child (services/prefetch.py),
@@ -113,7 +119,9 @@ class ConsoleBackend:
         of system calls each waited for the GIL behind the main thread: 4x slower)."""
         from gtsd_tui.services.prefetch import fork_read
 
-        self._child = fork_read(self._first_read) if fork else None
+        # a configured URL: the child starts no server, it may yield the CPU to the first frame
+        calm = bool(self.project.settings.database_url)
+        self._child = fork_read(self.project.outline, self._first_read, then_yield=calm) if fork else None
         if self._child is None:
             self._prefetched = self._first_read()[:2]
 
@@ -121,6 +129,13 @@ class ConsoleBackend:
         signature = self.watch_signature()  # before reading, as every refresh of the console
         state = self._refresh(direct=True)
         return state, signature, self.project.url, self.project.embedded
+
+    def outline(self, *, wait: bool = False) -> list[str] | None:
+        """The folder's tags in run order, read by the prefetch child before its refresh (a listing, no
+        SQL read): what the first frame shows while the database is read. Once; None when the child has
+        not sent it yet (``wait``: from a worker, until it has), has none, or there is no child."""
+        child = self._child
+        return child.outline(wait=wait) if child is not None else None
 
     def prefetched(self, *, wait: bool = False) -> tuple[ConsoleState, Signature] | None:
         """The refresh made before the console started, once: the main screen shows it as it mounts, in

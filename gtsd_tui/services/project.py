@@ -109,6 +109,15 @@ class Project(Record):
             )
         return self._folder
 
+    def outline(self) -> list[str] | None:
+        """The folder's tags in run order without reading their SQL (``core...folder.outline``); None when
+        another process is changing the folder, or anything needs ``load_folder`` to say why."""
+        from gtsd_tui.core.migrations.folder import outline
+        from gtsd_tui.services.renumber_log import read_if_stable
+
+        path = self.folder_path
+        return read_if_stable(path, lambda: outline(path)) if path.is_dir() else None
+
     def connect(self, **kwargs: Any) -> Any:
         from gtsd_tui.db.connect import connect
 

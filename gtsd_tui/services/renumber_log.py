@@ -254,6 +254,18 @@ def recover(folder: Path, notify: Callable[[str], None]) -> None:
             raise LockTimeout(f"{folder}: a renumber by {fl.holder_text(folder)} is still committing; try again")
 
 
+def read_if_stable(folder: Path, read: Callable[[], T]) -> T | None:
+    """``read()`` once, without waiting or recovering: None when another process's change is under way
+    or was left half-done (``read_stable`` deals with those), or when the folder moved during the read."""
+    if fl.held(folder) or any(d.is_dir() for d in fl.candidate_dirs(folder)):
+        return None
+    before = _stamp(folder)
+    result = read()
+    if _stamp(folder) != before or _committing(folder):
+        return None
+    return result
+
+
 def _stamp(folder: Path) -> tuple[int | None, ...]:
     """What a change to the folder moves: the folder's and meta/'s mtimes (renames in them) and the
     workspaces' (made, committed, removed by a change; v1 snapshot rewrites go through them too)."""

@@ -95,7 +95,7 @@ def start_early(settings: Settings) -> EarlyRead | None:
         return None
     from gtsd_tui.services.prefetch import fork_read
 
-    child = fork_read(lambda: read_db_side(Project(settings)), _is_side)
+    child = fork_read(None, lambda: read_db_side(Project(settings)), accept=_is_side)
     return EarlyRead(settings, child) if child is not None else None
 
 
@@ -112,7 +112,7 @@ def start(project: Project) -> ChildRead[DbSide] | None:
         return None
     from gtsd_tui.services.prefetch import fork_read
 
-    return fork_read(lambda: read_db_side(project), _is_side)
+    return fork_read(None, lambda: read_db_side(project), accept=_is_side)
 
 
 def take(project: Project, child: ChildRead[DbSide] | None) -> DbSide | None:

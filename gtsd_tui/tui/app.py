@@ -90,8 +90,11 @@ class GtsdApp(App[None]):
         self.main_screen.focus_pane("pending")
         live.render_header(self)
         first = self.service.prefetched()  # read while Textual started: shown in the first paint
-        if first is None:  # not there yet: a worker waits for it (the ready hook waits for it too)
-            self.run_job("state", partial(jobs.load_first, self.service))
+        if first is None:  # not there yet: the folder's tags first, then a worker waits for the state
+            tags = self.service.outline()
+            if tags is not None:
+                self.main_screen.show_outline(tags)
+            self.run_job("state", partial(jobs.load_first, self.service, self.post_to_screen))
         else:
             self.main_screen.show_state(*first)
         live.start(self)

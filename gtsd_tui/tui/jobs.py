@@ -31,8 +31,12 @@ def load_state(service: ConsoleService) -> msg.StateLoaded:
     return msg.StateLoaded(service.refresh(), signature)
 
 
-def load_first(service: ConsoleService) -> msg.StateLoaded:
-    """The first state: the prefetch child's once it has sent it, else a refresh here."""
+def load_first(service: ConsoleService, post: Post) -> msg.StateLoaded:
+    """The first state: the prefetch child's once it has sent it, else a refresh here. The folder's
+    outline, if the child sends it first (and the screen has not shown it yet), is posted before."""
+    tags = service.outline(wait=True)
+    if tags is not None:
+        post(msg.OutlineLoaded(tags))
     first = service.prefetched(wait=True)
     return load_state(service) if first is None else msg.StateLoaded(*first)
 

@@ -30,6 +30,13 @@ class StateLoaded(Message):
 
 
 @dataclass(eq=False, repr=False)
+class OutlineLoaded(Message):
+    """The folder's tags in run order, before the first state (the prefetch child's listing)."""
+
+    tags: list[str]
+
+
+@dataclass(eq=False, repr=False)
 class FindingsLoaded(Message):
     """Check's findings for a state already shown."""
 

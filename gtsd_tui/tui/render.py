@@ -15,8 +15,9 @@ Row = tuple[str, tuple[Cell, ...]]
 STATE_STYLE = {APPLIED: "green", MODIFIED: "magenta", PENDING: "yellow", OUT_OF_ORDER: "red"}
 SEVERITY_GLYPH = {Severity.ERROR: ("✗ error", "red"), Severity.WARNING: ("! warn", "yellow")}
 UNKNOWN = Text("? unknown", style="dim")
+LOADING = Text("… reading", style="dim")  # the folder is listed, the database not read yet
 
-__all__ = ["Row", "matches", "state_cell", "when_text", "severity_cell", "UNKNOWN"]
+__all__ = ["Row", "matches", "state_cell", "when_text", "severity_cell", "UNKNOWN", "LOADING"]
 
 
 def when_text(ms: int | None) -> str:

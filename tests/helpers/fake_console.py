@@ -73,6 +73,10 @@ class FakeConsole:
         """As the real backend before the app starts: the first refresh, shown as the screen mounts."""
         self.first = (self.refresh(), self.watch_signature())
 
+    def outline(self, *, wait: bool = False) -> list[str] | None:
+        """The real backend's child sends the folder's tags before its state; the fake has no child."""
+        return None
+
     def prefetched(self, *, wait: bool = False) -> tuple[ConsoleState, Signature] | None:
         first, self.first = getattr(self, "first", None), None
         return first

@@ -210,7 +210,22 @@ def load_folder(path: Path | str, *, side_reader: SideReader | None = None, allo
 _MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists() calls absent
 
 
-def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empty: bool) -> Folder:
+def outline(path: Path | str) -> list[str] | None:
+    """The folder's tags in the order drizzle-orm would run them, as ``load_folder`` lists them, without
+    reading a migration's SQL (no digest, no snapshot): what the console's first frame shows while the
+    rest is read. None where the folder needs more than a listing (git's markers in the journal) or
+    cannot be read: ``load_folder`` then says why."""
+    try:
+        folder = _load_folder(path, side_reader=None, allow_empty=False, hashed=False)
+    except (InputError, OSError):
+        return None
+    if folder.journal is not None and folder.journal.conflicted:
+        return None
+    return [m.tag for m in folder.migrations]
+
+
+def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empty: bool, hashed: bool = True) -> Folder:
+    """``hashed=False``: the listing alone (``outline``): no digest, no marker scan, no snapshot."""
     root = Path(path)
     if not root.exists():
         raise InputError(f"{root}: migrations folder not found (use --migrations DIR)")
@@ -228,7 +243,7 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
         journal_st = None
     v1_dirs = [n for n in names if dir_entries[n].is_dir() and (root / n / "migration.sql").is_file()]
     if journal_st is None and any(V1_DIR.match(n) for n in v1_dirs):
-        return _load_v1(root, names)
+        return _load_v1(root, names, hashed=hashed)
     sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and dir_entries[n].is_file()]
     cache = DigestCache(str(root))
     journal: Journal | None = None
@@ -237,9 +252,11 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
     elif not allow_empty:
         what = "no meta/_journal.json" + (f" ({len(sql_names)} .sql files without a journal)" if sql_names else "")
         raise InputError(f"{root}: {what}; not a Drizzle migrations folder (use --migrations DIR)")
-    migrations, other = _migrations(root, journal, sql_names, cache)
-    cache.save()
+    migrations, other = _migrations(root, journal, sql_names, cache if hashed else None)
     folder = Folder(root, Layout.V0, migrations, journal, other_files=other, side_reader=side_reader, v1_dirs=v1_dirs)
+    if not hashed:
+        return folder
+    cache.save()
     folder.file_markers = _sql_markers(folder)
     linked = [m.file for m in migrations if m.file and dir_entries[m.file].is_symlink()]
     folder.links_outside = _outside(root, linked)
@@ -279,20 +296,34 @@ def _migration(*values: object) -> Migration:
     return m
 
 
+class _NoFd:
+    """``with``: no folder descriptor (contextlib's ``nullcontext`` without importing contextlib)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_FD = _NoFd()
+
+
 def _migrations(
-    root: Path, journal: Journal | None, sql_names: list[str], cache: DigestCache
+    root: Path, journal: Journal | None, sql_names: list[str], cache: DigestCache | None
 ) -> tuple[list[Migration], list[str]]:
-    """The journal's entries in order, then the SQL files it does not list (the others: not migrations)."""
+    """The journal's entries in order, then the SQL files it does not list (the others: not migrations).
+    ``cache`` None: the listing alone, no digest (``outline``)."""
     sql_set = set(sql_names)
     migrations: list[Migration] = []
     listed: set[str] = set()
     base = str(root)
-    with cache.folder_fd(base) as fd:
+    with _NO_FD if cache is None else cache.folder_fd(base) as fd:
         for position, entry in enumerate(journal.entries if journal else []):
             fname = entry.tag + ".sql"
             listed.add(fname)
             if fname in sql_set:
-                digest = cache.digest(fname, base, fd)
+                digest = cache.digest(fname, base, fd) if cache is not None else None
                 migrations.append(
                     _migration(entry.tag, fname, entry.idx, entry.when, True, position, digest, entry.side)
                 )
@@ -303,7 +334,7 @@ def _migrations(
             if fname in listed:
                 continue
             if MIGRATION_FILE.match(fname):
-                digest = cache.digest(fname, base, fd)
+                digest = cache.digest(fname, base, fd) if cache is not None else None
                 migrations.append(_migration(fname[:-4], fname, None, None, False, len(migrations), digest, None))
             else:
                 other.append(fname)
@@ -394,7 +425,7 @@ def v1_when(name: str) -> int | None:
     return secs * 1000
 
 
-def _load_v1(root: Path, names: list[str]) -> Folder:
+def _load_v1(root: Path, names: list[str], *, hashed: bool = True) -> Folder:
     """Every direct subfolder holding ``migration.sql``, in ``localeCompare`` (ICU) order, as drizzle-orm 1.0."""
     from gtsd_tui.core.drizzle_v1.v1 import icu_key
 
@@ -408,10 +439,12 @@ def _load_v1(root: Path, names: list[str]) -> Folder:
             when=v1_when(d),
             in_journal=True,
             position=i,
-            digest=digest_file(str(root / d / "migration.sql")),
+            digest=digest_file(str(root / d / "migration.sql")) if hashed else None,
         )
         for i, d in enumerate(dirs)
     ]
+    if not hashed:
+        return Folder(root, Layout.V1, migrations, None, [])
     snaps: list[Snapshot] = []
     for d in dirs:
         snap = root / d / "snapshot.json"

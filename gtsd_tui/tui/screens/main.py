@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 
 NARROW = 100  # columns: below, one pane at a time with clickable tabs
+# panes whose data comes after the first state (check's findings, the first statistics poll): composed
+# after the first frame with tags at any width (until then their border and title show, empty)
+LATER = ("conflicts", "connections")
 
 
 def _deferred(pane: Pane, defer: bool) -> Pane:
@@ -63,6 +66,7 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.console = app
         self.first_preview = True
+        self.first_frame = False  # the first frame with tags was asked for: every pane may be composed
 
     def compose(self) -> ComposeResult:
         # the layout of the terminal's size and the active pane are set before the first styling: set
@@ -75,8 +79,8 @@ class MainScreen(Screen[None]):
         with Grid(id="grid"):  # narrow: only Pending is shown; the others are composed when first shown
             yield _deferred(HistoryPane(), narrow)
             yield PendingPane().add_class("active", update=False)
-            yield _deferred(ConflictsPane(), narrow)
-            yield _deferred(ConnectionsPane(), narrow)
+            yield _deferred(ConflictsPane(), True)
+            yield _deferred(ConnectionsPane(), True)
         yield KeysFooter(show_command_palette=not narrow)
 
     def on_mount(self) -> None:
@@ -91,9 +95,10 @@ class MainScreen(Screen[None]):
         narrow = width < NARROW
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")
-        if not narrow:  # every pane shows
+        if not narrow:  # every pane shows (those of LATER once the first frame with tags is asked for)
             for name in PANES:
-                self.pane(name).materialize()
+                if self.first_frame or name not in LATER:
+                    self.pane(name).materialize()
         # narrow: the footer keeps its width for the pane's keys, each label in full; ctrl+p still opens
         # the palette and Help names it
         footer = self.query_one(Footer)
@@ -139,6 +144,21 @@ class MainScreen(Screen[None]):
 
     # ---- what the workers report --------------------------------------------------------------
 
+    @on(msg.OutlineLoaded)
+    def _outline_loaded(self, event: msg.OutlineLoaded) -> None:
+        self.show_outline(event.tags)
+
+    def show_outline(self, tags: list[str]) -> None:
+        """The folder's tags before the database is read: Pending lists them all as "reading", History
+        says it is reading (nothing is called applied or pending before the state says so)."""
+        if self.console.state is not None:
+            return
+        self.query_one(PendingPane).show_outline(tags)
+        self.query_one(HistoryPane).show_reading()
+        self.call_after_refresh(self._compose_hidden)
+        if os.environ.get("GTSD_TUI_EXIT_WHEN_READY") == "tags":  # benchmarks: exit at the first frame with tags
+            self.call_after_refresh(self._signal_ready)
+
     @on(msg.StateLoaded)
     def _state_loaded(self, event: msg.StateLoaded) -> None:
         self.show_state(event.state, event.signature)
@@ -147,14 +167,16 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
-        drift.check_mark(self.console, state)
-        branches.check_mark(self.console, state)
+        # the marks' workers import psycopg and read the catalog: after this paint, not competing with it
+        self.call_after_refresh(drift.check_mark, self.console, state)
+        self.call_after_refresh(branches.check_mark, self.console, state)
         if os.environ.get("GTSD_TUI_EXIT_WHEN_READY"):  # benchmarks: exit at the first screen with data
             self.call_after_refresh(self._signal_ready)
         self.call_after_refresh(self._compose_hidden)
 
     def _compose_hidden(self) -> None:
-        """After the first screen with data: the panes left out of it are composed (hidden until shown)."""
+        """After the first frame with tags: the panes left out of it are composed (hidden until shown)."""
+        self.first_frame = True
         for name in PANES:
             self.pane(name).materialize()
 

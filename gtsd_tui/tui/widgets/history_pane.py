@@ -102,12 +102,19 @@ class HistoryPane(Pane):
         self.state = state
         self.render_rows()
 
+    def show_reading(self) -> None:
+        """Before the first state: which migrations are applied is not known yet (never an empty list)."""
+        self.render_rows()
+
     def on_resize(self) -> None:
         self.render_rows()  # the time's form follows the width
 
     def render_rows(self) -> None:
         st = self.state
-        if st is None or self.deferred:
+        if self.deferred:
+            return
+        if st is None:  # composed before the first state (wide, or shown with 1 meanwhile): it is being read
+            self.query_one("#history-note", Static).update("reading the database…")
             return
         table = self.query_one("#history-table", RowTable)
         note = self.query_one("#history-note", Static)

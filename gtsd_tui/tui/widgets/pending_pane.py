@@ -10,11 +10,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from gtsd_tui.core.display import shown
+from gtsd_tui.core.display import shown, shown_all
 from gtsd_tui.core.migrations.status import APPLIED, MODIFIED, MigrationStatus
 from gtsd_tui.services.console import ConsoleState
 from gtsd_tui.services.files import Preview
-from gtsd_tui.tui.render import UNKNOWN, Row, matches, severity_cell, state_cell
+from gtsd_tui.tui.render import LOADING, UNKNOWN, Row, matches, severity_cell, state_cell
 from gtsd_tui.tui.widgets.pane import Pane
 from gtsd_tui.tui.widgets.rows import RowTable
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
@@ -27,6 +27,13 @@ def pending_rows(items: list[MigrationStatus], needle: str, connected: bool) -> 
         for s in items
         if s.state not in (APPLIED, MODIFIED) and matches(needle, s.migration.tag, s.state)
     ]
+
+
+def outline_rows(tags: list[str], needle: str) -> list[Row]:
+    """Every tag of the folder, in run order, before the database is read: none is called pending yet."""
+    if needle:
+        tags = [tag for tag in tags if matches(needle, tag, "reading")]
+    return [(tag, (LOADING, text)) for tag, text in zip(tags, shown_all(tags), strict=True)]
 
 
 class PendingPane(Pane):
@@ -43,6 +50,7 @@ class PendingPane(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.state: ConsoleState | None = None
+        self.outline: list[str] | None = None  # the folder's tags, shown until the first state arrives
         self.preview_tag: str | None = None
         self.preview_error: str | None = None
         self.log_lines: list[str] = []
@@ -68,8 +76,15 @@ class PendingPane(Pane):
     def highlighted(self) -> str | None:
         return self.table.cursor_key
 
+    def show_outline(self, tags: list[str]) -> None:
+        """The folder's tags as the first frame shows them, each "reading" until the state arrives."""
+        if self.state is None:
+            self.outline = tags
+            self.render_rows()
+
     def show(self, state: ConsoleState) -> None:
         self.state = state
+        self.outline = None
         if self.last_error and state.report and state.db.connected:
             done = {s.migration.tag for s in state.report.items if s.state in (APPLIED, MODIFIED)}
             if self.last_error[0] in done:  # the file that failed has applied since: its error is history
@@ -88,6 +103,8 @@ class PendingPane(Pane):
     def render_rows(self) -> None:
         st = self.state
         if st is None:
+            if self.outline is not None:
+                self.table.set_rows(outline_rows(self.outline, self.needle))
             return
         items = st.report.items if st.report else []
         self.table.set_rows(pending_rows(items, self.needle, st.db.connected))
