@@ -21,7 +21,11 @@ def node_v1_dir() -> Path:
 
 def ensure_v1_packages() -> Path:
     base = install_packages(node_v1_dir(), PACKAGES, "gtsd-interop-v1")
-    shutil.copy(RUNNER, base / RUNNER.name)
+    target = base / RUNNER.name  # replaced atomically, and only when it differs: another worker may be
+    if not target.exists() or target.read_bytes() != RUNNER.read_bytes():  # running node on it right now
+        tmp = base / f".{RUNNER.name}.{os.getpid()}"
+        shutil.copy(RUNNER, tmp)
+        os.replace(tmp, target)
     return base
 
 
