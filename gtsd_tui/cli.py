@@ -109,6 +109,17 @@ def _settings(args: Any) -> Any:
     )
 
 
+def _settings_or_none(args: Any) -> Any:
+    """The settings of an early parse (``_early_copy``, ``_early_status``); None without one, or when
+    they do not load (the full run then says why)."""
+    if args is None:
+        return None
+    try:
+        return _settings(args)
+    except GtsdError:
+        return None
+
+
 def _project(args: Any) -> Any:
     from gtsd_tui.services.project import Project
 
@@ -136,12 +147,8 @@ def _early_copy(argv: Sequence[str]) -> Any:
         return None
     from gtsd_tui.cli_parser import rehearse_args
 
-    args = rehearse_args(argv)
-    if args is None:
-        return None
-    try:
-        settings = _settings(args)
-    except GtsdError:
+    settings = _settings_or_none(rehearse_args(argv))
+    if settings is None:
         return None
     from gtsd_tui.services.rehearse_copy import start_early_copy
 
@@ -201,12 +208,8 @@ def _early_status(argv: Sequence[str]) -> Any:
         return None
     from gtsd_tui.cli_parser import status_args
 
-    args = status_args(argv)
-    if args is None:
-        return None
-    try:
-        settings = _settings(args)
-    except GtsdError:
+    settings = _settings_or_none(status_args(argv))
+    if settings is None:
         return None
     from gtsd_tui.services.status_read import start_early
 

@@ -138,30 +138,30 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return console_args(argv) or fast_args(argv) or build_parser().parse_args(argv)
 
 
-def status_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The project options of a ``status`` run, read before anything else loads; None otherwise or when
-    anything is unclear (the full parse says what)."""
+def _quick_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]] | None:
+    """The project options and the command word, read before anything else loads, with the rest of the
+    line; None when anything is unclear or help is asked for (the full parse says what)."""
     quick = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
     quick.add_argument("command", nargs="?")
     try:
         args, rest = quick.parse_known_args(argv)
     except (argparse.ArgumentError, SystemExit):
         return None
-    if args.command != "status" or "-h" in rest or "--help" in rest:
-        return None
-    return args
+    return None if "-h" in rest or "--help" in rest else (args, rest)
+
+
+def status_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The project options of a ``status`` run (:func:`_quick_args`); None otherwise."""
+    got = _quick_args(argv)
+    return got[0] if got is not None and got[0].command == "status" else None
 
 
 def rehearse_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The project options of a run that will rehearse (``rehearse``, ``migrate --rehearse``), read
-    before anything else loads; None otherwise or when anything is unclear (the full parse says what)."""
-    quick = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
-    quick.add_argument("command", nargs="?")
-    try:
-        args, rest = quick.parse_known_args(argv)
-    except (argparse.ArgumentError, SystemExit):
+    """The project options of a run that will rehearse (``rehearse``, ``migrate --rehearse``); None
+    otherwise (:func:`_quick_args`)."""
+    got = _quick_args(argv)
+    if got is None:
         return None
+    args, rest = got
     migrate = args.command == "migrate" and "--rehearse" in rest and "--dry-run" not in rest
-    if (args.command != "rehearse" and not migrate) or "-h" in rest or "--help" in rest:
-        return None
-    return args
+    return args if args.command == "rehearse" or migrate else None
