@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
-from tests.helpers.zygote import zygote
+from tests.helpers.zygote import Zygote, zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,15 +176,22 @@ def sample(tmp_path: Path) -> Path:
     return dest
 
 
+def _forks_for(env: dict[str, str] | None) -> tuple[Zygote | None, dict[str, str]]:
+    """The run's environment (ours without DATABASE_URL, plus ``env``) and the zygote that may start it
+    (None: a fresh interpreter)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    full_env.update(env or {})
+    forks = zygote()
+    return (forks if forks is not None and forks.serves(full_env) else None), full_env
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m gtsd_tui`` as a real process, as a user would (forked from the test zygote, which
     has the heavy libraries imported already: ``tests/helpers/zygote.py`` says what that leaves out)."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    full_env.update(env or {})
-    forks = zygote()
-    if forks is not None and forks.serves(full_env):
+    forks, full_env = _forks_for(env)
+    if forks is not None:
         return forks.run(list(args), cwd=cwd, env=full_env, timeout=timeout)
     return subprocess.run(
         [sys.executable, "-m", "gtsd_tui", *args],
@@ -199,10 +206,8 @@ def run_cli(
 def spawn_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Any:
     """``python -m gtsd_tui`` started and left running (``wait``, ``communicate``, ``pid``, ``returncode``),
     from the zygote as :func:`run_cli`; a fresh ``subprocess.Popen`` where run_cli would start one."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    full_env.update(env or {})
-    forks = zygote()
-    if forks is not None and forks.serves(full_env):
+    forks, full_env = _forks_for(env)
+    if forks is not None:
         return forks.popen(list(args), cwd=cwd, env=full_env)
     cmd = [sys.executable, "-m", "gtsd_tui", *args]
     return subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

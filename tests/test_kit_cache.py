@@ -30,15 +30,20 @@ def snapshot_id(p: KitProject) -> str:
     return str(json.loads(snap.read_text())["id"])
 
 
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache folder of this test's own (not the run's)."""
+    (tmp_path / "cache").mkdir()
+    monkeypatch.setenv(kit_cache.ENV, str(tmp_path / "cache"))
+
+
 def as_test(monkeypatch: pytest.MonkeyPatch, current: str) -> None:
     monkeypatch.setenv("PYTEST_CURRENT_TEST", current)
 
 
 def test_the_other_server_s_run_of_a_step_gets_the_first_run_s_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: None
 ) -> None:
-    monkeypatch.setenv(kit_cache.ENV, str(tmp_path / "cache"))
-    (tmp_path / "cache").mkdir()
     as_test(monkeypatch, "tests/test_x.py::test_y[default-a] (call)")
     first = project(tmp_path / "one", 'name: text("name")')
     r1 = first.generate("init")
@@ -54,10 +59,8 @@ def test_the_other_server_s_run_of_a_step_gets_the_first_run_s_files(
 
 
 def test_another_input_another_parameter_or_a_second_call_runs_the_real_kit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: None
 ) -> None:
-    monkeypatch.setenv(kit_cache.ENV, str(tmp_path / "cache"))
-    (tmp_path / "cache").mkdir()
     as_test(monkeypatch, "tests/test_x.py::test_y[default-a] (call)")
     ids = [snapshot_id(p) for p in [project(tmp_path / "one", 'name: text("name")')] if p.generate("init")]
     as_test(monkeypatch, "tests/test_x.py::test_y[pg15-a] (call)")  # the same step, another schema

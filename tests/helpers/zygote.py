@@ -178,21 +178,17 @@ class Zygote:
     def run(
         self, args: list[str], *, cwd: Path | str | None, env: dict[str, str], timeout: float
     ) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "gtsd_tui", *args]
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, open(os.devnull, "rb") as null:
-            req = {"args": list(args), "cwd": str(cwd or os.getcwd()), "env": env}
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.connect(self.path)
-                socket.send_fds(sock, [json.dumps(req).encode()], [null.fileno(), out.fileno(), err.fileno()])
-                sock.settimeout(60)  # the fork: the run's own time starts once its pid is known
-                pid = self.last_pid = _int(sock)
-                sock.settimeout(timeout)
-                try:
-                    code = _int(sock)
-                except TimeoutError:
-                    os.kill(pid, 9)
-                    raise subprocess.TimeoutExpired(cmd, timeout, _read(out), _read(err)) from None
-            return subprocess.CompletedProcess(cmd, code, _read(out), _read(err))
+        """As ``subprocess.run(..., capture_output=True, text=True, timeout=timeout)``: a run that outlives
+        ``timeout`` is killed and TimeoutExpired raised with what it printed."""
+        run = self.popen(args, cwd=cwd, env=env)
+        try:
+            run.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(run.pid, 9)
+            out, err = run.communicate(60)
+            raise subprocess.TimeoutExpired(run.args, timeout, out, err) from None
+        out, err = run.communicate()
+        return subprocess.CompletedProcess(run.args, run.returncode, out, err)
 
 
 class ZygoteRun:
@@ -212,7 +208,7 @@ class ZygoteRun:
                 self._sock, [json.dumps(req).encode()], [null.fileno(), self._out.fileno(), self._err.fileno()]
             )
         self._sock.settimeout(60)
-        self.pid = _int(self._sock)
+        self.pid = zygote.last_pid = _int(self._sock)
         self._sock.settimeout(None)
         self._ended = threading.Thread(target=self._reap, daemon=True)
         self._ended.start()
