@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,22 @@ def test_no_early_copy_while_someone_else_is_connected_to_the_target(cli, tmp_pa
     with psycopg.connect(pg_url):
         early = early_copy.start(pg_url, dbname(pg_url))
         assert early is not None and not early.made()
+    assert leftovers(pg_url) == []
+
+
+def test_a_session_leaving_a_moment_later_does_not_stop_the_copy(cli, tmp_path: Path, pg_url: str) -> None:
+    """A session closed just before (the command run a moment ago) leaves the server with a delay: the
+    copy waits for it a little, as the ordinary path does, instead of giving up at once."""
+    applied_base(cli, tmp_path, pg_url)
+    conn = psycopg.connect(pg_url)
+    closer = threading.Timer(0.3, conn.close)
+    closer.start()
+    try:
+        early = early_copy.start(pg_url, dbname(pg_url))
+        assert early is not None and early.made()
+    finally:
+        closer.join()
+    rehearse_copy.finish_early_copy(early)
     assert leftovers(pg_url) == []
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from psycopg import sql
 from gtsd_tui.config import is_local_host, mask_url, parse_target, scrub
 from gtsd_tui.core.dbnames import host_tag, rehearse_owner
 from gtsd_tui.db.admin import admin_url, can_create_databases, dbname_of
-from gtsd_tui.db.clone_sql import ORPHANS_QUERY, may_template_query, template_copy_name
+from gtsd_tui.db.clone_sql import ORPHANS_QUERY, may_template_query, settled, template_copy_name
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import read_rows, table_ident
 from gtsd_tui.errors import DatabaseError
@@ -51,15 +50,17 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
     other sessions on the target (a session of ours closed a moment ago leaves with a short delay)."""
     if not is_local_host(parse_target(url).host):
         return "the target is not on a local server"
-    others = 0
-    for _ in range(100):
+
+    def ask() -> tuple[bool, int] | None:
         row = conn.execute(may_template_query("%s"), (target,), prepare=False).fetchone()
-        if not (row and row[0]):
-            return "the role may not create databases"
-        others = int(row[1])
-        if not others:
-            return None
-        time.sleep(0.01)
+        return (bool(row[0]), int(row[1])) if row else None
+
+    answer = settled(ask)
+    if not (answer and answer[0]):
+        return "the role may not create databases"
+    others = answer[1]
+    if not others:
+        return None
     return f"{others} other session(s) are connected to {target}"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Callable
 
 from gtsd_tui.core.dbnames import REHEARSE_SUFFIX, rehearse_name
 
@@ -29,3 +31,19 @@ def may_template_query(target_literal: str) -> str:
         f"(SELECT count(*) FROM pg_stat_activity WHERE datname = {target_literal} AND pid <> pg_backend_pid() "
         "AND backend_type <> 'autovacuum worker')"
     )
+
+
+Answer = tuple[bool, int] | None  # may create databases, other sessions on the target
+
+
+def settled(ask: Callable[[], Answer], tries: int = 100, pause: float = 0.01) -> Answer:
+    """The answer of ``ask()`` (may create databases, other sessions on the target) once no other
+    session is left, or the last one after ``tries`` (about 1 s): a session closed a moment ago (ours,
+    the command run just before) leaves the server with a short delay. None when asking failed."""
+    answer = ask()
+    for _ in range(tries - 1):
+        if answer is None or not answer[0] or not answer[1]:
+            break
+        time.sleep(pause)
+        answer = ask()
+    return answer

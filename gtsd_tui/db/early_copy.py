@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gtsd_tui.db.clone_sql import ADMIN_DB, may_template_query, template_copy_name
+from gtsd_tui.db.clone_sql import ADMIN_DB, may_template_query, settled, template_copy_name
 
 _OK = 0  # CONNECTION_OK
 _COMMAND_OK, _TUPLES_OK = 1, 2  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
@@ -147,8 +147,13 @@ def _copy(pq: _Libpq, url: str, target: str, name: str) -> bool:
         src, dst = pq.quoted(conn, target, literal=False), pq.quoted(conn, name, literal=False)
         if not (lit and src and dst):
             return False
-        row = pq.run(conn, may_template_query(lit))
-        if not row or row[0] != "t" or row[1] != "0":  # may not create databases, or someone is connected
+
+        def ask() -> tuple[bool, int] | None:
+            row = pq.run(conn, may_template_query(lit))
+            return (row[0] == "t", int(row[1] or 0)) if row and len(row) == 2 else None
+
+        answer = settled(ask)
+        if answer != (True, 0):  # may not create databases, or someone is (still) connected
             return False
         return pq.run(conn, f"CREATE DATABASE {dst} TEMPLATE {src}") == []
     finally:
