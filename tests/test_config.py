@@ -114,3 +114,14 @@ def test_system_binaries_are_found_without_pgserver(monkeypatch) -> None:
         assert not candidates, "system PostgreSQL binaries exist but were not found"
     else:
         assert (found / "pg_ctl").exists() and "pgserver" not in str(found)
+
+
+def test_a_project_names_its_configured_database_before_resolving_it(tmp_path: Path) -> None:
+    """Before the URL is resolved (a console whose first read is in its child, a failed resolution), the
+    project names the configured database, masked; "embedded" only when none is configured."""
+    from gtsd_tui.services.project import Project
+
+    configured = Project(load_settings(cwd=tmp_path, database_url="postgresql://app:s3cret@db1:5432/a", environ={}))
+    assert configured.url is None
+    assert configured.masked_url == "postgresql://app:***@db1:5432/a"
+    assert Project(load_settings(cwd=tmp_path, environ={})).masked_url == "(embedded, not started)"

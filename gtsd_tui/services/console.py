@@ -106,12 +106,7 @@ class ConsoleBackend:
             folder = folder.relative_to(Path.cwd())
         except ValueError:
             pass
-        url = self.project.masked_url
-        if self.project.url is None and self.project.settings.database_url:  # the child has not resolved it yet
-            from gtsd_tui.config import mask_url
-
-            url = mask_url(self.project.settings.database_url)  # the configured one, not "embedded, not started"
-        return Info(str(folder), url, self.project.embedded, self.project.url_source)
+        return Info(str(folder), self.project.masked_url, self.project.embedded, self.project.url_source)
 
     def prefetch(self, *, fork: bool = True) -> None:
         """Start the first refresh before Textual is imported: in a forked child (services/prefetch.py),

@@ -53,7 +53,10 @@ class Project(Record):
 
     @property
     def masked_url(self) -> str:
-        return mask_url(self.url) if self.url else "(embedded, not started)"
+        """The URL in use, masked; before it is resolved, the configured one (masked); with none
+        configured, the embedded server's (not started yet)."""
+        url = self.url or self.settings.database_url
+        return mask_url(url) if url else "(embedded, not started)"
 
     @property
     def folder_path(self) -> Path:
