@@ -270,3 +270,30 @@ def test_runs_at_once_each_see_the_folder_as_it_is(sample: Path, cache: Path) ->
     for out in outs:
         assert all(run == want for run in json.loads(out))
     assert [p.name for p in (cache / "digests").iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_a_drizzle_1_0_folder_is_read_through_the_cache_too(tmp_path: Path, cache: Path, monkeypatch) -> None:
+    """A v1 folder (a subfolder per migration): warm digests equal cold ones and come from the cache; a
+    file edited in place with its size and mtime kept is read again."""
+    folder = tmp_path / "drizzle"
+    for name, body in [("20250101000000_init", "CREATE TABLE a (id int);\n"), ("20250102000000_b", "SELECT 1;\n")]:
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(body)
+    time.sleep(0.02)
+    cold = _digests(folder)
+    assert set(cold) == {"20250101000000_init", "20250102000000_b"}
+    reads: list[str] = []
+    from gtsd_tui.core.migrations import folder as folder_mod
+
+    for module in (digest_cache, folder_mod):  # wherever a digest may be computed
+        monkeypatch.setattr(module, "digest_file", lambda p: reads.append(p) or digest_file(p), raising=False)
+    assert _digests(folder) == cold
+    assert reads == []
+    path = folder / "20250102000000_b" / "migration.sql"
+    st = path.stat()
+    time.sleep(0.02)
+    path.write_text("SELECT 2;\n")  # same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = _digests(folder)
+    assert after["20250102000000_b"] == digest_file(str(path)) != cold["20250102000000_b"]
+    assert after["20250101000000_init"] == cold["20250101000000_init"]

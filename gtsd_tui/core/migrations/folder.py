@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
 from gtsd_tui.core.migrations.digest_cache import JOURNAL_KEY, DigestCache, HeadCache, stat_key
-from gtsd_tui.core.migrations.hashing import FileDigest, digest_file, read_file
+from gtsd_tui.core.migrations.hashing import FileDigest, read_file
 from gtsd_tui.core.migrations.journal import Journal, journal_from_rows, journal_rows, parse_journal
 from gtsd_tui.core.migrations.snapshots import (
     Snapshot,
@@ -431,18 +431,22 @@ def _load_v1(root: Path, names: list[str], *, hashed: bool = True) -> Folder:
 
     dirs = [n for n in names if (root / n / "migration.sql").is_file()]
     dirs.sort(key=icu_key)
-    migrations = [
-        Migration(
-            tag=d,
-            file=f"{d}/migration.sql",
-            idx=None,
-            when=v1_when(d),
-            in_journal=True,
-            position=i,
-            digest=digest_file(str(root / d / "migration.sql")) if hashed else None,
-        )
-        for i, d in enumerate(dirs)
-    ]
+    cache = DigestCache(str(root)) if hashed else None
+    with _NO_FD if cache is None else cache.folder_fd(str(root)) as fd:
+        migrations = [
+            Migration(
+                tag=d,
+                file=f"{d}/migration.sql",
+                idx=None,
+                when=v1_when(d),
+                in_journal=True,
+                position=i,
+                digest=cache.digest(f"{d}/migration.sql", str(root), fd) if cache is not None else None,
+            )
+            for i, d in enumerate(dirs)
+        ]
+    if cache is not None:
+        cache.save()
     if not hashed:
         return Folder(root, Layout.V1, migrations, None, [])
     snaps: list[Snapshot] = []
