@@ -17,8 +17,8 @@ from gtsd_tui.core.server.activity import CONSOLE_APP
 from gtsd_tui.errors import DatabaseError, InputError
 
 APP_NAME = "gtsd-tui"
-T = TypeVar("T")
 CONSOLE_APP_NAME = CONSOLE_APP  # the console's own reads: its Connections pane offers no c/K on them
+T = TypeVar("T")  # what a pooled read returns
 
 
 def first_line(url: str | None, exc: BaseException) -> str:
