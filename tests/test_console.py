@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,32 @@ async def test_lost_database_shows_countdown_and_unknown_states(folder: Path) ->
         cells = app.screen.query_one("#pending-table", RowTable).cells
         assert cells and all("unknown" in str(c[0]) for c in cells)
         assert keys(app, "#history-table") == []
+
+
+class _SlowWhenLost(FakeConsole):
+    """A server gone: each read takes longer than the statistics' interval to say so (a pool's timeout,
+    a connect timeout to a host that does not answer)."""
+
+    def refresh(self):
+        if not self.connected:
+            time.sleep(1.0)
+        return super().refresh()
+
+
+async def test_a_slow_read_of_a_lost_database_lands_while_the_stats_poll_fails(folder: Path) -> None:
+    """Each failed statistics poll asks for a read when the state still says connected; a read in
+    flight is not replaced by the next one (a replaced read's result is dropped: with polls every 0.25 s
+    and reads of 1 s, none ever landed and the header kept ``● connected``)."""
+    fake = _SlowWhenLost(folder)
+    app = GtsdApp(fake, live=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.connections.interval = 0.25
+        await wait_for(pilot, lambda: app.state is not None and app.state.db.connected)
+        await wait_for(pilot, lambda: fake.polls > 0)
+        fake.connected = False
+        await wait_for(pilot, lambda: not app.state.db.connected, timeout=10)
+        header = str(app.screen.query_one("#header").render())
+        assert "disconnected" in header and "retry in" in header, header
 
 
 async def test_conflict_rows_open_a_detail_view(tmp_path: Path) -> None:

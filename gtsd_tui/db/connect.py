@@ -6,8 +6,9 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -17,6 +18,7 @@ from gtsd_tui.errors import DatabaseError, InputError
 
 APP_NAME = "gtsd-tui"
 CONSOLE_APP_NAME = CONSOLE_APP  # the console's own reads: its Connections pane offers no c/K on them
+T = TypeVar("T")  # what a pooled read returns
 
 
 def first_line(url: str | None, exc: BaseException) -> str:
@@ -104,8 +106,15 @@ def server_label(url: str) -> str:
     return f"{t.host or 'local socket'}:{t.port}/{t.dbname}"
 
 
+class ConnectionLost(Exception):
+    """The pool's connection was ended under a read (the server stopped, killed or restarted, the session
+    terminated), or the pool gave none: the server may be gone."""
+
+
 def open_pool(url: str, *, max_size: int = 4) -> Any:
-    """A small autocommit pool for the console's reads; connection errors surface as DatabaseError."""
+    """A small autocommit pool for the console's reads (``pooled_read``); connection errors surface as
+    DatabaseError. No check before lending a connection: psycopg_pool's check loop, on a server gone, waits
+    and retries until the pool's ``timeout``; ``pooled_read`` tells a lost connection at once instead."""
     from psycopg_pool import ConnectionPool
 
     try:
@@ -120,6 +129,19 @@ def open_pool(url: str, *, max_size: int = 4) -> Any:
         timeout=5,
         open=True,
         name="gtsd-console",
-        check=ConnectionPool.check_connection,  # one ended by the server (a branch checkout's rename): a new one
         kwargs={"autocommit": True, "application_name": CONSOLE_APP_NAME, "connect_timeout": 3},
     )
+
+
+def pooled_read(pool: Any, read: Callable[[psycopg.Connection[Any]], T]) -> T:
+    """``read`` over one of the pool's connections. ConnectionLost when the pool gives none (closed, or
+    none within its timeout) or the connection turns out broken (the caller drops the pool and reads
+    over a connection of its own: the server's answer at once); any other error as ``read`` raised it."""
+    conn: psycopg.Connection[Any] | None = None
+    try:
+        with pool.connection() as conn:
+            return read(conn)
+    except (psycopg.Error, DatabaseError) as exc:  # psycopg_pool's PoolTimeout and PoolClosed are psycopg.Errors
+        if conn is None or conn.closed:  # broken, or closed by the pool it went back to
+            raise ConnectionLost(first_line(None, exc)) from exc
+        raise

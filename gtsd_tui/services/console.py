@@ -6,6 +6,7 @@ real one over a project, a small pool and a stats collector.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from gtsd_tui.services.files import Preview, Signature, folder_signature, previe
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
+    from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
     from gtsd_tui.core.merging.conflicts import Finding  # check's modules load in the findings worker
@@ -95,6 +97,7 @@ class ConsoleBackend:
         self.project = project
         self._collector: StatsCollector | None = None  # stats: its own connection
         self._pool_obj: ConnectionPool | None = None  # status reads: a small psycopg_pool
+        self._pool_lock = threading.Lock()
         self._prefetched: tuple[ConsoleState, Signature] | None = None
         self._pool_max: tuple[float, int | None] | None = None  # (mtime, max) of connection.ts
         self._canceller: Canceller | None = None
@@ -188,15 +191,14 @@ class ConsoleBackend:
         """Server version and the tracking table's rows, over one connection (``direct``: its own, not
         the pool's: the first read, in the prefetch child)."""
         from gtsd_tui.db.connect import connect
-        from gtsd_tui.db.history import read_rows
 
         try:
-            with (
-                connect(self.project.resolve_url(), connect_timeout=3) if direct else self._pool().connection() as conn
-            ):
-                version = conn.execute("SHOW server_version").fetchone()
-                rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
-            return DbState(True, self.project.masked_url, version=str(version[0]) if version else None), rows
+            if direct:
+                with connect(self.project.resolve_url(), connect_timeout=3) as conn:
+                    version, rows = self._read(conn)
+            else:
+                version, rows = self._pooled_read()
+            return DbState(True, self.project.masked_url, version=version), rows
         except GtsdError as exc:
             return DbState(False, self.project.masked_url, error=str(exc), fatal=isinstance(exc, InputError)), None
         except Exception as exc:  # pool timeout / connection errors: a state, never a crash
@@ -204,13 +206,47 @@ class ConsoleBackend:
 
             return DbState(False, self.project.masked_url, error=describe_error(self.project.url or "", exc)), None
 
-    def _pool(self) -> ConnectionPool:
-        """The console's own small pool (psycopg_pool); its statistics show in the Connections pane."""
-        if self._pool_obj is None:
-            from gtsd_tui.db.connect import open_pool
+    def _read(self, conn: Connection[tuple[object, ...]]) -> tuple[str | None, list[HistoryRow]]:
+        from gtsd_tui.db.history import read_rows
 
-            self._pool_obj = open_pool(self.project.resolve_url())
-        return self._pool_obj
+        version = conn.execute("SHOW server_version").fetchone()
+        rows = read_rows(conn, self.project.settings.schema, self.project.settings.table)
+        return (str(version[0]) if version else None), rows
+
+    def _pooled_read(self) -> tuple[str | None, list[HistoryRow]]:
+        """The read over the pool's connection. One the server ended (stopped, killed, restarted; a branch
+        checkout's rename ends sessions too) drops the pool and the read is made once more over a new
+        connection: the server's answer at once, its driver's reason when it is gone (the next read opens a
+        new pool, as the first did), never the pool waiting its timeout for connections it cannot make."""
+        from gtsd_tui.db.connect import ConnectionLost, connect, pooled_read
+
+        pool = self._pool()
+        try:
+            return pooled_read(pool, self._read)
+        except ConnectionLost:
+            pass
+        self._drop_pool(pool)
+        try:
+            with connect(self.project.resolve_url(), connect_timeout=3) as conn:
+                return self._read(conn)
+        finally:
+            pool.close(timeout=1.0)  # after the read: its workers may be in a connection attempt
+
+    def _pool(self) -> ConnectionPool:
+        """The console's own small pool (psycopg_pool); its statistics show in the Connections pane. One
+        at a time: the state's reads may overlap (a replaced read runs to its end)."""
+        with self._pool_lock:
+            if self._pool_obj is None:
+                from gtsd_tui.db.connect import open_pool
+
+                self._pool_obj = open_pool(self.project.resolve_url())
+            return self._pool_obj
+
+    def _drop_pool(self, pool: ConnectionPool) -> None:
+        """Forget ``pool`` (unless another read already did and opened the next one)."""
+        with self._pool_lock:
+            if self._pool_obj is pool:
+                self._pool_obj = None
 
     def preview(self, folder: Folder, tag: str) -> Preview:
         return preview_of(self.project, folder, tag)

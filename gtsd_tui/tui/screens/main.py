@@ -226,7 +226,9 @@ class MainScreen(Screen[None]):
         if event.stats is None:
             pane.show_error(event.error or "no statistics")
             state = self.console.state
-            if state is not None and state.db.connected:  # the server may be gone: the header must say so
+            # the server may be gone: the header must say so. Not over a read in flight: a read replaced
+            # is dropped, and a poll failing every interval would replace each before it lands
+            if state is not None and state.db.connected and not self.console.workers_in("state"):
                 flows.reload(self.console)
         else:
             pane.show(event.stats)
