@@ -78,10 +78,15 @@ async def test_unreachable_host_is_retried_with_a_countdown(sample: Path) -> Non
         assert app.failures == 1 and app.retry_in in (1, 2)
         await pilot.pause(0.1)
         assert "127.0.0.1" in text_of(app, DbProblem)
-        app.retry_in = 1
-        before = states_started(app)
-        live.tick(app)
-        assert states_started(app) == before + 1
+        for failures, wait in ((2, 4), (3, 8), (4, 10), (5, 10)):  # the documented back-off: 2, 4, 8, then 10 s
+            app.retry_in = 1
+            before = states_started(app)
+            live.tick(app)  # the countdown reaches 0: a read, and the header says so
+            assert states_started(app) == before + 1 and "retrying…" in text_of(app, HeaderBar)
+            live.tick(app)  # no second read while that one is on its way
+            assert states_started(app) == before + 1
+            await wait_for(pilot, lambda f=failures: app.failures == f)
+            assert app.retry_in in (wait - 1, wait), (failures, app.retry_in)
 
 
 def test_failure_kinds_from_the_server_messages() -> None:

@@ -53,7 +53,7 @@ def state_loaded(app: GtsdApp, state: ConsoleState, signature: Signature) -> Non
     app.state = state
     app.seen = (app.seen[0] + 1, signature)
     app.failures = 0 if state.db.connected else app.failures + 1
-    if not state.db.connected and app.retry_in <= 0:  # soon at first (a server still starting), then every 10 s
+    if not state.db.connected and app.retry_in <= 0:  # after 2, 4, 8 s (a server still starting), then every 10 s
         app.retry_in = min(live.RETRY_SECONDS, 2**app.failures)
     if not state.db.connected and state.db.error:  # no "waiting for the first poll…": none comes until it is back
         from gtsd_tui.core.connect_failure import failure_kind

@@ -31,7 +31,7 @@ def start(app: GtsdApp) -> None:
 
 
 def render_header(app: GtsdApp) -> None:
-    retry = app.retry_in if app.live else 0
+    retry = app.retry_in if app.live else -1  # -1: no retries (not live)
     header = app.main_screen.query_one(HeaderBar)
     app.info = app.service.info()  # no I/O: an embedded server started by the last refresh is named now
     header.show(app.info, app.state, retry_in=retry, read_only=app.read_only, busy=app.busy)
@@ -43,9 +43,9 @@ def tick(app: GtsdApp) -> None:
     (a wrong password, a database that does not exist): ``r`` tries again after the change."""
     st = app.state
     if app.alive and st is not None and not st.db.connected and retry_helps(st.db.error, st.db.fatal) and not app.busy:
-        app.retry_in -= 1
-        if app.retry_in <= 0:
-            app.retry_in = RETRY_SECONDS
+        if app.retry_in > 0:
+            app.retry_in -= 1
+        if app.retry_in <= 0 and not app.workers_in("state"):  # the read sets the next wait (flows.state_loaded)
             app.run_job("state", partial(jobs.load_state, app.service))
         render_header(app)
 

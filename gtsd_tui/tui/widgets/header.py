@@ -29,6 +29,8 @@ class HeaderBar(Static):
                 out.append(" · not retrying", style="bold")
             elif retry_in > 0:
                 out.append(f" · retry in {retry_in}s", style="bold")
+            elif retry_in == 0:  # a read is on its way
+                out.append(" · retrying…", style="bold")
         if busy:
             out.append(f"  [{busy}]", style="bold yellow")
         if read_only:
