@@ -171,3 +171,19 @@ def test_an_error_is_located_as_the_statement_by_statement_path_locates_it(
     with psycopg.connect(pg_url) as conn:  # only the copy ran anything
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == applied
         assert conn.execute("SELECT to_regclass('public.teams')").fetchone() == (None,)
+
+
+def test_a_reset_all_between_statements_does_not_break_the_chain(
+    cli: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probes pass the mark and the clock on through two session settings, which a migration's own
+    ``RESET ALL`` empties: the probe after it starts again from the migration's first mark and the
+    query's start instead of failing (the statement-by-statement path passes the mark as a parameter)."""
+    custom = ['UPDATE "users" SET "age" = 5;', "RESET ALL;", 'UPDATE "tasks" SET "n" = "n" + 1;']
+    folder = kit_project(cli, tmp_path, pg_url, custom)
+    batched, sent = rehearsed(folder, pg_url, monkeypatch, batched=True)
+    alone, _ = rehearsed(folder, pg_url, monkeypatch, batched=False)
+    assert batched.ok and alone.ok, (batched.failure, alone.failure)
+    assert sent == 2
+    assert seen(batched) == seen(alone)
+    assert [s.text for s in batched.records if s.tag.endswith("_by_hand")] == [c.rstrip(";") for c in custom]

@@ -49,12 +49,16 @@ _PROBE = (
 # end of the previous probe (or of the start, CHAIN_START) and the start of this one, both read on the
 # server's clock: statement_timestamp() is the same for every statement of one query. The settings
 # are not transaction-local (a rolled-back transaction restores them; the next start sets them again);
-# the clock goes through them as epoch seconds in numeric, whose text no setting changes.
+# the clock goes through them as epoch seconds in numeric, whose text no setting changes. A migration's
+# own RESET ALL empties them: the probe after it falls back to the migration's first mark ($1) and the
+# query's start, and sets them again for the next one.
 _MARK, _CLOCK = "gtsd_tui.rehearse_mark", "gtsd_tui.rehearse_clock"
 _EPOCH = "extract(epoch FROM clock_timestamp())::numeric(20, 6)::text"
 _CHAINED = (
     f"WITH m AS MATERIALIZED (SELECT extract(epoch FROM clock_timestamp())::numeric(20, 6) AS now, "
-    f"current_setting('{_MARK}')::int8 AS mark, current_setting('{_CLOCK}')::numeric AS since), "
+    f"coalesce(nullif(current_setting('{_MARK}', true), '')::int8, $1) AS mark, "
+    f"coalesce(nullif(current_setting('{_CLOCK}', true), '')::numeric, "
+    "extract(epoch FROM statement_timestamp())::numeric(20, 6)) AS since), "
     + _LOCKED.removeprefix("WITH ")
     + ", p AS MATERIALIZED (SELECT "
     + _columns("m.mark")
@@ -82,7 +86,7 @@ def prepare_probe(conn: psycopg.Connection[Any]) -> int:
     if PROBE_NAME not in have:
         conn.execute(f"PREPARE {PROBE_NAME}(int8) AS {_PROBE}", prepare=False)
     if CHAIN_NAME not in have:
-        conn.execute(f"PREPARE {CHAIN_NAME} AS {_CHAINED}", prepare=False)
+        conn.execute(f"PREPARE {CHAIN_NAME}(int8) AS {_CHAINED}", prepare=False)
     return current_mark(conn)
 
 
@@ -96,7 +100,7 @@ def chain_sql(mark: int) -> tuple[str, str]:
     (and the clock), then the probe that follows each statement (:func:`prepare_probe` first). Each
     probe's row is :func:`parse_probe`'s, its duration the statement's alone."""
     start = f"SELECT set_config('{_MARK}', '{int(mark)}', false), set_config('{_CLOCK}', {_EPOCH}, false)"
-    return start, f"EXECUTE {CHAIN_NAME}"
+    return start, f"EXECUTE {CHAIN_NAME}({int(mark)})"
 
 
 def current_mark(conn: psycopg.Connection[Any]) -> int:
