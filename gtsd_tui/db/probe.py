@@ -44,10 +44,11 @@ _PROBE = (
     _LOCKED + "SELECT " + _columns("$1") + ", extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
 )
 # The same probe chained, for a migration sent with its probes in one query (db/runner.py): the mark
-# comes from the previous probe through a session setting instead of a parameter (a simple query's
-# statements are all sent before the first answer is read), and the duration is the time between the
-# end of the previous probe (or of the start, CHAIN_START) and the start of this one, both read on the
-# server's clock: statement_timestamp() is the same for every statement of one query. The settings
+# comes from the previous probe through a session setting (a simple query's statements are all sent
+# before the first answer is read, so no probe's parameter can hold it), and the duration is the time
+# between the end of the previous probe (or of the chain's start, chain_sql) and the start of this
+# one, both read on the server's clock: statement_timestamp() is the same for every statement of one
+# query. The settings
 # are not transaction-local (a rolled-back transaction restores them; the next start sets them again);
 # the clock goes through them as epoch seconds in numeric, whose text no setting changes. A migration's
 # own RESET ALL empties them: the probe after it falls back to the migration's first mark ($1) and the

@@ -378,9 +378,9 @@ def _observed_batch(
     ``db/batch.py``); the observer gets the probes' rows once it is answered. False (nothing sent) when
     a statement is not lexically complete or the observer declines: the caller goes one by one.
 
-    Only for a migration in its own transaction: a batch the server rejects (a syntax error anywhere in
-    it) aborts the transaction it was sent in, and run again one by one, a migration rehearsed inside
-    ``--tx all``'s one transaction would repeat the earlier ones' records."""
+    Only for a migration in its own transaction: under ``--tx all`` a batch the server rejects (a syntax
+    error anywhere in it) would abort the one transaction, and running everything again one by one
+    would record the earlier migrations twice."""
     observer = opts.observer
     assert observer is not None
     stmts = [s for c in step.chunks for s in statement_chunks(c)]
