@@ -217,3 +217,32 @@ def test_statements_run_before_the_parse_is_there_get_what_it_says_once_the_run_
     assert seen(r) == seen(reference)
     assert r.records[1].already_held == [("ShareLock", "public.users")]  # recorded before the parse, added after
     assert leftovers(pg_url) == []
+
+
+def test_the_copy_is_dropped_once_a_closed_session_has_left_and_despite_one_that_stays(
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    """DROP DATABASE finding a session that is still leaving sleeps 100 ms before it looks again: the
+    drop waits for the run's closed session to be gone first (a short poll), and a session that stays
+    is still terminated by WITH (FORCE) once that wait is over."""
+    import psycopg
+
+    from gtsd_tui.db.clone import _left, drop_clone, make_clone
+
+    applied_base(cli, tmp_path, pg_url)
+    for stays in (False, True):
+        clone = make_clone(pg_url, "drizzle", "__drizzle_migrations", lambda: "", lambda: "")
+        assert clone.session is not None
+        run = psycopg.connect(clone.url)
+        run.execute("SELECT count(*) FROM pg_class").fetchone()
+        if not stays:
+            run.close()
+            assert _left(clone.session, clone.name) == 0  # waited until its backend was gone
+        else:
+            assert _left(clone.session, clone.name, tries=3) == 1
+        drop_clone(clone)
+        assert leftovers(pg_url) == []
+        if stays:
+            with pytest.raises(psycopg.OperationalError):
+                run.execute("SELECT 1")
+            run.close()

@@ -149,7 +149,14 @@ class _Results:
         self._settle()
 
 
-def run_batch(conn: psycopg.Connection[Any], chunks: list[Chunk], *, head: str = "", tail: str = "") -> Failure | None:
+def run_batch(
+    conn: psycopg.Connection[Any],
+    chunks: list[Chunk],
+    *,
+    head: str = "",
+    tail: str = "",
+    rows: dict[int, list[str | None]] | None = None,
+) -> Failure | None:
     """Send ``head``, the chunks (a marker after each one not counted) and ``tail`` as one query.
 
     None when every statement succeeded; else a :class:`Failure`: the index of the failing chunk
@@ -159,7 +166,8 @@ def run_batch(conn: psycopg.Connection[Any], chunks: list[Chunk], *, head: str =
     whole first: a syntax error in any chunk stops them all, the earlier ones unrun, so only running
     them one by one tells which fails first, and how). The connection is left as the server left it
     (an aborted transaction after an error inside ``BEGIN``; idle after a rejection outside a
-    transaction block)."""
+    transaction block). ``rows``: filled with the first row (as text) of each counted chunk that
+    returned one, by chunk index."""
     parts: list[str] = []
     starts: list[int] = []
     counts = [results(c.text) for c in chunks]
@@ -200,8 +208,16 @@ def run_batch(conn: psycopg.Connection[Any], chunks: list[Chunk], *, head: str =
                 start = starts[at] if 0 <= at < len(chunks) else (tail_start if at >= 0 else 0)
                 failure = Failure(at, _relative(err, start), seen.done)
         else:
+            if rows is not None and seen.left is not None and 0 <= seen.index < len(chunks):
+                _keep_row(rows, seen.index, res)
             seen.ok(res)
     return failure
+
+
+def _keep_row(rows: dict[int, list[str | None]], index: int, res: Any) -> None:
+    if res.status == pq.ExecStatus.TUPLES_OK and res.ntuples >= 1:
+        values = (res.get_value(0, i) for i in range(res.nfields))
+        rows[index] = [v.decode("utf-8") if v is not None else None for v in values]
 
 
 def _rejected(err: ServerError, head: str, starts: list[int], chunks: list[Chunk]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,14 +174,35 @@ def drop_clone(clone: Clone) -> None:
     if kept is not None and not kept.closed:
         try:
             with kept:
+                _left(kept, clone.name)
                 kept.execute(drop)
                 _sweep_quietly(kept)
             return
         except psycopg.OperationalError:  # the session broke meanwhile (server restarted): a new one
             pass
     with connect(clone.admin) as conn:
+        _left(conn, clone.name)
         conn.execute(drop)
         _sweep_quietly(conn)
+
+
+LEAVING = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+
+
+def _left(conn: psycopg.Connection[Any], name: str, tries: int = 60, pause: float = 0.004) -> int:
+    """Wait (at most about a quarter of a second) until no client session is connected to the copy;
+    the sessions still there after the wait (0: none). The run's session has just been closed and its
+    backend leaves a moment later; DROP DATABASE finding it still there sleeps 100 ms before it looks
+    again (``CountOtherDBBackends``), which cost a rehearsal 0.1 s about one time in two. A session
+    still there after the wait is terminated by ``WITH (FORCE)`` as before."""
+    left = 0
+    for i in range(tries):
+        row = conn.execute(LEAVING, (name,), prepare=False).fetchone()
+        left = int(row[0]) if row else 0
+        if not left or i == tries - 1:
+            break
+        time.sleep(pause)
+    return left
 
 
 def _sweep_quietly(conn: psycopg.Connection[Any]) -> None:

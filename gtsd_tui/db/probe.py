@@ -28,12 +28,43 @@ _LOCKED = (
     "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384) "
 )
+
+
+def _columns(mark: str) -> str:
+    """The probe's locks, rewrites and next mark for the oid/relfilenode ``mark`` (an expression)."""
+    return (
+        f"(SELECT coalesce(json_agg(json_build_array(mode, name, oid <= {mark})), '[]') FROM l WHERE shown), "
+        f"(SELECT coalesce(json_agg(DISTINCT name ORDER BY name), '[]') FROM l "
+        f"WHERE shown AND oid <= {mark} AND fn > {mark} AND relkind IN ('r', 'm', 'i')), "
+        f"greatest({mark}, (SELECT max(oid)::int8 FROM pg_class), (SELECT max(fn) FROM l))"
+    )
+
+
 _PROBE = (
-    _LOCKED + "SELECT (SELECT coalesce(json_agg(json_build_array(mode, name, oid <= $1)), '[]') FROM l WHERE shown), "
-    "(SELECT coalesce(json_agg(DISTINCT name ORDER BY name), '[]') FROM l "
-    "WHERE shown AND oid <= $1 AND fn > $1 AND relkind IN ('r', 'm', 'i')), "
-    "greatest($1, (SELECT max(oid)::int8 FROM pg_class), (SELECT max(fn) FROM l)), "
-    "extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
+    _LOCKED + "SELECT " + _columns("$1") + ", extract(epoch FROM clock_timestamp() - statement_timestamp())::float8"
+)
+# The same probe chained, for a migration sent with its probes in one query (db/runner.py): the mark
+# comes from the previous probe through a session setting (a simple query's statements are all sent
+# before the first answer is read, so no probe's parameter can hold it), and the duration is the time
+# between the end of the previous probe (or of the chain's start, chain_sql) and the start of this
+# one, both read on the server's clock: statement_timestamp() is the same for every statement of one
+# query. The settings
+# are not transaction-local (a rolled-back transaction restores them; the next start sets them again);
+# the clock goes through them as epoch seconds in numeric, whose text no setting changes. A migration's
+# own RESET ALL empties them: the probe after it falls back to the migration's first mark ($1) and the
+# query's start, and sets them again for the next one.
+_MARK, _CLOCK = "gtsd_tui.rehearse_mark", "gtsd_tui.rehearse_clock"
+_EPOCH = "extract(epoch FROM clock_timestamp())::numeric(20, 6)::text"
+_CHAINED = (
+    f"WITH m AS MATERIALIZED (SELECT extract(epoch FROM clock_timestamp())::numeric(20, 6) AS now, "
+    f"coalesce(nullif(current_setting('{_MARK}', true), '')::int8, $1) AS mark, "
+    f"coalesce(nullif(current_setting('{_CLOCK}', true), '')::numeric, "
+    "extract(epoch FROM statement_timestamp())::numeric(20, 6)) AS since), "
+    + _LOCKED.removeprefix("WITH ")
+    + ", p AS MATERIALIZED (SELECT "
+    + _columns("m.mark")
+    + " AS next, (m.now - m.since)::float8 AS seconds FROM m) "
+    f"SELECT p.*, set_config('{_MARK}', p.next::text, false), set_config('{_CLOCK}', {_EPOCH}, false) FROM p"
 )
 # After a statement that ran in autocommit (its locks are gone before anyone can look): the rewrites
 # and the mark from one pass over the user relations (oid from 16384, the first a user object gets).
@@ -45,19 +76,32 @@ _PROBE_ALONE = (
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384) r"
 )
 PROBE_NAME = "gtsd_rehearse_probe"
+CHAIN_NAME = "gtsd_rehearse_chain"
 
 
 def prepare_probe(conn: psycopg.Connection[Any]) -> int:
-    """Prepare the probe on ``conn`` (once per session) and return the current mark."""
-    exists = conn.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (PROBE_NAME,)).fetchone()
-    if not exists:
+    """Prepare the probes on ``conn`` (once per session) and return the current mark."""
+    names = (PROBE_NAME, CHAIN_NAME)
+    rows = conn.execute("SELECT name FROM pg_prepared_statements WHERE name = ANY(%s)", (list(names),)).fetchall()
+    have = {r[0] for r in rows}
+    if PROBE_NAME not in have:
         conn.execute(f"PREPARE {PROBE_NAME}(int8) AS {_PROBE}", prepare=False)
+    if CHAIN_NAME not in have:
+        conn.execute(f"PREPARE {CHAIN_NAME}(int8) AS {_CHAINED}", prepare=False)
     return current_mark(conn)
 
 
 def probe_sql(mark: int) -> str:
     """The probe for the oid/relfilenode ``mark`` taken before the statement (:func:`prepare_probe` first)."""
     return f"EXECUTE {PROBE_NAME}({int(mark)})"
+
+
+def chain_sql(mark: int) -> tuple[str, str]:
+    """For a migration sent with its probes in one query: the query that starts the chain at ``mark``
+    (and the clock), then the probe that follows each statement (:func:`prepare_probe` first). Each
+    probe's row is :func:`parse_probe`'s, its duration the statement's alone."""
+    start = f"SELECT set_config('{_MARK}', '{int(mark)}', false), set_config('{_CLOCK}', {_EPOCH}, false)"
+    return start, f"EXECUTE {CHAIN_NAME}({int(mark)})"
 
 
 def current_mark(conn: psycopg.Connection[Any]) -> int:

@@ -49,6 +49,22 @@ class StatementObserver(Protocol):
         error: ServerError | None,
         row: list[str | None] | None,
     ) -> None: ...
+    def batch_probes(self, conn: psycopg.Connection[Any], step: Step) -> tuple[str, str] | None:
+        """For a transactional migration sent whole in one query: the query sent first (after BEGIN) and
+        the probe sent after each statement (rows as ``probe``'s); None: statement by statement."""
+
+    def after_batch(
+        self,
+        conn: psycopg.Connection[Any],
+        step: Step,
+        stmts: list[Chunk],
+        rows: list[list[str | None]],
+        error: ServerError | None,
+        seconds: float,
+    ) -> None:
+        """The batch's answers: the probe rows of the statements that succeeded, in order, then the
+        ``error`` of the next one (if any); ``seconds``: the whole round trip's time."""
+
     def finished(self, conn: psycopg.Connection[Any]) -> None:
         """The run is over (applied, failed and rolled back, not cancelled): ``conn`` is still open and
         outside any transaction, so a last read costs no new session. Must not raise."""
@@ -323,10 +339,13 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
     COMMIT sent together (if the insert fails, COMMIT is never reached and we roll back)."""
     h, when = step.row
     insert = insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn)
-    if _batched(step, opts):
+    if _batched(step, opts) or _observed(step, opts):
         try:
-            _batch(conn, folder, step, head="BEGIN", tail=insert + "; COMMIT")
-            return
+            if _batched(step, opts):
+                _batch(conn, folder, step, head="BEGIN", tail=insert + "; COMMIT")
+                return
+            if _observed_batch(conn, folder, step, opts, head="BEGIN", tail=insert + "; COMMIT"):
+                return
         except _Rejected:  # nothing ran (not even BEGIN): one statement at a time tells which fails
             _rollback_quietly(conn)
         except BaseException:
@@ -344,6 +363,58 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
 def _batched(step: Step, opts: RunOptions) -> bool:
     """A transactional migration outside a rehearsal, each chunk lexically complete: one round trip."""
     return opts.batch and step.transactional and opts.observer is None and batchable(step.chunks)
+
+
+def _observed(step: Step, opts: RunOptions) -> bool:
+    """A rehearsal's transactional migration in its own transaction: one round trip, its statements
+    each followed by the observer's probe (:func:`_observed_batch`)."""
+    return opts.batch and step.transactional and opts.observer is not None
+
+
+def _observed_batch(
+    conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions, *, head: str, tail: str
+) -> bool:
+    """BEGIN, the observer's start, each statement and its probe, the row and COMMIT as one query (see
+    ``db/batch.py``); the observer gets the probes' rows once it is answered. False (nothing sent) when
+    a statement is not lexically complete or the observer declines: the caller goes one by one.
+
+    Only for a migration in its own transaction: under ``--tx all`` a batch the server rejects (a syntax
+    error anywhere in it) would abort the one transaction, and running everything again one by one
+    would record the earlier migrations twice."""
+    observer = opts.observer
+    assert observer is not None
+    stmts = [s for c in step.chunks for s in statement_chunks(c)]
+    if not batchable(stmts):
+        return False
+    probes = observer.batch_probes(conn, step)
+    if probes is None:
+        return False
+    start, probe = (Chunk(-1, q, 0, 0) for q in probes)
+    chunks = [start]
+    for stmt in stmts:
+        chunks += (stmt, probe)
+    rows: dict[int, list[str | None]] = {}
+    t0 = time.perf_counter()
+    failed = run_batch(conn, chunks, head=head, tail=tail, rows=rows)
+    took = time.perf_counter() - t0
+    probed: list[list[str | None]] = []  # the answered statements: each one's probe is chunk 2k + 2
+    while 2 * len(probed) + 2 in rows:
+        probed.append(rows[2 * len(probed) + 2])
+    if failed is None:
+        observer.after_batch(conn, step, stmts, probed, None, took)
+        return True
+    index, err, _ = failed
+    if index == REJECTED:
+        raise _Rejected
+    if 1 <= index < len(chunks):  # statement k is chunk 2k + 1, its probe 2k + 2: a probe's error is its statement's
+        k = (index - 1) // 2
+        err = err if index % 2 else replace(err, statement_position=None)
+        observer.after_batch(conn, step, stmts, probed[:k], err, took)
+        _fail(folder, step, stmts[k], err)
+    if index == len(chunks):  # the row or COMMIT: every statement was answered
+        observer.after_batch(conn, step, stmts, probed, None, took)
+    query = head if index < 0 else (start.text if index == 0 else tail)
+    raise DatabaseError(f"{query.split(';')[0][:60]}: {err.sqlstate}: {err.message}")
 
 
 def _batch(conn: psycopg.Connection[Any], folder: Folder, step: Step, *, head: str = "", tail: str = "") -> None:

@@ -148,7 +148,8 @@ def _held_on(held: frozenset[tuple[str, str]], named: tuple[str, ...]) -> list[t
 
 
 class Recorder:
-    """The runner's statement observer: a probe in the same round trip as each statement on the copy.
+    """The runner's statement observer: a probe after each statement on the copy, in the same round
+    trip (a transactional migration goes whole, BEGIN to COMMIT, its probes between its statements).
 
     ``facts``: every statement's :func:`statement_facts`, or a future of them being worked out beside the
     run (the parser's import and parse cost as much as a tenth of a rehearsal): until it is there, a
@@ -189,6 +190,26 @@ class Recorder:
         self._begin(conn, step)
         assert self._mark is not None
         return probe_sql(self._mark)
+
+    def batch_probes(self, conn: Any, step: Step) -> tuple[str, str] | None:
+        """A migration sent whole: the chain's start at our mark, and the probe after each statement."""
+        from gtsd_tui.db.probe import chain_sql
+
+        self._begin(conn, step)
+        assert self._mark is not None
+        return chain_sql(self._mark)
+
+    def after_batch(
+        self, conn: Any, step: Step, stmts: list[Chunk], rows: list[Any], error: ServerError | None, seconds: float
+    ) -> None:
+        """Each answered statement as :meth:`after` (its duration from its probe, on the server's clock);
+        a failed one is charged with what is left of the round trip (the server does not say)."""
+        spent = 0.0
+        for stmt, row in zip(stmts, rows, strict=False):
+            self.after(conn, step, stmt, 0.0, None, row)
+            spent += self.records[-1].seconds
+        if error is not None:
+            self.after(conn, step, stmts[len(rows)], max(0.0, seconds - spent), error, None)
 
     def _facts_of(self, key: FactsKey, wait: bool) -> StatementFacts | None:
         facts = self._facts
