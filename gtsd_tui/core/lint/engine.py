@@ -41,7 +41,15 @@ class LintFinding(Record):
         self.column, self.message, self.safe = column, message, safe
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._fields}
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "safe": self.safe,
+        }
 
 
 # Statements whose first word is one of these can break a rule; the rest (INSERT, SELECT, ...) are

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from gtsd_tui.core.lint.node import Node, child, children, decode, view
+from gtsd_tui.core.lint.node import Node, child, children, read_list
 from gtsd_tui.core.lint.tree import DoStmt, RawStmt, located
 from gtsd_tui.core.sql.pglast_load import lint_parser
 
@@ -142,7 +142,7 @@ def _plpgsql_queries(body: str) -> tuple[list[str], bool] | None:
 
     src = f"CREATE FUNCTION gtsd_do() RETURNS void LANGUAGE plpgsql AS $gtsd_body${body}$gtsd_body$;"
     try:
-        tree = [view(PlFunctionNode, d) for d in decode(parser.parse_plpgsql_json(src))]
+        tree = read_list(PlFunctionNode, parser.parse_plpgsql_json(src))
     except parser.ParseError:
         return None  # PostgreSQL reports PL/pgSQL errors only when the block runs; not a syntax-error here
     queries: list[str] = []

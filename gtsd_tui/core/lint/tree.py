@@ -8,7 +8,7 @@ needs another). ``location`` fields are byte offsets in the parsed text (-1 when
 
 from __future__ import annotations
 
-from gtsd_tui.core.lint.node import Node, child, children, decode, raw, renamed, view
+from gtsd_tui.core.lint.node import Node, child, children, raw, read, renamed, required
 from gtsd_tui.core.lint.tree_expr import Expr, Present, RangeVar, StringNode, TypeName
 
 
@@ -289,10 +289,7 @@ class Stmt(Node):
 
 
 class RawStmt(Node):
-    @property
-    def stmt(self) -> Stmt:
-        return view(Stmt, self.__dict__["stmt"])
-
+    stmt = required(Stmt, "stmt")
     stmt_location = 0  # in bytes of the parsed text
     stmt_len = 0  # 0: to the end of the text
 
@@ -303,4 +300,4 @@ class ParseResult(Node):
 
 def located(parse_json: str | bytes) -> list[RawStmt]:
     """The statements of ``pglast.parser.parse_sql_json`` output with their byte offsets, in order."""
-    return view(ParseResult, decode(parse_json)).stmts
+    return read(ParseResult, parse_json).stmts
