@@ -31,10 +31,10 @@ NOT_ON_CHECK = ("argparse", "gettext", "locale", "shutil", "dataclasses", "inspe
 NOT_ON_DRIVER = (*(m for m in NOT_ON_CHECK if m != "locale"), "pathlib", "json", "tempfile", "gtsd_tui.cli")
 # lint parses with pglast's parser alone: its AST classes and enums are not run; the parse tree is
 # read with the json module into plain views (core/lint/node.py): no msgspec, which would bring
-# typing, typing_extensions, inspect, uuid, decimal and datetime
+# typing, typing_extensions, inspect, uuid, decimal and datetime; the parser's lock is _thread's (no threading)
 NOT_ON_LINT = (
     "argparse", "gettext", "shutil", "hashlib", "_hashlib", "pglast.ast", "pglast.enums", "dataclasses",
-    "msgspec", "typing", "typing_extensions", "inspect", "uuid", "decimal", "datetime",
+    "msgspec", "typing", "typing_extensions", "inspect", "uuid", "decimal", "datetime", "threading",
 )  # fmt: skip
 DITTOFEED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dittofeed" / "drizzle"
 
@@ -215,10 +215,10 @@ def test_an_injected_import_is_seen(sample: Path, module: str) -> None:
     assert top_level(modules, FOUR) if module == "psycopg" else beyond_start(modules, NOT_ON_CHECK)
 
 
-@pytest.mark.parametrize("module", ["msgspec", "typing", "dataclasses"])
+@pytest.mark.parametrize("module", ["msgspec", "typing", "dataclasses", "threading"])
 def test_an_injected_import_on_the_lint_path_is_seen(sample: Path, module: str) -> None:
-    """The detector on lint's path: the same ``lint`` of one file with msgspec (or typing, or dataclasses)
-    imported first is caught."""
+    """The detector on lint's path: the same ``lint`` of one file with msgspec (or typing, dataclasses,
+    threading) imported first is caught."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     code = f"import sys, {module}; from gtsd_tui.cli import main; sys.exit(main())"
     r = subprocess.run(
