@@ -50,16 +50,18 @@ def test_json_first_and_msgspec_give_the_same_findings(monkeypatch: pytest.Monke
 
 
 def test_a_process_imports_msgspec_only_past_the_budget() -> None:
-    """Views (json module) first; past MSGSPEC_AFTER bytes, msgspec structs with the same fields."""
+    """Views (json module) first; past MSGSPEC_AFTER bytes, or from the start of a run whose SQL would
+    take it past (``expect``: lint_paths says how much it will lint), msgspec structs with the same fields."""
     tree = '{"stmts": [{"stmt": {"SelectStmt": {"op": "SETOP_NONE"}}, "stmt_len": 8}]}'
     code = (
         "import sys\n"
         "from gtsd_tui.core.lint import engine, node, plpgsql, report, statements\n"
         "from gtsd_tui.core.lint.tree import RawStmt, located\n"
         "from gtsd_tui.services import lint_runner\n"
+        "node.expect(40_000)\n"  # one migration's SQL: its trees stay within the budget
         f"first = located({tree!r})[0]\n"
         "assert type(first) is RawStmt and 'msgspec' not in sys.modules, sorted(sys.modules)\n"
-        "node._decoded = node.MSGSPEC_AFTER\n"
+        "node.expect(node.MSGSPEC_AFTER // node.TREE_PER_SQL + 1)\n"  # a run whose trees would pass it
         f"bulk = located({tree!r})[0]\n"
         "assert 'msgspec' in sys.modules and type(bulk).__name__ == 'tree_RawStmt'\n"
         "for r in (first, bulk):\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
+from gtsd_tui.core.lint.node import expect
 from gtsd_tui.core.migrations.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.core.sql.pglast_load import lint_parser
 from gtsd_tui.core.vocab import Severity
@@ -97,6 +98,7 @@ def lint_paths(
     s = settings or Settings()
     jobs = [(str(p), hand, s.plain() if p in plain else s) for p, hand in items]
     total = sum(p.stat().st_size for p, _ in items)
+    expect(total)
     workers = workers or idle_cores()
     if total < PARALLEL_BYTES or workers < MIN_WORKERS or len(jobs) < 2:
         return [f for job in jobs for f in _lint_one(job)]
