@@ -5,7 +5,9 @@ Paths timed, each the way users start it:
   real dittofeed folder (``../shared/corpus/dittofeed/drizzle``, copied);
 - the merge driver, as ``git gtsd-tui install`` writes it (``python -c '...entry()' driver ...``), on a
   real conflicted ``_journal.json`` (two branches each adding a migration to the sample folder);
-- ``gtsd-tui lint`` of one file of the sample folder.
+- ``gtsd-tui lint`` of one file of the sample folder, named by its full path (the bench's working
+  directory is not its project), and of one file as the pre-commit hook runs it: from the project's root,
+  so the folder and its snapshots are read for the hand-written check.
 
 Each round runs the yardstick and every path once, in turn; the figures are medians of the rounds.
 Target (issue 27): each path ≤ 2.5x ``python -c pass``. Run: ``python bench/hook_start.py [--rounds N]``,
@@ -148,6 +150,7 @@ def main() -> None:
     work.mkdir(parents=True)
     shutil.copytree(SAMPLE, work / "sample")
     shutil.copytree(DITTOFEED, work / "dittofeed")
+    shutil.copytree(SAMPLE, work / "project" / "migrations")
     script = console_script()
     driver, repo = conflicted_journal(work / "merge")
     ours = Path(driver[5])
@@ -156,6 +159,12 @@ def main() -> None:
         "check --offline (dittofeed)": ([script, "check", "--offline", "--migrations", str(work / "dittofeed")], None),
         "merge driver (_journal.json)": (driver, repo),
         "lint (one file)": ([script, "lint", str(work / "sample" / "0001_onboarding.sql")], None),
+        # as the pre-commit hook runs it: from the project's root, so the folder (and its snapshots) is
+        # read for the hand-written check
+        "lint (one file, from the project root)": (
+            [script, "lint", "migrations/0001_onboarding.sql"],
+            work / "project",
+        ),
     }
     if opts.baseline:
         paths.update({name + BEFORE: value for name, value in list(paths.items())})

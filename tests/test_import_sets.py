@@ -29,8 +29,13 @@ FOUR = ("psycopg", "textual", "pglast", "pygments")
 NOT_ON_CHECK = ("argparse", "gettext", "locale", "shutil", "dataclasses", "inspect", "typing", "hashlib", "_hashlib")
 # the driver reading a decision already made (every call after a merge's first): no pathlib, no json
 NOT_ON_DRIVER = (*(m for m in NOT_ON_CHECK if m != "locale"), "pathlib", "json", "tempfile", "gtsd_tui.cli")
-# lint parses with pglast's parser alone: its AST classes and enums are not run
-NOT_ON_LINT = ("argparse", "gettext", "shutil", "hashlib", "_hashlib", "pglast.ast", "pglast.enums")
+# lint parses with pglast's parser alone: its AST classes and enums are not run; the parse tree is
+# read with the json module into plain views (core/lint/node.py): no msgspec, which would bring
+# typing, typing_extensions, inspect, uuid, decimal and datetime; the parser's lock is _thread's (no threading)
+NOT_ON_LINT = (
+    "argparse", "gettext", "shutil", "hashlib", "_hashlib", "pglast.ast", "pglast.enums", "dataclasses",
+    "msgspec", "typing", "typing_extensions", "inspect", "uuid", "decimal", "datetime", "threading",
+)  # fmt: skip
 DITTOFEED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dittofeed" / "drizzle"
 
 
@@ -167,15 +172,29 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
         assert beyond_start(run, NOT_ON_DRIVER, "-S") == []
 
 
-def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Path) -> None:
-    r = run_traced("lint", str(sample / "0001_onboarding.sql"))
-    assert r.returncode in (0, 1), r.stderr[-2000:]
-    modules = imported(r.stderr)
-    assert "pglast.parser" in modules  # it parsed
-    assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
-    warm = run_traced("lint", str(sample / "0001_onboarding.sql"))
-    assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout) and "syntax-error" not in r.stdout
-    assert beyond_start(imported(warm.stderr), NOT_ON_LINT) == []
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Path, tmp_path: Path, fmt: str) -> None:
+    """Also none of NOT_ON_LINT (msgspec and what it brings among them), in every output format, on a file
+    of the sample folder and on the largest of dittofeed's (run from a project holding that folder as
+    ``drizzle/``, so its snapshots are read for the hand-written check)."""
+    files = [(sample / "0001_onboarding.sql", sample.parent)]
+    if DITTOFEED.is_dir():
+        folder = Path(shutil.copytree(DITTOFEED, tmp_path / "ditto" / "drizzle"))
+        files.append((max(folder.glob("*.sql"), key=lambda p: p.stat().st_size), folder.parent))
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    time.sleep(RACY_NS / 1e9 + 0.1)  # files written this instant are not cached (the warm run reads the cache)
+    for path, cwd in files:
+        r = run_traced("lint", "--format", fmt, str(path), cwd=cwd)
+        assert r.returncode in (0, 1), r.stderr[-2000:]
+        modules = imported(r.stderr)
+        assert "pglast.parser" in modules and "gtsd_tui.core.lint.tree" in modules  # it parsed, read the tree
+        assert "gtsd_tui.core.migrations.snapshots" in modules  # and the folder's snapshots
+        assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
+        warm = run_traced("lint", "--format", fmt, str(path), cwd=cwd)
+        assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout) and "syntax-error" not in r.stdout
+        assert r.stdout.strip() and "Traceback" not in r.stderr, path
+        assert beyond_start(imported(warm.stderr), NOT_ON_LINT) == [], path
 
 
 @pytest.mark.parametrize("module", ["psycopg", "argparse", "dataclasses", "typing", "hashlib"])
@@ -194,6 +213,22 @@ def test_an_injected_import_is_seen(sample: Path, module: str) -> None:
     modules = imported(r.stderr)
     assert module in modules
     assert top_level(modules, FOUR) if module == "psycopg" else beyond_start(modules, NOT_ON_CHECK)
+
+
+@pytest.mark.parametrize("module", ["msgspec", "typing", "dataclasses", "threading"])
+def test_an_injected_import_on_the_lint_path_is_seen(sample: Path, module: str) -> None:
+    """The detector on lint's path: the same ``lint`` of one file with msgspec (or typing, dataclasses,
+    threading) imported first is caught."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    code = f"import sys, {module}; from gtsd_tui.cli import main; sys.exit(main())"
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, "lint", str(sample / "0001_onboarding.sql")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    assert module in beyond_start(imported(r.stderr), NOT_ON_LINT)
 
 
 SNAPSHOT_TEXTS = {

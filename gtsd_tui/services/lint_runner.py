@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import msgspec
-
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
+from gtsd_tui.core.lint.node import expect
 from gtsd_tui.core.migrations.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.core.sql.pglast_load import lint_parser
+from gtsd_tui.core.vocab import Severity
 from gtsd_tui.errors import InputError
 
 PARALLEL_BYTES = 4 << 20
@@ -59,13 +59,21 @@ def _lint_one(item: tuple[str, bool, Settings]) -> list[LintFinding]:
     return lint_text(path, decode(path, Path(path).read_bytes()), hand_written=hand, settings=settings)
 
 
-_packer = msgspec.msgpack.Encoder()
-_unpacker = msgspec.msgpack.Decoder(list[LintFinding])
-
-
 def _lint_packed(item: tuple[str, bool, Settings]) -> bytes:
     """In a worker: findings as msgpack, much cheaper to send back than pickled objects."""
-    return _packer.encode(_lint_one(item))
+    import msgspec
+
+    return msgspec.msgpack.encode([[getattr(f, name) for name in LintFinding._fields] for f in _lint_one(item)])
+
+
+def _unpacked(packed: bytes) -> list[LintFinding]:
+    import msgspec
+
+    return [LintFinding(*f) for f in msgspec.msgpack.decode(packed, type=list[_PACKED])]
+
+
+# a finding's fields in LintFinding._fields' order, as msgpack sends them
+_PACKED = tuple[str, Severity, str, int, int, str, str]
 
 
 def idle_cores() -> int:
@@ -90,6 +98,7 @@ def lint_paths(
     s = settings or Settings()
     jobs = [(str(p), hand, s.plain() if p in plain else s) for p, hand in items]
     total = sum(p.stat().st_size for p, _ in items)
+    expect(total)
     workers = workers or idle_cores()
     if total < PARALLEL_BYTES or workers < MIN_WORKERS or len(jobs) < 2:
         return [f for job in jobs for f in _lint_one(job)]
@@ -99,4 +108,4 @@ def lint_paths(
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(jobs) // (workers * 4))
-        return [f for packed in pool.map(_lint_packed, jobs, chunksize=chunk) for f in _unpacker.decode(packed)]
+        return [f for packed in pool.map(_lint_packed, jobs, chunksize=chunk) for f in _unpacked(packed)]

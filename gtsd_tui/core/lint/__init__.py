@@ -8,12 +8,14 @@ positions, ignore comments), ``statements``/``tables``/``columns``/``plpgsql`` (
 
 from __future__ import annotations
 
-from typing import Any
-
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.engine import Linter, LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES, WARNING, Rule
 from gtsd_tui.core.vocab import Layout
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ERROR", "RULES", "WARNING", "LintFinding", "Rule", "Settings", "hand_written_tags", "line_marks"]
 

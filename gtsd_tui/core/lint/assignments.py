@@ -7,10 +7,10 @@ a.y = 2``) are not duplicates unless the whole column is also assigned."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from gtsd_tui.core.lint.tree import ResTarget, ResTargetNode, Stmt
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 

@@ -6,10 +6,10 @@ bytes: the parser has already cut them, the scanner's tokens have them whole."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from gtsd_tui.core.sql.pglast_load import lint_parser
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 

@@ -8,18 +8,20 @@ import bisect
 import functools
 import gc
 import re
-from collections.abc import Sequence
-from typing import Any
-
-import msgspec
 
 from gtsd_tui.core.lint.clauses import long_identifiers, long_name_starts
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
 from gtsd_tui.core.migrations.hashing import BREAKPOINT, split_chunks
+from gtsd_tui.core.record import Record
 from gtsd_tui.core.sql.pglast_load import lint_parser
 from gtsd_tui.core.vocab import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 HEADER = ("-- Migration:", "-- Created:", "-- Description:")
 # `-- squawk-ignore a,b`, `/* squawk-ignore a */`, and gtsd-tui's own `-- gtsd-lint: ignore a`
@@ -28,19 +30,26 @@ IGNORE_FILE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore-file|gtsd-lint:\s*ignor
 ALL = frozenset(RULES)
 
 
-class LintFinding(msgspec.Struct, gc=False):
-    """A msgspec struct: cheap to make, to send back from a worker and to write as JSON."""
+class LintFinding(Record):
+    """One finding: compares and prints by its fields, in this order (``to_json`` keeps it)."""
 
-    rule: str
-    severity: Severity
-    file: str
-    line: int
-    column: int
-    message: str
-    safe: str
+    __slots__ = ("column", "file", "line", "message", "rule", "safe", "severity")
+    _fields = ("rule", "severity", "file", "line", "column", "message", "safe")
+
+    def __init__(self, rule: str, severity: Severity, file: str, line: int, column: int, message: str, safe: str):
+        self.rule, self.severity, self.file, self.line = rule, severity, file, line
+        self.column, self.message, self.safe = column, message, safe
 
     def to_json(self) -> dict[str, Any]:
-        return msgspec.structs.asdict(self)
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "safe": self.safe,
+        }
 
 
 # Statements whose first word is one of these can break a rule; the rest (INSERT, SELECT, ...) are

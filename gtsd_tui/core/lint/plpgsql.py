@@ -13,84 +13,88 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from msgspec import Struct, field, json
-
+from gtsd_tui.core.lint.node import Node, child, children, read_list
 from gtsd_tui.core.lint.tree import DoStmt, RawStmt, located
 from gtsd_tui.core.sql.pglast_load import lint_parser
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 
 
-class PlExpr(Struct, gc=False):
-    query: str = ""
+class PlExpr(Node):
+    query = ""
 
 
-class PlSql(Struct, gc=False):
-    expr: PlExpr | None = field(default=None, name="PLpgSQL_expr")
+class PlSql(Node):
+    expr = child(PlExpr, "PLpgSQL_expr")
 
 
-class PlExecSql(Struct, gc=False):
-    sqlstmt: PlSql | None = None
+class PlExecSql(Node):
+    sqlstmt = child(PlSql, "sqlstmt")
 
 
-class PlElsif(Struct, gc=False):
-    stmts: list[PlStmt] = []
+class PlElsif(Node):
+    stmts: list[PlStmt]
 
 
-class PlElsifNode(Struct, gc=False):
-    elsif: PlElsif | None = field(default=None, name="PLpgSQL_if_elsif")
+class PlElsifNode(Node):
+    elsif = child(PlElsif, "PLpgSQL_if_elsif")
 
 
-class PlException(Struct, gc=False):
-    action: list[PlStmt] = []
+class PlException(Node):
+    action: list[PlStmt]
 
 
-class PlExceptionNode(Struct, gc=False):
-    exception: PlException | None = field(default=None, name="PLpgSQL_exception")
+class PlExceptionNode(Node):
+    exception = child(PlException, "PLpgSQL_exception")
 
 
-class PlExceptionList(Struct, gc=False):
-    exc_list: list[PlExceptionNode] = []
+class PlExceptionList(Node):
+    exc_list = children(PlExceptionNode, "exc_list")
 
 
-class PlExceptions(Struct, gc=False):
-    block: PlExceptionList | None = field(default=None, name="PLpgSQL_exception_block")
+class PlExceptions(Node):
+    block = child(PlExceptionList, "PLpgSQL_exception_block")
 
 
-class PlBody(Struct, gc=False):
+class PlBody(Node):
     """Any statement with nested statements: block, IF, the loops."""
 
-    body: list[PlStmt] = []
-    then_body: list[PlStmt] = []
-    elsif_list: list[PlElsifNode] = []
-    else_body: list[PlStmt] = []
-    exceptions: PlExceptions | None = None
-    cond: PlSql | None = None  # IF's condition
+    body: list[PlStmt]
+    then_body: list[PlStmt]
+    elsif_list = children(PlElsifNode, "elsif_list")
+    else_body: list[PlStmt]
+    exceptions = child(PlExceptions, "exceptions")
+    cond = child(PlSql, "cond")  # IF's condition
 
 
-class PlStmt(Struct, gc=False):
-    execsql: PlExecSql | None = field(default=None, name="PLpgSQL_stmt_execsql")
-    block: PlBody | None = field(default=None, name="PLpgSQL_stmt_block")
-    if_: PlBody | None = field(default=None, name="PLpgSQL_stmt_if")
-    loop: PlBody | None = field(default=None, name="PLpgSQL_stmt_loop")
-    while_: PlBody | None = field(default=None, name="PLpgSQL_stmt_while")
-    fori: PlBody | None = field(default=None, name="PLpgSQL_stmt_fori")
-    fors: PlBody | None = field(default=None, name="PLpgSQL_stmt_fors")
-    foreach: PlBody | None = field(default=None, name="PLpgSQL_stmt_foreach_a")
+class PlStmt(Node):
+    execsql = child(PlExecSql, "PLpgSQL_stmt_execsql")
+    block = child(PlBody, "PLpgSQL_stmt_block")
+    if_ = child(PlBody, "PLpgSQL_stmt_if")
+    loop = child(PlBody, "PLpgSQL_stmt_loop")
+    while_ = child(PlBody, "PLpgSQL_stmt_while")
+    fori = child(PlBody, "PLpgSQL_stmt_fori")
+    fors = child(PlBody, "PLpgSQL_stmt_fors")
+    foreach = child(PlBody, "PLpgSQL_stmt_foreach_a")
 
 
-class PlFunction(Struct, gc=False):
-    action: PlStmt | None = None
+# the fields that hold statements, set once PlStmt exists
+PlElsif.stmts = children(PlStmt, "stmts")
+PlException.action = children(PlStmt, "action")
+PlBody.body = children(PlStmt, "body")
+PlBody.then_body = children(PlStmt, "then_body")
+PlBody.else_body = children(PlStmt, "else_body")
 
 
-class PlFunctionNode(Struct, gc=False):
-    function: PlFunction | None = field(default=None, name="PLpgSQL_function")
+class PlFunction(Node):
+    action = child(PlStmt, "action")
 
 
-_decoder = json.Decoder(list[PlFunctionNode])
+class PlFunctionNode(Node):
+    function = child(PlFunction, "PLpgSQL_function")
 
 
 def _walk(stmts: list[PlStmt], queries: list[str]) -> bool:
@@ -138,7 +142,7 @@ def _plpgsql_queries(body: str) -> tuple[list[str], bool] | None:
 
     src = f"CREATE FUNCTION gtsd_do() RETURNS void LANGUAGE plpgsql AS $gtsd_body${body}$gtsd_body$;"
     try:
-        tree = _decoder.decode(parser.parse_plpgsql_json(src))
+        tree = read_list(PlFunctionNode, parser.parse_plpgsql_json(src))
     except parser.ParseError:
         return None  # PostgreSQL reports PL/pgSQL errors only when the block runs; not a syntax-error here
     queries: list[str] = []

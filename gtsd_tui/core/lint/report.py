@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import sys
 
 from gtsd_tui.core.display import json_safe, shown
 from gtsd_tui.core.lint.engine import LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -24,10 +28,15 @@ def text(findings: list[LintFinding]) -> str:
 
 def as_json(findings: list[LintFinding], head: dict[str, object] | None = None) -> str:
     """``head``: the fields the object starts with (the CLI's envelope)."""
-    import msgspec
-
     errors = sum(1 for f in findings if f.severity == ERROR)
-    return json_safe(msgspec.json.encode({**(head or {}), "findings": findings, "errors": errors}).decode())
+    doc = {**(head or {}), "findings": [f.to_json() for f in findings], "errors": errors}
+    msgspec = sys.modules.get("msgspec")
+    if msgspec is not None:  # a large run loaded it (node.read): the same bytes, several times faster
+        try:
+            return json_safe(msgspec.json.encode(doc).decode())
+        except UnicodeEncodeError:  # a lone surrogate (an undecodable file name): json.dumps writes it
+            pass
+    return json_safe(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
 
 
 def github(findings: list[LintFinding]) -> str:

@@ -3,8 +3,8 @@ REINDEX, SET) and the file-level ones; ALTER TABLE is in ``tables``, DO blocks i
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TYPE_CHECKING
 
 from gtsd_tui.core.lint.assignments import check_assignments
 from gtsd_tui.core.lint.clauses import keyword
@@ -13,6 +13,7 @@ from gtsd_tui.core.lint.state import table_key
 from gtsd_tui.core.lint.tables import alter_table
 from gtsd_tui.core.lint.tree import CreateStmt, DropStmt, IndexStmt, RangeVar, Stmt, TableElt, type_name_key
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 
@@ -232,15 +233,16 @@ def _repack(lint: Linter, s: Stmt) -> None:
         lint.add("prefer-repack", lint.first, "CLUSTER rewrites the table under ACCESS EXCLUSIVE")
     elif s.vacuum is not None and s.vacuum.is_vacuumcmd:
         for node in s.vacuum.options:
-            if node.elem is not None and node.elem.defname == "full" and _true(bytes(node.elem.arg)):
+            if node.elem is not None and node.elem.defname == "full" and _true(node.elem.arg):
                 lint.add("prefer-repack", lint.first, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE")
 
 
-def _true(arg: bytes) -> bool:
-    """A DefElem's boolean argument: absent means true; false, off, 0 (or quoted) mean false."""
-    if not arg:
+def _true(arg: object) -> bool:
+    """A DefElem's boolean argument: absent means true; false, off, 0 (or quoted) mean false (read in
+    the argument's JSON as libpg_query writes it: compact, keys in its order)."""
+    if arg is None:
         return True
-    low = arg.lower()
+    low = json.dumps(arg, ensure_ascii=False, separators=(",", ":")).encode().lower()
     return not any(f'"{w}"'.encode() in low or f":{w}}}".encode() in low for w in ("false", "off", "0", "no"))
 
 

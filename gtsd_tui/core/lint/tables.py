@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gtsd_tui.core.lint.clauses import alter_actions, column_option, next_token
 from gtsd_tui.core.lint.columns import check_type, column, constraints, rewrite_reason, type_key
 from gtsd_tui.core.lint.state import TableKey, table_key
 from gtsd_tui.core.lint.tree import AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, Expr
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gtsd_tui.core.lint.engine import Linter
 

@@ -1,116 +1,111 @@
-"""The parts of pglast's parse tree (libpg_query's JSON) that the lint rules read, as typed structs.
+"""The parts of pglast's parse tree (libpg_query's JSON) that the lint rules read, as typed views.
 
-msgspec decodes the JSON straight into these and skips, in C, every node and field not declared
-here (storage options, most expressions, ``VALUES`` lists, ...). Decoding the whole tree with
-``json.loads`` took more time than parsing the SQL; this view is what makes lint fast.
-Field names are the parse tree's own (``msgspec.field(name=...)`` where Python needs another).
-``location`` fields are byte offsets in the parsed text (-1 when the parser has none).
+Each class is a view over one decoded JSON object (``node``): only the nodes a rule reads are
+wrapped, on first read; storage options, most expressions, ``VALUES`` lists, ... are never looked at.
+Field names are the parse tree's own (``child``/``children``/``renamed`` name the key where Python
+needs another). ``location`` fields are byte offsets in the parsed text (-1 when the parser has none).
 """
 
 from __future__ import annotations
 
-from msgspec import Raw, Struct, field, json
-
+from gtsd_tui.core.lint.node import Node, child, children, raw, read, renamed, required
 from gtsd_tui.core.lint.tree_expr import Expr, Present, RangeVar, StringNode, TypeName
 
 
-class Constraint(Struct, gc=False):
-    contype: str = ""
-    conname: str = ""
-    raw_expr: Raw = Raw()  # kept as JSON (empty when absent): decoded only when a rule reads it (``expr``)
-    skip_validation: bool = False
-    indexname: str = ""
-    generated_kind: str = ""
-    location: int = -1
+class Constraint(Node):
+    contype = ""
+    conname = ""
+    skip_validation = False
+    indexname = ""
+    generated_kind = ""
+    location = -1
 
-    @property
-    def expr(self) -> Expr | None:
-        return _expr_decoder.decode(self.raw_expr) if len(self.raw_expr) else None
+    expr = child(Expr, "raw_expr")
 
 
-class ConstraintNode(Struct, gc=False):
-    constraint: Constraint | None = field(default=None, name="Constraint")
+class ConstraintNode(Node):
+    constraint = child(Constraint, "Constraint")
 
 
-class ColumnDef(Struct, gc=False):
-    colname: str = ""
-    type_name: TypeName | None = field(default=None, name="typeName")
-    constraints: list[ConstraintNode] = []
-    raw_default: Present | None = None  # ALTER COLUMN ... TYPE ... USING
-    location: int = -1
+class ColumnDef(Node):
+    colname = ""
+    type_name = child(TypeName, "typeName")
+    constraints = children(ConstraintNode, "constraints")
+    raw_default = child(Present, "raw_default")  # ALTER COLUMN ... TYPE ... USING
+    location = -1
 
 
-class PartitionCmd(Struct, gc=False):
-    concurrent: bool = False
+class PartitionCmd(Node):
+    concurrent = False
 
 
-class CmdDef(Struct, gc=False):
-    column: ColumnDef | None = field(default=None, name="ColumnDef")
-    constraint: Constraint | None = field(default=None, name="Constraint")
-    partition: PartitionCmd | None = field(default=None, name="PartitionCmd")
+class CmdDef(Node):
+    column = child(ColumnDef, "ColumnDef")
+    constraint = child(Constraint, "Constraint")
+    partition = child(PartitionCmd, "PartitionCmd")
 
 
-class AlterTableCmd(Struct, gc=False):
-    subtype: str = ""
-    name: str = ""
-    missing_ok: bool = False
-    definition: CmdDef | None = field(default=None, name="def")
+class AlterTableCmd(Node):
+    subtype = ""
+    name = ""
+    missing_ok = False
+    definition = child(CmdDef, "def")
 
 
-class CmdNode(Struct, gc=False):
-    cmd: AlterTableCmd | None = field(default=None, name="AlterTableCmd")
+class CmdNode(Node):
+    cmd = child(AlterTableCmd, "AlterTableCmd")
 
 
-class TableElt(Struct, gc=False):
-    column: ColumnDef | None = field(default=None, name="ColumnDef")
-    constraint: Constraint | None = field(default=None, name="Constraint")
+class TableElt(Node):
+    column = child(ColumnDef, "ColumnDef")
+    constraint = child(Constraint, "Constraint")
 
 
-class CreateStmt(Struct, gc=False):
-    relation: RangeVar | None = None
-    table_elts: list[TableElt] = field(default=[], name="tableElts")
-    if_not_exists: bool = False
-    oncommit: str = ""
+class CreateStmt(Node):
+    relation = child(RangeVar, "relation")
+    table_elts = children(TableElt, "tableElts")
+    if_not_exists = False
+    oncommit = ""
 
 
-class CreateForeignTableStmt(Struct, gc=False):
-    base: CreateStmt | None = None
+class CreateForeignTableStmt(Node):
+    base = child(CreateStmt, "base")
 
 
-class NameList(Struct, gc=False):
-    items: list[StringNode] = []
+class NameList(Node):
+    items = children(StringNode, "items")
 
 
-class DropObject(Struct, gc=False):
-    names: NameList | None = field(default=None, name="List")
+class DropObject(Node):
+    names = child(NameList, "List")
 
 
-class IndexStmt(Struct, gc=False):
-    idxname: str = ""
-    relation: RangeVar | None = None
-    if_not_exists: bool = False
-    concurrent: bool = False
+class IndexStmt(Node):
+    idxname = ""
+    relation = child(RangeVar, "relation")
+    if_not_exists = False
+    concurrent = False
 
 
-class DropStmt(Struct, gc=False):
-    remove_type: str = field(default="", name="removeType")
-    objects: list[DropObject] = []
-    missing_ok: bool = False
-    concurrent: bool = False
-    behavior: str = ""
+class DropStmt(Node):
+    remove_type = renamed("removeType", "")
+    objects = children(DropObject, "objects")
+    missing_ok = False
+    concurrent = False
+    behavior = ""
 
 
-class AlterTableStmt(Struct, gc=False):
-    relation: RangeVar | None = None
-    cmds: list[CmdNode] = []
-    objtype: str = ""
+class AlterTableStmt(Node):
+    relation = child(RangeVar, "relation")
+    cmds = children(CmdNode, "cmds")
+    objtype = ""
 
 
-class RenameStmt(Struct, gc=False):
-    rename_type: str = field(default="", name="renameType")
-    relation_type: str = field(default="", name="relationType")
-    relation: RangeVar | None = None
-    missing_ok: bool = False
+class RenameStmt(Node):
+    rename_type = renamed("renameType", "")
+    relation_type = renamed("relationType", "")
+    relation = child(RangeVar, "relation")
+    missing_ok = False
 
 
 def type_name_key(names: list[StringNode]) -> tuple[str, str]:
@@ -118,133 +113,133 @@ def type_name_key(names: list[StringNode]) -> tuple[str, str]:
     return ("public", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1]) if parts else ("", "")
 
 
-class CreateEnumStmt(Struct, gc=False):
-    type_name: list[StringNode] = field(default=[], name="typeName")
+class CreateEnumStmt(Node):
+    type_name = children(StringNode, "typeName")
 
 
-class AlterEnumStmt(Struct, gc=False):
-    type_name: list[StringNode] = field(default=[], name="typeName")
-    old_val: str = field(default="", name="oldVal")
-    new_val_neighbor: str = field(default="", name="newValNeighbor")
-    skip_if_exists: bool = field(default=False, name="skipIfNewValExists")
+class AlterEnumStmt(Node):
+    type_name = children(StringNode, "typeName")
+    old_val = renamed("oldVal", "")
+    new_val_neighbor = renamed("newValNeighbor", "")
+    skip_if_exists = renamed("skipIfNewValExists", False)
 
 
-class TransactionStmt(Struct, gc=False):
-    kind: str = ""
+class TransactionStmt(Node):
+    kind = ""
 
 
-class ResTarget(Struct, gc=False):
-    name: str = ""
-    indirection: list[Present] = []  # a[1] = ..., a.x = ...: a part of the column
-    val: Expr | None = None
-    location: int = -1
+class ResTarget(Node):
+    name = ""
+    indirection = children(Present, "indirection")  # a[1] = ..., a.x = ...: a part of the column
+    val = child(Expr, "val")
+    location = -1
 
 
-class ResTargetNode(Struct, gc=False):
-    target: ResTarget | None = field(default=None, name="ResTarget")
+class ResTargetNode(Node):
+    target = child(ResTarget, "ResTarget")
 
 
-class UpdateStmt(Struct, gc=False):
-    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+class UpdateStmt(Node):
+    target_list = children(ResTargetNode, "targetList")
 
 
-class OnConflict(Struct, gc=False):
-    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+class OnConflict(Node):
+    target_list = children(ResTargetNode, "targetList")
 
 
-class InsertStmt(Struct, gc=False):
-    cols: list[ResTargetNode] = []
-    on_conflict: OnConflict | None = field(default=None, name="onConflictClause")
+class InsertStmt(Node):
+    cols = children(ResTargetNode, "cols")
+    on_conflict = child(OnConflict, "onConflictClause")
 
 
-class MergeWhen(Struct, gc=False):
-    target_list: list[ResTargetNode] = field(default=[], name="targetList")
-    command_type: str = field(default="", name="commandType")
+class MergeWhen(Node):
+    target_list = children(ResTargetNode, "targetList")
+    command_type = renamed("commandType", "")
 
 
-class MergeWhenNode(Struct, gc=False):
-    clause: MergeWhen | None = field(default=None, name="MergeWhenClause")
+class MergeWhenNode(Node):
+    clause = child(MergeWhen, "MergeWhenClause")
 
 
-class MergeStmt(Struct, gc=False):
-    clauses: list[MergeWhenNode] = field(default=[], name="mergeWhenClauses")
+class MergeStmt(Node):
+    clauses = children(MergeWhenNode, "mergeWhenClauses")
 
 
-class IntoClause(Struct, gc=False):
-    rel: RangeVar | None = None
+class IntoClause(Node):
+    rel = child(RangeVar, "rel")
 
 
-class SelectStmt(Struct, gc=False):
-    into: IntoClause | None = field(default=None, name="intoClause")
-    target_list: list[ResTargetNode] = field(default=[], name="targetList")
+class SelectStmt(Node):
+    into = child(IntoClause, "intoClause")
+    target_list = children(ResTargetNode, "targetList")
 
 
-class SelectNode(Struct, gc=False):
-    select: SelectStmt | None = field(default=None, name="SelectStmt")
+class SelectNode(Node):
+    select = child(SelectStmt, "SelectStmt")
 
 
-class ViewStmt(Struct, gc=False):
-    view: RangeVar | None = None
-    aliases: list[StringNode] = []
-    query: SelectNode | None = None
+class ViewStmt(Node):
+    view = child(RangeVar, "view")
+    aliases = children(StringNode, "aliases")
+    query = child(SelectNode, "query")
 
 
-class CreateTableAsStmt(Struct, gc=False):
-    into: IntoClause | None = None
-    objtype: str = ""
+class CreateTableAsStmt(Node):
+    into = child(IntoClause, "into")
+    objtype = ""
 
 
-class VacuumStmt(Struct, gc=False):
-    options: list[DefElemNode] = []
-    is_vacuumcmd: bool = False
+class TruncateStmt(Node):
+    behavior = ""
 
 
-class TruncateStmt(Struct, gc=False):
-    behavior: str = ""
+class DefElem(Node):
+    defname = ""
+    arg = raw("arg")  # VACUUM (FULL false): read only by prefer-repack
 
 
-class DefElem(Struct, gc=False):
-    defname: str = ""
-    arg: Raw = Raw()  # VACUUM (FULL false): read only by prefer-repack
+class DefElemNode(Node):
+    elem = child(DefElem, "DefElem")
 
 
-class DefElemNode(Struct, gc=False):
-    elem: DefElem | None = field(default=None, name="DefElem")
+class VacuumStmt(Node):
+    options = children(DefElemNode, "options")
+    is_vacuumcmd = False
 
 
-class ReindexStmt(Struct, gc=False):
-    kind: str = ""
-    params: list[DefElemNode] = []
+class ReindexStmt(Node):
+    kind = ""
+    params = children(DefElemNode, "params")
 
 
-class AlterDomainStmt(Struct, gc=False):
-    subtype: str = ""
+class AlterDomainStmt(Node):
+    subtype = ""
 
 
-class CreateDomainStmt(Struct, gc=False):
-    constraints: list[ConstraintNode] = []
+class CreateDomainStmt(Node):
+    constraints = children(ConstraintNode, "constraints")
 
 
-class SetSchemaStmt(Struct, gc=False):
-    object_type: str = field(default="", name="objectType")
-    relation: RangeVar | None = None
+class SetSchemaStmt(Node):
+    object_type = renamed("objectType", "")
+    relation = child(RangeVar, "relation")
 
 
-class VariableSetStmt(Struct, gc=False):
-    name: str = ""
+class VariableSetStmt(Node):
+    name = ""
 
 
-class DoDefElem(Struct, gc=False):
-    defname: str = ""
-    arg: StringNode | None = None
+class DoDefElem(Node):
+    defname = ""
+    arg = child(StringNode, "arg")
 
 
-class DoArg(Struct, gc=False):
-    elem: DoDefElem | None = field(default=None, name="DefElem")
+class DoArg(Node):
+    elem = child(DoDefElem, "DefElem")
 
 
-class DoStmt(Struct, gc=False):
-    args: list[DoArg] = []
+class DoStmt(Node):
+    args = children(DoArg, "args")
 
     @property
     def body(self) -> tuple[str, str]:
@@ -259,54 +254,50 @@ class DoStmt(Struct, gc=False):
         return lang, body
 
 
-class Stmt(Struct, gc=False):
-    create: CreateStmt | None = field(default=None, name="CreateStmt")
-    index: IndexStmt | None = field(default=None, name="IndexStmt")
-    drop: DropStmt | None = field(default=None, name="DropStmt")
-    alter: AlterTableStmt | None = field(default=None, name="AlterTableStmt")
-    rename: RenameStmt | None = field(default=None, name="RenameStmt")
-    transaction: TransactionStmt | None = field(default=None, name="TransactionStmt")
-    enum: CreateEnumStmt | None = field(default=None, name="CreateEnumStmt")
-    composite: Present | None = field(default=None, name="CompositeTypeStmt")
-    domain: CreateDomainStmt | None = field(default=None, name="CreateDomainStmt")
-    range: Present | None = field(default=None, name="CreateRangeStmt")
-    alter_enum: AlterEnumStmt | None = field(default=None, name="AlterEnumStmt")
-    alter_domain: AlterDomainStmt | None = field(default=None, name="AlterDomainStmt")
-    update: UpdateStmt | None = field(default=None, name="UpdateStmt")
-    truncate: TruncateStmt | None = field(default=None, name="TruncateStmt")
-    reindex: ReindexStmt | None = field(default=None, name="ReindexStmt")
-    dropdb: Present | None = field(default=None, name="DropdbStmt")
-    set_schema: SetSchemaStmt | None = field(default=None, name="AlterObjectSchemaStmt")
-    variable_set: VariableSetStmt | None = field(default=None, name="VariableSetStmt")
-    do: DoStmt | None = field(default=None, name="DoStmt")
-    insert: InsertStmt | None = field(default=None, name="InsertStmt")
-    merge: MergeStmt | None = field(default=None, name="MergeStmt")
-    select: SelectStmt | None = field(default=None, name="SelectStmt")
-    view: ViewStmt | None = field(default=None, name="ViewStmt")
-    create_as: CreateTableAsStmt | None = field(default=None, name="CreateTableAsStmt")
-    foreign_table: CreateForeignTableStmt | None = field(default=None, name="CreateForeignTableStmt")
-    vacuum: VacuumStmt | None = field(default=None, name="VacuumStmt")
-    cluster: Present | None = field(default=None, name="ClusterStmt")
+class Stmt(Node):
+    create = child(CreateStmt, "CreateStmt")
+    index = child(IndexStmt, "IndexStmt")
+    drop = child(DropStmt, "DropStmt")
+    alter = child(AlterTableStmt, "AlterTableStmt")
+    rename = child(RenameStmt, "RenameStmt")
+    transaction = child(TransactionStmt, "TransactionStmt")
+    enum = child(CreateEnumStmt, "CreateEnumStmt")
+    composite = child(Present, "CompositeTypeStmt")
+    domain = child(CreateDomainStmt, "CreateDomainStmt")
+    range = child(Present, "CreateRangeStmt")
+    alter_enum = child(AlterEnumStmt, "AlterEnumStmt")
+    alter_domain = child(AlterDomainStmt, "AlterDomainStmt")
+    update = child(UpdateStmt, "UpdateStmt")
+    truncate = child(TruncateStmt, "TruncateStmt")
+    reindex = child(ReindexStmt, "ReindexStmt")
+    dropdb = child(Present, "DropdbStmt")
+    set_schema = child(SetSchemaStmt, "AlterObjectSchemaStmt")
+    variable_set = child(VariableSetStmt, "VariableSetStmt")
+    do = child(DoStmt, "DoStmt")
+    insert = child(InsertStmt, "InsertStmt")
+    merge = child(MergeStmt, "MergeStmt")
+    select = child(SelectStmt, "SelectStmt")
+    view = child(ViewStmt, "ViewStmt")
+    create_as = child(CreateTableAsStmt, "CreateTableAsStmt")
+    foreign_table = child(CreateForeignTableStmt, "CreateForeignTableStmt")
+    vacuum = child(VacuumStmt, "VacuumStmt")
+    cluster = child(Present, "ClusterStmt")
 
     @property
     def creates_type(self) -> bool:
         return any(n is not None for n in (self.enum, self.composite, self.domain, self.range))
 
 
-class RawStmt(Struct, gc=False):
-    stmt: Stmt
-    stmt_location: int = 0  # in bytes of the parsed text
-    stmt_len: int = 0  # 0: to the end of the text
+class RawStmt(Node):
+    stmt = required(Stmt, "stmt")
+    stmt_location = 0  # in bytes of the parsed text
+    stmt_len = 0  # 0: to the end of the text
 
 
-class ParseResult(Struct, gc=False):
-    stmts: list[RawStmt] = []
-
-
-_decoder = json.Decoder(ParseResult)
-_expr_decoder = json.Decoder(Expr)
+class ParseResult(Node):
+    stmts = children(RawStmt, "stmts")
 
 
 def located(parse_json: str | bytes) -> list[RawStmt]:
     """The statements of ``pglast.parser.parse_sql_json`` output with their byte offsets, in order."""
-    return _decoder.decode(parse_json).stmts
+    return read(ParseResult, parse_json).stmts

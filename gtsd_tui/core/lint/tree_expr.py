@@ -3,26 +3,26 @@ operators, column references, type names and relation names, as libpg_query's JS
 
 from __future__ import annotations
 
-from msgspec import Struct, field
+from gtsd_tui.core.lint.node import Node, child, children
 
 
-class Present(Struct, gc=False):
+class Present(Node):
     """A node whose kind is all a rule needs to know."""
 
 
-class RangeVar(Struct, gc=False):
-    relname: str = ""
-    schemaname: str = ""
-    relpersistence: str = "p"
-    location: int = -1
+class RangeVar(Node):
+    relname = ""
+    schemaname = ""
+    relpersistence = "p"
+    location = -1
 
 
-class Sval(Struct, gc=False):
-    sval: str = ""
+class Sval(Node):
+    sval = ""
 
 
-class StringNode(Struct, gc=False):
-    string: Sval | None = field(default=None, name="String")
+class StringNode(Node):
+    string = child(Sval, "String")
 
 
 def _last(names: list[StringNode]) -> str:
@@ -30,80 +30,90 @@ def _last(names: list[StringNode]) -> str:
     return last.sval if last else ""
 
 
-class AConst(Struct, gc=False):
-    isnull: bool = False
+class AConst(Node):
+    isnull = False
 
 
-class Ival(Struct, gc=False):
-    ival: int = 0
+class Ival(Node):
+    ival = 0
 
 
-class ModConst(Struct, gc=False):
-    ival: Ival | None = None
+class ModConst(Node):
+    ival = child(Ival, "ival")
 
 
-class TypMod(Struct, gc=False):
-    a_const: ModConst | None = field(default=None, name="A_Const")
+class TypMod(Node):
+    a_const = child(ModConst, "A_Const")
 
     @property
     def value(self) -> int:
         return self.a_const.ival.ival if self.a_const and self.a_const.ival else -1
 
 
-class TypeName(Struct, gc=False):
-    names: list[StringNode] = []
-    typmods: list[TypMod] = []
-    location: int = -1
+class TypeName(Node):
+    names = children(StringNode, "names")
+    typmods = children(TypMod, "typmods")
+    location = -1
 
     @property
     def name(self) -> str:
         return _last(self.names)
 
 
-class FuncCall(Struct, gc=False):
-    funcname: list[StringNode] = []
-    args: list[Expr] = []
+class FuncCall(Node):
+    funcname = children(StringNode, "funcname")
+    args: list[Expr]
 
     @property
     def name(self) -> str:
         return _last(self.funcname)
 
 
-class TypeCast(Struct, gc=False):
-    arg: Expr | None = None
-    type_name: TypeName | None = field(default=None, name="typeName")
+class TypeCast(Node):
+    arg: Expr | None
+    type_name = child(TypeName, "typeName")
 
 
-class AExpr(Struct, gc=False):
-    lexpr: Expr | None = None
-    rexpr: Expr | None = None
+class AExpr(Node):
+    lexpr: Expr | None
+    rexpr: Expr | None
 
 
-class Args(Struct, gc=False):
-    args: list[Expr] = []
+class Args(Node):
+    args: list[Expr]
 
 
-class Elements(Struct, gc=False):
-    elements: list[Expr] = []
+class Elements(Node):
+    elements: list[Expr]
 
 
-class ColumnRef(Struct, gc=False):
-    fields: list[StringNode] = []
+class ColumnRef(Node):
+    fields = children(StringNode, "fields")
 
 
-class NullTest(Struct, gc=False):
-    arg: Expr | None = None
-    nulltesttype: str = ""
+class NullTest(Node):
+    arg: Expr | None
+    nulltesttype = ""
 
 
-class Expr(Struct, gc=False):
-    a_const: AConst | None = field(default=None, name="A_Const")
-    type_cast: TypeCast | None = field(default=None, name="TypeCast")
-    func_call: FuncCall | None = field(default=None, name="FuncCall")
-    sql_value: Present | None = field(default=None, name="SQLValueFunction")
-    a_expr: AExpr | None = field(default=None, name="A_Expr")
-    bool_expr: Args | None = field(default=None, name="BoolExpr")
-    coalesce: Args | None = field(default=None, name="CoalesceExpr")
-    array: Elements | None = field(default=None, name="A_ArrayExpr")
-    column_ref: ColumnRef | None = field(default=None, name="ColumnRef")
-    null_test: NullTest | None = field(default=None, name="NullTest")
+class Expr(Node):
+    a_const = child(AConst, "A_Const")
+    type_cast = child(TypeCast, "TypeCast")
+    func_call = child(FuncCall, "FuncCall")
+    sql_value = child(Present, "SQLValueFunction")
+    a_expr = child(AExpr, "A_Expr")
+    bool_expr = child(Args, "BoolExpr")
+    coalesce = child(Args, "CoalesceExpr")
+    array = child(Elements, "A_ArrayExpr")
+    column_ref = child(ColumnRef, "ColumnRef")
+    null_test = child(NullTest, "NullTest")
+
+
+# the fields that hold an Expr, set once Expr exists
+FuncCall.args = children(Expr, "args")
+TypeCast.arg = child(Expr, "arg")
+AExpr.lexpr = child(Expr, "lexpr")
+AExpr.rexpr = child(Expr, "rexpr")
+Args.args = children(Expr, "args")
+Elements.elements = children(Expr, "elements")
+NullTest.arg = child(Expr, "arg")

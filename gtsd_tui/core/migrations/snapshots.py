@@ -84,12 +84,14 @@ class Snapshot(FrozenRecord):
         """The whole snapshot, decoded on first use (check and status read only id and prevId)."""
         if self.text is None:
             return None
-        import msgspec
+        data = _data_json_first(self.text)
+        if data is _REFUSED:
+            import msgspec
 
-        try:
-            data = msgspec.json.decode(self.text)  # the same values as json.loads, keys in file order
-        except (msgspec.DecodeError, RecursionError):
-            return None
+            try:
+                data = msgspec.json.decode(self.text)  # keys in file order, as json.loads keeps them
+            except (msgspec.DecodeError, RecursionError):
+                return None
         return data if isinstance(data, dict) else None
 
 
@@ -208,6 +210,37 @@ def _one(name: str, prefix: str, text: str, side: str | None, markers: tuple[int
         None if version is None else str(version),
         dialect if isinstance(dialect, str) else None,
     )
+
+
+_json_data_read = [0, 0]  # bytes, files: Snapshot.data's own budget (the same limits)
+_REFUSED = object()
+
+
+def _refuse(value: str) -> float:
+    raise ValueError(value)
+
+
+def _finite(digits: str) -> float:
+    value = float(digits)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(digits)  # msgspec refuses a number out of range
+    return value
+
+
+def _data_json_first(text: str) -> Any:
+    """A whole snapshot read with the json module within the budget, where that reading is the one
+    msgspec makes; ``_REFUSED`` (msgspec decides) past the budget or for what the two read otherwise:
+    NaN and Infinity, a float out of range, a ``\\uD8xx`` escape (a lone surrogate), any error."""
+    if _json_data_read[0] + len(text) > JSON_FIRST_BYTES or _json_data_read[1] >= JSON_FIRST_FILES:
+        return _REFUSED
+    _json_data_read[0] += len(text)
+    _json_data_read[1] += 1
+    if "\\ud" in text or "\\uD" in text:
+        return _REFUSED
+    try:
+        return json.loads(text, parse_constant=_refuse, parse_float=_finite)
+    except (ValueError, RecursionError):
+        return _REFUSED
 
 
 def _ids_fast(text: str) -> tuple[Any, Any, Any, Any] | None:

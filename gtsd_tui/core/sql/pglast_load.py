@@ -18,14 +18,16 @@ one of its attributes (``pglast.parse_sql``, ``pglast.ast.Query``, ``pglast.enum
 
 from __future__ import annotations
 
+import _thread
 import sys
-import threading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
 
-_lock = threading.RLock()  # re-entered: a deferred module's run imports the others
+# re-entered: a deferred module's run imports the others; _thread's RLock is the one threading.RLock
+# makes, without importing threading (lint of one file needs no other part of it)
+_lock = _thread.RLock()
 _loaded = False
 _deferred: dict[str, ModuleType] = {}  # registered, not yet executed
 
