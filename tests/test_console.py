@@ -18,6 +18,7 @@ from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.rows import RowTable
 from gtsd_tui.tui.widgets.sql_preview import SqlPreview
 from tests.helpers.fake_console import FakeConsole
+from tests.test_tui import keys, wait_for  # none while a pane is not composed yet
 
 ROOT = Path(__file__).resolve().parent.parent
 TAGS = ["0000_initial_schema", "0001_onboarding", "0002_partners", "0003_today_checklist"]
@@ -28,18 +29,6 @@ def folder(tmp_path: Path) -> Path:
     dst = tmp_path / "migrations"
     shutil.copytree(ROOT / "migrations", dst)
     return dst
-
-
-def keys(app: GtsdApp, table: str) -> list[str]:
-    return list(app.screen_stack[0].query_one(table, RowTable).keys)
-
-
-async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def footer_text(app: GtsdApp) -> str:

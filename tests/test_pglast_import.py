@@ -3,8 +3,12 @@ while the main thread splits statements): never a partially initialised module."
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+
+import gtsd_tui
 
 SCRIPT = """
 import threading
@@ -83,3 +87,78 @@ def test_lint_parser_and_the_full_import_from_threads_at_once() -> None:
     for _ in range(10):
         r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+FINDINGS_AND_PREVIEW = """
+import threading
+from gtsd_tui.core.lint import lint_text
+from gtsd_tui.core.sql.sql_objects import sql_touches
+start = threading.Barrier(2)
+errors = []
+def go(fn):
+    start.wait()
+    try:
+        fn()
+    except Exception as exc:
+        errors.append(repr(exc))
+ts = [threading.Thread(target=go, args=(f,)) for f in (
+    lambda: lint_text("0000_a.sql", "CREATE TABLE a (id int);"),
+    lambda: sql_touches("ALTER TABLE a ADD b int;"),
+)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(errors)
+"""
+
+
+def test_the_consoles_findings_and_preview_workers_load_pglast_at_once() -> None:
+    """The console's first findings (a fork's touched objects) and its first preview (lint of the
+    file) load pglast at the same moment: both failed with "partially initialized module" while the
+    first went past ensure_pglast."""
+    for _ in range(10):
+        r = subprocess.run([sys.executable, "-c", FINDINGS_AND_PREVIEW], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def pglast_imports_without_the_loader(root: Path) -> list[str]:
+    """Functions of the package that import pglast without going through ``ensure_pglast`` or
+    ``lint_parser`` first (a plain import racing the loader's in another thread)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "pglast_load.py":
+            continue
+        src = path.read_text()
+        for fn in ast.walk(ast.parse(src)):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            imports = [
+                n.lineno
+                for n in ast.walk(fn)
+                if (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "pglast")
+                or (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "pglast" for a in n.names))
+            ]
+            if not imports:
+                continue
+            calls = [
+                n.lineno
+                for n in ast.walk(fn)
+                if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name)
+                and n.func.id in ("ensure_pglast", "lint_parser")
+            ]
+            if not calls or min(calls) > min(imports):
+                found.append(f"{path.relative_to(root.parent)}:{fn.lineno} {fn.name}")
+    return found
+
+
+def test_every_import_of_pglast_goes_through_the_loader() -> None:
+    assert pglast_imports_without_the_loader(Path(gtsd_tui.__file__).parent) == []
+
+
+def test_the_loader_rule_sees_a_plain_import(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("def f():\n    from pglast import parser\n    return parser\n")
+    (pkg / "b.py").write_text("def g():\n    ensure_pglast()\n    import pglast\n    return pglast\n")
+    (pkg / "c.py").write_text("def h():\n    import pglast.parser\n    ensure_pglast()\n")
+    assert pglast_imports_without_the_loader(pkg) == ["pkg/a.py:1 f", "pkg/c.py:1 h"]

@@ -28,12 +28,17 @@ def make(fake: FakeConsole) -> GtsdApp:
     return GtsdApp(fake, live=False)
 
 
+def _shown(app: GtsdApp, selector: str) -> bool:
+    found = app.main_screen.query(selector)
+    return bool(found) and bool(str(found.first().render()).strip())
+
+
 async def _loaded(pilot, polls: int = 3) -> None:
     app: GtsdApp = pilot.app
     for _ in range(200):
         composed = not any(p.deferred for p in app.main_screen.query(Pane))  # some panes: after the first frame
         loaded = app.state is not None and app.pending.preview_tag is not None and app.state.findings is not None
-        if composed and loaded:
+        if composed and loaded and _shown(app, "#conflicts-note"):  # the findings drawn, not only received
             break
         await pilot.pause(0.05)
     fake = app.service

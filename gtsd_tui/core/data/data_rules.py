@@ -39,6 +39,7 @@ from gtsd_tui.core.data.data_schema import (
     type_sql,
 )
 from gtsd_tui.core.migrations.plan import Step
+from gtsd_tui.core.sql.pglast_load import ensure_pglast
 
 
 def derive(
@@ -58,6 +59,7 @@ def derive(
 
 
 def _checks_of(s: Statement, schema: Schema) -> list[Check]:
+    ensure_pglast()
     from pglast import ast
 
     node = s.node
@@ -146,6 +148,7 @@ def _enum_rename(place: Place, node: Any, schema: Schema) -> list[Check]:
 
 
 def _drops(place: Place, node: Any, schema: Schema) -> list[Check]:
+    ensure_pglast()
     from pglast.enums import ObjectType
 
     if node.removeType != ObjectType.OBJECT_TABLE:
@@ -212,6 +215,7 @@ def _unique(
 
 
 def _alter_cmd(place: Place, rel: Rel, cmd: Any, schema: Schema) -> list[Check]:
+    ensure_pglast()
     from pglast import ast
     from pglast.enums import AlterTableType as T
 
@@ -236,6 +240,7 @@ def _alter_cmd(place: Place, rel: Rel, cmd: Any, schema: Schema) -> list[Check]:
 
 
 def _add_column(place: Place, rel: Rel, col: Any, schema: Schema) -> list[Check]:
+    ensure_pglast()
     from pglast.enums import ConstrType as C
 
     name = str(col.colname)
@@ -264,6 +269,7 @@ def _add_column(place: Place, rel: Rel, col: Any, schema: Schema) -> list[Check]
 
 
 def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list[Check]:
+    ensure_pglast()
     from pglast import ast
 
     today = schema.today(rel)
@@ -324,6 +330,7 @@ def _retype(place: Place, rel: Rel, col: str, cdef: Any, schema: Schema) -> list
 
 
 def _constraint(place: Place, rel: Rel, con: Any, schema: Schema, *, validating: bool = False) -> list[Check]:
+    ensure_pglast()
     from pglast.enums import ConstrType as C
 
     name = str(con.conname or con.contype.name.lower())

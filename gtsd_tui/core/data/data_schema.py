@@ -13,6 +13,7 @@ from typing import Any
 from gtsd_tui.core.data.data_checks import NO_ROWS, Place, Rel, quote
 from gtsd_tui.core.migrations.hashing import line_col
 from gtsd_tui.core.migrations.plan import Step
+from gtsd_tui.core.sql.pglast_load import ensure_pglast
 from gtsd_tui.core.sql.stmt_split import display_text, statement_chunks
 
 
@@ -81,12 +82,14 @@ def at(p: Place) -> str:
 
 
 def type_sql(type_name: Any) -> str:
+    ensure_pglast()
     from pglast.stream import RawStream
 
     return str(RawStream()(type_name))
 
 
 def expr_sql(node: Any) -> str:
+    ensure_pglast()
     from pglast.stream import RawStream
 
     return str(RawStream()(node))
@@ -106,6 +109,7 @@ def type_key(names: list[str]) -> str:
 
 def column_refs(node: Any) -> Iterator[str]:
     """The bare column names an expression reads."""
+    ensure_pglast()
     from pglast import ast
 
     if isinstance(node, ast.ColumnRef):
@@ -181,6 +185,7 @@ def statements(steps: list[Step], folder_path: Any) -> list[Statement]:
     the statements the checks never look at are left out (none at all when no statement can be checked)."""
     if not may_check(steps):
         return []
+    ensure_pglast()
     import pglast
 
     out = []
@@ -204,6 +209,7 @@ def statements(steps: list[Step], folder_path: Any) -> list[Statement]:
 
 
 def record(s: Statement, schema: Schema) -> None:
+    ensure_pglast()
     from pglast import ast
     from pglast.enums import AlterTableType as T
     from pglast.enums import ObjectType
@@ -270,6 +276,7 @@ def record(s: Statement, schema: Schema) -> None:
 
 
 def default_sql(col: Any) -> str | None:
+    ensure_pglast()
     from pglast.enums import ConstrType as C
 
     for c in col.constraints or ():
@@ -289,6 +296,7 @@ def quoted_names(exprs: list[str]) -> list[str]:
 
 def validated(stmts: list[Statement]) -> list[tuple[Rel, str]]:
     """(table, constraint) of every ``VALIDATE CONSTRAINT``: whose definition may be on the target alone."""
+    ensure_pglast()
     from pglast import ast
     from pglast.enums import AlterTableType as T
 
@@ -302,6 +310,7 @@ def validated(stmts: list[Statement]) -> list[tuple[Rel, str]]:
 
 def target_constraint(rel: Rel, name: str, definition: str) -> Any:
     """The Constraint node of a definition read from the target (``FOREIGN KEY (...) REFERENCES ...``)."""
+    ensure_pglast()
     import pglast
 
     try:
@@ -318,6 +327,7 @@ def enum_sql(names: list[str]) -> str:
 
 def renamed_enums(stmts: list[Statement]) -> list[str]:
     """The enum types (as SQL) an ``ALTER TYPE ... RENAME VALUE`` changes: their columns are on the target."""
+    ensure_pglast()
     from pglast import ast
 
     out: list[str] = []

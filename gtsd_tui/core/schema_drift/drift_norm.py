@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from gtsd_tui.core.sql.pglast_load import ensure_pglast
+
 _TYPE_SYNONYMS = {
     "character varying": "varchar",
     "character": "char",
@@ -129,6 +131,7 @@ def norm_expr(text: str) -> str:
     parser), without positions, table qualifiers and casts: ``"users"."deleted_at" is null`` and
     ``(deleted_at IS NULL)`` give one text. A text the parser refuses is compared as written (spaces
     collapsed, lower case)."""
+    ensure_pglast()
     from pglast.parser import ParseError, parse_sql_json
 
     try:

@@ -12,12 +12,14 @@ import difflib
 from dataclasses import dataclass
 
 from gtsd_tui.core.migrations.hashing import split_chunks
+from gtsd_tui.core.sql.pglast_load import ensure_pglast
 
 COSMETIC, SUBSTANTIVE = "cosmetic", "substantive"
 
 
 def normalised(text: str) -> list[str]:
     """The file's statements in canonical form, in order (a chunk the parser refuses: its stripped text)."""
+    ensure_pglast()
     import pglast
     from pglast.stream import RawStream
 

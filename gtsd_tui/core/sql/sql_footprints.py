@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gtsd_tui.core.sql.pglast_load import ensure_pglast
+
 
 def _created(kind: str, *path: str) -> list[str]:
     p = ".".join(path)
@@ -31,6 +33,7 @@ def _under(schema: str, table: str) -> list[str]:
 
 
 def _alter(stmt: Any) -> list[dict[str, Any]]:
+    ensure_pglast()
     from pglast.enums import AlterTableType as T
 
     schema, table = _rel(stmt.relation)
@@ -57,6 +60,7 @@ def _alter(stmt: Any) -> list[dict[str, Any]]:
 
 
 def statement_footprints(stmt: Any) -> list[dict[str, Any]]:
+    ensure_pglast()
     from pglast.enums import ObjectType as O
 
     kind = type(stmt).__name__

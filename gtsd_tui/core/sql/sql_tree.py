@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gtsd_tui.core.migrations.hashing import split_chunks
+from gtsd_tui.core.sql.pglast_load import ensure_pglast
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Unparsed:
 
 def parse_statements(sql: str) -> list[tuple[str, dict[str, Any], str]]:
     """``(kind, node, text)`` per statement; raises ``pglast.parser.ParseError``."""
+    ensure_pglast()
     from pglast import parser
 
     out = []
@@ -39,6 +41,7 @@ def parse_statements(sql: str) -> list[tuple[str, dict[str, Any], str]]:
 
 def do_body_queries(node: dict[str, Any]) -> list[str] | None:
     """The SQL statements a ``DoStmt``'s PL/pgSQL body runs (``None``: no body, or not parsable)."""
+    ensure_pglast()
     from pglast import parser
 
     body = next(
@@ -76,6 +79,7 @@ def do_body_queries(node: dict[str, Any]) -> list[str] | None:
 def walk_statements(text: str) -> Iterator[Parsed | Unparsed]:
     """Every statement of a migration in file order; a parsable DO block yields the statements of its
     body (``in_do``) in place of itself, and a DO block whose body cannot be read yields itself."""
+    ensure_pglast()
     from pglast import parser
 
     for chunk in split_chunks(text):

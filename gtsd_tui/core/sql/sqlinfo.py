@@ -49,6 +49,7 @@ def parse(text: str) -> tuple[Statement, ...] | SyntaxProblem:
 
 
 def _defnames(params: Any) -> set[str]:
+    ensure_pglast()
     from pglast import ast
 
     return {str(p.defname) for p in params or () if isinstance(p, ast.DefElem)}
@@ -56,6 +57,7 @@ def _defnames(params: Any) -> set[str]:
 
 def non_transactional_reason(node: Any) -> str | None:
     """Why PostgreSQL refuses this statement inside a transaction block, or None."""
+    ensure_pglast()
     from pglast import ast
 
     if isinstance(node, ast.IndexStmt) and node.concurrent:
@@ -147,6 +149,7 @@ _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 def do_body_offsets(text: str) -> list[int]:
     """Character offsets where the body of each ``DO $$ ... $$`` block starts (right after ``$$``)."""
+    ensure_pglast()
     from pglast import ast
 
     parsed = parse(text)
