@@ -186,14 +186,16 @@ class Libpq:
                 width != len(types) or any(self.lib.PQftype(res, c) not in types[c] for c in range(width))
             ):
                 return None
-            out: Rows = []
-            for r in range(self.lib.PQntuples(res)):
-                out.append(
-                    [
-                        None if self.lib.PQgetisnull(res, r, c) else self.lib.PQgetvalue(res, r, c).decode()
-                        for c in range(width)
-                    ]
-                )
-            return out
+            return self._cells(ctypes.c_void_p(res), self.lib.PQntuples(res), width)
         finally:
             self.lib.PQclear(res)
+
+    def _cells(self, res: ctypes.c_void_p, height: int, width: int) -> Rows:
+        """Every cell as text (NULL as None). Two ctypes calls per cell were most of a read of 4,000
+        rows: NULL is asked only of an empty value (libpq gives "" for NULL)."""
+        value, isnull = self.lib.PQgetvalue, self.lib.PQgetisnull
+        columns = range(width)
+        return [
+            [v.decode() if (v := value(res, r, c)) or not isnull(res, r, c) else None for c in columns]
+            for r in range(height)
+        ]
