@@ -46,13 +46,13 @@ def _status(cli, folder: Path, url: str, *extra: str, env: dict[str, str] | None
     return cli("status", *extra, "--migrations", str(folder), "--database-url", url, env=env)
 
 
-def _same_as_in_process(cli, folder: Path, url: str) -> list[Any]:  # type: ignore[no-untyped-def]
+def _same_as_in_process(cli, folder: Path, url: str, env: dict[str, str] | None = None) -> list[Any]:  # type: ignore[no-untyped-def]
     """status (json and text) from the forked child equals the in-process psycopg read, byte for byte."""
     out = []
     for extra in (("--json",), ()):
-        _status(cli, folder, url, *extra, env=FORK_OFF)  # the drift record written once, for both
-        alone = _status(cli, folder, url, *extra, env=FORK_OFF)
-        forked = _status(cli, folder, url, *extra)
+        _status(cli, folder, url, *extra, env={**(env or {}), **FORK_OFF})  # the drift record written once
+        alone = _status(cli, folder, url, *extra, env={**(env or {}), **FORK_OFF})
+        forked = _status(cli, folder, url, *extra, env=env)
         assert (forked.returncode, forked.stdout, forked.stderr) == (alone.returncode, alone.stdout, alone.stderr)
         out.append(forked)
     return out
@@ -179,6 +179,18 @@ def test_connection_errors_are_todays_word_for_word(cli, sample: Path, pg_url: s
     assert lite_read(right) == psycopg_read(right) == ([], [], None)
     for r in _same_as_in_process(cli, sample, right):
         assert r.returncode == 0 and PW_SECRET not in r.stdout + r.stderr
+
+
+def test_a_bare_word_is_malformed_as_before(cli, sample: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database URL that is a bare word: libpq alone would connect to that database (the server
+    from PG* variables), psycopg's parse calls it malformed (exit 2): it still does."""
+    host_port, dbname = pg_url.split("@", 1)[1].split("/", 1)
+    env = {"PGHOST": host_port.split(":")[0], "PGPORT": host_port.split(":")[1], "PGUSER": "postgres"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert read_status(dbname, *TRACK) is None
+    for r in _same_as_in_process(cli, sample, dbname, env=env):
+        assert r.returncode == 2 and "malformed" in r.stderr, r.stderr
 
 
 def test_behind_pgbouncer_transaction_pooling(cli, sample: Path, pg_url: str, bouncer_url: str) -> None:  # noqa: F811

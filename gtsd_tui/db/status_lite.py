@@ -7,10 +7,10 @@ over one connection made with the same parameters (the URL, ``application_name``
 ``connect_timeout``), and decodes the same values with the same functions.
 
 Any doubt gives None, and the caller reads with psycopg as before, which then meets and words the
-error itself: no bundled libpq, a connection that fails for any reason, a client encoding other than
-UTF8, a query that fails, a column of another type than the ones whose text form decodes to
-psycopg's values, a value that does not decode. libpq's messages are never read (they may hold a
-password).
+error itself: a URL libpq would not parse as psycopg does (a bare word), no bundled libpq, a
+connection that fails for any reason, a client encoding other than UTF8, a query that fails, a
+column of another type than the ones whose text form decodes to psycopg's values, a value that does
+not decode. libpq's messages are never read (they may hold a password).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ Read = tuple[list[HistoryRow], list[tuple[str, str]], str | None]
 def read_status(url: str, schema: str, table: str) -> Read | None:
     """(tracking rows, INVALID indexes, the drift fingerprint when a row exists) as ``read_rows``,
     ``invalid_indexes`` and ``fingerprint`` read them over psycopg; None at the least doubt."""
+    if not _conninfo(url):
+        return None
     path = bundled_libpq()
     if path is None:
         return None
@@ -56,6 +58,12 @@ def read_status(url: str, schema: str, table: str) -> Read | None:
         return None
     finally:
         pq.finish(conn)
+
+
+def _conninfo(url: str) -> bool:
+    """Whether libpq reads ``url`` as a connection string (a URI, or ``key=value`` pairs), as psycopg's
+    parse does: a bare word it would take for a database name, which psycopg's parse calls malformed."""
+    return url.startswith(("postgresql://", "postgres://")) or "=" in url
 
 
 def _read(pq: Libpq, conn: int, schema: str, table: str) -> Read | None:
