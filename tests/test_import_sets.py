@@ -65,8 +65,10 @@ def top_level(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if m.split(".")[0] in names)
 
 
-def run_traced(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+def run_traced(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **(env or {})}
     return subprocess.run(
         [sys.executable, "-X", "importtime", *console_script(), *args],
         capture_output=True,
@@ -382,3 +384,28 @@ def test_git_in_another_directory_or_with_input_goes_through_subprocess(tmp_path
     assert git_dir.returncode == 128 and b"not a git repository" in git_dir.stderr
     hashed = git(tmp_path, "hash-object", "--stdin", stdin=b"x\n")
     assert hashed.returncode == 0 and hashed.stdout.strip() == b"587be6b4c3f93f93c489c0111bba5596147a26cb"
+
+
+@pytest.mark.pg
+def test_a_warm_status_imports_no_psycopg_in_the_parent_nor_its_child(cli, sample: Path, pg_url: str) -> None:
+    """``status --json`` with a configured database, warm (digests cached, the clean drift comparison
+    recorded): the forked child reads the database side through the bundled libpq (db/status_lite.py)
+    and neither it nor the parent imports psycopg (the child's ``-X importtime`` lines go to the same
+    stderr). The control: with a client encoding the libpq read refuses, the child reads over psycopg
+    as before, the same output, and its import is seen."""
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    r = cli("migrate", "--migrations", str(sample), "--database-url", pg_url, "--to", "0002_partners")
+    assert r.returncode == 0, r.stderr
+    time.sleep(RACY_NS / 1e9 + 0.1)  # files written this instant are not cached (digest_cache: racy)
+    args = ("status", "--json", "--migrations", str(sample), "--database-url", pg_url)
+    run_traced(*args)  # fills the digest cache, records the clean drift comparison
+    warm = run_traced(*args)
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    assert json.loads(warm.stdout)["schema"]["fingerprint_matched"] is True
+    modules = imported(warm.stderr)
+    assert "gtsd_tui.db.status_lite" in modules  # the child read through libpq
+    assert top_level(modules, FOUR) == []
+    control = run_traced(*args, env={"PGCLIENTENCODING": "LATIN1"})
+    assert (control.returncode, control.stdout) == (0, warm.stdout)
+    assert "psycopg" in top_level(imported(control.stderr), FOUR)

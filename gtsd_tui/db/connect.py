@@ -14,9 +14,9 @@ import psycopg
 
 from gtsd_tui.config import bad_escape_part, mask_url, parse_target, scrub
 from gtsd_tui.core.server.activity import CONSOLE_APP
+from gtsd_tui.db.libpq_lite import APP_NAME, CONNECT_TIMEOUT
 from gtsd_tui.errors import DatabaseError, InputError
 
-APP_NAME = "gtsd-tui"
 CONSOLE_APP_NAME = CONSOLE_APP  # the console's own reads: its Connections pane offers no c/K on them
 T = TypeVar("T")  # what a pooled read returns
 
@@ -85,7 +85,7 @@ def connect(
     url: str,
     *,
     autocommit: bool = True,
-    connect_timeout: float = 5,
+    connect_timeout: float = CONNECT_TIMEOUT,
     application_name: str = APP_NAME,
     **kwargs: Any,
 ) -> psycopg.Connection[Any]:

@@ -8,9 +8,12 @@ drizzle does not model as drift (views, functions, triggers, policies, roles, ex
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
+from gtsd_tui.db.status_sql import fingerprint_of
+
+if TYPE_CHECKING:  # not imported: status reads the fingerprint without psycopg too (status_lite.py)
+    import psycopg
 
 _SKIP_NS = (
     "n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> 'information_schema' AND n.nspname <> %(skip_schema)s "
@@ -97,11 +100,7 @@ _ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", 
 
 def read_schema(conn: psycopg.Connection[Any], track_schema: str, track_table: str) -> dict[str, Any]:
     """The database's schema as a v7 snapshot body: ``tables``, ``enums``, ``schemas``, ``sequences``."""
-    params = {
-        "skip_schema": "" if track_schema == "public" else track_schema,
-        "track_schema": track_schema,
-        "track_table": track_table,
-    }
+    params = fingerprint_params(track_schema, track_table)
     run = lambda q: conn.execute(q, params, prepare=False).fetchall()  # noqa: E731
     tables: dict[int, dict[str, Any]] = {}
     for oid, schema, name, rls in run(_TABLE_ROWS):
@@ -249,7 +248,7 @@ def _unquoted(name: str) -> str:
     return name[1:-1].replace('""', '"') if len(name) > 1 and name[0] == name[-1] == '"' else name
 
 
-_FINGERPRINT = (
+FINGERPRINT_SQL = (
     "SELECT md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM ("
     f"SELECT 'n ' || n.nspname FROM pg_namespace n WHERE {_SKIP_NS} "
     "UNION ALL SELECT 'c ' || c.oid::regclass::text || ' ' || c.relrowsecurity FROM pg_class c "
@@ -277,10 +276,14 @@ _FINGERPRINT = (
 def fingerprint(conn: psycopg.Connection[Any], track_schema: str, track_table: str) -> str:
     """One round trip: a digest of everything :func:`read_schema` reads (and a little more); a schema
     whose digest did not move since a clean comparison is still clean."""
-    params = {
+    row = conn.execute(FINGERPRINT_SQL, fingerprint_params(track_schema, track_table), prepare=False).fetchone()
+    return fingerprint_of(row)
+
+
+def fingerprint_params(track_schema: str, track_table: str) -> dict[str, str]:
+    """The parameters of :data:`FINGERPRINT_SQL` (and of every query :func:`read_schema` sends)."""
+    return {
         "skip_schema": "" if track_schema == "public" else track_schema,
         "track_schema": track_schema,
         "track_table": track_table,
     }
-    row = conn.execute(_FINGERPRINT, params, prepare=False).fetchone()
-    return str(row[0]) if row else ""

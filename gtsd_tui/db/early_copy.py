@@ -16,97 +16,12 @@ what went wrong. Nothing here raises or prints: messages from libpq may hold a p
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from gtsd_tui.db.clone_sql import ADMIN_DB, may_template_query, settled, template_copy_name
-
-_OK = 0  # CONNECTION_OK
-_COMMAND_OK, _TUPLES_OK = 1, 2  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
-
-
-def bundled_libpq() -> str | None:
-    """The libpq shipped inside psycopg[binary] (Linux, macOS, Windows wheels), found without importing it."""
-    from importlib.util import find_spec
-
-    try:
-        spec = find_spec("psycopg_binary")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    pkg = Path(next(iter(spec.submodule_search_locations)))
-    for where in (pkg.parent / "psycopg_binary.libs", pkg / ".dylibs"):
-        for pattern in ("libpq*.so*", "libpq*.dylib", "libpq*.dll"):
-            found = sorted(where.glob(pattern))
-            if found:
-                return str(found[0])
-    return None
-
-
-class _Libpq:
-    """The few libpq calls a copy needs (ctypes releases the GIL around each)."""
-
-    def __init__(self, path: str) -> None:
-        lib = ctypes.CDLL(path)
-        p, s = ctypes.c_void_p, ctypes.c_char_p
-        strings = ctypes.POINTER(ctypes.c_char_p)
-        for name, res, args in (
-            ("PQconnectdbParams", p, [strings, strings, ctypes.c_int]),
-            ("PQstatus", ctypes.c_int, [p]),
-            ("PQfinish", None, [p]),
-            ("PQexec", p, [p, s]),
-            ("PQresultStatus", ctypes.c_int, [p]),
-            ("PQntuples", ctypes.c_int, [p]),
-            ("PQnfields", ctypes.c_int, [p]),
-            ("PQgetvalue", s, [p, ctypes.c_int, ctypes.c_int]),
-            ("PQclear", None, [p]),
-            ("PQescapeIdentifier", p, [p, s, ctypes.c_size_t]),
-            ("PQescapeLiteral", p, [p, s, ctypes.c_size_t]),
-            ("PQfreemem", None, [p]),
-        ):
-            fn = getattr(lib, name)
-            fn.restype, fn.argtypes = res, args
-        self.lib = lib
-
-    def connect(self, url: str, dbname: str) -> int | None:
-        """A session on ``dbname`` of the server ``url`` names (its user, password, TLS settings)."""
-        keys = [b"dbname", b"dbname", b"application_name", b"connect_timeout", None]
-        values = [url.encode(), dbname.encode(), b"gtsd-tui", b"5", None]
-        conn = self.lib.PQconnectdbParams((ctypes.c_char_p * 5)(*keys), (ctypes.c_char_p * 5)(*values), 1)
-        if conn and self.lib.PQstatus(conn) == _OK:
-            return int(conn)
-        if conn:
-            self.lib.PQfinish(conn)
-        return None
-
-    def quoted(self, conn: int, text: str, *, literal: bool) -> str | None:
-        raw = text.encode()
-        escape = self.lib.PQescapeLiteral if literal else self.lib.PQescapeIdentifier
-        ptr = escape(conn, raw, len(raw))
-        if not ptr:
-            return None
-        try:
-            return ctypes.string_at(ptr).decode()
-        finally:
-            self.lib.PQfreemem(ptr)
-
-    def run(self, conn: int, query: str) -> list[str | None] | None:
-        """The first row of ``query`` ([] for a command), or None when it failed."""
-        res = self.lib.PQexec(conn, query.encode())
-        try:
-            status = self.lib.PQresultStatus(res) if res else -1
-            if status == _COMMAND_OK:
-                return []
-            if status != _TUPLES_OK or self.lib.PQntuples(res) < 1:
-                return None
-            cells = [self.lib.PQgetvalue(res, 0, i) for i in range(self.lib.PQnfields(res))]
-            return [None if v is None else v.decode() for v in cells]
-        finally:
-            if res:
-                self.lib.PQclear(res)
+from gtsd_tui.db.libpq_lite import Libpq as _Libpq
+from gtsd_tui.db.libpq_lite import bundled_libpq
 
 
 @dataclass

@@ -8,6 +8,7 @@ import psycopg
 from psycopg import sql
 
 from gtsd_tui.core.migrations.status import HistoryRow
+from gtsd_tui.db.status_sql import COLUMN_NAMES_SQL, TABLE_EXISTS_SQL, history_rows, rows_sql
 from gtsd_tui.errors import DatabaseError
 
 
@@ -16,12 +17,7 @@ def table_ident(schema: str, table: str) -> sql.Composed:
 
 
 def table_exists(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p', 'v')",
-        (schema, table),
-    ).fetchone()
-    return row is not None
+    return conn.execute(TABLE_EXISTS_SQL, (schema, table)).fetchone() is not None
 
 
 def has_name_column(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
@@ -33,49 +29,20 @@ def has_name_column(conn: psycopg.Connection[Any], schema: str, table: str) -> b
 
 
 def column_names(conn: psycopg.Connection[Any], schema: str, table: str) -> set[str]:
-    rows = conn.execute(
-        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE a.attnum > 0 AND NOT a.attisdropped AND n.nspname = %s AND c.relname = %s",
-        (schema, table),
-    ).fetchall()
-    return {str(r[0]) for r in rows}
+    return {str(r[0]) for r in conn.execute(COLUMN_NAMES_SQL, (schema, table)).fetchall()}
 
 
 def read_rows(conn: psycopg.Connection[Any], schema: str, table: str) -> list[HistoryRow]:
-    """All rows ordered by id; an absent table means nothing applied. Read-only.
-
-    Rows of a table without ``name`` (drizzle v0's) are marked ``legacy``: a v1 folder's status
-    reads them as drizzle-orm 1.0 will after its upgrade.
-    """
+    """All rows ordered by id; an absent table means nothing applied. Read-only. The query and the
+    decoding are ``status_sql``'s (shared with status's libpq reader)."""
     try:
         if not table_exists(conn, schema, table):
             return []
         cols = column_names(conn, schema, table)
-        name = sql.SQL(", name") if "name" in cols else sql.SQL(", NULL::text")
-        applied = (
-            sql.SQL(", (extract(epoch from applied_at) * 1000)::bigint")
-            if "applied_at" in cols
-            else sql.SQL(", NULL::bigint")
-        )
-        query = sql.SQL("SELECT id, hash, created_at{}{} FROM {} ORDER BY id").format(
-            name, applied, table_ident(schema, table)
-        )
-        rows = conn.execute(query, binary=True).fetchall()  # the same values; half the decoding of text
+        rows = conn.execute(rows_sql(schema, table, cols), binary=True).fetchall()  # half the decoding of text
     except psycopg.Error as exc:
         raise DatabaseError(f"reading {schema}.{table}: {str(exc).strip().splitlines()[0]}") from None
-    legacy = "name" not in cols
-    return [
-        HistoryRow(
-            int(r[0]),
-            str(r[1]),
-            None if r[2] is None else int(r[2]),
-            r[3],
-            None if r[4] is None else int(r[4]),
-            legacy,
-        )
-        for r in rows
-    ]
+    return history_rows(rows, cols)
 
 
 # The exact statements drizzle-orm sends (spec section 2.1), including the template's tabs.

@@ -9,6 +9,8 @@ from typing import Any
 
 import psycopg
 
+from gtsd_tui.db.status_sql import INVALID_INDEXES_SQL, invalid_list
+
 # Sent in the same round trip as a statement, inside its transaction: the relation locks this backend
 # now holds, each with whether its relation existed before (oid at most the mark $1: a lock on a
 # relation the statement created is not charged to it, but stays held), the relations that existed
@@ -190,12 +192,7 @@ def qualified(conn: psycopg.Connection[Any], name: str) -> str:
 
 def invalid_indexes(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
     """(schema, index) of every INVALID index outside the system schemas."""
-    rows = conn.execute(
-        "SELECT n.nspname, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid "
-        "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1, 2"
-    ).fetchall()
-    return [(str(s), str(n)) for s, n in rows]
+    return invalid_list(conn.execute(INVALID_INDEXES_SQL).fetchall())
 
 
 def index_state(conn: psycopg.Connection[Any], schema: str | None, name: str) -> bool | None:

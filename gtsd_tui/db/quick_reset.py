@@ -2,7 +2,7 @@
 
 A reset whose prepared spare is ready is two renames on the server (tens of milliseconds); importing
 psycopg costs 0.2-0.4 s on this machine, most of such a reset. Through the libpq that psycopg[binary]
-ships (found without importing it, :func:`gtsd_tui.db.early_copy.bundled_libpq`) this module does
+ships (found without importing it, :func:`gtsd_tui.db.libpq_lite.bundled_libpq`) this module does
 that swap with the same statements, under the same lock, in the same order and telling the same
 steps as :func:`gtsd_tui.db.admin.swap_in_next` (the crash tests' kill hook stops it after each).
 
@@ -20,7 +20,8 @@ import ctypes
 from collections.abc import Callable
 
 from gtsd_tui.db.clone_sql import ADMIN_DB
-from gtsd_tui.db.early_copy import _Libpq, bundled_libpq
+from gtsd_tui.db.libpq_lite import Libpq as _Libpq
+from gtsd_tui.db.libpq_lite import bundled_libpq
 from gtsd_tui.db.reset_sql import (
     BRANCH_LABEL,
     SPARE_PREFIX,
@@ -52,7 +53,7 @@ class _Option(ctypes.Structure):
 
 
 class _Pq(_Libpq):
-    """:class:`~gtsd_tui.db.early_copy._Libpq` and the calls a swap needs besides."""
+    """:class:`~gtsd_tui.db.libpq_lite.Libpq` and the calls a swap needs besides."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)

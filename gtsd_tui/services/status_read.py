@@ -47,7 +47,11 @@ class DbSide:
 
 
 def read_db_side(project: Project) -> DbSide:
-    """One connection: the rows, then the INVALID indexes, then the fingerprint (when a row exists)."""
+    """One connection: the rows, then the INVALID indexes, then the fingerprint (when a row exists).
+    Through the bundled libpq when it can (:func:`read_lite`), else over psycopg."""
+    side = read_lite(project)
+    if side is not None:
+        return side
     from gtsd_tui.db.drift_catalog import fingerprint
     from gtsd_tui.db.history import read_rows
     from gtsd_tui.db.probe import invalid_indexes
@@ -67,6 +71,23 @@ def read_db_side(project: Project) -> DbSide:
     except GtsdError as exc:
         return DbSide(project.url or "", error=(type(exc).__name__, str(exc), exc.exit_code))
     return DbSide(url, rows, invalid, fp)
+
+
+def read_lite(project: Project) -> DbSide | None:
+    """The same read without importing psycopg (``db/status_lite.py``): a configured URL only (none
+    may mean starting the embedded server), and None at the least doubt (the psycopg read then runs
+    and meets the error itself, in today's words). The URL is not parsed first: libpq connected with
+    it, so psycopg's parse of it (``resolve_url``) passes too."""
+    url = project.url or project.settings.database_url
+    if not url:
+        return None
+    from gtsd_tui.db.status_lite import read_status
+
+    got = read_status(url, project.settings.schema, project.settings.table)
+    if got is None:
+        return None
+    project.url = url
+    return DbSide(url, *got)
 
 
 def _is_side(got: object) -> bool:
