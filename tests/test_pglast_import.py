@@ -10,34 +10,38 @@ from pathlib import Path
 
 import gtsd_tui
 
-SCRIPT = """
-import threading
-from gtsd_tui.core.sql import stmt_split, sqlinfo
-from gtsd_tui.services.rehearse import _load_the_run
-start = threading.Barrier(4)
-errors = []
-def go(fn):
-    start.wait()
-    try:
-        fn()
-    except Exception as exc:
-        errors.append(repr(exc))
-ts = [threading.Thread(target=go, args=(f,)) for f in (
-    _load_the_run,
-    lambda: stmt_split.relations("ALTER TABLE a ADD b int"),
-    lambda: stmt_split.first_token("-- c\\nSELECT 1"),
-    lambda: sqlinfo.parse("SELECT 1"),
-)]
-[t.start() for t in ts]
-[t.join() for t in ts]
-print(errors)
-"""
+
+def at_once(imports: str, *calls: str) -> str:
+    """A script that runs ``calls`` (Python expressions) in threads started together and prints the
+    errors they raised (``[]``: none)."""
+    return (
+        f"import threading\n{imports}\nstart = threading.Barrier({len(calls)})\nerrors = []\n"
+        "def go(fn):\n    start.wait()\n    try:\n        fn()\n    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        f"ts = [threading.Thread(target=go, args=(f,)) for f in ({', '.join(calls)},)]\n"
+        "[t.start() for t in ts]\n[t.join() for t in ts]\nprint(errors)\n"
+    )
+
+
+def run_at_once(script: str, times: int = 10) -> None:
+    for _ in range(times):
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+FOUR = (
+    "_load_the_run",
+    'lambda: stmt_split.relations("ALTER TABLE a ADD b int")',
+    'lambda: stmt_split.first_token("-- c\\nSELECT 1")',
+    'lambda: sqlinfo.parse("SELECT 1")',
+)
+SCRIPT = at_once(
+    "from gtsd_tui.core.sql import stmt_split, sqlinfo\nfrom gtsd_tui.services.rehearse import _load_the_run", *FOUR
+)
 
 
 def test_first_import_from_four_threads_at_once() -> None:
-    for _ in range(10):
-        r = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
-        assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+    run_at_once(SCRIPT)
 
 
 DEFERRED = """
@@ -78,46 +82,28 @@ def test_lint_parser_defers_ast_and_enums_until_used() -> None:
 def test_lint_parser_and_the_full_import_from_threads_at_once() -> None:
     """The deferred modules are run under the same lock as :func:`ensure_pglast`: a lint in one thread
     and the full import in others, started together, never see a half-run module."""
-    script = SCRIPT.replace(
-        '    lambda: sqlinfo.parse("SELECT 1"),\n',
-        '    lambda: sqlinfo.parse("SELECT 1"),\n    lambda: lint_parser().split("select 1"),\n',
-    ).replace("Barrier(4)", "Barrier(5)")
-    script = "from gtsd_tui.core.sql.pglast_load import lint_parser\n" + script
-    assert "lint_parser().split" in script
-    for _ in range(10):
-        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-        assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+    run_at_once(
+        at_once(
+            "from gtsd_tui.core.sql import stmt_split, sqlinfo\nfrom gtsd_tui.services.rehearse import _load_the_run\n"
+            "from gtsd_tui.core.sql.pglast_load import lint_parser",
+            *FOUR,
+            'lambda: lint_parser().split("select 1")',
+        )
+    )
 
 
-FINDINGS_AND_PREVIEW = """
-import threading
-from gtsd_tui.core.lint import lint_text
-from gtsd_tui.core.sql.sql_objects import sql_touches
-start = threading.Barrier(2)
-errors = []
-def go(fn):
-    start.wait()
-    try:
-        fn()
-    except Exception as exc:
-        errors.append(repr(exc))
-ts = [threading.Thread(target=go, args=(f,)) for f in (
-    lambda: lint_text("0000_a.sql", "CREATE TABLE a (id int);"),
-    lambda: sql_touches("ALTER TABLE a ADD b int;"),
-)]
-[t.start() for t in ts]
-[t.join() for t in ts]
-print(errors)
-"""
+FINDINGS_AND_PREVIEW = at_once(
+    "from gtsd_tui.core.lint import lint_text\nfrom gtsd_tui.core.sql.sql_objects import sql_touches",
+    'lambda: lint_text("0000_a.sql", "CREATE TABLE a (id int);")',
+    'lambda: sql_touches("ALTER TABLE a ADD b int;")',
+)
 
 
 def test_the_consoles_findings_and_preview_workers_load_pglast_at_once() -> None:
     """The console's first findings (a fork's touched objects) and its first preview (lint of the
     file) load pglast at the same moment: both failed with "partially initialized module" while the
     first went past ensure_pglast."""
-    for _ in range(10):
-        r = subprocess.run([sys.executable, "-c", FINDINGS_AND_PREVIEW], capture_output=True, text=True, timeout=60)
-        assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+    run_at_once(FINDINGS_AND_PREVIEW)
 
 
 def pglast_imports_without_the_loader(root: Path) -> list[str]:
