@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gtsd_tui.config import load_settings
+from gtsd_tui.core.migrations import digest_cache
 from gtsd_tui.core.migrations import folder as folder_mod
 from gtsd_tui.core.migrations.folder import load_folder, outline
 from gtsd_tui.services.folder_space import sibling_dir
@@ -28,7 +29,7 @@ def no_sql_read(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> object:
         raise AssertionError("outline read a migration's SQL")
 
-    monkeypatch.setattr(folder_mod, "digest_file", refuse)
+    monkeypatch.setattr(digest_cache, "digest_file", refuse)  # every digest of the folder model is made there
     monkeypatch.setattr(folder_mod, "read_file", lambda p: refuse() if str(p).endswith(".sql") else real_read(p))
     monkeypatch.setattr(folder_mod.DigestCache, "digest", refuse)
 
