@@ -1,5 +1,6 @@
 """The run's drizzle-kit cache (tests/helpers/kit_cache.py): the same step of a test on the other server
-gets the real kit's answer from the first run, byte for byte; anything else runs the real kit."""
+gets the real kit's answer from the first run, byte for byte, and so does another test with the same
+project; another input, or the same input asked for again within a test, runs the real kit."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cache folder of this test's own (not the run's)."""
     (tmp_path / "cache").mkdir()
     monkeypatch.setenv(kit_cache.ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(kit_cache, "_calls", {})  # these tests reuse made-up test ids
 
 
 def as_test(monkeypatch: pytest.MonkeyPatch, current: str) -> None:
@@ -58,7 +60,7 @@ def test_the_other_server_s_run_of_a_step_gets_the_first_run_s_files(
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_another_input_another_parameter_or_a_second_call_runs_the_real_kit(
+def test_another_input_or_a_second_call_runs_the_real_kit_another_test_shares(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: None
 ) -> None:
     as_test(monkeypatch, "tests/test_x.py::test_y[default-a] (call)")
@@ -67,12 +69,16 @@ def test_another_input_another_parameter_or_a_second_call_runs_the_real_kit(
     other = project(tmp_path / "two", 'title: text("title")')
     other.generate("init")
     ids.append(snapshot_id(other))
-    as_test(monkeypatch, "tests/test_x.py::test_y[pg15-b] (call)")  # the same schema, another parameter
-    ids += [snapshot_id(p) for p in [project(tmp_path / "three", 'name: text("name")')] if p.generate("init")]
-    as_test(monkeypatch, "tests/test_x.py::test_y[default-a] (call)")  # the same test's second call
+    as_test(monkeypatch, "tests/test_x.py::test_y[default-a] (call)")  # the same test asks for the same files again
     ids += [snapshot_id(p) for p in [project(tmp_path / "four", 'name: text("name")')] if p.generate("init")]
-    assert len(set(ids)) == 4, ids
+    assert len(set(ids)) == 3, ids
     assert "title" in (other.folder / "0000_init.sql").read_text()
+    as_test(monkeypatch, "tests/test_z.py::test_w[pg15-b] (call)")  # another test, the same project: shared
+    shared = project(tmp_path / "three", 'name: text("name")')
+    shared.generate("init")
+    assert snapshot_id(shared) == ids[0]
+    check = shared.kit("check")
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_off_runs_the_real_kit_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

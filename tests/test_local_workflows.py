@@ -66,18 +66,11 @@ def test_reset_applies_everything_then_clones_the_template(cli, sample: Path, pg
     assert "migrate (4)" in fourth.stdout  # a changed migration invalidates the template and the copy
 
 
-def wait_for_spare(url: str, timeout: float = 20) -> None:
-    import time
+def wait_for_spare(url: str) -> None:
+    """Until the background job has made the spare of the current template (see test_reset_faults)."""
+    from tests.test_reset_faults import wait_for_spare as made
 
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with psycopg.connect(admin) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name + "__gtsd_spare",)).fetchone():
-                return
-        time.sleep(0.1)
-    raise AssertionError("the prepared copy never appeared")
+    made(url, url.rsplit("/", 1)[1])
 
 
 def test_backup_reset_restore_gives_the_rows_back(cli, sample: Path, pg_url: str, tmp_path: Path) -> None:

@@ -50,11 +50,14 @@ def databases(url: str, name: str) -> set[str]:
 
 
 def wait_for_spare(url: str, name: str, timeout: float = 60) -> None:
-    """Until the background job has made the spare (comment set) and dropped every trash copy."""
+    """Until the background job has made the spare of the current template (comment set: an older spare
+    is replaced, dropped first, by the job of the reset that saved a new template) and dropped every
+    trash copy."""
     deadline = time.time() + timeout
     with psycopg.connect(_admin(url), autocommit=True) as conn:
         while time.time() < deadline:
-            ready = admin.spare_fingerprint(conn, admin.spare_name(name)) is not None
+            spare = admin.spare_fingerprint(conn, admin.spare_name(name))
+            ready = spare is not None and spare == admin.template_fingerprint(conn, admin.template_name(name))
             if ready and not admin.trash_of(conn, name):
                 return
             time.sleep(0.05)

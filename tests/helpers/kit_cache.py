@@ -1,14 +1,16 @@
-"""``drizzle-kit generate`` and ``check`` run once per input in a test run, not once per server.
+"""``drizzle-kit generate`` and ``check`` run once per input in a test run, not once per test and server.
 
-Every database test runs once per PostgreSQL (``[default]``, ``[pg15]``), and the same steps of the same
-test call the real drizzle-kit with the same project: the same TypeScript schema, config and migration
-folder, byte for byte. The kit's answer is a function of those files (and of the clock and random ids,
-which is why a test's own calls never share: the key holds the test, its parameters other than the
-server, and the call's place in the test). The first run of a step runs the real kit and keeps what it
-printed, its exit code and every file it wrote; the same step of the other server's run gets exactly
-those back. Any difference in the inputs (the folder gtsd-tui wrote, a changed schema) is another key,
-and the real kit runs. ``push``, ``pull``, ``up`` and the migrators always run: they touch a database or
-are not asked twice.
+Every database test runs once per PostgreSQL (``[default]``, ``[pg15]``), and many tests build the same
+project (the same TypeScript schema, config and migration folder, byte for byte) before they diverge.
+The kit's answer is a function of those files, and of the clock and random ids: any answer it gave for
+the same files is one it could give now. So the first call with a project runs the real kit and keeps
+what it printed, its exit code and every file it wrote; a later call with the same files, in any test,
+gets exactly those back. The key is the kit binary, the arguments, every byte of the project except
+``node_modules`` and ``.git`` (the folder with every id and timestamp written so far: a shared answer
+always continues the history it was made on), and how many times this test run has asked for these
+same files: a test that generates twice from the same files (and expects two different ids) gets two
+different real answers. ``push``, ``pull``, ``up`` and the migrators always run: they touch a database
+or are not asked twice.
 
 The cache lives for one pytest run, in a folder the controlling process makes (``GTSD_TEST_KIT_CACHE``)
 and every xdist worker shares; ``GTSD_TEST_KIT_CACHE=off`` turns it off.
@@ -19,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 import subprocess
 import threading
 from collections.abc import Callable
@@ -30,7 +31,7 @@ CACHED = ("generate", "check")
 SKIP_DIRS = {"node_modules", ".git"}
 
 _lock = threading.Lock()
-_calls: dict[str, int] = {}
+_calls: dict[tuple[str, str], int] = {}
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -45,19 +46,12 @@ def _tree(root: Path) -> dict[str, bytes]:
     return out
 
 
-def _context() -> str:
-    """The running test and phase, without the server's parameter; and this call's place in it."""
-    current = os.environ.get("PYTEST_CURRENT_TEST", "")
-
-    def drop_server(m: re.Match[str]) -> str:
-        kept = [p for p in m.group(1).split("-") if p != "default" and not re.fullmatch(r"pg\d+", p)]
-        return "[" + "-".join(kept) + "]"
-
+def _occurrence(digest: str) -> int:
+    """How many times the running test (this server's run of it) has asked for these same files."""
+    key = (os.environ.get("PYTEST_CURRENT_TEST", ""), digest)
     with _lock:
-        _calls[current] = _calls.get(current, 0) + 1
-        n = _calls[current]
-    test = re.sub(r"\[(.*)\]", drop_server, current)
-    return f"{test}#{n}"
+        _calls[key] = _calls.get(key, 0) + 1
+        return _calls[key]
 
 
 def kit_run(
@@ -69,11 +63,12 @@ def kit_run(
         return run()
     before = _tree(cwd)
     h = hashlib.sha256()
-    for part in (_context(), os.path.realpath(cmd[0]), *cmd[1:]):
+    for part in (os.path.realpath(cmd[0]), *cmd[1:]):
         h.update(part.encode() + b"\0")
     for rel in sorted(before):
         h.update(rel.encode() + b"\0" + hashlib.sha256(before[rel]).digest())
-    entry = Path(folder) / h.hexdigest()
+    digest = h.hexdigest()
+    entry = Path(folder) / f"{digest}.{_occurrence(digest)}"
     if entry.exists():
         code, out, err, changes = pickle.loads(entry.read_bytes())
         for rel, data in changes.items():
