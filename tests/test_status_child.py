@@ -32,9 +32,13 @@ def _applied_project(cli, sample: Path, pg_url: str, *, invalid: bool = True) ->
     assert r.returncode == 0, r.stderr
     with (sample / "0001_onboarding.sql").open("a") as fh:
         fh.write("\n-- edited after it was applied\n")
-    if not invalid:
-        return
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+    if invalid:
+        invalid_index(pg_url)
+
+
+def invalid_index(url: str) -> None:
+    """An INVALID index: a unique one built CONCURRENTLY over duplicate rows fails and stays."""
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE dup (v int)")
         conn.execute("INSERT INTO dup VALUES (1), (1)")
         with pytest.raises(psycopg.errors.UniqueViolation):

@@ -21,6 +21,7 @@ from gtsd_tui.db.probe import invalid_indexes
 from gtsd_tui.db.status_lite import read_status
 from tests.conftest import PW_ROLE, PW_SECRET
 from tests.test_pgbouncer import bouncer_url  # noqa: F401 - the fixture
+from tests.test_status_child import _applied_project, invalid_index
 
 pytestmark = pytest.mark.pg
 
@@ -58,21 +59,8 @@ def _same_as_in_process(cli, folder: Path, url: str, env: dict[str, str] | None 
     return out
 
 
-def _invalid_index(url: str) -> None:
-    """An INVALID index: a unique one built CONCURRENTLY over duplicate rows fails and stays."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE dup (v int)")
-        conn.execute("INSERT INTO dup VALUES (1), (1)")
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_v ON dup (v)")
-
-
 def test_a_v0_table_written_by_migrate_with_an_invalid_index(cli, sample: Path, pg_url: str) -> None:
-    r = cli("migrate", "--migrations", str(sample), "--database-url", pg_url, "--to", "0002_partners")
-    assert r.returncode == 0, r.stderr
-    with (sample / "0001_onboarding.sql").open("a") as fh:
-        fh.write("\n-- edited after it was applied\n")
-    _invalid_index(pg_url)
+    _applied_project(cli, sample, pg_url)  # three applied, one edited since, an INVALID index
     rows, invalid, fp = lite_read(pg_url)
     assert (rows, invalid, fp) == psycopg_read(pg_url)
     assert len(rows) == 3 and all(r.legacy and r.name is None and r.applied_at is None for r in rows)
@@ -197,7 +185,7 @@ def test_behind_pgbouncer_transaction_pooling(cli, sample: Path, pg_url: str, bo
     assert (
         cli("migrate", "--migrations", str(sample), "--database-url", pg_url, "--to", "0001_onboarding").returncode == 0
     )
-    _invalid_index(pg_url)
+    invalid_index(pg_url)
     got = lite_read(bouncer_url)
     assert got == psycopg_read(pg_url) and len(got[0]) == 2 and got[1] == [("public", "dup_v")]
     forked, _ = _same_as_in_process(cli, sample, bouncer_url)
