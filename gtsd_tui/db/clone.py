@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,14 +194,13 @@ def _left(conn: psycopg.Connection[Any], name: str, tries: int = 60, pause: floa
     backend leaves a moment later; DROP DATABASE finding it still there sleeps 100 ms before it looks
     again (``CountOtherDBBackends``), which cost a rehearsal 0.1 s about one time in two. A session
     still there after the wait is terminated by ``WITH (FORCE)`` as before."""
-    left = 0
-    for i in range(tries):
+
+    def ask() -> tuple[bool, int]:
         row = conn.execute(LEAVING, (name,), prepare=False).fetchone()
-        left = int(row[0]) if row else 0
-        if not left or i == tries - 1:
-            break
-        time.sleep(pause)
-    return left
+        return True, int(row[0]) if row else 0
+
+    answer = settled(ask, tries, pause)
+    return answer[1] if answer else 0
 
 
 def _sweep_quietly(conn: psycopg.Connection[Any]) -> None:
