@@ -78,6 +78,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("pg_kind", kinds, ids=ids, indirect=True, scope="module")
 
 
+SERVER_DIR_FREE = 2 << 30  # the servers' databases come and go; a few hundred MB at most at once
+
+
+def server_dir(candidates: tuple[str, ...] = ("/dev/shm",)) -> str | None:
+    """Where the test servers keep their data: ``GTSD_TEST_PG_DIR``, else a memory file system.
+
+    The suite creates and drops thousands of databases (a fresh one per test, reset's templates and
+    spares, rehearsal copies). On a disk file system every drop unlinks a few hundred files, and on
+    this machine's ext4 (mounted with ``discard``) the kernel time of a create and drop grows from 70
+    to 190 ms over a run; on tmpfs it stays at 20 ms. None (the system's temporary directory) when no
+    candidate is a writable directory with ``SERVER_DIR_FREE`` bytes free.
+    """
+    chosen = os.environ.get("GTSD_TEST_PG_DIR")
+    if chosen:
+        return chosen
+    for path in candidates:
+        try:
+            st = os.statvfs(path)
+        except OSError:
+            continue
+        if os.access(path, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= SERVER_DIR_FREE:
+            return path
+    return None
+
+
 class _Servers:
     """This process's servers, started on first use and kept to the end of the session."""
 
@@ -98,7 +123,7 @@ class _Servers:
 
         # Not under pytest's basetemp: every pytest run resets /tmp/pytest-of-<user> to 0700, which would
         # cut the server's (unprivileged) user off from its data while another test run is going on.
-        base = Path(tempfile.mkdtemp(prefix="gtsd-test-pg-")) / ".gtsd"
+        base = Path(tempfile.mkdtemp(prefix="gtsd-test-pg-", dir=server_dir())) / ".gtsd"
         self.bases.append(base)
         server = ensure_server(base, fast=True, dbname="gtsd_test", bindir=None if kind == DEFAULT else Path(kind))
         _password_role(server.url("postgres"), server.data_dir)
