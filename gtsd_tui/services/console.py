@@ -298,8 +298,8 @@ class ConsoleBackend:
 
         self._canceller = canceller = new_canceller()
         try:
-            with self._gate.aside():
-                self._drop_sessions()
+            with self._gate.aside() as idle:
+                self._drop_sessions(collector=idle)  # not under a poll still running: its connection is in use
                 result = rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
         finally:
             self._canceller = None
@@ -397,13 +397,16 @@ class ConsoleBackend:
         self._gate.close()
         self._drop_sessions()
 
-    def _drop_sessions(self) -> None:
-        """Close the pool and the stats connection (the next read or poll opens new ones)."""
+    def _drop_sessions(self, *, collector: bool = True) -> None:
+        """Close the pool and (``collector``) the stats connection; the next read or poll opens new ones.
+        A pool connection still lent out is closed when it is given back."""
         with self._pool_lock:
-            collector, pool = self._collector, self._pool_obj
-            self._collector = self._pool_obj = None
-        if collector is not None:
-            collector.close()
+            stats, pool = (self._collector if collector else None), self._pool_obj
+            self._pool_obj = None
+            if collector:
+                self._collector = None
+        if stats is not None:
+            stats.close()
         if pool is not None:
             pool.close()
 
