@@ -50,6 +50,7 @@ async def test_review_lists_the_rows_a_statement_fails_on(tmp_path: Path, pg_url
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("escape")  # again, the console alone on the target: a template copy, rows included
         await wait_for(pilot, lambda: app.screen is app.main_screen and app.busy == "", timeout=30)
+        shown = app.state
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen is not screen)
         again = app.screen
@@ -58,5 +59,8 @@ async def test_review_lists_the_rows_a_statement_fails_on(tmp_path: Path, pg_url
         assert again.result.method == "template" and again.result.failure is not None
         assert "0001_small.sql:1:1" in again.result.failure.message and "23514" in again.result.failure.message
         assert "✗ fails:" in str(again.query_one("#review-status").render())
+        # a failed rehearsal too gives the console back: the state read again, connected
+        await wait_for(pilot, lambda: app.busy == "" and app.state is not shown, timeout=30)
+        assert app.state is not None and app.state.db.connected
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM drizzle.__drizzle_migrations").fetchone() == (1,)
