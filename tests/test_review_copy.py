@@ -187,6 +187,13 @@ async def test_the_console_stays_away_during_the_rehearsal_and_comes_back_after_
         before = app.state
         assert app.busy == f"rehearsing up to {tag}" and f"[rehearsing up to {tag}]" in header_text(app)
         assert "disconnected" not in header_text(app)
+        await pilot.press("q")  # quitting asks while it runs; n goes back, the rehearsal still held
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.title_text == f"Quit while rehearsing up to {tag}?"
+        assert "its copy is dropped" in app.screen.body
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is app.main_screen)
+        assert app.is_running and app.busy == f"rehearsing up to {tag}"
         await pilot.press("r")  # held back in its worker until the rehearsal is over
         await wait_for(pilot, lambda: app.workers_in("state"))
         await pilot.pause(0.5)
