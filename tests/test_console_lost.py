@@ -87,3 +87,32 @@ async def test_server_lost_right_after_an_apply_is_seen_and_recovered(
             assert "● connected" in str(app.main_screen.query_one(HeaderBar).render())
     finally:
         stop_server(base)
+
+
+async def test_failing_statistics_polls_do_not_speed_up_the_back_off(sample: Path, outside_tmp: Path) -> None:
+    """The server gone with the statistics poll at 0.2 s: only the state reads count as failures, so the
+    waits stay 2, 4, 8, then 10 s (reads are made by the countdown, never by the polls meanwhile)."""
+    from gtsd_tui.db.embedded import ensure_server, stop_server
+    from gtsd_tui.tui import live
+
+    base = outside_tmp / ".gtsd"
+    server = ensure_server(base, fast=True)
+    app = make_app(sample, server.url())
+    try:
+        async with app.run_test(size=(120, 34)) as pilot:
+            app.connections.interval = 0.2
+            await wait_for(pilot, lambda: app.connections.stats is not None, timeout=30)
+            stop_server(base)
+            # a failed poll asks for the read that finds the server gone: the first failure
+            await wait_for(pilot, lambda: app.state is not None and not app.state.db.connected, timeout=30)
+            assert app.failures == 1 and app.retry_in in (1, 2)
+            for failures, wait in ((2, 4), (3, 8), (4, 10), (5, 10)):
+                app.retry_in = 1
+                live.tick(app)  # the countdown reaches 0: one read
+                await wait_for(pilot, lambda f=failures: app.failures == f)
+                assert app.retry_in in (wait - 1, wait), (failures, app.retry_in)
+                loaded = app.seen[0]  # states shown so far
+                await pilot.pause(1.0)  # five poll intervals, at most one tick of a countdown of 3 or more
+                assert (app.failures, app.seen[0], app.workers_in("state")) == (failures, loaded, False)
+    finally:
+        stop_server(base)

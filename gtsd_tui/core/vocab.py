@@ -58,3 +58,4 @@ class Busy(StrEnum):
     APPLYING_TO = "applying to"  # an environment of the Environments view, named after it
     RESETTING = "resetting"
     BACKING_UP = "backing up"
+    REHEARSING = "rehearsing"  # Review's rehearsal: the console's own sessions to the target stay away

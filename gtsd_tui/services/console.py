@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from gtsd_tui.core.migrations.folder import Folder
 from gtsd_tui.core.migrations.status import HistoryRow, StatusReport, compute_status
 from gtsd_tui.errors import GtsdError, InputError
+from gtsd_tui.services.console_gate import SessionGate
 from gtsd_tui.services.console_types import LiveStats as LiveStats  # re-exported: the console names it here
 from gtsd_tui.services.files import Preview, Signature, folder_signature, preview_of
 from gtsd_tui.services.project import Project
@@ -98,6 +99,7 @@ class ConsoleBackend:
         self._collector: StatsCollector | None = None  # stats: its own connection
         self._pool_obj: ConnectionPool | None = None  # status reads: a small psycopg_pool
         self._pool_lock = threading.Lock()
+        self._gate = SessionGate()  # the pool and the stats connection step aside while a rehearsal copies
         self._prefetched: tuple[ConsoleState, Signature] | None = None
         self._pool_max: tuple[float, int | None] | None = None  # (mtime, max) of connection.ts
         self._canceller: Canceller | None = None
@@ -173,7 +175,7 @@ class ConsoleBackend:
         url = running_url(self.project.settings.cwd / ".gtsd")
         if url is None or url == self.project.url:
             return False
-        self.close()
+        self._drop_sessions()
         self.project.url = url
         return True
 
@@ -197,7 +199,8 @@ class ConsoleBackend:
                 with connect(self.project.resolve_url(), connect_timeout=3) as conn:
                     version, rows = self._read(conn)
             else:
-                version, rows = self._pooled_read()
+                with self._gate.use():  # held back while a rehearsal copies the target
+                    version, rows = self._pooled_read()
             return DbState(True, self.project.masked_url, version=version), rows
         except GtsdError as exc:
             return DbState(False, self.project.masked_url, error=str(exc), fatal=isinstance(exc, InputError)), None
@@ -284,13 +287,20 @@ class ConsoleBackend:
             return []
 
     def rehearse(self, to_tag: str | None, listen: Callable[[object], None]) -> Rehearsal:
-        """Review's rehearsal up to ``to_tag``, then its data preflight (a PreflightDone); cancel_apply stops it."""
+        """Review's rehearsal up to ``to_tag``, then its data preflight (a PreflightDone); cancel_apply stops it.
+
+        The console's own sessions to the target leave first (the reads and polls in flight are let
+        finish, the pool and the stats connection closed) and none comes back until it is over, so the
+        copy may be ``CREATE DATABASE ... TEMPLATE``, as from the command line; the next read or poll
+        after it reconnects (on success, failure and cancel alike)."""
         from gtsd_tui.services.apply import ApplyRequest, new_canceller, review_preflight
         from gtsd_tui.services.rehearse import rehearse
 
-        self._canceller = new_canceller()
+        self._canceller = canceller = new_canceller()
         try:
-            result = rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, self._canceller)
+            with self._gate.aside() as idle:
+                self._drop_sessions(collector=idle)  # not under a poll still running: its connection is in use
+                result = rehearse(self.project, ApplyRequest(to_tag=to_tag), listen, canceller)
         finally:
             self._canceller = None
         listen(review_preflight(self.project, to_tag))  # then the target's own rows, read-only
@@ -348,7 +358,8 @@ class ConsoleBackend:
         from gtsd_tui.core.server.advisor import Advice
         from gtsd_tui.services.live import live_stats, poll
 
-        s = poll(self._collector_(), indexes=indexes, sessions=True)
+        with self._gate.use():  # held back while a rehearsal copies the target
+            s = poll(self._collector_(), indexes=indexes, sessions=True)
         pool = None
         if self._pool_obj is not None:
             p = self._pool_obj.get_stats()
@@ -372,18 +383,30 @@ class ConsoleBackend:
         return self._pool_max[1]
 
     def signal(self, pid: int, *, terminate: bool) -> bool:
-        return self._collector_().signal(pid, terminate=terminate)
+        with self._gate.use():
+            return self._collector_().signal(pid, terminate=terminate)
 
     def watch_signature(self) -> Signature:
         return folder_signature(self.project.folder_path)
 
     def close(self) -> None:
+        """The console is closing: the prefetch child stopped, our sessions closed, reads held back
+        by a rehearsal give up."""
         if self._child is not None:
             self._child.close()
-        collector, pool = self._collector, self._pool_obj
-        self._collector = self._pool_obj = None
-        if collector is not None:
-            collector.close()
+        self._gate.close()
+        self._drop_sessions()
+
+    def _drop_sessions(self, *, collector: bool = True) -> None:
+        """Close the pool and (``collector``) the stats connection; the next read or poll opens new ones.
+        A pool connection still lent out is closed when it is given back."""
+        with self._pool_lock:
+            stats, pool = (self._collector if collector else None), self._pool_obj
+            self._pool_obj = None
+            if collector:
+                self._collector = None
+        if stats is not None:
+            stats.close()
         if pool is not None:
             pool.close()
 
@@ -401,7 +424,7 @@ class ConsoleBackend:
     def reset(self, progress: Callable[[str], None]) -> dict[str, float]:
         from gtsd_tui.services.reset import reset_database
 
-        self.close()  # our own pool and stats connection would keep the database busy
+        self._drop_sessions()  # our own pool and stats connection would keep the database busy
         return reset_database(self.project, self.project.resolve_url(), None, progress=progress)
 
     def renumber_plan(self) -> RenumberContext:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import actions, flows
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 
@@ -23,7 +24,8 @@ def action_quit_console(app: GtsdApp) -> None:
             app.service.cancel_apply()
             app.exit()
 
-    body = f"{app.busy.capitalize()} now: quitting cancels it (the running migration is rolled back)."
+    undone = "its copy is dropped" if app.busy_state == Busy.REHEARSING else "the running migration is rolled back"
+    body = f"{app.busy.capitalize()} now: quitting cancels it ({undone})."
     app.push_screen(ConfirmScreen(f"Quit while {app.busy}?", body, action_label="Quit"), answer)
 
 

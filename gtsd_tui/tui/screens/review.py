@@ -7,7 +7,7 @@ and the schema diff below. ``a`` applies with the careful options (short lock_ti
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -74,9 +74,11 @@ class ReviewScreen(Screen[bool]):
         *,
         result: Rehearsal | None = None,
         files: Mapping[str, Sequence[str]] | None = None,
+        over: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
         self.backend, self.to_tag = backend, to_tag
+        self.over = over  # called from the worker once the rehearsal returned (thread-safe: it posts)
         self.result: Rehearsal | None = result  # a finished rehearsal (given: shown as is, nothing runs)
         self.records: list[StatementRecord] = list(result.records) if result is not None else []
         self.files: dict[str, list[str]] = {k: list(v) for k, v in (files or {}).items()}
@@ -110,6 +112,13 @@ class ReviewScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="rehearse", exit_on_error=False)
     def run_rehearsal(self) -> None:
+        try:
+            self._rehearse()
+        finally:  # also when the screen was closed meanwhile (its own messages are dropped then)
+            if self.over is not None:
+                self.over()
+
+    def _rehearse(self) -> None:
         from gtsd_tui.services.data_preflight import PreflightDone
         from gtsd_tui.services.rehearse import RehearsalStarted, StatementRehearsed
 
