@@ -162,8 +162,9 @@ def pg_server(_pg_servers: _Servers, pg_kind: str) -> str:
 
 @pytest.fixture
 def outside_tmp() -> Iterator[Path]:
-    """A working folder outside pytest's basetemp, for tests that start an embedded server in it."""
-    top = Path(tempfile.mkdtemp(prefix="gtsd-test-"))
+    """A working folder outside pytest's basetemp, for tests that start an embedded server in it (on the
+    memory file system when there is one, as the test servers: initdb and the database's files)."""
+    top = Path(tempfile.mkdtemp(prefix="gtsd-test-", dir=memory_dir()))
     yield top
     shutil.rmtree(top, ignore_errors=True)
 
