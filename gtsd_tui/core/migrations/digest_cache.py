@@ -84,11 +84,19 @@ class StatCache:
             return hit[1]
         return None
 
-    def put(self, name: str, st: os.stat_result, value: Any) -> None:
+    def put(self, name: str, st: os.stat_result, value: Any) -> bool:
         """Store a value learnt from a file stat'ed as ``st`` before it was read, unless the file was
-        written too recently for its timestamps to be trusted."""
+        written too recently for its timestamps to be trusted (False then, or when the cache is off)."""
         if self.path is not None and max(st.st_mtime_ns, st.st_ctime_ns) < self.now_ns - RACY_NS:
             self.new[name] = (stat_key(st), value)
+            return True
+        return False
+
+    def keep(self, name: str, key: tuple[Any, ...], value: Any) -> None:
+        """Store a value learnt from files whose stat keys ``key`` holds, each already trusted (taken from
+        entries of this cache directory, so not written too recently)."""
+        if self.path is not None:
+            self.new[name] = (key, value)
 
     @contextmanager
     def folder_fd(self, folder: str) -> Iterator[int | None]:
