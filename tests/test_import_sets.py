@@ -174,6 +174,53 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
         assert beyond_start(run, NOT_ON_DRIVER, "-S") == []
 
 
+# the pre-commit hook `gtsd-tui git install` writes (``python -c ...entry() hook pre-commit``): no CLI, no
+# argparse, and its git calls started with posix_spawn (no subprocess, with its threading and selectors)
+NOT_ON_HOOK = (
+    "argparse", "gtsd_tui.cli", "dataclasses", "typing", "msgspec", "inspect", "subprocess", "threading",
+    "selectors", "locale", "shutil", "tempfile",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["sound", "refused"])
+def test_the_installed_pre_commit_hook_as_git_commit_runs_it(tmp_path: Path, sample: Path, case: str) -> None:
+    """A real ``git commit`` fires the pre-commit hook ``gtsd-tui git install`` wrote (its command traced
+    with ``-X importtime``): the folder was checked (a sound one lets the commit through, a broken one is
+    refused with its one line), none of the four and none of NOT_ON_HOOK were imported."""
+    repo = base_repo(tmp_path, sample)
+    r = subprocess.run(
+        [sys.executable, *console_script(), "git", "install", "--migrations", str(repo / "migrations")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    hook = repo / ".git/hooks/pre-commit"
+    log = tmp_path / "importtime.log"
+    python = shlex.quote(sys.executable)
+    command = f"{python} -c "
+    text = hook.read_text()
+    assert command in text and ' hook pre-commit --migrations migrations "$@" || status=$?' in text
+    traced = text.replace(command, f"{python} -X importtime -c ").replace(
+        ' hook pre-commit --migrations migrations "$@" ||', f' hook pre-commit --migrations migrations "$@" 2>>{log} ||'
+    )
+    hook.write_text(traced)
+    add_migration(repo / "migrations", "more", 'CREATE TABLE "more" ("id" serial);', 1_900_000_000_000)
+    if case == "refused":  # a journal entry without its file
+        (repo / "migrations/0002_partners.sql").unlink()
+    git(repo, "add", "-A")
+    c = git(repo, "commit", "-qm", "more", check=False)
+    modules = imported(log.read_text())
+    assert "gtsd_tui.core.merging.conflicts" in modules and "gtsd_tui.services.git_hooks" in modules  # it checked
+    if case == "sound":
+        assert c.returncode == 0, c.stderr + log.read_text()[-2000:]
+    else:
+        refused = [ln for ln in log.read_text().splitlines() if ln.startswith("gtsd-tui pre-commit: refused: ")]
+        assert c.returncode == 1 and refused and "missing-file" in refused[0], log.read_text()[-2000:]
+    assert not top_level(modules, FOUR), top_level(modules, FOUR)
+    assert beyond_start(modules, NOT_ON_HOOK) == []
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
 def test_lint_of_one_file_imports_pglast_and_none_of_the_other_three(sample: Path, tmp_path: Path, fmt: str) -> None:
     """Also none of NOT_ON_LINT (msgspec and what it brings among them), in every output format, on a file
