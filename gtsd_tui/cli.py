@@ -185,6 +185,15 @@ def _restore(handlers: dict[int, Any]) -> None:
         signal.signal(sig, handler)
 
 
+def entry() -> int:
+    """The ``gtsd-tui`` script's entry point (``sys.exit(entry())``): :func:`main`, left through
+    ``os._exit`` when nothing remains for the interpreter's exit (``process_exit``: a hook's
+    ``check``/``lint`` run)."""
+    from gtsd_tui.process_exit import leave
+
+    return leave(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["git"] and argv[1:2] in (["driver"], ["hook"]):  # called by git: nothing else imported

@@ -116,5 +116,8 @@ def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
 
 
 def entry() -> None:
-    """What the driver and hook commands run (``python -c``): no ``-m`` look-up, no CLI parser."""
-    sys.exit(fast_main(sys.argv[1:]))
+    """What the driver and hook commands run (``python -c``): no ``-m`` look-up, no CLI parser; left
+    through ``os._exit`` when nothing remains for the interpreter's exit (``process_exit``)."""
+    from gtsd_tui.process_exit import leave
+
+    sys.exit(leave(fast_main(sys.argv[1:])))
