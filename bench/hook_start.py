@@ -7,7 +7,13 @@ Paths timed, each the way users start it:
   real conflicted ``_journal.json`` (two branches each adding a migration to the sample folder);
 - ``gtsd-tui lint`` of one file of the sample folder, named by its full path (the bench's working
   directory is not its project), and of one file as the pre-commit hook runs it: from the project's root,
-  so the folder and its snapshots are read for the hand-written check.
+  so the folder and its snapshots are read for the hand-written check;
+- the pre-commit hook ``gtsd-tui git install`` writes (``python -c '...entry()' hook pre-commit``), in a
+  repository whose staged change touches the folder (so the folder is checked), from its top.
+
+The pre-commit framework's hooks (``.pre-commit-hooks.yaml``) run the installed console script itself
+(``gtsd-tui check --offline``, ``gtsd-tui lint FILES`` from the repository's top): the ``check`` and
+``lint`` rows are those commands, as typed by hand too.
 
 Each round runs the yardstick and every path once, in turn; the figures are medians of the rounds.
 Target (issue 27): each path ≤ 2.5x ``python -c pass``. Run: ``python bench/hook_start.py [--rounds N]``,
@@ -31,6 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DITTOFEED, OUT  # noqa: E402
 
+from gtsd_tui.services.git_install import ENTRY  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "migrations"
 BEFORE = " [baseline]"
@@ -53,8 +61,6 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
     drizzle-kit's shape, ``git merge b`` (no driver configured) stops on ``meta/_journal.json``; the
     driver's argv (``%O %A %B %P %L`` as git passes them, from the index stages) run in that state.
     A run writes the merge into ``%A``: the caller puts it back before each run."""
-    from gtsd_tui.services.git_install import ENTRY
-
     shutil.rmtree(dest, ignore_errors=True)
     repo = dest / "repo"
     shutil.copytree(SAMPLE, repo / "migrations")
@@ -97,6 +103,22 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
     return [*argv, path, "7"], repo
 
 
+def staged_repo(dest: Path) -> Path:
+    """A repository holding the sample folder, one of its SQL files edited and staged (``git add``): the
+    commit the pre-commit hook checks the folder for."""
+    repo = dest / "repo"
+    shutil.copytree(SAMPLE, repo / "migrations")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "bench@example.com")
+    _git(repo, "config", "user.name", "bench")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    with open(repo / "migrations/0003_today_checklist.sql", "a") as fh:
+        fh.write("-- reviewed\n")
+    _git(repo, "add", ".")
+    return repo
+
+
 def _from_baseline(cmd: list[str], baseline: str) -> list[str]:
     """The same command run with the gtsd_tui package under ``baseline``: the editable install's finder
     (which would import this checkout's) is taken off ``sys.meta_path`` first."""
@@ -106,7 +128,8 @@ def _from_baseline(cmd: list[str], baseline: str) -> list[str]:
     )
     if cmd[:2] == [sys.executable, "-c"]:  # the merge driver
         return [sys.executable, "-c", unhook + cmd[2], *cmd[3:]]
-    return [sys.executable, "-c", unhook + "from gtsd_tui.cli import main; sys.exit(main())", *cmd[1:]]
+    script = "from gtsd_tui import cli; sys.exit(getattr(cli, 'entry', cli.main)())"  # as the installed script
+    return [sys.executable, "-c", unhook + script, *cmd[1:]]
 
 
 def rounds(
@@ -153,6 +176,7 @@ def main() -> None:
     shutil.copytree(SAMPLE, work / "project" / "migrations")
     script = console_script()
     driver, repo = conflicted_journal(work / "merge")
+    hook_repo = staged_repo(work / "hook")
     ours = Path(driver[5])
     paths: dict[str, tuple[list[str], Path | None]] = {
         "check --offline (sample)": ([script, "check", "--offline", "--migrations", str(work / "sample")], None),
@@ -164,6 +188,10 @@ def main() -> None:
         "lint (one file, from the project root)": (
             [script, "lint", "migrations/0001_onboarding.sql"],
             work / "project",
+        ),
+        "pre-commit hook (git install's)": (
+            [sys.executable, "-c", ENTRY, "hook", "pre-commit", "--migrations", "migrations"],
+            hook_repo,
         ),
     }
     if opts.baseline:
