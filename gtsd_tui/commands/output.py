@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -59,6 +58,8 @@ def print_json(obj: Any, *, bulk: str | None = None) -> None:
     key of a long list of records holding only str, int, bool, None, lists and dicts (no float:
     msgspec writes exponents its own way), written by msgspec in json.dumps's very layout (status's
     5,000 migrations: a tenth of the time)."""
+    import json
+
     if isinstance(obj, dict):
         obj = {**envelope(), **obj}
     indent = 2 if sys.stdout.isatty() else None
@@ -80,6 +81,8 @@ def _with_bulk(obj: dict[str, Any], key: str) -> str | None:
         part = msgspec.json.format(msgspec.json.encode(obj[key]), indent=0).decode()
     except (ImportError, TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
         return None
+    import json
+
     token = "gtsd-bulk-" + os.urandom(16).hex()  # a place holder no value of the rest can be
     rest = json.dumps({**obj, key: token}, ensure_ascii=False)
     return rest.replace(f'"{token}"', part, 1)

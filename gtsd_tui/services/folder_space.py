@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -182,6 +181,8 @@ def _try_flock(fd: int) -> bool:
 
 
 def holder_text(folder: Path) -> str:
+    import json  # (not at start-up: every command that opens the folder imports this module)
+
     for work in candidate_dirs(folder):
         try:
             info = json.loads((work / HOLDER).read_text())
@@ -196,6 +197,8 @@ def _write_holder(folder: Path, command: str) -> None:
     try:
         work = workspace_dir(folder)
         work.mkdir(parents=True, exist_ok=True)
+        import json
+
         info = {"pid": os.getpid(), "command": command, "since": time.time()}
         tmp = work / (HOLDER + ".tmp")
         tmp.write_text(json.dumps(info))
