@@ -6,9 +6,9 @@ error; 3 database error; 4 migration lock not acquired.
 
 from __future__ import annotations
 
+import _signal  # the builtin under signal: its Signals/Handlers enums are not built at every start
 import importlib
 import os
-import signal
 import sys
 from types import SimpleNamespace
 
@@ -171,10 +171,10 @@ def _catch_termination() -> dict[int, Any]:
     """SIGTERM and SIGHUP raise :class:`Terminated` while a subcommand runs; a signal the parent set
     to be ignored (``nohup``) stays ignored. Returns the handlers to put back."""
     before: dict[int, Any] = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (_signal.SIGTERM, _signal.SIGHUP):
         try:
-            if signal.getsignal(sig) == signal.SIG_DFL:
-                before[sig] = signal.signal(sig, _terminate)
+            if _signal.getsignal(sig) == _signal.SIG_DFL:
+                before[sig] = _signal.signal(sig, _terminate)
         except ValueError:  # not the main thread (tests calling main from a thread): as before
             pass
     return before
@@ -182,7 +182,7 @@ def _catch_termination() -> dict[int, Any]:
 
 def _restore(handlers: dict[int, Any]) -> None:
     for sig, handler in handlers.items():
-        signal.signal(sig, handler)
+        _signal.signal(sig, handler)
 
 
 def entry() -> int:
@@ -274,6 +274,8 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any], status_child: A
     except GtsdError as exc:
         return _fail(scrub(str(exc), url), exc.exit_code, as_json, _connect_advice(str(exc), args))
     except Terminated as exc:
+        import signal
+
         return _fail(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum, as_json)
     except KeyboardInterrupt:
         return _fail("interrupted", 130, as_json)

@@ -5,8 +5,11 @@ exit wherever something waits for it (an atexit callback, threading, a closed pi
 from __future__ import annotations
 
 import os
+import platform
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.helpers.git import base_repo, git
+from tests.helpers.procs import default_signals
 
 # a finalizer in __main__: the interpreter's exit runs it (it clears every module), os._exit does not
 TORN = "class D:\n    def __del__(self): sys.stderr.write('torn down\\n')\nd = D()\n"
@@ -132,3 +136,59 @@ def test_the_installed_hook_leaves_without_the_teardown(tmp_path: Path, sample: 
     git(repo, "add", "-A")
     bad = git(repo, "commit", "-qm", "broken", check=False)
     assert bad.returncode == 1 and "refused: missing-file:" in bad.stderr and "torn down" not in bad.stderr
+
+
+READ = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())  # the read(2) system call's number
+
+
+def _reading_stdin(pid: int) -> bool:
+    """The process is blocked in ``read(0, ...)`` (``/proc/PID/syscall``: number, then the arguments)."""
+    try:
+        parts = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:
+        return False
+    return parts[:2] == [READ, "0x0"]
+
+
+def _ignoring_sighup() -> None:
+    default_signals()
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("case", ["SIGTERM", "SIGHUP", "SIGHUP ignored (nohup)"])
+def test_termination_signals_end_the_run_as_before(case: str) -> None:
+    """The CLI's handlers are installed with the builtin ``_signal`` (no ``signal`` import at start):
+    SIGTERM and SIGHUP still end a run with 128 + the signal and one line naming it; a SIGHUP the
+    parent ignores stays ignored (the run goes on to its end)."""
+    if READ is None or not Path("/proc/self/syscall").exists():
+        pytest.skip("no /proc/PID/syscall here to see the run wait for its input")
+    sig = signal.SIGHUP if case.startswith("SIGHUP") else signal.SIGTERM
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    p = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "lint", "-"],  # waits for its SQL on standard input
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=_ignoring_sighup if "ignored" in case else default_signals,
+    )
+    try:
+        for _ in range(200):  # until the handlers are in place: the process is reading its input
+            if _reading_stdin(p.pid):
+                break
+            time.sleep(0.05)
+        p.send_signal(sig)
+        if "ignored" in case:
+            time.sleep(0.3)
+            assert p.poll() is None  # still running
+            p.stdin.write(b"SELECT 1;\n")  # type: ignore[union-attr]
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    if "ignored" in case:
+        assert p.returncode == 0, err
+    else:
+        assert p.returncode == 128 + sig
+        assert err.decode().strip() == f"gtsd-tui: terminated by {sig.name}"
