@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -138,24 +139,35 @@ def rounds(
     reset: dict[str, tuple[Path, str]],
     baseline: str | None = None,
 ):
+    """Wall times per path, and the CPU time (user + system) of each run's processes (``RUSAGE_CHILDREN``
+    grows by what each reaped child and its own reaped children used): the second reading varies less
+    on a loaded machine, where waiting for a core stretches every wall time."""
     times: dict[str, list[float]] = {"python -c pass": [], **{name: [] for name in paths}}
+    cpu: dict[str, list[float]] = {name: [] for name in times}
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     for _ in range(count):
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
         times["python -c pass"].append(time.perf_counter() - t0)
+        cpu["python -c pass"].append(_children_cpu() - c0)
         for name, (cmd, cwd) in paths.items():
             if name.removesuffix(BEFORE) in reset:
                 reset[name.removesuffix(BEFORE)][0].write_text(reset[name.removesuffix(BEFORE)][1])
             run_env = env
             if baseline and name.endswith(BEFORE):
                 cmd = _from_baseline(cmd, baseline)
-            t0 = time.perf_counter()
+            c0, t0 = _children_cpu(), time.perf_counter()
             r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=run_env)
             times[name].append(time.perf_counter() - t0)
+            cpu[name].append(_children_cpu() - c0)
             if r.returncode not in (0, 1) or (name.removesuffix(BEFORE) in reset and r.returncode != 0):
                 raise SystemExit(f"bench: {name} exited {r.returncode}: {r.stderr.strip()}")
-    return times
+    return times, cpu
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:
@@ -199,13 +211,20 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "compileall", "-q", opts.baseline], check=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "gtsd_tui")], check=True)
     reset = {"merge driver (_journal.json)": (ours, ours.read_text())}
-    times = rounds(paths, 2, reset, opts.baseline)  # warm-up
-    times = rounds(paths, opts.rounds, reset, opts.baseline)
+    rounds(paths, 2, reset, opts.baseline)  # warm-up
+    times, cpu = rounds(paths, opts.rounds, reset, opts.baseline)
     floor = statistics.median(times.pop("python -c pass"))
-    print(f"python -c pass: {floor * 1000:.1f} ms (median of {opts.rounds}, alternating with each path)")
+    cpu_floor = statistics.median(cpu.pop("python -c pass"))
+    print(
+        f"python -c pass: {floor * 1000:.1f} ms, CPU {cpu_floor * 1000:.1f} ms "
+        f"(medians of {opts.rounds}, alternating with each path)"
+    )
     for name, ts in times.items():
-        med = statistics.median(ts)
-        print(f"{name}: {med * 1000:.1f} ms  ratio {med / floor:.2f}x  (target: <= 2.5x)")
+        med, med_cpu = statistics.median(ts), statistics.median(cpu[name])
+        print(
+            f"{name}: {med * 1000:.1f} ms  ratio {med / floor:.2f}x  (target: <= 2.5x); "
+            f"CPU {med_cpu * 1000:.1f} ms, {med_cpu / cpu_floor:.2f}x"
+        )
 
 
 if __name__ == "__main__":
