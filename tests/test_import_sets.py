@@ -109,6 +109,29 @@ def test_check_offline_imports_none_of_the_four(sample: Path, tmp_path: Path, fm
         assert beyond_start(imported(warm.stderr), banned) == [], name
 
 
+def test_check_offline_without_site_imports_no_contextlib(sample: Path, tmp_path: Path) -> None:
+    """A warm text ``check --offline`` traced with ``-S`` (an editable install's finder, run by site,
+    brings ``contextlib`` and ``pathlib`` to every start, ``python -c pass`` included, and would hide
+    them): none of NOT_ON_CHECK, nor ``json``, nor ``contextlib`` (the output's, the digest cache's and
+    the folder lock's context managers are classes, or made when called)."""
+    import gtsd_tui
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    root = str(Path(gtsd_tui.__file__).resolve().parent.parent)
+    code = f"import sys; sys.path.insert(0, {root!r}); from gtsd_tui.cli import entry; sys.exit(entry())"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    found = folders(sample, tmp_path)
+    time.sleep(RACY_NS / 1e9 + 0.1)  # files written this instant are not cached (digest_cache: racy)
+    for name, folder in found.items():
+        argv = [sys.executable, "-S", "-X", "importtime", "-c", code, "check", "--offline", "--migrations", str(folder)]
+        subprocess.run(argv, capture_output=True, env=env)  # fills the digest cache
+        warm = subprocess.run(argv, capture_output=True, text=True, env=env)
+        assert warm.returncode == 0, (name, warm.stderr[-2000:])
+        modules = imported(warm.stderr)
+        assert "gtsd_tui.core.merging.conflicts" in modules, name
+        assert beyond_start(modules, (*NOT_ON_CHECK, "json", "contextlib"), "-S") == [], name
+
+
 def test_check_offline_on_a_conflicted_folder_imports_none_of_the_four(sample: Path) -> None:
     """Two migrations forking from one snapshot: the fork's three-way merge loads, and the SQL scan that
     tells overlapping branches apart parses with pglast (the one of the four this folder needs); no

@@ -21,7 +21,6 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR as stat_is_dir
@@ -33,6 +32,7 @@ from gtsd_tui.services.notify import Notify, stderr_notify
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from typing import Literal
 
 LEGACY_DIR = ".gtsd-renumber"  # inside the folder, written by earlier versions
@@ -227,12 +227,17 @@ def remove_workspace(work: Path) -> None:
             pass
 
 
-@contextmanager
 def hold(
     folder: Path, command: str, *, on_acquire: Callable[[Path, Notify], None], wait: float = 10.0
-) -> Iterator[None]:
+) -> AbstractContextManager[None]:
     """Hold the folder's exclusive lock; LockTimeout (exit 4) naming the holder after ``wait`` seconds.
     ``on_acquire`` runs once the lock is taken (not on a re-entry), before anything else."""
+    from contextlib import contextmanager  # (here: every command that opens the folder imports this module)
+
+    return contextmanager(_hold)(folder, command, on_acquire, wait)
+
+
+def _hold(folder: Path, command: str, on_acquire: Callable[[Path, Notify], None], wait: float) -> Iterator[None]:
     key = _key(folder)
     if key in _held:
         _held[key][1] += 1
@@ -275,9 +280,14 @@ def hold(
         os.close(fd)  # closing the descriptor releases the flock
 
 
-@contextmanager
-def try_folder_lock(folder: Path, *, wait: float) -> Iterator[bool]:
+def try_folder_lock(folder: Path, *, wait: float) -> AbstractContextManager[bool]:
     """Like folder_lock for a reader that recovers: yields False when not acquired within ``wait``."""
+    from contextlib import contextmanager
+
+    return contextmanager(_try_folder_lock)(folder, wait)
+
+
+def _try_folder_lock(folder: Path, wait: float) -> Iterator[bool]:
     key = _key(folder)
     if key in _held:
         yield True
