@@ -7,7 +7,6 @@ error; 3 database error; 4 migration lock not acquired.
 from __future__ import annotations
 
 import _signal  # the builtin under signal: its Signals/Handlers enums are not built at every start
-import importlib
 import os
 import sys
 from types import SimpleNamespace
@@ -269,7 +268,9 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any], status_child: A
 
             _restore(handlers)  # the console's own terminal handling, as before
             return run_console(project, read_only=args.read_only)
-        module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
+        name = f"gtsd_tui.commands.{args.command.replace('-', '_')}"
+        __import__(name)  # (importlib.import_module's work, without importing importlib and warnings)
+        module = sys.modules[name]
         return int(module.run(args, project))
     except GtsdError as exc:
         return _fail(scrub(str(exc), url), exc.exit_code, as_json, _connect_advice(str(exc), args))

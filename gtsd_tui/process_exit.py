@@ -18,11 +18,15 @@ import sys
 
 
 def quick_exit_ok() -> bool:
-    """Nothing is left for the interpreter's exit but freeing memory (the outputs not yet flushed)."""
-    import atexit
-
-    count = getattr(atexit, "_ncallbacks", None)  # CPython's; another interpreter exits the usual way
-    return count is not None and count() == 0 and "threading" not in sys.modules
+    """Nothing is left for the interpreter's exit but freeing memory (the outputs not yet flushed).
+    Python code registers an exit callback through the ``atexit`` module: never imported, none."""
+    if sys.implementation.name != "cpython" or "threading" in sys.modules:
+        return False
+    atexit = sys.modules.get("atexit")
+    if atexit is None:
+        return True
+    count = getattr(atexit, "_ncallbacks", None)  # CPython's
+    return count is not None and count() == 0
 
 
 def leave(code: int) -> int:

@@ -84,6 +84,12 @@ def test_entry_gives_mains_outputs_and_exit_code_without_the_teardown(sample: Pa
     assert want.stdout.strip() or form in ("check no folder", "lint no file", "usage")
 
 
+def test_atexit_imported_with_nothing_registered_still_leaves_quickly(sample: Path) -> None:
+    code = ENTRY.replace("from gtsd_tui", "import atexit\nfrom gtsd_tui", 1)
+    r = run(code, "check", "--offline", "--migrations", str(sample))
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+
+
 @pytest.mark.parametrize("waiting", ["an atexit callback", "threading"])
 def test_entry_leaves_the_usual_way_when_something_waits(sample: Path, waiting: str) -> None:
     first = (

@@ -17,7 +17,6 @@ acquiring); ``renumber_log`` builds on this module.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -172,6 +171,8 @@ def held(folder: Path) -> bool:
 
 def _try_flock(fd: int) -> bool:
     try:
+        import fcntl  # (here: a command that only reads the folder never locks it)
+
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError as exc:
