@@ -7,7 +7,13 @@ Paths timed, each the way users start it:
   real conflicted ``_journal.json`` (two branches each adding a migration to the sample folder);
 - ``gtsd-tui lint`` of one file of the sample folder, named by its full path (the bench's working
   directory is not its project), and of one file as the pre-commit hook runs it: from the project's root,
-  so the folder and its snapshots are read for the hand-written check.
+  so the folder and its snapshots are read for the hand-written check;
+- the pre-commit hook ``gtsd-tui git install`` writes (``python -c '...entry()' hook pre-commit``), in a
+  repository whose staged change touches the folder (so the folder is checked), from its top.
+
+The pre-commit framework's hooks (``.pre-commit-hooks.yaml``) run the installed console script itself
+(``gtsd-tui check --offline``, ``gtsd-tui lint FILES`` from the repository's top): the ``check`` and
+``lint`` rows are those commands, as typed by hand too.
 
 Each round runs the yardstick and every path once, in turn; the figures are medians of the rounds.
 Target (issue 27): each path ≤ 2.5x ``python -c pass``. Run: ``python bench/hook_start.py [--rounds N]``,
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,6 +37,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DITTOFEED, OUT  # noqa: E402
+
+from gtsd_tui.services.git_install import ENTRY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "migrations"
@@ -53,8 +62,6 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
     drizzle-kit's shape, ``git merge b`` (no driver configured) stops on ``meta/_journal.json``; the
     driver's argv (``%O %A %B %P %L`` as git passes them, from the index stages) run in that state.
     A run writes the merge into ``%A``: the caller puts it back before each run."""
-    from gtsd_tui.services.git_install import ENTRY
-
     shutil.rmtree(dest, ignore_errors=True)
     repo = dest / "repo"
     shutil.copytree(SAMPLE, repo / "migrations")
@@ -97,6 +104,22 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
     return [*argv, path, "7"], repo
 
 
+def staged_repo(dest: Path) -> Path:
+    """A repository holding the sample folder, one of its SQL files edited and staged (``git add``): the
+    commit the pre-commit hook checks the folder for."""
+    repo = dest / "repo"
+    shutil.copytree(SAMPLE, repo / "migrations")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "bench@example.com")
+    _git(repo, "config", "user.name", "bench")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    with open(repo / "migrations/0003_today_checklist.sql", "a") as fh:
+        fh.write("-- reviewed\n")
+    _git(repo, "add", ".")
+    return repo
+
+
 def _from_baseline(cmd: list[str], baseline: str) -> list[str]:
     """The same command run with the gtsd_tui package under ``baseline``: the editable install's finder
     (which would import this checkout's) is taken off ``sys.meta_path`` first."""
@@ -106,7 +129,8 @@ def _from_baseline(cmd: list[str], baseline: str) -> list[str]:
     )
     if cmd[:2] == [sys.executable, "-c"]:  # the merge driver
         return [sys.executable, "-c", unhook + cmd[2], *cmd[3:]]
-    return [sys.executable, "-c", unhook + "from gtsd_tui.cli import main; sys.exit(main())", *cmd[1:]]
+    script = "from gtsd_tui import cli; sys.exit(getattr(cli, 'entry', cli.main)())"  # as the installed script
+    return [sys.executable, "-c", unhook + script, *cmd[1:]]
 
 
 def rounds(
@@ -115,24 +139,35 @@ def rounds(
     reset: dict[str, tuple[Path, str]],
     baseline: str | None = None,
 ):
+    """Wall times per path, and the CPU time (user + system) of each run's processes (``RUSAGE_CHILDREN``
+    grows by what each reaped child and its own reaped children used): the second reading varies less
+    on a loaded machine, where waiting for a core stretches every wall time."""
     times: dict[str, list[float]] = {"python -c pass": [], **{name: [] for name in paths}}
+    cpu: dict[str, list[float]] = {name: [] for name in times}
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     for _ in range(count):
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
         times["python -c pass"].append(time.perf_counter() - t0)
+        cpu["python -c pass"].append(_children_cpu() - c0)
         for name, (cmd, cwd) in paths.items():
             if name.removesuffix(BEFORE) in reset:
                 reset[name.removesuffix(BEFORE)][0].write_text(reset[name.removesuffix(BEFORE)][1])
             run_env = env
             if baseline and name.endswith(BEFORE):
                 cmd = _from_baseline(cmd, baseline)
-            t0 = time.perf_counter()
+            c0, t0 = _children_cpu(), time.perf_counter()
             r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=run_env)
             times[name].append(time.perf_counter() - t0)
+            cpu[name].append(_children_cpu() - c0)
             if r.returncode not in (0, 1) or (name.removesuffix(BEFORE) in reset and r.returncode != 0):
                 raise SystemExit(f"bench: {name} exited {r.returncode}: {r.stderr.strip()}")
-    return times
+    return times, cpu
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:
@@ -153,6 +188,7 @@ def main() -> None:
     shutil.copytree(SAMPLE, work / "project" / "migrations")
     script = console_script()
     driver, repo = conflicted_journal(work / "merge")
+    hook_repo = staged_repo(work / "hook")
     ours = Path(driver[5])
     paths: dict[str, tuple[list[str], Path | None]] = {
         "check --offline (sample)": ([script, "check", "--offline", "--migrations", str(work / "sample")], None),
@@ -165,19 +201,30 @@ def main() -> None:
             [script, "lint", "migrations/0001_onboarding.sql"],
             work / "project",
         ),
+        "pre-commit hook (git install's)": (
+            [sys.executable, "-c", ENTRY, "hook", "pre-commit", "--migrations", "migrations"],
+            hook_repo,
+        ),
     }
     if opts.baseline:
         paths.update({name + BEFORE: value for name, value in list(paths.items())})
         subprocess.run([sys.executable, "-m", "compileall", "-q", opts.baseline], check=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "gtsd_tui")], check=True)
     reset = {"merge driver (_journal.json)": (ours, ours.read_text())}
-    times = rounds(paths, 2, reset, opts.baseline)  # warm-up
-    times = rounds(paths, opts.rounds, reset, opts.baseline)
+    rounds(paths, 2, reset, opts.baseline)  # warm-up
+    times, cpu = rounds(paths, opts.rounds, reset, opts.baseline)
     floor = statistics.median(times.pop("python -c pass"))
-    print(f"python -c pass: {floor * 1000:.1f} ms (median of {opts.rounds}, alternating with each path)")
+    cpu_floor = statistics.median(cpu.pop("python -c pass"))
+    print(
+        f"python -c pass: {floor * 1000:.1f} ms, CPU {cpu_floor * 1000:.1f} ms "
+        f"(medians of {opts.rounds}, alternating with each path)"
+    )
     for name, ts in times.items():
-        med = statistics.median(ts)
-        print(f"{name}: {med * 1000:.1f} ms  ratio {med / floor:.2f}x  (target: <= 2.5x)")
+        med, med_cpu = statistics.median(ts), statistics.median(cpu[name])
+        print(
+            f"{name}: {med * 1000:.1f} ms  ratio {med / floor:.2f}x  (target: <= 2.5x); "
+            f"CPU {med_cpu * 1000:.1f} ms, {med_cpu / cpu_floor:.2f}x"
+        )
 
 
 if __name__ == "__main__":

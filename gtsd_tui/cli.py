@@ -6,9 +6,8 @@ error; 3 database error; 4 migration lock not acquired.
 
 from __future__ import annotations
 
-import importlib
+import _signal  # the builtin under signal: its Signals/Handlers enums are not built at every start
 import os
-import signal
 import sys
 from types import SimpleNamespace
 
@@ -171,10 +170,10 @@ def _catch_termination() -> dict[int, Any]:
     """SIGTERM and SIGHUP raise :class:`Terminated` while a subcommand runs; a signal the parent set
     to be ignored (``nohup``) stays ignored. Returns the handlers to put back."""
     before: dict[int, Any] = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (_signal.SIGTERM, _signal.SIGHUP):
         try:
-            if signal.getsignal(sig) == signal.SIG_DFL:
-                before[sig] = signal.signal(sig, _terminate)
+            if _signal.getsignal(sig) == _signal.SIG_DFL:
+                before[sig] = _signal.signal(sig, _terminate)
         except ValueError:  # not the main thread (tests calling main from a thread): as before
             pass
     return before
@@ -182,7 +181,16 @@ def _catch_termination() -> dict[int, Any]:
 
 def _restore(handlers: dict[int, Any]) -> None:
     for sig, handler in handlers.items():
-        signal.signal(sig, handler)
+        _signal.signal(sig, handler)
+
+
+def entry() -> int:
+    """The ``gtsd-tui`` script's entry point (``sys.exit(entry())``): :func:`main`, left through
+    ``os._exit`` when nothing remains for the interpreter's exit (``process_exit``: a hook's
+    ``check``/``lint`` run)."""
+    from gtsd_tui.process_exit import leave
+
+    return leave(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -260,11 +268,15 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any], status_child: A
 
             _restore(handlers)  # the console's own terminal handling, as before
             return run_console(project, read_only=args.read_only)
-        module = importlib.import_module(f"gtsd_tui.commands.{args.command.replace('-', '_')}")
+        name = f"gtsd_tui.commands.{args.command.replace('-', '_')}"
+        __import__(name)  # (importlib.import_module's work, without importing importlib and warnings)
+        module = sys.modules[name]
         return int(module.run(args, project))
     except GtsdError as exc:
         return _fail(scrub(str(exc), url), exc.exit_code, as_json, _connect_advice(str(exc), args))
     except Terminated as exc:
+        import signal
+
         return _fail(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum, as_json)
     except KeyboardInterrupt:
         return _fail("interrupted", 130, as_json)

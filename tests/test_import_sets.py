@@ -26,7 +26,10 @@ FOUR = ("psycopg", "textual", "pglast", "pygments")
 # loads before any of our code (``python -c pass``: an editable install's finder brings pathlib, say).
 # argparse (with gettext, locale, shutil): the hook forms are read by hand; dataclasses (with inspect,
 # ast, dis): plain classes; typing: annotations only; hashlib (OpenSSL): the builtin SHA-256 for keys.
-NOT_ON_CHECK = ("argparse", "gettext", "locale", "shutil", "dataclasses", "inspect", "typing", "hashlib", "_hashlib")
+# signal: the CLI installs its handlers with the builtin _signal (signal's enums are built at import)
+NOT_ON_CHECK = (
+    "argparse", "gettext", "locale", "shutil", "dataclasses", "inspect", "typing", "hashlib", "_hashlib", "signal"
+)  # fmt: skip
 # the driver reading a decision already made (every call after a merge's first): no pathlib, no json
 NOT_ON_DRIVER = (*(m for m in NOT_ON_CHECK if m != "locale"), "pathlib", "json", "tempfile", "gtsd_tui.cli")
 # lint parses with pglast's parser alone: its AST classes and enums are not run; the parse tree is
@@ -88,7 +91,7 @@ def folders(sample: Path, tmp_path: Path) -> dict[str, Path]:
 @pytest.mark.parametrize("fmt", [(), ("--json",)], ids=["text", "json"])
 def test_check_offline_imports_none_of_the_four(sample: Path, tmp_path: Path, fmt: tuple[str, ...]) -> None:
     """Also: a check whose digests come from the cache (as a hook's run after the first) imports none of
-    NOT_ON_CHECK."""
+    NOT_ON_CHECK, nor ``json`` for its text output."""
     from gtsd_tui.core.migrations.digest_cache import RACY_NS
 
     found = folders(sample, tmp_path)
@@ -101,7 +104,38 @@ def test_check_offline_imports_none_of_the_four(sample: Path, tmp_path: Path, fm
         assert not top_level(modules, FOUR), (name, top_level(modules, FOUR))
         warm = run_traced("check", "--offline", *fmt, "--migrations", str(folder))  # digests from the cache
         assert (warm.returncode, warm.stdout) == (r.returncode, r.stdout), name
-        assert beyond_start(imported(warm.stderr), NOT_ON_CHECK) == [], name
+        # a text check whose journal entries and snapshot heads come from the cache reads no JSON
+        banned = (*NOT_ON_CHECK, "json") if not fmt else NOT_ON_CHECK
+        assert beyond_start(imported(warm.stderr), banned) == [], name
+
+
+# what a warm check --offline no longer loads (besides NOT_ON_CHECK): the CLI imports the command's
+# module with __import__ (no importlib package), the folder lock loads fcntl when it locks, the git
+# utilities load when a conflicted file needs git's index, process_exit looks for atexit in sys.modules
+LEFT_CHECK = ("json", "contextlib", "importlib", "fcntl", "gtsd_tui.services.gitutil", "atexit")
+
+
+def test_check_offline_without_site_imports_no_contextlib(sample: Path, tmp_path: Path) -> None:
+    """A warm text ``check --offline`` traced with ``-S`` (an editable install's finder, run by site,
+    brings ``contextlib`` and ``pathlib`` to every start, ``python -c pass`` included, and would hide
+    them): none of NOT_ON_CHECK, nor LEFT_CHECK (``contextlib``: the output's, the digest cache's and
+    the folder lock's context managers are classes, or made when called)."""
+    import gtsd_tui
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    root = str(Path(gtsd_tui.__file__).resolve().parent.parent)
+    code = f"import sys; sys.path.insert(0, {root!r}); from gtsd_tui.cli import entry; sys.exit(entry())"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    found = folders(sample, tmp_path)
+    time.sleep(RACY_NS / 1e9 + 0.1)  # files written this instant are not cached (digest_cache: racy)
+    for name, folder in found.items():
+        argv = [sys.executable, "-S", "-X", "importtime", "-c", code, "check", "--offline", "--migrations", str(folder)]
+        subprocess.run(argv, capture_output=True, env=env)  # fills the digest cache
+        warm = subprocess.run(argv, capture_output=True, text=True, env=env)
+        assert warm.returncode == 0, (name, warm.stderr[-2000:])
+        modules = imported(warm.stderr)
+        assert "gtsd_tui.core.merging.conflicts" in modules, name
+        assert beyond_start(modules, (*NOT_ON_CHECK, *LEFT_CHECK), "-S") == [], name
 
 
 def test_check_offline_on_a_conflicted_folder_imports_none_of_the_four(sample: Path) -> None:
@@ -172,6 +206,53 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
     assert "gtsd_tui.core.merging.renumber" in runs[0] and "gtsd_tui.core.merging.renumber" not in runs[-1]
     for run in runs[1:]:
         assert beyond_start(run, NOT_ON_DRIVER, "-S") == []
+
+
+# the pre-commit hook `gtsd-tui git install` writes (``python -c ...entry() hook pre-commit``): no CLI, no
+# argparse, and its git calls started with posix_spawn (no subprocess, with its threading and selectors)
+NOT_ON_HOOK = (
+    "argparse", "gtsd_tui.cli", "dataclasses", "typing", "msgspec", "inspect", "subprocess", "threading",
+    "selectors", "locale", "shutil", "tempfile", "signal",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["sound", "refused"])
+def test_the_installed_pre_commit_hook_as_git_commit_runs_it(tmp_path: Path, sample: Path, case: str) -> None:
+    """A real ``git commit`` fires the pre-commit hook ``gtsd-tui git install`` wrote (its command traced
+    with ``-X importtime``): the folder was checked (a sound one lets the commit through, a broken one is
+    refused with its one line), none of the four and none of NOT_ON_HOOK were imported."""
+    repo = base_repo(tmp_path, sample)
+    r = subprocess.run(
+        [sys.executable, *console_script(), "git", "install", "--migrations", str(repo / "migrations")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    hook = repo / ".git/hooks/pre-commit"
+    log = tmp_path / "importtime.log"
+    python = shlex.quote(sys.executable)
+    command = f"{python} -c "
+    text = hook.read_text()
+    assert command in text and ' hook pre-commit --migrations migrations "$@" || status=$?' in text
+    traced = text.replace(command, f"{python} -X importtime -c ").replace(
+        ' hook pre-commit --migrations migrations "$@" ||', f' hook pre-commit --migrations migrations "$@" 2>>{log} ||'
+    )
+    hook.write_text(traced)
+    add_migration(repo / "migrations", "more", 'CREATE TABLE "more" ("id" serial);', 1_900_000_000_000)
+    if case == "refused":  # a journal entry without its file
+        (repo / "migrations/0002_partners.sql").unlink()
+    git(repo, "add", "-A")
+    c = git(repo, "commit", "-qm", "more", check=False)
+    modules = imported(log.read_text())
+    assert "gtsd_tui.core.merging.conflicts" in modules and "gtsd_tui.services.git_hooks" in modules  # it checked
+    if case == "sound":
+        assert c.returncode == 0, c.stderr + log.read_text()[-2000:]
+    else:
+        refused = [ln for ln in log.read_text().splitlines() if ln.startswith("gtsd-tui pre-commit: refused: ")]
+        assert c.returncode == 1 and refused and "missing-file" in refused[0], log.read_text()[-2000:]
+    assert not top_level(modules, FOUR), top_level(modules, FOUR)
+    assert beyond_start(modules, NOT_ON_HOOK) == []
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])

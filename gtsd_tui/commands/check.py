@@ -11,7 +11,6 @@ from gtsd_tui.core.merging.conflicts import CheckReport, Finding, check_database
 from gtsd_tui.core.migrations.folder import load_folder
 from gtsd_tui.core.migrations.status import compute_status
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
-from gtsd_tui.services import gitutil
 from gtsd_tui.services.project import Project
 
 TYPE_CHECKING = False
@@ -44,6 +43,8 @@ def run_check(project: Project, base: str | None, offline: bool) -> tuple[CheckR
             report.findings += check_database(status)
             report.findings += [i.finding() for i in invalid_indexes(project, folder, status)]
     if base:
+        from gtsd_tui.services import gitutil
+
         top = gitutil.work_tree(folder.path)
         if top is None:
             raise InputError(f"--base {base}: {folder.path} is not in a git work tree")

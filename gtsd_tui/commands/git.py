@@ -97,7 +97,12 @@ def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
     from gtsd_tui.services import git_hooks
     from gtsd_tui.services.git_merge import git_out
 
-    top = Path(git_out(Path.cwd(), "rev-parse", "--show-toplevel"))
+    cwd = Path.cwd()
+    if name == "pre-commit":  # the work tree's top and MERGE_HEAD's place from one git process
+        lines = git_out(cwd, "rev-parse", "--show-toplevel", "--git-path", "MERGE_HEAD").split("\n")
+        if len(lines) == 2:
+            return git_hooks.pre_commit(Path(lines[0]), Path(lines[0]) / migrations, cwd / lines[1])
+    top = Path(git_out(cwd, "rev-parse", "--show-toplevel"))
     folder = top / migrations
     if name == "post-merge":
         return git_hooks.post_merge(top, folder, rest[0] if rest else "0")
@@ -116,5 +121,8 @@ def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
 
 
 def entry() -> None:
-    """What the driver and hook commands run (``python -c``): no ``-m`` look-up, no CLI parser."""
-    sys.exit(fast_main(sys.argv[1:]))
+    """What the driver and hook commands run (``python -c``): no ``-m`` look-up, no CLI parser; left
+    through ``os._exit`` when nothing remains for the interpreter's exit (``process_exit``)."""
+    from gtsd_tui.process_exit import leave
+
+    sys.exit(leave(fast_main(sys.argv[1:])))

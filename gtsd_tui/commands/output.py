@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from gtsd_tui.core.display import json_safe, shown
 from gtsd_tui.core.vocab import MigrationState
@@ -59,6 +56,8 @@ def print_json(obj: Any, *, bulk: str | None = None) -> None:
     key of a long list of records holding only str, int, bool, None, lists and dicts (no float:
     msgspec writes exponents its own way), written by msgspec in json.dumps's very layout (status's
     5,000 migrations: a tenth of the time)."""
+    import json
+
     if isinstance(obj, dict):
         obj = {**envelope(), **obj}
     indent = 2 if sys.stdout.isatty() else None
@@ -80,23 +79,26 @@ def _with_bulk(obj: dict[str, Any], key: str) -> str | None:
         part = msgspec.json.format(msgspec.json.encode(obj[key]), indent=0).decode()
     except (ImportError, TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
         return None
+    import json
+
     token = "gtsd-bulk-" + os.urandom(16).hex()  # a place holder no value of the rest can be
     rest = json.dumps({**obj, key: token}, ensure_ascii=False)
     return rest.replace(f'"{token}"', part, 1)
 
 
-@contextmanager
-def without_gc_passes() -> Iterator[None]:
+class without_gc_passes:  # noqa: N801 - used as the function it was: ``with without_gc_passes():``
     """The cyclic garbage collector paused for a short command (status, check): a 5,000-migration folder
     makes tens of thousands of objects, each few hundred of them starting a pass over every object
     alive (the imported modules' too), a third of the folder's read. Nothing these commands make is
-    cyclic garbage; reference counting still frees everything. Not for the console (its threads)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
+    cyclic garbage; reference counting still frees everything. Not for the console (its threads).
+    (A class: contextlib is not imported at start-up.)"""
+
+    def __enter__(self) -> None:
+        self.collecting = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.collecting:
             gc.enable()
 
 

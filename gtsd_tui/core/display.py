@@ -27,20 +27,32 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
+def _plain(text: str) -> bool:
+    """Printable ASCII only (space to ``~``): nothing of ``_UNSAFE`` in it, known without compiling it
+    (the pattern's Unicode ranges take most of a millisecond to compile: a hook's whole output is
+    usually plain)."""
+    return text.isascii() and text.isprintable()
+
+
 def shown(text: str) -> str:
     """``text`` with every control character escaped (newlines and tabs too: it is one field)."""
+    if _plain(text):
+        return text
     unsafe = _compiled(_UNSAFE)
     return unsafe.sub(_escape, text) if unsafe.search(text) else text
 
 
 def shown_all(texts: list[str]) -> list[str]:
     """``shown`` of each; one search over all of them when none needs escaping (5,000 tags: the usual)."""
-    if not _compiled(_UNSAFE).search("/".join(texts)):
+    joined = "/".join(texts)
+    if _plain(joined) or not _compiled(_UNSAFE).search(joined):
         return texts
     return [shown(t) for t in texts]
 
 
 def json_safe(dumped: str) -> str:
     """A JSON text with the controls json.dumps leaves raw (DEL, C1, bidi overrides) as ``\\uNNNN``."""
+    if dumped.isascii() and "\x7f" not in dumped:  # the one of them ASCII holds
+        return dumped
     raw = _compiled(_JSON_RAW)
     return raw.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) if raw.search(dumped) else dumped

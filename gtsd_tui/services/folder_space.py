@@ -17,12 +17,9 @@ acquiring); ``renumber_log`` builds on this module.
 from __future__ import annotations
 
 import errno
-import fcntl
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR as stat_is_dir
@@ -34,6 +31,7 @@ from gtsd_tui.services.notify import Notify, stderr_notify
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from typing import Literal
 
 LEGACY_DIR = ".gtsd-renumber"  # inside the folder, written by earlier versions
@@ -173,6 +171,8 @@ def held(folder: Path) -> bool:
 
 def _try_flock(fd: int) -> bool:
     try:
+        import fcntl  # (here: a command that only reads the folder never locks it)
+
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError as exc:
@@ -182,6 +182,8 @@ def _try_flock(fd: int) -> bool:
 
 
 def holder_text(folder: Path) -> str:
+    import json  # (not at start-up: every command that opens the folder imports this module)
+
     for work in candidate_dirs(folder):
         try:
             info = json.loads((work / HOLDER).read_text())
@@ -196,6 +198,8 @@ def _write_holder(folder: Path, command: str) -> None:
     try:
         work = workspace_dir(folder)
         work.mkdir(parents=True, exist_ok=True)
+        import json
+
         info = {"pid": os.getpid(), "command": command, "since": time.time()}
         tmp = work / (HOLDER + ".tmp")
         tmp.write_text(json.dumps(info))
@@ -224,12 +228,17 @@ def remove_workspace(work: Path) -> None:
             pass
 
 
-@contextmanager
 def hold(
     folder: Path, command: str, *, on_acquire: Callable[[Path, Notify], None], wait: float = 10.0
-) -> Iterator[None]:
+) -> AbstractContextManager[None]:
     """Hold the folder's exclusive lock; LockTimeout (exit 4) naming the holder after ``wait`` seconds.
     ``on_acquire`` runs once the lock is taken (not on a re-entry), before anything else."""
+    from contextlib import contextmanager  # (here: every command that opens the folder imports this module)
+
+    return contextmanager(_hold)(folder, command, on_acquire, wait)
+
+
+def _hold(folder: Path, command: str, on_acquire: Callable[[Path, Notify], None], wait: float) -> Iterator[None]:
     key = _key(folder)
     if key in _held:
         _held[key][1] += 1
@@ -272,9 +281,14 @@ def hold(
         os.close(fd)  # closing the descriptor releases the flock
 
 
-@contextmanager
-def try_folder_lock(folder: Path, *, wait: float) -> Iterator[bool]:
+def try_folder_lock(folder: Path, *, wait: float) -> AbstractContextManager[bool]:
     """Like folder_lock for a reader that recovers: yields False when not acquired within ``wait``."""
+    from contextlib import contextmanager
+
+    return contextmanager(_try_folder_lock)(folder, wait)
+
+
+def _try_folder_lock(folder: Path, wait: float) -> Iterator[bool]:
     key = _key(folder)
     if key in _held:
         yield True

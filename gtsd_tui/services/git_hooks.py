@@ -218,10 +218,11 @@ def post_rewrite(top: Path, folder: Path, kind: str, stdin: str) -> tuple[int, l
     return finish(top, folder, onto, pairs[-1][0], "rebase")
 
 
-def pre_commit(top: Path, folder: Path) -> tuple[int, list[str]]:
+def pre_commit(top: Path, folder: Path, merge_head: Path | None = None) -> tuple[int, list[str]]:
     """Refuse a broken folder. When the commit concludes a merge that stopped on another conflict (a
     TypeScript schema, say) or ran with ``--no-commit``, post-merge never ran: its renames are made
-    and staged into this commit first."""
+    and staged into this commit first. ``merge_head``: where ``MERGE_HEAD`` is, when the caller
+    already asked git (else asked here)."""
     from gtsd_tui.core.merging.conflicts import check_folder
     from gtsd_tui.core.migrations.folder import load_folder
     from gtsd_tui.errors import GtsdError
@@ -229,7 +230,8 @@ def pre_commit(top: Path, folder: Path) -> tuple[int, list[str]]:
     if not folder.is_dir():
         return 0, []
     said: list[str] = []
-    merge_head = git_path(top, "MERGE_HEAD")
+    if merge_head is None:
+        merge_head = git_path(top, "MERGE_HEAD")
     if merge_head.is_file() and (folder / "meta" / "_journal.json").is_file():
         _, said = finish(top, folder, "HEAD", merge_head.read_text().split()[0], "merge", committing=True)
     elif git(top, "diff", "--cached", "--quiet", "--", str(folder.resolve())).returncode == 0:

@@ -102,13 +102,12 @@ class Project(Record):
         if self._folder is None or refresh:
             self.require_folder()
             from gtsd_tui.core.migrations.folder import load_folder
-            from gtsd_tui.services.gitutil import index_sides
             from gtsd_tui.services.renumber_log import read_stable, recover
 
             recover(self.folder_path, self.notify)
             path = self.folder_path
             self._folder = read_stable(
-                path, lambda: load_folder(path, side_reader=index_sides, allow_empty=allow_empty), self.notify
+                path, lambda: load_folder(path, side_reader=_index_sides, allow_empty=allow_empty), self.notify
             )
         return self._folder
 
@@ -166,3 +165,10 @@ class Project(Record):
         if error:
             out["error"] = error
         return out
+
+
+def _index_sides(path: Path) -> tuple[bytes, bytes] | None:
+    """``gitutil.index_sides``, its module loaded when a conflicted file asks (a clean folder never does)."""
+    from gtsd_tui.services.gitutil import index_sides
+
+    return index_sides(path)

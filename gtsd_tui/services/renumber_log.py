@@ -20,7 +20,6 @@ Every step is idempotent, so chained renames (``0003_foo -> 0004_foo`` while
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -148,6 +147,8 @@ def commit(
         _fsync_dir(work / "new")
         intent = {"version": 2, "folder": str(folder.resolve()), "moves": moves, "writes": sorted(writes)}
         intent |= {"deletes": sorted(deletes), "git": git}
+        import json
+
         _write_atomic(work / INTENT, json.dumps(intent, indent=1).encode())
         _tick()
         replay(folder, work)
@@ -159,6 +160,8 @@ def _meta_dirs(folder: Path, rels: list[str]) -> set[Path]:
 
 def replay(folder: Path, work: Path) -> None:
     """Finish the change described by ``work/intent.json`` (idempotent: safe to run again after a kill)."""
+    import json  # (not at start-up: every command that opens the folder imports this module)
+
     intent = json.loads((work / INTENT).read_text())
     moves = [(str(s), str(d)) for s, d in intent["moves"]]
     deletes = [str(d) for d in intent["deletes"]]

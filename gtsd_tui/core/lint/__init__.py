@@ -8,9 +8,12 @@ positions, ignore comments), ``statements``/``tables``/``columns``/``plpgsql`` (
 
 from __future__ import annotations
 
+import sys
+
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.engine import Linter, LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES, WARNING, Rule
+from gtsd_tui.core.migrations.digest_cache import StatCache
 from gtsd_tui.core.vocab import Layout
 
 TYPE_CHECKING = False
@@ -37,11 +40,49 @@ def line_marks(findings: list[LintFinding]) -> dict[int, str]:
 _SNAPSHOT_IDS = ("id", "prevId", "prevIds")
 
 
+HAND_WRITTEN = "hand-written"  # the verdict's one entry in its cache file (digests/<key>.hand.marshal)
+_HAND_FORMAT = ("gtsd-hand-written", 1, sys.version_info[:2])
+
+
 def hand_written_tags(folder: Any) -> set[str]:
     """Migrations written by hand: no snapshot, or a snapshot that only copies the previous one
     (what ``drizzle-kit generate --custom`` and ``gtsd-tui new`` write). v0: ``meta/NNNN_snapshot.json``
     by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``; a
-    version 9 snapshot (drizzle-kit 1.0.0-rc.5) of a custom migration has no deltas or footprints."""
+    version 9 snapshot (drizzle-kit 1.0.0-rc.5) of a custom migration has no deltas or footprints.
+
+    The answer needs every snapshot's whole body. Where each of a v0 folder's snapshots came from the
+    head cache (its file's stat unchanged since its head was kept), the answer is kept beside it, keyed
+    by those stat keys and the journal's tags in order: the next run with the same files opens none of
+    them (``lint`` of one file from a pre-commit hook). Any other folder is read as before."""
+    key = _verdict_key(folder)
+    if key is None:
+        return _hand_written(folder)
+    cache = StatCache(str(folder.path), ".hand", _HAND_FORMAT)
+    hit = cache.get(HAND_WRITTEN, key)
+    if type(hit) is tuple:
+        return set(hit)
+    out = _hand_written(folder)
+    cache.keep(HAND_WRITTEN, key, tuple(sorted(out)))
+    cache.save()
+    return out
+
+
+def _verdict_key(folder: Any) -> tuple[Any, ...] | None:
+    """What :func:`hand_written_tags` reads, as stat keys: each snapshot's (name, stat key) when every one
+    of them came from the head cache, and the journal's (tag, prefix) in order; None otherwise (a v1
+    folder, a snapshot read in this run: conflicted, written just now, not cached)."""
+    if getattr(folder, "layout", Layout.V0) != Layout.V0 or not hasattr(folder, "path"):
+        return None
+    snaps = []
+    for s in folder.snapshots:
+        stat_key = s.__dict__.get("source_key")
+        if stat_key is None:
+            return None
+        snaps.append((s.name, stat_key))
+    return (tuple(snaps), tuple((m.tag, m.prefix) for m in folder.journal_migrations))
+
+
+def _hand_written(folder: Any) -> set[str]:
     v1 = getattr(folder, "layout", Layout.V0) == Layout.V1
     by_key = {
         (s.name.split("/", 1)[0] if v1 else s.prefix): s

@@ -18,18 +18,22 @@ MAX_IDENTIFIER = 63
 # Where a name over 63 bytes may be: a run of 64 identifier characters, or a quoted name of 64 without
 # white space (a quoted name with spaces that long is not looked for: the pattern would otherwise match
 # the SQL between two quoted names). A character of a non-ASCII file may take 4 bytes: 16 there.
-LONG_NAME = re.compile(r'(?<![\w$])[\w$]{64,}|"(?:[^"\s]|""){64,}"')
-LONG_NAME_UTF8 = re.compile(r'(?<![\w$])[\w$]{16,}|"(?:[^"\s]|""){16,}"')
+LONG_NAME = r'(?<![\w$])[\w$]{64,}|"(?:[^"\s]|""){64,}"'
+LONG_NAME_UTF8 = r'(?<![\w$])[\w$]{16,}|"(?:[^"\s]|""){16,}"'
+_long_name: dict[str, re.Pattern[str]] = {}  # compiled when a word is long enough to hold one
 
 
 def long_name_starts(text: str) -> list[int]:
     """Where a name over 63 bytes may start, in file order: usually none, and no statement is scanned."""
     ascii_ = text.isascii()
-    limit, pattern = (64, LONG_NAME) if ascii_ else (16, LONG_NAME_UTF8)
+    limit, source = (64, LONG_NAME) if ascii_ else (16, LONG_NAME_UTF8)
     # a name of 64 characters is in a word of 64 or more: the words are split at C speed, the pattern
     # tried on the long ones, and on the whole text only when one of them holds such a name
     words = text.split()
-    if not words or max(map(len, words)) < limit or not any(pattern.search(w) for w in words if len(w) >= limit):
+    if not words or max(map(len, words)) < limit:
+        return []
+    pattern = _long_name.get(source) or _long_name.setdefault(source, re.compile(source))
+    if not any(pattern.search(w) for w in words if len(w) >= limit):
         return []
     return [m.start() for m in pattern.finditer(text)]
 

@@ -25,8 +25,17 @@ if TYPE_CHECKING:
 
 HEADER = ("-- Migration:", "-- Created:", "-- Description:")
 # `-- squawk-ignore a,b`, `/* squawk-ignore a */`, and gtsd-tui's own `-- gtsd-lint: ignore a`
-IGNORE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore|gtsd-lint:\s*ignore)(?![-\w])[ \t]*([\w\-, \t]*)")
-IGNORE_FILE = re.compile(r"(?:--|/\*)\s*(?:squawk-ignore-file|gtsd-lint:\s*ignore-file)(?![-\w])[ \t]*([\w\-, \t]*)")
+IGNORE = r"(?:--|/\*)\s*(?:squawk-ignore|gtsd-lint:\s*ignore)(?![-\w])[ \t]*([\w\-, \t]*)"
+IGNORE_FILE = r"(?:--|/\*)\s*(?:squawk-ignore-file|gtsd-lint:\s*ignore-file)(?![-\w])[ \t]*([\w\-, \t]*)"
+
+
+@functools.cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled on first use: the ignore comments' and the long names' are needed only by
+    a file holding such a comment or such a word (a lint run's start compiles neither)."""
+    return re.compile(pattern)
+
+
 ALL = frozenset(RULES)
 
 
@@ -89,7 +98,7 @@ class Linter:
         self.file_ignored: frozenset[str] = frozenset()
         self._has_ignores = "ignore" in text
         if "ignore-file" in text:
-            for m in IGNORE_FILE.finditer(text):
+            for m in compiled(IGNORE_FILE).finditer(text):
                 self.file_ignored |= _ignore_names(m.group(1))
         # the statement being checked: its first token, the parsed text's offset of that token's
         # statement, whether byte offsets equal character offsets, and its ignore comments
@@ -157,7 +166,7 @@ class Linter:
             end = start - 1
         for line in lines:
             if "ignore" in line:
-                for m in IGNORE.finditer(line):
+                for m in compiled(IGNORE).finditer(line):
                     out |= _ignore_names(m.group(1))
         return out
 

@@ -18,8 +18,6 @@ import marshal
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from gtsd_tui.core.keys import sha256_hex
@@ -84,24 +82,24 @@ class StatCache:
             return hit[1]
         return None
 
-    def put(self, name: str, st: os.stat_result, value: Any) -> None:
+    def put(self, name: str, st: os.stat_result, value: Any) -> bool:
         """Store a value learnt from a file stat'ed as ``st`` before it was read, unless the file was
-        written too recently for its timestamps to be trusted."""
+        written too recently for its timestamps to be trusted (False then, or when the cache is off)."""
         if self.path is not None and max(st.st_mtime_ns, st.st_ctime_ns) < self.now_ns - RACY_NS:
             self.new[name] = (stat_key(st), value)
+            return True
+        return False
 
-    @contextmanager
-    def folder_fd(self, folder: str) -> Iterator[int | None]:
-        """The folder opened once, its files stat'ed relative to it (``fstatat``: no walk of the whole
-        path for each of thousands of files); None when the cache is off or the platform lacks it."""
-        if self.path is None or not _STAT_AT:
-            yield None
-            return
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-        try:
-            yield fd
-        finally:
-            os.close(fd)
+    def keep(self, name: str, key: tuple[Any, ...], value: Any) -> None:
+        """Store a value learnt from files whose stat keys ``key`` holds, each already trusted (taken from
+        entries of this cache directory, so not written too recently)."""
+        if self.path is not None:
+            self.new[name] = (key, value)
+
+    def folder_fd(self, folder: str) -> _FolderFd:
+        """``with``: the folder opened once, its files stat'ed relative to it (``fstatat``: no walk of the
+        whole path for each of thousands of files); None when the cache is off or the platform lacks it."""
+        return _FolderFd(folder if self.path is not None and _STAT_AT else None)
 
     def save(self) -> None:
         if self.path is None or self.new == self.old:
@@ -120,6 +118,25 @@ class StatCache:
                 raise
         except OSError:
             pass  # a read-only home or a full disk: the next run reads the files again
+
+
+class _FolderFd:
+    """The context manager of :meth:`StatCache.folder_fd` (a class: contextlib is not imported at start-up)."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self.fd: int | None = None
+
+    def __enter__(self) -> int | None:
+        if self.folder is not None:
+            flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+            self.fd = os.open(self.folder, flags)
+        return self.fd
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 JOURNAL_KEY = "meta/_journal.json"  # the journal's entries, beside the SQL files' digests (no SQL file has a /)

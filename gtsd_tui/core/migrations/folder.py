@@ -381,8 +381,8 @@ def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot
                 continue
             snaps = _snapshot_file(name, path, side_reader)
             learnt = cacheable_head(snaps, st.st_size)
-            if learnt is not None:
-                cache.put(name, st, learnt)
+            if learnt is not None and cache.put(name, st, learnt):
+                snaps[0].__dict__["source_key"] = key  # as a cached one's: its body's verdicts can be kept too
             out.extend(snaps)
     cache.save()
     return out

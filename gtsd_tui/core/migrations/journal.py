@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from gtsd_tui.core.merging.merge_markers import marker_lines, split_sides
 from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
@@ -132,6 +130,8 @@ def journal_from_rows(rows: JournalRows) -> Journal:
 
 
 def dumps_json(obj: Any) -> str:
+    import json
+
     return json.dumps(obj, indent=2, ensure_ascii=False)
 
 
@@ -174,6 +174,8 @@ def _bounded_int(digits: str) -> int:
 
 
 def _load_obj(text: str, where: str) -> dict[str, Any]:
+    import json  # (not at start-up: a warm check takes the journal's entries from the digest cache)
+
     try:
         obj = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cache, cached_property
 
@@ -237,6 +236,8 @@ def _data_json_first(text: str) -> Any:
     _json_data_read[1] += 1
     if "\\ud" in text or "\\uD" in text:
         return _REFUSED
+    import json
+
     try:
         return json.loads(text, parse_constant=_refuse, parse_float=_finite)
     except (ValueError, RecursionError):
@@ -263,6 +264,8 @@ def _bounded_int(digits: str) -> int:
 
 def _ids_slow(text: str) -> tuple[Any, Any, Any, Any] | str:
     """The json module's reading of the file: its ids, or the error (with its line)."""
+    import json  # (not at start-up: a warm check takes the heads from the cache)
+
     try:
         data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
