@@ -90,6 +90,7 @@ class ConsoleService(Protocol):
     def apply_renumber(self, context: RenumberContext) -> None: ...
     def environments(self) -> Environments: ...
     def apply_env(self, name: str, to_tag: str | None, listen: Listener) -> ApplyResult: ...
+    def release(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -395,6 +396,11 @@ class ConsoleBackend:
         if self._child is not None:
             self._child.close()
         self._gate.close()
+        self._drop_sessions()
+
+    def release(self) -> None:
+        """Our sessions leave the database (a reset of it is about to start); the next read or poll
+        opens new ones. Unlike :meth:`close`, the console goes on."""
         self._drop_sessions()
 
     def _drop_sessions(self, *, collector: bool = True) -> None:

@@ -225,5 +225,8 @@ class FakeConsole:
             listen(StepDone(tag, 0.001, True))
         return ApplyResult(tuple((t, 0.001) for t in todo), "per-file", (), (), False)
 
+    def release(self) -> None:
+        pass
+
     def close(self) -> None:
         pass

@@ -224,7 +224,7 @@ def reset_to(app: GtsdApp, project: Project, tag: str, post: Callable[[Message],
     def progress(text: str) -> None:
         post(ResetToProgressed(text))
 
-    app.service.close()  # our own pool and stats connection would keep the database busy
+    app.service.release()  # our own pool and stats connection would keep the database busy
     try:
         return ResetToFinished(tag, branch_db.reset_to(project, project.resolve_url(), tag, progress=progress))
     except GtsdError as exc:
