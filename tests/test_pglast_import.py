@@ -148,3 +148,35 @@ def test_the_loader_rule_sees_a_plain_import(tmp_path: Path) -> None:
     (pkg / "b.py").write_text("def g():\n    ensure_pglast()\n    import pglast\n    return pglast\n")
     (pkg / "c.py").write_text("def h():\n    import pglast.parser\n    ensure_pglast()\n")
     assert pglast_imports_without_the_loader(pkg) == ["pkg/a.py:1 f", "pkg/c.py:1 h"]
+
+
+PARSER_WHILE_LOADING = """
+import sys, threading
+from gtsd_tui.core.sql import pglast_load
+bad = []
+done = threading.Event()
+go = threading.Barrier(2)
+def spin():
+    go.wait()
+    while not done.is_set():
+        if "pglast.parser" in sys.modules:  # the full import has begun in the other thread
+            if not hasattr(pglast_load.lint_parser(), "ParseError"):
+                bad.append(1)
+            return
+def load():
+    go.wait()
+    pglast_load.ensure_pglast()
+    done.set()
+t = threading.Thread(target=spin)
+t.start()
+load()
+t.join()
+print(bad)
+"""
+
+
+def test_the_lint_parser_asked_while_the_full_import_runs_is_the_whole_module() -> None:
+    """lint_parser() took ``pglast.parser`` from sys.modules while ensure_pglast was still running its
+    import in another thread: lint then failed with "partially initialized module 'pglast.parser' has
+    no attribute 'ParseError'" (seen once in a full run; this spin caught it every time)."""
+    run_at_once(PARSER_WHILE_LOADING, times=5)

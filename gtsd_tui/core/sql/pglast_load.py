@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _lock = _thread.RLock()
 _loaded = False
 _deferred: dict[str, ModuleType] = {}  # registered, not yet executed
+_parser: ModuleType | None = None  # pglast.parser once its import is over (lint_parser)
 
 
 def ensure_pglast() -> None:
@@ -81,18 +82,24 @@ def _deferred_module(name: str) -> ModuleType:
 
 def lint_parser() -> ModuleType:
     """``pglast.parser``, loaded without running ``pglast/__init__.py``, ``pglast.ast`` and
-    ``pglast.enums`` (see the module's text); the module as imported when pglast already is."""
-    parser = sys.modules.get("pglast.parser")
-    if parser is not None:
-        return parser
+    ``pglast.enums`` (see the module's text); the module as imported when pglast already is.
+
+    Only a parser this module saw loaded is returned without the lock: ``sys.modules`` holds
+    ``pglast.parser`` from the start of its import, and a thread that took it from there while
+    :func:`ensure_pglast` was still running it got a module without ``ParseError``."""
+    global _parser
+    if _parser is not None:
+        return _parser
     with _lock:
-        if "pglast" not in sys.modules:
-            package = _deferred_module("pglast")
-            import pglast.error  # a plain module: the one name the parser takes from the package
+        if _parser is None:
+            if "pglast" not in sys.modules:
+                package = _deferred_module("pglast")
+                import pglast.error  # a plain module: the one name the parser takes from the package
 
-            package.Error = pglast.error.Error  # type: ignore[attr-defined]
-            package.ast = _deferred_module("pglast.ast")  # type: ignore[attr-defined]
-            package.enums = _deferred_module("pglast.enums")  # type: ignore[attr-defined]
-        import pglast.parser
+                package.Error = pglast.error.Error  # type: ignore[attr-defined]
+                package.ast = _deferred_module("pglast.ast")  # type: ignore[attr-defined]
+                package.enums = _deferred_module("pglast.enums")  # type: ignore[attr-defined]
+            import pglast.parser
 
-        return pglast.parser
+            _parser = pglast.parser
+        return _parser
