@@ -80,6 +80,34 @@ def test_the_run_session_is_opened_on_the_early_copy_while_the_plan_is_made(
     assert leftovers(pg_url) == []
 
 
+def test_without_an_early_copy_the_run_session_is_opened_as_soon_as_the_copy_is_made(
+    cli: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console's rehearsals and ``GTSD_EARLY_COPY=0``: the copy is the rehearsal's own, and the session
+    the migrations run on is opened (probes prepared) beside the rest once it is made, not by the run."""
+    folder = kit_project(cli, tmp_path, pg_url)
+    given: list[int | None] = []
+    real_apply = svc.apply
+
+    def apply(*args: Any, session: Any = None, **kwargs: Any) -> Any:
+        given.append(None if session is None else session.info.backend_pid)
+        return real_apply(*args, session=session, **kwargs)
+
+    ran_on: list[int] = []
+    real_finished = svc.Recorder.finished
+
+    def finished(self: svc.Recorder, conn: Any) -> None:
+        ran_on.append(conn.info.backend_pid)
+        real_finished(self, conn)
+
+    monkeypatch.setattr(svc, "apply", apply)
+    monkeypatch.setattr(svc.Recorder, "finished", finished)
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert r.ok and r.method == "template", r.failure
+    assert given == ran_on and None not in given, (given, ran_on)
+    assert leftovers(pg_url) == []
+
+
 def test_the_report_on_the_session_opened_beforehand_is_the_one_on_a_session_opened_after(
     cli: Any, tmp_path: Path, pg_url: str
 ) -> None:

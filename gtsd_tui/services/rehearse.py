@@ -21,6 +21,7 @@ from gtsd_tui.services.rehearse_copy import (
     copy_then_read,
     open_admin,
     open_run_session,
+    open_run_session_on,
     read_and_drop,
     take_run_session,
 )
@@ -327,6 +328,8 @@ def rehearse(
         made: Future[Clone] = Future()
         before = pool.submit(copy_then_read, project, url, skip, asked, made, opening, early)
         asked.wait()
+        if running is None:  # no early copy: the run's session opened as soon as the copy is made
+            running = pool.submit(open_run_session_on, made)
         # the statements are parsed beside the copy and, if it is made first, beside the run
         parsing = pool.submit(_parse, loading, folder, plan.steps)
         try:

@@ -159,13 +159,28 @@ def open_run_session(url: str, early: EarlyCopy | None) -> Any:
         return None
     from gtsd_tui.db.admin import dbname_of
     from gtsd_tui.db.clone import copy_url
-    from gtsd_tui.db.probe import prepare_probe
-    from gtsd_tui.db.runner import open_session
 
     if early.target != dbname_of(url):
         return None
+    return _warm_session(copy_url(url, early.name))
+
+
+def open_run_session_on(made: Future[Clone]) -> Any:
+    """:func:`open_run_session` for a copy made by the rehearsal itself: opened once ``made`` has it, while
+    the rest of the rehearsal gets ready to run (None when the copy failed: the rehearsal says why)."""
     try:
-        conn = open_session(copy_url(url, early.name))
+        clone = made.result()
+    except BaseException:
+        return None
+    return _warm_session(clone.url)
+
+
+def _warm_session(url: str) -> Any:
+    from gtsd_tui.db.probe import prepare_probe
+    from gtsd_tui.db.runner import open_session
+
+    try:
+        conn = open_session(url)
     except Exception:
         return None
     try:
