@@ -2,7 +2,8 @@
 50 migrations on a template copy of the same target (the yardstick), alternating, medians.
 
 ``bench/rehearse.py`` times whole commands; this one says where the difference goes: the copy
-(``CREATE DATABASE ... TEMPLATE``, made at start-up beside the imports in the command), the run with a
+(``CREATE DATABASE ... TEMPLATE``, made at start-up beside the imports in the command), the run's session
+on the new copy with the probes prepared (opened beside the plan in the command), the run with a
 probe after each statement (batched: one round trip per migration, as ``migrate``; and statement by
 statement, the path still taken under ``--tx all``), the schema read after the run, the blockers'
 read on the target and the copy's drop. Besides wall time, the server's CPU (its processes' user and
@@ -60,6 +61,8 @@ def main() -> None:
     from gtsd_tui.db.catalog import read_catalog
     from gtsd_tui.db.clone import Clone, drop_clone, make_clone
     from gtsd_tui.db.connect import connect
+    from gtsd_tui.db.probe import prepare_probe
+    from gtsd_tui.db.runner import open_session
     from gtsd_tui.services import rehearse as svc
     from gtsd_tui.services.apply import ApplyRequest, apply, ignore, plan_only
     from gtsd_tui.services.project import Project
@@ -90,11 +93,16 @@ def main() -> None:
     def copy() -> Clone:
         return make_clone(target, "drizzle", "__drizzle_migrations", lambda: "", lambda: "")
 
-    def run(clone: Clone, batched: bool) -> svc.Recorder:
+    def session_on(clone: Clone) -> Any:
+        conn = open_session(clone.url)
+        prepare_probe(conn)
+        return conn
+
+    def run(clone: Clone, batched: bool, session: Any) -> svc.Recorder:
         recorder = svc.Recorder(loaded, total, ignore, facts)
         if not batched:
             recorder.batch_probes = lambda *_: None  # type: ignore[method-assign]
-        result = apply(project, ApplyRequest(), url=clone.url, observer=recorder, planned=True)
+        result = apply(project, ApplyRequest(), url=clone.url, observer=recorder, planned=True, session=session)
         assert len(result.applied_tags) == PENDING
         return recorder
 
@@ -118,8 +126,10 @@ def main() -> None:
         clone = timed("copy (CREATE DATABASE ... TEMPLATE)", copy)
         try:
             timed("schema read on the target (beside the run)", lambda: schema(target))
+            # in the command, opened beside the plan once an early copy is made
+            session = timed("run's session on the new copy, probes prepared", lambda: session_on(clone))
             name = "run with probes, batched" if batched else "run with probes, one statement at a time"
-            recorder = timed(name, lambda: run(clone, batched))
+            recorder = timed(name, lambda: run(clone, batched, session))
             timed("schema read after the run", lambda: schema(clone.url))
             timed("blockers' read on the target", lambda: blockers(recorder))
         finally:
