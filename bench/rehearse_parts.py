@@ -24,34 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import OUT, database_url  # noqa: E402
+from _common import database_url, postmaster_pid, server_cpu  # noqa: E402
 from rehearse import PENDING, base_database, make_folder  # noqa: E402
-
-
-def postmaster_pid() -> int | None:
-    pidfile = OUT / ".gtsd" / "pgdata" / "postmaster.pid"
-    if os.environ.get("DATABASE_URL") or not pidfile.exists():
-        return None
-    return int(pidfile.read_text().splitlines()[0])
-
-
-def server_cpu(pm: int | None) -> float:
-    """CPU seconds of the server: the postmaster's own and its reaped children's, and its live children's."""
-    if pm is None:
-        return 0.0
-    total = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(d) == pm:
-            total += sum(int(x) for x in fields[11:15])
-        elif int(fields[1]) == pm:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
