@@ -108,6 +108,33 @@ def test_without_an_early_copy_the_run_session_is_opened_as_soon_as_the_copy_is_
     assert leftovers(pg_url) == []
 
 
+def test_an_early_copy_that_was_not_made_leaves_the_session_to_the_rehearsals_own_copy(
+    cli: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone was connected to the target at the start (no early copy) and left before the rehearsal
+    made its own: the run's session is opened on that copy as soon as it is made, as without an early copy."""
+    folder = kit_project(cli, tmp_path, pg_url)
+    with psycopg.connect(pg_url):
+        early = early_copy.start(pg_url, dbname(pg_url))
+        assert early is not None and not early.made()
+    gone(pg_url)
+    given: list[int | None] = []
+    real_apply = svc.apply
+
+    def apply(*args: Any, session: Any = None, **kwargs: Any) -> Any:
+        given.append(None if session is None else session.info.backend_pid)
+        return real_apply(*args, session=session, **kwargs)
+
+    monkeypatch.setattr(svc, "apply", apply)
+    try:
+        r = svc.rehearse(project_of(folder, pg_url), ApplyRequest(), early=early)
+    finally:
+        rehearse_copy.finish_early_copy(early)
+    assert r.ok and r.method == "template", r.failure
+    assert len(given) == 1 and given[0] is not None, given
+    assert leftovers(pg_url) == []
+
+
 def test_the_report_on_the_session_opened_beforehand_is_the_one_on_a_session_opened_after(
     cli: Any, tmp_path: Path, pg_url: str
 ) -> None:

@@ -328,7 +328,8 @@ def rehearse(
         made: Future[Clone] = Future()
         before = pool.submit(copy_then_read, project, url, skip, asked, made, opening, early)
         asked.wait()
-        if running is None:  # no early copy: the run's session opened as soon as the copy is made
+        if early is None or not early.taken:  # the rehearsal's own copy: the run's session opened once it is made
+            close_quietly(running)  # an early copy not made, or not of this target: it opened none
             running = pool.submit(open_run_session_on, made)
         # the statements are parsed beside the copy and, if it is made first, beside the run
         parsing = pool.submit(_parse, loading, folder, plan.steps)
