@@ -52,6 +52,32 @@ def database_url(durable: bool = False) -> str:
     return ensure_server(OUT / ".gtsd", fast=True).url("postgres")
 
 
+def postmaster_pid() -> int | None:
+    pidfile = OUT / ".gtsd" / "pgdata" / "postmaster.pid"
+    if os.environ.get("DATABASE_URL") or not pidfile.exists():
+        return None
+    return int(pidfile.read_text().splitlines()[0])
+
+
+def server_cpu(pm: int | None) -> float:
+    """CPU seconds of the server: the postmaster's own and its reaped children's, and its live children's."""
+    if pm is None:
+        return 0.0
+    total = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(d) == pm:
+            total += sum(int(x) for x in fields[11:15])
+        elif int(fields[1]) == pm:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def drop_databases(admin_url: str, prefix: str) -> None:
     """Every database ``fresh_database`` made with ``prefix`` (earlier runs' too)."""
     import psycopg

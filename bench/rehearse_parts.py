@@ -2,7 +2,8 @@
 50 migrations on a template copy of the same target (the yardstick), alternating, medians.
 
 ``bench/rehearse.py`` times whole commands; this one says where the difference goes: the copy
-(``CREATE DATABASE ... TEMPLATE``, made at start-up beside the imports in the command), the run with a
+(``CREATE DATABASE ... TEMPLATE``, made at start-up beside the imports in the command), the run's session
+on the new copy with the probes prepared (opened beside the plan in the command), the run with a
 probe after each statement (batched: one round trip per migration, as ``migrate``; and statement by
 statement, the path still taken under ``--tx all``), the schema read after the run, the blockers'
 read on the target and the copy's drop. Besides wall time, the server's CPU (its processes' user and
@@ -23,34 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import OUT, database_url  # noqa: E402
+from _common import database_url, postmaster_pid, server_cpu  # noqa: E402
 from rehearse import PENDING, base_database, make_folder  # noqa: E402
-
-
-def postmaster_pid() -> int | None:
-    pidfile = OUT / ".gtsd" / "pgdata" / "postmaster.pid"
-    if os.environ.get("DATABASE_URL") or not pidfile.exists():
-        return None
-    return int(pidfile.read_text().splitlines()[0])
-
-
-def server_cpu(pm: int | None) -> float:
-    """CPU seconds of the server: the postmaster's own and its reaped children's, and its live children's."""
-    if pm is None:
-        return 0.0
-    total = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(d) == pm:
-            total += sum(int(x) for x in fields[11:15])
-        elif int(fields[1]) == pm:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -60,6 +35,8 @@ def main() -> None:
     from gtsd_tui.db.catalog import read_catalog
     from gtsd_tui.db.clone import Clone, drop_clone, make_clone
     from gtsd_tui.db.connect import connect
+    from gtsd_tui.db.probe import prepare_probe
+    from gtsd_tui.db.runner import open_session
     from gtsd_tui.services import rehearse as svc
     from gtsd_tui.services.apply import ApplyRequest, apply, ignore, plan_only
     from gtsd_tui.services.project import Project
@@ -90,11 +67,16 @@ def main() -> None:
     def copy() -> Clone:
         return make_clone(target, "drizzle", "__drizzle_migrations", lambda: "", lambda: "")
 
-    def run(clone: Clone, batched: bool) -> svc.Recorder:
+    def session_on(clone: Clone) -> Any:
+        conn = open_session(clone.url)
+        prepare_probe(conn)
+        return conn
+
+    def run(clone: Clone, batched: bool, session: Any) -> svc.Recorder:
         recorder = svc.Recorder(loaded, total, ignore, facts)
         if not batched:
             recorder.batch_probes = lambda *_: None  # type: ignore[method-assign]
-        result = apply(project, ApplyRequest(), url=clone.url, observer=recorder, planned=True)
+        result = apply(project, ApplyRequest(), url=clone.url, observer=recorder, planned=True, session=session)
         assert len(result.applied_tags) == PENDING
         return recorder
 
@@ -118,8 +100,10 @@ def main() -> None:
         clone = timed("copy (CREATE DATABASE ... TEMPLATE)", copy)
         try:
             timed("schema read on the target (beside the run)", lambda: schema(target))
+            # in the command, opened beside the plan once an early copy is made
+            session = timed("run's session on the new copy, probes prepared", lambda: session_on(clone))
             name = "run with probes, batched" if batched else "run with probes, one statement at a time"
-            recorder = timed(name, lambda: run(clone, batched))
+            recorder = timed(name, lambda: run(clone, batched, session))
             timed("schema read after the run", lambda: schema(clone.url))
             timed("blockers' read on the target", lambda: blockers(recorder))
         finally:

@@ -5,6 +5,7 @@ of the same transaction is charged only with its own."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,30 @@ def test_each_rewrite_in_one_transaction_is_charged_to_its_own_statement(cli, tm
     assert "public.tasks" in first.rewrites and "public.tasks" in second.rewrites
     assert default.rewrites == [] and create.rewrites == [] and add.rewrites == []
     assert create.locks == []  # the new table's own locks are not charged to it
+
+
+def test_preparing_the_probes_is_one_round_trip_on_a_session_that_has_them(pg_url: str) -> None:
+    """The run's session is opened and its probes prepared beforehand (services/rehearse_copy.py); the run
+    then asks for them again and only the mark is new: one query, with the mark of the moment."""
+    import psycopg
+
+    from gtsd_tui.db import probe
+
+    with psycopg.connect(pg_url, autocommit=True, prepare_threshold=None) as conn:
+        sent: list[str] = []
+        real = conn.execute
+
+        def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(query))
+            return real(query, *args, **kwargs)
+
+        conn.execute = counted  # type: ignore[method-assign]
+        first = probe.prepare_probe(conn)
+        assert len(sent) == 2  # which are there and the mark; both PREPAREs in one query
+        sent.clear()
+        conn.execute("CREATE TABLE probed (id int)")
+        again = probe.prepare_probe(conn)
+        assert len(sent) == 2  # the CREATE TABLE, then one query
+        assert again > first and again == probe.current_mark(conn)
+        names = [r[0] for r in real("SELECT name FROM pg_prepared_statements ORDER BY name").fetchall()]
+        assert names == sorted([probe.CHAIN_NAME, probe.PROBE_NAME])

@@ -39,6 +39,11 @@ class Clone:
     session: psycopg.Connection[Any] | None = field(default=None, compare=False, repr=False)
 
 
+def copy_url(url: str, name: str) -> str:
+    """``url`` with the copy ``name`` as its database (what :func:`adopt_template_copy` connects to)."""
+    return _with_db(url, name)
+
+
 def _with_db(url: str, dbname: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(url)
     info["dbname"] = dbname

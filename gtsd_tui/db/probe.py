@@ -81,16 +81,24 @@ PROBE_NAME = "gtsd_rehearse_probe"
 CHAIN_NAME = "gtsd_rehearse_chain"
 
 
+_MARK_NOW = "SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class"
+_PREPARED_AND_MARK = f"SELECT array(SELECT name::text FROM pg_prepared_statements WHERE name = ANY(%s)), ({_MARK_NOW})"
+
+
 def prepare_probe(conn: psycopg.Connection[Any]) -> int:
-    """Prepare the probes on ``conn`` (once per session) and return the current mark."""
-    names = (PROBE_NAME, CHAIN_NAME)
-    rows = conn.execute("SELECT name FROM pg_prepared_statements WHERE name = ANY(%s)", (list(names),)).fetchall()
-    have = {r[0] for r in rows}
-    if PROBE_NAME not in have:
-        conn.execute(f"PREPARE {PROBE_NAME}(int8) AS {_PROBE}", prepare=False)
-    if CHAIN_NAME not in have:
-        conn.execute(f"PREPARE {CHAIN_NAME}(int8) AS {_CHAINED}", prepare=False)
-    return current_mark(conn)
+    """Prepare the probes on ``conn`` (once per session) and return the current mark: one round trip on a
+    session that has them already (one opened beforehand, :func:`gtsd_tui.services.rehearse_copy.open_run_session`),
+    two otherwise (PREPARE creates nothing, so the mark read before it holds)."""
+    row = conn.execute(_PREPARED_AND_MARK, ([PROBE_NAME, CHAIN_NAME],)).fetchone()
+    have, mark = (set(row[0] or ()), row[1]) if row else (set(), None)
+    missing = [
+        f"PREPARE {name}(int8) AS {query}"
+        for name, query in ((PROBE_NAME, _PROBE), (CHAIN_NAME, _CHAINED))
+        if name not in have
+    ]
+    if missing:
+        conn.execute("; ".join(missing), prepare=False)
+    return int(mark or 0)
 
 
 def probe_sql(mark: int) -> str:
@@ -107,7 +115,7 @@ def chain_sql(mark: int) -> tuple[str, str]:
 
 
 def current_mark(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute("SELECT greatest(max(oid::int8), max(relfilenode::int8)) FROM pg_class").fetchone()
+    row = conn.execute(_MARK_NOW).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -347,13 +347,15 @@ def apply(
     url: str | None = None,
     observer: StatementObserver | None = None,
     planned: bool = False,
+    session: Connection[TupleRow] | None = None,
 ) -> ApplyResult:
     """Load the folder, detect a pooler, lock, plan from the rows read under the lock, run.
 
     A rehearsal passes the clone's ``url`` and an ``observer``: the same plan, transactions and
     non-transactional handling, run statement by statement with the observer told around each;
     ``planned``: the caller has just planned from the target's rows (:func:`plan_only`), so the
-    refusals were told and the target need not be read again.
+    refusals were told and the target need not be read again; ``session``: a session to ``url`` the
+    caller opened beforehand (:func:`gtsd_tui.db.runner.open_session`), taken over (closed at the end).
 
     Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
@@ -373,7 +375,8 @@ def apply(
         return _planner(project.load_folder(refresh=True), request)(rows)
 
     url = url or project.resolve_url()
-    session = open_session(url)  # one session: the pooler check, the rows read before the lock, the run
+    if session is None:  # one session: the pooler check, the rows read before the lock, the run
+        session = open_session(url)
     try:
         return _apply_on(project, folder, request, listen, canceller, url, observer, planned, session, make_plan)
     finally:

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from gtsd_tui.core.vocab import PgBouncerMode
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
-from gtsd_tui.services.rehearse_copy import close_quietly, copy_then_read, open_admin, read_and_drop
+from gtsd_tui.services.rehearse_copy import (
+    close_quietly,
+    copy_then_read,
+    open_admin,
+    open_run_session,
+    open_run_session_on,
+    read_and_drop,
+    take_run_session,
+)
 
 if TYPE_CHECKING:
     from gtsd_tui.core.migrations.folder import Folder
@@ -296,18 +304,20 @@ def rehearse(
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
-    with ThreadPoolExecutor(5, thread_name_prefix="gtsd-rehearse") as pool:
+    with ThreadPoolExecutor(6, thread_name_prefix="gtsd-rehearse") as pool:
         opening = pool.submit(open_admin, url)  # the session to copy on, opened while the plan is made
         # an early copy still being made: the plan's read of the target waits for it, the parser loads
         # meanwhile (else it loads beside the run: here it would only slow the plan down)
         loading = pool.submit(_load_the_run) if early is not None and not early.done() else None
+        # the run's session, opened on an early copy once the server has made it, beside the plan
+        running = pool.submit(open_run_session, url, early) if early is not None else None
         try:
             plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
         except BaseException:
-            close_quietly(opening)
+            close_quietly(opening, running)
             raise
         if not plan.steps:  # nothing pending: no copy to make
-            close_quietly(opening)
+            close_quietly(opening, running)
             return Rehearsal("none", None, [], [], [], None)
         # The server copies the database while we parse (pglast's import and every statement's facts cost
         # about as much client time as the copy costs the server); without an early copy the parse starts
@@ -318,13 +328,31 @@ def rehearse(
         made: Future[Clone] = Future()
         before = pool.submit(copy_then_read, project, url, skip, asked, made, opening, early)
         asked.wait()
+        if early is None or not early.taken:  # the rehearsal's own copy: the run's session opened once it is made
+            close_quietly(running)  # an early copy not made, or not of this target: it opened none
+            running = pool.submit(open_run_session_on, made)
         # the statements are parsed beside the copy and, if it is made first, beside the run
         parsing = pool.submit(_parse, loading, folder, plan.steps)
-        clone = made.result()  # a failed copy raises here, nothing left behind
+        try:
+            clone = made.result()  # a failed copy raises here, nothing left behind
+        except BaseException:
+            close_quietly(running)
+            raise
+        session = take_run_session(running, clone)
         work = pool.submit(beside) if beside is not None else None
         try:
             return _run_on(
-                project, request, listen, canceller, pool, folder, clone, before, (plan.steps, parsing), skip, work
+                project,
+                request,
+                listen,
+                canceller,
+                pool,
+                folder,
+                (clone, session),
+                before,
+                (plan.steps, parsing),
+                skip,
+                work,
             )
         finally:
             if work is not None:
@@ -354,19 +382,20 @@ def _run_on(
     canceller: Canceller | None,
     pool: ThreadPoolExecutor,
     folder: Folder,
-    clone: Clone,
+    copy: tuple[Clone, Any],
     before: Future[Catalog],
     parsing: tuple[list[Step], Future[dict[FactsKey, StatementFacts]]],
     skip: str,
     beside: Future[object] | None = None,
 ) -> Rehearsal:
-    """Apply on the copy, then drop it while the live target is read for blockers (the copy is gone
-    when this returns or raises)."""
+    """Apply on the copy (``copy``: the copy, and the session opened on it beforehand or None), then drop
+    it while the live target is read for blockers (the copy is gone when this returns or raises)."""
     from gtsd_tui.core.sql.schema_diff import diff
     from gtsd_tui.core.sql.stmt_split import statement_chunks
     from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
 
+    clone, session = copy
     finishing: Future[Catalog] | None = None
     try:
         steps, facts = parsing
@@ -377,7 +406,9 @@ def _run_on(
         on_clone = replace(request, pgbouncer=PgBouncerMode.NO, retries=0, wait=5.0)
         failure: ApplyFailure | None = None
         try:
-            result = apply(project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True)
+            result = apply(
+                project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True, session=session
+            )
             applied = result.applied_tags
         except Exception as exc:
             from gtsd_tui.db.runner import Cancelled
@@ -400,6 +431,8 @@ def _run_on(
         after = finishing.result()
         changes = diff(before.result(), after)
     finally:
+        if session is not None:  # closed by the run; not yet if something failed before it started
+            session.close()
         if finishing is None:
             drop_clone(clone)
         else:

@@ -74,12 +74,15 @@ def open_admin(url: str) -> Any:
     return open_admin(url)
 
 
-def close_quietly(opening: Future[Any]) -> None:
-    """Close the maintenance session opened for a copy that is not made (its failure told by nobody)."""
-    try:
-        opening.result().close()
-    except Exception:
-        return
+def close_quietly(*openings: Future[Any] | None) -> None:
+    """Close the sessions opened for a copy that is not made or not run on (their failures told by nobody)."""
+    for opening in openings:
+        try:
+            conn = opening.result() if opening is not None else None
+            if conn is not None:
+                conn.close()
+        except Exception:
+            continue
 
 
 def copy_then_read(
@@ -144,6 +147,62 @@ def _taken_over(url: str, early: EarlyCopy | None, session: Any) -> Clone | None
         return None  # not made, or not of this database as libpq names it: finish_early_copy drops it
     early.taken = True
     return adopt_template_copy(url, early.name, session)
+
+
+def open_run_session(url: str, early: EarlyCopy | None) -> Any:
+    """The session the migrations will run on, opened on an early copy as soon as the server has made it
+    (while the plan is still made on the target) and warmed with the probes' preparation: a new
+    session on a new database starts with cold caches, 25-60 ms before the first migration could go.
+    None when there is no such copy of ``url``'s database (the run opens its own session then), or
+    opening failed (the run opens its own and tells why)."""
+    if early is None or early.url != url or not early.made():
+        return None
+    from gtsd_tui.db.admin import dbname_of
+    from gtsd_tui.db.clone import copy_url
+
+    if early.target != dbname_of(url):
+        return None
+    return _warm_session(copy_url(url, early.name))
+
+
+def open_run_session_on(made: Future[Clone]) -> Any:
+    """:func:`open_run_session` for a copy made by the rehearsal itself: opened once ``made`` has it, while
+    the rest of the rehearsal gets ready to run (None when the copy failed: the rehearsal says why)."""
+    try:
+        clone = made.result()
+    except BaseException:
+        return None
+    return _warm_session(clone.url)
+
+
+def _warm_session(url: str) -> Any:
+    from gtsd_tui.db.probe import prepare_probe
+    from gtsd_tui.db.runner import open_session
+
+    try:
+        conn = open_session(url)
+    except Exception:
+        return None
+    try:
+        prepare_probe(conn)
+    except Exception:
+        conn.close()
+        return None
+    return conn
+
+
+def take_run_session(opening: Future[Any] | None, clone: Clone) -> Any:
+    """The session :func:`open_run_session` opened, when it is on ``clone`` (else closed: None)."""
+    if opening is None:
+        return None
+    try:
+        conn = opening.result()
+    except Exception:
+        return None
+    if conn is None or conn.info.dbname == clone.name:
+        return conn
+    conn.close()
+    return None
 
 
 def read_and_drop(clone: Clone, skip: str, after: Catalog | None) -> Catalog:
