@@ -29,8 +29,18 @@ def make(fake: FakeConsole) -> GtsdApp:
 
 
 def _shown(app: GtsdApp, selector: str) -> bool:
+    """The widget has text, and its height is the one its text needs at its width: the layout that
+    follows an update has run (a picture taken between the two showed the first line of a two-line
+    note alone, on a loaded machine)."""
     found = app.main_screen.query(selector)
-    return bool(found) and bool(str(found.first().render()).strip())
+    if not found:
+        return False
+    widget = found.first()
+    if not str(widget.render()).strip():
+        return False
+    width = widget.content_region.width
+    needed = widget.get_content_height(widget.parent.size if widget.parent else app.size, app.size, width)
+    return widget.content_region.height == needed  # (0 and 0 where the layout hides the pane)
 
 
 async def _loaded(pilot, polls: int = 3) -> None:
