@@ -15,17 +15,52 @@ unnamed statement): it works behind PgBouncer's transaction pooling.
 from __future__ import annotations
 
 import ctypes
+import os
 import re
+import select
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "gtsd-tui"  # the application_name of our connections (psycopg's too: db/connect.py)
 CONNECT_TIMEOUT = 5  # seconds (psycopg's connections too)
 
-_OK = 0  # CONNECTION_OK
+_OK, _BAD = 0, 1  # CONNECTION_OK, CONNECTION_BAD
+# before any server answered: CONNECTION_BAD, _STARTED (the TCP connect under way), _NEEDED (the next address)
+_UNREACHED = frozenset({1, 2, 8})
+_POLL_FAILED, _POLL_READING, _POLL_WRITING, _POLL_OK = 0, 1, 2, 3  # PostgresPollingStatusType
+# libpq's environment variables for the parameters psycopg's connect reads itself (psycopg.conninfo)
+_ENV = {
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+}
 _COMMAND_OK, _TUPLES_OK = 1, 2  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
 
 Rows = list[list[str | None]]
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """A connection no server answered (timed out, refused, no route, a host name that does not
+    resolve), in the words psycopg's ``connect`` gives the same single attempt (its exception's text):
+    final, psycopg would only wait for the same host again."""
+
+    text: str
+
+
+class _Option(ctypes.Structure):  # PQconninfoOption
+    _fields_ = [
+        ("keyword", ctypes.c_char_p),
+        ("envvar", ctypes.c_char_p),
+        ("compiled", ctypes.c_char_p),
+        ("val", ctypes.c_char_p),
+        ("label", ctypes.c_char_p),
+        ("dispchar", ctypes.c_char_p),
+        ("dispsize", ctypes.c_int),
+    ]
 
 
 def bundled_libpq() -> str | None:
@@ -82,6 +117,12 @@ class Libpq:
         strings = ctypes.POINTER(ctypes.c_char_p)
         for name, res, args in (
             ("PQconnectdbParams", p, [strings, strings, i]),
+            ("PQconnectStartParams", p, [strings, strings, i]),
+            ("PQconnectPoll", i, [p]),
+            ("PQsocket", i, [p]),
+            ("PQerrorMessage", p, [p]),
+            ("PQconninfoParse", ctypes.POINTER(_Option), [s, p]),
+            ("PQconninfoFree", None, [ctypes.POINTER(_Option)]),
             ("PQstatus", i, [p]),
             ("PQfinish", None, [p]),
             ("PQparameterStatus", s, [p, s]),
@@ -127,6 +168,82 @@ class Libpq:
         if conn:
             self.lib.PQfinish(conn)
         return None
+
+    def attempt(
+        self, url: str, *, application_name: str = APP_NAME, connect_timeout: float = CONNECT_TIMEOUT
+    ) -> int | Unreached | None:
+        """:meth:`connect`, made as psycopg's ``connect`` makes a single attempt (``_single_host``): the
+        host name resolved first, the libpq's non-blocking connect polled under one deadline of
+        psycopg's timeout. A session; :class:`Unreached` when no server answered (psycopg's words for
+        it); None at any doubt: a server answered and refused (a password, a database: psycopg words
+        it), several attempts (hosts, addresses), a URL libpq does not parse."""
+        params = self.parse(url)
+        if params is None:
+            return None
+        host = _single_host(params)
+        if host is None:
+            conn = self.connect(url, application_name=application_name, connect_timeout=connect_timeout)
+            return conn
+        if isinstance(host, Unreached):
+            return host
+        keys: list[bytes | None] = [b"dbname"]
+        values: list[bytes | None] = [url.encode()]
+        if host:
+            keys.append(b"hostaddr")
+            values.append(host.encode())
+        keys += [b"application_name", b"connect_timeout", None]
+        timeout = max(1, int(connect_timeout))
+        values += [application_name.encode(), str(timeout).encode(), None]
+        n = len(keys)
+        conn = self.lib.PQconnectStartParams((ctypes.c_char_p * n)(*keys), (ctypes.c_char_p * n)(*values), 1)
+        if not conn:
+            return None
+        got = self._poll(conn, time.monotonic() + max(2, timeout))  # psycopg's timeout_from_conninfo
+        if not isinstance(got, int):
+            self.lib.PQfinish(conn)
+        return got
+
+    def _poll(self, conn: int, deadline: float) -> int | Unreached | None:
+        """psycopg's ``generators.connect`` loop over ``waiting.wait_conn``: its words for each end."""
+        reached = False
+        while True:
+            if self.lib.PQstatus(conn) == _BAD:
+                return None if reached else Unreached("connection is bad: " + self._message(conn))
+            polled = self.lib.PQconnectPoll(conn)
+            reached = reached or self.lib.PQstatus(conn) not in _UNREACHED
+            if polled == _POLL_OK:
+                return conn
+            if polled == _POLL_FAILED:
+                return None if reached else Unreached("connection failed: " + self._message(conn))
+            if polled not in (_POLL_READING, _POLL_WRITING):
+                return None
+            waiter = select.poll()
+            waiter.register(self.lib.PQsocket(conn), select.POLLIN if polled == _POLL_READING else select.POLLOUT)
+            while not waiter.poll(max(0.0, deadline - time.monotonic()) * 1000):
+                if time.monotonic() >= deadline:
+                    return Unreached("connection timeout expired")
+
+    def _message(self, conn: int) -> str:
+        """libpq's message for a connection no server answered (kept only to be worded as psycopg
+        words it, through ``conn_words.describe_error``, which masks the URL's password)."""
+        raw = ctypes.string_at(self.lib.PQerrorMessage(conn))
+        return raw.decode("utf-8", "replace") or "no error details available"
+
+    def parse(self, url: str) -> dict[str, str] | None:
+        """The parameters ``url`` sets, as libpq parses it (no defaults, no network); None if malformed."""
+        opts = self.lib.PQconninfoParse(url.encode(), None)
+        if not opts:
+            return None
+        try:
+            got: dict[str, str] = {}
+            i = 0
+            while opts[i].keyword is not None:
+                if opts[i].val is not None:
+                    got[opts[i].keyword.decode()] = opts[i].val.decode("utf-8", "replace")
+                i += 1
+            return got
+        finally:
+            self.lib.PQconninfoFree(opts)
 
     def finish(self, conn: int) -> None:
         self.lib.PQfinish(conn)
@@ -199,3 +316,37 @@ class Libpq:
             [v.decode() if (v := value(res, r, c)) or not isnull(res, r, c) else None for c in columns]
             for r in range(height)
         ]
+
+
+def _param(params: Mapping[str, str], name: str) -> str | None:
+    """psycopg's ``get_param``: the URL's value, else its environment variable's."""
+    return params[name] if name in params else os.environ.get(_ENV[name])
+
+
+def _single_host(params: Mapping[str, str]) -> str | Unreached | None:
+    """The one address psycopg's ``conninfo_attempts`` would try for ``params`` ("" when it resolves
+    nothing: a socket folder, an explicit ``hostaddr``, no host), :class:`Unreached` in its words when
+    the one host name does not resolve; None when it would make several attempts (several hosts,
+    ports or addresses, ``prefer-standby``)."""
+    if any("," in (_param(params, k) or "") for k in ("host", "hostaddr", "port")):
+        return None
+    if _param(params, "target_session_attrs") == "prefer-standby":
+        return None
+    host = _param(params, "host")
+    if not host or host.startswith("/") or host[1:2] == ":" or _param(params, "hostaddr"):
+        return ""
+    import ipaddress  # not at the module's import: the early copy and the quick reset need neither
+    import socket
+
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(
+            host, _param(params, "port") or "5432", proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM
+        )
+    except OSError as ex:
+        return Unreached(f"failed to resolve host {host!r}: {ex}")
+    return str(found[0][4][0]) if len(found) == 1 else None
