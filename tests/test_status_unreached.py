@@ -184,3 +184,17 @@ def test_a_server_that_answers_and_refuses_still_goes_the_psycopg_way(tmp_path: 
     error, psycopg_read = child_read(url, tmp_path)
     assert error == ["DatabaseError", psycopg_words(url), 3]
     assert psycopg_read
+
+
+def test_a_reset_on_a_server_that_never_answers_connects_once(cli, sample: Path) -> None:  # type: ignore[no-untyped-def]
+    """reset's quick path (the bundled libpq, before psycopg) met the same double wait: one connection
+    now, and the error of the ordinary path (``--no-template`` goes straight to it) byte for byte."""
+    with silent_server() as server:
+        url = f"postgresql://app:{SECRET}@127.0.0.1:{server.port}/gtsd"
+        quick = cli("reset", "--yes", "--migrations", str(sample), "--database-url", url)
+        assert server.accepted == 1, server.accepted
+        ordinary = cli("reset", "--yes", "--no-template", "--migrations", str(sample), "--database-url", url)
+        assert server.accepted == 2, server.accepted
+    assert quick.returncode == 3 and "connection timeout expired" in quick.stderr, quick.stderr
+    assert (quick.returncode, quick.stdout, quick.stderr) == (ordinary.returncode, ordinary.stdout, ordinary.stderr)
+    assert SECRET not in quick.stdout + quick.stderr

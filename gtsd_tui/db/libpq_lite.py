@@ -51,8 +51,8 @@ class Unreached:
     text: str
 
 
-class _Option(ctypes.Structure):  # PQconninfoOption
-    _fields_ = [
+class _Option(ctypes.Structure):
+    _fields_ = [  # noqa: RUF012 - ctypes' own declaration (PQconninfoOption)
         ("keyword", ctypes.c_char_p),
         ("envvar", ctypes.c_char_p),
         ("compiled", ctypes.c_char_p),
@@ -121,7 +121,7 @@ class Libpq:
             ("PQconnectPoll", i, [p]),
             ("PQsocket", i, [p]),
             ("PQerrorMessage", p, [p]),
-            ("PQconninfoParse", ctypes.POINTER(_Option), [s, p]),
+            ("PQconninfoParse", ctypes.POINTER(_Option), [s, ctypes.POINTER(p)]),
             ("PQconninfoFree", None, [ctypes.POINTER(_Option)]),
             ("PQstatus", i, [p]),
             ("PQfinish", None, [p]),
@@ -170,24 +170,35 @@ class Libpq:
         return None
 
     def attempt(
-        self, url: str, *, application_name: str = APP_NAME, connect_timeout: float = CONNECT_TIMEOUT
+        self,
+        url: str,
+        dbname: str | None = None,
+        *,
+        application_name: str = APP_NAME,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> int | Unreached | None:
-        """:meth:`connect`, made as psycopg's ``connect`` makes a single attempt (``_single_host``): the
-        host name resolved first, the libpq's non-blocking connect polled under one deadline of
-        psycopg's timeout. A session; :class:`Unreached` when no server answered (psycopg's words for
-        it); None at any doubt: a server answered and refused (a password, a database: psycopg words
-        it), several attempts (hosts, addresses), a URL libpq does not parse."""
-        params = self.parse(url)
+        """:meth:`connect` (on ``dbname`` if given), made as psycopg's ``connect`` makes a single
+        attempt (``_single_host``): the host name resolved first, the libpq's non-blocking connect
+        polled under one deadline of psycopg's timeout. A session; :class:`Unreached` when no server
+        answered (psycopg's words for it); None at any doubt: a server answered and refused (a
+        password, a database: psycopg words it), several attempts (hosts, addresses), a URL libpq
+        does not parse."""
+        try:
+            params = self.conninfo(url)
+        except UnicodeError:
+            return None
         if params is None:
             return None
         host = _single_host(params)
         if host is None:
-            conn = self.connect(url, application_name=application_name, connect_timeout=connect_timeout)
-            return conn
+            return self.connect(url, dbname, application_name=application_name, connect_timeout=connect_timeout)
         if isinstance(host, Unreached):
             return host
         keys: list[bytes | None] = [b"dbname"]
         values: list[bytes | None] = [url.encode()]
+        if dbname is not None:
+            keys.append(b"dbname")
+            values.append(dbname.encode())
         if host:
             keys.append(b"hostaddr")
             values.append(host.encode())
@@ -229,19 +240,23 @@ class Libpq:
         raw = ctypes.string_at(self.lib.PQerrorMessage(conn))
         return raw.decode("utf-8", "replace") or "no error details available"
 
-    def parse(self, url: str) -> dict[str, str] | None:
-        """The parameters ``url`` sets, as libpq parses it (no defaults, no network); None if malformed."""
-        opts = self.lib.PQconninfoParse(url.encode(), None)
+    def conninfo(self, url: str) -> dict[str, str] | None:
+        """``url`` as libpq parses it (no defaults, no network), as psycopg's ``conninfo_to_dict``;
+        None when malformed. UnicodeError for a value that is not UTF-8."""
+        err = ctypes.c_void_p()
+        opts = self.lib.PQconninfoParse(url.encode(), ctypes.byref(err))
+        if err.value:
+            self.lib.PQfreemem(err)  # the message may hold the password: psycopg's parse words it
         if not opts:
             return None
         try:
-            got: dict[str, str] = {}
+            out: dict[str, str] = {}
             i = 0
             while opts[i].keyword is not None:
                 if opts[i].val is not None:
-                    got[opts[i].keyword.decode()] = opts[i].val.decode("utf-8", "replace")
+                    out[opts[i].keyword.decode()] = opts[i].val.decode()
                 i += 1
-            return got
+            return out
         finally:
             self.lib.PQconninfoFree(opts)
 
