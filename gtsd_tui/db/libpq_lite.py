@@ -6,10 +6,15 @@ with ctypes: :func:`bundled_libpq` finds it without importing psycopg. Users: th
 template copy (``early_copy.py``), the quick reset (``quick_reset.py``) and ``status``'s read of the
 database side (``status_lite.py``).
 
-Nothing here raises on a failed connection or query, and nothing keeps or shows libpq's messages
-(they may hold a password): a failure is ``None``, and the caller goes the ordinary way (psycopg),
-which words what went wrong. No prepared statements (``PQexec``, and ``PQexecParams`` with the
-unnamed statement): it works behind PgBouncer's transaction pooling.
+Nothing here raises on a failed connection or query, and nothing shows libpq's messages (they may
+hold a password): a failure is ``None``, and the caller goes the ordinary way (psycopg), which words
+what went wrong. One exception, :meth:`Libpq.attempt`: a connection no server answered (a timeout, a
+refusal, a host name that does not resolve) is :class:`Unreached`, holding the text psycopg's
+connect gives the same attempt, which the caller words through ``conn_words.describe_error`` (the
+password masked) instead of waiting for the same host again.
+
+No prepared statements (``PQexec``, and ``PQexecParams`` with the unnamed statement): it works
+behind PgBouncer's transaction pooling.
 """
 
 from __future__ import annotations
