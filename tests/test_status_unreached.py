@@ -155,24 +155,34 @@ def test_a_host_that_drops_packets_is_final_in_the_childs_read(tmp_path: Path) -
     assert not psycopg_read
 
 
-WHERE = {
-    "refused": lambda: f"127.0.0.1:{_closed_port()}",
-    "no address": lambda: "gtsd-no-such-host.invalid:5432",
-    "not a port": lambda: "127.0.0.1:notaport",  # refused by libpq before any packet
+URLS = {
+    "refused": lambda: f"postgresql://app:{SECRET}@127.0.0.1:{_closed_port()}/gtsd",
+    "no address": lambda: f"postgresql://app:{SECRET}@gtsd-no-such-host.invalid:5432/gtsd",
+    "not a port": lambda: f"postgresql://app:{SECRET}@127.0.0.1:notaport/gtsd",  # refused by libpq
+    "no socket": lambda: f"postgresql://app:{SECRET}@/gtsd?host=/nonexistent-gtsd-socket-dir",
+    "key=value": lambda: f"host=127.0.0.1 port={_closed_port()} password={SECRET} dbname=gtsd",
 }
 
 
-@pytest.mark.parametrize("case", sorted(WHERE))
+@pytest.mark.parametrize("case", sorted(URLS))
 def test_refused_and_unresolved_are_final_in_psycopgs_words(tmp_path: Path, case: str) -> None:
     """No server answered: the libpq read's error is the psycopg read's, word for word (exit code
     3, no password), and the child never reads over psycopg."""
-    where = WHERE[case]()
-    url = f"postgresql://app:{SECRET}@{where}/gtsd"
+    url = URLS[case]()
     error, psycopg_read = child_read(url, tmp_path)
     expected = psycopg_words(url)
     assert error == ["DatabaseError", expected, 3]
     assert SECRET not in expected
     assert not psycopg_read
+
+
+def test_several_hosts_still_go_the_psycopg_way(tmp_path: Path) -> None:
+    """A URL psycopg tries more than once (two hosts): the libpq read leaves it to psycopg's, which
+    says what it says for several attempts."""
+    url = f"postgresql://app:{SECRET}@127.0.0.1:{_closed_port()},127.0.0.1:{_closed_port()}/gtsd"
+    error, psycopg_read = child_read(url, tmp_path)
+    assert error == ["DatabaseError", psycopg_words(url), 3]
+    assert psycopg_read
 
 
 @pytest.mark.pg

@@ -355,14 +355,15 @@ def _single_host(params: Mapping[str, str]) -> str | Unreached | None:
     host = _param(params, "host")
     if not host or host.startswith("/") or host[1:2] == ":" or _param(params, "hostaddr"):
         return ""
-    import ipaddress  # not at the module's import: the early copy and the quick reset need neither
-    import socket
+    import ipaddress  # urllib.parse's already; socket (about 3 ms) only for a host name
 
     try:
         ipaddress.ip_address(host)
         return host
     except ValueError:
         pass
+    import socket
+
     try:
         found = socket.getaddrinfo(
             host, _param(params, "port") or "5432", proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM
