@@ -176,13 +176,36 @@ def test_refused_and_unresolved_are_final_in_psycopgs_words(tmp_path: Path, case
     assert not psycopg_read
 
 
-def test_several_hosts_still_go_the_psycopg_way(tmp_path: Path) -> None:
-    """A URL psycopg tries more than once (two hosts): the libpq read leaves it to psycopg's, which
-    says what it says for several attempts."""
-    url = f"postgresql://app:{SECRET}@127.0.0.1:{_closed_port()},127.0.0.1:{_closed_port()}/gtsd"
-    error, psycopg_read = child_read(url, tmp_path)
-    assert error == ["DatabaseError", psycopg_words(url), 3]
-    assert psycopg_read
+def test_several_hosts_are_each_tried_once(tmp_path: Path) -> None:
+    """A URL of two hosts that never answer: psycopg tries each once, under its own deadline; the
+    child's libpq read does the same and stops there (one connection to each, psycopg's words for the
+    last, psycopg never imported). Two hosts refused, or not resolving: the same, word for word."""
+    with silent_server() as first, silent_server() as second:
+        url = f"postgresql://app:{SECRET}@127.0.0.1:{first.port},127.0.0.1:{second.port}/gtsd"
+        error, psycopg_read = child_read(url, tmp_path)
+        assert (first.accepted, second.accepted) == (1, 1)
+        assert error == ["DatabaseError", psycopg_words(url), 3]
+        assert not psycopg_read
+    for hosts in (
+        f"127.0.0.1:{_closed_port()},127.0.0.1:{_closed_port()}",
+        f"gtsd-no-such-host.invalid:5432,127.0.0.1:{_closed_port()}",
+        "gtsd-no-such-host.invalid:5432,gtsd-none-either.invalid:5432",
+    ):
+        url = f"postgresql://app:{SECRET}@{hosts}/gtsd"
+        error, psycopg_read = child_read(url, tmp_path)
+        assert error == ["DatabaseError", psycopg_words(url), 3], hosts
+        assert not psycopg_read
+
+
+def test_an_order_psycopg_chooses_itself_goes_the_psycopg_way(tmp_path: Path) -> None:
+    """``prefer-standby`` and random load balancing: psycopg orders the attempts itself; the child
+    leaves the URL to psycopg's read, as before."""
+    hosts = f"127.0.0.1:{_closed_port()},127.0.0.1:{_closed_port()}"
+    for option in ("target_session_attrs=prefer-standby", "load_balance_hosts=random"):
+        url = f"postgresql://app:{SECRET}@{hosts}/gtsd?{option}"
+        error, psycopg_read = child_read(url, tmp_path)
+        assert error is not None and error[0] == "DatabaseError" and error[2] == 3
+        assert psycopg_read, option
 
 
 @pytest.mark.pg

@@ -41,6 +41,7 @@ _ENV = {
     "hostaddr": "PGHOSTADDR",
     "port": "PGPORT",
     "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "load_balance_hosts": "PGLOADBALANCEHOSTS",
 }
 _COMMAND_OK, _TUPLES_OK = 1, 2  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
 
@@ -182,39 +183,43 @@ class Libpq:
         application_name: str = APP_NAME,
         connect_timeout: float = CONNECT_TIMEOUT,
     ) -> int | Unreached | None:
-        """:meth:`connect` (on ``dbname`` if given), made as psycopg's ``connect`` makes a single
-        attempt (``_single_host``): the host name resolved first, the libpq's non-blocking connect
-        polled under one deadline of psycopg's timeout. A session; :class:`Unreached` when no server
-        answered (psycopg's words for it); None at any doubt: a server answered and refused (a
-        password, a database: psycopg words it), several attempts (hosts, addresses), a URL libpq
-        does not parse."""
+        """:meth:`connect` (on ``dbname`` if given), made as psycopg's ``connect`` makes it: the
+        attempts of ``_attempts`` (each host, each address of a host name) one after the other, each
+        libpq's non-blocking connect polled under its own deadline of psycopg's timeout. A session;
+        :class:`Unreached` when no server answered any attempt (psycopg's words for the last, the first
+        line of its message); None at any doubt: a server answered and refused (a password, a
+        database: psycopg words it), a URL libpq does not parse. Where psycopg would not try the same
+        attempts in the same order (``prefer-standby``, ``load_balance_hosts=random``), :meth:`connect`."""
         try:
             params = self.conninfo(url)
         except UnicodeError:
             return None
         if params is None:
             return None
-        host = _single_host(params)
-        if host is None:
+        plan = _attempts(params)
+        if plan is None:
             return self.connect(url, dbname, application_name=application_name, connect_timeout=connect_timeout)
-        if isinstance(host, Unreached):
-            return host
-        keys: list[bytes | None] = [b"dbname"]
-        values: list[bytes | None] = [url.encode()]
-        if dbname is not None:
-            keys.append(b"dbname")
-            values.append(dbname.encode())
-        if host:
-            keys.append(b"hostaddr")
-            values.append(host.encode())
-        keys += [b"application_name", b"connect_timeout", None]
+        if isinstance(plan, Unreached):
+            return plan
+        fixed: list[tuple[str, str]] = [("dbname", url)] + ([("dbname", dbname)] if dbname is not None else [])
         timeout = max(1, int(connect_timeout))
-        values += [application_name.encode(), str(timeout).encode(), None]
+        last: Unreached | None = None
+        for over in plan:
+            pairs = [*fixed, *over.items(), ("application_name", application_name), ("connect_timeout", str(timeout))]
+            got = self._start(pairs, max(2, timeout))  # psycopg's timeout_from_conninfo: 2 s at least
+            if not isinstance(got, Unreached):
+                return got
+            last = got
+        return last
+
+    def _start(self, pairs: list[tuple[str, str]], timeout: int) -> int | Unreached | None:
+        keys = [k.encode() for k, _ in pairs] + [None]
+        values = [v.encode() for _, v in pairs] + [None]
         n = len(keys)
         conn = self.lib.PQconnectStartParams((ctypes.c_char_p * n)(*keys), (ctypes.c_char_p * n)(*values), 1)
         if not conn:
             return None
-        got = self._poll(conn, time.monotonic() + max(2, timeout))  # psycopg's timeout_from_conninfo
+        got = self._poll(conn, time.monotonic() + timeout)
         if not isinstance(got, int):
             self.lib.PQfinish(conn)
         return got
@@ -343,23 +348,53 @@ def _param(params: Mapping[str, str], name: str) -> str | None:
     return params[name] if name in params else os.environ.get(_ENV[name])
 
 
-def _single_host(params: Mapping[str, str]) -> str | Unreached | None:
-    """The one address psycopg's ``conninfo_attempts`` would try for ``params`` ("" when it resolves
-    nothing: a socket folder, an explicit ``hostaddr``, no host), :class:`Unreached` in its words when
-    the one host name does not resolve; None when it would make several attempts (several hosts,
-    ports or addresses, ``prefer-standby``)."""
-    if any("," in (_param(params, k) or "") for k in ("host", "hostaddr", "port")):
-        return None
+def _attempts(params: Mapping[str, str]) -> list[dict[str, str]] | Unreached | None:
+    """psycopg's ``conninfo_attempts``: the parameters each attempt overrides (a host of a list, the
+    address a host name resolved to as ``hostaddr``), in order; :class:`Unreached` in its words when
+    no host name resolved; None where it would not keep this order (``prefer-standby``, random
+    load balancing) or names the mismatch itself (host and port lists of other lengths)."""
     if _param(params, "target_session_attrs") == "prefer-standby":
         return None
+    if _param(params, "load_balance_hosts") == "random":
+        return None
+    split = _split(params)
+    if split is None:
+        return None
+    found: list[dict[str, str]] = []
+    last: Unreached | None = None
+    for over in split:
+        got = _resolved({**params, **over}, over)
+        if isinstance(got, Unreached):
+            last = got
+        else:
+            found += got
+    return found or last
+
+
+def _split(params: Mapping[str, str]) -> list[dict[str, str]] | None:
+    """psycopg's ``split_attempts``: one override per host of a list (its hostaddr, its port)."""
+    hosts, addrs, ports = ((_param(params, k) or "").split(",") for k in ("host", "hostaddr", "port"))
+    hosts, addrs, ports = (v if v != [""] else [] for v in (hosts, addrs, ports))
+    count = max(len(hosts), len(addrs))
+    if (hosts and addrs and len(hosts) != len(addrs)) or 1 < len(ports) != count:
+        return None
+    if count <= 1:
+        return [{}]
+    ports = ports * count if len(ports) == 1 else ports
+    return [{k: v[i] for k, v in (("host", hosts), ("hostaddr", addrs), ("port", ports)) if v} for i in range(count)]
+
+
+def _resolved(params: Mapping[str, str], over: dict[str, str]) -> list[dict[str, str]] | Unreached:
+    """psycopg's ``_resolve_hostnames``: a host name's addresses, each an attempt (``hostaddr``);
+    :class:`Unreached` in its words when it does not resolve."""
     host = _param(params, "host")
     if not host or host.startswith("/") or host[1:2] == ":" or _param(params, "hostaddr"):
-        return ""
+        return [over]
     import ipaddress  # urllib.parse's already; socket (about 3 ms) only for a host name
 
     try:
         ipaddress.ip_address(host)
-        return host
+        return [{**over, "hostaddr": host}]
     except ValueError:
         pass
     import socket
@@ -370,4 +405,4 @@ def _single_host(params: Mapping[str, str]) -> str | Unreached | None:
         )
     except OSError as ex:
         return Unreached(f"failed to resolve host {host!r}: {ex}")
-    return str(found[0][4][0]) if len(found) == 1 else None
+    return [{**over, "hostaddr": str(a[4][0])} for a in found]

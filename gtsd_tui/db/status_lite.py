@@ -6,17 +6,17 @@ the same queries (``status_sql.py``, ``drift_catalog.FINGERPRINT_SQL``: one text
 over one connection made with the same parameters (the URL, ``application_name``,
 ``connect_timeout``), and decodes the same values with the same functions.
 
-A connection no server answered is final (``Libpq.attempt``: made as psycopg makes its single
-attempt, the same host address and one deadline): a timeout, a refusal, no route, a host name that
-does not resolve come back as :class:`Unreached` in psycopg's words, and the caller reports them
-without a second attempt (a host that drops packets was waited for twice before).
+A connection no server answered is final (``Libpq.attempt``: made as psycopg makes its attempts,
+the same hosts and addresses in the same order, a deadline each): a timeout, a refusal, no route, a
+host name that does not resolve come back as :class:`Unreached` in psycopg's words, and the caller
+reports them without a second attempt (a host that drops packets was waited for twice before).
 
 Any other doubt gives None, and the caller reads with psycopg as before, which then meets and words
 the error itself: a URL libpq would not parse as psycopg does (a bare word), no bundled libpq, a
-server that answered and refused (a password, a missing database), a URL psycopg would try several
-times (several hosts or ports, a name with several addresses, ``prefer-standby``), a client encoding
-other than UTF8, a query that fails, a column of another type than the ones whose text form decodes
-to psycopg's values, a value that does not decode. libpq's messages are read only for a connection
+server that answered and refused (a password, a missing database), a URL whose attempts psycopg
+orders itself (``prefer-standby``, random load balancing), a client encoding other than UTF8, a
+query that fails, a column of another type than the ones whose text form decodes to psycopg's
+values, a value that does not decode. libpq's messages are read only for a connection
 no server answered, and worded through ``conn_words.describe_error`` (the password masked).
 """
 
