@@ -17,6 +17,7 @@ from psycopg import sql
 
 from gtsd_tui.db.drift_catalog import fingerprint
 from gtsd_tui.db.history import create_table_sql, insert_row_literal, read_rows, table_ident
+from gtsd_tui.db.libpq_lite import Unreached
 from gtsd_tui.db.probe import invalid_indexes
 from gtsd_tui.db.status_lite import read_status
 from tests.conftest import PW_ROLE, PW_SECRET
@@ -39,7 +40,7 @@ def psycopg_read(url: str, schema: str = TRACK[0], table: str = TRACK[1]) -> tup
 
 def lite_read(url: str, schema: str = TRACK[0], table: str = TRACK[1]) -> tuple[Any, ...]:
     got = read_status(url, schema, table)
-    assert got is not None, "the libpq read gave up"
+    assert got is not None and not isinstance(got, Unreached), "the libpq read gave up"
     return got
 
 
@@ -146,19 +147,21 @@ def _closed_port() -> int:
 
 def test_connection_errors_are_todays_word_for_word(cli, sample: Path, pg_url: str) -> None:
     """Wrong password, missing database, nothing listening, a malformed URL: the libpq read gives
-    nothing (and keeps none of libpq's words), the psycopg read words the error: the same stderr and
-    exit code as in-process, no password anywhere. The right password reads through libpq."""
+    nothing where a server answered (the psycopg read words the error), and psycopg's words where
+    none did (``Unreached``: final): the same stderr and exit code as in-process, no password
+    anywhere. The right password reads through libpq."""
     host_port = pg_url.split("@", 1)[1].split("/", 1)[0]
     dbname = pg_url.rsplit("/", 1)[1]
     cases = {
-        f"postgresql://{PW_ROLE}:not-{PW_SECRET}@{host_port}/{dbname}": 3,
-        pg_url + "_absent": 3,
-        f"postgresql://app:hunter2-Pw@127.0.0.1:{_closed_port()}/gtsd": 3,
-        "postgresql://app:hunter2-Pw@127.0.0.1:notaport/gtsd": 3,  # parsed, then refused by libpq
-        "postgresql://app:hunter2-Pw%zz@127.0.0.1/gtsd": 2,  # malformed
+        f"postgresql://{PW_ROLE}:not-{PW_SECRET}@{host_port}/{dbname}": (3, False),
+        pg_url + "_absent": (3, False),
+        f"postgresql://app:hunter2-Pw@127.0.0.1:{_closed_port()}/gtsd": (3, True),
+        "postgresql://app:hunter2-Pw@127.0.0.1:notaport/gtsd": (3, True),  # parsed, then refused by libpq
+        "postgresql://app:hunter2-Pw%zz@127.0.0.1/gtsd": (2, False),  # malformed
     }
-    for url, code in cases.items():
-        assert read_status(url, *TRACK) is None, url
+    for url, (code, unreached) in cases.items():
+        got = read_status(url, *TRACK)
+        assert isinstance(got, Unreached) if unreached else got is None, (url, got)
         for r in _same_as_in_process(cli, sample, url):
             assert r.returncode == code, (url, r.stderr)
             assert len(r.stderr.strip().splitlines()) == 1, r.stderr

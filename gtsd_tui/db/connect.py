@@ -12,26 +12,15 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from gtsd_tui.config import bad_escape_part, mask_url, parse_target, scrub
+from gtsd_tui.config import bad_escape_part, mask_url, parse_target
 from gtsd_tui.core.server.activity import CONSOLE_APP
+from gtsd_tui.db.conn_words import describe_error as describe_error
+from gtsd_tui.db.conn_words import first_line as first_line
 from gtsd_tui.db.libpq_lite import APP_NAME, CONNECT_TIMEOUT
 from gtsd_tui.errors import DatabaseError, InputError
 
 CONSOLE_APP_NAME = CONSOLE_APP  # the console's own reads: its Connections pane offers no c/K on them
 T = TypeVar("T")  # what a pooled read returns
-
-
-def first_line(url: str | None, exc: BaseException) -> str:
-    """The first line of a driver's message, with the URL's passwords removed (libpq echoes the
-    malformed part of a URL, password included)."""
-    text = str(exc).strip()
-    return scrub(text.splitlines()[0] if text else type(exc).__name__, url)
-
-
-def describe_error(url: str, exc: BaseException) -> str:
-    """One line for a failed connection: the masked URL and the server's first line."""
-    first = first_line(url, exc).replace("connection failed: ", "")
-    return f"cannot connect to {mask_url(url)}: {first}"
 
 
 def parse_conninfo(url: str, source: str = "the database URL") -> dict[str, str]:

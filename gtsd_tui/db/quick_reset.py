@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from gtsd_tui.db.clone_sql import ADMIN_DB
 from gtsd_tui.db.libpq_lite import Libpq as _Libpq
-from gtsd_tui.db.libpq_lite import bundled_libpq
+from gtsd_tui.db.libpq_lite import Unreached, bundled_libpq
 from gtsd_tui.db.reset_sql import (
     BRANCH_LABEL,
     SPARE_PREFIX,
@@ -40,29 +40,13 @@ _SQLSTATE = ord("C")  # PG_DIAG_SQLSTATE
 _OBJECT_IN_USE = "55006"
 
 
-class _Option(ctypes.Structure):
-    _fields_ = [  # noqa: RUF012 - ctypes' own declaration (PQconninfoOption)
-        ("keyword", ctypes.c_char_p),
-        ("envvar", ctypes.c_char_p),
-        ("compiled", ctypes.c_char_p),
-        ("val", ctypes.c_char_p),
-        ("label", ctypes.c_char_p),
-        ("dispchar", ctypes.c_char_p),
-        ("dispsize", ctypes.c_int),
-    ]
-
-
 class _Pq(_Libpq):
     """:class:`~gtsd_tui.db.libpq_lite.Libpq` and the calls a swap needs besides."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
         p, s = ctypes.c_void_p, ctypes.c_char_p
-        for name, res, args in (
-            ("PQresultErrorField", s, [p, ctypes.c_int]),
-            ("PQconninfoParse", ctypes.POINTER(_Option), [s, ctypes.POINTER(p)]),
-            ("PQconninfoFree", None, [ctypes.POINTER(_Option)]),
-        ):
+        for name, res, args in (("PQresultErrorField", s, [p, ctypes.c_int]),):
             fn = getattr(self.lib, name)
             fn.restype, fn.argtypes = res, args
 
@@ -85,25 +69,6 @@ class _Pq(_Libpq):
         finally:
             if res:
                 self.lib.PQclear(res)
-
-    def conninfo(self, url: str) -> dict[str, str] | None:
-        """``url`` as libpq parses it (no defaults, no network), as psycopg's ``conninfo_to_dict``."""
-        err = ctypes.c_void_p()
-        opts = self.lib.PQconninfoParse(url.encode(), ctypes.byref(err))
-        if err.value:
-            self.lib.PQfreemem(err)  # the message may hold the password: psycopg's parse words it
-        if not opts:
-            return None
-        try:
-            out: dict[str, str] = {}
-            i = 0
-            while opts[i].keyword is not None:
-                if opts[i].val is not None:
-                    out[opts[i].keyword.decode()] = opts[i].val.decode()
-                i += 1
-            return out
-        finally:
-            self.lib.PQconninfoFree(opts)
 
 
 _loaded: list[_Pq | None] = []
@@ -129,16 +94,17 @@ def conninfo(url: str) -> dict[str, str] | None:
         return None
 
 
-def swap_spare(url: str, name: str, wanted: str, step: Step) -> list[str] | None:
+def swap_spare(url: str, name: str, wanted: str, step: Step) -> list[str] | Unreached | None:
     """Put the spare labelled ``wanted`` in place of ``name`` (its database on the server ``url``
     names); the trash for the background job to drop, or None when the ordinary path must do the
-    reset (nothing swapped; any state left between two steps is one it repairs)."""
+    reset (nothing swapped; any state left between two steps is one it repairs); :class:`Unreached`
+    when no server answered (``Libpq.attempt``: in the words of the ordinary path's connect)."""
     pq = _pq()
     if pq is None or not name:
         return None
-    conn = pq.connect(url, ADMIN_DB)
-    if conn is None:
-        return None
+    conn = pq.attempt(url, ADMIN_DB)
+    if conn is None or isinstance(conn, Unreached):
+        return conn  # no server answered: final (the ordinary path would wait for it again)
     try:
         key = reset_lock_key(name)
         got, _ = pq.rows(conn, f"SELECT pg_try_advisory_lock({key})")

@@ -6,18 +6,25 @@ the same queries (``status_sql.py``, ``drift_catalog.FINGERPRINT_SQL``: one text
 over one connection made with the same parameters (the URL, ``application_name``,
 ``connect_timeout``), and decodes the same values with the same functions.
 
-Any doubt gives None, and the caller reads with psycopg as before, which then meets and words the
-error itself: a URL libpq would not parse as psycopg does (a bare word), no bundled libpq, a
-connection that fails for any reason, a client encoding other than UTF8, a query that fails, a
-column of another type than the ones whose text form decodes to psycopg's values, a value that does
-not decode. libpq's messages are never read (they may hold a password).
+A connection no server answered is final (``Libpq.attempt``: made as psycopg makes its attempts,
+the same hosts and addresses in the same order, a deadline each): a timeout, a refusal, no route, a
+host name that does not resolve come back as :class:`Unreached` in psycopg's words, and the caller
+reports them without a second attempt (a host that drops packets was waited for twice before).
+
+Any other doubt gives None, and the caller reads with psycopg as before, which then meets and words
+the error itself: a URL libpq would not parse as psycopg does (a bare word), no bundled libpq, a
+server that answered and refused (a password, a missing database), a URL whose attempts psycopg
+orders itself (``prefer-standby``, random load balancing), a client encoding other than UTF8, a
+query that fails, a column of another type than the ones whose text form decodes to psycopg's
+values, a value that does not decode. libpq's messages are read only for a connection
+no server answered, and worded through ``conn_words.describe_error`` (the password masked).
 """
 
 from __future__ import annotations
 
 from gtsd_tui.core.migrations.status import HistoryRow
 from gtsd_tui.db.drift_catalog import FINGERPRINT_SQL, fingerprint_params
-from gtsd_tui.db.libpq_lite import Libpq, bundled_libpq, numbered
+from gtsd_tui.db.libpq_lite import Libpq, Unreached, bundled_libpq, numbered
 from gtsd_tui.db.status_sql import (
     COLUMN_NAMES_SQL,
     FINGERPRINT_TYPES,
@@ -35,9 +42,11 @@ from gtsd_tui.db.status_sql import (
 Read = tuple[list[HistoryRow], list[tuple[str, str]], str | None]
 
 
-def read_status(url: str, schema: str, table: str) -> Read | None:
+def read_status(url: str, schema: str, table: str) -> Read | Unreached | None:
     """(tracking rows, INVALID indexes, the drift fingerprint when a row exists) as ``read_rows``,
-    ``invalid_indexes`` and ``fingerprint`` read them over psycopg; None at the least doubt."""
+    ``invalid_indexes`` and ``fingerprint`` read them over psycopg; :class:`Unreached` when no server
+    answered (a timeout, a refusal, a host name that does not resolve: psycopg's connect would wait
+    for the same host again and say the same); None at the least doubt."""
     if not _conninfo(url):
         return None
     path = bundled_libpq()
@@ -47,9 +56,9 @@ def read_status(url: str, schema: str, table: str) -> Read | None:
         pq = Libpq(path)
     except (OSError, AttributeError):  # not loadable, or a libpq without these calls
         return None
-    conn = pq.connect(url)
-    if conn is None:
-        return None
+    conn = pq.attempt(url)
+    if conn is None or isinstance(conn, Unreached):
+        return conn
     try:
         if pq.setting(conn, "client_encoding") != "UTF8":  # psycopg would decode another way
             return None

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from gtsd_tui.errors import DatabaseError
 from gtsd_tui.services.project import Project
 
 Progress = Callable[[str], None]
@@ -107,11 +108,18 @@ def _quick_swap(
     url: str, name: str, wanted: str, step: Callable[[str], None], timings: dict[str, float]
 ) -> list[str] | None:
     """The prepared spare swapped in through the bundled libpq, before psycopg is imported (most of such
-    a reset's time was that import); None when it is not the plain case, and ``_reset`` does it."""
+    a reset's time was that import); None when it is not the plain case, and ``_reset`` does it. No
+    server answering is final: the error ``_reset``'s connect raises, without its second wait."""
+    from gtsd_tui.db.libpq_lite import Unreached
     from gtsd_tui.db.quick_reset import swap_spare
 
     t0 = time.perf_counter()
     trash = swap_spare(url, name, wanted, step)
+    if isinstance(trash, Unreached):  # final: ``_reset``'s connect would wait for the same host again
+        from gtsd_tui.db.admin import admin_url
+        from gtsd_tui.db.conn_words import describe_error
+
+        raise DatabaseError(describe_error(admin_url(url), Exception(trash.text)))
     if trash is not None:
         timings["swap in prepared copy"] = time.perf_counter() - t0
     return trash

@@ -81,11 +81,17 @@ def read_lite(project: Project) -> DbSide | None:
     url = project.url or project.settings.database_url
     if not url:
         return None
+    from gtsd_tui.db.libpq_lite import Unreached
     from gtsd_tui.db.status_lite import read_status
 
     got = read_status(url, project.settings.schema, project.settings.table)
     if got is None:
         return None
+    if isinstance(got, Unreached):  # final: psycopg would wait for the same host again, and say the same
+        from gtsd_tui.db.conn_words import describe_error
+
+        exc = DatabaseError(describe_error(url, Exception(got.text)))
+        return DbSide(url, error=(type(exc).__name__, str(exc), exc.exit_code))
     project.url = url
     return DbSide(url, *got)
 
