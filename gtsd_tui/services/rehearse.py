@@ -189,8 +189,10 @@ class Recorder:
         if self._conn is not conn:  # the probe is prepared per session; the mark is taken once
             mark = prepare_probe(conn)
             self._mark, self._conn = mark if self._mark is None else self._mark, conn
-        if self._step != id(step):  # a new migration: a new transaction (or autocommit), no locks held yet
-            self._step, self._held = id(step), frozenset()
+        if self._step != id(step):  # a new migration: what its first statement finds held is not its own
+            from gtsd_tui.db.probe import held_at_start
+
+            self._step, self._held = id(step), held_at_start(conn, self._mark or 0)
 
     def probe(self, conn: Any, step: Step, stmt: Chunk) -> str | None:
         from gtsd_tui.db.probe import probe_sql
