@@ -159,7 +159,7 @@ def check_against_postgres(r: svc.Rehearsal, url: str, mode: TxMode) -> None:
     alone, before = taken_alone(url, groups), held_before(url, groups, mode)
     assert len(alone) == len(r.records) == len(before)
     for rec, took, held in zip(r.records, alone, before, strict=True):
-        assert set(rec.locks) == took - held, (mode, rec.tag, rec.text)
+        assert set(rec.locks) == took - held, (mode, rec.tag, rec.text, sorted(rec.locks), sorted(took), sorted(held))
         assert rec.observed
 
 
@@ -221,3 +221,26 @@ def test_a_stronger_lock_on_a_table_an_earlier_migration_locked_is_reported(
     # each in its own transaction: each takes its own again
     assert [s.locks for s in per_file.records] == [read.locks, alter.locks, read.locks]
     assert all(s.already_held == [] for s in per_file.records)
+
+
+OWN_COMMIT_STEPS: list[tuple[str, str | list[str]]] = [
+    # its own BEGIN and COMMIT, as dittofeed's 0002 has: under --tx all that COMMIT ends the one
+    # transaction, and every later statement runs in autocommit (drizzle-orm's COMMIT only warns)
+    ("own_commit", ["BEGIN;", 'ALTER TABLE "users" ADD COLUMN "a" integer;', "COMMIT;"]),
+    ("after_it", ['ALTER TABLE "users" ADD COLUMN "b" integer;', 'ALTER TABLE "users" ADD COLUMN "c" integer;']),
+]
+
+
+def test_after_a_migrations_own_commit_each_statement_takes_its_locks_again(
+    cli: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = pending_project(cli, tmp_path, pg_url, OWN_COMMIT_STEPS)
+    all_tx = rehearsed(folder, pg_url, TxMode.ALL, monkeypatch, batched=False)
+    per_file = rehearsed(folder, pg_url, TxMode.PER_FILE, monkeypatch, batched=True)
+    check_against_postgres(all_tx, pg_url, TxMode.ALL)
+    check_against_postgres(per_file, pg_url, TxMode.PER_FILE)
+    exclusive = [("AccessExclusiveLock", "public.users")]
+    b, c = (s for s in all_tx.records if s.tag.endswith("_after_it"))
+    assert b.locks == c.locks == exclusive  # nothing held between them: each waits for the table again
+    b, c = (s for s in per_file.records if s.tag.endswith("_after_it"))
+    assert (b.locks, c.locks) == (exclusive, [])  # one transaction of their own

@@ -147,6 +147,11 @@ def probe(conn: psycopg.Connection[Any], mark: int) -> Probe:
     return _probe_of(row[0], row[1], row[2], None)
 
 
+def in_transaction(conn: psycopg.Connection[Any]) -> bool:
+    """Inside a transaction block (``BEGIN`` sent, no ``COMMIT`` yet): what is locked stays locked."""
+    return conn.pgconn.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+
+
 def held_at_start(conn: psycopg.Connection[Any], mark: int) -> frozenset[tuple[str, str]]:
     """The relation locks held as a migration starts (:func:`prepare_probe` first): none outside a
     transaction (its batch, ``BEGIN`` included, is not sent yet, or it runs in autocommit); inside one,

@@ -216,10 +216,10 @@ class Recorder:
         a failed one is charged with what is left of the round trip (the server does not say)."""
         spent = 0.0
         for stmt, row in zip(stmts, rows, strict=False):
-            self.after(conn, step, stmt, 0.0, None, row)
+            self.after(conn, step, stmt, 0.0, None, row, batched=True)
             spent += self.records[-1].seconds
         if error is not None:
-            self.after(conn, step, stmts[len(rows)], max(0.0, seconds - spent), error, None)
+            self.after(conn, step, stmts[len(rows)], max(0.0, seconds - spent), error, None, batched=True)
 
     def _facts_of(self, key: FactsKey, wait: bool) -> StatementFacts | None:
         facts = self._facts
@@ -229,9 +229,20 @@ class Recorder:
             facts = self._facts = facts.result()
         return facts.get(key)
 
-    def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
+    def after(
+        self,
+        conn: Any,
+        step: Step,
+        stmt: Chunk,
+        seconds: float,
+        error: ServerError | None,
+        row: Any,
+        batched: bool = False,
+    ) -> None:
+        """``batched``: answered as part of its migration's batch (:meth:`after_batch`), whose ``COMMIT``
+        the connection is already past."""
         from gtsd_tui.core.sql.locks import strength
-        from gtsd_tui.db.probe import parse_probe, probe, qualified
+        from gtsd_tui.db.probe import in_transaction, parse_probe, probe, qualified
 
         self._begin(conn, step)
         key = (step.migration.tag, step.transactional, stmt.offset, stmt.text)
@@ -254,7 +265,11 @@ class Recorder:
             elif self._held:
                 self._unresolved.append((rec, self._held, key, step, stmt))
             rec.rewrites = found.rewritten
-            self._held, self._mark = found.held if step.transactional else frozenset(), found.mark
+            # Held on for the next statement only inside a transaction: a migration's own COMMIT ends it
+            # (under --tx all, the one transaction), and what follows runs in autocommit, the statement
+            # and its probe in one implicit transaction whose locks are gone once it is answered.
+            kept = step.transactional and (batched or in_transaction(conn))
+            self._held, self._mark = found.held if kept else frozenset(), found.mark
         if f.documented:
             rec.locks = [(f.documented, qualified(conn, rel)) for rel in f.named[:1]]
             rec.observed = False
