@@ -177,6 +177,7 @@ class Recorder:
         self.records: list[StatementRecord] = []
         self._mark: int | None = None  # highest oid / relfilenode before the statement
         self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
+        self._carried: frozenset[tuple[str, str]] | None = None  # --tx all: held after the last row (after_row)
         self._step: int | None = None
         self._conn: Any = None  # the connection the probe is prepared on
         self.skip_table: str | None = None  # set: the schema afterwards is read on the run's own connection
@@ -192,7 +193,8 @@ class Recorder:
         if self._step != id(step):  # a new migration: what its first statement finds held is not its own
             from gtsd_tui.db.probe import held_at_start
 
-            self._step, self._held = id(step), held_at_start(conn, self._mark or 0)
+            carried, self._carried, self._step = self._carried, None, id(step)
+            self._held = carried if carried is not None else held_at_start(conn, self._mark or 0)
 
     def probe(self, conn: Any, step: Step, stmt: Chunk) -> str | None:
         from gtsd_tui.db.probe import probe_sql
@@ -220,6 +222,18 @@ class Recorder:
             spent += self.records[-1].seconds
         if error is not None:
             self.after(conn, step, stmts[len(rows)], max(0.0, seconds - spent), error, None, batched=True)
+
+    def row_probe(self, conn: Any, step: Step) -> str | None:
+        """``--tx all``: the probe after a migration's tracking row, for what the next migration starts
+        with held (read in the row's round trip, not in one of its own)."""
+        from gtsd_tui.db.probe import probe_sql
+
+        return probe_sql(self._mark) if self._conn is conn and self._mark is not None else None
+
+    def after_row(self, conn: Any, step: Step, row: Any) -> None:
+        from gtsd_tui.db.probe import in_transaction, parse_probe
+
+        self._carried = parse_probe(row).held if row is not None and in_transaction(conn) else frozenset()
 
     def _facts_of(self, key: FactsKey, wait: bool) -> StatementFacts | None:
         facts = self._facts
