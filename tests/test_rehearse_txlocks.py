@@ -244,3 +244,24 @@ def test_after_a_migrations_own_commit_each_statement_takes_its_locks_again(
     assert b.locks == c.locks == exclusive  # nothing held between them: each waits for the table again
     b, c = (s for s in per_file.records if s.tag.endswith("_after_it"))
     assert (b.locks, c.locks) == (exclusive, [])  # one transaction of their own
+
+
+def test_a_failing_migration_under_tx_all_is_reported_with_the_earlier_ones_locks_their_own(
+    cli: Any, tmp_path: Path, pg_url: str
+) -> None:
+    """A guard for the probe sent with each tracking row under ``--tx all``: a later migration that
+    fails is reported at its place, everything rolled back, the earlier records as in a run that
+    succeeds."""
+    steps: list[tuple[str, str | list[str]]] = [
+        *UPGRADE_STEPS[:2],
+        ("broken", ['ALTER TABLE "users" ADD COLUMN "x" no_such_type;']),
+    ]
+    folder = pending_project(cli, tmp_path, pg_url, steps)
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest(tx_mode=TxMode.ALL))
+    assert leftovers(pg_url) == []
+    assert r.failure is not None and r.applied == []
+    read, alter, broken = r.records
+    assert broken.tag.endswith("_broken") and broken.error is not None and "42704" in broken.error
+    assert broken.error.startswith(str(folder / f"{broken.tag}.sql") + ":")
+    assert ("AccessShareLock", "public.users") in read.locks
+    assert alter.locks == [("AccessExclusiveLock", "public.users")]
