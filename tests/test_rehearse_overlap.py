@@ -197,8 +197,8 @@ def test_statements_run_before_the_parse_is_there_get_what_it_says_once_the_run_
     two_recorded = threading.Event()
     real_after, real_facts = svc.Recorder.after, svc.all_facts
 
-    def after(self: svc.Recorder, *args: Any) -> None:
-        real_after(self, *args)
+    def after(self: svc.Recorder, *args: Any, **kwargs: Any) -> None:
+        real_after(self, *args, **kwargs)
         if len(self.records) >= 2:
             two_recorded.set()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import pq
 
 from gtsd_tui.db.status_sql import INVALID_INDEXES_SQL, invalid_list
 
@@ -144,6 +145,24 @@ def probe(conn: psycopg.Connection[Any], mark: int) -> Probe:
     row = conn.execute(_PROBE_ALONE.replace("$1", str(int(mark))), prepare=False).fetchone()
     assert row is not None
     return _probe_of(row[0], row[1], row[2], None)
+
+
+def in_transaction(conn: psycopg.Connection[Any]) -> bool:
+    """Inside a transaction block (``BEGIN`` sent, no ``COMMIT`` yet): what is locked stays locked."""
+    return conn.pgconn.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+
+
+def held_at_start(conn: psycopg.Connection[Any], mark: int) -> frozenset[tuple[str, str]]:
+    """The relation locks held as a migration starts (:func:`prepare_probe` first): none outside a
+    transaction (its batch, ``BEGIN`` included, is not sent yet, or it runs in autocommit); inside one,
+    what this backend holds, read by the probe on its own: nothing right after the migration's own
+    ``BEGIN``, but under ``--tx all`` every lock of the earlier migrations and of their tracking rows,
+    held to the one ``COMMIT`` and taken by none of this migration's statements."""
+    if conn.pgconn.transaction_status != pq.TransactionStatus.INTRANS:
+        return frozenset()
+    row = conn.execute(probe_sql(mark), prepare=False).fetchone()
+    assert row is not None
+    return _probe_of(row[0], row[1], row[2], None).held
 
 
 @dataclass(frozen=True)

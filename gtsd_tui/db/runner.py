@@ -65,6 +65,13 @@ class StatementObserver(Protocol):
         """The batch's answers: the probe rows of the statements that succeeded, in order, then the
         ``error`` of the next one (if any); ``seconds``: the whole round trip's time."""
 
+    def row_probe(self, conn: psycopg.Connection[Any], step: Step) -> str | None:
+        """Under ``--tx all``, where the transaction goes on after a migration: a query sent in the same
+        round trip right after its tracking row (None: the row alone); ``after_row`` gets its row."""
+
+    def after_row(self, conn: psycopg.Connection[Any], step: Step, row: list[str | None] | None) -> None:
+        """The row of ``row_probe``'s query, once the migration's tracking row is written."""
+
     def finished(self, conn: psycopg.Connection[Any]) -> None:
         """The run is over (applied, failed and rolled back, not cancelled): ``conn`` is still open and
         outside any transaction, so a last read costs no new session. Must not raise."""
@@ -307,7 +314,7 @@ def _run_all_once(
                     continue
                 events.step_started(step, i, len(plan.steps))
                 t0 = time.perf_counter()
-                _execute(conn, folder, step, opts)
+                _execute(conn, folder, step, opts, goes_on=True)
                 done.append((step, time.perf_counter() - t0))
     except MigrationFailed as exc:
         exc.rolled_back = [s.migration.tag for s, _ in done]
@@ -499,11 +506,25 @@ def _fail(folder: Folder, step: Step, chunk: Chunk, err: ServerError) -> NoRetur
     ) from None
 
 
-def _execute(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
-    """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction)."""
+def _execute(
+    conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions, *, goes_on: bool = False
+) -> None:
+    """Every chunk verbatim (simple protocol, no parameters), then drizzle's row (inside the caller's transaction).
+    ``goes_on`` (``--tx all``): the transaction goes on with the next migration; an observer's
+    ``row_probe`` follows the row in its round trip."""
     h, when = step.row
     if _batched(step, opts):
         _batch(conn, folder, step, tail=insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn))
         return
     _chunks(conn, folder, step, opts)
-    conn.execute(insert_row_sql(opts.schema, opts.table, step.name), (h, when, step.name) if step.name else (h, when))
+    observer = opts.observer
+    probe = observer.row_probe(conn, step) if goes_on and observer is not None else None
+    if observer is None or probe is None:
+        params = (h, when, step.name) if step.name else (h, when)
+        conn.execute(insert_row_sql(opts.schema, opts.table, step.name), params)
+        return
+    insert = insert_row_literal(opts.schema, opts.table, h, when, step.name).as_string(conn)
+    err, row = _exec_row(conn, f"{insert};\n{probe}")
+    if err is not None:
+        raise DatabaseError(f"{insert[:60]}: {err.sqlstate}: {err.message}")
+    observer.after_row(conn, step, row)

@@ -177,6 +177,7 @@ class Recorder:
         self.records: list[StatementRecord] = []
         self._mark: int | None = None  # highest oid / relfilenode before the statement
         self._held: frozenset[tuple[str, str]] = frozenset()  # locks the migration's transaction holds
+        self._carried: frozenset[tuple[str, str]] | None = None  # --tx all: held after the last row (after_row)
         self._step: int | None = None
         self._conn: Any = None  # the connection the probe is prepared on
         self.skip_table: str | None = None  # set: the schema afterwards is read on the run's own connection
@@ -189,8 +190,11 @@ class Recorder:
         if self._conn is not conn:  # the probe is prepared per session; the mark is taken once
             mark = prepare_probe(conn)
             self._mark, self._conn = mark if self._mark is None else self._mark, conn
-        if self._step != id(step):  # a new migration: a new transaction (or autocommit), no locks held yet
-            self._step, self._held = id(step), frozenset()
+        if self._step != id(step):  # a new migration: what its first statement finds held is not its own
+            from gtsd_tui.db.probe import held_at_start
+
+            carried, self._carried, self._step = self._carried, None, id(step)
+            self._held = carried if carried is not None else held_at_start(conn, self._mark or 0)
 
     def probe(self, conn: Any, step: Step, stmt: Chunk) -> str | None:
         from gtsd_tui.db.probe import probe_sql
@@ -214,10 +218,22 @@ class Recorder:
         a failed one is charged with what is left of the round trip (the server does not say)."""
         spent = 0.0
         for stmt, row in zip(stmts, rows, strict=False):
-            self.after(conn, step, stmt, 0.0, None, row)
+            self.after(conn, step, stmt, 0.0, None, row, batched=True)
             spent += self.records[-1].seconds
         if error is not None:
-            self.after(conn, step, stmts[len(rows)], max(0.0, seconds - spent), error, None)
+            self.after(conn, step, stmts[len(rows)], max(0.0, seconds - spent), error, None, batched=True)
+
+    def row_probe(self, conn: Any, step: Step) -> str | None:
+        """``--tx all``: the probe after a migration's tracking row, for what the next migration starts
+        with held (read in the row's round trip, not in one of its own)."""
+        from gtsd_tui.db.probe import probe_sql
+
+        return probe_sql(self._mark) if self._conn is conn and self._mark is not None else None
+
+    def after_row(self, conn: Any, step: Step, row: Any) -> None:
+        from gtsd_tui.db.probe import in_transaction, parse_probe
+
+        self._carried = parse_probe(row).held if row is not None and in_transaction(conn) else frozenset()
 
     def _facts_of(self, key: FactsKey, wait: bool) -> StatementFacts | None:
         facts = self._facts
@@ -227,9 +243,20 @@ class Recorder:
             facts = self._facts = facts.result()
         return facts.get(key)
 
-    def after(self, conn: Any, step: Step, stmt: Chunk, seconds: float, error: ServerError | None, row: Any) -> None:
+    def after(
+        self,
+        conn: Any,
+        step: Step,
+        stmt: Chunk,
+        seconds: float,
+        error: ServerError | None,
+        row: Any,
+        batched: bool = False,
+    ) -> None:
+        """``batched``: answered as part of its migration's batch (:meth:`after_batch`), whose ``COMMIT``
+        the connection is already past."""
         from gtsd_tui.core.sql.locks import strength
-        from gtsd_tui.db.probe import parse_probe, probe, qualified
+        from gtsd_tui.db.probe import in_transaction, parse_probe, probe, qualified
 
         self._begin(conn, step)
         key = (step.migration.tag, step.transactional, stmt.offset, stmt.text)
@@ -252,7 +279,11 @@ class Recorder:
             elif self._held:
                 self._unresolved.append((rec, self._held, key, step, stmt))
             rec.rewrites = found.rewritten
-            self._held, self._mark = found.held if step.transactional else frozenset(), found.mark
+            # Held on for the next statement only inside a transaction: a migration's own COMMIT ends it
+            # (under --tx all, the one transaction), and what follows runs in autocommit, the statement
+            # and its probe in one implicit transaction whose locks are gone once it is answered.
+            kept = step.transactional and (batched or in_transaction(conn))
+            self._held, self._mark = found.held if kept else frozenset(), found.mark
         if f.documented:
             rec.locks = [(f.documented, qualified(conn, rel)) for rel in f.named[:1]]
             rec.observed = False
