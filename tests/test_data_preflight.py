@@ -155,11 +155,12 @@ class LockWatch:
 
     def __init__(self, url: str) -> None:
         self.url, self.seen = url, set()
-        self.stop = threading.Event()
+        self.stop, self.polling = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
+            self.polling.set()
             while not self.stop.is_set():
                 for mode, rel in conn.execute(
                     "SELECT l.mode, l.relation::regclass::text FROM pg_locks l "
@@ -169,7 +170,10 @@ class LockWatch:
                     self.seen.add((mode, rel))
 
     def __enter__(self) -> LockWatch:
+        """Returns once the poll is connected: a run that starts after it cannot finish unseen (one
+        did, before the watch's own connection was made)."""
         self.thread.start()
+        assert self.polling.wait(30), "the lock poll did not connect"
         return self
 
     def __exit__(self, *exc: object) -> None:
