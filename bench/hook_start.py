@@ -57,12 +57,8 @@ def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
-    """A real conflicted merge of the sample folder: branches ``a`` and ``b`` each add a migration with
-    drizzle-kit's shape, ``git merge b`` (no driver configured) stops on ``meta/_journal.json``; the
-    driver's argv (``%O %A %B %P %L`` as git passes them, from the index stages) run in that state.
-    A run writes the merge into ``%A``: the caller puts it back before each run."""
-    shutil.rmtree(dest, ignore_errors=True)
+def sample_repo(dest: Path) -> Path:
+    """``dest/repo``: a git repository whose one commit holds the sample folder."""
     repo = dest / "repo"
     shutil.copytree(SAMPLE, repo / "migrations")
     _git(repo, "init", "-q", "-b", "main")
@@ -70,6 +66,16 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
     _git(repo, "config", "user.name", "bench")
     _git(repo, "add", ".")
     _git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
+    """A real conflicted merge of the sample folder: branches ``a`` and ``b`` each add a migration with
+    drizzle-kit's shape, ``git merge b`` (no driver configured) stops on ``meta/_journal.json``; the
+    driver's argv (``%O %A %B %P %L`` as git passes them, from the index stages) run in that state.
+    A run writes the merge into ``%A``: the caller puts it back before each run."""
+    shutil.rmtree(dest, ignore_errors=True)
+    repo = sample_repo(dest)
     journal = repo / "migrations/meta/_journal.json"
     base = json.loads(journal.read_text())
     for branch, tag in (("a", "0004_streaks"), ("b", "0004_badges")):
@@ -107,13 +113,7 @@ def conflicted_journal(dest: Path) -> tuple[list[str], Path]:
 def staged_repo(dest: Path) -> Path:
     """A repository holding the sample folder, one of its SQL files edited and staged (``git add``): the
     commit the pre-commit hook checks the folder for."""
-    repo = dest / "repo"
-    shutil.copytree(SAMPLE, repo / "migrations")
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "config", "user.email", "bench@example.com")
-    _git(repo, "config", "user.name", "bench")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "base")
+    repo = sample_repo(dest)
     with open(repo / "migrations/0003_today_checklist.sql", "a") as fh:
         fh.write("-- reviewed\n")
     _git(repo, "add", ".")

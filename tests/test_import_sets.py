@@ -160,9 +160,8 @@ def test_check_offline_on_a_conflicted_folder_imports_none_of_the_four(sample: P
     assert not top_level(modules, ("psycopg", "textual", "pygments")), top_level(modules, FOUR)
 
 
-def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path) -> None:
-    """A real ``git merge`` of two branches that each add a migration: git runs the driver install wrote,
-    with ``-X importtime`` added; it merged the journal (the merge commits) and imported none of the four."""
+def installed_repo(tmp_path: Path, sample: Path) -> Path:
+    """``base_repo`` with ``gtsd-tui git install`` run in it (the driver and the hooks written)."""
     repo = base_repo(tmp_path, sample)
     r = subprocess.run(
         [sys.executable, *console_script(), "git", "install", "--migrations", str(repo / "migrations")],
@@ -171,6 +170,13 @@ def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path)
         text=True,
     )
     assert r.returncode == 0, r.stderr
+    return repo
+
+
+def test_the_merge_driver_imports_none_of_the_four(tmp_path: Path, sample: Path) -> None:
+    """A real ``git merge`` of two branches that each add a migration: git runs the driver install wrote,
+    with ``-X importtime`` added; it merged the journal (the merge commits) and imported none of the four."""
+    repo = installed_repo(tmp_path, sample)
     git(repo, "add", ".gitattributes")
     git(repo, "commit", "-qm", "install")
     log = tmp_path / "importtime.log"
@@ -221,14 +227,7 @@ def test_the_installed_pre_commit_hook_as_git_commit_runs_it(tmp_path: Path, sam
     """A real ``git commit`` fires the pre-commit hook ``gtsd-tui git install`` wrote (its command traced
     with ``-X importtime``): the folder was checked (a sound one lets the commit through, a broken one is
     refused with its one line), none of the four and none of NOT_ON_HOOK were imported."""
-    repo = base_repo(tmp_path, sample)
-    r = subprocess.run(
-        [sys.executable, *console_script(), "git", "install", "--migrations", str(repo / "migrations")],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
+    repo = installed_repo(tmp_path, sample)
     hook = repo / ".git/hooks/pre-commit"
     log = tmp_path / "importtime.log"
     python = shlex.quote(sys.executable)
