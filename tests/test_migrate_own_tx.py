@@ -16,8 +16,9 @@ import psycopg
 import pytest
 
 from gtsd_tui.core.sql.txcontrol import ends_transaction
-from tests.helpers.kit_project import KitProject, base_project
+from tests.helpers.kit_project import KitProject, base_project, catalog
 from tests.helpers.node import drizzle_migrate
+from tests.helpers.node_v1 import check_v1, generate_v1, v1_migrate, v1_rows
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
@@ -30,6 +31,7 @@ export const users = pgTable("users", {
 """
 
 BP = "--> statement-breakpoint\n"
+CORPUS = Path("/work/shared/corpus/dittofeed/drizzle")
 
 
 def _twin(pg_server: str, pg_url: str, suffix: str) -> str:
@@ -170,3 +172,62 @@ def test_tx_all_without_a_commit_still_rolls_everything_back(cli, tmp_path: Path
 )
 def test_ends_transaction(text: str, ends: bool) -> None:
     assert ends_transaction(text) is ends
+
+
+def v1_project(tmp_path: Path, customs: list[tuple[str, str]]) -> Path:
+    """A Drizzle 1.0 project (drizzle-kit 1.0.0-rc.5): ``users`` generated, then ``generate --custom`` ones."""
+    root = tmp_path / "v1"
+    root.mkdir()
+    (root / "schema.ts").write_text(USERS)
+    generate_v1(root, "init")
+    for name, text in customs:
+        (generate_v1(root, name, custom=True) / "migration.sql").write_text(text)
+    assert check_v1(root).returncode == 0
+    return root / "drizzle"
+
+
+def compare_v1(cli, folder: Path, pg_server: str, pg_url: str, *extra: str) -> tuple[dict[str, object], object]:
+    """drizzle-orm 1.0.0-rc.5 on a twin database, ``migrate`` on the test's (tracking rows with names)."""
+    twin = _twin(pg_server, pg_url, "_drizzle")
+    d = v1_migrate(twin, folder)
+    theirs = {**state(twin), "names": [r["name"] for r in v1_rows(twin)]}
+    r = cli("migrate", "--migrations", str(folder), "--database-url", pg_url, *extra)
+    ours = {**state(pg_url), "names": [r["name"] for r in v1_rows(pg_url)]}
+    assert ours == theirs, (extra, r.stdout, r.stderr, d.stderr)
+    assert (r.returncode, d.returncode) in ((0, 0), (3, 1)), (r.returncode, d.returncode, r.stderr, d.stderr)
+    return theirs, r
+
+
+@pytest.mark.parametrize("tx", ["per-file", "all"])
+def test_v1_statements_after_its_own_commit_stay_when_a_later_one_fails(
+    cli, tmp_path: Path, pg_server: str, pg_url: str, tx: str
+) -> None:
+    folder = v1_project(tmp_path, [("own_tx", FAILS_AFTER)])
+    theirs, r = compare_v1(cli, folder, pg_server, pg_url, "--tx", tx)
+    assert theirs["tables"] == {"users": 0, "t1": 0, "t2": 0, "t3": 1}  # drizzle-orm 1.0's, measured
+    assert len(theirs["rows"]) == 1
+    assert "migration.sql:13:1: 22012: division by zero" in r.stderr, r.stderr
+
+
+def test_v1_tx_all_after_a_commit_later_migrations_run_statement_by_statement(
+    cli, tmp_path: Path, pg_server: str, pg_url: str
+) -> None:
+    folder = v1_project(tmp_path, [("own_tx", OK_AFTER), ("later", LATER_FAILS)])
+    theirs, _ = compare_v1(cli, folder, pg_server, pg_url, "--tx", "all")
+    assert theirs["tables"] == {"users": 0, "t1": 0, "t2": 0, "t3": 1, "t4": 1}
+    assert len(theirs["rows"]) == 2
+
+
+@pytest.mark.parametrize("tx", ["per-file", "all"])
+def test_dittofeed_folder_as_drizzle_orm_leaves_it(cli, pg_server: str, pg_url: str, tx: str) -> None:
+    """The real dittofeed folder (``0002`` is ``BEGIN; ... COMMIT;``, eight migrations after it): the same
+    catalog and tracking rows as drizzle-orm's migrator on a twin database."""
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    twin = _twin(pg_server, pg_url, "_drizzle")
+    d = drizzle_migrate(twin, CORPUS)
+    assert d.returncode == 0, d.stderr
+    r = cli("migrate", "--migrations", str(CORPUS), "--database-url", pg_url, "--tx", tx)
+    assert r.returncode == 0, r.stderr
+    assert catalog(pg_url) == catalog(twin)
+    assert state(pg_url) == state(twin)
