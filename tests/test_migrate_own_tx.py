@@ -231,3 +231,24 @@ def test_dittofeed_folder_as_drizzle_orm_leaves_it(cli, pg_server: str, pg_url: 
     assert r.returncode == 0, r.stderr
     assert catalog(pg_url) == catalog(twin)
     assert state(pg_url) == state(twin)
+
+
+def test_no_retry_after_its_own_commit_ran(cli, tmp_path: Path, pg_url: str) -> None:
+    """``--retries`` runs a migration again after a lock timeout; once its own COMMIT ran, what came
+    before it is committed and would run twice: the lock timeout is reported where it happened, exit 3,
+    and the committed part stays (as drizzle-orm would leave it)."""
+    own = BP.join(
+        ["BEGIN;\n", "CREATE TABLE t1 (id int);\n", "COMMIT;\n", 'ALTER TABLE "users" ADD COLUMN "x" integer;\n']
+    )
+    p = project(tmp_path, [("own_tx", own)])
+    args = ("migrate", "--migrations", str(p.folder), "--database-url", pg_url)
+    assert cli(*args, "--to", "0000_init").returncode == 0
+    idle = psycopg.connect(pg_url)
+    try:
+        idle.execute("SELECT * FROM users").fetchall()  # idle in transaction, holding ACCESS SHARE on users
+        r = cli(*args, "--lock-timeout", "200ms", "--retries", "2")
+    finally:
+        idle.close()
+    assert r.returncode == 3, r.stderr
+    assert "0001_own_tx.sql:7:1: 55P03" in r.stderr and "rolled back, retry" not in r.stderr, r.stderr
+    assert state(pg_url)["tables"] == {"users": 0, "t1": 0} and len(state(pg_url)["rows"]) == 1  # type: ignore[arg-type]
