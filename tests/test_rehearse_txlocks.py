@@ -246,6 +246,31 @@ def test_after_a_migrations_own_commit_each_statement_takes_its_locks_again(
     assert (b.locks, c.locks) == (exclusive, [])  # one transaction of their own
 
 
+def test_statements_after_a_migrations_own_commit_in_it_take_their_locks_again_per_file(
+    cli: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statements after the COMMIT in the same migration: under ``--tx per-file`` too each runs and
+    commits on its own (as drizzle-orm and ``migrate`` run them), so none finds the previous one's lock
+    held; in one query they would have shared its implicit transaction."""
+    steps: list[tuple[str, str | list[str]]] = [
+        (
+            "own_commit",
+            [
+                "BEGIN;",
+                'ALTER TABLE "users" ADD COLUMN "a" integer;',
+                "COMMIT;",
+                'ALTER TABLE "users" ADD COLUMN "b" integer;',
+                'ALTER TABLE "users" ADD COLUMN "c" integer;',
+            ],
+        ),
+    ]
+    folder = pending_project(cli, tmp_path, pg_url, steps)
+    per_file = rehearsed(folder, pg_url, TxMode.PER_FILE, monkeypatch, batched=True)
+    check_against_postgres(per_file, pg_url, TxMode.PER_FILE)
+    exclusive = [("AccessExclusiveLock", "public.users")]
+    assert [s.locks for s in per_file.records if "COLUMN" in s.text] == [exclusive] * 3
+
+
 def test_a_failing_migration_under_tx_all_is_reported_with_the_earlier_ones_locks_their_own(
     cli: Any, tmp_path: Path, pg_url: str
 ) -> None:

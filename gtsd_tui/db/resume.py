@@ -13,6 +13,7 @@ from psycopg import sql
 
 from gtsd_tui.core.migrations.hashing import Chunk
 from gtsd_tui.core.sql.stmt_split import concurrent_index, relations
+from gtsd_tui.core.sql.txcontrol import ends_transaction
 from gtsd_tui.db.failure import MigrationFailed
 from gtsd_tui.db.probe import Session, index_state, sessions_on
 from gtsd_tui.errors import LockTimeout
@@ -62,7 +63,7 @@ def with_retries(
         try:
             return attempt_once()
         except MigrationFailed as exc:
-            if exc.error.sqlstate != LOCK_NOT_AVAILABLE:
+            if exc.error.sqlstate != LOCK_NOT_AVAILABLE or _committed_part(step, exc.chunk):
                 raise
             rels, who = blockers_of(conn, exc.chunk.text)
             behind = "; ".join(s.describe() for s in who) or "a session that has since gone"
@@ -81,6 +82,12 @@ def with_retries(
                 f"rolled back, retry {attempt}/{opts.retries} in {delay:.1f}s"
             )
             time.sleep(delay)
+
+
+def _committed_part(step: Step, failed: Chunk) -> bool:
+    """The migration's own ``COMMIT`` (or another end of its transaction) may have run before the chunk
+    that failed: what came before it is committed, so a retry would run it a second time."""
+    return any(ends_transaction(c.text) for c in step.chunks[: failed.index + 1])
 
 
 def resume_concurrent_index(conn: psycopg.Connection[Any], chunk: Chunk) -> bool:

@@ -19,6 +19,7 @@ from gtsd_tui.core.migrations.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.migrations.status import HistoryRow
 from gtsd_tui.core.sql.errorpos import ServerError, locate
 from gtsd_tui.core.sql.stmt_split import statement_chunks, statement_start
+from gtsd_tui.core.sql.txcontrol import ends_transaction
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
 from gtsd_tui.db.batch import REJECTED, batchable, results, run_batch
@@ -304,7 +305,12 @@ def _run_all(
 def _run_all_once(
     conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events, result: RunResult
 ) -> None:
+    """The one transaction. A migration that ends it (its own ``COMMIT``) leaves the session outside
+    any transaction: what ran up to there is committed, and every later chunk runs and commits on its
+    own, as under drizzle-orm, so from there on nothing is batched (one query would share one implicit
+    transaction) and nothing is rolled back on an error."""
     done: list[tuple[Step, float]] = []
+    committed = 0  # the first migrations of ``done``, made durable by a migration's own COMMIT
     try:
         with conn.transaction():
             for i, step in enumerate(plan.steps):
@@ -314,10 +320,18 @@ def _run_all_once(
                     continue
                 events.step_started(step, i, len(plan.steps))
                 t0 = time.perf_counter()
-                _execute(conn, folder, step, opts, goes_on=True)
+                try:
+                    _execute(conn, folder, step, opts, goes_on=True)
+                finally:  # outside any transaction (its own COMMIT ran, even before an error): all durable
+                    if conn.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                        committed, opts = len(done) + 1, _one_by_one(opts)
                 done.append((step, time.perf_counter() - t0))
     except MigrationFailed as exc:
-        exc.rolled_back = [s.migration.tag for s, _ in done]
+        committed = min(committed, len(done))  # the failed migration is not in ``done``
+        exc.rolled_back = [s.migration.tag for s, _ in done[committed:]]
+        for step, took in done[:committed]:
+            result.applied.append((step.migration.tag, took))
+            events.step_done(step, took)
         raise
     for step, took in done:
         result.applied.append((step.migration.tag, took))
@@ -368,14 +382,25 @@ def _execute_in_transaction(conn: psycopg.Connection[Any], folder: Folder, step:
 
 
 def _batched(step: Step, opts: RunOptions) -> bool:
-    """A transactional migration outside a rehearsal, each chunk lexically complete: one round trip."""
-    return opts.batch and step.transactional and opts.observer is None and batchable(step.chunks)
+    """A transactional migration outside a rehearsal, each chunk lexically complete, none ending the
+    transaction: one round trip."""
+    return (
+        opts.batch and step.transactional and opts.observer is None and batchable(step.chunks) and not _own_tx_end(step)
+    )
+
+
+def _own_tx_end(step: Step) -> bool:
+    """The migration ends the transaction it runs in (its own ``COMMIT``, ``ROLLBACK``, ...): drizzle-orm
+    sends each chunk alone, so each chunk after it runs and commits on its own; in one query they would
+    share its implicit transaction, and a later error would undo them too. Such a migration goes chunk
+    by chunk, as drizzle-orm sends it."""
+    return any(ends_transaction(c.text) for c in step.chunks)
 
 
 def _observed(step: Step, opts: RunOptions) -> bool:
     """A rehearsal's transactional migration in its own transaction: one round trip, its statements
-    each followed by the observer's probe (:func:`_observed_batch`)."""
-    return opts.batch and step.transactional and opts.observer is not None
+    each followed by the observer's probe (:func:`_observed_batch`); not one that ends its transaction."""
+    return opts.batch and step.transactional and opts.observer is not None and not _own_tx_end(step)
 
 
 def _observed_batch(
