@@ -102,8 +102,20 @@ def test_tx_all_rolls_back_the_batch(cli, tmp_path: Path, pg_url: str) -> None:
     folder = make_folder(tmp_path / "m", [("a", "CREATE TABLE a (id int);"), ("b", "SELECT 1/0;")])
     r = migrate(cli, folder, pg_url, "--tx", "all", "--json")
     assert r.returncode == 3
-    assert json.loads(r.stdout)["error"]["rolled_back"] == ["0000_a"]
+    out = json.loads(r.stdout)
+    assert out["error"]["rolled_back"] == ["0000_a"] and out["applied"] == []
     assert tables(pg_url) == set()
+
+
+def test_per_file_failure_lists_what_stays_applied(cli, tmp_path: Path, pg_url: str) -> None:
+    """Each migration commits with its row under --tx per-file: when the second fails, --json lists the
+    first as applied (it said ``"applied": []`` while the database held it)."""
+    folder = make_folder(tmp_path / "m", [("a", "CREATE TABLE a (id int);"), ("b", "SELECT 1/0;")])
+    r = migrate(cli, folder, pg_url, "--json")
+    assert r.returncode == 3
+    out = json.loads(r.stdout)
+    assert [a["tag"] for a in out["applied"]] == ["0000_a"] and out["error"]["tag"] == "0001_b"
+    assert out["error"]["rolled_back"] == [] and tables(pg_url) == {"a"} and len(rows(pg_url)) == 1
 
 
 def test_create_index_concurrently_alone_applies(cli, tmp_path: Path, pg_url: str) -> None:

@@ -95,6 +95,7 @@ class CliEvents:
     def __init__(self, as_json: bool) -> None:
         self.out = sys.stderr if as_json else sys.stdout
         self.tty = self.out.isatty()
+        self.done: list[tuple[str, float]] = []  # (tag, seconds) of each migration whose statements all ran
 
     def end_progress(self) -> None:
         """Clear the progress bar's line (a terminal only), so what follows starts on a clean line."""
@@ -124,6 +125,7 @@ class CliEvents:
                 self.out.write(f"\r[{bar}] {event.index}/{event.total} {shown(event.tag)}\x1b[K")
                 self.out.flush()
         elif isinstance(event, svc.StepDone):
+            self.done.append((event.tag, event.seconds))
             mode = "" if event.transactional else " (autocommit)"
             line = f"{paint('✓', 'applied', self.out)} {shown(event.tag)}{mode} {event.seconds * 1000:.0f} ms"
             self.out.write(("\r\x1b[K" if self.tty else "") + line + "\n")
@@ -259,8 +261,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         if failure.tag is None:  # not a statement of a migration: the one-line message says it all
             raise
         events.end_progress()  # the bar's line is cleared: nothing is glued to it
-        if args.json:
-            print_json({"applied": [], "error": failure.as_json()})
+        if args.json:  # what stays applied: each migration that ran, but those the failure rolled back
+            kept = [{"tag": t, "seconds": round(s, 4)} for t, s in events.done if t not in failure.rolled_back]
+            print_json({"applied": kept, "error": failure.as_json()})
         # the error line first, then the excerpt and the server's details, each on lines of their own
         print(f"gtsd-tui: {shown(scrub(str(exc), project.settings.database_url))}", file=sys.stderr)
         for detail in failure.details():
