@@ -111,6 +111,13 @@ def test_lost_database(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
     app = GtsdApp(FakeConsole(ROOT / "migrations", connected=False), live=False)
 
     async def before(pilot) -> None:
+        # the folder's outline draws "no problems found" first; the failed read's note replaces it about
+        # 50 ms later, and a picture taken between that update and its layout showed one line of two
+        for _ in range(200):
+            note = app.main_screen.query("#conflicts-note")
+            if note and "not checked" in str(note.first().render()):
+                break
+            await pilot.pause(0.05)
         await _loaded(pilot, polls=0)
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=before)
