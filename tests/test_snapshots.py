@@ -28,7 +28,7 @@ def make(fake: FakeConsole) -> GtsdApp:
     return GtsdApp(fake, live=False)
 
 
-def _shown(app: GtsdApp, selector: str) -> bool:
+def _shown(app: GtsdApp, selector: str, holding: str = "") -> bool:
     """The widget has text, and its height is the one its text needs at its width: the layout that
     follows an update has run (a picture taken between the two showed the first line of a two-line
     note alone, on a loaded machine)."""
@@ -36,19 +36,22 @@ def _shown(app: GtsdApp, selector: str) -> bool:
     if not found:
         return False
     widget = found.first()
-    if not str(widget.render()).strip():
+    text = str(widget.render())
+    if not text.strip() or holding not in text:
         return False
     width = widget.content_region.width
     needed = widget.get_content_height(widget.parent.size if widget.parent else app.size, app.size, width)
     return widget.content_region.height == needed  # (0 and 0 where the layout hides the pane)
 
 
-async def _loaded(pilot, polls: int = 3) -> None:
+async def _loaded(pilot, polls: int = 3, note: str = "") -> None:
+    """Composed, the state and preview loaded, the conflicts note drawn and laid out (holding ``note``:
+    the folder's outline draws "no problems found" first, a failed read's note replaces it ~50 ms later)."""
     app: GtsdApp = pilot.app
     for _ in range(200):
         composed = not any(p.deferred for p in app.main_screen.query(Pane))  # some panes: after the first frame
         loaded = app.state is not None and app.pending.preview_tag is not None and app.state.findings is not None
-        if composed and loaded and _shown(app, "#conflicts-note"):  # the findings drawn, not only received
+        if composed and loaded and _shown(app, "#conflicts-note", note):  # the findings drawn, not only received
             break
         await pilot.pause(0.05)
     fake = app.service
@@ -111,14 +114,7 @@ def test_lost_database(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
     app = GtsdApp(FakeConsole(ROOT / "migrations", connected=False), live=False)
 
     async def before(pilot) -> None:
-        # the folder's outline draws "no problems found" first; the failed read's note replaces it about
-        # 50 ms later, and a picture taken between that update and its layout showed one line of two
-        for _ in range(200):
-            note = app.main_screen.query("#conflicts-note")
-            if note and "not checked" in str(note.first().render()):
-                break
-            await pilot.pause(0.05)
-        await _loaded(pilot, polls=0)
+        await _loaded(pilot, polls=0, note="not checked")  # the failed read's note, not the outline's
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=before)
 
