@@ -430,7 +430,7 @@ class ConsoleBackend:
     def reset(self, progress: Callable[[str], None]) -> dict[str, float]:
         from gtsd_tui.services.reset import reset_database
 
-        self._drop_sessions()  # our own pool and stats connection would keep the database busy
+        self.release()  # our own pool and stats connection would keep the database busy
         return reset_database(self.project, self.project.resolve_url(), None, progress=progress)
 
     def renumber_plan(self) -> RenumberContext:
