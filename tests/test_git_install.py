@@ -271,3 +271,42 @@ def test_a_folder_name_with_spaces_quotes_or_glob_characters_gets_the_driver(
     assert run_cli("git", "uninstall", "--migrations", str(repo / folder), cwd=repo).returncode == 0
     attrs = repo / ".gitattributes"  # install created it, so uninstall removes it
     assert not attrs.exists() or "gtsd-drizzle" not in attrs.read_text()
+
+
+def test_a_clone_of_a_tracked_hooks_folder_does_not_chain_our_own_hook(tmp_path: Path, sample: Path) -> None:
+    """``core.hooksPath`` in the work tree, install, hooks committed; a clone's own install found our hook
+    there and chained it as an existing one: at every merge the renumbering ran twice, the second time
+    through the path to the first clone's git folder. Now it is replaced, and uninstall puts it back."""
+    repo = base_repo(tmp_path, sample)
+    git(repo, "config", "core.hooksPath", ".githooks")
+    write_hook(repo / ".githooks/post-merge", 'echo "team hook" >> "$(git rev-parse --show-toplevel)/team-ran"')
+    assert install(repo).returncode == 0
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "install")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(clone, "config", "core.hooksPath", ".githooks")
+    git(clone, "config", "user.email", "c@example.com")
+    git(clone, "config", "user.name", "c")
+    committed = (clone / ".githooks/post-merge").read_bytes()
+    r = install(clone)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "replaces a gtsd-tui hook another clone wrote" in r.stdout
+    assert not (clone / ".git/gtsd-git/chained/post-merge").exists()
+    hook = (clone / ".githooks/post-merge").read_text()
+    assert str(repo / ".git") not in hook and str(clone / ".git/gtsd-git/chained/post-merge") in hook
+    git(clone, "commit", "-qam", "install in the clone")
+    git(clone, "checkout", "-qb", "a")
+    add_migration(clone / "migrations", "a_streaks", 'CREATE TABLE "streaks" ("id" serial);', 1_900_000_000_000)
+    git(clone, "add", ".")
+    git(clone, "commit", "-qm", "a")
+    git(clone, "checkout", "-q", "main")
+    add_migration(clone / "migrations", "m_badges", 'CREATE TABLE "badges" ("id" serial);', 1_900_000_000_001)
+    git(clone, "add", ".")
+    git(clone, "commit", "-qm", "main")
+    m = git(clone, "merge", "a", "--no-edit", check=False)
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert (m.stdout + m.stderr).count("renumbered after the merge") == 1, m.stdout + m.stderr
+    git(clone, "reset", "-q", "--hard", "HEAD~1")
+    assert uninstall(clone).returncode == 0
+    assert (clone / ".githooks/post-merge").read_bytes() == committed

@@ -81,6 +81,13 @@ def hook_command(spec: HookSpec, rel: str) -> str:
     return f"{python_command()} hook {spec.name} --migrations {shlex.quote(rel)}"
 
 
+def _is_ours(script: bytes) -> bool:
+    """A hook :func:`hook_script` wrote: found by an install in another clone of a repository whose hooks
+    folder is tracked (``core.hooksPath``), it is not an existing hook to chain: chained, ours ran twice
+    at every merge, the second time through a path into the other clone's git folder."""
+    return script.startswith(f"#!/bin/sh\n{HOOK_MARK} (".encode())
+
+
 def hook_script(spec: HookSpec, rel: str, chained: Path) -> str:
     feed = 'printf "%s" "$input" | ' if spec.stdin else ""
     lines = [
@@ -249,12 +256,15 @@ def install(folder: Path, mainline: list[str] | None = None, *, branch_db: bool 
     for spec in hooks:
         path = hooks_dir / spec.name
         chained = state_dir / "chained" / spec.name
-        if path.exists():
-            chained.write_bytes(path.read_bytes())
+        existing = path.read_bytes() if path.exists() else None
+        ours = existing is not None and _is_ours(existing)
+        if existing is not None and not ours:
+            chained.write_bytes(existing)
             chained.chmod(path.stat().st_mode & 0o7777)
         path.write_text(hook_script(spec, rel, chained))
         path.chmod(0o755)
         kept = " (the existing hook is kept and runs first)" if chained.exists() else ""
+        kept = " (replaces a gtsd-tui hook another clone wrote; uninstall puts it back)" if ours else kept
         out.append(f"gtsd-tui: hook {path}{kept}")
     if branch_db:
         out.append("gtsd-tui: the local database now follows the checked-out branch (docs/local-database.md)")
