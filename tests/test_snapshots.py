@@ -44,6 +44,22 @@ def _shown(app: GtsdApp, selector: str, holding: str = "") -> bool:
     return widget.content_region.height == needed  # (0 and 0 where the layout hides the pane)
 
 
+async def _note_laid_out(pilot) -> None:
+    """The conflicts note's height is the number of lines its text wraps to at its width, counted by
+    Rich rather than read from Textual's own size cache; a layout is asked for until it is. Fresh-clone
+    runs under load took the lost database's picture with a two-line note one line high, after
+    ``_shown`` had seen Textual report the right height."""
+    from rich.text import Text
+
+    note = pilot.app.main_screen.query_one("#conflicts-note")
+    for _ in range(100):
+        width = note.content_region.width
+        if not width or note.content_region.height == len(Text(str(note.render())).wrap(pilot.app.console, width)):
+            return
+        note.refresh(layout=True)
+        await pilot.pause(0.05)
+
+
 async def _loaded(pilot, polls: int = 3, note: str = "") -> None:
     """Composed, the state and preview loaded, the conflicts note drawn and laid out (holding ``note``:
     the folder's outline draws "no problems found" first, a failed read's note replaces it ~50 ms later)."""
@@ -54,6 +70,7 @@ async def _loaded(pilot, polls: int = 3, note: str = "") -> None:
         if composed and loaded and _shown(app, "#conflicts-note", note):  # the findings drawn, not only received
             break
         await pilot.pause(0.05)
+    await _note_laid_out(pilot)
     fake = app.service
     for _ in range(polls):
         app.connections.show(fake.stats(indexes=False, instances=1))
