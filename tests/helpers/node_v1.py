@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from tests.helpers.kit_cache import kit_run
@@ -60,13 +61,24 @@ def kit_v1(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return kit_run(cmd, project, lambda: _run(cmd, project))
 
 
+_last_generate = 0  # the second the last generate_v1 ended in
+
+
 def generate_v1(
     project: Path, name: str, *, custom: bool = False, out: str = "drizzle", schema: str = "./schema.ts"
 ) -> Path:
-    """``drizzle-kit generate`` from ``project/schema.ts``; returns the new migration folder."""
+    """``drizzle-kit generate`` from ``project/schema.ts``; returns the new migration folder.
+
+    Each call starts in a later second than the last one ended: drizzle-kit 1.0 names a migration by
+    the second, and two generated within one (two branches of a test, on a fast machine) got the same
+    prefix, which no two people on two branches would."""
+    global _last_generate
+    while int(time.time()) <= _last_generate:
+        time.sleep(0.05)
     before = set(os.listdir(project / out)) if (project / out).is_dir() else set()
     args = ["generate", "--dialect", "postgresql", "--schema", schema, "--out", f"./{out}", "--name", name]
     r = kit_v1(project, *args, *(["--custom"] if custom else []))
+    _last_generate = int(time.time())
     assert r.returncode == 0, r.stdout + r.stderr
     (new,) = set(os.listdir(project / out)) - before
     return project / out / new
