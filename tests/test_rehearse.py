@@ -117,6 +117,22 @@ def test_rehearse_json_reports_locks_rewrites_and_schema_diff(cli, tmp_path: Pat
     assert leftovers(pg_url) == []
 
 
+def test_our_own_preflight_session_is_not_a_client_that_would_queue(cli, tmp_path: Path, pg_url: str) -> None:
+    """The data preflight's session ends on our side before the blockers are read, but its backend may
+    still be on the server a moment later: it was counted in would_block (CI: 2 where 1)."""
+    folder = applied_base(cli, tmp_path, pg_url)
+    app = psycopg.connect(pg_url, autocommit=True, application_name="api")
+    ours = psycopg.connect(pg_url, autocommit=True, application_name="gtsd-tui preflight")  # as if still leaving
+    try:
+        r = cli("rehearse", "--json", *cli_args(folder, pg_url, "--to", "0001_mixed"))
+        assert r.returncode == 0, r.stderr
+        add = next(s for s in json.loads(r.stdout)["statements"] if s["sql"].startswith("ALTER TABLE users"))
+        assert add["would_block"] == 1  # the api session only
+    finally:
+        app.close()
+        ours.close()
+
+
 def test_idle_in_transaction_session_is_named_and_lock_timeout_retries_give_up(
     cli, tmp_path: Path, pg_url: str
 ) -> None:

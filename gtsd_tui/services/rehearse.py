@@ -474,12 +474,17 @@ def _run_on(
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:
     """For each lock a statement took, the sessions on the live target it would wait behind (read-only)."""
     from gtsd_tui.core.sql.locks import conflicts
+    from gtsd_tui.db.data_probe import APP_NAME as PREFLIGHT_APP
+    from gtsd_tui.db.libpq_lite import APP_NAME
     from gtsd_tui.db.probe import sessions_on_all
 
     seen = sessions_on_all(target, sorted({rel for rec in records for _, rel in rec.locks}))
+    # not our own: the data preflight's session has ended on our side, but its backend may still be
+    # leaving the server (counted, it made would_block one too many)
     clients = target.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND backend_type = 'client backend' AND application_name <> 'gtsd-tui'"
+        "AND backend_type = 'client backend' AND application_name <> ALL(%s)",
+        ([APP_NAME, PREFLIGHT_APP],),
     ).fetchall()
     for rec in records:
         for mode, rel in rec.locks:
