@@ -122,14 +122,21 @@ def staged_repo(dest: Path) -> Path:
 
 def _from_baseline(cmd: list[str], baseline: str) -> list[str]:
     """The same command run with the gtsd_tui package under ``baseline``: the editable install's finder
-    (which would import this checkout's) is taken off ``sys.meta_path`` first."""
+    (which would import this checkout's) is taken off ``sys.meta_path`` first. The script's form starts
+    as pip's console script does (``import re``), then calls that tree's script entry; the driver's and
+    the hooks' form calls that tree's git entry (before ``gtsd_tui/start.py``: ``commands.git.entry``)."""
     unhook = (
         "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
         f"sys.path.insert(0, {baseline!r}); "
     )
-    if cmd[:2] == [sys.executable, "-c"]:  # the merge driver
-        return [sys.executable, "-c", unhook + cmd[2], *cmd[3:]]
-    script = "from gtsd_tui import cli; sys.exit(getattr(cli, 'entry', cli.main)())"  # as the installed script
+    has_start = Path(baseline, "gtsd_tui", "start.py").exists()
+    if cmd[:2] == [sys.executable, "-c"]:  # the merge driver, the hooks
+        entry = ENTRY if has_start else "from gtsd_tui.commands.git import entry; entry()"
+        return [sys.executable, "-c", unhook + entry, *cmd[3:]]
+    if has_start:
+        script = "import re; from gtsd_tui.start import cli; sys.exit(cli())"
+    else:
+        script = "import re; from gtsd_tui import cli; sys.exit(getattr(cli, 'entry', cli.main)())"
     return [sys.executable, "-c", unhook + script, *cmd[1:]]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gtsd_tui.core.record import FrozenRecord, Record
 from gtsd_tui.errors import InputError
@@ -278,6 +277,12 @@ def mask_url(url: str | None) -> str:
     return "".join(out) + url[last:]
 
 
+def _unquote(text: str) -> str:
+    from urllib.parse import unquote  # (only when a URL has a password)
+
+    return unquote(text)
+
+
 def url_secrets(url: str | None) -> list[str]:
     """Every form in which the URL's passwords may show up in a message: as typed, percent-decoded, and
     unquoted (key=value form); longest first."""
@@ -286,7 +291,7 @@ def url_secrets(url: str | None) -> list[str]:
     found: set[str] = set()
     for a, b in _secret_spans(url):
         raw = url[a:b]
-        for form in (raw, unquote(raw), raw.strip("'"), raw.strip("'").replace("\\'", "'").replace("\\\\", "\\")):
+        for form in (raw, _unquote(raw), raw.strip("'"), raw.strip("'").replace("\\'", "'").replace("\\\\", "\\")):
             if form and form != "***":
                 found.add(form)
     return sorted(found, key=len, reverse=True)
@@ -325,6 +330,8 @@ class Target(FrozenRecord):
 def parse_target(url: str) -> Target:
     """Host, port, database and sslmode of a URL or key=value DSN, without any network access."""
     if "://" in url:
+        from urllib.parse import parse_qsl, unquote, urlsplit  # (not on a command without a URL)
+
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
         host = unquote(parts.hostname or "") if parts.hostname else ""

@@ -120,8 +120,8 @@ def test_a_hook_manager_gets_the_lines_instead(tmp_path: Path, sample: Path, con
     assert r.returncode == 0, r.stdout + r.stderr
     assert not any((repo / ".git/hooks" / n).exists() for n in ("post-merge", "post-rewrite", "pre-commit"))
     assert "no hook written" in r.stdout
-    assert "entry()' hook post-merge --migrations migrations" in r.stdout
-    assert "entry()' hook post-rewrite --migrations migrations" in r.stdout
+    assert "git()' hook post-merge --migrations migrations" in r.stdout
+    assert "git()' hook post-rewrite --migrations migrations" in r.stdout
     assert "merge=gtsd-drizzle" in (repo / ".gitattributes").read_text()  # the driver is still installed
     yaml = pytest.importorskip("yaml")
     block = r.stdout.split("Add:\n", 1)[1]

@@ -34,7 +34,7 @@ def run(
 
 def test_the_console_script_runs_entry() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["gtsd-tui"] == "gtsd_tui.cli:entry"
+    assert scripts["gtsd-tui"] == "gtsd_tui.start:cli"
 
 
 def _forms(sample: Path, tmp: Path) -> dict[str, list[str]]:
@@ -130,9 +130,9 @@ def test_the_installed_hook_leaves_without_the_teardown(tmp_path: Path, sample: 
     assert r.returncode == 0, r.stderr
     hook = repo / ".git/hooks/pre-commit"
     text = hook.read_text()
-    entry = "'from gtsd_tui.commands.git import entry; entry()'"
+    entry = "'from gtsd_tui.start import git; git()'"
     assert entry in text
-    detector = "import sys\n" + TORN.replace("'", '"') + "from gtsd_tui.commands.git import entry; entry()"
+    detector = "import sys\n" + TORN.replace("'", '"') + "from gtsd_tui.start import git; git()"
     hook.write_text(text.replace(entry, "'" + detector + "'"))
     (repo / "migrations/0003_today_checklist.sql").write_text("-- edited\n", encoding="utf-8")
     git(repo, "add", "-A")

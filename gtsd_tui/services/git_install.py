@@ -65,7 +65,7 @@ MANAGERS = {
 }
 
 
-ENTRY = "from gtsd_tui.commands.git import entry; entry()"
+ENTRY = "from gtsd_tui.start import git; git()"
 
 
 def python_command() -> str:

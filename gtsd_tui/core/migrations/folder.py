@@ -31,8 +31,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported at start-up)
     from typing import Any
 
-MIGRATION_FILE = re.compile(r"^(\d+)_(.+)\.sql$")
-V1_DIR = re.compile(r"^(\d{14})_(.+)$")
+# compiled on first use, through re's own cache: a hook's check of a v0 folder whose files are all in its
+# journal matches neither, and does not load ``re`` (gtsd_tui/start.py)
+MIGRATION_FILE = r"^(\d+)_(.+)\.sql$"
+V1_DIR = r"^(\d{14})_(.+)$"
 WORK_DIR = ".gtsd-renumber"  # renumber's intent log and temporary files (ignored here)
 
 # Reads the two sides of a conflicted file from git's index (stages 2 and 3), when mid-merge.
@@ -242,7 +244,7 @@ def _load_folder(path: Path | str, *, side_reader: SideReader | None, allow_empt
             raise
         journal_st = None
     v1_dirs = [n for n in names if dir_entries[n].is_dir() and (root / n / "migration.sql").is_file()]
-    if journal_st is None and any(V1_DIR.match(n) for n in v1_dirs):
+    if journal_st is None and any(re.match(V1_DIR, n) for n in v1_dirs):
         return _load_v1(root, names, hashed=hashed)
     sql_names = [n for n in names if n.endswith(".sql") and not n.startswith(".") and dir_entries[n].is_file()]
     cache = DigestCache(str(root))
@@ -333,7 +335,7 @@ def _migrations(
         for fname in sql_names:
             if fname in listed:
                 continue
-            if MIGRATION_FILE.match(fname):
+            if re.match(MIGRATION_FILE, fname):
                 digest = cache.digest(fname, base, fd) if cache is not None else None
                 migrations.append(_migration(fname[:-4], fname, None, None, False, len(migrations), digest, None))
             else:
@@ -412,7 +414,7 @@ def _sql_markers(folder: Folder) -> dict[str, list[int]]:
 
 def v1_when(name: str) -> int | None:
     """``Date.UTC(name[0:14])`` in ms, as the v1 migrator computes created_at."""
-    m = V1_DIR.match(name)
+    m = re.match(V1_DIR, name)
     if not m:
         return None
     import calendar  # (v1 folders only: not on a v0 folder's start)

@@ -61,12 +61,14 @@ def _run_deferred(name: str) -> None:
 def _deferred_module(name: str) -> ModuleType:
     """``name`` in ``sys.modules`` as pglast's file made it, its code not run yet: the first attribute
     it lacks runs it (PEP 562 ``__getattr__``)."""
-    import importlib.util
+    # the import system's own functions (``importlib.util`` would import itself and ``importlib._abc``)
+    from _frozen_importlib import _find_spec, module_from_spec  # type: ignore[attr-defined]
 
-    spec = importlib.util.find_spec(name)
+    parent = sys.modules.get(name.rpartition(".")[0])
+    spec = _find_spec(name, getattr(parent, "__path__", None))
     if spec is None or spec.loader is None:
         raise ImportError(f"no module named {name!r}")
-    module = importlib.util.module_from_spec(spec)
+    module = module_from_spec(spec)
 
     def __getattr__(attr: str) -> object:
         if attr.startswith("__"):  # (``__path__``, ``__file__``... are set; the rest do not exist)
