@@ -229,3 +229,44 @@ def test_corpus_untouched() -> None:
         pytest.skip("no corpus")
     texts = [f.read_text() for f in sorted(corpus.glob("*.sql"))]
     assert not any(undoing_statement(c) is not None for t in texts for c in t.split("--> statement-breakpoint"))
+
+
+def test_rehearse_tx_all_reports_the_rolled_back(cli, tmp_path: Path, pg_url: str) -> None:
+    """``rehearse`` runs the ROLLBACK's migration statement by statement on the copy: the same truth,
+    from the copy's table read back (applied, rolled back with its state, the ROLLBACK's line), exit 1."""
+    p = project(tmp_path, [("rb", ALONE), ("later", LATER)])
+    args = ("rehearse", "--migrations", str(p.folder), "--database-url", pg_url, "--tx", "all")
+    r = cli(*args, "--json")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["applied"] == ["0001_rb", "0002_later"] and out["error"] is None
+    assert out["rolled_back"] == [{"tag": "0000_init", "state": "out-of-order"}]
+    assert len(out["undone"]) == 1 and "0001_rb.sql:3:1: ROLLBACK undid" in out["undone"][0]
+    text = cli(*args)
+    assert text.returncode == 1
+    assert "↶ 0000_init rolled back on the copy" in text.stdout and "warning: " in text.stdout, text.stdout
+    assert state(pg_url) == {"tables": {}, "rows": []}  # the target untouched
+
+
+def test_rehearse_tx_all_rollback_then_a_failure(cli, tmp_path: Path, pg_url: str) -> None:
+    p = project(tmp_path, [("rb", ALONE), ("later", LATER_FAILS)])
+    r = cli("rehearse", "--migrations", str(p.folder), "--database-url", pg_url, "--tx", "all", "--json")
+    assert r.returncode == 3, r.stderr
+    out = json.loads(r.stdout)
+    assert out["error"]["rolled_back"] == ["0000_init"] and out["error"]["tag"] == "0002_later"
+    assert (
+        len(out["undone"]) == 1
+        and "ROLLBACK undid what ran before it in the transaction: 0000_init" in out["undone"][0]
+    )
+
+
+def test_rehearse_per_file_rollback(cli, tmp_path: Path, pg_url: str) -> None:
+    p = project(tmp_path, [("rb", MORE_AFTER)])
+    r = cli("rehearse", "--migrations", str(p.folder), "--database-url", pg_url, "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["applied"] == ["0000_init", "0001_rb"] and out["rolled_back"] == []
+    assert (
+        out["undone"]
+        and "0001_rb.sql:3:1: ROLLBACK undid what ran before it in this migration's transaction" in (out["undone"][0])
+    )

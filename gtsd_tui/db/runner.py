@@ -197,11 +197,10 @@ def run(
                 _run_all(conn, folder, plan, opts, events, result)
             else:
                 _run_steps(conn, folder, plan, opts, events, result, canceller, key)
-        finally:  # a migration's own ROLLBACK: where it was, and what it took with it
-            if opts.undoers and not result.undone:  # per file: nothing but its own migration's transaction
-                result.undone = _undo_lines(folder, opts, [], [], "this migration's transaction")
-            for line in result.undone:
-                events.note(line)
+        except MigrationFailed as exc:
+            exc.undone = _told_undone(folder, opts, events, result)
+            raise
+        _told_undone(folder, opts, events, result)
         return result
     except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
         if canceller.requested and isinstance(exc, QueryCanceled):  # the cancel met a lock poll, not a migration
@@ -373,6 +372,15 @@ def _held(
     states = {st.migration.tag: str(st.state) for st in compute_status(folder, rows).items}
     result.rolled_back = [(t, states.get(t, "pending")) for t in (s.migration.tag for s in ran) if t not in held]
     return held
+
+
+def _told_undone(folder: Folder, opts: RunOptions, events: Events, result: RunResult) -> list[str]:
+    """A migration's own ROLLBACK: a note per ROLLBACK, where it was and what it took with it."""
+    if opts.undoers and not result.undone:  # per file: nothing but its own migration's transaction
+        result.undone = _undo_lines(folder, opts, [], [], "this migration's transaction")
+    for line in result.undone:
+        events.note(line)
+    return result.undone
 
 
 def _undo_lines(folder: Folder, opts: RunOptions, ran: list[str], lost: list[str], where: str) -> list[str]:

@@ -141,6 +141,7 @@ class ApplyFailure:
     context: str | None = None
     excerpt: str | None = None
     rolled_back: tuple[str, ...] = ()
+    undone: tuple[str, ...] = ()  # a migration's own ROLLBACK that ran first (file:line:col: what it undid)
 
     @property
     def where(self) -> str:
@@ -197,6 +198,7 @@ def failure_of(exc: BaseException) -> ApplyFailure:
             context=err.context,
             excerpt=loc.excerpt if loc else None,
             rolled_back=tuple(exc.rolled_back),
+            undone=tuple(exc.undone),
         )
     text = str(exc).strip() or type(exc).__name__
     return ApplyFailure(message=text, exit_code=code, title="Cannot apply" if code == 2 else "Apply failed")
