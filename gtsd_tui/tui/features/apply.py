@@ -172,21 +172,30 @@ def name_blockers(app: GtsdApp, stats: LiveStats) -> None:
             app.pending.write_log(f"waiting for {s.wait or 'a lock'} held by {names or s.blocked_by}")
 
 
+def warn_undone(app: GtsdApp, undone: list[str]) -> None:
+    """A warning per migration's own ROLLBACK (the logs keep their last line only)."""
+    for line in undone:
+        app.notify(shown(line), title="A migration's own ROLLBACK", severity="warning", timeout=30, markup=False)
+
+
+def rollback_suffix(rolled_back: list[tuple[str, str]], undone: list[str]) -> str:
+    """What a migration's own ROLLBACK did, after an apply's last log line ('' when none ran)."""
+    if rolled_back:  # the database does not hold these: the table was read back
+        return "; ↶ rolled back by a migration's own ROLLBACK: " + ", ".join(
+            f"{shown(t)} ({state})" for t, state in rolled_back
+        )
+    return f"; its own ROLLBACK undid part of it: {shown(undone[0])}" if undone else ""
+
+
 @handles(ApplyFinished)
 def finished(app: GtsdApp, event: ApplyFinished) -> None:
     flows.set_busy(app, Busy.IDLE)
     failure = event.failure
-    for line in event.undone:  # the log keeps its last line only: each ROLLBACK is told apart
-        app.notify(shown(line), title="A migration's own ROLLBACK", severity="warning", timeout=30, markup=False)
+    warn_undone(app, event.undone)
     if failure is None:
         n = len(event.applied)
         text = f"✓ applied {n} migration(s)" if n else "nothing to apply"
-        if event.rolled_back:  # the database does not hold these: the table was read back
-            text += "; ↶ rolled back by a migration's own ROLLBACK: "
-            text += ", ".join(f"{shown(t)} ({state})" for t, state in event.rolled_back)
-        elif event.undone:
-            text += f"; its own ROLLBACK undid part of it: {shown(event.undone[0])}"
-        app.pending.write_log(text)
+        app.pending.write_log(text + rollback_suffix(event.rolled_back, event.undone))
     else:
         app.pending.write_log(f"✗ {failure.message}")
         app.pending.fail(failure.tag, failure.where or failure.message)
