@@ -12,12 +12,12 @@ from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.config import scrub
 from gtsd_tui.core.display import shown
 from gtsd_tui.core.vocab import PgBouncerMode, TxMode
-from gtsd_tui.errors import EXIT_OK, GtsdError
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, GtsdError
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when the command runs (keeps --help and other commands fast)
     from gtsd_tui.core.migrations.plan import ApplyPlan
-    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest
+    from gtsd_tui.services.apply import ApplyEvent, ApplyRequest, ApplyResult
 
 PER_FILE, ALL = TxMode.PER_FILE, TxMode.ALL
 
@@ -270,15 +270,31 @@ def run(args: argparse.Namespace, project: Project) -> int:
             for line in detail.split("\n"):
                 print(shown(line), file=sys.stderr)
         return exc.exit_code
-    if args.json:
+    return report(result, events, as_json=args.json)
+
+
+def report(result: ApplyResult, events: CliEvents, *, as_json: bool) -> int:
+    """After a run that raised nothing: the migrations a migration's own ROLLBACK took back (exit 1:
+    the database does not hold them), and the JSON object."""
+    for tag, state in result.rolled_back:  # the run went on, but the database does not hold these
+        print(f"{paint('↶', 'pending', events.out)} {shown(tag)} rolled back ({state})", file=events.out)
+    if as_json:
         print_json(
             {
                 "dry_run": False,
                 "tx": result.tx_mode,
                 "applied": [{"tag": t, "seconds": round(s, 4)} for t, s in result.applied],
+                "rolled_back": [{"tag": t, "state": state} for t, state in result.rolled_back],
                 "skipped": list(result.skipped),
-                "warnings": list(result.warnings),
+                "warnings": [*result.warnings, *result.undone],
                 "error": None,
             }
         )
+    if result.rolled_back:
+        print(
+            f"gtsd-tui: {len(result.rolled_back)} migration(s) of this run rolled back by a migration's own "
+            f"ROLLBACK: {', '.join(shown(t) for t, _ in result.rolled_back)}; see gtsd-tui status",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     return EXIT_OK

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.vocab import TxMode
-from gtsd_tui.errors import EXIT_OK
+from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ def rehearsal_json(r: Rehearsal) -> dict[str, Any]:
         "notice": r.notice,
         "ok": r.ok,
         "applied": r.applied,
+        "rolled_back": [{"tag": t, "state": state} for t, state in r.rolled_back],
+        "undone": r.undone,
         "statements": [
             {
                 "tag": s.tag,
@@ -94,6 +96,10 @@ def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
             print(f"  would wait behind {b.describe()} on {rel}", file=out)
         if s.would_block:
             print(f"  while it waits, {s.would_block} other session(s) queue behind its ACCESS EXCLUSIVE", file=out)
+    for line in r.undone:
+        print(f"warning: {line}", file=out)
+    for tag, state in r.rolled_back:
+        print(f"↶ {tag} rolled back on the copy by a later migration's own ROLLBACK ({state})", file=out)
     print("schema diff:", file=out)
     for line in summary(r.changes):
         print(f"  {line}", file=out)
@@ -174,4 +180,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if r.failure:
         print(f"gtsd-tui: rehearsal failed: {r.failure.message}", file=sys.stderr)
         return r.failure.exit_code
+    if r.rolled_back:  # as migrate: the run went on, but the database would not hold these
+        print(
+            f"gtsd-tui: rolled back by a migration's own ROLLBACK: {', '.join(t for t, _ in r.rolled_back)}",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     return EXIT_OK

@@ -18,6 +18,7 @@ class MigrationFailed(DatabaseError):
     def __init__(self, *, step: Step, chunk: Chunk, error: ServerError, location: Location | None, path: str) -> None:
         self.step, self.chunk, self.error, self.location, self.path = step, chunk, error, location, path
         self.rolled_back: list[str] = []
+        self.undone: list[str] = []  # a migration's own ROLLBACK that ran first: file:line:col, what it undid
         where = f"{path}:{location.line}:{location.column}" if location else path
         state = f"{error.sqlstate}: " if error.sqlstate else ""
         head, *self.more = error.message.strip().splitlines() or [""]  # libpq's lost-connection text has 3

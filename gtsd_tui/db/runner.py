@@ -19,7 +19,7 @@ from gtsd_tui.core.migrations.plan import ALL, ApplyPlan, Step
 from gtsd_tui.core.migrations.status import HistoryRow
 from gtsd_tui.core.sql.errorpos import ServerError, locate
 from gtsd_tui.core.sql.stmt_split import statement_chunks, statement_start
-from gtsd_tui.core.sql.txcontrol import ends_transaction
+from gtsd_tui.core.sql.txcontrol import ends_transaction, undoing_statement
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.db import lock
 from gtsd_tui.db.batch import REJECTED, batchable, results, run_batch
@@ -97,6 +97,9 @@ class RunOptions:
     retries: int = 0  # times a migration is retried after lock_not_available (rolled back in between)
     observer: StatementObserver | None = None  # set: run statement by statement, telling it around each
     batch: bool = True  # a transactional migration in one round trip when its chunks allow (db/batch.py)
+    # the migrations' own ROLLBACKs (ABORT, PREPARE TRANSACTION) that ran inside a transaction, each as
+    # (its migration, the statement), in order: filled by the run, shared by the copies ``replace`` makes
+    undoers: list[tuple[Step, Chunk]] = field(default_factory=list)
 
 
 class Cancelled(DatabaseError):
@@ -116,6 +119,9 @@ def _one_by_one(opts: RunOptions) -> RunOptions:
 class RunResult:
     plan: ApplyPlan
     applied: list[tuple[str, float]] = field(default_factory=list)
+    # migrations of this run whose tracking rows a migration's own ROLLBACK undid: (tag, state now)
+    rolled_back: list[tuple[str, str]] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)  # one line per such ROLLBACK (file:line:col: what it undid)
 
 
 def _server_error(exc: psycopg.Error) -> ServerError:
@@ -186,10 +192,15 @@ def run(
         plan = make_plan(read_rows(conn, opts.schema, opts.table))
         events.plan_ready(plan)
         result = RunResult(plan)
-        if plan.tx_mode == ALL and plan.steps:
-            _run_all(conn, folder, plan, opts, events, result)
-        else:
-            _run_steps(conn, folder, plan, opts, events, result, canceller, key)
+        try:
+            if plan.tx_mode == ALL and plan.steps:
+                _run_all(conn, folder, plan, opts, events, result)
+            else:
+                _run_steps(conn, folder, plan, opts, events, result, canceller, key)
+        except MigrationFailed as exc:
+            exc.undone = _told_undone(folder, opts, events, result)
+            raise
+        _told_undone(folder, opts, events, result)
         return result
     except psycopg.Error as exc:  # the connection broke (server killed, network gone): a database error
         if canceller.requested and isinstance(exc, QueryCanceled):  # the cancel met a lock poll, not a migration
@@ -297,18 +308,33 @@ def _run_all(
     conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events, result: RunResult
 ) -> None:
     try:
-        _run_all_once(conn, folder, plan, opts, events, result)
+        ran, committed, failed = _run_all_once(conn, folder, plan, opts, events)
     except _Rejected:  # all rolled back: the same transaction again, statement by statement
-        _run_all_once(conn, folder, plan, _one_by_one(opts), events, result)
+        opts.undoers.clear()
+        ran, committed, failed = _run_all_once(conn, folder, plan, _one_by_one(opts), events)
+    tags = [s.migration.tag for s, _ in ran]
+    if opts.undoers:  # a migration's own ROLLBACK ran inside the one transaction: ask the table what stayed
+        held = _held(conn, folder, opts, [s for s, _ in ran], result)
+        kept = [(s, t) for s, t in ran if s.migration.tag in held]
+        result.undone = _undo_lines(folder, opts, tags, [t for t, _ in result.rolled_back], "the transaction")
+    else:
+        kept = ran[:committed] if failed else ran
+    for step, took in kept:
+        result.applied.append((step.migration.tag, took))
+        events.step_done(step, took)
+    if failed is not None:
+        failed.rolled_back = [t for t in tags if t not in {s.migration.tag for s, _ in kept}]
+        raise failed
 
 
 def _run_all_once(
-    conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events, result: RunResult
-) -> None:
+    conn: psycopg.Connection[Any], folder: Folder, plan: ApplyPlan, opts: RunOptions, events: Events
+) -> tuple[list[tuple[Step, float]], int, MigrationFailed | None]:
     """The one transaction. A migration that ends it (its own ``COMMIT``) leaves the session outside
     any transaction: what ran up to there is committed, and every later chunk runs and commits on its
     own, as under drizzle-orm, so from there on nothing is batched (one query would share one implicit
-    transaction) and nothing is rolled back on an error."""
+    transaction) and nothing is rolled back on an error. Returns the migrations that ran, how many of
+    them a COMMIT of their own made durable, and the failure that stopped the run (rolled back)."""
     done: list[tuple[Step, float]] = []
     committed = 0  # the first migrations of ``done``, made durable by a migration's own COMMIT
     try:
@@ -327,15 +353,56 @@ def _run_all_once(
                         committed, opts = len(done) + 1, _one_by_one(opts)
                 done.append((step, time.perf_counter() - t0))
     except MigrationFailed as exc:
-        committed = min(committed, len(done))  # the failed migration is not in ``done``
-        exc.rolled_back = [s.migration.tag for s, _ in done[committed:]]
-        for step, took in done[:committed]:
-            result.applied.append((step.migration.tag, took))
-            events.step_done(step, took)
-        raise
-    for step, took in done:
-        result.applied.append((step.migration.tag, took))
-        events.step_done(step, took)
+        return done, min(committed, len(done)), exc  # the failed migration is not in ``done``
+    return done, committed, None
+
+
+def _held(
+    conn: psycopg.Connection[Any], folder: Folder, opts: RunOptions, ran: list[Step], result: RunResult
+) -> set[str]:
+    """After a migration's own ROLLBACK: the tags of ``ran`` whose tracking rows the table holds now
+    (read once the run's transaction is over); the others go to ``result.rolled_back`` with the state
+    ``status`` gives them now."""
+    from gtsd_tui.core.migrations.status import compute_status
+
+    rows = read_rows(conn, opts.schema, opts.table)
+    names = {r.name for r in rows if r.name is not None}
+    pairs = {(r.hash, r.created_at) for r in rows}
+    held = {s.migration.tag for s in ran if (s.name in names if s.name is not None else s.row in pairs)}
+    states = {st.migration.tag: str(st.state) for st in compute_status(folder, rows).items}
+    result.rolled_back = [(t, states.get(t, "pending")) for t in (s.migration.tag for s in ran) if t not in held]
+    return held
+
+
+def _told_undone(folder: Folder, opts: RunOptions, events: Events, result: RunResult) -> list[str]:
+    """A migration's own ROLLBACK: a note per ROLLBACK, where it was and what it took with it."""
+    if opts.undoers and not result.undone:  # per file: nothing but its own migration's transaction
+        result.undone = _undo_lines(folder, opts, [], [], "this migration's transaction")
+    for line in result.undone:
+        events.note(line)
+    return result.undone
+
+
+def _undo_lines(folder: Folder, opts: RunOptions, ran: list[str], lost: list[str], where: str) -> list[str]:
+    """One line per migration's own ROLLBACK that ran inside a transaction: its place, and the
+    migrations of ``lost`` (in run order ``ran``) it took with it (each goes to the first after it)."""
+    from gtsd_tui.core.migrations.hashing import line_col
+
+    position = {t: i for i, t in enumerate(ran)}
+    out, before = [], -1
+    for step, stmt in opts.undoers:
+        here = position.get(step.migration.tag, len(ran))
+        undid = [t for t in lost if before <= position[t] < here]
+        before = here
+        line, col = line_col(step.text, stmt.offset)
+        word = " ".join(stmt.text.split()[:1]).upper().rstrip(";") or "ROLLBACK"
+        which = "its" if len(undid) == 1 else "their"
+        what = f": {', '.join(undid)} and {which} tracking row" + ("" if len(undid) == 1 else "s") if undid else ""
+        out.append(
+            f"{folder.path / (step.migration.file or '')}:{line}:{col}: {word} undid what ran before it in "
+            f"{where}{what}"
+        )
+    return out
 
 
 def _exec_simple(conn: psycopg.Connection[Any], text: str) -> ServerError | None:
@@ -497,11 +564,23 @@ def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:
 
 def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
     observer = opts.observer
+    own = step.transactional and _own_tx_end(step)  # only such a migration can undo what ran before it
     for chunk in step.chunks:
         if not step.transactional and not resume_concurrent_index(conn, chunk):
             continue  # built by an earlier, interrupted run of this migration
         for stmt in statement_chunks(chunk) if observer else [chunk]:
+            if own and conn.pgconn.transaction_status == pq.TransactionStatus.INTRANS:
+                _note_undoer(step, stmt, opts)
             _statement(conn, folder, step, stmt, observer)
+
+
+def _note_undoer(step: Step, chunk: Chunk, opts: RunOptions) -> None:
+    """Before ``chunk`` runs inside a transaction: its ROLLBACK (ABORT, PREPARE TRANSACTION), if it has
+    one, is recorded with its place in the file; the run then reads back what the table holds."""
+    at = undoing_statement(chunk.text) if ends_transaction(chunk.text) else None
+    if at is not None:
+        line = chunk.line + chunk.text.count("\n", 0, at)
+        opts.undoers.append((step, Chunk(chunk.index, chunk.text[at:], chunk.offset + at, line)))
 
 
 def _statement(

@@ -113,6 +113,10 @@ class ApplyResult:
     skipped: tuple[str, ...]
     warnings: tuple[str, ...]
     xact_lock: bool
+    # migrations of this run whose tracking rows (and statements) a later migration's own ROLLBACK undid,
+    # each with the state ``status`` gives it now (pending, or out-of-order: drizzle-orm 0.x skips it)
+    rolled_back: tuple[tuple[str, str], ...] = ()
+    undone: tuple[str, ...] = ()  # one line per such ROLLBACK: file:line:col and what it undid
 
     @property
     def applied_tags(self) -> list[str]:
@@ -137,6 +141,7 @@ class ApplyFailure:
     context: str | None = None
     excerpt: str | None = None
     rolled_back: tuple[str, ...] = ()
+    undone: tuple[str, ...] = ()  # a migration's own ROLLBACK that ran first (file:line:col: what it undid)
 
     @property
     def where(self) -> str:
@@ -193,6 +198,7 @@ def failure_of(exc: BaseException) -> ApplyFailure:
             context=err.context,
             excerpt=loc.excerpt if loc else None,
             rolled_back=tuple(exc.rolled_back),
+            undone=tuple(exc.undone),
         )
     text = str(exc).strip() or type(exc).__name__
     return ApplyFailure(message=text, exit_code=code, title="Cannot apply" if code == 2 else "Apply failed")
@@ -417,4 +423,12 @@ def _apply_on(
     relay = _Relay(listen, xact_lock)
     result = run(url, folder, make_plan, opts, relay, canceller, session)
     plan = result.plan
-    return ApplyResult(tuple(result.applied), plan.tx_mode, tuple(plan.skipped), tuple(plan.warnings), xact_lock)
+    return ApplyResult(
+        tuple(result.applied),
+        plan.tx_mode,
+        tuple(plan.skipped),
+        tuple(plan.warnings),
+        xact_lock,
+        tuple(result.rolled_back),
+        tuple(result.undone),
+    )

@@ -90,6 +90,9 @@ class Rehearsal:
     changes: list[Change]
     applied: list[str]
     failure: ApplyFailure | None
+    # migrations a later one's own ROLLBACK took back on the copy (tag, state), and one line per ROLLBACK
+    rolled_back: list[tuple[str, str]] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -441,6 +444,7 @@ def _run_on(
                 project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True, session=session
             )
             applied = result.applied_tags
+            rolled_back, undone = list(result.rolled_back), list(result.undone)
         except Exception as exc:
             from gtsd_tui.db.runner import Cancelled
 
@@ -449,6 +453,7 @@ def _run_on(
             if canceller is not None and canceller.requested:  # the statement was cancelled on the server
                 raise Cancelled("rehearsal cancelled; the copy was dropped, the target untouched") from None
             failure, applied = failure_of(exc), []
+            rolled_back, undone = [], list(failure.undone)  # the failure names what it rolled back
         if recorder.after_error is not None:
             raise recorder.after_error
         recorder.resolve()
@@ -468,7 +473,7 @@ def _run_on(
             drop_clone(clone)
         else:
             finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
-    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure)
+    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure, rolled_back, undone)
 
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:

@@ -38,3 +38,10 @@ def bare(text: str) -> str | None:
     if PLAIN.fullmatch(text) is None:
         return None
     return _QUOTED_RE.sub(" ", text)
+
+
+def bare_in_place(text: str) -> str | None:
+    """:func:`bare` keeping every character's offset (each blanked shape replaced by as many blanks)."""
+    if PLAIN.fullmatch(text) is None:
+        return None
+    return _QUOTED_RE.sub(lambda m: " " * len(m.group()), text)

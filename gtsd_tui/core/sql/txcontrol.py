@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from gtsd_tui.core.sql.plain import bare
+from gtsd_tui.core.sql.plain import bare, bare_in_place
 
 _WORDS = re.compile(r"\b(?:commit|end|rollback|abort|prepare)\b", re.IGNORECASE)
 # At a statement's start: COMMIT / END / ROLLBACK / ABORT [WORK | TRANSACTION] not followed by AND CHAIN
@@ -37,3 +37,49 @@ def ends_transaction(text: str) -> bool:
     if blanked is None:
         return True  # not told without the parser: taken as ending one (it only costs round trips)
     return any(_ENDS.match(stmt.strip()) for stmt in blanked.split(";"))
+
+
+# The statements that end a transaction without committing it: what ran in it is undone (``ROLLBACK``,
+# ``ABORT``) or set aside, invisible to others until ``COMMIT PREPARED`` (``PREPARE TRANSACTION``).
+UNDOING = ("rollback", "abort", "prepare")
+
+
+def undoing_statement(text: str) -> int | None:
+    """The offset in ``text`` (one chunk) of its first statement that ends the transaction without
+    committing it (:data:`UNDOING`); None when it has none. Asked only of a chunk
+    :func:`ends_transaction` said yes to, where batching is off already: a text that is not plain is
+    read by PostgreSQL's scanner here."""
+    blanked = bare_in_place(text)
+    if blanked is None:
+        return _undoing_scanned(text)
+    at = 0
+    for stmt in blanked.split(";"):
+        lead = len(stmt) - len(stmt.lstrip())
+        m = _ENDS.match(stmt[lead:])
+        if m is not None and m.group(0).split()[0].lower() in UNDOING:
+            return at + lead
+        at += len(stmt) + 1
+    return None
+
+
+def _undoing_scanned(text: str) -> int | None:
+    """:func:`undoing_statement` by PostgreSQL's scanner (comments skipped, ``;`` ends a statement)."""
+    from gtsd_tui.core.sql.pglast_load import ensure_pglast
+
+    ensure_pglast()
+    from pglast.parser import ParseError, scan
+
+    try:
+        tokens = [(t.name, t.start) for t in scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    except ParseError:
+        return None
+    starts = [i for i, (name, _) in enumerate(tokens) if i == 0 or tokens[i - 1][0] == "ASCII_59"]
+    for i in starts:
+        name = tokens[i][0]
+        nxt = [n for n, _ in tokens[i + 1 : i + 4]]
+        nxt = nxt[1:] if nxt[:1] in (["WORK"], ["TRANSACTION"]) and name != "PREPARE" else nxt
+        if (name in ("ROLLBACK", "ABORT_P") and nxt[:1] != ["TO"] and nxt[:2] != ["AND", "CHAIN"]) or (
+            name == "PREPARE" and nxt[:1] == ["TRANSACTION"]
+        ):
+            return int(tokens[i][1])  # pglast gives character offsets
+    return None

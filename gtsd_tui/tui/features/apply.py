@@ -7,10 +7,11 @@ Review's safe apply ends here too (``start_apply(..., safe=True)``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
+from gtsd_tui.core.display import shown
 from gtsd_tui.core.vocab import Busy
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.tui import flows
@@ -53,6 +54,9 @@ class ApplyFinished(FeatureMessage):
 
     applied: list[str]
     failure: ApplyFailure | None
+    # what a migration's own ROLLBACK took back (tag, state now), and one line per such ROLLBACK
+    rolled_back: list[tuple[str, str]] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
 
 
 # ---- workers --------------------------------------------------------------------------------------
@@ -74,8 +78,9 @@ def apply(service: ConsoleService, to_tag: str | None, post: Callable[[Message],
     except GtsdError as exc:
         from gtsd_tui.services.apply import failure_of
 
-        return ApplyFinished([], failure_of(exc))
-    return ApplyFinished(result.applied_tags, None)
+        failure = failure_of(exc)
+        return ApplyFinished([], failure, undone=list(failure.undone))
+    return ApplyFinished(result.applied_tags, None, list(result.rolled_back), list(result.undone))
 
 
 # ---- actions and dialogs --------------------------------------------------------------------------
@@ -167,13 +172,30 @@ def name_blockers(app: GtsdApp, stats: LiveStats) -> None:
             app.pending.write_log(f"waiting for {s.wait or 'a lock'} held by {names or s.blocked_by}")
 
 
+def warn_undone(app: GtsdApp, undone: list[str]) -> None:
+    """A warning per migration's own ROLLBACK (the logs keep their last line only)."""
+    for line in undone:
+        app.notify(shown(line), title="A migration's own ROLLBACK", severity="warning", timeout=30, markup=False)
+
+
+def rollback_suffix(rolled_back: list[tuple[str, str]], undone: list[str]) -> str:
+    """What a migration's own ROLLBACK did, after an apply's last log line ('' when none ran)."""
+    if rolled_back:  # the database does not hold these: the table was read back
+        return "; ↶ rolled back by a migration's own ROLLBACK: " + ", ".join(
+            f"{shown(t)} ({state})" for t, state in rolled_back
+        )
+    return f"; its own ROLLBACK undid part of it: {shown(undone[0])}" if undone else ""
+
+
 @handles(ApplyFinished)
 def finished(app: GtsdApp, event: ApplyFinished) -> None:
     flows.set_busy(app, Busy.IDLE)
     failure = event.failure
+    warn_undone(app, event.undone)
     if failure is None:
         n = len(event.applied)
-        app.pending.write_log(f"✓ applied {n} migration(s)" if n else "nothing to apply")
+        text = f"✓ applied {n} migration(s)" if n else "nothing to apply"
+        app.pending.write_log(text + rollback_suffix(event.rolled_back, event.undone))
     else:
         app.pending.write_log(f"✗ {failure.message}")
         app.pending.fail(failure.tag, failure.where or failure.message)

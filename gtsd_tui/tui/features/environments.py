@@ -7,7 +7,7 @@ database, through the console service's ``apply_env`` (services/apply.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,9 @@ class EnvApplyFinished(FeatureMessage):
     env: str
     applied: list[str]
     failure: ApplyFailure | None
+    # what a migration's own ROLLBACK took back (tag, state now), and one line per such ROLLBACK
+    rolled_back: list[tuple[str, str]] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
 
 
 # ---- workers --------------------------------------------------------------------------------------
@@ -83,8 +86,9 @@ def apply_env(
     except GtsdError as exc:
         from gtsd_tui.services.apply import failure_of
 
-        return EnvApplyFinished(name, [], failure_of(exc))
-    return EnvApplyFinished(name, list(result.applied_tags), None)
+        failure = failure_of(exc)
+        return EnvApplyFinished(name, [], failure, undone=list(failure.undone))
+    return EnvApplyFinished(name, list(result.applied_tags), None, list(result.rolled_back), list(result.undone))
 
 
 # ---- the view -------------------------------------------------------------------------------------
@@ -244,10 +248,14 @@ def finished(app: GtsdApp, event: EnvApplyFinished) -> None:
     screen = view(app)
     flows.set_busy(app, Busy.IDLE)
     failure = event.failure
+    from gtsd_tui.tui.features.apply import rollback_suffix, warn_undone
+
+    warn_undone(app, event.undone)
     if failure is None:
         n = len(event.applied)
         text = f"✓ {event.env}: applied {n} migration(s)" if n else f"{event.env}: nothing to apply"
-        app.notify(text)
+        text += rollback_suffix(event.rolled_back, event.undone)
+        app.notify(text, markup=False)
     else:
         text = f"✗ {event.env}: {failure.message}"
         head = [f"SQLSTATE {failure.sqlstate}", failure.server_message or ""] if failure.sqlstate else []
