@@ -305,12 +305,18 @@ def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> 
 
 
 def data_preflight(
-    project: Project, request: ApplyRequest, timeout: float, progress: Callable[[int, int], None] | None = None
+    project: Project,
+    request: ApplyRequest,
+    timeout: float,
+    progress: Callable[[int, int], None] | None = None,
+    plan: ApplyPlan | None = None,
 ) -> DataPreflight:
-    """The data preflight of what an apply would run now (the plan's refusals first), read-only."""
+    """The data preflight of what an apply would run now (the plan's refusals first), read-only.
+    ``plan``: one the caller has just made with :func:`plan_only` for ``request`` (the rehearsal's), not
+    made again."""
     from gtsd_tui.services.data_preflight import preflight_steps
 
-    plan = plan_only(project, request)
+    plan = plan if plan is not None else plan_only(project, request)
     return preflight_steps(project.resolve_url(), plan.steps, project.folder_path, timeout, progress)
 
 
