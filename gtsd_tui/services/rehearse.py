@@ -90,7 +90,7 @@ class Rehearsal:
     changes: list[Change]
     applied: list[str]
     failure: ApplyFailure | None
-    dropping: Future[None] | None = field(default=None, repr=False)  # rehearse(drop_later=True): the copy's drop
+    dropping: Future[None] | None = field(default=None, repr=False, compare=False)  # drop_later: the copy's drop
 
     @property
     def ok(self) -> bool:
