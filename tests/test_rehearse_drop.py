@@ -112,18 +112,49 @@ def test_the_data_preflight_beside_the_run_uses_the_rehearsals_plan(
 ) -> None:
     folder = kit_project(cli, tmp_path, pg_url)
     planned: list[str] = []
-    real_plan = apply_svc.plan_only
+    for name, real in (("plan_only", apply_svc.plan_only), ("prepare_plan", apply_svc.prepare_plan)):
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        planned.append(threading.current_thread().name)
-        return real_plan(*args, **kwargs)
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            planned.append(_name)  # the two ways a plan is made on the target's rows
+            return _real(*args, **kwargs)
 
-    monkeypatch.setattr(apply_svc, "plan_only", counted)
+        monkeypatch.setattr(apply_svc, name, counted)
     code = main(["rehearse", "--json", "--migrations", str(folder), "--database-url", pg_url])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["ok"], out
     assert len(planned) == 1, planned  # the rehearsal's plan only: the preflight made none of its own
-    monkeypatch.setattr(apply_svc, "plan_only", real_plan)
+    monkeypatch.undo()
     on_its_own = apply_svc.data_preflight(project_of(folder, pg_url), ApplyRequest(), 10.0)
     assert on_its_own.findings, "the project's pending migrations give the preflight something to check"
     assert out["preflight"] == json.loads(json.dumps(on_its_own.as_json())), out["preflight"]
+
+
+def test_the_rehearsal_reads_the_folder_once_and_reads_each_migration_once(
+    cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan made on the target's rows is the one the run on the copy starts from: the folder is not
+    read again, nor each pending migration's file split and hashed again, under the copy's lock."""
+    from gtsd_tui.core.migrations import plan as plan_core
+    from gtsd_tui.services import rehearse as svc
+    from gtsd_tui.services.project import Project
+
+    folder = kit_project(cli, tmp_path, pg_url)
+    loads: list[int] = []
+    steps: list[str] = []
+    real_load, real_step = Project.load_folder, plan_core.step_for
+
+    def load_folder(self: Project, **kwargs: Any) -> Any:
+        loads.append(1)
+        return real_load(self, **kwargs)
+
+    def step_for(folder: Any, m: Any, tx_mode: Any) -> Any:
+        steps.append(m.tag)
+        return real_step(folder, m, tx_mode)
+
+    monkeypatch.setattr(Project, "load_folder", load_folder)
+    monkeypatch.setattr(plan_core, "step_for", step_for)
+    r = svc.rehearse(project_of(folder, pg_url), ApplyRequest())
+    assert r.ok and r.applied, r.failure
+    assert len(loads) == 1, loads
+    assert steps == r.applied, steps  # each pending migration read once, in order
+    assert leftovers(pg_url) == []

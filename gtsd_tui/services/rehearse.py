@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.vocab import PgBouncerMode
-from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
+from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, Prepared, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
 from gtsd_tui.services.rehearse_copy import (
     close_quietly,
@@ -351,9 +351,8 @@ def rehearse(
     (an error, Ctrl-C) the copy is gone when this raises, as without it."""
     import threading
 
-    from gtsd_tui.services.apply import plan_only
+    from gtsd_tui.services.apply import prepare_plan
 
-    folder = project.load_folder(refresh=True)
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
@@ -364,11 +363,12 @@ def rehearse(
         loading = pool.submit(_load_the_run) if early is not None and not early.done() else None
         # the run's session, opened on an early copy once the server has made it, beside the plan
         running = pool.submit(open_run_session, url, early) if early is not None else None
-        try:
-            plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
+        try:  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
+            prepared = prepare_plan(project, request)
         except BaseException:
             close_quietly(opening, running)
             raise
+        folder, plan = prepared.folder, prepared.plan  # read once: the run on the copy plans with them too
         if not plan.steps:  # nothing pending: no copy to make
             close_quietly(opening, running)
             return Rehearsal("none", None, [], [], [], None)
@@ -403,7 +403,7 @@ def rehearse(
                 folder,
                 (clone, session),
                 before,
-                (plan.steps, parsing),
+                (prepared, parsing),
                 skip,
                 work,
                 drop_later,
@@ -438,7 +438,7 @@ def _run_on(
     folder: Folder,
     copy: tuple[Clone, Any],
     before: Future[Catalog],
-    parsing: tuple[list[Step], Future[dict[FactsKey, StatementFacts]]],
+    parsing: tuple[Prepared, Future[dict[FactsKey, StatementFacts]]],
     skip: str,
     beside: Future[object] | None = None,
     drop_later: bool = False,
@@ -456,7 +456,8 @@ def _run_on(
     dropping: Future[None] | None = None
     handed_over = False
     try:
-        steps, facts = parsing
+        prepared, facts = parsing
+        steps = prepared.plan.steps
         total = sum(len(statement_chunks(c)) for s in steps for c in s.chunks)
         listen(RehearsalStarted(total, clone.method, clone.notice))
         recorder = Recorder(folder, total, listen, facts)
@@ -464,9 +465,8 @@ def _run_on(
         on_clone = replace(request, pgbouncer=PgBouncerMode.NO, retries=0, wait=5.0)
         failure: ApplyFailure | None = None
         try:
-            result = apply(
-                project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True, session=session
-            )
+            run_on = {"url": clone.url, "observer": recorder, "session": session, "prepared": prepared}
+            result = apply(project, on_clone, ignore, canceller, **run_on)
             applied = result.applied_tags
         except Exception as exc:
             from gtsd_tui.db.runner import Cancelled
