@@ -24,7 +24,7 @@ def test_beside_runs_on_the_target_while_the_copy_exists_and_is_no_blocker(cli, 
     folder = applied_base(cli, tmp_path, pg_url)
     seen: dict[str, object] = {}
 
-    def beside() -> None:
+    def beside(_plan: object) -> None:
         seen["copies"] = leftovers(pg_url)  # the rehearsal's copy is there when this starts
         with psycopg.connect(pg_url, application_name="gtsd-tui") as conn:  # as the preflight's reads
             conn.execute("SELECT count(*) FROM users").fetchone()  # ACCESS SHARE on users, held till commit
@@ -47,5 +47,5 @@ def test_beside_is_not_called_when_nothing_is_pending(cli, tmp_path: Path, pg_ur
     assert cli("migrate", "--migrations", str(folder), "--database-url", pg_url).returncode == 0
     called: list[bool] = []
     project = Project(load_settings(migrations=str(folder), database_url=pg_url))
-    result = rehearse(project, ApplyRequest(), beside=lambda: called.append(True))
+    result = rehearse(project, ApplyRequest(), beside=lambda _plan: called.append(True))
     assert result.method == "none" and called == []

@@ -52,13 +52,13 @@ def test_the_run_session_is_opened_on_the_early_copy_while_the_plan_is_made(
     folder = kit_project(cli, tmp_path, pg_url)
     early = made_early(pg_url)
     during_plan: list[list[int]] = []
-    real_plan = apply_svc.plan_only
+    real_plan = apply_svc.prepare_plan
 
-    def plan_only(*args: Any, **kwargs: Any) -> Any:
-        plan = real_plan(*args, **kwargs)
-        if not during_plan:  # the rehearsal's own plan (the data preflight plans again later)
+    def prepare_plan(*args: Any, **kwargs: Any) -> Any:
+        prepared = real_plan(*args, **kwargs)
+        if not during_plan:  # the rehearsal's own plan
             during_plan.append(sessions_on(pg_url, early.name, wait_for=1))
-        return plan
+        return prepared
 
     ran_on: list[int] = []
     real_finished = svc.Recorder.finished
@@ -67,7 +67,7 @@ def test_the_run_session_is_opened_on_the_early_copy_while_the_plan_is_made(
         ran_on.append(conn.info.backend_pid)
         real_finished(self, conn)
 
-    monkeypatch.setattr(apply_svc, "plan_only", plan_only)
+    monkeypatch.setattr(apply_svc, "prepare_plan", prepare_plan)
     monkeypatch.setattr(svc.Recorder, "finished", finished)
     try:
         r = svc.rehearse(project_of(folder, pg_url), ApplyRequest(), early=early)

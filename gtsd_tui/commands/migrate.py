@@ -227,7 +227,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
         from gtsd_tui.commands.rehearse import print_rehearsal, rehearse_and_report
 
         rehearsal = rehearse_and_report(args, project, request)
-        print_rehearsal(rehearsal, sys.stderr if args.json else sys.stdout)
+        try:  # printed while the copy's DROP DATABASE runs; gone before anything is applied
+            print_rehearsal(rehearsal, sys.stderr if args.json else sys.stdout)
+        finally:
+            rehearsal.wait_dropped()
         if rehearsal.failure:
             print(f"gtsd-tui: rehearsal failed, nothing applied: {rehearsal.failure.message}", file=sys.stderr)
             return rehearsal.failure.exit_code

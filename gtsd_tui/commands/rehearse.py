@@ -106,10 +106,12 @@ def print_rehearsal(r: Rehearsal, out: Any = None) -> None:
 
 
 def rehearse_and_report(
-    args: argparse.Namespace, project: Project, request: Any, beside: Callable[[], object] | None = None
+    args: argparse.Namespace, project: Project, request: Any, beside: Callable[[Any], object] | None = None
 ) -> Rehearsal:
     """Run the rehearsal (Ctrl-C cancels it and the copy is dropped) and print its notice; ``beside``
-    as the service's (read-only work on the target while the migrations run on the copy)."""
+    as the service's (read-only work on the target while the migrations run on the copy, given the
+    rehearsal's plan). The copy's drop may still be running when this returns: the caller prints the
+    report, then calls ``wait_dropped()`` (in a ``finally``: the copy is gone when the command ends)."""
     from gtsd_tui.services.rehearse_copy import finish_early_copy, start_early_copy
 
     early = project.early_copy or start_early_copy(project.settings)  # first: the server copies while the rest loads
@@ -119,7 +121,7 @@ def rehearse_and_report(
         finish_early_copy(early)
 
 
-def _rehearse(project: Project, request: Any, early: Any, beside: Callable[[], object] | None = None) -> Rehearsal:
+def _rehearse(project: Project, request: Any, early: Any, beside: Callable[[Any], object] | None = None) -> Rehearsal:
     from gtsd_tui.commands.interrupt import in_thread
     from gtsd_tui.services import rehearse as svc
 
@@ -130,21 +132,22 @@ def _rehearse(project: Project, request: Any, early: Any, beside: Callable[[], o
             sys.stderr.write(f"\rrehearsing {event.done}/{event.total}\x1b[K")
             sys.stderr.flush()
 
-    result = in_thread(lambda c: svc.rehearse(project, request, listen, c, early, beside))
+    result = in_thread(lambda c: svc.rehearse(project, request, listen, c, early, beside, drop_later=True))
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     return result
 
 
-def data_findings(project: Project, request: Any) -> Any:
-    """The data preflight on the target (read-only, after the copy is made and dropped), or
-    ``{"error": line}`` when it cannot run (the rehearsal's own result stands either way)."""
+def data_findings(project: Project, request: Any, plan: Any = None) -> Any:
+    """The data preflight on the target (read-only, beside the run on the copy), or ``{"error": line}``
+    when it cannot run (the rehearsal's own result stands either way). ``plan``: the rehearsal's own
+    (made from the same rows of the target), else planned here."""
     from gtsd_tui.errors import GtsdError
     from gtsd_tui.services.apply import data_preflight
     from gtsd_tui.services.data_preflight import timeout_setting
 
     try:
-        return data_preflight(project, request, timeout_setting(project, None))
+        return data_preflight(project, request, timeout_setting(project, None), plan=plan)
     except GtsdError as exc:
         return {"error": str(exc)}
 
@@ -164,19 +167,13 @@ def run(args: argparse.Namespace, project: Project) -> int:
     # rehearsal, adding its whole time); when no copy is made it runs afterwards, as before
     found_beside: Future[Any] = Future()
     r = rehearse_and_report(
-        args, project, request, lambda: _into(found_beside, lambda: data_findings(project, request))
+        args, project, request, lambda plan: _into(found_beside, lambda: data_findings(project, request, plan))
     )
-    found = found_beside.result() if found_beside.done() else data_findings(project, request)
-    if args.json:
-        print_json(rehearsal_json(r) | {"preflight": found if isinstance(found, dict) else found.as_json()})
-    else:
-        print_rehearsal(r)
-        if isinstance(found, dict):
-            print(f"preflight: {found['error']}")
-        else:
-            from gtsd_tui.commands.preflight import print_preflight
-
-            print_preflight(found)
+    try:  # the report printed while the copy's DROP DATABASE runs
+        found = found_beside.result() if found_beside.done() else data_findings(project, request)
+        _print_report(args, r, found)
+    finally:
+        r.wait_dropped()
     if r.failure:
         print(f"gtsd-tui: rehearsal failed: {r.failure.message}", file=sys.stderr)
         return r.failure.exit_code
@@ -187,3 +184,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
         )
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _print_report(args: argparse.Namespace, r: Rehearsal, found: Any) -> None:
+    if args.json:
+        print_json(rehearsal_json(r) | {"preflight": found if isinstance(found, dict) else found.as_json()})
+        return
+    print_rehearsal(r)
+    if isinstance(found, dict):
+        print(f"preflight: {found['error']}")
+    else:
+        from gtsd_tui.commands.preflight import print_preflight
+
+        print_preflight(found)

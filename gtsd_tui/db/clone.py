@@ -20,7 +20,14 @@ from psycopg import sql
 from gtsd_tui.config import is_local_host, mask_url, parse_target, scrub
 from gtsd_tui.core.dbnames import host_tag, rehearse_owner
 from gtsd_tui.db.admin import admin_url, can_create_databases, dbname_of
-from gtsd_tui.db.clone_sql import ORPHANS_QUERY, may_template_query, settled, template_copy_name
+from gtsd_tui.db.clone_sql import (
+    ORPHANS_QUERY,
+    STRATEGIES,
+    may_template_query,
+    settled,
+    strategy_query,
+    template_copy_name,
+)
 from gtsd_tui.db.connect import connect
 from gtsd_tui.db.history import read_rows, table_ident
 from gtsd_tui.errors import DatabaseError
@@ -69,6 +76,13 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
     return f"{others} other session(s) are connected to {target}"
 
 
+def copy_strategy(conn: psycopg.Connection[Any], target: str) -> str:
+    """The strategy clause of the template copy of ``target`` (:func:`~gtsd_tui.db.clone_sql.strategy_query`)."""
+    row = conn.execute(strategy_query("%s"), (target,), prepare=False).fetchone()
+    clause = str(row[0]) if row else ""
+    return clause if clause in STRATEGIES else ""
+
+
 def open_admin(url: str) -> psycopg.Connection[Any]:
     """A session on the target server's maintenance database, for :func:`make_clone`."""
     return connect(admin_url(url))
@@ -96,7 +110,9 @@ def make_clone(
         if why_not is None:
             name = template_copy_name(target)
             try:
-                query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(target))
+                query = sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
+                    sql.Identifier(name), sql.Identifier(target), sql.SQL(copy_strategy(conn, target))
+                )
                 started()
                 conn.execute(query)
                 kept = True  # the caller's now: drop_clone closes it

@@ -19,7 +19,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from gtsd_tui.db.clone_sql import ADMIN_DB, may_template_query, settled, template_copy_name
+from gtsd_tui.db.clone_sql import (
+    ADMIN_DB,
+    STRATEGIES,
+    may_template_query,
+    settled,
+    strategy_query,
+    template_copy_name,
+)
 from gtsd_tui.db.libpq_lite import Libpq as _Libpq
 from gtsd_tui.db.libpq_lite import bundled_libpq
 
@@ -70,7 +77,10 @@ def _copy(pq: _Libpq, url: str, target: str, name: str) -> bool:
         answer = settled(ask)
         if answer != (True, 0):  # may not create databases, or someone is (still) connected
             return False
-        return pq.run(conn, f"CREATE DATABASE {dst} TEMPLATE {src}") == []
+        strategy = pq.run(conn, strategy_query(lit))
+        if not strategy or strategy[0] not in STRATEGIES:
+            return False
+        return pq.run(conn, f"CREATE DATABASE {dst} TEMPLATE {src}{strategy[0]}") == []
     finally:
         pq.lib.PQfinish(conn)
 

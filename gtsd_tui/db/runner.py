@@ -147,8 +147,12 @@ def _server_error(exc: psycopg.Error) -> ServerError:
 
 
 def _session_settings(conn: psycopg.Connection[Any], opts: RunOptions) -> None:
-    for name, seconds in (("lock_timeout", opts.lock_timeout), ("statement_timeout", opts.statement_timeout)):
-        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(pg_duration(seconds))))
+    """``lock_timeout`` and ``statement_timeout`` for the run, in one round trip."""
+    sets = [
+        sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(pg_duration(seconds)))
+        for name, seconds in (("lock_timeout", opts.lock_timeout), ("statement_timeout", opts.statement_timeout))
+    ]
+    conn.execute(sql.SQL("; ").join(sets), prepare=False)  # no parameters: one simple query
 
 
 def run(

@@ -310,13 +310,40 @@ def plan_only(project: Project, request: ApplyRequest, *, read: bool = True) -> 
     return _planner(folder, request, read=read)(project.read_rows())
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """:func:`plan_only`'s plan with what made it, for an :func:`apply` that follows (a rehearsal's, on its
+    copy): the folder read once, its steps (split and hashed) reused by the plan made under the lock."""
+
+    folder: Folder
+    loaded: tuple[tuple[str, int, int, int], ...]  # the folder's fingerprint, taken before it was read
+    make_plan: Callable[[list[HistoryRow]], ApplyPlan]  # the planner (its step cache shared)
+    plan: ApplyPlan
+
+
+def prepare_plan(project: Project, request: ApplyRequest) -> Prepared:
+    """:func:`plan_only`, keeping the folder and the planner for ``apply(prepared=...)``."""
+    from gtsd_tui.services.folder_stamp import fingerprint
+
+    loaded = fingerprint(project.folder_path)
+    folder = project.load_folder(refresh=True)
+    make_plan = _planner(folder, request)
+    return Prepared(folder, loaded, make_plan, make_plan(project.read_rows()))
+
+
 def data_preflight(
-    project: Project, request: ApplyRequest, timeout: float, progress: Callable[[int, int], None] | None = None
+    project: Project,
+    request: ApplyRequest,
+    timeout: float,
+    progress: Callable[[int, int], None] | None = None,
+    plan: ApplyPlan | None = None,
 ) -> DataPreflight:
-    """The data preflight of what an apply would run now (the plan's refusals first), read-only."""
+    """The data preflight of what an apply would run now (the plan's refusals first), read-only.
+    ``plan``: one the caller has just made with :func:`plan_only` for ``request`` (the rehearsal's), not
+    made again."""
     from gtsd_tui.services.data_preflight import preflight_steps
 
-    plan = plan_only(project, request)
+    plan = plan if plan is not None else plan_only(project, request)
     return preflight_steps(project.resolve_url(), plan.steps, project.folder_path, timeout, progress)
 
 
@@ -354,6 +381,7 @@ def apply(
     observer: StatementObserver | None = None,
     planned: bool = False,
     session: Connection[TupleRow] | None = None,
+    prepared: Prepared | None = None,
 ) -> ApplyResult:
     """Load the folder, detect a pooler, lock, plan from the rows read under the lock, run.
 
@@ -361,7 +389,9 @@ def apply(
     non-transactional handling, run statement by statement with the observer told around each;
     ``planned``: the caller has just planned from the target's rows (:func:`plan_only`), so the
     refusals were told and the target need not be read again; ``session``: a session to ``url`` the
-    caller opened beforehand (:func:`gtsd_tui.db.runner.open_session`), taken over (closed at the end).
+    caller opened beforehand (:func:`gtsd_tui.db.runner.open_session`), taken over (closed at the end);
+    ``prepared``: the caller's :func:`prepare_plan` for ``request`` (implies ``planned``): its folder and
+    planner are used, not read and made again.
 
     Raises what the runner raises (PlanRefused, MigrationFailed, LockTimeout, Cancelled, DatabaseError);
     :func:`failure_of` turns any of them into an :class:`ApplyFailure` for presentation.
@@ -369,9 +399,12 @@ def apply(
     from gtsd_tui.db.runner import open_session
     from gtsd_tui.services.folder_stamp import fingerprint
 
-    loaded = fingerprint(project.folder_path)
-    folder = project.load_folder(refresh=True)
-    first_plan = _planner(folder, request)  # the folder's refusals come before any connection
+    if prepared is not None:
+        loaded, folder, first_plan, planned = prepared.loaded, prepared.folder, prepared.make_plan, True
+    else:
+        loaded = fingerprint(project.folder_path)
+        folder = project.load_folder(refresh=True)
+        first_plan = _planner(folder, request)  # the folder's refusals come before any connection
 
     def make_plan(rows: list[HistoryRow]) -> ApplyPlan:
         """Under the lock: a folder changed since it was read (a renumber committed meanwhile, under

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.core.vocab import PgBouncerMode
-from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, apply, failure_of, ignore
+from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, Prepared, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
 from gtsd_tui.services.rehearse_copy import (
     close_quietly,
@@ -22,14 +22,14 @@ from gtsd_tui.services.rehearse_copy import (
     open_admin,
     open_run_session,
     open_run_session_on,
-    read_and_drop,
+    read_schema_after,
     take_run_session,
 )
 
 if TYPE_CHECKING:
     from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.core.migrations.hashing import Chunk
-    from gtsd_tui.core.migrations.plan import Step
+    from gtsd_tui.core.migrations.plan import ApplyPlan, Step
     from gtsd_tui.core.sql.errorpos import ServerError
     from gtsd_tui.core.sql.schema_diff import Change
     from gtsd_tui.db.catalog import Catalog
@@ -93,10 +93,27 @@ class Rehearsal:
     # migrations a later one's own ROLLBACK took back on the copy (tag, state), and one line per ROLLBACK
     rolled_back: list[tuple[str, str]] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
+    dropping: Future[None] | None = field(default=None, repr=False, compare=False)  # drop_later: the copy's drop
 
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    def wait_dropped(self) -> None:
+        """Wait for the copy's drop when ``rehearse(drop_later=True)`` left it going (raises what the drop
+        raised, as rehearse did). A Ctrl-C meanwhile is raised once the copy is gone."""
+        dropping, self.dropping = self.dropping, None
+        if dropping is None:
+            return
+        interrupted = False
+        while True:
+            try:
+                dropping.result()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
 
 
 @dataclass(frozen=True)
@@ -320,7 +337,8 @@ def rehearse(
     listen: Callable[[Any], None] = ignore,
     canceller: Canceller | None = None,
     early: EarlyCopy | None = None,
-    beside: Callable[[], object] | None = None,
+    beside: Callable[[ApplyPlan], object] | None = None,
+    drop_later: bool = False,
 ) -> Rehearsal:
     """Copy the target, apply the pending migrations on the copy, measure, drop the copy (always).
 
@@ -328,13 +346,16 @@ def rehearse(
     used when it was made; the caller drops it otherwise (``finish_early_copy``).
     ``beside``: read-only work on the target (the command's data preflight), run once the copy is made
     (a template copy needs the target to itself) while the migrations run on the copy, and waited for
-    before the target's sessions are read for blockers (its own locks would show there). Its result
-    and errors are its own to keep; it is not called when no copy is made."""
+    before the target's sessions are read for blockers (its own locks would show there). It is given
+    the plan the rehearsal made (the same rows of the target: no second read). Its result and errors
+    are its own to keep; it is not called when no copy is made.
+    ``drop_later``: the report is returned while the copy's ``DROP DATABASE`` still runs (in a thread of
+    its own): the caller prints it, then must call :meth:`Rehearsal.wait_dropped`. On every other way out
+    (an error, Ctrl-C) the copy is gone when this raises, as without it."""
     import threading
 
-    from gtsd_tui.services.apply import plan_only
+    from gtsd_tui.services.apply import prepare_plan
 
-    folder = project.load_folder(refresh=True)
     url = project.resolve_url()
     s = project.settings
     skip = f"{s.schema}.{s.table}"
@@ -345,11 +366,12 @@ def rehearse(
         loading = pool.submit(_load_the_run) if early is not None and not early.done() else None
         # the run's session, opened on an early copy once the server has made it, beside the plan
         running = pool.submit(open_run_session, url, early) if early is not None else None
-        try:
-            plan = plan_only(project, request)  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
+        try:  # refusals (out-of-order, mixed CONCURRENTLY) before any copy
+            prepared = prepare_plan(project, request)
         except BaseException:
             close_quietly(opening, running)
             raise
+        folder, plan = prepared.folder, prepared.plan  # read once: the run on the copy plans with them too
         if not plan.steps:  # nothing pending: no copy to make
             close_quietly(opening, running)
             return Rehearsal("none", None, [], [], [], None)
@@ -373,7 +395,7 @@ def rehearse(
             close_quietly(running)
             raise
         session = take_run_session(running, clone)
-        work = pool.submit(beside) if beside is not None else None
+        work = pool.submit(beside, plan) if beside is not None else None
         try:
             return _run_on(
                 project,
@@ -384,9 +406,10 @@ def rehearse(
                 folder,
                 (clone, session),
                 before,
-                (plan.steps, parsing),
+                (prepared, parsing),
                 skip,
                 work,
+                drop_later,
             )
         finally:
             if work is not None:
@@ -418,21 +441,26 @@ def _run_on(
     folder: Folder,
     copy: tuple[Clone, Any],
     before: Future[Catalog],
-    parsing: tuple[list[Step], Future[dict[FactsKey, StatementFacts]]],
+    parsing: tuple[Prepared, Future[dict[FactsKey, StatementFacts]]],
     skip: str,
     beside: Future[object] | None = None,
+    drop_later: bool = False,
 ) -> Rehearsal:
     """Apply on the copy (``copy``: the copy, and the session opened on it beforehand or None), then drop
-    it while the live target is read for blockers (the copy is gone when this returns or raises)."""
+    it while the live target is read for blockers and the schema diff is made (the copy is gone when
+    this returns or raises; with ``drop_later``, when it returns, the drop may still run: the
+    returned Rehearsal's ``dropping``)."""
     from gtsd_tui.core.sql.schema_diff import diff
     from gtsd_tui.core.sql.stmt_split import statement_chunks
     from gtsd_tui.db.clone import drop_clone
     from gtsd_tui.db.connect import connect
 
     clone, session = copy
-    finishing: Future[Catalog] | None = None
+    dropping: Future[None] | None = None
+    handed_over = False
     try:
-        steps, facts = parsing
+        prepared, facts = parsing
+        steps = prepared.plan.steps
         total = sum(len(statement_chunks(c)) for s in steps for c in s.chunks)
         listen(RehearsalStarted(total, clone.method, clone.notice))
         recorder = Recorder(folder, total, listen, facts)
@@ -440,9 +468,8 @@ def _run_on(
         on_clone = replace(request, pgbouncer=PgBouncerMode.NO, retries=0, wait=5.0)
         failure: ApplyFailure | None = None
         try:
-            result = apply(
-                project, on_clone, ignore, canceller, url=clone.url, observer=recorder, planned=True, session=session
-            )
+            run_on = {"url": clone.url, "observer": recorder, "session": session, "prepared": prepared}
+            result = apply(project, on_clone, ignore, canceller, **run_on)
             applied = result.applied_tags
             rolled_back, undone = list(result.rolled_back), list(result.undone)
         except Exception as exc:
@@ -457,23 +484,57 @@ def _run_on(
         if recorder.after_error is not None:
             raise recorder.after_error
         recorder.resolve()
-        # The copy dropped (its schema afterwards read first, unless the run's connection did) while the
-        # live target is read for blockers.
-        finishing = pool.submit(read_and_drop, clone, skip, recorder.schema_after)
+        # The copy dropped (its schema afterwards read first, unless the run's connection did) in a thread
+        # of its own, while the live target is read for blockers and the diff is made: nothing of the
+        # report waits for the drop.
+        reading = pool.submit(read_schema_after, clone, skip, recorder.schema_after)
+        dropping = _in_own_thread(lambda: _drop_after(clone, reading))
         if beside is not None:
             beside.exception()  # its sessions off the target before they are read
         with connect(project.resolve_url()) as target:
             add_blockers(target, recorder.records)
-        after = finishing.result()
-        changes = diff(before.result(), after)
+        changes = diff(before.result(), reading.result())
+        result_of = Rehearsal(
+            clone.method, clone.notice, recorder.records, changes, applied, failure, rolled_back, undone
+        )
+        if drop_later:
+            result_of.dropping, handed_over = dropping, True
+        else:
+            dropping.result()  # the copy is gone when rehearse returns (its failure raised, as before)
+        return result_of
     finally:
         if session is not None:  # closed by the run; not yet if something failed before it started
             session.close()
-        if finishing is None:
+        if dropping is None:
             drop_clone(clone)
+        elif not handed_over:
+            dropping.exception()  # waited for: the copy is gone when rehearse raises
+
+
+def _in_own_thread(work: Callable[[], None]) -> Future[None]:
+    """``work`` in a thread of its own (not a daemon: the interpreter waits for it at exit), as a Future."""
+    import threading
+
+    done: Future[None] = Future()
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            done.set_exception(exc)
         else:
-            finishing.exception()  # waited for: the copy is gone when rehearse returns or raises
-    return Rehearsal(clone.method, clone.notice, recorder.records, changes, applied, failure, rolled_back, undone)
+            done.set_result(None)
+
+    threading.Thread(target=run, name="gtsd-rehearse-drop").start()
+    return done
+
+
+def _drop_after(clone: Clone, reading: Future[Catalog]) -> None:
+    """The copy dropped once its schema afterwards is read (or failed to be)."""
+    from gtsd_tui.db.clone import drop_clone
+
+    reading.exception()
+    drop_clone(clone)
 
 
 def add_blockers(target: Any, records: list[StatementRecord]) -> None:

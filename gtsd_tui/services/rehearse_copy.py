@@ -205,18 +205,12 @@ def take_run_session(opening: Future[Any] | None, clone: Clone) -> Any:
     return None
 
 
-def read_and_drop(clone: Clone, skip: str, after: Catalog | None) -> Catalog:
-    from gtsd_tui.db.catalog import read_catalog
-    from gtsd_tui.db.clone import drop_clone
-    from gtsd_tui.db.connect import connect
-
-    try:
-        if after is not None:
-            return after
-        with connect(clone.url) as conn:
-            return read_catalog(conn, skip_table=skip)
-    finally:
-        drop_clone(clone)
+def read_schema_after(clone: Clone, skip: str, after: Catalog | None) -> Catalog:
+    """The copy's schema after the run: ``after`` when the run's session read it, else read on the copy
+    (the copy is dropped once this is over)."""
+    if after is not None:
+        return after
+    return read_schema(clone.url, skip)
 
 
 def _embedded_admin(project: Project) -> str:
