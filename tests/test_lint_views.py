@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gtsd_tui.core.lint import Settings, lint_text, node, plpgsql
 from gtsd_tui.core.lint.tree import Constraint, CreateStmt, DropStmt, RangeVar, located
@@ -155,3 +157,44 @@ def test_json_report_of_an_undecodable_file_name(bulk: bool, monkeypatch: pytest
     assert out.startswith('{"version":1,"findings":[{"rule":')
     assert json.loads(out)["findings"][0]["file"] == "x\udcff.sql" and "\\udcff" in out
     assert out.encode("utf-8")  # writable
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, pad=st.sampled_from(["", " ", "\n\t", " \r\n"]), indent=st.sampled_from([None, 0, 2]))
+def test_the_trees_reader_decodes_as_json_loads(value: object, pad: str, indent: int | None) -> None:
+    """``node.loads`` (json's C scanner without the json package) gives what ``json.loads`` gives."""
+    text = pad + json.dumps(value, indent=indent, ensure_ascii=bool(indent)) + pad
+    assert repr(node.loads(text)) == repr(json.loads(text))
+    assert repr(node.loads(text.encode())) == repr(json.loads(text.encode()))
+
+
+@pytest.mark.parametrize("text", ["", " ", "[1] x", '{"a":}', "[1,]", '{"a": 1} {"b": 2}', "NaN", "[-Infinity]"])
+def test_the_trees_reader_fails_or_reads_as_json_loads(text: str) -> None:
+    def outcome(loads: object) -> str:
+        try:
+            return repr(loads(text))  # type: ignore[operator]
+        except ValueError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    assert outcome(node.loads) == outcome(json.loads)
+
+
+def test_the_trees_reader_on_real_parse_trees() -> None:
+    """Every parse tree of squawk's cases, the sample folder and dittofeed, as libpg_query writes it."""
+    parser = lint_parser()
+    seen = 0
+    for f in _files():
+        try:
+            text = parser.parse_sql_json(f.read_text("utf-8"))
+        except Exception:  # (a case squawk keeps for its syntax-error rule)
+            continue
+        assert node.loads(text) == json.loads(text), f
+        seen += 1
+    assert seen > 200

@@ -20,8 +20,6 @@ names, defaults, JSON keys, properties and methods), which skip in C every node 
 
 from __future__ import annotations
 
-import json
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
@@ -48,12 +46,61 @@ def expect(sql_bytes: int) -> None:
         _decoded = max(_decoded, MSGSPEC_AFTER)
 
 
+_WHITESPACE = " \t\n\r"  # JSON's
+
+
+class _Decoding:
+    """What ``_json.make_scanner`` reads from its context (a ``json.JSONDecoder`` in the json package)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float  # (the C scanner's own fast paths: float and int themselves)
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        return float(name)  # NaN, Infinity, -Infinity: what json.loads gives
+
+
+_scan: Any = None
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads(text)``, the same values, through the json package's own C scanner (``_json``) without
+    importing the package, whose modules compile five regular expressions at import (lint of one file
+    is what a pre-commit hook runs: docs/startup.md). Anything that is not one JSON value, and an
+    interpreter without ``_json``, goes to ``json.loads`` itself, which gives its own answer or error."""
+    global _scan
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if _scan is None:
+        try:
+            import _json
+        except ImportError:
+            _scan = False
+        else:
+            _scan = _json.make_scanner(_Decoding())  # type: ignore[arg-type]
+    if _scan:
+        start = len(text) - len(text.lstrip(_WHITESPACE))
+        try:
+            value, end = _scan(text, start)
+        except StopIteration:
+            pass  # not a value at all: json's error
+        else:
+            if end == len(text) or not text[end:].strip(_WHITESPACE):
+                return value
+    import json
+
+    return json.loads(text)
+
+
 def read(cls: type[N], text: str | bytes) -> N:
     """The parse tree's JSON ``text`` as a ``cls``."""
     global _decoded
     if _decoded < MSGSPEC_AFTER:
         _decoded += len(text)
-        return view(cls, json.loads(text))
+        return view(cls, loads(text))
     return _decoder(cls).decode(text)  # type: ignore[no-any-return,unused-ignore]
 
 
@@ -62,7 +109,7 @@ def read_list(cls: type[N], text: str | bytes) -> list[N]:
     global _decoded
     if _decoded < MSGSPEC_AFTER:
         _decoded += len(text)
-        return [view(cls, item) for item in json.loads(text)]
+        return [view(cls, item) for item in loads(text)]
     return _decoder(cls, many=True).decode(text)  # type: ignore[no-any-return,unused-ignore]
 
 

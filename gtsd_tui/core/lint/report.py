@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from gtsd_tui.core.display import json_safe, shown
@@ -30,6 +29,8 @@ def as_json(findings: list[LintFinding], head: dict[str, object] | None = None) 
     """``head``: the fields the object starts with (the CLI's envelope)."""
     errors = sum(1 for f in findings if f.severity == ERROR)
     doc = {**(head or {}), "findings": [f.to_json() for f in findings], "errors": errors}
+    import json  # (the json and sarif formats only: the text format's run imports no json package)
+
     msgspec = sys.modules.get("msgspec")
     if msgspec is not None:  # a large run loaded it (node.read): the same bytes, several times faster
         try:
@@ -79,6 +80,8 @@ def sarif(findings: list[LintFinding], version: str) -> str:
         }
         for f in findings
     ]
+    import json
+
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -3,7 +3,6 @@ REINDEX, SET) and the file-level ones; ALTER TABLE is in ``tables``, DO blocks i
 
 from __future__ import annotations
 
-import json
 import re
 
 from gtsd_tui.core.lint.assignments import check_assignments
@@ -242,6 +241,8 @@ def _true(arg: object) -> bool:
     the argument's JSON as libpg_query writes it: compact, keys in its order)."""
     if arg is None:
         return True
+    import json  # (VACUUM's options only)
+
     low = json.dumps(arg, ensure_ascii=False, separators=(",", ":")).encode().lower()
     return not any(f'"{w}"'.encode() in low or f":{w}}}".encode() in low for w in ("false", "off", "0", "no"))
 
