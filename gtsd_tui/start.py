@@ -165,8 +165,8 @@ def resume_gc() -> None:
 
 def git() -> None:
     """What the driver and the hooks ``git install`` writes run (``python -c``): ``commands.git.entry``
-    with :func:`defer_stdlib` (the driver and the hooks make no cyclic garbage: the collector stays
-    paused for their short run)."""
+    with :func:`defer_stdlib`; the collector stays paused for the driver's and the hooks' short runs
+    over the folder (no cyclic garbage), and is resumed before ``post-checkout``'s database work."""
     defer_stdlib()
     pause_gc()
     from gtsd_tui.commands.git import entry

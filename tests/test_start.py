@@ -196,3 +196,39 @@ def test_the_entries_defer_and_still_run_every_command(sample: Path) -> None:
     status = run(code.replace("ARGS", repr(argv)), "-X", "importtime")
     assert status.returncode == 3 and {"urllib.parse", "ipaddress"} <= ran(status), status.stderr[-2000:]
     assert "127.0.0.1" in status.stderr and "s3cret" not in status.stderr + status.stdout
+
+
+def test_the_collector_paused_for_the_imports_is_resumed_only_by_its_pauser() -> None:
+    out = ok(
+        """
+        import gc
+        start.pause_gc()
+        paused = gc.isenabled()
+        start.resume_gc()
+        resumed = gc.isenabled()
+        gc.disable()  # someone else's pause: resume_gc leaves it alone
+        start.resume_gc()
+        print(paused, resumed, gc.isenabled())
+        """
+    )
+    assert out.split() == ["False", "True", "False"]
+
+
+@pytest.mark.parametrize(("argv", "collecting"), [(["status"], True), (["check", "--offline"], False)])
+def test_a_command_runs_with_the_collector_unless_a_hook_form(sample: Path, argv: list[str], collecting: bool) -> None:
+    """Through the script's entry: the command's module is imported with the collector paused; ``status``
+    runs with it on again, the hook form ``check --offline`` (whose work pauses it anyway) without."""
+    r = run(
+        f"""
+        import gc
+        sys.argv[1:] = {[*argv, "--migrations", str(sample)]!r}
+        import gtsd_tui.commands.status, gtsd_tui.commands.check
+        for mod in (gtsd_tui.commands.status, gtsd_tui.commands.check):
+            def run(args, project):
+                print("collecting:", gc.isenabled(), file=sys.stderr)
+                return 0
+            mod.run = run
+        start.cli()
+        """
+    )
+    assert f"collecting: {collecting}" in r.stderr, r.stderr

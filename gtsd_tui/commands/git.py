@@ -115,6 +115,9 @@ def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
             return EXIT_USAGE, ["gtsd-tui git hook post-checkout: usage: PREV NEW FLAG"]
         from gtsd_tui.services.branch_db import post_checkout
 
+        start = sys.modules.get("gtsd_tui.start")  # the collector back on for the database work (start.py)
+        if start is not None:
+            start.resume_gc()
         outcome = post_checkout(top, folder, *rest)
         return outcome.code, outcome.lines
     return EXIT_USAGE, [f"gtsd-tui git hook: unknown hook {name}"]
