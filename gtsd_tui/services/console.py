@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from gtsd_tui.core.migrations.folder import Folder
 from gtsd_tui.core.migrations.status import HistoryRow, StatusReport, compute_status
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from gtsd_tui.services.folder_ops import RenumberContext
     from gtsd_tui.services.prefetch import ChildRead, First
     from gtsd_tui.services.rehearse import Rehearsal
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -81,6 +84,7 @@ class ConsoleService(Protocol):
     def stats(self, *, indexes: bool, instances: int) -> LiveStats: ...
     def signal(self, pid: int, *, terminate: bool) -> bool: ...
     def watch_signature(self) -> Signature: ...
+    def gated(self, read: Callable[[], T]) -> T: ...
     def reset_target(self) -> tuple[str, bool]: ...
     def backup(self) -> str: ...
     def reset(self, progress: Callable[[str], None]) -> dict[str, float]: ...
@@ -389,6 +393,13 @@ class ConsoleBackend:
 
     def watch_signature(self) -> Signature:
         return folder_signature(self.project.folder_path)
+
+    def gated(self, read: Callable[[], T]) -> T:
+        """``read()``, which connects to the target on its own (the drift and branch marks), held back
+        while a rehearsal copies the target as the console's own sessions are (a session connected then
+        would turn Review's template copy into a schema-only one)."""
+        with self._gate.use():
+            return read()
 
     def close(self) -> None:
         """The console is closing: the prefetch child stopped, our sessions closed, reads held back

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from gtsd_tui.config import load_settings
 from gtsd_tui.core.merging.conflicts import Finding, check_folder
@@ -21,6 +22,8 @@ from gtsd_tui.services.files import Preview, Signature, folder_signature, previe
 from gtsd_tui.services.folder_ops import RenumberContext
 from gtsd_tui.services.project import Project
 from gtsd_tui.services.rehearse import Rehearsal
+
+T = TypeVar("T")
 
 URL = "postgresql://app:***@db.test:5432/app"
 SLEEPER = Session(4242, "app", "psql", "active", "Timeout:PgSleep", 12.5, "SELECT pg_sleep(600)")
@@ -149,6 +152,9 @@ class FakeConsole:
 
     def watch_signature(self) -> Signature:
         return folder_signature(self.folder_path)
+
+    def gated(self, read: Callable[[], T]) -> T:
+        return read()
 
     def reset_target(self) -> tuple[str, bool]:
         return "app", True

@@ -359,11 +359,19 @@ SETTLE_TRIES = 30  # one a second while the checkout's hook puts the branch's da
 
 
 def check_mark(app: GtsdApp, state: ConsoleState | None) -> None:
-    """After a state load with the database connected: the branch and the database in place (worker)."""
+    """After a state load with the database connected: the branch and the database in place (worker;
+    held back while Review's rehearsal copies the target, as the console's own sessions are)."""
     project = _project(app)
     if project is None or state is None or not state.db.connected or not project.url:
         return
-    app.run_job("branch-mark", partial(branch_mark, project))
+    app.run_job("branch-mark", partial(_gated_mark, app, project))
+
+
+def _gated_mark(app: GtsdApp, project: Project) -> BranchMarked:
+    try:
+        return app.service.gated(partial(branch_mark, project))
+    except GtsdError:  # the console closing while a rehearsal held the read back: no mark
+        return BranchMarked(None)
 
 
 @handles(BranchMarked)

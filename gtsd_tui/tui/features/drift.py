@@ -116,10 +116,13 @@ def check_mark(app: GtsdApp, state: ConsoleState | None) -> None:
         return
 
     def work() -> None:
-        from gtsd_tui.services.drift_status import schema_state
+        from gtsd_tui.services.drift_status import SchemaState, schema_state
+
+        def read() -> SchemaState:
+            return schema_state(url, project.settings.schema, project.settings.table, folder, report)
 
         try:
-            s = schema_state(url, project.settings.schema, project.settings.table, folder, report)
+            s = app.service.gated(read)  # held back while Review's rehearsal copies the target
         except Exception:  # noqa: BLE001 - a mark only: never a failure of the console
             return
         if app.alive:
