@@ -34,8 +34,9 @@ async def test_console_apply_names_the_rollback_and_what_stayed(tmp_path: Path, 
         last = app.pending.log_lines[-1]
         assert last.startswith("✓ applied 2 migration(s); its own ROLLBACK undid part of it: "), last
         assert f"{p.folder / '0001_rb.sql'}:3:1: ROLLBACK undid what ran before it in this migration's" in last
-        warned = [n.message for n in app._notifications if n.severity == "warning"]
-        assert any("0001_rb.sql:3:1: ROLLBACK undid" in m for m in warned), warned
+        # (Textual's notification levels, not gtsd-tui's Severity)
+        levels = [n.severity for n in app._notifications if "0001_rb.sql:3:1: ROLLBACK undid" in n.message]
+        assert "warning" in levels, [(n.severity, n.message) for n in app._notifications]
     assert state(pg_url)["tables"] == {"users": 0, "t2": 1}
 
 
@@ -80,6 +81,7 @@ async def test_environments_apply_names_the_rollback(tmp_path: Path, pg_url: str
         log = str(screen.query_one("#envs-log").render())
         assert log.startswith("✓ staging: applied 2 migration(s); its own ROLLBACK undid part of it: "), log
         assert "0001_rb.sql:3:1: ROLLBACK undid what ran before it in this migration's transaction" in log
-        warned = [n.message for n in app._notifications if n.severity == "warning"]
-        assert any("0001_rb.sql:3:1: ROLLBACK undid" in m for m in warned), warned
+        # (Textual's notification levels, not gtsd-tui's Severity)
+        levels = [n.severity for n in app._notifications if "0001_rb.sql:3:1: ROLLBACK undid" in n.message]
+        assert "warning" in levels, [(n.severity, n.message) for n in app._notifications]
     assert state(staging) == state(pg_url)

@@ -10,7 +10,10 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,21 +78,56 @@ def parse_v1_snapshot(folder: str, text: str) -> V1Snapshot:
     )
 
 
+_FACTS_FORMAT = ("gtsd-v1-snapshot-facts", 1, sys.version_info[:2])
+
+
 def read_v1_snapshots(folder: Folder) -> list[V1Snapshot]:
-    """The snapshot of every migration folder that has one, in the folder's order."""
+    """The snapshot of every migration folder that has one, in the folder's order.
+
+    What is read of each (id, prevIds, footprints, type, custom) is kept beside the folder's digests,
+    keyed by the file's stat as the snapshot heads are (``core/migrations/digest_cache``): a warm
+    ``check`` of a Drizzle 1.0 folder, a pre-commit hook's, decodes no snapshot (each is the whole
+    schema: a hundred migrations of a real schema are megabytes of JSON at every commit)."""
+    from gtsd_tui.core.migrations.digest_cache import StatCache, stat_key
+
+    root = str(folder.path)
+    cache = StatCache(root, ".v1facts", _FACTS_FORMAT)
     out: list[V1Snapshot] = []
-    for m in folder.migrations:
-        name = m.tag
-        path = folder.path / name / "snapshot.json"
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            out.append(V1Snapshot(name, None, (), error=f"cannot read: {exc}"))
-            continue
-        out.append(parse_v1_snapshot(name, text))
+    with cache.folder_fd(root) as fd:
+        for m in folder.migrations:
+            name = f"{m.tag}/snapshot.json"
+            try:
+                st = os.stat(name, dir_fd=fd) if fd is not None else os.stat(os.path.join(root, name))
+            except FileNotFoundError:
+                continue
+            except OSError:
+                st = None  # the read says why
+            if st is not None:
+                hit = cache.get(name, stat_key(st))
+                if type(hit) is tuple and len(hit) == 5:
+                    out.append(V1Snapshot(m.tag, *hit))
+                    continue
+            read = _read_one(m.tag, os.path.join(root, name))
+            if read is None:
+                continue
+            snap, size = read
+            if st is not None and snap.error is None and size == st.st_size:  # (not written meanwhile)
+                cache.put(name, st, (snap.id, snap.prev_ids, snap.footprints, snap.kind, snap.custom))
+            out.append(snap)
+    cache.save()
     return out
+
+
+def _read_one(tag: str, path: str) -> tuple[V1Snapshot, int] | None:
+    """The snapshot and how many bytes were read (None: no such file)."""
+    try:
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        return V1Snapshot(tag, None, (), error=f"cannot read: {exc}"), -1
+    return parse_v1_snapshot(tag, text), len(raw)
 
 
 @dataclass

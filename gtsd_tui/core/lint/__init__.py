@@ -52,8 +52,9 @@ def hand_written_tags(folder: Any) -> set[str]:
 
     The answer needs every snapshot's whole body. Where each of a v0 folder's snapshots came from the
     head cache (its file's stat unchanged since its head was kept), the answer is kept beside it, keyed
-    by those stat keys and the journal's tags in order: the next run with the same files opens none of
-    them (``lint`` of one file from a pre-commit hook). Any other folder is read as before."""
+    by those stat keys and the journal's tags in order (a v1 folder's migrations, in their order): the
+    next run with the same files opens none of them (``lint`` of one file from a pre-commit hook). Any
+    other folder is read as before."""
     key = _verdict_key(folder)
     if key is None:
         return _hand_written(folder)
@@ -69,9 +70,9 @@ def hand_written_tags(folder: Any) -> set[str]:
 
 def _verdict_key(folder: Any) -> tuple[Any, ...] | None:
     """What :func:`hand_written_tags` reads, as stat keys: each snapshot's (name, stat key) when every one
-    of them came from the head cache, and the journal's (tag, prefix) in order; None otherwise (a v1
-    folder, a snapshot read in this run: conflicted, written just now, not cached)."""
-    if getattr(folder, "layout", Layout.V0) != Layout.V0 or not hasattr(folder, "path"):
+    of them came from the head cache, and the journal's (tag, prefix) in order (v1: the migrations'); None
+    otherwise (a snapshot read in this run: conflicted, written just now, not cached)."""
+    if not hasattr(folder, "path"):
         return None
     snaps = []
     for s in folder.snapshots:

@@ -7,7 +7,8 @@ and cannot be set back, so an edited file is always read again. A file written l
 ``RACY_NS`` before the run is not stored (its timestamps may not have ticked yet), and the file is
 stat'ed before it is read, so a write in between makes the next run miss. The cache lives in
 ``$GTSD_CACHE_DIR``, else ``$XDG_CACHE_HOME/gtsd-tui``, else ``~/.cache/gtsd-tui``: one file per
-folder and kind (``digests/<key>.marshal``, ``digests/<key>.heads.marshal``), replaced atomically;
+folder and kind (``digests/<key>.marshal``, ``digests/<key>.heads.marshal``, and the kinds other modules
+keep through :class:`StatCache`: ``.hand``, ``.v1facts``), replaced atomically;
 anything wrong with it (unreadable, corrupt, truncated, another version or Python) means a cold
 read, never an error. ``GTSD_NO_DIGEST_CACHE=1`` turns it off.
 """

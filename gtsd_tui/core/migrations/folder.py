@@ -11,6 +11,8 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from stat import S_ISLNK as stat_is_link
+from stat import S_ISREG as stat_is_reg
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
 from gtsd_tui.core.migrations.digest_cache import JOURNAL_KEY, DigestCache, HeadCache, stat_key
@@ -344,12 +346,34 @@ def _migrations(
 
 
 def _outside(root: Path, files: list[str]) -> dict[str, str]:
-    """Those of ``files`` (symbolic links, or inside linked folders) whose real path leaves ``root``."""
+    """Those of ``files`` (symbolic links, or inside linked folders) whose real path leaves ``root``.
+
+    Only a file with a symbolic link among its components under ``root`` can leave it: each component is
+    ``lstat``-ed once (a v1 folder's ``<migration>/migration.sql``: two), and only such a file's real path
+    is worked out (``realpath`` walks every component of the whole path, from ``/``)."""
     if not files:
         return {}
-    top = os.path.realpath(root)
+    top: str | None = None
+    base = str(root)
+    linked: dict[str, bool] = {}  # relative path -> a symbolic link (or unreadable: asked the long way)
     out = {}
     for f in files:
+        rel = ""
+        for part in f.split("/"):
+            rel = f"{rel}/{part}" if rel else part
+            hit = linked.get(rel)
+            if hit is None:
+                try:
+                    hit = stat_is_link(os.lstat(f"{base}/{rel}").st_mode)
+                except OSError:
+                    hit = True
+                linked[rel] = hit
+            if hit:
+                break
+        else:
+            continue  # no link under root: the file is inside it
+        if top is None:
+            top = os.path.realpath(root)
         real = os.path.realpath(root / f)
         if os.path.commonpath([top, real]) != top:
             out[f] = real
@@ -362,19 +386,38 @@ def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot
     meta = root / "meta"
     if not meta.is_dir():
         return []
-    base = str(meta)
     names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and not n.startswith(("_", ".")))
+    return _read_snapshots(root, str(meta), names, side_reader)
+
+
+def _read_snapshots(
+    root: Path, base: str, names: list[str], side_reader: SideReader | None, *, missing_ok: bool = False
+) -> list[Snapshot]:
+    """The snapshots in ``base``'s files ``names`` (v0: ``meta/NNNN_snapshot.json``; v1:
+    ``<migration>/snapshot.json`` under the folder), through the folder's head cache: a file whose stat
+    matches is not opened. ``missing_ok``: a name that does not exist is no snapshot (v1: a migration
+    without one), not an error."""
     cache = HeadCache(str(root))
     if not cache.enabled:
-        return [s for name in names for s in _snapshot_file(name, os.path.join(base, name), side_reader)]
+        paths = [(name, os.path.join(base, name)) for name in names]
+        if missing_ok:
+            paths = [(name, path) for name, path in paths if os.path.isfile(path)]
+        return [s for name, path in paths for s in _snapshot_file(name, path, side_reader)]
     out: list[Snapshot] = []
     with cache.folder_fd(base) as fd:
         for name in names:
             path = f"{base}/{name}"
             try:
                 st = os.stat(name, dir_fd=fd) if fd is not None else os.stat(path)
-            except OSError:  # a dangling link, a name gone: the read says why
+            except FileNotFoundError:
+                if missing_ok:
+                    continue
+                out.extend(_snapshot_file(name, path, side_reader))  # a dangling link: the read says why
+                continue
+            except OSError:  # a name gone, unreadable: the read says why
                 out.extend(_snapshot_file(name, path, side_reader))
+                continue
+            if missing_ok and not stat_is_reg(st.st_mode):
                 continue
             key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             head = cache.get(name, key)
@@ -451,11 +494,7 @@ def _load_v1(root: Path, names: list[str], *, hashed: bool = True) -> Folder:
         cache.save()
     if not hashed:
         return Folder(root, Layout.V1, migrations, None, [])
-    snaps: list[Snapshot] = []
-    for d in dirs:
-        snap = root / d / "snapshot.json"
-        if snap.is_file():
-            snaps.extend(_snapshot_file(f"{d}/snapshot.json", str(snap), None))
+    snaps = _read_snapshots(root, str(root), [f"{d}/snapshot.json" for d in dirs], None, missing_ok=True)
     other = [n for n in names if n.endswith(".sql")]
     folder = Folder(root, Layout.V1, migrations, None, snaps, other)
     folder.links_outside = _outside(root, [m.file for m in migrations if m.file])
