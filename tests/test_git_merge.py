@@ -134,6 +134,26 @@ def test_merge_disjoint_tables_and_a_foreign_key(tmp_path: Path, pg_url: str) ->
 
 
 @pytest.mark.pg
+def test_a_squash_merge_stages_the_renames_into_its_commit(tmp_path: Path, pg_url: str) -> None:
+    """``git merge --squash`` makes no commit and writes no MERGE_HEAD: post-merge (told it was a squash)
+    finds the merged commit in ``GITHEAD_<commit>`` and stages the renames with the squashed changes;
+    the commit that concludes it passes pre-commit and leaves the whole folder (before: a hint only,
+    the journal renumbered and the SQL not, the commit refused)."""
+    p = installed(tmp_path, {"users.ts": users()})
+    branches(p, [({"audit.ts": AUDIT}, "add_audit")], [({"billing.ts": BILLING}, "add_billing")])
+    before, applied = snapshot_of(p, tmp_path, "a")
+    m = git(p.root, "merge", "--squash", "b", check=False)
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert "renumbered after the squash merge: 0001_add_billing -> 0002_add_billing" in m.stderr, m.stderr
+    staged = git(p.root, "diff", "--cached", "--name-status", "--", "drizzle").stdout.split("\n")
+    assert "A\tdrizzle/0002_add_billing.sql" in staged and "A\tdrizzle/meta/0002_snapshot.json" in staged
+    c = git(p.root, "commit", "-qm", "squashed b", check=False)
+    assert c.returncode == 0, c.stdout + c.stderr
+    assert len(git(p.root, "rev-list", "--parents", "-n1", "HEAD").stdout.split()) == 2  # one parent: a squash
+    assert_whole(p, before, applied, pg_url)
+
+
+@pytest.mark.pg
 def test_merge_same_table_different_columns_several_migrations(tmp_path: Path, pg_url: str) -> None:
     p = installed(tmp_path, {"users.ts": users()})
     tags = table("tags", 'label: text("label")')

@@ -194,7 +194,7 @@ def _dirty(top: Path, folder: Path) -> bool:
 
 def post_merge(top: Path, folder: Path, squash: str) -> tuple[int, list[str]]:
     if squash == "1":
-        return 0, [f"gtsd-tui: squash merge: run `gtsd-tui check --migrations {folder}` before committing"]
+        return _post_squash(top, folder)
     parents = git_out(top, "rev-list", "--parents", "-n1", "HEAD").split()
     orig = git(top, "rev-parse", "-q", "--verify", "ORIG_HEAD").stdout.decode().strip()
     if len(parents) == 3 and parents[1] == orig:
@@ -203,6 +203,29 @@ def post_merge(top: Path, folder: Path, squash: str) -> tuple[int, list[str]]:
     if merge_head.is_file():
         return finish(top, folder, "HEAD", merge_head.read_text().split()[0], "merge")
     return 0, _commutativity(folder) if (folder.is_dir() and not (folder / "meta" / "_journal.json").exists()) else []
+
+
+def _squashed_head() -> str | None:
+    """The commit ``git merge --squash`` merged: git names each merged commit to the merge's processes in
+    ``GITHEAD_<commit>`` (its driver and its hooks); None unless exactly one (an octopus squash)."""
+    heads = [k[len("GITHEAD_") :] for k in os.environ if k.startswith("GITHEAD_")]
+    if len(heads) != 1 or len(heads[0]) not in (40, 64) or not all(c in "0123456789abcdef" for c in heads[0]):
+        return None
+    return heads[0]
+
+
+def _post_squash(top: Path, folder: Path) -> tuple[int, list[str]]:
+    """``git merge --squash``: no commit is made and no ``MERGE_HEAD`` written, but the driver merged the
+    journal and snapshots all the same. The renames are made and staged now, with the squashed changes,
+    as after a merge; they go into the commit that concludes the squash (whose pre-commit checks them)."""
+    theirs = _squashed_head()
+    if theirs is None or not (folder / "meta" / "_journal.json").is_file():
+        return 0, [f"gtsd-tui: squash merge: run `gtsd-tui check --migrations {folder}` before committing"]
+    code, lines = finish(top, folder, "HEAD", theirs, "squash merge")
+    if code != 0 or not lines:
+        return code, lines
+    staged = "gtsd-tui: the renames are staged with the squashed changes: the squash's commit takes them"
+    return code, [*(ln for ln in lines if "commit them: " not in ln), staged]
 
 
 def post_rewrite(top: Path, folder: Path, kind: str, stdin: str) -> tuple[int, list[str]]:
