@@ -477,3 +477,28 @@ async def test_a_toast_goes_away_by_itself_at_80x24(folder: Path) -> None:
         await pilot.press("2", "A")
         await wait_for(pilot, lambda: any("nothing pending" in n.message for n in app._notifications))
         await wait_for(pilot, lambda: not app._notifications, timeout=app.NOTIFICATION_TIMEOUT + 3)
+
+
+async def test_signalling_sessions_does_not_start_more_stats_polls(folder: Path) -> None:
+    """After ``c`` (or ``K``) the next poll comes 0.2 s later to show the result, in place of the one
+    waiting: the console still polls once per interval, however many sessions were signalled (each
+    signal used to start a chain of polls of its own beside the first)."""
+    fake = FakeConsole(folder)
+    app = GtsdApp(fake, live=True)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: fake.polls >= 1, timeout=10)
+        app.connections.interval = 0.5
+        await wait_for(pilot, lambda: keys(app, "#sessions-table") != [], timeout=10)
+        await pilot.press("4")
+        for n in range(1, 4):  # K on each of the three sessions (a signalled one leaves the fake's list)
+            await wait_for(pilot, lambda n=n: len(keys(app, "#sessions-table")) == 4 - n)
+            await pilot.press("K")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_for(pilot, lambda n=n: len(fake.signals) == n)
+        await pilot.pause(1.0)  # the early polls are over
+        start = fake.polls
+        await pilot.pause(3.0)
+        # one chain at 0.5 s: about 6 polls in 3 s (slack for a slow machine's timers); four chains: ~24
+        assert fake.signals == [(4343, True), (4444, True), (4242, True)]
+        assert fake.polls - start <= 8, fake.polls - start

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from textual.worker import get_current_worker
 
@@ -17,6 +18,8 @@ from gtsd_tui.tui import jobs
 from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from gtsd_tui.tui.app import GtsdApp
 
 RETRY_SECONDS = 10
@@ -27,7 +30,7 @@ def start(app: GtsdApp) -> None:
     screen's path)."""
     if app.live:
         app.set_interval(1.0, partial(tick, app))
-        app.set_timer(1.0, partial(stats_due, app))
+        schedule_stats(app, 1.0)
 
 
 def render_header(app: GtsdApp) -> None:
@@ -50,13 +53,25 @@ def tick(app: GtsdApp) -> None:
         render_header(app)
 
 
+_next_poll: WeakKeyDictionary[GtsdApp, Timer] = WeakKeyDictionary()  # the one statistics poll waiting
+
+
 def schedule_stats(app: GtsdApp, delay: float | None = None) -> None:
+    """The next statistics poll, after ``delay`` (default: the pane's interval). One is waiting at a
+    time: a sooner one (0.2 s after ``c``/``K``, to show the result) replaces it, where a timer of its
+    own started a second chain of polls beside the first, a third after the next ``c``..."""
     if app.live and app.alive:
-        app.set_timer(app.connections.interval if delay is None else delay, partial(stats_due, app))
+        waiting = _next_poll.pop(app, None)
+        if waiting is not None:
+            waiting.stop()
+        _next_poll[app] = app.set_timer(app.connections.interval if delay is None else delay, partial(stats_due, app))
 
 
 def stats_due(app: GtsdApp) -> None:
+    _next_poll.pop(app, None)
     if not app.alive:
+        return
+    if app.workers_in("stats"):  # a poll is still out: its result schedules the next
         return
     c = app.connections
     if c.paused or len(app.screen_stack) > 1 or app.state is None or not app.state.db.connected:
