@@ -19,6 +19,7 @@ from gtsd_tui.core.sql.txcontrol import ends_transaction
 from tests.helpers.kit_project import KitProject, base_project, catalog
 from tests.helpers.node import drizzle_migrate
 from tests.helpers.node_v1 import check_v1, generate_v1, v1_migrate, v1_rows
+from tests.test_pgbouncer import bouncer_url  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
@@ -252,3 +253,25 @@ def test_no_retry_after_its_own_commit_ran(cli, tmp_path: Path, pg_url: str) -> 
     assert r.returncode == 3, r.stderr
     assert "0001_own_tx.sql:7:1: 55P03" in r.stderr and "rolled back, retry" not in r.stderr, r.stderr
     assert state(pg_url)["tables"] == {"users": 0, "t1": 0} and len(state(pg_url)["rows"]) == 1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("via", ["pgbouncer", "--pgbouncer yes", "direct"])
+def test_a_transaction_pooler_is_told_the_lock_ends_with_the_migrations_own_commit(
+    cli, tmp_path: Path, pg_url: str, request: pytest.FixtureRequest, via: str
+) -> None:
+    """Through PgBouncer in transaction pooling (detected) or with ``--pgbouncer yes``, the migration lock
+    is transaction-scoped: a migration with its own COMMIT ends it. ``migrate`` says so, naming the file,
+    before the first statement; through a direct connection (a session lock) it says nothing. drizzle-kit's
+    own ``init`` (no COMMIT) is never named."""
+    p = project(tmp_path, [("own_tx", OK_AFTER)])
+    url = request.getfixturevalue("bouncer_url") if via == "pgbouncer" else pg_url
+    extra = ["--pgbouncer", "yes"] if via == "--pgbouncer yes" else []
+    r = cli("migrate", "--migrations", str(p.folder), "--database-url", url, *extra)
+    assert r.returncode == 0, r.stderr
+    said = [ln for ln in r.stderr.splitlines() if "ends its own transaction" in ln]
+    if via == "direct":
+        assert said == [], r.stderr
+    else:
+        assert len(said) == 1 and said[0].startswith("0001_own_tx.sql: ends its own transaction: "), r.stderr
+        assert "migration lock (transaction-scoped) ends with it" in said[0]
+    assert state(pg_url)["tables"] == {"users": 0, "t1": 0, "t2": 0, "t3": 1}

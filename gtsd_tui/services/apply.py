@@ -222,6 +222,9 @@ class _Relay:
         self.plan = plan
         tags = tuple(s.migration.tag for s in plan.steps)
         self.listen(PlanReady(tags, tuple(plan.warnings), plan.tx_mode))
+        if self.xact_lock:
+            for line in _lock_ends_with(plan):
+                self.listen(Note(line))
 
     def step_started(self, step: Step, index: int, total: int) -> None:
         self.listen(StepStarted(step.migration.tag, index, total))
@@ -231,6 +234,22 @@ class _Relay:
 
     def note(self, message: str) -> None:
         self.listen(Note(message))
+
+
+def _lock_ends_with(plan: ApplyPlan) -> list[str]:
+    """Under a transaction-scoped migration lock (a transaction pooler: ``--pgbouncer``), a migration that
+    ends its own transaction (its ``COMMIT``, ``ROLLBACK``...) ends the lock with it: what follows runs in
+    autocommit, outside any lock (drizzle-orm takes none at all), and another ``migrate`` may begin
+    before this one is over. Said before the first statement, once per such migration."""
+    from gtsd_tui.core.sql.txcontrol import ends_transaction
+
+    return [
+        f"{s.migration.file}: ends its own transaction: under a transaction pooler the migration lock "
+        "(transaction-scoped) ends with it, and another migrate may start before this one is over; "
+        "run it through a direct connection (--database-url) to keep the lock"
+        for s in plan.steps
+        if any(ends_transaction(c.text) for c in s.chunks)
+    ]
 
 
 def _planner(folder: Folder, request: ApplyRequest, *, read: bool = True) -> Callable[[list[HistoryRow]], ApplyPlan]:
