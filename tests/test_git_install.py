@@ -276,7 +276,9 @@ def test_a_folder_name_with_spaces_quotes_or_glob_characters_gets_the_driver(
 def test_a_clone_of_a_tracked_hooks_folder_does_not_chain_our_own_hook(tmp_path: Path, sample: Path) -> None:
     """``core.hooksPath`` in the work tree, install, hooks committed; a clone's own install found our hook
     there and chained it as an existing one: at every merge the renumbering ran twice, the second time
-    through the path to the first clone's git folder. Now it is replaced, and uninstall puts it back."""
+    through the path to the first clone's git folder. Now it is replaced, and uninstall puts it back.
+    The team's own hook, kept beside ours in the tracked folder (``post-merge.before-gtsd-tui``), runs
+    first in the clone too (it was kept in the first clone's git folder, which no other clone has)."""
     repo = base_repo(tmp_path, sample)
     git(repo, "config", "core.hooksPath", ".githooks")
     write_hook(repo / ".githooks/post-merge", 'echo "team hook" >> "$(git rev-parse --show-toplevel)/team-ran"')
@@ -289,12 +291,15 @@ def test_a_clone_of_a_tracked_hooks_folder_does_not_chain_our_own_hook(tmp_path:
     git(clone, "config", "user.email", "c@example.com")
     git(clone, "config", "user.name", "c")
     committed = (clone / ".githooks/post-merge").read_bytes()
+    kept = (clone / ".githooks/post-merge.before-gtsd-tui").read_bytes()
+    assert b"team hook" in kept  # committed with the hooks
     r = install(clone)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "replaces a gtsd-tui hook another clone wrote" in r.stdout
     assert not (clone / ".git/gtsd-git/chained/post-merge").exists()
     hook = (clone / ".githooks/post-merge").read_text()
-    assert str(repo / ".git") not in hook and str(clone / ".git/gtsd-git/chained/post-merge") in hook
+    assert str(repo / ".git") not in hook and str(clone / ".git") not in hook
+    assert 'chained="$(dirname "$0")/post-merge.before-gtsd-tui"' in hook
     git(clone, "commit", "-qam", "install in the clone")
     git(clone, "checkout", "-qb", "a")
     add_migration(clone / "migrations", "a_streaks", 'CREATE TABLE "streaks" ("id" serial);', 1_900_000_000_000)
@@ -307,6 +312,12 @@ def test_a_clone_of_a_tracked_hooks_folder_does_not_chain_our_own_hook(tmp_path:
     m = git(clone, "merge", "a", "--no-edit", check=False)
     assert m.returncode == 0, m.stdout + m.stderr
     assert (m.stdout + m.stderr).count("renumbered after the merge") == 1, m.stdout + m.stderr
+    assert (clone / "team-ran").read_text() == "team hook\n"  # the team's hook ran in the clone, once
     git(clone, "reset", "-q", "--hard", "HEAD~1")
     assert uninstall(clone).returncode == 0
     assert (clone / ".githooks/post-merge").read_bytes() == committed
+    assert (clone / ".githooks/post-merge.before-gtsd-tui").read_bytes() == kept
+    # and in the first clone, uninstall puts the team's hook back where it was, and nothing beside it
+    assert uninstall(repo).returncode == 0
+    assert (repo / ".githooks/post-merge").read_bytes() == kept  # the team's, as written before install
+    assert not (repo / ".githooks/post-merge.before-gtsd-tui").exists()

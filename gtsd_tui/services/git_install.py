@@ -6,7 +6,9 @@ What install writes (documented in docs/git.md):
   ``<folder>/meta/*_snapshot.json`` the driver ``merge=gtsd-drizzle``;
 * the clone's git config: ``merge.gtsd-drizzle.name`` and ``merge.gtsd-drizzle.driver``;
 * one script per entry of :data:`HOOKS` in the hooks directory (``core.hooksPath`` honoured); a hook
-  that was there is kept byte for byte in ``$GIT_DIR/gtsd-git/chained/<name>`` and runs first;
+  that was there is kept byte for byte in ``$GIT_DIR/gtsd-git/chained/<name>`` and runs first; in a
+  hooks folder inside the work tree (tracked, so shared by every clone) it is kept beside ours as
+  ``<name>.before-gtsd-tui``, so that it travels with the folder and runs first in every clone;
 * ``$GIT_DIR/gtsd-git/state.json``: every file's original bytes and mode, and the config values
   that were there, so that uninstall restores every byte.
 
@@ -88,12 +90,18 @@ def _is_ours(script: bytes) -> bool:
     return script.startswith(f"#!/bin/sh\n{HOOK_MARK} (".encode())
 
 
-def hook_script(spec: HookSpec, rel: str, chained: Path) -> str:
+BESIDE = ".before-gtsd-tui"  # the suffix of a hook kept beside ours in a hooks folder of the work tree
+
+
+def hook_script(spec: HookSpec, rel: str, chained: Path | None) -> str:
+    """``chained``: where the hook that was there is kept; None: beside the script (``<name>.before-gtsd-tui``
+    in the script's own folder, wherever the clone is)."""
     feed = 'printf "%s" "$input" | ' if spec.stdin else ""
+    where = f'"$(dirname "$0")/{spec.name}{BESIDE}"' if chained is None else shlex.quote(str(chained))
     lines = [
         "#!/bin/sh",
         f"{HOOK_MARK} ({spec.name}: {spec.why}). `gtsd-tui git uninstall` puts back what was here.",
-        f"chained={shlex.quote(str(chained))}",
+        f"chained={where}",
     ]
     if spec.stdin:
         lines.append("input=$(cat; echo x); input=${input%x}")
@@ -224,8 +232,11 @@ def install(folder: Path, mainline: list[str] | None = None, *, branch_db: bool 
     keys = [f"merge.{DRIVER}.name", f"merge.{DRIVER}.driver", f"merge.{DRIVER}.mainline"]
     section_existed = git(top, "config", "--local", "--get-regexp", rf"^merge\.{DRIVER}\.").returncode == 0
     files: dict[str, Path] = {"gitattributes": top / ".gitattributes"}
+    in_tree = _in_work_tree(top, hooks_dir)
     if manager is None:
         files.update({f"hook:{s.name}": hooks_dir / s.name for s in hooks})
+        if in_tree:
+            files.update({f"kept:{s.name}": hooks_dir / f"{s.name}{BESIDE}" for s in hooks})
     state = {
         "folder": rel,
         "files": {str(p): _snapshot(p) for p in files.values()},
@@ -255,20 +266,29 @@ def install(folder: Path, mainline: list[str] | None = None, *, branch_db: bool 
     hooks_dir.mkdir(parents=True, exist_ok=True)
     for spec in hooks:
         path = hooks_dir / spec.name
-        chained = state_dir / "chained" / spec.name
+        chained = hooks_dir / f"{spec.name}{BESIDE}" if in_tree else state_dir / "chained" / spec.name
         existing = path.read_bytes() if path.exists() else None
         ours = existing is not None and _is_ours(existing)
         if existing is not None and not ours:
             chained.write_bytes(existing)
             chained.chmod(path.stat().st_mode & 0o7777)
-        path.write_text(hook_script(spec, rel, chained))
+        path.write_text(hook_script(spec, rel, None if in_tree else chained))
         path.chmod(0o755)
         kept = " (the existing hook is kept and runs first)" if chained.exists() else ""
+        if in_tree and chained.exists():
+            kept = f" (the existing hook is kept beside it as {chained.name} and runs first: commit both)"
         kept = " (replaces a gtsd-tui hook another clone wrote; uninstall puts it back)" if ours else kept
         out.append(f"gtsd-tui: hook {path}{kept}")
     if branch_db:
         out.append("gtsd-tui: the local database now follows the checked-out branch (docs/local-database.md)")
     return out
+
+
+def _in_work_tree(top: Path, hooks_dir: Path) -> bool:
+    """The hooks folder is one of the work tree's (``core.hooksPath`` such as ``.githooks``): tracked or
+    trackable, shared by every clone; not ``.git/hooks`` nor a folder outside the work tree."""
+    rel = os.path.relpath(os.path.realpath(hooks_dir), os.path.realpath(top))
+    return not rel.startswith("..") and rel.split(os.sep)[0] not in (".", ".git")
 
 
 def uninstall(folder: Path) -> list[str]:
