@@ -27,7 +27,7 @@ from gtsd_tui.tui import messages as msg
 from gtsd_tui.tui.features import branches, drift
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
-from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
+from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
 from gtsd_tui.tui.widgets.keys_footer import KeysFooter
 from gtsd_tui.tui.widgets.pane import PANES, Pane
@@ -73,9 +73,9 @@ class MainScreen(Screen[None]):
         # after the mount, each class restyled every widget under it again (a third of the first paint)
         narrow = self.console.size.width < NARROW
         self.set_class(narrow, "narrow", update=False)  # its own style does not depend on it
-        yield HeaderBar()
-        yield DbProblem()
-        yield TabStrip()
+        yield HeaderBar()  # DbProblem is mounted under it the first time there is a problem (live.py)
+        if narrow:  # the tab strip shows on a narrow terminal only: mounted when the terminal gets narrow
+            yield TabStrip()
         with Grid(id="grid"):  # narrow: only Pending is shown; the others are composed when first shown
             yield _deferred(HistoryPane(), narrow)
             yield PendingPane().add_class("active", update=False)
@@ -93,6 +93,8 @@ class MainScreen(Screen[None]):
 
     def layout_for(self, width: int) -> None:
         narrow = width < NARROW
+        if narrow and not self.query_children(TabStrip):
+            self.mount(TabStrip(), before="#grid")
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")
         if not narrow:  # every pane shows (those of LATER once the first frame with tags is asked for)
@@ -125,7 +127,8 @@ class MainScreen(Screen[None]):
             pane = self.pane(name)
             if pane.has_class("active") != (name == active):
                 pane.set_class(name == active, "active")
-        self.query_one(TabStrip).show(PANES, active)
+        for tabs in self.query_children(TabStrip):  # none while the terminal was never narrow
+            tabs.show(PANES, active)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if self.console.alive:
