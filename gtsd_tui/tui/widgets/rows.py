@@ -34,7 +34,8 @@ def column_widths(headers: list[str], rows: list[tuple[Cell, ...]]) -> list[int]
         if plain:
             widths[i] = max(widths[i], max(map(len, plain)))
         if len(plain) < len(column):
-            texts = {id(cell): cell for cell in column if type(cell) is not str}
+            others = [cell for cell in column if type(cell) is not str]
+            texts = dict(zip(map(id, others), others, strict=True))
             widths[i] = max(widths[i], *(c.cell_len if isinstance(c, Text) else len(c) for c in texts.values()))
     return widths
 
