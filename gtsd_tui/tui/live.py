@@ -39,7 +39,7 @@ def render_header(app: GtsdApp) -> None:
     found = screen.query_children(DbProblem)
     if found:
         found.first().show(app.state, app.info.origin)
-    elif DbProblem.wanted(app.state):  # the first problem: the line is mounted under the header
+    elif DbProblem.wanted(app.state) and screen.is_attached:  # the first problem: mounted under the header
         problem = DbProblem()
         screen.mount(problem, after=header)
         problem.show(app.state, app.info.origin)

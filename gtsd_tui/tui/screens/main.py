@@ -93,7 +93,7 @@ class MainScreen(Screen[None]):
 
     def layout_for(self, width: int) -> None:
         narrow = width < NARROW
-        if narrow and not self.query_children(TabStrip):
+        if narrow and self.is_attached and not self.query_children(TabStrip):
             self.mount(TabStrip(), before="#grid")
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")

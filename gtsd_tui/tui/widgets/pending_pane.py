@@ -142,8 +142,11 @@ class PendingPane(Pane):
     def show_findings(self, rows: list[Row]) -> None:
         table = self.findings_table
         if table is None and rows:  # the first file with findings: the table, not in the first frame
+            box = self.query_one("#preview-box")
+            if not box.is_attached:  # the console is closing (a preview comes after the first paint)
+                return
             table = RowTable("Severity", "Line", "Finding", id="findings-table")
-            self.query_one("#preview-box").mount(table)
+            box.mount(table)
         if table is not None:
             table.set_rows(rows)
         self.set_class(bool(rows), "has-findings")
