@@ -24,7 +24,6 @@ from textual.widgets import Footer
 from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import actions, features, flows, live
 from gtsd_tui.tui import messages as msg
-from gtsd_tui.tui.features import branches, drift
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
@@ -170,6 +169,8 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
+        from gtsd_tui.tui.features import branches, drift  # (not on the first frame's path: imported here)
+
         # the marks' workers import psycopg and read the catalog: after this paint, not competing with it
         self.call_after_refresh(drift.check_mark, self.console, state)
         self.call_after_refresh(branches.check_mark, self.console, state)
