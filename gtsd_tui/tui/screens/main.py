@@ -179,7 +179,9 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._compose_hidden)
 
     def _compose_hidden(self) -> None:
-        """After the first frame with tags: the panes left out of it are composed (hidden until shown)."""
+        """After the first frame with tags: the panes left out of it are composed (hidden until shown), with
+        the cyclic GC on again (off since Textual's import: launch.py)."""
+        self.console.release_gc()
         self.first_frame = True
         for name in PANES:
             self.pane(name).materialize()
