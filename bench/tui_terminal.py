@@ -12,6 +12,9 @@ footer, stopped at the first frame that shows a row of its table. Runs alternate
 time by as much as the differences measured); each figure is a median of ``BENCH_ROUNDS`` rounds
 (default 7) and the ratio is the median of the per-round ratios too. Nothing waits on a poll of
 ``capture-pane``: a tmux client spawned every few milliseconds would take CPU from the process measured.
+Each run's CPU time (its process's threads, from ``/proc``, read when the frame arrives; not the forked
+child's) is printed beside, with its own ratio: on a loaded machine the wall time also counts the waits
+for a core, which the CPU time does not.
 
 ``python bench/tui_terminal.py [--sizes 80x24,120x34] [--before SRC]``. ``--before`` also times the
 console of another checkout's source tree (``PYTHONPATH=SRC``, e.g. ``git archive main | tar -x -C SRC``)
@@ -56,8 +59,24 @@ SOCKET = f"gtsd-bench-{uuid.uuid4().hex[:8]}"  # a server of its own: never the 
 Case = tuple[list[str], re.Pattern[bytes], dict[str, str]]
 
 
-def first_frame(cmd: list[str], size: tuple[int, int], pattern: re.Pattern[bytes], env: dict[str, str]) -> float:
-    """Seconds from releasing ``cmd`` in a fresh pane to the first output holding ``pattern``."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time of the process so far, every live thread's (``/proc/PID/task/*/schedstat``: nanoseconds, not
+    the clock ticks of ``stat``); a forked child's is not counted."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):  # a thread that has just ended
+            pass
+    return total / 1e9
+
+
+def first_frame(
+    cmd: list[str], size: tuple[int, int], pattern: re.Pattern[bytes], env: dict[str, str]
+) -> tuple[float, float]:
+    """Seconds from releasing ``cmd`` in a fresh pane to the first output holding ``pattern``, and the CPU
+    seconds its process used meanwhile (read when that output arrives: on a loaded machine the wall time
+    also measures the waits for a core, the CPU time much less)."""
     work = Path(tempfile.mkdtemp(prefix="gtsd-tmux-"))
     go, out = work / "go", work / "out"
     os.mkfifo(go)
@@ -73,6 +92,8 @@ def first_frame(cmd: list[str], size: tuple[int, int], pattern: re.Pattern[bytes
         tmux("new-session", "-d", "-s", name, "-c", str(work), *geometry, "sh", "-c", script)
         tmux("pipe-pane", "-t", name, f"cat > {shlex.quote(str(out))}")
         time.sleep(0.3)  # the pipe's cat is running (it opens the FIFO); the pane's shell waits on `go`
+        pid = int(tmux("display-message", "-p", "-t", name, "#{pane_pid}").stdout)  # the shell, then the process
+        cpu0 = cpu_seconds(pid)  # (the shell's exec keeps its pid and its CPU count)
         t0 = time.perf_counter()
         with open(go, "w") as g:
             g.write("\n")
@@ -93,7 +114,7 @@ def first_frame(cmd: list[str], size: tuple[int, int], pattern: re.Pattern[bytes
                 continue
             seen = seen[-256:] + chunk
             if pattern.search(seen):
-                return now - t0
+                return now - t0, cpu_seconds(pid) - cpu0
     finally:
         tmux("send-keys", "-t", name, "q", check=False)
         deadline = time.time() + 5
@@ -151,29 +172,38 @@ def main() -> None:
 
 
 def run_size(size: tuple[int, int], rounds: int, cases: dict[str, Case]) -> None:
-    runs: dict[str, Callable[[], float]] = {
+    runs: dict[str, Callable[[], tuple[float, float]]] = {
         name: (lambda c=cmd, p=pat, e=env: first_frame(c, size, p, e)) for name, (cmd, pat, env) in cases.items()
     }
     for run in runs.values():  # warm the page cache and the digest cache once
         run()
     times: dict[str, list[float]] = {name: [] for name in runs}
+    cpus: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
     for i in range(rounds):  # each round starts at another case: a run's place in the round weighs on it
         for name in names[i % len(names) :] + names[: i % len(names)]:
-            times[name].append(runs[name]())
-    floor = times["floor"]
+            wall, cpu = runs[name]()
+            times[name].append(wall)
+            cpus[name].append(cpu)
+    floor, floor_cpu = times["floor"], cpus["floor"]
     bare = statistics.median(floor)
-    print(f"{size[0]}x{size[1]}: bare Textual app (header, 20-row DataTable, footer): median {bare:.3f}s")
+    print(
+        f"{size[0]}x{size[1]}: bare Textual app (header, 20-row DataTable, footer): median {bare:.3f}s "
+        f"(CPU {statistics.median(floor_cpu):.3f}s)"
+    )
     labels = {"sample": "sample folder", "5000": "5,000 migrations"}
     for name in (n for n in times if n != "floor"):
         label = labels[name.split()[0]] + (" (--before)" if name.endswith("before") else "")
-        t = times[name]
+        t, c = times[name], cpus[name]
         ratios = [a / b for a, b in zip(t, floor, strict=True)]
+        cpu_ratios = [a / b for a, b in zip(c, floor_cpu, strict=True)]
         print(
             f"{size[0]}x{size[1]}: console first frame with tags, {label}: median {statistics.median(t):.3f}s, "
             f"{statistics.median(t) / statistics.median(floor):.2f}x the bare app "
             f"(median of per-round ratios {statistics.median(ratios):.2f}x, "
-            f"range {min(ratios):.2f}-{max(ratios):.2f}x; {rounds} rounds; target <= 1.25x)"
+            f"range {min(ratios):.2f}-{max(ratios):.2f}x; {rounds} rounds; target <= 1.25x); "
+            f"CPU {statistics.median(c):.3f}s, {statistics.median(c) / statistics.median(floor_cpu):.2f}x "
+            f"(per-round {statistics.median(cpu_ratios):.2f}x, range {min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}x)"
         )
 
 

@@ -52,12 +52,14 @@ _HOOK_COMMANDS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, str], dic
 
 
 def hook_args(argv: Sequence[str]) -> SimpleNamespace | None:
-    """``[project options] check|lint [options] [FILES...]`` in the plain forms (``--opt VALUE``, exact
-    option names), read without argparse into the attributes argparse gives; None for anything else
-    (another command, ``--opt=VALUE``, an abbreviation, help, a value starting with ``-``, ...)."""
+    """``[project options] check|lint [options] [FILES...]``, and the console's ``[project options]
+    [--read-only]`` (no command: argparse, gettext and the parser's build were about 5 ms of the first
+    frame's path), in the plain forms (``--opt VALUE``, exact option names), read without argparse into
+    the attributes argparse gives; None for anything else (another command, ``--opt=VALUE``, an
+    abbreviation, help, a value starting with ``-``, ...)."""
     out: dict[str, object] = {"database_url": None, "migrations": None, "migrations_schema": None}
     out.update(migrations_table=None, env=None, json=False, read_only=False, command=None)
-    flags: dict[str, tuple[str, bool]] = {"--json": ("json", True)}
+    flags: dict[str, tuple[str, bool]] = {"--json": ("json", True), "--read-only": ("read_only", True)}
     values: dict[str, str] = dict(_PROJECT_VALUES)
     repeated: dict[str, str] = {}
     files: list[str] | None = None  # the positional run (lint), once
@@ -77,10 +79,11 @@ def hook_args(argv: Sequence[str]) -> SimpleNamespace | None:
         elif arg.startswith("-"):
             return None
         elif out["command"] is None:
-            if arg not in _HOOK_COMMANDS:
+            if arg not in _HOOK_COMMANDS or out["read_only"]:  # (--read-only with a command: argparse's)
                 return None
             own_flags, own_values, repeated, defaults = _HOOK_COMMANDS[arg]
-            flags, values = {**flags, **own_flags}, {**values, **own_values}
+            flags = {"--json": flags["--json"], **own_flags}  # --read-only: the console's
+            values = {**values, **own_values}
             out.update(command=arg, **{k: list(v) if isinstance(v, list) else v for k, v in defaults.items()})
         elif out["command"] == "lint" and files is None:
             files = [arg]
@@ -91,9 +94,9 @@ def hook_args(argv: Sequence[str]) -> SimpleNamespace | None:
         else:  # a second run of files, a positional for check: argparse words the error
             return None
         i += 1
-    if out["command"] is None or out.get("format") not in (None, *_FORMATS):
+    if out.get("format") not in (None, *_FORMATS):
         return None
-    return SimpleNamespace(**out)
+    return SimpleNamespace(**out)  # (no command: the console)
 
 
 def _settings(args: Any) -> Any:

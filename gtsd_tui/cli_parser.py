@@ -90,7 +90,6 @@ class _FastParser(_Parser):
 def build_parser(*, with_commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
     """``with_commands=False``: the console's options only, without importing every subcommand's module;
     ``only``: that subcommand's module alone (``lint`` starts in a fraction of the time)."""
-    common = common_options(for_subcommand=True)
     parser = (_FastParser if only else _Parser)(
         prog="gtsd-tui",
         description="Console and CLI for Drizzle-style PostgreSQL migrations.",
@@ -102,6 +101,7 @@ def build_parser(*, with_commands: bool = True, only: str | None = None) -> argp
     if not with_commands:
         parser.set_defaults(command=None)
         return parser
+    common = common_options(for_subcommand=True)  # (the console's parse builds no subcommand: not before)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_FastParser if only else _Parser)
     for name in (only,) if only else COMMANDS:
         importlib.import_module(f"gtsd_tui.commands.{name}").add_parser(sub, common)

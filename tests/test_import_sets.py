@@ -365,11 +365,22 @@ HOOK_FORMS = [
     ["lint", "--pg-version", "13", "-c", "s.toml", "--stdin-filepath", "n.sql", "--assume-in-transaction"],
     ["lint", "--no-assume-in-transaction", "--config", "s.toml", "--exclude", "x"],
     ["--migrations", "m", "lint", "check"],  # a file named like a command
+    # the console (no command): its start reads them without argparse too
+    [],
+    ["--read-only"],
+    ["--migrations", "m", "--database-url", "postgresql://u@h/d", "--read-only"],
+    ["--json", "--env", "ci", "--migrations-schema", "s", "--migrations-table", "t", "--migrations", "a"],
 ]
 # read by argparse (None from the hand reader): help, other commands, other spellings, errors
 ARGPARSE_FORMS = [
-    [],
     ["status"],
+    ["--read-only=1"],
+    ["--migrations"],
+    ["--migrations", "-m"],
+    ["--migration", "m"],
+    ["stray"],
+    ["-h"],
+    ["--read-only", "--version"],
     ["check", "--help"],
     ["check", "-h"],
     ["--version", "check"],

@@ -4,6 +4,7 @@ render themselves and the main screen dispatches what the workers report."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from functools import partial
 
@@ -30,6 +31,7 @@ class GtsdApp(App[None]):
     TITLE = "gtsd-tui"
     COMMANDS = {ConsoleCommands}
     BINDINGS = actions.bindings(actions.APP)  # the footer's order: the registry's (quit and help first)
+    GC_SAFETY = 2.0  # seconds after the mount: the GC on again if the first frame with tags has not come
 
     def __init__(self, service: ConsoleService, *, read_only: bool = False, live: bool = True) -> None:
         super().__init__()
@@ -44,6 +46,7 @@ class GtsdApp(App[None]):
         self.retry_in = 0
         self.failures = 0  # reads in a row that found no database (the retry waits 2, 4, 8, then 10 s)
         self.seen: tuple[int, Signature] = (0, b"")  # (our refreshes, the signature the last one read)
+        self.gc_held = False  # the cyclic GC is off until the first frame with tags (launch.py)
 
     # ---- the main screen (layout and dispatch) and its panes ------------------------------------
 
@@ -84,8 +87,17 @@ class GtsdApp(App[None]):
     def active_pane(self) -> str:
         return self.main_screen.active_pane() if self.screen_stack else "pending"
 
+    def release_gc(self) -> None:
+        """The cyclic GC on again, for good, if the start-up held it off (launch.py): once the first frame
+        with tags is painted, or two seconds after the mount if it has not come, or when the app ends."""
+        if self.gc_held:
+            self.gc_held = False
+            gc.enable()
+
     def start(self) -> None:
         """Once the main screen is composed: layout, focus, the first state, then the timers."""
+        if self.gc_held:
+            self.set_timer(self.GC_SAFETY, self.release_gc)
         self.main_screen.layout_for(self.size.width)
         self.main_screen.focus_pane("pending")
         live.render_header(self)

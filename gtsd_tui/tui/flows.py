@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import jobs, live
 from gtsd_tui.tui.features import fails, unexpected
-from gtsd_tui.tui.screens.conflict_detail import ConflictDetailScreen
-from gtsd_tui.tui.screens.text_view import TextScreen
 from gtsd_tui.tui.widgets.conflicts_pane import finding_detail
 
 if TYPE_CHECKING:
@@ -78,6 +76,9 @@ def load_preview(app: GtsdApp, tag: str, error_line: int | None) -> None:
 
 def open_finding(app: GtsdApp, finding: Finding) -> None:
     """A clash or overlap: base / ours / theirs side by side; any other finding: its full text."""
+    from gtsd_tui.tui.screens.conflict_detail import ConflictDetailScreen
+    from gtsd_tui.tui.screens.text_view import TextScreen
+
     if finding.detail:
         app.push_screen(ConflictDetailScreen(finding.code, finding.message, finding.detail))
     else:

@@ -21,17 +21,23 @@ def _new_app(backend: ConsoleService, read_only: bool) -> GtsdApp:
     """Textual's import and the app's classes with the cyclic GC off: the import makes tens of thousands
     of objects and no garbage, and the collector's passes over them were about a tenth of the import's
     CPU. Then those objects are frozen (moved out of the collector's generations: later passes skip
-    them) and the GC is on again, for good, before the app runs."""
+    them). The GC stays off until the first frame with tags is painted (``GtsdApp.release_gc``): the
+    mount, the styles and the first render made 30-60 collections, 5-8 ms of that frame's CPU; it is
+    then on again for good (also if that frame never comes: after two seconds, or when the app ends)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         from gtsd_tui.tui.app import GtsdApp
 
-        return GtsdApp(backend, read_only=read_only)
-    finally:
+        app = GtsdApp(backend, read_only=read_only)
+    except BaseException:
         if collecting:
-            gc.freeze()
             gc.enable()
+        raise
+    if collecting:
+        gc.freeze()
+        app.gc_held = True
+    return app
 
 
 def run_console(project: Project, *, read_only: bool = False) -> int:
@@ -43,7 +49,10 @@ def run_console(project: Project, *, read_only: bool = False) -> int:
     backend.prefetch()  # first thing: a forked child reads the first state while Textual is imported
     try:
         app = _new_app(backend, read_only)
-        app.run(headless=bool(os.environ.get("GTSD_TUI_HEADLESS")))  # headless: benchmarks and smoke tests
+        try:
+            app.run(headless=bool(os.environ.get("GTSD_TUI_HEADLESS")))  # headless: benchmarks and smoke tests
+        finally:
+            app.release_gc()  # (the app ended before its first frame)
     finally:
         backend.close()  # a child still reading (Ctrl-C during the start) is stopped and reaped
     if app.fatal is not None:

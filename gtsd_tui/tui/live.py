@@ -38,7 +38,14 @@ def render_header(app: GtsdApp) -> None:
     header = app.main_screen.query_one(HeaderBar)
     app.info = app.service.info()  # no I/O: an embedded server started by the last refresh is named now
     header.show(app.info, app.state, retry_in=retry, read_only=app.read_only, busy=app.busy)
-    app.main_screen.query_one(DbProblem).show(app.state, app.info.origin)
+    screen = app.main_screen
+    found = screen.query_children(DbProblem)
+    if found:
+        found.first().show(app.state, app.info.origin)
+    elif DbProblem.wanted(app.state) and screen.is_attached:  # the first problem: mounted under the header
+        problem = DbProblem()
+        screen.mount(problem, after=header)
+        problem.show(app.state, app.info.origin)
 
 
 def tick(app: GtsdApp) -> None:

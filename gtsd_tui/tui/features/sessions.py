@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from gtsd_tui.tui import live
 from gtsd_tui.tui.features import FeatureMessage, handles
-from gtsd_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from gtsd_tui.core.server.activity import Session
@@ -49,6 +48,8 @@ def ask_signal(app: GtsdApp, event: SignalWanted) -> None:
     def answer(yes: bool | None) -> None:
         if yes:
             app.run_job("signal", partial(signal, app.service, pid, terminate), exclusive=False)
+
+    from gtsd_tui.tui.screens.confirm import ConfirmScreen  # (not on the console's start path)
 
     label = "Terminate" if terminate else "Cancel query"
     screen = ConfirmScreen(f"{what} of pid {pid}?", body, action_label=label, cancel_label="Leave it")

@@ -24,10 +24,9 @@ from textual.widgets import Footer
 from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import actions, features, flows, live
 from gtsd_tui.tui import messages as msg
-from gtsd_tui.tui.features import branches, drift
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
-from gtsd_tui.tui.widgets.header import DbProblem, HeaderBar, TabStrip
+from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
 from gtsd_tui.tui.widgets.history_pane import HistoryPane
 from gtsd_tui.tui.widgets.keys_footer import KeysFooter
 from gtsd_tui.tui.widgets.pane import PANES, Pane
@@ -73,9 +72,9 @@ class MainScreen(Screen[None]):
         # after the mount, each class restyled every widget under it again (a third of the first paint)
         narrow = self.console.size.width < NARROW
         self.set_class(narrow, "narrow", update=False)  # its own style does not depend on it
-        yield HeaderBar()
-        yield DbProblem()
-        yield TabStrip()
+        yield HeaderBar()  # DbProblem is mounted under it the first time there is a problem (live.py)
+        if narrow:  # the tab strip shows on a narrow terminal only: mounted when the terminal gets narrow
+            yield TabStrip()
         with Grid(id="grid"):  # narrow: only Pending is shown; the others are composed when first shown
             yield _deferred(HistoryPane(), narrow)
             yield PendingPane().add_class("active", update=False)
@@ -93,6 +92,8 @@ class MainScreen(Screen[None]):
 
     def layout_for(self, width: int) -> None:
         narrow = width < NARROW
+        if narrow and self.is_attached and not self.query_children(TabStrip):
+            self.mount(TabStrip(), before="#grid")
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")
         if not narrow:  # every pane shows (those of LATER once the first frame with tags is asked for)
@@ -125,7 +126,8 @@ class MainScreen(Screen[None]):
             pane = self.pane(name)
             if pane.has_class("active") != (name == active):
                 pane.set_class(name == active, "active")
-        self.query_one(TabStrip).show(PANES, active)
+        for tabs in self.query_children(TabStrip):  # none while the terminal was never narrow
+            tabs.show(PANES, active)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if self.console.alive:
@@ -167,6 +169,8 @@ class MainScreen(Screen[None]):
         """A refresh on screen. The first screen with data is the folder's migrations listed with their
         states (applied/pending need the database's rows): the ready hook fires after that paint."""
         flows.state_loaded(self.console, state, signature)
+        from gtsd_tui.tui.features import branches, drift  # (not on the first frame's path: imported here)
+
         # the marks' workers import psycopg and read the catalog: after this paint, not competing with it
         self.call_after_refresh(drift.check_mark, self.console, state)
         self.call_after_refresh(branches.check_mark, self.console, state)
@@ -175,7 +179,9 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._compose_hidden)
 
     def _compose_hidden(self) -> None:
-        """After the first frame with tags: the panes left out of it are composed (hidden until shown)."""
+        """After the first frame with tags: the panes left out of it are composed (hidden until shown), with
+        the cyclic GC on again (off since Textual's import: launch.py)."""
+        self.console.release_gc()
         self.first_frame = True
         for name in PANES:
             self.pane(name).materialize()

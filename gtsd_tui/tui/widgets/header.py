@@ -49,21 +49,27 @@ class HeaderBar(Static):
 
 class DbProblem(Static):
     """Why the database cannot be read, in full (wrapped, never cut), and what to do about it; hidden
-    while connected."""
+    while connected. Not in the first frame: mounted under the header the first time there is a reason."""
 
     def __init__(self) -> None:
         super().__init__("", id="db-problem", markup=False)
 
+    @staticmethod
+    def wanted(state: ConsoleState | None) -> bool:
+        """There is a reason to show (the line is mounted the first time there is one)."""
+        return state is not None and not state.db.connected and bool(state.db.error)
+
     def show(self, state: ConsoleState | None, origin: str) -> None:
         db = state.db if state is not None else None
-        self.set_class(db is not None and not db.connected and bool(db.error), "shown")
+        self.set_class(self.wanted(state), "shown")
         if db is not None and not db.connected and db.error:
             hint = "" if retry_helps(db.error, db.fatal) else f"\n  {advice(failure_kind(db.error), origin)}"
             self.update(f"✗ {db.error}{hint}")
 
 
 class TabStrip(Static):
-    """Pane names, clickable, the active one reversed (shown on narrow terminals)."""
+    """Pane names, clickable, the active one reversed (shown on narrow terminals; mounted the first time
+    the terminal is narrow)."""
 
     def __init__(self) -> None:
         super().__init__("", id="tabs")

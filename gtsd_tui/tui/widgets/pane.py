@@ -1,7 +1,8 @@
-"""The pane: a titled, focusable container with a hidden filter input (``/``) and its own body.
+"""The pane: a titled, focusable container with a filter input (``/``) and its own body.
 
 Each pane is a subclass that owns its state and renders itself (``show(...)``); the app only tells it
-what arrived. The filter narrows the pane's own list.
+what arrived. The filter narrows the pane's own list; its input is mounted at the pane's top the first
+time ``/`` opens it (not in the first frame).
 
 A ``deferred`` pane (on a narrow terminal, the panes not shown at start) is composed empty: its
 widgets are mounted the first time it is shown (``materialize``), drawn from the state it kept.
@@ -32,16 +33,12 @@ class Pane(Vertical):
 
     def compose(self) -> ComposeResult:
         if not self.deferred:
-            yield from self._parts()
-
-    def _parts(self) -> ComposeResult:
-        yield Input(placeholder=self.HINT, id=f"{self.NAME}-filter", classes="filter")
-        yield from self.body()
+            yield from self.body()
 
     def materialize(self) -> None:
         """Mount the widgets of a deferred pane and draw what it kept (no-op once composed)."""
         if self.deferred:
-            self.mount_all(list(self._parts()))
+            self.mount_all(list(self.body()))
             if self.children:  # mounted (an app that is closing mounts nothing)
                 self.deferred = False
                 self.redraw()
@@ -63,15 +60,26 @@ class Pane(Vertical):
     def focus_main(self) -> None:
         self.main_table.focus()
 
+    @property
+    def filter_box(self) -> Input | None:
+        """The filter's input, once ``/`` has opened it (not composed before: two hidden inputs styled
+        and mounted for nothing were part of the first frame's cost)."""
+        found = self.query_children(Input)
+        return found.first() if found else None
+
     def open_filter(self) -> None:
-        box = self.query_one(Input)
+        box = self.filter_box
+        if box is None:
+            box = Input(placeholder=self.HINT, id=f"{self.NAME}-filter", classes="filter shown")
+            self.mount(box, before=0)  # at the top of the pane, where the hidden one was
         box.add_class("shown")
         box.focus()
 
     def clear_filter(self) -> None:
-        box = self.query_one(Input)
-        box.value = ""
-        box.remove_class("shown")
+        box = self.filter_box
+        if box is not None:
+            box.value = ""
+            box.remove_class("shown")
         self.focus_main()
 
     @on(Input.Changed, ".filter")

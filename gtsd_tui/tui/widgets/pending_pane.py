@@ -59,12 +59,8 @@ class PendingPane(Pane):
         self.wanted: str | None = None  # a tag to select once a refresh lists it (the one just created)
 
     def body(self) -> ComposeResult:
-        preview = Vertical(
-            SqlPreview(id="preview"),
-            Static("", id="plan-notes", classes="note"),
-            RowTable("Severity", "Line", "Finding", id="findings-table"),
-            id="preview-box",
-        )
+        # the findings' table is mounted under the notes the first time a file has findings
+        preview = Vertical(SqlPreview(id="preview"), Static("", id="plan-notes", classes="note"), id="preview-box")
         yield Horizontal(RowTable("State", "Tag", id="pending-table"), preview, id="pending-body")
         yield Static("", id="apply-log", classes="note")
 
@@ -112,8 +108,7 @@ class PendingPane(Pane):
             self.preview_tag = None
             self.query_one(SqlPreview).show([])
             self.query_one("#plan-notes", Static).update("nothing pending" if not self.needle else "no match")
-            self.query_one("#findings-table", RowTable).set_rows([])
-            self.set_class(False, "has-findings")
+            self.show_findings([])
 
     @on(RowTable.Highlighted, "#pending-table")
     def _highlighted(self, event: RowTable.Highlighted) -> None:
@@ -136,7 +131,24 @@ class PendingPane(Pane):
         rows: list[Row] = [
             (f"{i}", (severity_cell(sev), str(line), text)) for i, (line, sev, text) in enumerate(p.findings)
         ]
-        self.query_one("#findings-table", RowTable).set_rows(rows)
+        self.show_findings(rows)
+
+    @property
+    def findings_table(self) -> RowTable | None:
+        """The highlighted file's lint findings; None until a file had some."""
+        found = self.query("#findings-table")
+        return found.first(RowTable) if found else None
+
+    def show_findings(self, rows: list[Row]) -> None:
+        table = self.findings_table
+        if table is None and rows:  # the first file with findings: the table, not in the first frame
+            box = self.query_one("#preview-box")
+            if not box.is_attached:  # the console is closing (a preview comes after the first paint)
+                return
+            table = RowTable("Severity", "Line", "Finding", id="findings-table")
+            box.mount(table)
+        if table is not None:
+            table.set_rows(rows)
         self.set_class(bool(rows), "has-findings")
 
     def preview_failed(self, error: str) -> None:
@@ -146,8 +158,7 @@ class PendingPane(Pane):
         self.query_one(SqlPreview).show([f"-- {tag}: cannot show this migration", f"-- {error}"])
         notes = self.query_one("#plan-notes", Static)
         notes.update(Text(f"✗ {error}", style="red"))
-        self.query_one("#findings-table", RowTable).set_rows([])
-        self.set_class(False, "has-findings")
+        self.show_findings([])
 
     def focus_failure(self, tag: str, line: int | None) -> None:
         """A failed apply: the failing migration is highlighted, its preview scrolled to the line."""

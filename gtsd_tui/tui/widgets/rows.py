@@ -21,6 +21,25 @@ Cell = str | Text
 HEADER = Style(bold=True)
 
 
+def column_widths(headers: list[str], rows: list[tuple[Cell, ...]]) -> list[int]:
+    """Each column's width: its header's, or its longest cell's (``len`` of a string, a Text's cells).
+    Column by column: the strings' lengths in one ``map``, each distinct Text measured once (a state cell
+    is one Text shared by every row of that state). Cell by cell, 5,000 rows cost 14 ms, in the
+    first frame with tags; this way about 1 ms."""
+    widths = [len(h) for h in headers]
+    full = min(map(len, rows), default=0) >= len(widths)
+    for i in range(len(widths)):
+        column = [cells[i] for cells in rows] if full else [cells[i] for cells in rows if len(cells) > i]
+        plain = [cell for cell in column if type(cell) is str]
+        if plain:
+            widths[i] = max(widths[i], max(map(len, plain)))
+        if len(plain) < len(column):
+            others = [cell for cell in column if type(cell) is not str]
+            texts = dict(zip(map(id, others), others, strict=True))
+            widths[i] = max(widths[i], *(c.cell_len if isinstance(c, Text) else len(c) for c in texts.values()))
+    return widths
+
+
 class RowTable(ScrollView, can_focus=True):
     BINDINGS = bindings("rows")
 
@@ -64,13 +83,7 @@ class RowTable(ScrollView, can_focus=True):
         current = self.cursor_key
         self.keys = [k for k, _ in rows]
         self.cells = [c for _, c in rows]
-        widths = [len(c) for c in self.columns]
-        for cells in self.cells:
-            for i, cell in enumerate(cells[: len(widths)]):
-                n = cell.cell_len if isinstance(cell, Text) else len(cell)
-                if n > widths[i]:
-                    widths[i] = n
-        self.widths = widths
+        self.widths = widths = column_widths(self.columns, self.cells)
         self.virtual_size = Size(sum(widths) + 2 * len(widths), len(self.keys) + 1)
         new = self.keys.index(current) if current in self.keys else min(self.cursor, max(0, len(self.keys) - 1))
         changed = new != self.cursor or current != self.cursor_key
