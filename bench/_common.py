@@ -29,7 +29,7 @@ NO_CACHE = {"GTSD_NO_DIGEST_CACHE": "1"}
 
 def settle(folder: Path) -> None:
     """Wait until freshly generated files are past the digest cache's 2 s margin (it skips newer files)."""
-    newest = max(p.stat().st_ctime for p in folder.glob("*.sql"))
+    newest = max(p.stat().st_ctime for p in folder.rglob("*") if p.is_file())  # (a v1 folder's too)
     time.sleep(max(0.0, newest + 2.2 - time.time()))
 
 

@@ -1,6 +1,8 @@
-"""``check --offline --json`` on 5,000 migrations with 50 conflicts, and on the real dittofeed folder,
-against ``sha256sum`` of the same SQL files (and of every file the command reads: SQL, journal,
-snapshots), cold and warm, alternating rounds, medians.
+"""``check --offline --json`` on 5,000 migrations with 50 conflicts, on the real dittofeed folder, and on
+that folder converted to Drizzle 1.0's layout by the real ``drizzle-kit up`` (1.0.0-rc.5: a folder per
+migration with its ``snapshot.json``; skipped without node), against ``sha256sum`` of the same SQL files
+(and of every file the command reads: SQL, journal, snapshots), cold and warm, alternating rounds,
+medians.
 
 Cold: the files evicted from the OS page cache before each run of either side (``posix_fadvise``; see
 ``_common.evict``) and gtsd-tui's digest cache off. Warm: page cache and digest cache warm.
@@ -21,8 +23,8 @@ from _common import DITTOFEED, OUT, cold_warm_rounds, console, folder_files, gen
 
 
 def measure(name: str, folder: Path, expect: dict[str, int], rounds: int) -> None:
-    sql = sorted(str(p) for p in folder.glob("*.sql"))
-    every = folder_files(folder)
+    sql = sorted(str(p) for p in folder.glob("*.sql")) or sorted(str(p) for p in folder.glob("*/migration.sql"))
+    every = folder_files(folder) if (folder / "meta").is_dir() else sorted(str(p) for p in folder.glob("*/*"))
 
     def run(env: dict[str, str]) -> float:
         t, r = timed(console("check", "--json", "--offline", "--migrations", str(folder)), env)
@@ -61,6 +63,29 @@ def main() -> None:
     settle(real)
     measure("5000 generated (50 conflicts)", folder, {"duplicate-prefix": 50, "not-in-journal": 50}, opts.rounds)
     measure("dittofeed (real, 12 files)", real, {}, opts.rounds)
+    v1 = _dittofeed_v1()
+    if v1 is not None:
+        settle(v1)
+        measure("dittofeed as Drizzle 1.0 (drizzle-kit up, 11 migrations)", v1, {}, opts.rounds)
+
+
+def _dittofeed_v1() -> Path | None:
+    """dittofeed's folder converted by drizzle-kit 1.0.0-rc.5's own ``up`` (None without node)."""
+    if shutil.which("node") is None:
+        print("dittofeed as Drizzle 1.0: skipped (node is not on PATH)")
+        return None
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.helpers.node_v1 import up_v1
+
+    project = OUT / "check-dittofeed-v1"
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(DITTOFEED, project / "drizzle")
+    for p in project.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    r = up_v1(project)
+    if r.returncode != 0 or (project / "drizzle" / "meta").exists():
+        raise SystemExit(f"bench: drizzle-kit up failed: {r.stdout[-500:]} {r.stderr[-500:]}")
+    return project / "drizzle"
 
 
 if __name__ == "__main__":

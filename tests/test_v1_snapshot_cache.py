@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gtsd_tui.core.drizzle_v1 import v1
 from gtsd_tui.core.lint import hand_written_tags
@@ -160,3 +162,58 @@ def test_which_v1_files_leave_the_folder_through_a_link(tmp_path: Path) -> None:
         linked_dir: os.path.realpath(outside / linked_dir),
         "20250103000000_linked_file/migration.sql": os.path.realpath(outside / "loose.sql"),
     }
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    digits=st.text("0123456789", min_size=14, max_size=14)
+    | st.builds(
+        lambda y, mo, d, h, mi, s: f"{y:04d}{mo:02d}{d:02d}{h:02d}{mi:02d}{s:02d}",
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 40),
+        st.integers(0, 30),
+        st.integers(0, 70),
+        st.integers(0, 70),
+    )  # fmt: skip
+)
+def test_v1_when_is_calendar_timegm(digits: str) -> None:
+    """A v1 migration's ``created_at`` worked out without ``calendar`` (a hook's start): what
+    ``calendar.timegm`` gives for the name's six numbers, None where it refuses."""
+    import calendar
+
+    from gtsd_tui.core.migrations.folder import v1_when
+
+    nums = (int(digits[0:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]), int(digits[10:12]))
+    try:
+        want: int | None = calendar.timegm((*nums, int(digits[12:14]))) * 1000
+    except (ValueError, OverflowError):
+        want = None
+    assert v1_when(f"{digits}_name") == want
+
+
+@pytest.mark.node
+def test_a_warm_check_of_a_v1_folder_imports_no_json_nor_dataclasses(
+    v1_project: Path, tmp_path: Path, cache: Path
+) -> None:
+    """``check --offline`` of a Drizzle 1.0 folder from the kept heads and facts (a pre-commit hook's run):
+    no ``json``, ``dataclasses`` (with ``inspect``), ``typing`` or ``calendar`` (with ``datetime``)
+    beyond what ``python -c pass`` imports (traced with ``-S``: no site, no editable-install finder)."""
+    import gtsd_tui
+
+    folder = _copy(v1_project, tmp_path / "drizzle")
+    time.sleep(2.1)  # (the subprocess keeps no file written in its last 2 s: digest_cache.RACY_NS)
+    root = str(Path(gtsd_tui.__file__).resolve().parent.parent)
+    code = f"import sys; sys.path.insert(0, {root!r}); from gtsd_tui.start import cli; sys.exit(cli())"
+    argv = [sys.executable, "-S", "-X", "importtime", "-c", code, "check", "--offline", "--migrations", str(folder)]
+    env = {**os.environ, "GTSD_CACHE_DIR": str(cache)}
+    cold = subprocess.run(argv, capture_output=True, text=True, env=env)  # reads and keeps
+    assert cold.returncode == 0 and cold.stdout == "no problems found\n", cold.stderr[-2000:]
+    warm = subprocess.run(argv, capture_output=True, text=True, env=env)
+    assert (warm.returncode, warm.stdout) == (0, cold.stdout)
+    ran = {ln.split("|")[-1].strip() for ln in warm.stderr.splitlines() if ln.startswith("import time:")}
+    assert "gtsd_tui.core.drizzle_v1.v1_check" in ran  # (the v1 path was taken)
+    start = subprocess.run([sys.executable, "-S", "-X", "importtime", "-c", "pass"], capture_output=True, text=True)
+    before = {ln.split("|")[-1].strip() for ln in start.stderr.splitlines() if ln.startswith("import time:")}
+    banned = {"json", "dataclasses", "inspect", "typing", "calendar", "datetime", "locale"}
+    assert banned & (ran - before) == set()

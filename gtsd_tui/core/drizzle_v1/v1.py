@@ -9,14 +9,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+from gtsd_tui.core.record import FrozenRecord, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up: a 1.0 folder's check is a hook's run too)
+    from typing import Any
+
     from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.core.migrations.status import HistoryRow
 
@@ -37,18 +39,26 @@ def icu_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return primary, tertiary
 
 
-@dataclass(frozen=True)
-class V1Snapshot:
-    folder: str  # migration folder name
-    id: str | None
-    prev_ids: tuple[str, ...]
-    footprints: tuple[dict[str, Any], ...] = ()
-    kind: str | None = None  # "base" / "diff" (rc.5, version 9)
-    custom: bool = False  # a diff with no deltas: written by `generate --custom`
-    error: str | None = None
+class V1Snapshot(FrozenRecord):
+    _fields = ("folder", "id", "prev_ids", "footprints", "kind", "custom", "error")
+
+    def __init__(
+        self,
+        folder: str,  # migration folder name
+        id: str | None,
+        prev_ids: tuple[str, ...],
+        footprints: tuple[dict[str, Any], ...] = (),
+        kind: str | None = None,  # "base" / "diff" (rc.5, version 9)
+        custom: bool = False,  # a diff with no deltas: written by `generate --custom`
+        error: str | None = None,
+    ) -> None:
+        self.folder, self.id, self.prev_ids, self.footprints = folder, id, prev_ids, footprints
+        self.kind, self.custom, self.error = kind, custom, error
 
 
 def parse_v1_snapshot(folder: str, text: str) -> V1Snapshot:
+    import json  # (a warm check reads the kept facts: no JSON)
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -130,12 +140,14 @@ def _read_one(tag: str, path: str) -> tuple[V1Snapshot, int] | None:
     return parse_v1_snapshot(tag, text), len(raw)
 
 
-@dataclass
-class TableUpgrade:
+class TableUpgrade(Record):
     """What drizzle-orm 1.0 does to a v0 tracking table before its first v1 run."""
 
-    names: list[tuple[int, str]] = field(default_factory=list)  # (row id, migration name)
-    unmatched: list[int] = field(default_factory=list)  # row ids matching no local migration
+    _fields = ("names", "unmatched")
+
+    def __init__(self, names: list[tuple[int, str]] | None = None, unmatched: list[int] | None = None) -> None:
+        self.names = [] if names is None else names  # (row id, migration name)
+        self.unmatched = [] if unmatched is None else unmatched  # row ids matching no local migration
 
     @property
     def possible(self) -> bool:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
 from gtsd_tui.core.drizzle_v1.v1 import V1Snapshot, read_v1_snapshots
 from gtsd_tui.core.findings import ERROR, WARNING, Finding
 from gtsd_tui.core.merging.forks import Conflict, ForkReport, analyse, origin_label
@@ -12,6 +9,7 @@ from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE, PlanRefused
 
+TYPE_CHECKING = False  # (typing is not imported at start-up: a 1.0 folder's check is a hook's run too)
 if TYPE_CHECKING:
     from gtsd_tui.core.migrations.status import StatusReport
 
@@ -37,7 +35,7 @@ def sql_conflicts(folder: Folder, snaps: list[V1Snapshot], report: ForkReport) -
         if not s.custom or s.footprints:
             return s
         raw = (folder.path / s.folder / "migration.sql").read_bytes()
-        return replace(s, footprints=tuple(sql_footprints(drizzle_text(raw))))
+        return s.replaced(footprints=tuple(sql_footprints(drizzle_text(raw))))
 
     seen = {frozenset((c.a.leaf, c.b.leaf)) for c in report.conflicts}
     return [c for c in analyse([with_sql(s) for s in snaps]).conflicts if frozenset((c.a.leaf, c.b.leaf)) not in seen]

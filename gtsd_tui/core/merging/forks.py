@@ -12,10 +12,12 @@ the other, unless both are the same idempotent change (same type and ``sqlHash``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from gtsd_tui.core.drizzle_v1.v1 import ORIGIN, V1Snapshot
+from gtsd_tui.core.record import FrozenRecord, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported at start-up)
+    from typing import Any
 
 _SCHEMA_LEVEL = {
     "create_table", "drop_table", "rename_table", "move_table", "remove_from_schema", "set_new_schema",
@@ -26,33 +28,42 @@ _SCHEMA_LEVEL = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Side:
-    leaf: str  # folder of the branch's last migration
-    source: str  # folder of the migration whose change conflicts
-    chain: tuple[str, ...]  # folders of the branch, fork side first
-    description: str  # drizzle-kit's wording, e.g. "alter_column: name on users table"
+class Side(FrozenRecord):
+    _fields = ("leaf", "source", "chain", "description")
+
+    def __init__(self, leaf: str, source: str, chain: tuple[str, ...], description: str) -> None:
+        self.leaf = leaf  # folder of the branch's last migration
+        self.source = source  # folder of the migration whose change conflicts
+        self.chain = chain  # folders of the branch, fork side first
+        self.description = description  # drizzle-kit's wording, e.g. "alter_column: name on users table"
 
 
-@dataclass(frozen=True)
-class Conflict:
-    parent: str | None  # folder of the fork point; None when the branches share no migration
-    a: Side
-    b: Side
+class Conflict(FrozenRecord):
+    _fields = ("parent", "a", "b")
+
+    def __init__(self, parent: str | None, a: Side, b: Side) -> None:
+        self.parent = parent  # folder of the fork point; None when the branches share no migration
+        self.a, self.b = a, b
 
 
-@dataclass(frozen=True)
-class Fork:
-    parent: str | None
-    leaves: tuple[str, str]
-    branches: tuple[tuple[str, ...], tuple[str, ...]]
+class Fork(FrozenRecord):
+    _fields = ("parent", "leaves", "branches")
+
+    def __init__(
+        self, parent: str | None, leaves: tuple[str, str], branches: tuple[tuple[str, ...], tuple[str, ...]]
+    ) -> None:
+        self.parent, self.leaves, self.branches = parent, leaves, branches
 
 
-@dataclass
-class ForkReport:
-    leaves: list[str] = field(default_factory=list)  # folders of the open heads
-    forks: list[Fork] = field(default_factory=list)  # one per pair of open heads
-    conflicts: list[Conflict] = field(default_factory=list)
+class ForkReport(Record):
+    _fields = ("leaves", "forks", "conflicts")
+
+    def __init__(
+        self, leaves: list[str] | None = None, forks: list[Fork] | None = None, conflicts: list[Conflict] | None = None
+    ) -> None:
+        self.leaves = [] if leaves is None else leaves  # folders of the open heads
+        self.forks = [] if forks is None else forks  # one per pair of open heads
+        self.conflicts = [] if conflicts is None else conflicts
 
     def commute(self, leaf_a: str, leaf_b: str) -> bool:
         return not any({c.a.leaf, c.b.leaf} == {leaf_a, leaf_b} for c in self.conflicts)
@@ -85,7 +96,8 @@ def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
     )
 
 
-Print = tuple[str, dict[str, Any]]  # (snapshot id, footprint)
+if TYPE_CHECKING:
+    Print = tuple[str, dict[str, Any]]  # (snapshot id, footprint)
 
 
 def _first_conflict(frm: list[Print], to: list[Print]) -> tuple[Print, Print] | None:

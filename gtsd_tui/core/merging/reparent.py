@@ -11,7 +11,7 @@ by any renumbering: one of the two changes has to be rewritten.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gtsd_tui.core.drizzle_v1.v1 import V1Snapshot, icu_key, read_v1_snapshots
@@ -81,7 +81,7 @@ def plan_reparent(folder: Folder) -> ReparentPlan:
                 continue
             new = tuple(dict.fromkeys(p if p in ids else earlier_leaf.id for p in s.prev_ids))
             plan.relinks.append(Relink(f, s.prev_ids, new, earlier_leaf.folder))
-            snaps = [replace(x, prev_ids=new) if x.folder == f else x for x in snaps]
+            snaps = [x.replaced(prev_ids=new) if x.folder == f else x for x in snaps]
             changed = True
         if not changed:
             plan.refusal = f"cannot join the branches forking at {origin_label(fork.parent)}"

@@ -456,18 +456,28 @@ def _sql_markers(folder: Folder) -> dict[str, list[int]]:
 
 
 def v1_when(name: str) -> int | None:
-    """``Date.UTC(name[0:14])`` in ms, as the v1 migrator computes created_at."""
+    """``Date.UTC(name[0:14])`` in ms, as the v1 migrator computes created_at: what
+    ``calendar.timegm`` gives for those six numbers (a month outside 1-12 or the year 0: None), worked
+    out here without ``calendar``, which imports ``datetime`` and ``locale`` into a hook's check."""
     m = re.match(V1_DIR, name)
     if not m:
         return None
-    import calendar  # (v1 folders only: not on a v0 folder's start)
-
     s = m.group(1)
-    try:
-        secs = calendar.timegm((int(s[0:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]), int(s[10:12]), int(s[12:14])))
-    except (ValueError, OverflowError):
+    year, month = int(s[0:4]), int(s[4:6])
+    if not (1 <= year <= 9999 and 1 <= month <= 12):  # where datetime.date(year, month, 1) refuses
         return None
-    return secs * 1000
+    days = _days_to_month(year, month) + int(s[6:8]) - 1
+    return (((days * 24 + int(s[8:10])) * 60 + int(s[10:12])) * 60 + int(s[12:14])) * 1000
+
+
+def _days_to_month(year: int, month: int) -> int:
+    """Days from 1970-01-01 to the first of ``month`` in ``year``, proleptic Gregorian (the civil-from-days
+    arithmetic of H. Hinnant's ``days_from_civil``, day 1)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def _load_v1(root: Path, names: list[str], *, hashed: bool = True) -> Folder:
