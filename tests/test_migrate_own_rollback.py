@@ -21,7 +21,7 @@ from gtsd_tui.core.sql.txcontrol import undoing_statement
 from tests.helpers.kit_project import KitProject, base_project
 from tests.helpers.node import drizzle_migrate
 from tests.helpers.node_v1 import v1_migrate, v1_rows
-from tests.test_migrate_own_tx import BP, USERS, _twin, project, state, v1_project
+from tests.test_migrate_own_tx import BP, USERS, _twin, add_customs, project, state, v1_project
 
 pytestmark = [pytest.mark.pg, pytest.mark.node]
 
@@ -132,15 +132,6 @@ def test_tx_all_rollback_then_a_failure_json(cli, tmp_path: Path, pg_server: str
     out = json.loads(r.stdout)
     assert [a["tag"] for a in out["applied"]] == ["0001_rb"]
     assert out["error"]["rolled_back"] == ["0000_init"] and out["error"]["tag"] == "0002_later"
-
-
-def add_customs(p: KitProject, customs: list[tuple[str, str]]) -> None:
-    for name, text in customs:
-        r = p.kit("generate", "--custom", "--name", name)
-        assert r.returncode == 0, r.stdout + r.stderr
-        (path,) = p.folder.glob(f"*_{name}.sql")
-        path.write_text(text)
-    assert p.kit("check").returncode == 0
 
 
 @pytest.mark.parametrize("case", ["alone", "more-after", "same-chunk", "later-migration"])

@@ -60,13 +60,18 @@ def project(tmp_path: Path, customs: list[tuple[str, str]]) -> KitProject:
     """A drizzle-kit 0.31 project: ``users`` from the TypeScript schema, then hand-written migrations
     made with ``drizzle-kit generate --custom`` (as users write them)."""
     p = base_project(tmp_path, {"users.ts": USERS})
+    add_customs(p, customs)
+    return p
+
+
+def add_customs(p: KitProject, customs: list[tuple[str, str]]) -> None:
+    """Hand-written migrations, each made with ``drizzle-kit generate --custom`` then filled in."""
     for name, text in customs:
         r = p.kit("generate", "--custom", "--name", name)
         assert r.returncode == 0, r.stdout + r.stderr
         (path,) = p.folder.glob(f"*_{name}.sql")
         path.write_text(text)
     assert p.kit("check").returncode == 0
-    return p
 
 
 def compare(cli, p: KitProject, pg_server: str, pg_url: str, *extra: str) -> tuple[dict[str, object], object]:
