@@ -43,7 +43,12 @@ _pending: dict[str, ModuleType] = {}  # registered, code not run yet
 
 
 def defer_stdlib() -> None:
-    """Register each module of :data:`DEFERRED` not imported yet (see the module's text)."""
+    """Register each module of :data:`DEFERRED` not imported yet (see the module's text). Where the
+    import system's own functions are not there (not CPython), nothing is deferred."""
+    try:
+        from _frozen_importlib import _find_spec, _ModuleLockManager, module_from_spec  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError:
+        return
     for name, early in DEFERRED:
         if name not in sys.modules:
             _defer(name, early)
