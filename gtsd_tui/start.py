@@ -147,7 +147,7 @@ _paused = False
 def pause_gc() -> None:
     """Pause the cyclic garbage collector for the imports of a start. Importing makes thousands of
     objects (functions, classes, code) of which none is garbage, and every 700 allocations start a pass
-    over the youngest of them (the older ones too at every tenth and hundredth): 3–4% of a hook's
+    over the youngest of them (the older ones too at every tenth and hundredth): 1–2% of a hook's
     run. :func:`resume_gc` turns it back on; the commands pause it again over their own work where
     they know it makes no cycles (``commands/output``, the lint engine)."""
     global _paused
