@@ -63,9 +63,9 @@ def _may_template(conn: psycopg.Connection[Any], url: str, target: str) -> str |
     if not is_local_host(parse_target(url).host):
         return "the target is not on a local server"
 
-    def ask() -> tuple[bool, int] | None:
-        row = conn.execute(may_template_query("%s"), (target,), prepare=False).fetchone()
-        return (bool(row[0]), int(row[1])) if row else None
+    def ask() -> tuple[bool, int, int] | None:
+        row = conn.execute(may_template_query("%s"), (target, target), prepare=False).fetchone()
+        return (bool(row[0]), int(row[1]), int(row[2])) if row else None
 
     answer = settled(ask)
     if not (answer and answer[0]):

@@ -23,13 +23,21 @@ ORPHANS_QUERY = "SELECT datname FROM pg_database WHERE datname LIKE '%\\_\\_gtsd
 
 
 def may_template_query(target_literal: str) -> str:
-    """One row: may this role create databases; how many other sessions are connected to the target
-    (``target_literal``: the quoted name, or a driver's placeholder). An autovacuum worker is not
+    """One row: may this role create databases; how many other sessions are connected to the target;
+    how many of those are idle sessions of gtsd-tui's own (``target_literal``: the quoted name, or a
+    driver's placeholder, which then takes the name twice). An autovacuum worker is not
     counted: CREATE DATABASE ... TEMPLATE stops it itself (CountOtherDBBackends signals it and waits)."""
+    others = (
+        f"FROM pg_stat_activity WHERE datname = {target_literal} AND pid <> pg_backend_pid() "
+        "AND backend_type <> 'autovacuum worker'"
+    )
     return (
         "SELECT (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user), "
-        f"(SELECT count(*) FROM pg_stat_activity WHERE datname = {target_literal} AND pid <> pg_backend_pid() "
-        "AND backend_type <> 'autovacuum worker')"
+        f"(SELECT count(*) {others}), "
+        # of those, idle sessions of a gtsd-tui command (the plan's read of the target, closed just before:
+        # its backend is on its way out); not a console's ("gtsd-tui console": open in another terminal,
+        # it stays, and a rehearsal is not held five seconds for it)
+        "(SELECT count(*) " + others + " AND state = 'idle' AND application_name = 'gtsd-tui')"
     )
 
 
@@ -58,16 +66,24 @@ def strategy_query(target_literal: str) -> str:
     )
 
 
-Answer = tuple[bool, int] | None  # may create databases, other sessions on the target
+# may create databases, other sessions on the target[, how many of those are gtsd-tui's own, idle]
+Answer = tuple[bool, int] | tuple[bool, int, int] | None
+OURS_TRIES = 500  # while every other session is an idle one of ours: about 5 s, as CREATE DATABASE waits
 
 
 def settled(ask: Callable[[], Answer], tries: int = 100, pause: float = 0.01) -> Answer:
     """The answer of ``ask()`` (may create databases, other sessions on the target) once no other
     session is left, or the last one after ``tries`` (about 1 s): a session closed a moment ago (ours,
-    the command run just before) leaves the server with a short delay. None when asking failed."""
+    the command run just before) leaves the server with a short delay. While every session left is an
+    idle one of gtsd-tui's own (the answer's third number, where it has one), up to :data:`OURS_TRIES`:
+    on a busy machine such a backend took longer than a second to leave, and the rehearsal fell back to
+    a schema-only copy. None when asking failed."""
     answer = ask()
-    for _ in range(tries - 1):
+    for i in range(1, max(tries, OURS_TRIES)):
         if answer is None or not answer[0] or not answer[1]:
+            break
+        ours_only = len(answer) > 2 and answer[2] == answer[1]
+        if i >= tries and not ours_only:
             break
         time.sleep(pause)
         answer = ask()

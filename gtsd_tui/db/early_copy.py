@@ -70,12 +70,12 @@ def _copy(pq: _Libpq, url: str, target: str, name: str) -> bool:
         if not (lit and src and dst):
             return False
 
-        def ask() -> tuple[bool, int] | None:
+        def ask() -> tuple[bool, int, int] | None:
             row = pq.run(conn, may_template_query(lit))
-            return (row[0] == "t", int(row[1] or 0)) if row and len(row) == 2 else None
+            return (row[0] == "t", int(row[1] or 0), int(row[2] or 0)) if row and len(row) == 3 else None
 
         answer = settled(ask)
-        if answer != (True, 0):  # may not create databases, or someone is (still) connected
+        if answer is None or not answer[0] or answer[1]:  # may not create databases, or someone is (still) there
             return False
         strategy = pq.run(conn, strategy_query(lit))
         if not strategy or strategy[0] not in STRATEGIES:
