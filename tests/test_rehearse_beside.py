@@ -20,12 +20,28 @@ from tests.test_rehearse import applied_base, leftovers
 pytestmark = pytest.mark.pg
 
 
-def test_beside_runs_on_the_target_while_the_copy_exists_and_is_no_blocker(cli, tmp_path: Path, pg_url: str) -> None:
+def test_beside_runs_on_the_target_while_the_copy_exists_and_is_no_blocker(
+    cli, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also: it starts once the copy is made (the copy is there then, or, when the pool was busy and the
+    run short, already being dropped: never not made yet)."""
+    import gtsd_tui.db.clone as clone
+
     folder = applied_base(cli, tmp_path, pg_url)
     seen: dict[str, object] = {}
+    order: list[str] = []
+    make = clone.make_clone
+
+    def made(*args: object, **kwargs: object) -> object:
+        copy = make(*args, **kwargs)  # type: ignore[arg-type]
+        order.append("made")
+        return copy
+
+    monkeypatch.setattr(clone, "make_clone", made)
 
     def beside(_plan: object) -> None:
-        seen["copies"] = leftovers(pg_url)  # the rehearsal's copy is there when this starts
+        order.append("beside")
+        seen["copies"] = leftovers(pg_url)
         with psycopg.connect(pg_url, application_name="gtsd-tui") as conn:  # as the preflight's reads
             conn.execute("SELECT count(*) FROM users").fetchone()  # ACCESS SHARE on users, held till commit
             time.sleep(2)  # longer than the rest of the rehearsal: add_blockers must wait for it
@@ -34,8 +50,10 @@ def test_beside_runs_on_the_target_while_the_copy_exists_and_is_no_blocker(cli, 
     project = Project(load_settings(migrations=str(folder), database_url=pg_url))
     result = rehearse(project, ApplyRequest(to_tag="0001_mixed"), beside=beside)
     assert result.ok, result.failure
+    assert result.method == "template", result.notice
     assert seen.get("done") is True  # over before rehearse returned
-    assert len(seen["copies"]) == 1, seen  # type: ignore[arg-type]
+    assert order == ["made", "beside"], order
+    assert len(seen["copies"]) <= 1, seen  # type: ignore[arg-type]
     add = next(r for r in result.records if r.text.startswith("ALTER TABLE users"))
     assert add.locks and add.locks[0][0] == "AccessExclusiveLock"
     assert add.blockers == [], [b.describe() for _, b in add.blockers]
