@@ -76,8 +76,8 @@ def settled(ask: Callable[[], Answer], tries: int = 100, pause: float = 0.01) ->
     session is left, or the last one after ``tries`` (about 1 s): a session closed a moment ago (ours,
     the command run just before) leaves the server with a short delay. While every session left is an
     idle one of gtsd-tui's own (the answer's third number, where it has one), up to :data:`OURS_TRIES`:
-    on a busy machine such a backend took longer than a second to leave, and the rehearsal fell back to
-    a schema-only copy. None when asking failed."""
+    on a busy machine such a backend can take longer than a second to leave, and the rehearsal then fell
+    back to a schema-only copy. None when asking failed."""
     answer = ask()
     for i in range(1, max(tries, OURS_TRIES)):
         if answer is None or not answer[0] or not answer[1]:
