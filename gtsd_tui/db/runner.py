@@ -456,22 +456,18 @@ def _batched(step: Step, opts: RunOptions) -> bool:
     """A transactional migration outside a rehearsal, each chunk lexically complete, none ending the
     transaction: one round trip."""
     return (
-        opts.batch and step.transactional and opts.observer is None and batchable(step.chunks) and not _own_tx_end(step)
+        opts.batch
+        and step.transactional
+        and opts.observer is None
+        and batchable(step.chunks)
+        and not step.ends_own_transaction
     )
-
-
-def _own_tx_end(step: Step) -> bool:
-    """The migration ends the transaction it runs in (its own ``COMMIT``, ``ROLLBACK``, ...): drizzle-orm
-    sends each chunk alone, so each chunk after it runs and commits on its own; in one query they would
-    share its implicit transaction, and a later error would undo them too. Such a migration goes chunk
-    by chunk, as drizzle-orm sends it."""
-    return any(ends_transaction(c.text) for c in step.chunks)
 
 
 def _observed(step: Step, opts: RunOptions) -> bool:
     """A rehearsal's transactional migration in its own transaction: one round trip, its statements
     each followed by the observer's probe (:func:`_observed_batch`); not one that ends its transaction."""
-    return opts.batch and step.transactional and opts.observer is not None and not _own_tx_end(step)
+    return opts.batch and step.transactional and opts.observer is not None and not step.ends_own_transaction
 
 
 def _observed_batch(
@@ -568,7 +564,7 @@ def _exec_ok(conn: psycopg.Connection[Any], query: str) -> None:
 
 def _chunks(conn: psycopg.Connection[Any], folder: Folder, step: Step, opts: RunOptions) -> None:
     observer = opts.observer
-    own = step.transactional and _own_tx_end(step)  # only such a migration can undo what ran before it
+    own = step.transactional and step.ends_own_transaction  # only such a migration can undo what ran before it
     for chunk in step.chunks:
         if not step.transactional and not resume_concurrent_index(conn, chunk):
             continue  # built by an earlier, interrupted run of this migration

@@ -241,14 +241,12 @@ def _lock_ends_with(plan: ApplyPlan) -> list[str]:
     ends its own transaction (its ``COMMIT``, ``ROLLBACK``...) ends the lock with it: what follows runs in
     autocommit, outside any lock (drizzle-orm takes none at all), and another ``migrate`` may begin
     before this one is over. Said before the first statement, once per such migration."""
-    from gtsd_tui.core.sql.txcontrol import ends_transaction
-
     return [
         f"{s.migration.file}: ends its own transaction: under a transaction pooler the migration lock "
         "(transaction-scoped) ends with it, and another migrate may start before this one is over; "
         "run it through a direct connection (--database-url) to keep the lock"
         for s in plan.steps
-        if any(ends_transaction(c.text) for c in s.chunks)
+        if s.ends_own_transaction
     ]
 
 

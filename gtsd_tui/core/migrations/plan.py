@@ -6,12 +6,14 @@ Built from a status report before any SQL runs, so every refusal happens with no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.hashing import Chunk, digest_bytes, drizzle_text, split_chunks
 from gtsd_tui.core.migrations.status import MODIFIED, OUT_OF_ORDER, PENDING, StatusReport
 from gtsd_tui.core.sql.sqlinfo import analyse_chunk
+from gtsd_tui.core.sql.txcontrol import ends_transaction
 from gtsd_tui.core.vocab import Layout, MigrationState, TxMode
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.errors import PlanRefused as PlanRefused  # raised here; callers name it from the plan
@@ -33,6 +35,14 @@ class Step:
     def row(self) -> tuple[str, int]:
         assert self.migration.hash is not None and self.migration.when is not None
         return self.migration.hash, self.migration.when
+
+    @cached_property
+    def ends_own_transaction(self) -> bool:
+        """The migration ends the transaction it runs in (its own ``COMMIT``, ``ROLLBACK``, ...): drizzle-orm
+        sends each chunk alone, so each chunk after it runs and commits on its own; in one query they would
+        share its implicit transaction, and a later error would undo them too. Such a migration goes chunk
+        by chunk, as drizzle-orm sends it; under a transaction pooler it ends the migration lock too."""
+        return any(ends_transaction(c.text) for c in self.chunks)
 
 
 @dataclass
