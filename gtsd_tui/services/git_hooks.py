@@ -151,9 +151,11 @@ def _commutativity(folder: Path) -> list[str]:
 
 
 def finish(
-    top: Path, folder: Path, ours: str, theirs: str, what: str, committing: bool = False
+    top: Path, folder: Path, ours: str, theirs: str, what: str, committing: bool = False, squash: bool = False
 ) -> tuple[int, list[str]]:
     """After a merge or rebase: the folder made equal to the model, and one line saying what moved.
+    ``committing``: run by pre-commit (the renames go into that commit); ``squash``: after ``git merge
+    --squash`` (no commit made yet: the squash's own commit takes them).
 
     Only while the journal is still the driver's (the model's): a folder someone resolved otherwise
     (``renumber --force``, by hand), or merged without the driver, is left as it is."""
@@ -180,6 +182,8 @@ def finish(
     lines = [f"gtsd-tui: {rel}: renumbered after the {what}: {said}"]
     if committing:
         lines[0] += " (staged into this commit)"
+    elif squash:  # no commit made yet: the squash's own commit takes them
+        lines.append("gtsd-tui: the renames are staged with the squashed changes: the squash's commit takes them")
     elif _dirty(top, folder):
         msg = COMMIT_MESSAGE.format(what=what)
         import shlex
@@ -221,11 +225,7 @@ def _post_squash(top: Path, folder: Path) -> tuple[int, list[str]]:
     theirs = _squashed_head()
     if theirs is None or not (folder / "meta" / "_journal.json").is_file():
         return 0, [f"gtsd-tui: squash merge: run `gtsd-tui check --migrations {folder}` before committing"]
-    code, lines = finish(top, folder, "HEAD", theirs, "squash merge")
-    if code != 0 or not lines:
-        return code, lines
-    staged = "gtsd-tui: the renames are staged with the squashed changes: the squash's commit takes them"
-    return code, [*(ln for ln in lines if "commit them: " not in ln), staged]
+    return finish(top, folder, "HEAD", theirs, "squash merge", squash=True)
 
 
 def post_rewrite(top: Path, folder: Path, kind: str, stdin: str) -> tuple[int, list[str]]:
