@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from gtsd_tui.config import scrub
 from gtsd_tui.errors import GtsdError
+from gtsd_tui.process_exit import resume_gc  # (the script's entry imports it anyway: gtsd_tui/start.py)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself is not imported at start-up)
@@ -271,13 +272,13 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any], status_child: A
             from gtsd_tui.tui.launch import run_console
 
             _restore(handlers)  # the console's own terminal handling, as before
-            _resume_gc()
+            resume_gc()
             return run_console(project, read_only=args.read_only)
         name = f"gtsd_tui.commands.{args.command.replace('-', '_')}"
         __import__(name)  # (importlib.import_module's work, without importing importlib and warnings)
         module = sys.modules[name]
         if not hook_form:  # the hook forms' short runs keep it paused (gtsd_tui/start.py)
-            _resume_gc()
+            resume_gc()
         return int(module.run(args, project))
     except GtsdError as exc:
         return _fail(scrub(str(exc), url), exc.exit_code, as_json, _connect_advice(str(exc), args))
@@ -296,12 +297,6 @@ def _main(argv: list[str], early: Any, handlers: dict[int, Any], status_child: A
             print(scrub(traceback.format_exc(), url), file=sys.stderr, end="")
         message = scrub(f"internal error: {type(exc).__name__}: {exc}", url)
         return _fail(f"{message} (set GTSD_DEBUG=1 for a traceback)", 70, as_json)
-
-
-def _resume_gc() -> None:
-    start = sys.modules.get("gtsd_tui.start")  # (imported only by the script's entry)
-    if start is not None:
-        start.resume_gc()
 
 
 def _connect_advice(message: str, args: Any) -> str | None:

@@ -29,9 +29,13 @@ from __future__ import annotations
 import _thread
 import sys
 
+from gtsd_tui.process_exit import pause_gc, resume_gc
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
+
+__all__ = ["cli", "defer_stdlib", "git", "pause_gc", "resume_gc", "run"]
 
 # (module, attributes taken from it by name at another module's import: set beforehand to a stand-in)
 DEFERRED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -139,33 +143,6 @@ def cli() -> int:
     from gtsd_tui.cli import entry
 
     return entry()
-
-
-_paused = False
-
-
-def pause_gc() -> None:
-    """Pause the cyclic garbage collector for the imports of a start. Importing makes thousands of
-    objects (functions, classes, code) of which none is garbage, and every 700 allocations start a pass
-    over the youngest of them (the older ones too at every tenth and hundredth): 1–2% of a hook's
-    run. :func:`resume_gc` turns it back on; the commands pause it again over their own work where
-    they know it makes no cycles (``commands/output``, the lint engine)."""
-    global _paused
-    import gc
-
-    if gc.isenabled():
-        gc.disable()
-        _paused = True
-
-
-def resume_gc() -> None:
-    """Undo :func:`pause_gc` (nothing if it paused nothing)."""
-    global _paused
-    if _paused:
-        import gc
-
-        gc.enable()
-        _paused = False
 
 
 def git() -> None:

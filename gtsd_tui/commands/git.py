@@ -113,11 +113,10 @@ def _hook(name: str, migrations: str, rest: list[str]) -> tuple[int, list[str]]:
     if name == "post-checkout":
         if len(rest) != 3:
             return EXIT_USAGE, ["gtsd-tui git hook post-checkout: usage: PREV NEW FLAG"]
+        from gtsd_tui.process_exit import resume_gc
         from gtsd_tui.services.branch_db import post_checkout
 
-        start = sys.modules.get("gtsd_tui.start")  # the collector back on for the database work (start.py)
-        if start is not None:
-            start.resume_gc()
+        resume_gc()  # the collector back on for the database work (paused by the entry: gtsd_tui/start.py)
         outcome = post_checkout(top, folder, *rest)
         return outcome.code, outcome.lines
     return EXIT_USAGE, [f"gtsd-tui git hook: unknown hook {name}"]
