@@ -37,7 +37,7 @@ def make_folder() -> Path:
 
 def main() -> None:
     from gtsd_tui.config import load_settings
-    from gtsd_tui.core.vocab import TxMode
+    from gtsd_tui.core.migrations.modes import TxMode
     from gtsd_tui.db.runner import RunOptions, RunResult, _held, open_session
     from gtsd_tui.services.apply import ApplyRequest, apply, ignore, plan_only
     from gtsd_tui.services.project import Project

@@ -299,7 +299,7 @@ def test_an_apply_on_a_direct_server_opens_one_session(tmp_path: Path, pg_url: s
     """The pooler check, the rows read before the lock and the run share one session; the preflight
     opens none when every check is answered by the plan itself (foreign keys of tables it creates)."""
     from gtsd_tui.config import load_settings
-    from gtsd_tui.core.vocab import TxMode
+    from gtsd_tui.core.migrations.modes import TxMode
     from gtsd_tui.services import apply as svc
     from gtsd_tui.services.project import Project
 

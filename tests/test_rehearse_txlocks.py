@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from gtsd_tui.core.vocab import TxMode
+from gtsd_tui.core.migrations.modes import TxMode
 from gtsd_tui.services import rehearse as svc
 from gtsd_tui.services.apply import ApplyRequest
 from tests.test_rehearse import gone, leftovers

@@ -11,7 +11,9 @@ import msgspec
 import pytest
 
 from gtsd_tui.core import vocab
-from gtsd_tui.core.vocab import Busy, Layout, MigrationState, PgBouncerMode, Severity, TxMode
+from gtsd_tui.core.migrations.modes import PgBouncerMode, TxMode
+from gtsd_tui.core.vocab import Layout, MigrationState, Severity
+from gtsd_tui.tui.busy import Busy
 
 ROOT = Path(__file__).resolve().parent.parent
 # attribute -> the vocabulary type it holds (``state`` is left out: rollouts and sessions have states of

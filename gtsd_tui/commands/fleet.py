@@ -11,8 +11,8 @@ from gtsd_tui.commands.envs import add_connect_timeout, connect_timeout, summary
 from gtsd_tui.commands.fleet_rollout import add_rollout_options, add_status_options
 from gtsd_tui.commands.output import print_json
 from gtsd_tui.core.display import shown
+from gtsd_tui.core.migrations.modes import PgBouncerMode, TxMode
 from gtsd_tui.core.migrations.status import APPLIED
-from gtsd_tui.core.vocab import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 from gtsd_tui.services.drift_status import drift_line, target_states
 from gtsd_tui.services.project import Project

@@ -11,7 +11,7 @@ from gtsd_tui.commands.interrupt import in_thread
 from gtsd_tui.commands.output import paint, print_json
 from gtsd_tui.config import scrub
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.vocab import PgBouncerMode, TxMode
+from gtsd_tui.core.migrations.modes import PgBouncerMode, TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS, GtsdError
 from gtsd_tui.services.project import Project
 

@@ -7,7 +7,6 @@ import os
 import sys
 
 from gtsd_tui.core.display import json_safe, shown
-from gtsd_tui.core.vocab import MigrationState
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing and the status module are not imported at start-up)
@@ -15,14 +14,24 @@ if TYPE_CHECKING:  # (typing and the status module are not imported at start-up)
 
     from gtsd_tui.core.migrations.status import MigrationStatus
 
-_COLORS = {
-    MigrationState.APPLIED: "32",
-    MigrationState.PENDING: "33",
-    MigrationState.MODIFIED: "35",
-    MigrationState.OUT_OF_ORDER: "31",
-    "error": "31",
-    "warning": "33",
-}
+_COLORS: dict[str, str] = {}  # made at the first paint (the words module is not imported at start-up)
+
+
+def _colors() -> dict[str, str]:
+    if not _COLORS:
+        from gtsd_tui.core.vocab import MigrationState, Severity
+
+        _COLORS.update(
+            {
+                MigrationState.APPLIED: "32",
+                MigrationState.PENDING: "33",
+                MigrationState.MODIFIED: "35",
+                MigrationState.OUT_OF_ORDER: "31",
+                Severity.ERROR: "31",
+                Severity.WARNING: "33",
+            }
+        )
+    return _COLORS
 
 
 def use_color(stream: Any = None) -> bool:
@@ -31,7 +40,7 @@ def use_color(stream: Any = None) -> bool:
 
 
 def paint(text: str, key: str, stream: Any = None) -> str:
-    code = _COLORS.get(key)
+    code = _colors().get(key)
     return f"\x1b[{code}m{text}\x1b[0m" if code and use_color(stream) else text
 
 

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from gtsd_tui.commands.output import print_json
-from gtsd_tui.core.vocab import TxMode
+from gtsd_tui.core.migrations.modes import TxMode
 from gtsd_tui.errors import EXIT_OK, EXIT_PROBLEMS
 from gtsd_tui.services.project import Project
 

@@ -1,7 +1,12 @@
 """The project's words, defined once: each a ``StrEnum``, so a member is its own string in JSON, text and
 f-strings (output does not change) while mypy checks every place that takes one.
 
-Compare members with ``is`` (``folder.layout == Layout.V1``), never with a bare string.
+The words every layer uses are here; a word of one subject is beside it (``TxMode`` and
+``PgBouncerMode``, migrate's options, in ``core/migrations/modes.py``; ``Busy``, the console's, in
+``tui/busy.py``), so the commands git hooks start do not build them (docs/startup.md).
+
+Compare with a member by value (``folder.layout == Layout.V1``), never with a bare string, nor with ``is``
+(a JSON decode or a cache hands back the plain string).
 """
 
 from __future__ import annotations
@@ -15,21 +20,6 @@ class Layout(StrEnum):
 
     V0 = "v0"
     V1 = "v1"
-
-
-class TxMode(StrEnum):
-    """How ``migrate`` wraps migrations in transactions (``--tx``)."""
-
-    PER_FILE = "per-file"  # each migration commits with its row (drizzle-orm's default)
-    ALL = "all"  # one transaction for the batch
-
-
-class PgBouncerMode(StrEnum):
-    """``--pgbouncer``: whether the migration lock must be transaction-scoped (a transaction pooler)."""
-
-    AUTO = "auto"  # detect it
-    YES = "yes"
-    NO = "no"
 
 
 class MigrationState(StrEnum):
@@ -48,14 +38,3 @@ class Severity(StrEnum):
 
     ERROR = "error"
     WARNING = "warning"
-
-
-class Busy(StrEnum):
-    """What the console is running now, which keys wait for (shown in the header)."""
-
-    IDLE = ""
-    APPLYING = "applying"
-    APPLYING_TO = "applying to"  # an environment of the Environments view, named after it
-    RESETTING = "resetting"
-    BACKING_UP = "backing up"
-    REHEARSING = "rehearsing"  # Review's rehearsal: the console's own sessions to the target stay away

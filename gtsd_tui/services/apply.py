@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.vocab import PgBouncerMode, TxMode
+from gtsd_tui.core.migrations.modes import PgBouncerMode, TxMode
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:  # psycopg and pglast load only when an apply runs

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.hashing import split_chunks
 from gtsd_tui.core.migrations.lines import LazyLines
-from gtsd_tui.core.vocab import Severity, TxMode
+from gtsd_tui.core.migrations.modes import TxMode
+from gtsd_tui.core.vocab import Severity
 from gtsd_tui.services.project import Project
 
 if TYPE_CHECKING:

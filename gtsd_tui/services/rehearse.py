@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from gtsd_tui.core.vocab import PgBouncerMode
+from gtsd_tui.core.migrations.modes import PgBouncerMode
 from gtsd_tui.services.apply import ApplyFailure, ApplyRequest, Note, Prepared, apply, failure_of, ignore
 from gtsd_tui.services.project import Project
 from gtsd_tui.services.rehearse_copy import (

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.services.console import ConsoleService, ConsoleState
 from gtsd_tui.services.files import Signature
 from gtsd_tui.tui import actions, features, jobs, live
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.commands import ConsoleCommands
 from gtsd_tui.tui.screens.main import MainScreen
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane

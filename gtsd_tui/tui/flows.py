@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import jobs, live
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.features import fails, unexpected
 from gtsd_tui.tui.widgets.conflicts_pane import finding_detail
 

@@ -13,8 +13,6 @@ import sys
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.engine import Linter, LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES, WARNING, Rule
-from gtsd_tui.core.migrations.digest_cache import StatCache
-from gtsd_tui.core.vocab import Layout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,6 +56,8 @@ def hand_written_tags(folder: Any) -> set[str]:
     key = _verdict_key(folder)
     if key is None:
         return _hand_written(folder)
+    from gtsd_tui.core.migrations.digest_cache import StatCache  # (not for a file outside a folder)
+
     cache = StatCache(str(folder.path), ".hand", _HAND_FORMAT)
     hit = cache.get(HAND_WRITTEN, key)
     if type(hit) is tuple:
@@ -84,6 +84,8 @@ def _verdict_key(folder: Any) -> tuple[Any, ...] | None:
 
 
 def _hand_written(folder: Any) -> set[str]:
+    from gtsd_tui.core.vocab import Layout
+
     v1 = getattr(folder, "layout", Layout.V0) == Layout.V1
     by_key = {
         (s.name.split("/", 1)[0] if v1 else s.prefix): s

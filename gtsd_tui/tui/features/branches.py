@@ -25,9 +25,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from gtsd_tui.core.display import shown
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.tui import actions, flows, live
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.features import FeatureMessage, fails, handles
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen

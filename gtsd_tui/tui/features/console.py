@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import actions, flows
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:

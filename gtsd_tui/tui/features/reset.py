@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.errors import GtsdError
 from gtsd_tui.tui import flows
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.features import FeatureMessage, fails, handles
 from gtsd_tui.tui.screens.confirm import ChoiceScreen, ConfirmScreen
 from gtsd_tui.tui.screens.error import ErrorScreen

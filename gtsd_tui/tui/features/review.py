@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import flows
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.features import FeatureMessage, apply, handles
 
 if TYPE_CHECKING:

@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from gtsd_tui.core.vocab import Busy
 from gtsd_tui.tui import actions, features, flows, live
 from gtsd_tui.tui import messages as msg
+from gtsd_tui.tui.busy import Busy
 from gtsd_tui.tui.widgets.conflicts_pane import ConflictsPane, unread_note
 from gtsd_tui.tui.widgets.connections_pane import ConnectionsPane
 from gtsd_tui.tui.widgets.header import HeaderBar, TabStrip
