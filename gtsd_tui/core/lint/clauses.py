@@ -73,8 +73,91 @@ def _guess_end(text: str, start: int) -> int:
     return len(text) if semi < 0 else semi + 1
 
 
-_NAME = re.compile(r'\s*(?:"(?:[^"]|"")*"|[^\s."(),;*]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s."(),;*]+))*\s*\*?')
-_WS = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?(?:\*/|\Z))*", re.DOTALL)
+# Scanned by hand below, where a pattern would be compiled at every start of lint (about 0.8 million
+# instructions for these few, more than a lint of one file spends in them): tests/test_lint_scanners.py
+# holds each pattern they replace and compares the two on generated text.
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+_NOT_IN_NAME = '."(),;*'
+
+
+def skip_space(text: str, at: int) -> int:
+    """Past white space and comments from ``at``: ``--`` to the end of its line, ``/*`` to the first
+    ``*/`` (or the end of the text)."""
+    n = len(text)
+    while at < n:
+        c = text[at]
+        if c.isspace():
+            at += 1
+        elif c == "-" and text.startswith("-", at + 1):
+            nl = text.find("\n", at + 2)
+            at = n if nl < 0 else nl + 1
+        elif c == "/" and text.startswith("*", at + 1):
+            close = text.find("*/", at + 2)
+            at = n if close < 0 else close + 2
+        else:
+            break
+    return at
+
+
+def word_at(text: str, at: int) -> str:
+    """The run of ASCII letters and underscores starting at ``at`` (empty when there is none)."""
+    end, n = at, len(text)
+    while end < n and text[end] in _LETTERS:
+        end += 1
+    return text[at:end]
+
+
+def first_word(text: str, at: int) -> str:
+    """The first word after white space and comments from ``at`` (empty when something else comes first,
+    or nothing: a comment not closed runs to the end)."""
+    return word_at(text, skip_space(text, at))
+
+
+def _spaces(text: str, at: int) -> int:
+    n = len(text)
+    while at < n and text[at].isspace():
+        at += 1
+    return at
+
+
+def _name_part(text: str, at: int) -> int:
+    """Past one part of a name at ``at``: ``"quoted"`` (``""`` inside) or a run of characters other than
+    white space and ``."(),;*``; -1 when there is none."""
+    n = len(text)
+    if at < n and text[at] == '"':
+        i, pair = at + 1, -1
+        while True:
+            q = text.find('"', i)
+            if q < 0:  # not closed: as the pattern backtracks, the last doubled quote's first half closes it
+                return pair + 1 if pair >= 0 else -1
+            if text.startswith('"', q + 1):
+                pair, i = q, q + 2
+            else:
+                return q + 1
+    i = at
+    while i < n and not text[i].isspace() and text[i] not in _NOT_IN_NAME:
+        i += 1
+    return i if i > at else -1
+
+
+def after_name(text: str, at: int) -> int:
+    """Past the (qualified) name at ``at``, a ``*`` after it (``ALTER TABLE t* ...``), and the white space
+    and comments that follow: where the first ALTER TABLE action starts; -1 when no name is there."""
+    end = _name_part(text, _spaces(text, at))
+    if end < 0:
+        return -1
+    while True:
+        dot = _spaces(text, end)
+        if not text.startswith(".", dot):
+            break
+        part = _name_part(text, _spaces(text, dot + 1))
+        if part < 0:
+            break
+        end = part
+    end = _spaces(text, end)
+    if text.startswith("*", end):
+        end += 1
+    return skip_space(text, end)
 
 
 def alter_actions(lint: Linter, relation_at: int, count: int) -> list[int]:
@@ -84,10 +167,9 @@ def alter_actions(lint: Linter, relation_at: int, count: int) -> list[int]:
     if relation_at < 0:
         return []
     if count == 1:
-        m = _NAME.match(lint.text, relation_at)
-        if m is not None:
-            w = _WS.match(lint.text, m.end())
-            return [w.end() if w else m.end()]
+        end = after_name(lint.text, relation_at)
+        if end >= 0:
+            return [end]
     toks = tokens(lint)
     i = 0
     while i < len(toks) and toks[i][0] < relation_at:

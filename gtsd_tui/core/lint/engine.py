@@ -9,7 +9,7 @@ import functools
 import gc
 import re
 
-from gtsd_tui.core.lint.clauses import long_identifiers, long_name_starts
+from gtsd_tui.core.lint.clauses import first_word, long_identifiers, long_name_starts, skip_space
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.rules import RULES, expand
 from gtsd_tui.core.lint.tree import RawStmt, Stmt, located
@@ -67,7 +67,6 @@ _RULE_WORDS = {
     "create", "alter", "drop", "begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release",
     "update", "truncate", "reindex", "do", "set",
 }  # fmt: skip
-_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*([A-Za-z_]+)", re.DOTALL)
 # Up to this size an ASCII file is parsed to trees in one pass; bigger files (data loads, mostly)
 # are split first so that only the statements a rule may read get a tree, in batches (memory).
 ONE_PASS_MAX = 1 << 20
@@ -116,7 +115,7 @@ class Linter:
     # positions -------------------------------------------------------------------------------
     def begin(self, file_start: int, parsed_start: int, ascii_: bool, end: int = -1) -> None:
         self._file_start, self._parsed_start, self._ascii = file_start, parsed_start, ascii_
-        self.first = _skip_ws(self.text, file_start)
+        self.first = skip_space(self.text, file_start)
         self.end = end
         self._ignored = None
         self._tokens = None
@@ -204,8 +203,8 @@ class Linter:
                     continue
                 spans += [slice(sp.start + chunk.offset, sp.stop + chunk.offset) for sp in part]
         self.statements = len(spans)
-        text, match = self.text, _FIRST_WORD.match
-        wanted = [sp for sp in spans if (m := match(text, sp.start)) and m.group(1).lower() in _RULE_WORDS]
+        text = self.text
+        wanted = [sp for sp in spans if first_word(text, sp.start).lower() in _RULE_WORDS]
         for i in range(0, len(wanted), BATCH):
             self.trees(wanted[i : i + BATCH])
         return self.finish()
@@ -320,12 +319,3 @@ class Linter:
 def _crosses_breakpoint(text: str, spans: Sequence[slice]) -> bool:
     """Does a statement span a breakpoint marker? drizzle-orm would cut it there."""
     return BREAKPOINT in text and any(text.find(BREAKPOINT, sp.start, sp.stop) >= 0 for sp in spans)
-
-
-_WS = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?(?:\*/|\Z))*", re.DOTALL)
-
-
-def _skip_ws(text: str, start: int) -> int:
-    """Offset of the statement's first token: past whitespace and comments."""
-    m = _WS.match(text, start)
-    return m.end() if m else start

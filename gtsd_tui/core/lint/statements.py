@@ -3,10 +3,8 @@ REINDEX, SET) and the file-level ones; ALTER TABLE is in ``tables``, DO blocks i
 
 from __future__ import annotations
 
-import re
-
 from gtsd_tui.core.lint.assignments import check_assignments
-from gtsd_tui.core.lint.clauses import keyword
+from gtsd_tui.core.lint.clauses import keyword, word_at
 from gtsd_tui.core.lint.columns import column, type_key
 from gtsd_tui.core.lint.state import table_key
 from gtsd_tui.core.lint.tables import alter_table
@@ -36,7 +34,6 @@ _RENAMES = {"OBJECT_COLUMN": "renaming-column", "OBJECT_TABLE": "renaming-table"
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE", "TRANS_STMT_COMMIT_PREPARED"}
 _ROBUST = "cannot be re-run after a failure half-way"
-_FIRST = re.compile(r"([A-Za-z_]+)")
 
 
 # squawk's "possibly slow" statements (DDL, CLUSTER, COMMENT, LOCK, VACUUM, ...): by first word
@@ -255,8 +252,7 @@ def _slow(lint: Linter, s: Stmt) -> bool:
         return s.select.into is not None  # SELECT ... INTO creates a table
     if s.create is not None:  # a new table: nothing waits on it, unless it references another one
         return any(_references(e) for e in s.create.table_elts)
-    m = _FIRST.match(lint.text, lint.first)
-    return m is not None and m.group(1).lower() in _SLOW_WORDS
+    return word_at(lint.text, lint.first).lower() in _SLOW_WORDS
 
 
 def _references(e: TableElt) -> bool:
