@@ -41,6 +41,11 @@ __all__ = ["cli", "defer_stdlib", "git", "pause_gc", "resume_gc", "run"]
 DEFERRED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("re", ()),
     ("urllib.parse", ("quote_from_bytes",)),
+    # the rest of what ``pathlib`` imports for what these paths do not do: Windows paths, globbing,
+    # deprecation warnings (the interpreter's own warnings look the module's attributes up: they run it)
+    ("ntpath", ()),
+    ("fnmatch", ()),
+    ("warnings", ()),
 )
 _lock = _thread.RLock()
 _pending: dict[str, ModuleType] = {}  # registered, code not run yet

@@ -1,4 +1,5 @@
-"""``gtsd_tui/start.py``: the entries' deferred standard modules (``re``, ``urllib.parse``) behave as the
+"""``gtsd_tui/start.py``: the entries' deferred standard modules (``re``, ``urllib.parse``, and the
+rest of what ``pathlib`` imports: ``ntpath``, ``fnmatch``, ``warnings``) behave as the
 modules themselves once anything uses them, and are not run when nothing does. Each case runs in a fresh
 interpreter (``-S``, so no site and no editable-install finder has imported them before)."""
 
@@ -103,6 +104,49 @@ def test_pathlib_imported_after_it_does_not_run_it_and_as_uri_still_works() -> N
     assert lines[3] == "True"  # globbing (fnmatch -> re) works
 
 
+def test_pathlib_leaves_windows_paths_globbing_and_warnings_unrun_until_used() -> None:
+    out = ok(
+        """
+        start.defer_stdlib()
+        import pathlib
+        ran = lambda name: name in sys.modules and "__getattr__" not in vars(sys.modules[name])
+        print(ran("ntpath"), ran("fnmatch"), ran("warnings"))
+        print(pathlib.PureWindowsPath("C:/a/b").parts, pathlib.PurePath("a/b.sql").match("*.sql"))
+        import fnmatch
+        import ntpath
+        print(fnmatch.fnmatch("x.sql", "*.sql"), ntpath.join("a", "b"), ran("fnmatch"), ran("ntpath"))
+        """
+    )
+    assert out.split("\n")[:3] == ["False False False", "('C:\\\\', 'a', 'b') True", "True a\\b True True"]
+
+
+def test_a_warning_from_the_interpreter_runs_the_deferred_warnings_module() -> None:
+    """C code looks the module's attributes up (its filters, its way of showing): the first one runs it,
+    and the warning shows as without the deferral; a filter set through the module applies."""
+    r = run(
+        """
+        start.defer_stdlib()
+        class D(complex):
+            pass
+        class C:
+            def __complex__(self):
+                return D(1)
+        print("filters" in vars(sys.modules["warnings"]))
+        complex(C())
+        print("filters" in vars(sys.modules["warnings"]))
+        import warnings
+        warnings.simplefilter("error")
+        try:
+            complex(C())
+        except DeprecationWarning:
+            print("raised")
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:3] == ["False", "True", "raised"]
+    assert "DeprecationWarning: __complex__ returned non-complex" in r.stderr
+
+
 def test_a_module_already_imported_is_left_as_it_is() -> None:
     out = ok(
         """
@@ -190,7 +234,7 @@ def test_the_entries_defer_and_still_run_every_command(sample: Path) -> None:
     check = run(code.replace("ARGS", repr(["check", "--offline", "--migrations", str(sample)])), "-X", "importtime")
     assert check.returncode == 0 and check.stdout == "no problems found\n", check.stderr[-2000:]
     assert "gtsd_tui.core.merging.conflicts" in ran(check)  # (the trace is read)
-    assert not {"urllib.parse", "ipaddress"} & ran(check)
+    assert not {"urllib.parse", "ipaddress", "ntpath", "fnmatch", "warnings"} & ran(check)
     url = "postgresql://nobody:s3cret@127.0.0.1:1/none?connect_timeout=1"
     argv = ["status", "--database-url", url, "--migrations", str(sample)]
     status = run(code.replace("ARGS", repr(argv)), "-X", "importtime")
