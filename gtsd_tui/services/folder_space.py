@@ -27,12 +27,14 @@ from stat import S_ISREG as stat_is_reg
 
 from gtsd_tui.core.keys import sha256_hex
 from gtsd_tui.errors import InputError, LockTimeout
-from gtsd_tui.services.notify import Notify, stderr_notify
+from gtsd_tui.services.notify import stderr_notify
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from typing import Literal
+
+    from gtsd_tui.services.notify import Notify
 
 LEGACY_DIR = ".gtsd-renumber"  # inside the folder, written by earlier versions
 HOLDER = "holder.json"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 
 from gtsd_tui.core.display import shown
 
-Notify = Callable[[str], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (a type for annotations: collections.abc is not imported at start-up)
+    from collections.abc import Callable
+
+    Notify = Callable[[str], None]
 
 
 def stderr_notify(message: str) -> None:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from gtsd_tui.config import Settings, mask_url, missing_folder_message
 from gtsd_tui.core.record import Record
 from gtsd_tui.errors import DatabaseError, GtsdError, InputError
-from gtsd_tui.services.notify import Notify, stderr_notify
+from gtsd_tui.services.notify import stderr_notify
 
 TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # loaded when used: `lint FILES` starts without the folder and status modules
+    from collections.abc import Callable
     from typing import Any
 
     from gtsd_tui.core.migrations.folder import Folder
     from gtsd_tui.core.migrations.status import HistoryRow, StatusReport
+    from gtsd_tui.services.notify import Notify
 
 
 class Project(Record):
