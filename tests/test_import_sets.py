@@ -33,7 +33,7 @@ NOT_ON_CHECK = (
 # the driver reading a decision already made (every call after a merge's first): no pathlib, no json
 NOT_ON_DRIVER = (*(m for m in NOT_ON_CHECK if m != "locale"), "pathlib", "json", "tempfile", "gtsd_tui.cli")
 # lint parses with pglast's parser alone: its AST classes and enums are not run; the parse tree is
-# read with the json module into plain views (core/lint/node.py): no msgspec, which would bring
+# read with the json module into plain views (core/lint/tree.py): no msgspec, which would bring
 # typing, typing_extensions, inspect, uuid, decimal and datetime; the parser's lock is _thread's (no threading)
 NOT_ON_LINT = (
     "argparse", "gettext", "shutil", "hashlib", "_hashlib", "pglast.ast", "pglast.enums", "dataclasses",

@@ -1,4 +1,4 @@
-"""The lint parse tree read through plain views over the decoded JSON (``core/lint/node.py``): the json
+"""The lint parse tree read through plain views over the decoded JSON (``core/lint/tree.py``): the json
 module first, msgspec past ``MSGSPEC_AFTER`` bytes per process. Both readings give the same findings on
 real folders and squawk's own cases; the views read what the msgspec structs read."""
 
@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtsd_tui.core.lint import Settings, lint_text, node, plpgsql
+from gtsd_tui.core.lint import Settings, lint_text, plpgsql
+from gtsd_tui.core.lint import tree as views
 from gtsd_tui.core.lint.tree import Constraint, CreateStmt, DropStmt, RangeVar, located
 from gtsd_tui.core.migrations import snapshots
 from gtsd_tui.core.sql.pglast_load import lint_parser
@@ -29,8 +30,8 @@ def _files() -> list[Path]:
 
 
 def _lint_all(files: list[Path], decoded: int, monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    monkeypatch.setattr(node, "_decoded", decoded)
-    monkeypatch.setattr(node, "MSGSPEC_AFTER", 1 << 40 if decoded == 0 else 0)
+    monkeypatch.setattr(views, "_decoded", decoded)
+    monkeypatch.setattr(views, "MSGSPEC_AFTER", 1 << 40 if decoded == 0 else 0)
     plpgsql._read.cache_clear()  # DO bodies' trees are cached: read each again with this decoder
     out: list[object] = []
     for in_tx in (True, False):
@@ -44,7 +45,7 @@ def test_json_first_and_msgspec_give_the_same_findings(monkeypatch: pytest.Monke
     files = _files()
     assert len(files) > 250
     by_json = _lint_all(files, 0, monkeypatch)
-    assert node._decoded > 0  # the json module read them
+    assert views._decoded > 0  # the json module read them
     by_msgspec = _lint_all(files, 1, monkeypatch)
     plpgsql._read.cache_clear()
     assert len(by_json) > 300
@@ -57,13 +58,13 @@ def test_a_process_imports_msgspec_only_past_the_budget() -> None:
     tree = '{"stmts": [{"stmt": {"SelectStmt": {"op": "SETOP_NONE"}}, "stmt_len": 8}]}'
     code = (
         "import sys\n"
-        "from gtsd_tui.core.lint import engine, node, plpgsql, report, statements\n"
+        "from gtsd_tui.core.lint import engine, plpgsql, report, statements, tree as views\n"
         "from gtsd_tui.core.lint.tree import RawStmt, located\n"
         "from gtsd_tui.services import lint_runner\n"
-        "node.expect(40_000)\n"  # one migration's SQL: its trees stay within the budget
+        "views.expect(40_000)\n"  # one migration's SQL: its trees stay within the budget
         f"first = located({tree!r})[0]\n"
         "assert type(first) is RawStmt and 'msgspec' not in sys.modules, sorted(sys.modules)\n"
-        "node.expect(node.MSGSPEC_AFTER // node.TREE_PER_SQL + 1)\n"  # a run whose trees would pass it
+        "views.expect(views.MSGSPEC_AFTER // views.TREE_PER_SQL + 1)\n"  # a run whose trees would pass it
         f"bulk = located({tree!r})[0]\n"
         "assert 'msgspec' in sys.modules and type(bulk).__name__ == 'tree_RawStmt'\n"
         "for r in (first, bulk):\n"
@@ -79,7 +80,7 @@ def _first(sql: str) -> object:
 
 
 def test_views_read_defaults_renamed_keys_and_children(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(node, "_decoded", 0)  # the views (this worker may have linted past the budget)
+    monkeypatch.setattr(views, "_decoded", 0)  # the views (this worker may have linted past the budget)
     create = _first('CREATE TABLE IF NOT EXISTS "s"."t" ("a" int CHECK (a > 0), CONSTRAINT "c" UNIQUE ("a"));')
     assert isinstance(create, object)
     c = create.create  # type: ignore[attr-defined]
@@ -169,10 +170,10 @@ _JSON = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(value=_JSON, pad=st.sampled_from(["", " ", "\n\t", " \r\n"]), indent=st.sampled_from([None, 0, 2]))
 def test_the_trees_reader_decodes_as_json_loads(value: object, pad: str, indent: int | None) -> None:
-    """``node.loads`` (json's C scanner without the json package) gives what ``json.loads`` gives."""
+    """``views.loads`` (json's C scanner without the json package) gives what ``json.loads`` gives."""
     text = pad + json.dumps(value, indent=indent, ensure_ascii=bool(indent)) + pad
-    assert repr(node.loads(text)) == repr(json.loads(text))
-    assert repr(node.loads(text.encode())) == repr(json.loads(text.encode()))
+    assert repr(views.loads(text)) == repr(json.loads(text))
+    assert repr(views.loads(text.encode())) == repr(json.loads(text.encode()))
 
 
 @pytest.mark.parametrize("text", ["", " ", "[1] x", '{"a":}', "[1,]", '{"a": 1} {"b": 2}', "NaN", "[-Infinity]"])
@@ -183,7 +184,7 @@ def test_the_trees_reader_fails_or_reads_as_json_loads(text: str) -> None:
         except ValueError as exc:
             return f"{type(exc).__name__}: {exc}"
 
-    assert outcome(node.loads) == outcome(json.loads)
+    assert outcome(views.loads) == outcome(json.loads)
 
 
 def test_the_trees_reader_on_real_parse_trees() -> None:
@@ -195,6 +196,6 @@ def test_the_trees_reader_on_real_parse_trees() -> None:
             text = parser.parse_sql_json(f.read_text("utf-8"))
         except Exception:  # (a case squawk keeps for its syntax-error rule)
             continue
-        assert node.loads(text) == json.loads(text), f
+        assert views.loads(text) == json.loads(text), f
         seen += 1
     assert seen > 200

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gtsd_tui.core.lint import LintFinding, Settings, lint_text
 from gtsd_tui.core.lint.config import from_toml
-from gtsd_tui.core.lint.node import expect
+from gtsd_tui.core.lint.tree import expect
 from gtsd_tui.core.migrations.hashing import NUL_MESSAGE, nul_position
 from gtsd_tui.core.sql.pglast_load import lint_parser
 from gtsd_tui.core.vocab import Severity

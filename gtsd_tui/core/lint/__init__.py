@@ -3,8 +3,9 @@ rules and drizzle-aware ones under gtsd-tui's. Each finding has a rule id, sever
 message and the safe alternative.
 
 Modules: ``rules`` (the registry), ``config`` (settings, ``.squawk.toml``), ``engine`` (parsing,
-positions, ignore comments), ``statements``/``tables``/``columns``/``plpgsql`` (the rules),
-``tree`` (the typed parse-tree view), ``report`` (text, json, github, sarif)."""
+positions, ignore comments), ``clauses`` (where a clause starts: the scanner's tokens),
+``state`` (what a file's run remembers), ``statements``/``tables``/``plpgsql`` (the rules), ``tree``
+(the typed parse-tree views), ``report`` (text, json, github, sarif)."""
 
 from __future__ import annotations
 

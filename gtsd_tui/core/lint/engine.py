@@ -4,7 +4,6 @@ the same, positions mapped back to the file, ignore comments, settings. The rule
 
 from __future__ import annotations
 
-import bisect
 import functools
 import gc
 import re
@@ -302,6 +301,8 @@ class Linter:
             self.statement(raw.stmt)
 
     def _may_have_long_name(self) -> bool:
+        import bisect  # (a file with a word long enough to hold a name over 63 bytes: rare)
+
         end = self.end if self.end > self.first else len(self.text)
         i = bisect.bisect_left(self.long_names, self.first)
         return i < len(self.long_names) and self.long_names[i] < end

@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from gtsd_tui.core.lint.node import Node, child, children, read_list
-from gtsd_tui.core.lint.tree import DoStmt, RawStmt, located
+from gtsd_tui.core.lint.tree import DoStmt, Node, RawStmt, child, children, located, read_list
 from gtsd_tui.core.sql.pglast_load import lint_parser
 
 TYPE_CHECKING = False
