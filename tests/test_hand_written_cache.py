@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gtsd_tui.core.lint import hand_written_tags
+from gtsd_tui.core.lint import hand_written_tags, verdict_by_stats
 from gtsd_tui.core.migrations import digest_cache, snapshots
 from gtsd_tui.core.migrations.folder import load_folder
 from tests.helpers.kit_project import base_project
@@ -152,3 +152,92 @@ def test_lint_from_the_project_root_warm_equals_cold(kit_folder: Path, tmp_path:
         out = json.loads(subprocess.run(argv, cwd=project, capture_output=True, env=env).stdout)
         rules[path] = {f["rule"] for f in out["findings"]}
     assert "missing-header" in rules[custom] and "missing-header" not in rules[generated]  # told apart
+    # warm, the verdict comes from the stats alone: the folder model is not even imported
+    argv = [sys.executable, "-X", "importtime", "-m", "gtsd_tui", "lint", f"drizzle/{custom.name}"]
+    traced = subprocess.run(argv, cwd=project, capture_output=True, text=True, env=env)
+    imported = {ln.split("|")[-1].strip() for ln in traced.stderr.splitlines() if ln.startswith("import time:")}
+    assert "gtsd_tui.core.lint" in imported and "gtsd_tui.core.migrations.folder" not in imported
+    assert "missing-header" in traced.stdout
+
+
+def _learn(folder: Path) -> set[str]:
+    """lint's order: the stats first (a miss), then the folder read and the verdict kept under them."""
+    found, stats = verdict_by_stats(str(folder))
+    assert found is None and stats is not None
+    return hand_written_tags(load_folder(folder), stats_key=stats)
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(
+    "edit", ["snapshot edited", "journal edited", "snapshot added", "snapshot removed", "journal touched"]
+)
+def test_the_verdict_by_stats_misses_after_any_change(
+    kit_folder: Path, tmp_path: Path, cache: Path, monkeypatch, edit: str
+) -> None:
+    folder = _copy(kit_folder, tmp_path / "drizzle")
+    want = _learn(folder)
+    assert verdict_by_stats(str(folder))[0] == want  # kept: the next lint reads nothing of the folder
+    meta = folder / "meta"
+    snaps = sorted(meta.glob("*_snapshot.json"))
+    if edit == "snapshot edited":  # the backfill's snapshot no longer copies the first one
+        custom = json.loads(snaps[1].read_text())
+        custom["tables"] = {**custom["tables"], "public.extra": {"name": "extra"}}
+        snaps[1].write_text(json.dumps(custom, indent=2))
+    elif edit == "journal edited":
+        journal = json.loads((meta / "_journal.json").read_text())
+        journal["entries"] = [e for e in journal["entries"] if not e["tag"].endswith("_backfill")]
+        (meta / "_journal.json").write_text(json.dumps(journal, indent=2))
+    elif edit == "snapshot added":
+        (meta / "0003_snapshot.json").write_text(snaps[1].read_text())
+    elif edit == "snapshot removed":
+        snaps[2].unlink()
+    else:  # same bytes, written again: other stats, so not trusted
+        (meta / "_journal.json").write_text((meta / "_journal.json").read_text())
+    time.sleep(0.02)
+    assert verdict_by_stats(str(folder))[0] is None
+    after = _learn(folder)
+    assert after == _uncached(folder, monkeypatch)
+    assert verdict_by_stats(str(folder))[0] == after
+    if edit == "snapshot edited":
+        assert after != want
+
+
+@pytest.mark.node
+def test_a_journal_written_just_now_is_not_kept_by_its_stats(kit_folder: Path, tmp_path: Path, monkeypatch) -> None:
+    """The digest cache's margin applies: snapshots settled (their heads and the verdict are kept), the
+    journal written again this instant (a write within the same clock tick could leave the same stats):
+    the verdict is not kept under these stats, so the next run reads the folder again."""
+    monkeypatch.setenv("GTSD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(digest_cache, "RACY_NS", 300_000_000)
+    folder = _copy(kit_folder, tmp_path / "drizzle")
+    time.sleep(0.4)
+    journal = folder / "meta/_journal.json"
+    journal.write_text(journal.read_text())
+    found, stats = verdict_by_stats(str(folder))
+    want = hand_written_tags(load_folder(folder), stats_key=stats)
+    assert verdict_by_stats(str(folder))[0] is None
+    time.sleep(0.4)  # settled now: learnt and kept
+    assert _learn(folder) == want and verdict_by_stats(str(folder))[0] == want
+
+
+@pytest.mark.node
+def test_a_run_without_stats_keeps_the_entry(kit_folder: Path, tmp_path: Path, cache: Path) -> None:
+    """The console asks for the verdict without stats: lint's entry stays in the file."""
+    folder = _copy(kit_folder, tmp_path / "drizzle")
+    want = _learn(folder)
+    assert hand_written_tags(load_folder(folder)) == want
+    assert verdict_by_stats(str(folder))[0] == want
+
+
+def test_a_conflicted_journal_is_not_kept_by_its_stats(sample: Path, cache: Path) -> None:
+    journal = sample / "meta/_journal.json"
+    text = journal.read_text()
+    journal.write_text(f"<<<<<<< HEAD\n{text}=======\n{text}>>>>>>> b\n")
+    time.sleep(0.02)
+    found, stats = verdict_by_stats(str(sample))
+    assert found is None
+    try:
+        hand_written_tags(load_folder(sample), stats_key=stats)
+    except Exception:  # noqa: BLE001 (whether the model refuses it or not, nothing is kept by stats)
+        pass
+    assert verdict_by_stats(str(sample))[0] is None

@@ -69,7 +69,7 @@ def _tag_of(path: Path, folder_path: Path) -> str | None:
 
 def targets(args: argparse.Namespace, project: Project) -> tuple[list[tuple[Path, bool]], frozenset[Path]]:
     """(path, hand_written) to lint, and the files among them outside the migrations folder."""
-    from gtsd_tui.core.lint import hand_written_tags
+    from gtsd_tui.core.lint import hand_written_tags, verdict_by_stats
 
     if args.files:
         out = []
@@ -82,10 +82,12 @@ def targets(args: argparse.Namespace, project: Project) -> tuple[list[tuple[Path
                 raise InputError(f"{path}: no such file")
             tag = where.tag_of(path)
             if tag is not None and written_by_hand is None:
-                try:
-                    written_by_hand = hand_written_tags(project.load_folder())
-                except InputError:
-                    written_by_hand = set()  # loose files: no journal to tell hand-written ones
+                written_by_hand, stats = verdict_by_stats(str(project.folder_path))
+                if written_by_hand is None:
+                    try:
+                        written_by_hand = hand_written_tags(project.load_folder(), stats_key=stats)
+                    except InputError:
+                        written_by_hand = set()  # loose files: no journal to tell hand-written ones
             out.append((path, tag is not None and tag in (written_by_hand or set())))
             if tag is None:
                 plain.add(path)

@@ -39,11 +39,13 @@ def line_marks(findings: list[LintFinding]) -> dict[int, str]:
 _SNAPSHOT_IDS = ("id", "prevId", "prevIds")
 
 
-HAND_WRITTEN = "hand-written"  # the verdict's one entry in its cache file (digests/<key>.hand.marshal)
+HAND_WRITTEN = "hand-written"  # the verdict's entry in its cache file (digests/<key>.hand.marshal)
+# the same verdict keyed by stats alone: the journal's and every meta/*.json's, taken before anything is read
+HAND_BY_STATS = "hand-written-by-stats"
 _HAND_FORMAT = ("gtsd-hand-written", 1, sys.version_info[:2])
 
 
-def hand_written_tags(folder: Any) -> set[str]:
+def hand_written_tags(folder: Any, *, stats_key: tuple[Any, ...] | None = None) -> set[str]:
     """Migrations written by hand: no snapshot, or a snapshot that only copies the previous one
     (what ``drizzle-kit generate --custom`` and ``gtsd-tui new`` write). v0: ``meta/NNNN_snapshot.json``
     by prefix; v1 (Drizzle 1.0): ``<timestamp>_<name>/snapshot.json`` beside ``migration.sql``; a
@@ -52,8 +54,10 @@ def hand_written_tags(folder: Any) -> set[str]:
     The answer needs every snapshot's whole body. Where each of a v0 folder's snapshots came from the
     head cache (its file's stat unchanged since its head was kept), the answer is kept beside it, keyed
     by those stat keys and the journal's tags in order (a v1 folder's migrations, in their order): the
-    next run with the same files opens none of them (``lint`` of one file from a pre-commit hook). Any
-    other folder is read as before."""
+    next run with the same files opens none of them. ``stats_key`` (from :func:`verdict_by_stats`, taken
+    before the folder was read): the answer is kept under it too, when none of those files was written in
+    the last moments, so that the next ``lint`` of one file from the project's root (a pre-commit hook)
+    reads no file of the folder at all. Any other folder is read as before."""
     key = _verdict_key(folder)
     if key is None:
         return _hand_written(folder)
@@ -61,12 +65,51 @@ def hand_written_tags(folder: Any) -> set[str]:
 
     cache = StatCache(str(folder.path), ".hand", _HAND_FORMAT)
     hit = cache.get(HAND_WRITTEN, key)
-    if type(hit) is tuple:
-        return set(hit)
-    out = _hand_written(folder)
+    out = set(hit) if type(hit) is tuple else _hand_written(folder)
     cache.keep(HAND_WRITTEN, key, tuple(sorted(out)))
+    journal = getattr(folder, "journal", None)
+    if stats_key is not None and journal is not None and not journal.conflicted and _settled(stats_key, cache):
+        cache.keep(HAND_BY_STATS, stats_key, tuple(sorted(out)))
+    elif HAND_BY_STATS in cache.old:  # (a run without one, the console's: the entry stays for lint's)
+        cache.new.setdefault(HAND_BY_STATS, cache.old[HAND_BY_STATS])
     cache.save()
     return out
+
+
+def verdict_by_stats(folder_path: str) -> tuple[set[str] | None, tuple[Any, ...] | None]:
+    """A v0 folder's hand-written verdict found from stats alone: the journal's and every snapshot's
+    (``meta/*.json``, as the folder model lists them), taken now. Returns (the verdict kept for exactly
+    these stats, or None; the stats, to pass to :func:`hand_written_tags` after reading the folder, or
+    None for a folder without a journal)."""
+    import os
+
+    from gtsd_tui.core.migrations.digest_cache import StatCache, stat_key
+
+    meta = os.path.join(folder_path, "meta")
+    try:
+        journal = stat_key(os.stat(os.path.join(meta, "_journal.json")))
+        with os.scandir(meta) as entries:
+            found = [(e.name, stat_key(e.stat())) for e in entries if _snapshot_name(e.name)]
+    except OSError:
+        return None, None
+    key: tuple[Any, ...] = (journal, tuple(sorted(found)))
+    cache = StatCache(folder_path, ".hand", _HAND_FORMAT)
+    hit = cache.get(HAND_BY_STATS, key)
+    return (set(hit) if type(hit) is tuple else None), key
+
+
+def _snapshot_name(name: str) -> bool:
+    return name.endswith(".json") and not name.startswith(("_", "."))  # (folder._load_snapshots's list)
+
+
+def _settled(stats_key: tuple[Any, ...], cache: Any) -> bool:
+    """No file of the key written so recently that a later write could keep its timestamps (the digest
+    cache's rule): a file changed after the stats were taken then has other stats."""
+    from gtsd_tui.core.migrations.digest_cache import RACY_NS
+
+    journal, snaps = stats_key
+    latest = max(max(k[1], k[2]) for k in (journal, *(k for _, k in snaps)))
+    return bool(latest < cache.now_ns - RACY_NS)
 
 
 def _verdict_key(folder: Any) -> tuple[Any, ...] | None:
