@@ -8,7 +8,7 @@ import pytest
 
 from gtsd_tui.commands import output
 from gtsd_tui.core.display import json_safe
-from gtsd_tui.core.vocab import MigrationState
+from gtsd_tui.core.migrations.status import MigrationState
 
 EVERY_CHAR = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
 

@@ -10,7 +10,7 @@ import pytest
 
 from gtsd_tui.config import load_settings
 from gtsd_tui.core.migrations.folder import load_folder
-from gtsd_tui.core.vocab import MigrationState
+from gtsd_tui.core.migrations.status import MigrationState
 from gtsd_tui.db.history import ensure_table, insert_row_sql
 from gtsd_tui.services.project import Project
 

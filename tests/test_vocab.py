@@ -12,7 +12,8 @@ import pytest
 
 from gtsd_tui.core import vocab
 from gtsd_tui.core.migrations.modes import PgBouncerMode, TxMode
-from gtsd_tui.core.vocab import Layout, MigrationState, Severity
+from gtsd_tui.core.migrations.status import MigrationState
+from gtsd_tui.core.vocab import Layout, Severity
 from gtsd_tui.tui.busy import Busy
 
 ROOT = Path(__file__).resolve().parent.parent

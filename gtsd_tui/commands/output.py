@@ -14,24 +14,9 @@ if TYPE_CHECKING:  # (typing and the status module are not imported at start-up)
 
     from gtsd_tui.core.migrations.status import MigrationStatus
 
-_COLORS: dict[str, str] = {}  # made at the first paint (the words module is not imported at start-up)
-
-
-def _colors() -> dict[str, str]:
-    if not _COLORS:
-        from gtsd_tui.core.vocab import MigrationState, Severity
-
-        _COLORS.update(
-            {
-                MigrationState.APPLIED: "32",
-                MigrationState.PENDING: "33",
-                MigrationState.MODIFIED: "35",
-                MigrationState.OUT_OF_ORDER: "31",
-                Severity.ERROR: "31",
-                Severity.WARNING: "33",
-            }
-        )
-    return _COLORS
+# colour by role: a migration state's value or a severity's, as the callers name them (``paint(x, "applied")``,
+# ``paint(f.severity, f.severity)``: a member is its string)
+_COLORS = {"applied": "32", "pending": "33", "modified": "35", "out-of-order": "31", "error": "31", "warning": "33"}
 
 
 def use_color(stream: Any = None) -> bool:
@@ -40,7 +25,7 @@ def use_color(stream: Any = None) -> bool:
 
 
 def paint(text: str, key: str, stream: Any = None) -> str:
-    code = _colors().get(key)
+    code = _COLORS.get(key)
     return f"\x1b[{code}m{text}\x1b[0m" if code and use_color(stream) else text
 
 

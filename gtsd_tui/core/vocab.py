@@ -1,9 +1,10 @@
 """The project's words, defined once: each a ``StrEnum``, so a member is its own string in JSON, text and
 f-strings (output does not change) while mypy checks every place that takes one.
 
-The words every layer uses are here; a word of one subject is beside it (``TxMode`` and
-``PgBouncerMode``, migrate's options, in ``core/migrations/modes.py``; ``Busy``, the console's, in
-``tui/busy.py``), so the commands git hooks start do not build them (docs/startup.md).
+The words every layer uses are here; a word of one subject is beside it (``MigrationState`` in
+``core/migrations/status.py``; ``TxMode`` and ``PgBouncerMode``, migrate's options, in
+``core/migrations/modes.py``; ``Busy``, the console's, in ``tui/busy.py``), so the commands git hooks
+start do not build them (docs/startup.md).
 
 Compare with a member by value (``folder.layout == Layout.V1``), never with a bare string, nor with ``is``
 (a JSON decode or a cache hands back the plain string).
@@ -20,17 +21,6 @@ class Layout(StrEnum):
 
     V0 = "v0"
     V1 = "v1"
-
-
-class MigrationState(StrEnum):
-    """A migration of the folder against the database's rows."""
-
-    APPLIED = "applied"
-    MODIFIED = "modified"  # applied, and the file changed since (hash differs)
-    PENDING = "pending"
-    OUT_OF_ORDER = "out-of-order"  # pending, but drizzle-orm would skip it (when <= newest created_at)
-    MISSING_FILE = "missing-file"  # in the journal, no file
-    NOT_IN_JOURNAL = "not-in-journal"  # a file the journal does not list
 
 
 class Severity(StrEnum):

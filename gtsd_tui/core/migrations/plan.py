@@ -12,10 +12,10 @@ from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.migrations.hashing import Chunk, digest_bytes, drizzle_text, split_chunks
 from gtsd_tui.core.migrations.modes import TxMode
-from gtsd_tui.core.migrations.status import MODIFIED, OUT_OF_ORDER, PENDING, StatusReport
+from gtsd_tui.core.migrations.status import MODIFIED, OUT_OF_ORDER, PENDING, MigrationState, StatusReport
 from gtsd_tui.core.sql.sqlinfo import analyse_chunk
 from gtsd_tui.core.sql.txcontrol import ends_transaction
-from gtsd_tui.core.vocab import Layout, MigrationState
+from gtsd_tui.core.vocab import Layout
 from gtsd_tui.errors import EXIT_PROBLEMS, EXIT_USAGE
 from gtsd_tui.errors import PlanRefused as PlanRefused  # raised here; callers name it from the plan
 

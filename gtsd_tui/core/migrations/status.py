@@ -8,14 +8,27 @@ high-water mark is used only to tell *pending* (drizzle-orm would run it) from
 from __future__ import annotations
 
 from collections import defaultdict
+from enum import StrEnum
 
 from gtsd_tui.core.migrations.folder import Folder, Migration
 from gtsd_tui.core.record import FrozenRecord, Record
-from gtsd_tui.core.vocab import Layout, MigrationState
+from gtsd_tui.core.vocab import Layout
 
 TYPE_CHECKING = False  # (typing is not imported at start-up)
 if TYPE_CHECKING:  # drizzle 1.0's table upgrade loads with a v1 folder (not on a v0 folder's paths)
     from gtsd_tui.core.drizzle_v1.v1 import TableUpgrade
+
+
+class MigrationState(StrEnum):
+    """A migration of the folder against the database's rows (a word of the project's: ``core/vocab.py``)."""
+
+    APPLIED = "applied"
+    MODIFIED = "modified"  # applied, and the file changed since (hash differs)
+    PENDING = "pending"
+    OUT_OF_ORDER = "out-of-order"  # pending, but drizzle-orm would skip it (when <= newest created_at)
+    MISSING_FILE = "missing-file"  # in the journal, no file
+    NOT_IN_JOURNAL = "not-in-journal"  # a file the journal does not list
+
 
 # the states by their short names (what most of the code compares with)
 APPLIED = MigrationState.APPLIED
