@@ -199,3 +199,28 @@ def test_the_trees_reader_on_real_parse_trees() -> None:
         assert views.loads(text) == json.loads(text), f
         seen += 1
     assert seen > 200
+
+
+def test_the_rarer_statements_views_are_made_only_for_a_tree_holding_one(sample: Path, tmp_path: Path) -> None:
+    """``tree_more`` (UPDATE, INSERT, MERGE, views, VACUUM, domains...) is not imported by a lint of a
+    migration of tables and indexes; a file holding one of its statements imports it and is linted by
+    the rules reading it (an UPDATE assigning a column twice), in the views and in msgspec's structs."""
+    dml = tmp_path / "0009_backfill.sql"
+    dml.write_text('UPDATE "users" SET "name" = \'a\', "name" = \'b\';\nCREATE VIEW v AS SELECT 1 AS a, 2 AS a;\n')
+    code = (
+        "import sys\n"
+        "from gtsd_tui.core.lint import lint_text, tree as views\n"
+        "path = sys.argv[1]\n"
+        "if len(sys.argv) > 2:\n"
+        "    views.expect(views.MSGSPEC_AFTER)\n"  # straight to msgspec's structs
+        "found = lint_text(path, open(path).read())\n"
+        "print('gtsd_tui.core.lint.tree_more' in sys.modules, sorted({f.rule for f in found}))\n"
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", code, str(sample / "0001_onboarding.sql")], capture_output=True, text=True
+    )
+    assert plain.returncode == 0 and plain.stdout.startswith("False "), plain.stderr[-2000:]
+    for extra in ([], ["bulk"]):
+        r = subprocess.run([sys.executable, "-c", code, str(dml), *extra], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert r.stdout.startswith("True ") and r.stdout.count("ban-duplicate-column-assignments") == 1, r.stdout

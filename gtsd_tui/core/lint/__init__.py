@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import sys
 
+from gtsd_tui.core.lint import tree
 from gtsd_tui.core.lint.config import Settings
 from gtsd_tui.core.lint.engine import Linter, LintFinding
 from gtsd_tui.core.lint.rules import ERROR, RULES, WARNING, Rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Any
+
+
+def _more_kinds() -> ModuleType:
+    """The rarer statements' views (``tree_more``), imported when a parse tree first holds one."""
+    from gtsd_tui.core.lint import tree_more
+
+    return tree_more
+
+
+tree.more_kinds = _more_kinds
 
 __all__ = ["ERROR", "RULES", "WARNING", "LintFinding", "Rule", "Settings", "hand_written_tags", "line_marks"]
 

@@ -18,8 +18,6 @@ from gtsd_tui.core.lint.tree import (
     DropStmt,
     IndexStmt,
     RangeVar,
-    ResTarget,
-    ResTargetNode,
     Stmt,
     TableElt,
     type_name_key,
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from gtsd_tui.core.lint.engine import Linter
+    from gtsd_tui.core.lint.tree_more import ResTarget, ResTargetNode
 
 _DROP_RULES = {
     "OBJECT_TABLE": ("ban-drop-table", "dropping a table loses its data and breaks running code"),

@@ -30,7 +30,25 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
     from typing import Any, TypeVar
+
+    from gtsd_tui.core.lint.tree_more import (
+        AlterDomainStmt,
+        CreateDomainStmt,
+        CreateForeignTableStmt,
+        CreateTableAsStmt,
+        InsertStmt,
+        MergeStmt,
+        ReindexStmt,
+        SelectStmt,
+        SetSchemaStmt,
+        TruncateStmt,
+        UpdateStmt,
+        VacuumStmt,
+        ViewStmt,
+    )
 
     N = TypeVar("N", bound="Node")
     V = TypeVar("V")
@@ -129,26 +147,49 @@ class Node:
 
 
 class _Field:
-    """A field declared with :func:`child`, :func:`children`, :func:`required` or :func:`renamed`:
-    replaced by its default on the class the first time the class is viewed (``_spec``)."""
+    """A field declared with :func:`child`, :func:`children`, :func:`required`, :func:`renamed` or
+    :func:`later`: replaced by its default on the class the first time the class is viewed (``_spec``)."""
 
     __slots__ = ("default", "key", "kind", "many", "required")
 
     def __init__(
-        self, kind: type[Node] | None, key: str, many: bool, default: object = None, required: bool = False
+        self, kind: type[Node] | _Later | None, key: str, many: bool, default: object = None, required: bool = False
     ) -> None:
         self.kind, self.key, self.many, self.default, self.required = kind, key, many, default, required
 
 
+class _Later:
+    """A kind declared in ``tree_more`` (the rarer statements), by name: made when a tree first holds one."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+# what loads ``tree_more`` (a module above this one, which imports it): set by the lint package
+more_kinds: Callable[[], ModuleType] | None = None
+
+
+def _kind(kind: type[Node] | _Later | None) -> type[Node] | None:
+    """A field's kind, a :func:`later` one made now."""
+    if type(kind) is _Later:
+        if more_kinds is None:
+            raise RuntimeError(f"{kind.name}: the lint package has not set tree.more_kinds")
+        made: type[Node] = getattr(more_kinds(), kind.name)
+        return made
+    return kind  # type: ignore[return-value]
+
+
 _EMPTY: list[Any] = []  # the default of every absent list (never mutated: the rules only read the tree)
-_specs: dict[type, dict[str, tuple[str, type[Node] | None, bool]]] = {}
+_specs: dict[type, dict[str, tuple[str, Any, bool]]] = {}  # (attribute, kind: a class, a _Later or None, many)
 _required: dict[type, set[str]] = {}
 
 
-def _spec(cls: type[Node]) -> dict[str, tuple[str, type[Node] | None, bool]]:
+def _spec(cls: type[Node]) -> dict[str, tuple[str, Any, bool]]:
     """JSON key -> (attribute, kind, many) of the fields ``cls`` wraps or renames; its declared fields
     become their defaults on the class (fields set after the class, for recursive kinds, included)."""
-    spec: dict[str, tuple[str, type[Node] | None, bool]] = {}
+    spec: dict[str, tuple[str, Any, bool]] = {}
     for klass in reversed(cls.__mro__):
         for attr, value in list(vars(klass).items()):
             if isinstance(value, _Field):
@@ -170,6 +211,9 @@ def view(cls: type[N], data: dict[str, Any]) -> N:
         for key in [k for k in data if k in spec]:
             attr, kind, many = spec[key]
             raw = data[key]
+            if type(kind) is _Later:  # the first tree holding one: made now, named directly from then on
+                kind = _kind(kind)
+                spec[key] = (attr, kind, many)
             if kind is None:
                 data[attr] = raw
             elif many:
@@ -193,6 +237,8 @@ if TYPE_CHECKING:
 
     def raw(key: str) -> Any: ...
 
+    def later(kind: str, key: str) -> Any: ...
+
 else:
 
     def child(kind, key):
@@ -214,6 +260,11 @@ else:
     def raw(key):
         """The JSON under ``key`` as it was decoded (None when absent)."""
         return _Field(None, key, False)
+
+    def later(kind, key):
+        """The node under ``key`` as the class ``kind`` of ``tree_more`` (None when absent): made when a
+        parse tree first holds one (annotate the field with its type)."""
+        return _Field(_Later(kind), key, False)
 
 
 # -- the bulk path: msgspec structs made from the views' declarations ---------------------------------
@@ -268,7 +319,8 @@ def _make_struct(cls: type[Node], name: str) -> tuple[type, list[type[Node]]]:
     namespace: dict[str, Any] = {}
     kinds: list[type[Node]] = []
     declared = {attr for attr, _, _ in spec.values()}
-    for key, (attr, kind, many) in spec.items():
+    for key, (attr, later_kind, many) in spec.items():
+        kind = _kind(later_kind)
         default = getattr(cls, attr)
         if kind is None:  # a renamed plain value, or raw JSON
             optional.append(
@@ -467,10 +519,6 @@ class CreateStmt(Node):
     oncommit = ""
 
 
-class CreateForeignTableStmt(Node):
-    base = child(CreateStmt, "base")
-
-
 class NameList(Node):
     items = children(StringNode, "items")
 
@@ -527,103 +575,6 @@ class TransactionStmt(Node):
     kind = ""
 
 
-class ResTarget(Node):
-    name = ""
-    indirection = children(Present, "indirection")  # a[1] = ..., a.x = ...: a part of the column
-    val = child(Expr, "val")
-    location = -1
-
-
-class ResTargetNode(Node):
-    target = child(ResTarget, "ResTarget")
-
-
-class UpdateStmt(Node):
-    target_list = children(ResTargetNode, "targetList")
-
-
-class OnConflict(Node):
-    target_list = children(ResTargetNode, "targetList")
-
-
-class InsertStmt(Node):
-    cols = children(ResTargetNode, "cols")
-    on_conflict = child(OnConflict, "onConflictClause")
-
-
-class MergeWhen(Node):
-    target_list = children(ResTargetNode, "targetList")
-    command_type = renamed("commandType", "")
-
-
-class MergeWhenNode(Node):
-    clause = child(MergeWhen, "MergeWhenClause")
-
-
-class MergeStmt(Node):
-    clauses = children(MergeWhenNode, "mergeWhenClauses")
-
-
-class IntoClause(Node):
-    rel = child(RangeVar, "rel")
-
-
-class SelectStmt(Node):
-    into = child(IntoClause, "intoClause")
-    target_list = children(ResTargetNode, "targetList")
-
-
-class SelectNode(Node):
-    select = child(SelectStmt, "SelectStmt")
-
-
-class ViewStmt(Node):
-    view = child(RangeVar, "view")
-    aliases = children(StringNode, "aliases")
-    query = child(SelectNode, "query")
-
-
-class CreateTableAsStmt(Node):
-    into = child(IntoClause, "into")
-    objtype = ""
-
-
-class TruncateStmt(Node):
-    behavior = ""
-
-
-class DefElem(Node):
-    defname = ""
-    arg = raw("arg")  # VACUUM (FULL false): read only by prefer-repack
-
-
-class DefElemNode(Node):
-    elem = child(DefElem, "DefElem")
-
-
-class VacuumStmt(Node):
-    options = children(DefElemNode, "options")
-    is_vacuumcmd = False
-
-
-class ReindexStmt(Node):
-    kind = ""
-    params = children(DefElemNode, "params")
-
-
-class AlterDomainStmt(Node):
-    subtype = ""
-
-
-class CreateDomainStmt(Node):
-    constraints = children(ConstraintNode, "constraints")
-
-
-class SetSchemaStmt(Node):
-    object_type = renamed("objectType", "")
-    relation = child(RangeVar, "relation")
-
-
 class VariableSetStmt(Node):
     name = ""
 
@@ -662,24 +613,24 @@ class Stmt(Node):
     transaction = child(TransactionStmt, "TransactionStmt")
     enum = child(CreateEnumStmt, "CreateEnumStmt")
     composite = child(Present, "CompositeTypeStmt")
-    domain = child(CreateDomainStmt, "CreateDomainStmt")
+    domain: CreateDomainStmt | None = later("CreateDomainStmt", "CreateDomainStmt")
     range = child(Present, "CreateRangeStmt")
     alter_enum = child(AlterEnumStmt, "AlterEnumStmt")
-    alter_domain = child(AlterDomainStmt, "AlterDomainStmt")
-    update = child(UpdateStmt, "UpdateStmt")
-    truncate = child(TruncateStmt, "TruncateStmt")
-    reindex = child(ReindexStmt, "ReindexStmt")
+    alter_domain: AlterDomainStmt | None = later("AlterDomainStmt", "AlterDomainStmt")
+    update: UpdateStmt | None = later("UpdateStmt", "UpdateStmt")
+    truncate: TruncateStmt | None = later("TruncateStmt", "TruncateStmt")
+    reindex: ReindexStmt | None = later("ReindexStmt", "ReindexStmt")
     dropdb = child(Present, "DropdbStmt")
-    set_schema = child(SetSchemaStmt, "AlterObjectSchemaStmt")
+    set_schema: SetSchemaStmt | None = later("SetSchemaStmt", "AlterObjectSchemaStmt")
     variable_set = child(VariableSetStmt, "VariableSetStmt")
     do = child(DoStmt, "DoStmt")
-    insert = child(InsertStmt, "InsertStmt")
-    merge = child(MergeStmt, "MergeStmt")
-    select = child(SelectStmt, "SelectStmt")
-    view = child(ViewStmt, "ViewStmt")
-    create_as = child(CreateTableAsStmt, "CreateTableAsStmt")
-    foreign_table = child(CreateForeignTableStmt, "CreateForeignTableStmt")
-    vacuum = child(VacuumStmt, "VacuumStmt")
+    insert: InsertStmt | None = later("InsertStmt", "InsertStmt")
+    merge: MergeStmt | None = later("MergeStmt", "MergeStmt")
+    select: SelectStmt | None = later("SelectStmt", "SelectStmt")
+    view: ViewStmt | None = later("ViewStmt", "ViewStmt")
+    create_as: CreateTableAsStmt | None = later("CreateTableAsStmt", "CreateTableAsStmt")
+    foreign_table: CreateForeignTableStmt | None = later("CreateForeignTableStmt", "CreateForeignTableStmt")
+    vacuum: VacuumStmt | None = later("VacuumStmt", "VacuumStmt")
     cluster = child(Present, "ClusterStmt")
 
     @property
