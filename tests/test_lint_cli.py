@@ -235,3 +235,30 @@ def test_drizzle_1_0_custom_first_migration_is_hand_written(tmp_path: Path) -> N
     assert json.loads((first / "snapshot.json").read_text())["type"] == "base"
     generate_v1(project, "init")
     assert hand_written_tags(load_folder(project / "drizzle")) == {first.name}
+
+
+def test_the_config_search_order_and_each_directory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``.squawk.toml``: the working directory's or a parent's first, then the migrations folder's project
+    (a folder outside the working directory); the folder's walk stops where it joins the first one."""
+    import os
+
+    from gtsd_tui.services import lint_runner
+
+    work, project = tmp_path / "work" / "sub", tmp_path / "elsewhere" / "app"
+    folder = project / "drizzle"
+    work.mkdir(parents=True)
+    folder.mkdir(parents=True)
+    assert lint_runner.find_config(work, folder) is None
+    (project / ".squawk.toml").write_text("")
+    assert lint_runner.find_config(work, folder) == project / ".squawk.toml"
+    (tmp_path / "work" / ".squawk.toml").write_text("")
+    assert lint_runner.find_config(work, folder) == tmp_path / "work" / ".squawk.toml"  # the working tree's wins
+    looked: list[str] = []
+    real = os.path.isfile
+    monkeypatch.setattr(lint_runner.os.path, "isfile", lambda p: looked.append(p) or real(p))
+    (tmp_path / "work" / ".squawk.toml").unlink()
+    (project / ".squawk.toml").unlink()
+    inside = work / "drizzle"
+    inside.mkdir()
+    assert lint_runner.find_config(work, inside) is None
+    assert len(looked) == len(set(looked)) == len(work.parts) + 1  # each directory up to / once, plus drizzle/

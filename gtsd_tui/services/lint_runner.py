@@ -24,12 +24,17 @@ CONFIG_NAME = ".squawk.toml"
 
 def find_config(*starts: Path) -> Path | None:
     """``.squawk.toml`` in the first start directory or a parent (squawk walks up from the working
-    directory; the migrations folder's project is tried next)."""
+    directory; the migrations folder's project is tried next). A directory is looked in once: the
+    folder's walk stops where it joins the working directory's (usually at once: the folder is in it)."""
+    seen: set[str] = set()
     for start in starts:
-        for d in [start.resolve(), *start.resolve().parents]:
-            p = d / CONFIG_NAME
-            if p.is_file():
-                return p
+        d = os.path.realpath(start)
+        while d not in seen:
+            seen.add(d)
+            p = os.path.join(d, CONFIG_NAME)
+            if os.path.isfile(p):
+                return Path(p)
+            d = os.path.dirname(d)
     return None
 
 
