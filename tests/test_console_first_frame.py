@@ -164,3 +164,33 @@ def test_column_widths_are_the_cell_by_cell_measure() -> None:
                     cells.append(Text("é" * rng.randint(0, 12) + "表" * rng.randint(0, 5)))
             rows.append(tuple(cells))
         assert column_widths(headers, rows) == reference_widths(headers, rows), rows
+
+
+async def test_letters_typed_in_the_same_burst_as_slash_go_to_the_filter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal delivers ``/part`` typed quickly (or pasted) in one read: the letters after ``/`` reach
+    the app before the filter input it mounts has the focus. They go to the filter, not to the list's
+    keys (``a`` is apply, ``r`` refresh)."""
+    from textual import events
+    from textual.widgets import Input
+
+    from gtsd_tui.tui.app import GtsdApp
+    from gtsd_tui.tui.widgets.rows import RowTable
+
+    held = HeldBack(monkeypatch)
+    app = GtsdApp(held.fake, live=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pending = app.main_screen.query_one("#pending-table", RowTable)
+        await until(pilot, lambda: pending.keys == SAMPLE_TAGS)
+        held.go.set()
+        await until(pilot, lambda: app.state is not None)
+        for key, char in [("slash", "/"), ("p", "p"), ("a", "a"), ("r", "r"), ("t", "t")]:
+            app.post_message(events.Key(key, char))  # one burst: nothing processed in between
+        await until(pilot, lambda: isinstance(app.focused, Input) and app.focused.value == "part")
+        await until(pilot, lambda: pending.keys == ["0002_partners"])
+        assert app.busy == "" and app.screen is app.main_screen  # no apply asked for, no dialog
+        await pilot.press("slash")  # in the filter, "/" is a character (the key is the app's otherwise)
+        assert isinstance(app.focused, Input) and app.focused.value == "part/"
+        await pilot.press("escape", "question_mark")  # on another screen "/" opens no filter behind it
+        await until(pilot, lambda: app.screen is not app.main_screen)
+        await pilot.press("slash")
+        assert app.screen is not app.main_screen and not app.main_screen.query_one("#pending-filter").has_class("shown")

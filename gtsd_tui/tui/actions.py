@@ -116,8 +116,10 @@ REGISTRY: tuple[Action, ...] = (
     Action("renumber", APP, "n", "renumber", "Renumber", tooltip="shows the plan first",
            palette="Renumber conflicting migrations", rank=90, panes=("conflicts",), destructive=True,
            guarded=True, refusal="no finding it fixes", feature="renumber"),
+    # priority: the filter opens in the app's own turn, before the keys read in the same burst reach the
+    # list (they are the filter's: widgets/pane.py); the guard leaves "/" to an input and to dialogs
     Action("filter", APP, "slash", "filter", "Filter", key_display="/", palette="Filter the focused list",
-           rank=140, feature="console"),
+           rank=140, priority=True, guarded=True, refusal="only on the main screen", feature="console"),
     Action("refresh", APP, "r", "refresh", "Refresh", palette="Refresh", rank=130, feature="console"),
     Action("reset", APP, "R", "reset", "Reset", tooltip="drop, recreate, migrate; asks, then b backs up first",
            palette="Reset the database (drop, recreate, migrate)", rank=100, panes=FILES, destructive=True,

@@ -56,8 +56,16 @@ def action_refresh(app: GtsdApp) -> None:
     flows.reload(app)
 
 
-def action_filter(app: GtsdApp) -> None:
-    app.main_screen.pane(app.active_pane()).open_filter()
+def can_filter(app: GtsdApp) -> bool:
+    """``/`` (a priority key) opens a filter on the main screen only, and not while an input has the
+    focus: there it is the character typed."""
+    from textual.widgets import Input
+
+    return app.screen is app.main_screen and not isinstance(app.focused, Input)
+
+
+async def action_filter(app: GtsdApp) -> None:
+    await app.main_screen.pane(app.active_pane()).open_filter()
 
 
 def action_clear_filter(app: GtsdApp) -> None:

@@ -67,13 +67,17 @@ class Pane(Vertical):
         found = self.query_children(Input)
         return found.first() if found else None
 
-    def open_filter(self) -> None:
+    async def open_filter(self) -> None:
+        """Show the filter and give it the focus now, not later: the keys read in the same burst as ``/``
+        (typed quickly, pasted) are queued behind this action (a priority key: ``tui/actions.py``) and go
+        to the focused widget, so they are the filter's, not the list's (``a`` is apply). The input is
+        mounted the first time (awaited: it can take the focus only once mounted)."""
         box = self.filter_box
         if box is None:
             box = Input(placeholder=self.HINT, id=f"{self.NAME}-filter", classes="filter shown")
-            self.mount(box, before=0)  # at the top of the pane, where the hidden one was
+            await self.mount(box, before=0)  # at the top of the pane, where the hidden one was
         box.add_class("shown")
-        box.focus()
+        self.screen.set_focus(box)
 
     def clear_filter(self) -> None:
         box = self.filter_box
