@@ -261,3 +261,34 @@ def test_rehearse_per_file_rollback(cli, tmp_path: Path, pg_url: str) -> None:
         out["undone"]
         and "0001_rb.sql:3:1: ROLLBACK undid what ran before it in this migration's transaction" in (out["undone"][0])
     )
+
+
+def test_fleet_migrate_says_what_a_migrations_own_rollback_undid(cli, tmp_path: Path, pg_server: str) -> None:
+    """``fleet migrate --tx all`` on two databases: each target's result names the migrations a later
+    migration's own ROLLBACK undid (as ``migrate`` does: the database does not hold them), its warning
+    the ROLLBACK's place, and the run exits 1, where it reported them applied and exited 0."""
+    import uuid
+
+    from tests.helpers.fleet import create_databases, drop_databases
+
+    p = project(tmp_path, [("rb", ALONE)])
+    names = [f"fleetrb_{uuid.uuid4().hex[:6]}_{i}" for i in range(2)]
+    urls = create_databases(pg_server, names)
+    try:
+        targets = tmp_path / "targets.txt"
+        targets.write_text("".join(f"t{i}={u}\n" for i, u in enumerate(urls)))
+        base = ("fleet", "migrate", "--targets", str(targets), "--migrations", str(p.folder), "--tx", "all")
+        r = cli(*base, "--json")
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        out = json.loads(r.stdout)
+        assert out["exit_code"] == 1
+        for t in out["targets"]:
+            assert t["ok"] and [a["tag"] for a in t["applied"]] == ["0001_rb"], t
+            assert t["rolled_back"] == [{"tag": "0000_init", "state": "out-of-order"}], t
+            assert any("0001_rb.sql:3:1: ROLLBACK undid" in w for w in t["warnings"]), t["warnings"]
+        for url in urls:  # what the results say is what the tables hold
+            assert tags_of(p, url) == ["0001_rb"]
+        text = cli(*base)  # again: 0000_init is out of order now, as migrate's status said
+        assert text.returncode == 1 and "out-of-order" in text.stdout and "0 ok, 2 failed" in text.stdout, text.stdout
+    finally:
+        drop_databases(pg_server, names)

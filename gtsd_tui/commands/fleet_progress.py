@@ -113,6 +113,12 @@ def result_line(r: TargetResult, width: int, stream: IO[str] | None = None) -> s
         return f"{paint('✓', 'applied', stream)} {name}  done before the resume"
     if not r.started:
         return f"- {name}  never started"
+    if r.ok and r.rolled_back:  # the run went on, but the database does not hold these (migrate: exit 1)
+        undone = ", ".join(shown(t) for t, _ in r.rolled_back)
+        return (
+            f"{paint('↶', 'pending', stream)} {name}  {len(r.applied)} applied; rolled back by a migration's own "
+            f"ROLLBACK: {undone} (see gtsd-tui status)  {r.seconds:.2f}s"
+        )
     if r.ok:
         tags = f"{len(r.applied)} applied" if r.applied else "nothing to apply"
         return f"{paint('✓', 'applied', stream)} {name}  {tags}  {r.seconds:.2f}s"
@@ -134,7 +140,8 @@ def print_results(results: list[TargetResult], seconds: float) -> None:
         state = "ok" if r.ok and not r.earlier else LABELS[r.state] + (" earlier" if r.earlier else "")
         last = r.applied[-1][0] if r.applied else "-"
         wave = [str(r.wave or "-")] if waves else []
-        rows.append([r.name, *wave, state, str(len(r.applied)), last, f"{r.seconds:.2f}", r.error or ""])
+        note = r.error or ("rolled back: " + ", ".join(t for t, _ in r.rolled_back) if r.rolled_back else "")
+        rows.append([r.name, *wave, state, str(len(r.applied)), last, f"{r.seconds:.2f}", note])
         colors.append("applied" if r.ok else "error")
     head = ["TARGET", *(["WAVE"] if waves else []), "RESULT", "APPLIED", "LAST APPLIED", "SECONDS", "ERROR"]
     print(table(rows, head, colors))

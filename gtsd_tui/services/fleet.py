@@ -278,7 +278,8 @@ def migrate_one(
         None,
         None,
         time.perf_counter() - t0,
-        warnings=tuple(scrub(w, target.url) for w in result.warnings),
+        warnings=tuple(scrub(w, target.url) for w in (*result.warnings, *result.undone)),
+        rolled_back=tuple(result.rolled_back),
     )
 
 

@@ -61,9 +61,12 @@ class Rollout:
     @property
     def exit_code(self) -> int:
         """The largest exit code of a failed target; an interrupted target counts 3 (as ``migrate``'s
-        Ctrl-C of a running statement, whether or not one was running); a halt without a failure: 3."""
+        Ctrl-C of a running statement, whether or not one was running); a halt without a failure: 3; a
+        target where a migration's own ROLLBACK undid earlier ones of the run: 1, as ``migrate``."""
         failed = [r.exit_code for r in self.results if r.failure is not None and r.state != INTERRUPTED]
         code = max(failed, default=0)
+        if any(r.rolled_back for r in self.results):
+            code = max(code, 1)
         if self.outcome != COMPLETED or any(r.state == INTERRUPTED for r in self.results):
             code = max(code, 3)
         return code

@@ -112,6 +112,8 @@ class TargetResult:
     rollout_state: str | None = None
     wave: int | None = None  # 1-based, in a staged rollout
     earlier: bool = False
+    # migrations of the run a later migration's own ROLLBACK undid, each with its state now (as migrate's)
+    rolled_back: tuple[tuple[str, str], ...] = ()
 
     @property
     def state(self) -> str:
@@ -148,6 +150,7 @@ class TargetResult:
             if failed is None
             else {"summary": self.error, "exit_code": failed.exit_code, **failed.as_json()},
             "halted": self.error if self.state == HALTED else None,  # why it stopped where it did
+            "rolled_back": [{"tag": t, "state": state} for t, state in self.rolled_back],
             "warnings": list(self.warnings),
             "seconds": round(self.seconds, 4),
         }
