@@ -502,3 +502,24 @@ async def test_signalling_sessions_does_not_start_more_stats_polls(folder: Path)
         # one chain at 0.5 s: about 6 polls in 3 s (slack for a slow machine's timers); four chains: ~24
         assert fake.signals == [(4343, True), (4444, True), (4242, True)]
         assert fake.polls - start <= 8, fake.polls - start
+
+
+async def test_a_stopped_timers_late_callback_starts_no_second_chain_of_polls(folder: Path) -> None:
+    """A timer replaced once it had already fired still runs its callback (it was queued): that poll
+    must not take the place of the one now waiting, which it used to leave running untracked, a
+    second chain of polls beside the first (seen in CI: 12 polls in 3 s at a 0.5 s interval)."""
+    from gtsd_tui.tui import live
+
+    fake = FakeConsole(folder)
+    app = GtsdApp(fake, live=True)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: fake.polls >= 1, timeout=10)
+        live.schedule_stats(app, 30.0)
+        token, timer = live._next_poll[app]
+        before = fake.polls
+        live.stats_due(app, object())  # the late callback of a timer stopped meanwhile
+        await pilot.pause(0.3)
+        assert live._next_poll[app] == (token, timer) and fake.polls == before  # still the one, nothing ran
+        live.stats_due(app, token)  # the one waiting, due: it polls, and the result schedules the next
+        await wait_for(pilot, lambda: fake.polls == before + 1)
+        await wait_for(pilot, lambda: app in live._next_poll and live._next_poll[app][0] is not token)

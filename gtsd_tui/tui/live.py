@@ -60,7 +60,8 @@ def tick(app: GtsdApp) -> None:
         render_header(app)
 
 
-_next_poll: WeakKeyDictionary[GtsdApp, Timer] = WeakKeyDictionary()  # the one statistics poll waiting
+# the one statistics poll waiting: its timer, and the token its callback carries
+_next_poll: WeakKeyDictionary[GtsdApp, tuple[object, Timer]] = WeakKeyDictionary()
 
 
 def schedule_stats(app: GtsdApp, delay: float | None = None) -> None:
@@ -70,12 +71,20 @@ def schedule_stats(app: GtsdApp, delay: float | None = None) -> None:
     if app.live and app.alive:
         waiting = _next_poll.pop(app, None)
         if waiting is not None:
-            waiting.stop()
-        _next_poll[app] = app.set_timer(app.connections.interval if delay is None else delay, partial(stats_due, app))
+            waiting[1].stop()
+        token = object()
+        timer = app.set_timer(app.connections.interval if delay is None else delay, partial(stats_due, app, token))
+        _next_poll[app] = (token, timer)
 
 
-def stats_due(app: GtsdApp) -> None:
-    _next_poll.pop(app, None)
+def stats_due(app: GtsdApp, token: object) -> None:
+    waiting = _next_poll.get(app)
+    if waiting is None or waiting[0] is not token:
+        # a timer stopped once it had fired (its callback already queued): the one waiting is the next
+        # poll. Taking that one's place here left it running untracked, a second chain of polls beside
+        # the first, and another at each such race.
+        return
+    del _next_poll[app]
     if not app.alive:
         return
     if app.workers_in("stats"):  # a poll is still out: its result schedules the next
