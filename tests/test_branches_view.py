@@ -223,3 +223,28 @@ async def test_the_branch_mark_is_not_shown_while_the_database_is_lost(sample: P
         await pilot.pause(0.5)
         shown = str(header.render())
         assert "disconnected" in shown and "db matches" not in shown, shown
+
+
+@pytest.mark.parametrize(("size", "full"), [((80, 24), False), ((120, 34), True)], ids=["80x24", "120x34"])
+async def test_a_long_busy_label_leaves_room_for_the_branch_mark(
+    sample: Path, size: tuple[int, int], full: bool
+) -> None:
+    """``[rehearsing up to TAG]`` on an 80-column header pushed the branch mark off the line: there it
+    is shortened to its verb; where the line has room it is shown whole."""
+    from gtsd_tui.tui import flows
+    from gtsd_tui.tui.app import GtsdApp
+    from gtsd_tui.tui.widgets.header import HeaderBar
+    from tests.helpers.fake_console import FakeConsole
+
+    fake = FakeConsole(sample)
+    app = GtsdApp(fake, live=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.5)
+        header = app.main_screen.query_one(HeaderBar)
+        header.branch_mark = "main · db matches"
+        app.busy = "rehearsing up to 0003_today_checklist"
+        flows.reload(app)
+        await pilot.pause(0.5)
+        shown = str(header.render())
+        assert "main · db matches" in shown and shown.index("db matches") + len("db matches") <= size[0], shown
+        assert ("[rehearsing up to 0003_today_checklist]" in shown) is full and "[rehearsing" in shown, shown

@@ -31,12 +31,17 @@ class HeaderBar(Static):
                 out.append(f" · retry in {retry_in}s", style="bold")
             elif retry_in == 0:  # a read is on its way
                 out.append(" · retrying…", style="bold")
+        mark = self.branch_mark if state is not None and state.db.connected else ""  # never a stale "db matches"
         if busy:
-            out.append(f"  [{busy}]", style="bold yellow")
+            label = f"  [{busy}]"
+            after = len("  read-only") * read_only + (len(mark) + 2 if mark else 0)
+            if self.size.width and out.cell_len + len(label) + after > self.size.width:
+                label = f"  [{busy.split(' ', 1)[0]}…]"  # "[rehearsing…]": the branch mark stays on the line
+            out.append(label, style="bold yellow")
         if read_only:
             out.append("  read-only", style="bold")
-        if self.branch_mark and state is not None and state.db.connected:  # never a stale "db matches"
-            out.append(f"  {self.branch_mark}", style="bold")
+        if mark:
+            out.append(f"  {mark}", style="bold")
         url = state.db.url if state is not None else info.url
         if info.embedded:  # not its long URL (server status has it): what it is, that it outlives the console
             port = url.rsplit(":", 1)[-1].split("/", 1)[0] if url.count(":") >= 2 else ""
