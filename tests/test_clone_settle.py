@@ -47,13 +47,15 @@ def test_how_long_sessions_are_waited_for(answers: list[tuple[int, ...]], want: 
 @pytest.mark.pg
 @pytest.mark.parametrize(("app", "template"), [("gtsd-tui", True), ("psql", False), ("gtsd-tui console", False)])
 def test_an_idle_session_leaving_after_a_second(pg_url: str, app: str, template: bool) -> None:
-    """An idle session on the target that leaves 1.5 s later: a gtsd-tui command's is waited for (the copy
-    may be a template copy); anyone else's is not (the second's wait, then why not), nor a console's,
-    which stays open in its own terminal."""
+    """An idle session on the target that leaves later: a gtsd-tui command's is waited for (the copy may
+    be a template copy: it leaves 1.5 s later); anyone else's is not (the second's wait, then why not),
+    nor a console's, which stays open in its own terminal (these leave 3 s later: on a loaded machine the
+    second's wait itself took 1.5 s, and a session leaving then was seen gone)."""
     target = psycopg.conninfo.conninfo_to_dict(pg_url)["dbname"]
     session = psycopg.connect(pg_url, application_name=app, autocommit=True)
     session.execute("SELECT 1")  # idle from now on
-    closer = threading.Timer(1.5, session.close)
+    leaves = 1.5 if template else 3.0
+    closer = threading.Timer(leaves, session.close)
     closer.start()
     try:
         with open_admin(pg_url) as admin:
@@ -66,4 +68,4 @@ def test_an_idle_session_leaving_after_a_second(pg_url: str, app: str, template:
     if template:
         assert why_not is None and waited >= 1.4, (why_not, waited)
     else:
-        assert why_not == f"1 other session(s) are connected to {target}" and waited < 1.5, (why_not, waited)
+        assert why_not == f"1 other session(s) are connected to {target}" and waited < leaves - 0.1, (why_not, waited)
