@@ -95,23 +95,19 @@ def verdict_by_stats(folder_path: str) -> tuple[set[str] | None, tuple[Any, ...]
     None for a folder without a journal)."""
     import os
 
-    from gtsd_tui.core.migrations.digest_cache import StatCache, stat_key
+    from gtsd_tui.core.migrations.digest_cache import StatCache, is_snapshot_file, stat_key
 
     meta = os.path.join(folder_path, "meta")
     try:
         journal = stat_key(os.stat(os.path.join(meta, "_journal.json")))
         with os.scandir(meta) as entries:
-            found = [(e.name, stat_key(e.stat())) for e in entries if _snapshot_name(e.name)]
+            found = [(e.name, stat_key(e.stat())) for e in entries if is_snapshot_file(e.name)]
     except OSError:
         return None, None
     key: tuple[Any, ...] = (journal, tuple(sorted(found)))
     cache = StatCache(folder_path, ".hand", _HAND_FORMAT)
     hit = cache.get(HAND_BY_STATS, key)
     return (set(hit) if type(hit) is tuple else None), key
-
-
-def _snapshot_name(name: str) -> bool:
-    return name.endswith(".json") and not name.startswith(("_", "."))  # (folder._load_snapshots's list)
 
 
 def _settled(stats_key: tuple[Any, ...], cache: Any) -> bool:

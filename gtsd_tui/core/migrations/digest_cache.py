@@ -45,6 +45,13 @@ def cache_dir() -> Path:
     return Path(base) / "gtsd-tui"
 
 
+def is_snapshot_file(name: str) -> bool:
+    """A v0 folder's snapshot among ``meta/``'s files: every ``*.json`` but the journal and hidden files.
+    What the folder model reads as snapshots, and what lint's hand-written verdict by stats is keyed by:
+    one rule, so that key always covers what the verdict was made from."""
+    return name.endswith(".json") and not name.startswith(("_", "."))
+
+
 def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 

@@ -15,7 +15,7 @@ from stat import S_ISLNK as stat_is_link
 from stat import S_ISREG as stat_is_reg
 
 from gtsd_tui.core.merging.merge_markers import marker_lines
-from gtsd_tui.core.migrations.digest_cache import JOURNAL_KEY, DigestCache, HeadCache, stat_key
+from gtsd_tui.core.migrations.digest_cache import JOURNAL_KEY, DigestCache, HeadCache, is_snapshot_file, stat_key
 from gtsd_tui.core.migrations.hashing import FileDigest, read_file
 from gtsd_tui.core.migrations.journal import Journal, journal_from_rows, journal_rows, parse_journal
 from gtsd_tui.core.migrations.snapshots import (
@@ -386,7 +386,7 @@ def _load_snapshots(root: Path, side_reader: SideReader | None) -> list[Snapshot
     meta = root / "meta"
     if not meta.is_dir():
         return []
-    names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and not n.startswith(("_", ".")))
+    names = sorted(n for n in os.listdir(meta) if is_snapshot_file(n))
     return _read_snapshots(root, str(meta), names, side_reader)
 
 
